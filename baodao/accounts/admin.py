@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from baodao.accounts.models import RoleAssignment, SecurityEvent, User
+
+
+class RoleInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    raw_id_fields = ("place", "unit", "member", "resident")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [RoleInline]
+    list_display = ("username", "display_name", "is_active", "is_superuser")
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Baodao", {"fields": ("display_name",)}))
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only: audit entries cannot be edited or deleted in the application."""
+
+    list_display = ("created_at", "kind", "username", "ip_address", "what", "row_count")
+    list_filter = ("kind",)
+    search_fields = ("username", "what")
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False

@@ -1,0 +1,29 @@
+"""Login audit (等保 2.0): successful and failed logins, logouts. Passwords are never recorded."""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from baodao.accounts.models import SecurityEvent
+from baodao.accounts.services import client_ip, security_event_record
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs) -> None:  # noqa: ANN001
+    security_event_record(kind=SecurityEvent.Kind.LOGIN, user=user, ip=client_ip(request))
+
+
+@receiver(user_logged_out)
+def on_logout(sender, request, user, **kwargs) -> None:  # noqa: ANN001
+    if user is not None:
+        security_event_record(kind=SecurityEvent.Kind.LOGOUT, user=user, ip=client_ip(request))
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:  # noqa: ANN001
+    security_event_record(
+        kind=SecurityEvent.Kind.LOGIN_FAILED,
+        username=str(credentials.get("username", ""))[:150],
+        ip=client_ip(request),
+    )

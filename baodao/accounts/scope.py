@@ -1,0 +1,222 @@
+"""The ONLY place that decides who sees what (DOMAIN.md §4).
+
+Every selector and every view asks here. A user may hold several role assignments; what they see
+is the union of what each assignment grants. Out of scope is treated like missing (404).
+
+Place-scoped roles see the subtree of their place (one index range on Place.path). Admin roles
+(city / district / street) also see units whose office is under their place and those units'
+members; community staff and compound secretaries see the people who live under their place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from baodao.accounts.models import ADMIN_ROLES, PLACE_ROLES, Role, RoleAssignment
+from baodao.directory.models import Member, Place, Resident, Unit, UnitAssignment
+
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Scope:
+    superuser: bool = False
+    # (role, place path) for every place-scoped assignment
+    place_grants: tuple[tuple[str, str], ...] = ()
+    unit_ids: frozenset[int] = field(default_factory=frozenset)
+    member_ids: frozenset[int] = field(default_factory=frozenset)
+    resident_ids: frozenset[int] = field(default_factory=frozenset)
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def admin_paths(self) -> list[str]:
+        return [p for r, p in self.place_grants if r in ADMIN_ROLES]
+
+    @property
+    def place_paths(self) -> list[str]:
+        return [p for _, p in self.place_grants]
+
+    @property
+    def is_staff_like(self) -> bool:
+        return self.superuser or bool(self.place_grants or self.unit_ids)
+
+
+def scope_for(user) -> Scope:  # noqa: ANN001 - a User or AnonymousUser
+    """The user's scope, computed once per request (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope()
+    cached = getattr(user, "_baodao_scope", None)
+    if cached is not None:
+        return cached
+    grants, units, members, residents, roles = [], set(), set(), set(), set()
+    rows = RoleAssignment.objects.filter(user=user, is_active=True).select_related("place")
+    for ra in rows:
+        roles.add(ra.role)
+        if ra.role in PLACE_ROLES:
+            grants.append((ra.role, ra.place.path))
+        elif ra.role == Role.UNIT_SECRETARY:
+            units.add(ra.unit_id)
+        elif ra.role == Role.MEMBER:
+            members.add(ra.member_id)
+        elif ra.role == Role.RESIDENT:
+            residents.add(ra.resident_id)
+    scope = Scope(
+        superuser=user.is_superuser,
+        place_grants=tuple(grants),
+        unit_ids=frozenset(units),
+        member_ids=frozenset(members),
+        resident_ids=frozenset(residents),
+        roles=frozenset(roles),
+    )
+    user._baodao_scope = scope
+    return scope
+
+
+def _any_prefix(lookup: str, paths: list[str]) -> Q:
+    q = NOTHING
+    for p in paths:
+        q |= Q(**{f"{lookup}__startswith": p})
+    return q
+
+
+def _ancestor_ids(paths: list[str]) -> set[int]:
+    return {int(s, 36) for p in paths for s in p.split(".") if s}
+
+
+# --- places -------------------------------------------------------------------------------------
+
+
+def places_for_user(user) -> QuerySet[Place]:  # noqa: ANN001
+    scope = scope_for(user)
+    qs = Place.objects.all()
+    if scope.superuser:
+        return qs
+    q = _any_prefix("path", scope.place_paths)
+    if scope.unit_ids:
+        # A unit secretary sees the communities its unit is assigned to, and what is under them.
+        paths = list(
+            Place.objects.filter(
+                unit_assignments__unit_id__in=scope.unit_ids, unit_assignments__ended_on__isnull=True
+            ).values_list("path", flat=True)
+        )
+        q |= _any_prefix("path", paths)
+    own = list(Member.objects.filter(pk__in=scope.member_ids).values_list("residence__path", flat=True))
+    own += list(Resident.objects.filter(pk__in=scope.resident_ids).values_list("residence__path", flat=True))
+    if own:
+        # Members and residents see where they live and the places above it.
+        q |= Q(pk__in=_ancestor_ids(own))
+    return qs.filter(q)
+
+
+# --- units --------------------------------------------------------------------------------------
+
+
+def _units_q(scope: Scope) -> Q:
+    paths = scope.place_paths
+    q = NOTHING
+    if paths:
+        current = UnitAssignment.objects.filter(ended_on__isnull=True)
+        q |= _any_prefix("office_place__path", paths)
+        q |= Q(pk__in=current.filter(_any_prefix("community__path", paths)).values("unit_id"))
+        # A compound's secretary also sees the units assigned to the community above the compound.
+        q |= Q(pk__in=current.filter(community_id__in=_ancestor_ids(paths)).values("unit_id"))
+    if scope.unit_ids:
+        q |= Q(pk__in=scope.unit_ids)
+    if scope.member_ids:
+        q |= Q(pk__in=Member.objects.filter(pk__in=scope.member_ids).values("unit_id"))
+    return q
+
+
+def units_for_user(user) -> QuerySet[Unit]:  # noqa: ANN001
+    scope = scope_for(user)
+    if scope.superuser:
+        return Unit.objects.all()
+    return Unit.objects.filter(_units_q(scope))
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+def _members_q(scope: Scope) -> Q:
+    q = _any_prefix("residence__path", scope.place_paths)
+    q |= _any_prefix("unit__office_place__path", scope.admin_paths)
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    if scope.member_ids:
+        q |= Q(pk__in=scope.member_ids)
+    return q
+
+
+def members_for_user(user) -> QuerySet[Member]:  # noqa: ANN001
+    scope = scope_for(user)
+    if scope.superuser:
+        return Member.objects.all()
+    return Member.objects.filter(_members_q(scope))
+
+
+def member_pii_visible(user, member: Member) -> bool:  # noqa: ANN001
+    """Full ID number / mobile / address only for those who manage the person.
+
+    The member's unit secretary, the community staff where the member lives, admins above either,
+    and the member. Compound secretaries and everyone else see masked values. Expects
+    `residence` and `unit__office_place` to be loaded (select_related) to stay query-free.
+    """
+    scope = scope_for(user)
+    if scope.superuser or member.pk in scope.member_ids or member.unit_id in scope.unit_ids:
+        return True
+    for role, path in scope.place_grants:
+        if role == Role.COMPOUND_SECRETARY:
+            continue
+        if member.residence.path.startswith(path):
+            return True
+        if role in ADMIN_ROLES and member.unit.office_place.path.startswith(path):
+            return True
+    return False
+
+
+# --- residents ----------------------------------------------------------------------------------
+
+
+def residents_for_user(user) -> QuerySet[Resident]:  # noqa: ANN001
+    scope = scope_for(user)
+    if scope.superuser:
+        return Resident.objects.all()
+    q = _any_prefix("residence__path", scope.place_paths)
+    if scope.resident_ids:
+        q |= Q(pk__in=scope.resident_ids)
+    return Resident.objects.filter(q)
+
+
+def resident_pii_visible(user, resident: Resident) -> bool:  # noqa: ANN001
+    scope = scope_for(user)
+    if scope.superuser or resident.pk in scope.resident_ids:
+        return True
+    return any(
+        role != Role.COMPOUND_SECRETARY and resident.residence.path.startswith(path)
+        for role, path in scope.place_grants
+    )
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
+def can_manage_master_data(user) -> bool:  # noqa: ANN001
+    """Import and edit places, units, members, residents: admins and community staff."""
+    scope = scope_for(user)
+    return scope.superuser or any(
+        r in ADMIN_ROLES or r == Role.COMMUNITY_STAFF for r, _ in scope.place_grants
+    )
+
+
+def can_edit_rules(user, city: Place) -> bool:  # noqa: ANN001
+    scope = scope_for(user)
+    return scope.superuser or any(
+        r == Role.CITY_ADMIN and city.path.startswith(p) for r, p in scope.place_grants
+    )
+
+
+def can_view_audit(user) -> bool:  # noqa: ANN001
+    scope = scope_for(user)
+    return scope.superuser or Role.CITY_ADMIN in scope.roles

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from baodao.accounts.models import ApiToken, RoleAssignment, SecurityEvent, User
+from baodao.core import crypto
+from baodao.core.rules import MIN_AUDIT_RETENTION_DAYS, get_rule_int
+
+API_TOKEN_DAYS = 30
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def security_event_record(
+    *,
+    kind: str,
+    user: User | None = None,
+    username: str = "",
+    ip: str | None = None,
+    what: str = "",
+    row_count: int | None = None,
+) -> SecurityEvent:
+    return SecurityEvent.objects.create(
+        kind=kind,
+        user=user,
+        username=username or (user.username if user else ""),
+        ip_address=ip,
+        what=what[:200],
+        row_count=row_count,
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    display_name: str = "",
+    mobile: str = "",
+    roles: list[dict] | tuple = (),
+    validate: bool = True,
+) -> User:
+    """Create a user with role assignments, e.g. roles=[{"role": "unit_secretary", "unit": u}]."""
+    user = User(username=username, display_name=display_name, mobile=mobile)
+    user.mobile_hash = crypto.lookup_hash(mobile) or None
+    if validate:
+        validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    for r in roles:
+        RoleAssignment.objects.create(user=user, **r)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_issue(*, user: User, ip: str | None = None) -> str:
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user, key_hash=_token_hash(token), expires_at=timezone.now() + dt.timedelta(days=API_TOKEN_DAYS)
+    )
+    security_event_record(kind=SecurityEvent.Kind.API_TOKEN, user=user, ip=ip)
+    return token
+
+
+def api_token_user(token: str) -> User | None:
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(token), expires_at__gt=timezone.now(), user__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user
+
+
+def security_events_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete security events older than the retention rule, never younger than 180 days."""
+    days = max(get_rule_int("audit_retention_days"), MIN_AUDIT_RETENTION_DAYS)
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    deleted, _ = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

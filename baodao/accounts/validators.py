@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+class ComplexityValidator:
+    """At least three of: lower case, upper case, digits, symbols (等保 2.0 password complexity)."""
+
+    def validate(self, password: str, user=None) -> None:  # noqa: ANN001
+        classes = [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+        if sum(classes) < 3:
+            raise ValidationError(self.get_help_text(), code="password_too_simple")
+
+    def get_help_text(self) -> str:
+        return _("密码需包含小写字母、大写字母、数字、符号中的至少三类")

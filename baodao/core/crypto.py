@@ -1,0 +1,77 @@
+"""Personal data at rest: SM4-GCM encryption and HMAC-SM3 lookup hashes.
+
+Ciphertext format (text column): base64(nonce[12] + ciphertext + tag[16]).
+The lookup hash is keyed, so a leaked table does not reveal ID numbers by brute force over the
+small ID-number space without the key. Plain values never go to logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import secrets
+
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+NONCE_BYTES = 12
+TAG_BYTES = 16
+
+
+@functools.cache
+def _keys() -> tuple[bytes, bytes]:
+    raw = settings.FIELD_KEY
+    if not raw:
+        path = settings.FIELD_KEY_FILE_DEFAULT
+        if not settings.DEBUG:
+            raise ImproperlyConfigured("FIELD_KEY (or FIELD_KEY_FILE) must be set when DEBUG is off")
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(16))
+            os.chmod(path, 0o600)
+        raw = path.read_text().strip()
+    try:
+        master = bytes.fromhex(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured("FIELD_KEY must be 32 hex characters") from exc
+    if len(master) != 16:
+        raise ImproperlyConfigured("FIELD_KEY must be 32 hex characters (128-bit SM4 key)")
+    # Separate keys for encryption and lookup, derived from the master key.
+    return _hmac(master, b"baodao-enc")[:16], _hmac(master, b"baodao-lookup")
+
+
+def _hmac(key: bytes, data: bytes) -> bytes:
+    h = hmac.HMAC(key, hashes.SM3())
+    h.update(data)
+    return h.finalize()
+
+
+def encrypt(plain: str) -> str:
+    if plain is None or plain == "":
+        return ""
+    enc_key, _ = _keys()
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = Cipher(algorithms.SM4(enc_key), modes.GCM(nonce)).encryptor()
+    body = encryptor.update(plain.encode()) + encryptor.finalize()
+    return base64.b64encode(nonce + body + encryptor.tag).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token:
+        return ""
+    enc_key, _ = _keys()
+    blob = base64.b64decode(token)
+    nonce, body, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
+    decryptor = Cipher(algorithms.SM4(enc_key), modes.GCM(nonce, tag)).decryptor()
+    return (decryptor.update(body) + decryptor.finalize()).decode()
+
+
+def lookup_hash(plain: str) -> str:
+    """Keyed hash for exact lookup and uniqueness; normalise before hashing."""
+    if not plain:
+        return ""
+    _, lookup_key = _keys()
+    return _hmac(lookup_key, plain.strip().upper().encode()).hex()

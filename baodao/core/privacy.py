@@ -1,0 +1,34 @@
+"""Masking of personal data for roles that do not manage the person (and for every public page)."""
+
+from __future__ import annotations
+
+
+def mask_id_number(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_mobile(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "****" + value[-4:]
+
+
+def mask_address(value: str) -> str:
+    return "******" if value else ""
+
+
+def mask_name(value: str) -> str:
+    """张三丰 -> 张*丰, 张三 -> 张*: used where a name itself must not be public."""
+    if not value:
+        return ""
+    if len(value) == 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]

@@ -1,0 +1,77 @@
+"""Every number of DOMAIN.md, with the seed value as default.
+
+The values live in `directory.Rule` rows (per city, or deployment-wide when city is empty) and are
+edited by the city admin; code asks `get_rule(key, city=...)` and never writes the number itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.apps import apps
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    default: Decimal
+    label: str
+    unit: str
+    source: str  # where in DOMAIN.md / the seeds the number comes from
+
+
+RULES: dict[str, RuleDef] = {
+    "member_min_activities_per_year": RuleDef(Decimal(5), _("在职党员每年参加社区活动不少于"), _("次"), "[seed 000]"),
+    "member_min_hours_per_year": RuleDef(Decimal(20), _("在职党员每年服务时长不少于"), _("小时"), "[seed 000]"),
+    "member_min_teams": RuleDef(Decimal(1), _("每名报到党员至少加入志愿服务队"), _("支"), "[seed 004]"),
+    "unit_min_projects_per_community_per_year": RuleDef(
+        Decimal(1), _("单位每年为联系社区办实事不少于"), _("件"), "[seed 000]"
+    ),
+    "unit_min_party_lectures_per_year": RuleDef(Decimal(1), _("单位党组织书记每年到社区讲党课不少于"), _("次"), "[seed 000]"),
+    "work_team_visits_per_week": RuleDef(Decimal(1), _("联系社区工作队每周到小区工作不少于"), _("次"), "[seed 000]"),
+    "first_secretary_visits_per_week": RuleDef(Decimal(1), _("第一书记每周到小区工作不少于"), _("次"), "[seed 000]"),
+    "first_secretary_trainings_per_year": RuleDef(Decimal(1), _("第一书记每年参加街道培训不少于"), _("次"), "[seed 000]"),
+    "first_secretary_term_years": RuleDef(Decimal(2), _("第一书记任期"), _("年"), "[seed 001]"),
+    "leader_visits_per_week": RuleDef(Decimal(1), _("市级领导每周到小区调研不少于"), _("次"), "[seed 002]"),
+    "compound_round_table_per_month": RuleDef(Decimal(1), _("小区圆桌会每月不少于"), _("次"), "[seed 002]"),
+    "big_round_table_per_month": RuleDef(Decimal(1), _("大圆桌会每月不少于"), _("次"), "[seed 002]"),
+    "coverage_target_percent": RuleDef(Decimal(100), _("三个全覆盖目标"), "%", "[seed 000]"),
+    "report_deadline_days": RuleDef(Decimal(30), _("报到证签发后报到期限"), _("天"), "DOMAIN §3.1"),
+    "report_confirm_reminder_days": RuleDef(Decimal(3), _("社区待确认报到超过几天提醒"), _("天"), "DOMAIN §3.1"),
+    "term_ending_warning_days": RuleDef(Decimal(60), _("第一书记任期届满提前提醒"), _("天"), "DOMAIN §3.1"),
+    "session_idle_minutes": RuleDef(Decimal(30), _("登录空闲超时"), _("分钟"), "等保2.0"),
+    "audit_retention_days": RuleDef(Decimal(180), _("审计日志至少保存"), _("天"), "等保2.0"),
+}
+MIN_AUDIT_RETENTION_DAYS = 180  # legal floor (等保 2.0: at least 6 months); the rule may only raise it
+
+CACHE_SECONDS = 60
+
+
+def _cache_key(key: str, city_id: int | None) -> str:
+    return f"rule:{city_id or 0}:{key}"
+
+
+def get_rule(key: str, *, city=None) -> Decimal:  # noqa: ANN001 - city is a directory.Place
+    """The value of rule `key` for `city` (a Place of kind city, or None for the deployment)."""
+    if key not in RULES:
+        raise KeyError(f"unknown rule {key!r}")
+    city_id = getattr(city, "pk", city)
+    ck = _cache_key(key, city_id)
+    value = cache.get(ck)
+    if value is not None:
+        return Decimal(value)
+    Rule = apps.get_model("directory", "Rule")
+    rows = {r.city_id: r.value for r in Rule.objects.filter(key=key, city_id__in=[city_id, None])}
+    value = rows.get(city_id, rows.get(None, RULES[key].default))
+    cache.set(ck, str(value), CACHE_SECONDS)
+    return Decimal(value)
+
+
+def get_rule_int(key: str, *, city=None) -> int:  # noqa: ANN001
+    return int(get_rule(key, city=city))
+
+
+def forget_rule(key: str, city_id: int | None) -> None:
+    cache.delete(_cache_key(key, city_id))

@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+
+
+class DirectoryConfig(AppConfig):
+    name = "baodao.directory"
+    label = "directory"
+    verbose_name = "基础数据"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from baodao.directory import models as m
+
+        # Personal fields are never written to the audit log, not even masked.
+        secret = ["id_number", "id_hash", "mobile", "mobile_hash", "address_detail"]
+        for model in (
+            m.Place,
+            m.Category,
+            m.Unit,
+            m.PartyOrg,
+            m.UnitAssignment,
+            m.WorkTeam,
+            m.WorkTeamMembership,
+            m.FirstSecretaryTerm,
+            m.LeaderLink,
+            m.HeadAppointment,
+            m.Rule,
+        ):
+            auditlog.register(model)
+        auditlog.register(m.Member, exclude_fields=secret, m2m_fields={"skills", "intentions"})
+        auditlog.register(m.Resident, exclude_fields=secret)

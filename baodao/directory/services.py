@@ -1,0 +1,209 @@
+"""Writes to master data. Keyword-only, one transaction each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baodao.core import crypto, rules
+from baodao.core.validators import (
+    birth_date_from_id,
+    gender_from_id,
+    id_number_error,
+    mobile_error,
+    normalize_id_number,
+)
+from baodao.directory.models import (
+    FirstSecretaryTerm,
+    Member,
+    PartyOrg,
+    Place,
+    Resident,
+    Rule,
+    Unit,
+    UnitAssignment,
+    path_segment,
+)
+
+
+def place_path(parent: Place | None, pk: int) -> str:
+    return (parent.path if parent else "") + path_segment(pk)
+
+
+@transaction.atomic
+def place_create(
+    *, kind: str, code: str, name: str, parent: Place | None = None, sort_order: int = 0
+) -> Place:
+    place = Place.objects.create(
+        kind=kind, code=code, name=name, parent=parent, sort_order=sort_order, depth=(parent.depth + 1 if parent else 0)
+    )
+    place.path = place_path(parent, place.pk)
+    place.save(update_fields=["path"])
+    return place
+
+
+def places_bulk_create(places: list[Place]) -> list[Place]:
+    """Insert places whose parents already have paths (one level at a time); fills path and depth.
+
+    Needs the database to return primary keys from bulk inserts (PostgreSQL, SQLite >= 3.35).
+    """
+    for p in places:
+        p.depth = p.parent.depth + 1 if p.parent else 0
+    Place.objects.bulk_create(places, batch_size=2000)
+    for p in places:
+        p.path = place_path(p.parent, p.pk)
+    Place.objects.bulk_update(places, ["path"], batch_size=2000)
+    return places
+
+
+def city_of(place: Place) -> Place | None:
+    """The nearest ancestor of kind city (or the place itself)."""
+    ids = place.ancestor_ids()
+    return Place.objects.filter(pk__in=ids, kind=Place.Kind.CITY).order_by("-depth").first()
+
+
+def member_fill_secrets(member: Member) -> None:
+    """Normalise and hash the personal fields before saving (also used by bulk imports)."""
+    member.id_number = normalize_id_number(member.id_number)
+    member.id_hash = crypto.lookup_hash(member.id_number)
+    member.mobile = (member.mobile or "").strip()
+    member.mobile_hash = crypto.lookup_hash(member.mobile)
+
+
+def member_validate(member: Member) -> None:
+    errors: dict[str, str] = {}
+    if err := id_number_error(member.id_number):
+        errors["id_number"] = err
+    if err := mobile_error(member.mobile):
+        errors["mobile"] = err
+    if member.party_org_id and member.unit_id and member.party_org.unit_id != member.unit_id:
+        errors["party_org"] = _("党组织不属于该单位")
+    if member.residence_id and member.residence.kind not in (
+        Place.Kind.COMPOUND,
+        Place.Kind.GRID,
+        Place.Kind.BUILDING,
+    ):
+        errors["residence"] = _("居住地应为小区、网格或楼栋")
+    if not errors:
+        h = crypto.lookup_hash(member.id_number)
+        if Member.objects.filter(id_hash=h).exclude(pk=member.pk).exists():
+            errors["id_number"] = _("该身份证号已登记为其他党员")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def member_create(
+    *,
+    name: str,
+    id_number: str,
+    mobile: str,
+    unit: Unit,
+    party_org: PartyOrg,
+    residence: Place,
+    address_detail: str = "",
+    joined_party_on: dt.date | None = None,
+    skills: Iterable = (),
+    intentions: Iterable = (),
+) -> Member:
+    id_number = normalize_id_number(id_number)
+    member = Member(
+        name=name.strip(),
+        id_number=id_number,
+        mobile=mobile,
+        unit=unit,
+        party_org=party_org,
+        residence=residence,
+        address_detail=address_detail,
+        joined_party_on=joined_party_on,
+    )
+    member_validate(member)
+    member.birth_date = birth_date_from_id(id_number)
+    member.gender = gender_from_id(id_number)
+    member_fill_secrets(member)
+    member.save()
+    member.skills.set(skills)
+    member.intentions.set(intentions)
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: Member, **fields: object) -> Member:
+    m2m = {k: fields.pop(k) for k in ("skills", "intentions") if k in fields}
+    for k, v in fields.items():
+        setattr(member, k, v)
+    member_validate(member)
+    member.birth_date = birth_date_from_id(normalize_id_number(member.id_number))
+    member.gender = gender_from_id(normalize_id_number(member.id_number))
+    member_fill_secrets(member)
+    member.save()
+    for k, v in m2m.items():
+        getattr(member, k).set(v)
+    return member
+
+
+@transaction.atomic
+def resident_create(
+    *, name: str, residence: Place, mobile: str = "", address_detail: str = "", special_groups: Iterable = ()
+) -> Resident:
+    if mobile and (err := mobile_error(mobile)):
+        raise ValidationError({"mobile": err})
+    resident = Resident.objects.create(
+        name=name.strip(),
+        residence=residence,
+        mobile=mobile.strip(),
+        mobile_hash=crypto.lookup_hash(mobile),
+        address_detail=address_detail,
+    )
+    resident.special_groups.set(special_groups)
+    return resident
+
+
+@transaction.atomic
+def unit_assign(*, unit: Unit, community: Place, start_on: dt.date | None = None, note: str = "") -> UnitAssignment:
+    """Assign a unit to a community, ending its current assignment (history is kept)."""
+    if community.kind != Place.Kind.COMMUNITY:
+        raise ValidationError({"community": _("只能分配到社区")})
+    today = start_on or timezone.localdate()
+    UnitAssignment.objects.filter(unit=unit, ended_on__isnull=True).update(ended_on=today)
+    return UnitAssignment.objects.create(unit=unit, community=community, start_on=today, note=note)
+
+
+@transaction.atomic
+def first_secretary_appoint(*, member: Member, place: Place, start_on: dt.date) -> FirstSecretaryTerm:
+    """Appoint a first secretary; the term ends after the city's term rule (default 2 years)."""
+    if place.kind not in (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.COMMUNITY):
+        raise ValidationError({"place": _("第一书记只能任职于社区、小区或网格")})
+    years = rules.get_rule_int("first_secretary_term_years", city=city_of(place))
+    FirstSecretaryTerm.objects.filter(place=place, ended_on__isnull=True).update(ended_on=start_on)
+    return FirstSecretaryTerm.objects.create(
+        member=member, place=place, start_on=start_on, end_on=start_on + relativedelta(years=years)
+    )
+
+
+@transaction.atomic
+def rule_set(*, key: str, value: Decimal, city: Place | None) -> Rule:
+    if key not in rules.RULES:
+        raise ValidationError({"key": _("未知规则")})
+    if value < 0:
+        raise ValidationError({"value": _("数值不能为负")})
+    if key == "audit_retention_days" and value < rules.MIN_AUDIT_RETENTION_DAYS:
+        raise ValidationError({"value": _("审计日志至少保存180天")})
+    row, _created = Rule.objects.update_or_create(city=city, key=key, defaults={"value": value})
+    rules.forget_rule(key, city.pk if city else None)
+    return row
+
+
+def rules_seed(*, city: Place | None) -> int:
+    """Create a rule row per DOMAIN.md number with the seed default (existing rows are kept)."""
+    existing = set(Rule.objects.filter(city=city).values_list("key", flat=True))
+    rows = [Rule(city=city, key=k, value=d.default) for k, d in rules.RULES.items() if k not in existing]
+    Rule.objects.bulk_create(rows)
+    return len(rows)

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from baodao.api.urls import api
+from baodao.directory import views as directory_views
+
+urlpatterns = [
+    path("", directory_views.home, name="home"),
+    path("healthz", directory_views.healthz, name="healthz"),
+    path("accounts/", include("baodao.accounts.urls")),
+    path("directory/", include("baodao.directory.urls")),
+    path("directory/import/", include("baodao.directory.import_urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
