@@ -336,3 +336,56 @@ class Rule(models.Model):
             models.UniqueConstraint(fields=["city", "key"], name="rule_city_key_unique"),
             models.UniqueConstraint(fields=["key"], condition=Q(city__isnull=True), name="rule_global_key_unique"),
         ]
+
+
+def import_upload_to(instance: ImportJob, filename: str) -> str:
+    # A random name: the user's file name may itself carry personal data.
+    import uuid
+
+    return f"imports/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportJob(models.Model):
+    """One roster upload and its result. The uploaded file is deleted once the import has run.
+
+    While running, `processed`/`total` are progress steps (reading and writing count one step per
+    row each); when done, both hold the number of data rows of the file.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(_("数据类型"), max_length=16)
+    file = models.FileField(_("文件"), upload_to=import_upload_to, blank=True)
+    filename = models.CharField(_("文件名"), max_length=200, blank=True)
+    valid_only = models.BooleanField(_("只导入校验通过的行"), default=False)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("写入行数"), default=0)
+    committed = models.BooleanField(default=False)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, self.processed * 100 // self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
