@@ -3,8 +3,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from django.contrib.auth import logout
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _

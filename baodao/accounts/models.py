@@ -87,6 +87,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"token #{self.pk} · {self.user_id}"
+
 
 class SecurityEvent(models.Model):
     """Logins, failed logins, imports and exports of personal data (等保 2.0 audit).
@@ -115,3 +118,6 @@ class SecurityEvent(models.Model):
         verbose_name = _("安全审计")
         verbose_name_plural = _("安全审计")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.username}"

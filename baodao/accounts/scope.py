@@ -205,16 +205,16 @@ def resident_pii_visible(user, resident: Resident) -> bool:  # noqa: ANN001
 def can_manage_master_data(user) -> bool:  # noqa: ANN001
     """Import and edit places, units, members, residents: admins and community staff."""
     scope = scope_for(user)
-    return scope.superuser or any(
-        r in ADMIN_ROLES or r == Role.COMMUNITY_STAFF for r, _ in scope.place_grants
-    )
+    return scope.superuser or any(r in ADMIN_ROLES or r == Role.COMMUNITY_STAFF for r, _ in scope.place_grants)
 
 
-def can_edit_rules(user, city: Place) -> bool:  # noqa: ANN001
+def rule_city_for(user) -> Place | None:  # noqa: ANN001
+    """The city whose rules this user edits: a city admin's city (the first, if several)."""
     scope = scope_for(user)
-    return scope.superuser or any(
-        r == Role.CITY_ADMIN and city.path.startswith(p) for r, p in scope.place_grants
-    )
+    paths = [p for r, p in scope.place_grants if r == Role.CITY_ADMIN]
+    if not paths:
+        return None
+    return Place.objects.filter(path__in=paths, kind=Place.Kind.CITY).order_by("path").first()
 
 
 def can_view_audit(user) -> bool:  # noqa: ANN001

@@ -1,3 +1,55 @@
-from ninja import NinjaAPI
+"""JSON API under /api/v1/ (django-ninja). Bearer tokens; every error is JSON with a message."""
 
-api = NinjaAPI(title="Baodao API", version="1")
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from baodao.accounts.services import api_token_user
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):  # noqa: ANN201
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="双报到 Baodao API",
+    version="1",
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError):  # noqa: ANN201
+    return api.create_response(request, {"message": "请求参数有误", "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError):  # noqa: ANN201
+    return api.create_response(request, {"message": "未登录或令牌无效"}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN201
+    return api.create_response(request, {"message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404):  # noqa: ANN201
+    return api.create_response(request, {"message": "对象不存在"}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied):  # noqa: ANN201
+    return api.create_response(request, {"message": "没有权限"}, status=403)
+
+
+from baodao.api import directory as _directory  # noqa: E402,F401 - registers the routes

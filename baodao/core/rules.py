@@ -29,10 +29,14 @@ RULES: dict[str, RuleDef] = {
     "unit_min_projects_per_community_per_year": RuleDef(
         Decimal(1), _("单位每年为联系社区办实事不少于"), _("件"), "[seed 000]"
     ),
-    "unit_min_party_lectures_per_year": RuleDef(Decimal(1), _("单位党组织书记每年到社区讲党课不少于"), _("次"), "[seed 000]"),
+    "unit_min_party_lectures_per_year": RuleDef(
+        Decimal(1), _("单位党组织书记每年到社区讲党课不少于"), _("次"), "[seed 000]"
+    ),
     "work_team_visits_per_week": RuleDef(Decimal(1), _("联系社区工作队每周到小区工作不少于"), _("次"), "[seed 000]"),
     "first_secretary_visits_per_week": RuleDef(Decimal(1), _("第一书记每周到小区工作不少于"), _("次"), "[seed 000]"),
-    "first_secretary_trainings_per_year": RuleDef(Decimal(1), _("第一书记每年参加街道培训不少于"), _("次"), "[seed 000]"),
+    "first_secretary_trainings_per_year": RuleDef(
+        Decimal(1), _("第一书记每年参加街道培训不少于"), _("次"), "[seed 000]"
+    ),
     "first_secretary_term_years": RuleDef(Decimal(2), _("第一书记任期"), _("年"), "[seed 001]"),
     "leader_visits_per_week": RuleDef(Decimal(1), _("市级领导每周到小区调研不少于"), _("次"), "[seed 002]"),
     "compound_round_table_per_month": RuleDef(Decimal(1), _("小区圆桌会每月不少于"), _("次"), "[seed 002]"),

@@ -161,7 +161,9 @@ class Member(models.Model):
     mobile = EncryptedTextField(_("手机号"))
     mobile_hash = models.CharField(max_length=64, db_index=True, editable=False)
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="members")
-    party_org = models.ForeignKey(PartyOrg, verbose_name=_("所在党组织"), on_delete=models.PROTECT, related_name="members")
+    party_org = models.ForeignKey(
+        PartyOrg, verbose_name=_("所在党组织"), on_delete=models.PROTECT, related_name="members"
+    )
     residence = models.ForeignKey(
         Place, verbose_name=_("居住小区/楼栋"), on_delete=models.PROTECT, related_name="resident_members"
     )
@@ -238,6 +240,9 @@ class UnitAssignment(Tenure):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.community}"
+
 
 class WorkTeam(models.Model):
     """联系社区工作队: the unit's team for its community."""
@@ -271,6 +276,9 @@ class WorkTeamMembership(Tenure):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.team} · {self.member}"
+
 
 class FirstSecretaryTerm(Tenure):
     """第一书记: a unit member appointed to a compound/grid branch (or a community) for a term."""
@@ -287,6 +295,9 @@ class FirstSecretaryTerm(Tenure):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.place} · {self.member}"
+
 
 class LeaderLink(Tenure):
     """A city leader (市级领导) linked to a community."""
@@ -299,6 +310,9 @@ class LeaderLink(Tenure):
     class Meta:
         verbose_name = _("市级领导联系社区")
         verbose_name_plural = _("市级领导联系社区")
+
+    def __str__(self) -> str:
+        return f"{self.leader_name} → {self.community}"
 
 
 class HeadAppointment(Tenure):
@@ -319,6 +333,9 @@ class HeadAppointment(Tenure):
         verbose_name = _("三长")
         verbose_name_plural = _("三长")
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.person_name}"
+
 
 class Rule(models.Model):
     """A number of DOMAIN.md for one city (or the whole deployment when city is empty)."""
@@ -336,6 +353,9 @@ class Rule(models.Model):
             models.UniqueConstraint(fields=["city", "key"], name="rule_city_key_unique"),
             models.UniqueConstraint(fields=["key"], condition=Q(city__isnull=True), name="rule_global_key_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
 
 
 def import_upload_to(instance: ImportJob, filename: str) -> str:

@@ -38,9 +38,7 @@ def place_path(parent: Place | None, pk: int) -> str:
 
 
 @transaction.atomic
-def place_create(
-    *, kind: str, code: str, name: str, parent: Place | None = None, sort_order: int = 0
-) -> Place:
+def place_create(*, kind: str, code: str, name: str, parent: Place | None = None, sort_order: int = 0) -> Place:
     place = Place.objects.create(
         kind=kind, code=code, name=name, parent=parent, sort_order=sort_order, depth=(parent.depth + 1 if parent else 0)
     )

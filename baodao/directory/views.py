@@ -1,9 +1,350 @@
-from django.http import HttpRequest, HttpResponse
+"""Pages of master data. Thin: parse input, call a selector or one service, render."""
 
+from __future__ import annotations
 
-def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok")
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from baodao.accounts import scope
+from baodao.accounts.models import Role, SecurityEvent
+from baodao.accounts.services import client_ip, security_event_record
+from baodao.core.excel import xlsx_response
+from baodao.core.privacy import mask_address, mask_id_number, mask_mobile
+from baodao.core.rules import RULES, get_rule
+from baodao.directory import importers, selectors, services
+from baodao.directory.models import Category, Member, Place, Resident, Rule, Unit
+
+PAGE_SIZE = 50
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page(request: HttpRequest, qs: QuerySet):  # noqa: ANN202
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _within(request: HttpRequest) -> Place | None:
+    """Optional ?place= filter, itself scoped: a place out of scope is a 404."""
+    pk = _int(request.GET.get("place"))
+    if pk is None:
+        return None
+    return get_object_or_404(selectors.places_for_user(request.user), pk=pk)
+
+
+def _show_member_pii(user, members) -> None:  # noqa: ANN001
+    for m in members:
+        full = scope.member_pii_visible(user, m)
+        m.shown_id = m.id_number if full else mask_id_number(m.id_number)
+        m.shown_mobile = m.mobile if full else mask_mobile(m.mobile)
+        m.shown_address = m.address_detail if full else mask_address(m.address_detail)
+
+
+def _show_resident_pii(user, residents) -> None:  # noqa: ANN001
+    for r in residents:
+        full = scope.resident_pii_visible(user, r)
+        r.shown_mobile = r.mobile if full else mask_mobile(r.mobile)
+        r.shown_address = r.address_detail if full else mask_address(r.address_detail)
+
+
+def _export(request: HttpRequest, name: str, headers, rows_iter) -> HttpResponse:  # noqa: ANN001
+    response, n = xlsx_response(f"{name}.xlsx", headers, rows_iter, sheet_title=name)
+    security_event_record(
+        kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what=name, row_count=n
+    )
+    return response
+
+
+# --- home ---------------------------------------------------------------------------------------
+
+ROLE_PRIORITY = [
+    Role.CITY_ADMIN,
+    Role.DISTRICT_ADMIN,
+    Role.STREET_ADMIN,
+    Role.COMMUNITY_STAFF,
+    Role.COMPOUND_SECRETARY,
+    Role.UNIT_SECRETARY,
+    Role.MEMBER,
+    Role.RESIDENT,
+]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assignments = list(
+        user.role_assignments.filter(is_active=True).select_related("place", "unit", "member", "resident")
+    )
+    if not assignments:
+        if user.is_superuser:
+            return redirect("admin:index")
+        return render(request, "directory/home_none.html")
+    assignments.sort(key=lambda a: ROLE_PRIORITY.index(a.role))
+    main = assignments[0]
+    ctx = {"assignment": main, "other_roles": assignments[1:]}
+    if main.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_ADMIN):
+        ctx["children"] = selectors.place_children_stats(user, main.place)
+        ctx["place"] = main.place
+        return render(request, "directory/home_admin.html", ctx)
+    if main.role in (Role.COMMUNITY_STAFF, Role.COMPOUND_SECRETARY):
+        place = main.place
+        children = selectors.place_children_stats(user, place)
+        terms = selectors.current_first_secretaries([c.place for c in children] + [place])
+        for c in children:
+            c.first_secretary = terms.get(c.place.pk)
+        ctx.update(place=place, children=children, own_term=terms.get(place.pk))
+        if place.kind == Place.Kind.COMMUNITY:
+            assignments_qs = selectors.current_assignments(place)
+            member_counts = dict(
+                selectors.members_for_user(user, within=place, status=Member.Status.IN_SERVICE)
+                .values_list("unit_id")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            ctx["linked_units"] = [(a, member_counts.get(a.unit_id, 0)) for a in assignments_qs]
+        return render(request, "directory/home_place.html", ctx)
+    if main.role == Role.UNIT_SECRETARY:
+        unit = main.unit
+        members = selectors.members_for_user(user, unit_id=unit.pk)
+        ctx.update(
+            unit=unit,
+            assignment_row=unit.assignments.filter(ended_on__isnull=True).select_related("community").first(),
+            orgs=unit.party_orgs.annotate(n=Count("members")).order_by("id"),
+            page=_page(request, members),
+            total=members.count(),
+        )
+        _show_member_pii(user, ctx["page"].object_list)
+        return render(request, "directory/home_unit.html", ctx)
+    if main.role == Role.MEMBER:
+        member = get_object_or_404(selectors.members_for_user(user), pk=main.member_id)
+        _show_member_pii(user, [member])
+        ctx.update(
+            member=member,
+            skills=list(member.skills.all()),
+            intentions=list(member.intentions.all()),
+            min_activities=get_rule("member_min_activities_per_year", city=services.city_of(member.residence)),
+            min_hours=get_rule("member_min_hours_per_year", city=services.city_of(member.residence)),
+        )
+        return render(request, "directory/home_member.html", ctx)
+    resident = get_object_or_404(selectors.residents_for_user(user), pk=main.resident_id)
+    _show_resident_pii(user, [resident])
+    ctx.update(resident=resident, groups=list(resident.special_groups.all()))
+    return render(request, "directory/home_resident.html", ctx)
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not scope.scope_for(request.user).is_staff_like:
+        raise PermissionDenied
+
+
+# --- places -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def place_list(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    qs = selectors.places_for_user(
+        request.user, q=request.GET.get("q", ""), kind=request.GET.get("kind", ""), within=_within(request)
+    )
+    if request.GET.get("export") == "xlsx":
+        return _export(request, _("区域"), importers.PLACE_EXPORT_HEADERS, importers.place_export_rows(qs))
+    return render(request, "directory/place_list.html", {"page": _page(request, qs), "kinds": Place.Kind.choices})
+
+
+@login_required
+@require_GET
+def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff_only(request)
+    place = get_object_or_404(selectors.places_for_user(request.user), pk=pk)
+    ancestors = list(selectors.places_for_user(request.user).filter(pk__in=place.ancestor_ids()[:-1]))
+    children = selectors.place_children_stats(request.user, place)
+    return render(
+        request, "directory/place_detail.html", {"place": place, "ancestors": ancestors, "children": children}
+    )
+
+
+# --- units --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def unit_list(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    qs = selectors.units_for_user(
+        request.user, q=request.GET.get("q", ""), kind=request.GET.get("kind", ""), community=_within(request)
+    )
+    if request.GET.get("export") == "xlsx":
+        return _export(request, _("单位"), importers.UNIT_EXPORT_HEADERS, importers.unit_export_rows(qs))
+    page = _page(request, qs)
+    counts = dict(
+        Member.objects.filter(unit__in=[u.pk for u in page.object_list], status=Member.Status.IN_SERVICE)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for u in page.object_list:
+        u.member_count = counts.get(u.pk, 0)
+    return render(request, "directory/unit_list.html", {"page": page, "kinds": Unit.Kind.choices})
+
+
+@login_required
+@require_GET
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff_only(request)
+    unit = get_object_or_404(selectors.units_for_user(request.user), pk=pk)
+    assignments = unit.assignments.select_related("community").order_by("-start_on", "-id")
+    orgs = unit.party_orgs.select_related("parent").annotate(n=Count("members")).order_by("id")
+    teams = unit.work_teams.select_related("community").prefetch_related("memberships__member")
+    return render(
+        request,
+        "directory/unit_detail.html",
+        {"unit": unit, "assignments": assignments, "orgs": orgs, "teams": teams},
+    )
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def member_list(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    qs = selectors.members_for_user(
+        request.user,
+        q=request.GET.get("q", ""),
+        unit_id=_int(request.GET.get("unit")),
+        status=request.GET.get("status", ""),
+        within=_within(request),
+    )
+    if request.GET.get("export") == "xlsx":
+        return _export(
+            request, _("在职党员"), importers.MEMBER_EXPORT_HEADERS, importers.member_export_rows(qs, request.user)
+        )
+    page = _page(request, qs)
+    _show_member_pii(request.user, page.object_list)
+    return render(request, "directory/member_list.html", {"page": page, "statuses": Member.Status.choices})
+
+
+@login_required
+@require_GET
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_object_or_404(selectors.members_for_user(request.user), pk=pk)
+    _show_member_pii(request.user, [member])
+    return render(
+        request,
+        "directory/member_detail.html",
+        {
+            "member": member,
+            "skills": list(member.skills.all()),
+            "intentions": list(member.intentions.all()),
+            "terms": member.first_secretary_terms.select_related("place").order_by("-start_on"),
+        },
+    )
+
+
+# --- residents ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def resident_list(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    qs = selectors.residents_for_user(
+        request.user, q=request.GET.get("q", ""), group_id=_int(request.GET.get("group")), within=_within(request)
+    )
+    if request.GET.get("export") == "xlsx":
+        return _export(
+            request, _("居民"), importers.RESIDENT_EXPORT_HEADERS, importers.resident_export_rows(qs, request.user)
+        )
+    page = _page(request, qs)
+    _show_resident_pii(request.user, page.object_list)
+    groups = Category.objects.filter(kind=Category.Kind.SPECIAL_GROUP, is_active=True)
+    ids = [r.pk for r in page.object_list]
+    through = Resident.special_groups.through.objects.filter(resident_id__in=ids).select_related("category")
+    by_resident: dict[int, list[str]] = {}
+    for row in through:
+        by_resident.setdefault(row.resident_id, []).append(row.category.name)
+    for r in page.object_list:
+        r.group_names = by_resident.get(r.pk, [])
+    return render(request, "directory/resident_list.html", {"page": page, "groups": groups})
+
+
+@login_required
+@require_GET
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = get_object_or_404(selectors.residents_for_user(request.user), pk=pk)
+    _show_resident_pii(request.user, [resident])
+    return render(
+        request,
+        "directory/resident_detail.html",
+        {"resident": resident, "groups": list(resident.special_groups.all())},
+    )
+
+
+# --- rules and audit ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rule_list(request: HttpRequest) -> HttpResponse:
+    city = scope.rule_city_for(request.user)
+    if city is None:
+        raise PermissionDenied
+    error = None
+    status = 200
+    if request.method == "POST":
+        key = request.POST.get("key", "")
+        try:
+            value = Decimal(request.POST.get("value", ""))
+            services.rule_set(key=key, value=value, city=city)
+        except (InvalidOperation, ValueError):
+            error = (key, _("请输入数字"))
+        except ValidationError as exc:
+            error = (key, "；".join(exc.messages))
+        else:
+            messages.success(request, _("规则已保存"))
+            return redirect("directory:rule_list")
+        status = 422
+    stored = {r.key: r for r in Rule.objects.filter(city=city)}
+    rows = [
+        {"key": k, "d": d, "value": stored[k].value if k in stored else d.default, "custom": k in stored}
+        for k, d in RULES.items()
+    ]
+    return render(request, "directory/rule_list.html", {"city": city, "rows": rows, "error": error}, status=status)
+
+
+@login_required
+@require_GET
+def audit(request: HttpRequest) -> HttpResponse:
+    if not scope.can_view_audit(request.user):
+        raise PermissionDenied
+    from auditlog.models import LogEntry
+
+    from baodao.accounts.models import SecurityEvent as SE
+
+    tab = request.GET.get("tab", "security")
+    if tab == "changes":
+        qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+    elif tab == "security":
+        qs = SE.objects.all()
+    else:
+        raise Http404
+    return render(request, "directory/audit.html", {"tab": tab, "page": _page(request, qs)})

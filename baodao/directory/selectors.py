@@ -1,0 +1,165 @@
+"""Reads of master data, always through accounts.scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+
+from baodao.accounts import scope
+from baodao.core import crypto
+from baodao.core.validators import ID_RE, MOBILE_RE, normalize_id_number
+from baodao.directory.models import (
+    FirstSecretaryTerm,
+    Member,
+    Place,
+    Resident,
+    Unit,
+    UnitAssignment,
+    path_segment,
+)
+
+PLACE_SEGMENT = len(path_segment(1))
+
+
+def places_for_user(user, *, q: str = "", kind: str = "", within: Place | None = None) -> QuerySet[Place]:  # noqa: ANN001
+    qs = scope.places_for_user(user).select_related("parent")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if within is not None:
+        qs = qs.filter(path__startswith=within.path)
+    return qs.order_by("path")
+
+
+def units_for_user(user, *, q: str = "", kind: str = "", community: Place | None = None) -> QuerySet[Unit]:  # noqa: ANN001
+    qs = scope.units_for_user(user).select_related("office_place")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if community is not None:
+        qs = qs.filter(
+            pk__in=UnitAssignment.objects.filter(
+                ended_on__isnull=True, community__path__startswith=community.path
+            ).values("unit_id")
+        )
+    return qs.order_by("code")
+
+
+def _person_search(qs: QuerySet, q: str, *, with_id: bool) -> QuerySet:
+    """Names by substring; ID numbers and mobiles only by exact match (they are encrypted)."""
+    q = q.strip()
+    if with_id and ID_RE.match(normalize_id_number(q)):
+        return qs.filter(id_hash=crypto.lookup_hash(normalize_id_number(q)))
+    if MOBILE_RE.match(q):
+        return qs.filter(mobile_hash=crypto.lookup_hash(q))
+    return qs.filter(name__icontains=q)
+
+
+def members_for_user(
+    user,  # noqa: ANN001
+    *,
+    q: str = "",
+    unit_id: int | None = None,
+    status: str = "",
+    within: Place | None = None,
+) -> QuerySet[Member]:
+    qs = scope.members_for_user(user).select_related("unit__office_place", "party_org", "residence__parent")
+    if q:
+        qs = _person_search(qs, q, with_id=True)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if status:
+        qs = qs.filter(status=status)
+    if within is not None:
+        qs = qs.filter(residence__path__startswith=within.path)
+    return qs.order_by("id")
+
+
+def residents_for_user(
+    user,  # noqa: ANN001
+    *,
+    q: str = "",
+    group_id: int | None = None,
+    within: Place | None = None,
+) -> QuerySet[Resident]:
+    qs = scope.residents_for_user(user).select_related("residence__parent")
+    if q:
+        qs = _person_search(qs, q, with_id=False)
+    if group_id:
+        qs = qs.filter(special_groups__id=group_id)
+    if within is not None:
+        qs = qs.filter(residence__path__startswith=within.path)
+    return qs.order_by("id")
+
+
+@dataclass
+class ChildStats:
+    place: Place
+    counts: dict[str, int]
+
+
+def place_children_stats(user, place: Place) -> list[ChildStats]:  # noqa: ANN001
+    """Each child of `place` with counts of what lies under it, in a fixed number of queries.
+
+    Counts group on the path prefix of the child level (one index range per metric), so the page
+    costs the same for 3 districts or 300 compounds.
+    """
+    children = list(places_for_user(user).filter(parent=place).order_by("sort_order", "code"))
+    if not children:
+        return []
+    plen = (place.depth + 1) * PLACE_SEGMENT + PLACE_SEGMENT
+
+    def grouped(qs: QuerySet, path_field: str) -> dict[str, int]:
+        rows = (
+            qs.filter(**{f"{path_field}__startswith": place.path})
+            .annotate(prefix=Substr(path_field, 1, plen))
+            .values("prefix")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {r["prefix"]: r["n"] for r in rows}
+
+    visible_places = places_for_user(user)
+    communities = grouped(visible_places.filter(kind=Place.Kind.COMMUNITY), "path")
+    compounds = grouped(visible_places.filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID]), "path")
+    members = grouped(scope.members_for_user(user).filter(status=Member.Status.IN_SERVICE), "residence__path")
+    residents = grouped(scope.residents_for_user(user), "residence__path")
+    units = grouped(
+        UnitAssignment.objects.filter(ended_on__isnull=True, unit__in=scope.units_for_user(user)),
+        "community__path",
+    )
+    secretaries = grouped(FirstSecretaryTerm.objects.filter(ended_on__isnull=True), "place__path")
+    out = []
+    for child in children:
+        key = child.path
+        out.append(
+            ChildStats(
+                place=child,
+                counts={
+                    "communities": communities.get(key, 0),
+                    "compounds": compounds.get(key, 0),
+                    "units": units.get(key, 0),
+                    "members": members.get(key, 0),
+                    "residents": residents.get(key, 0),
+                    "first_secretaries": secretaries.get(key, 0),
+                },
+            )
+        )
+    return out
+
+
+def current_first_secretaries(places: list[Place]) -> dict[int, FirstSecretaryTerm]:
+    terms = FirstSecretaryTerm.objects.filter(place__in=places, ended_on__isnull=True).select_related("member__unit")
+    return {t.place_id: t for t in terms}
+
+
+def current_assignments(community: Place) -> QuerySet[UnitAssignment]:
+    return (
+        UnitAssignment.objects.filter(community=community, ended_on__isnull=True)
+        .select_related("unit")
+        .order_by("unit__code")
+    )
