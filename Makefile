@@ -1,0 +1,21 @@
+.PHONY: run test lint bench
+
+# make run   - install (first time), migrate, load the demo city into an empty database, serve on http://127.0.0.1:8000
+# make test  - the whole suite on SQLite and on PostgreSQL (installs what it needs; see scripts/test.sh)
+# make lint  - ruff check + ruff format --check
+# make bench - 100k-member import and home page throughput on PostgreSQL (bench/run.sh)
+
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh $(ARGS)
+
+lint:
+	@bash scripts/venv.sh requirements-dev.txt
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+bench:
+	@bash scripts/venv.sh requirements-dev.txt
+	bash bench/run.sh

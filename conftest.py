@@ -1,0 +1,98 @@
+"""Test-wide settings and fixtures.
+
+pytest-django has configured Django by the time `pytest_configure` runs here, so the speed knobs are
+applied with `override_settings(...).enable()`: that fires `setting_changed`, which resets Django's
+cache handler, password hasher and static storage caches that may already hold the old values.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Sync Playwright runs an event loop in the test thread; Django would refuse ORM calls there.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# A fixed SM4 key for tests only (32 hex chars); production keys come from FIELD_KEY / FIELD_KEY_FILE.
+TEST_FIELD_KEY = "0123456789abcdeffedcba9876543210"
+
+STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Noise from plugins and from WhiteNoise before collectstatic, not from our code.
+    config.addinivalue_line("filterwarnings", "ignore:Session-scoped fixtures defined as instance methods")
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+    from django.conf import settings
+
+    if not settings.configured:  # running with -p no:django
+        return
+    from django.test.utils import override_settings
+
+    override_settings(
+        FIELD_KEY=TEST_FIELD_KEY,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # locmem even when REDIS_URL is set: each xdist worker gets its own cache, clear() stays local.
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        CELERY_TASK_ALWAYS_EAGER=True,
+        CELERY_TASK_EAGER_PROPAGATES=True,
+        # Templates use {% static %}; the manifest storage (DEBUG off) would need collectstatic first.
+        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_STORAGE}},
+    ).enable()
+
+    from baodao.core import crypto
+
+    crypto._keys.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches() -> Iterator[None]:
+    """Rules, sessions and lockout state live in the cache: nothing may leak from one test to the next."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir(pytestconfig: pytest.Config) -> Path:
+    """Where tests save screenshots and generated files for a person to look at (git-ignored)."""
+    path = pytestconfig.rootpath / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's Chromium instead of Playwright's download (which these machines cannot fetch)."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)", pytrace=False)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """A browser test that skips is a failure: a missing browser must never look like a green run."""
+    report: pytest.TestReport = yield
+    if report.skipped and not hasattr(report, "wasxfail") and item.get_closest_marker("browser"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped ({reason}); browser tests must run, not skip"
+    return report
