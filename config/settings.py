@@ -75,11 +75,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "auditlog",
-    "axes",
+    # Our apps come before auditlog so accounts' `auditlogflush` (which refuses) shadows auditlog's.
     "baodao.core",
     "baodao.accounts",
     "baodao.directory",
+    "auditlog",
+    "axes",
 ]
 
 MIDDLEWARE = [

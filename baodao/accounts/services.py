@@ -90,9 +90,12 @@ def api_token_user(token: str) -> User | None:
     return row.user
 
 
-def security_events_prune(*, now: dt.datetime | None = None) -> int:
-    """Delete security events older than the retention rule, never younger than 180 days."""
+def audit_prune(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete audit entries older than the retention rule — never any younger than 180 days."""
+    from auditlog.models import LogEntry
+
     days = max(get_rule_int("audit_retention_days"), MIN_AUDIT_RETENTION_DAYS)
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
-    deleted, _ = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    security, _ = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
+    changes, _ = LogEntry.objects.filter(timestamp__lt=cutoff).delete()
+    return {"security_events": security, "changes": changes, "days": days}

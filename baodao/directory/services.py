@@ -21,6 +21,7 @@ from baodao.core.validators import (
     normalize_id_number,
 )
 from baodao.directory.models import (
+    Category,
     FirstSecretaryTerm,
     Member,
     PartyOrg,
@@ -205,3 +206,23 @@ def rules_seed(*, city: Place | None) -> int:
     rows = [Rule(city=city, key=k, value=d.default) for k, d in rules.RULES.items() if k not in existing]
     Rule.objects.bulk_create(rows)
     return len(rows)
+
+
+@transaction.atomic
+def category_add(*, kind: str, name: str) -> Category:
+    name = name.strip()
+    if kind not in Category.Kind.values:
+        raise ValidationError({"kind": _("未知类别")})
+    if not name or len(name) > 50:
+        raise ValidationError({"name": _("名称不能为空，且不超过50个字")})
+    if Category.objects.filter(kind=kind, name=name).exists():
+        raise ValidationError({"name": _("该名称已存在")})
+    last = Category.objects.filter(kind=kind).order_by("-sort_order").first()
+    return Category.objects.create(kind=kind, name=name, sort_order=(last.sort_order + 1) if last else 0)
+
+
+def category_set_active(*, category: Category, active: bool) -> Category:
+    """Categories are retired, never deleted: members keep the skills they chose."""
+    category.is_active = active
+    category.save(update_fields=["is_active"])
+    return category

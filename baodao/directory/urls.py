@@ -13,5 +13,6 @@ urlpatterns = [
     path("residents/", views.resident_list, name="resident_list"),
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path("rules/", views.rule_list, name="rule_list"),
+    path("categories/", views.category_list, name="category_list"),
     path("audit/", views.audit, name="audit"),
 ]

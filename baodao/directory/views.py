@@ -348,3 +348,27 @@ def audit(request: HttpRequest) -> HttpResponse:
     else:
         raise Http404
     return render(request, "directory/audit.html", {"tab": tab, "page": _page(request, qs)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_list(request: HttpRequest) -> HttpResponse:
+    if scope.rule_city_for(request.user) is None:
+        raise PermissionDenied
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if "toggle" in request.POST:
+                category = get_object_or_404(Category, pk=_int(request.POST.get("toggle")))
+                services.category_set_active(category=category, active=not category.is_active)
+            else:
+                services.category_add(kind=request.POST.get("kind", ""), name=request.POST.get("name", ""))
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("directory:category_list")
+    categories = list(Category.objects.all())
+    groups = [(label, [c for c in categories if c.kind == kind]) for kind, label in Category.Kind.choices]
+    ctx = {"groups": groups, "kinds": Category.Kind.choices, "errors": errors}
+    return render(request, "directory/category_list.html", ctx, status=422 if errors else 200)
