@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "baodao.core",
     "baodao.accounts",
     "baodao.directory",
+    "baodao.reporting",
+    "baodao.notifications",
     "auditlog",
     "axes",
 ]
@@ -190,6 +192,14 @@ MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
+NOTIFICATION_CHANNELS = [
+    c
+    for c in os.environ.get(
+        "NOTIFICATION_CHANNELS",
+        "baodao.notifications.channels.EmailChannel,baodao.notifications.channels.LoggingSmsChannel",
+    ).split(",")
+    if c
+]
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "baodao@localhost")
 

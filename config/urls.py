@@ -10,6 +10,9 @@ urlpatterns = [
     path("accounts/", include("baodao.accounts.urls")),
     path("directory/", include("baodao.directory.urls")),
     path("directory/import/", include("baodao.directory.import_urls")),
+    path("notifications/", include("baodao.notifications.urls")),
+    path("reporting/", include("baodao.reporting.urls")),
+    path("p/", include("baodao.reporting.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

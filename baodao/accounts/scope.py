@@ -220,3 +220,80 @@ def rule_city_for(user) -> Place | None:  # noqa: ANN001
 def can_view_audit(user) -> bool:  # noqa: ANN001
     scope = scope_for(user)
     return scope.superuser or Role.CITY_ADMIN in scope.roles
+
+
+# --- 双报到 (reporting) ---------------------------------------------------------------------------
+
+
+def _community_q(scope: Scope, field: str) -> Q:
+    """Rows tied to a community: staff and admins above it see them; compound secretaries too
+    (their compound lies inside the community, so they see what is reported to it)."""
+    paths = scope.place_paths
+    q = _any_prefix(f"{field}__path", paths)
+    ancestors = _ancestor_ids([p for r, p in scope.place_grants if r == Role.COMPOUND_SECRETARY])
+    if ancestors:
+        q |= Q(**{f"{field}_id__in": ancestors})
+    return q
+
+
+def member_reports_for_user(user):  # noqa: ANN001, ANN201
+    from baodao.reporting.models import MemberReport
+
+    scope = scope_for(user)
+    if scope.superuser:
+        return MemberReport.objects.all()
+    q = _community_q(scope, "community")
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    if scope.member_ids:
+        q |= Q(member_id__in=scope.member_ids)
+    return MemberReport.objects.filter(q)
+
+
+def unit_reports_for_user(user):  # noqa: ANN001, ANN201
+    from baodao.reporting.models import UnitReport
+
+    scope = scope_for(user)
+    if scope.superuser:
+        return UnitReport.objects.all()
+    q = _community_q(scope, "community")
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    return UnitReport.objects.filter(q)
+
+
+def certificates_for_user(user):  # noqa: ANN001, ANN201
+    from baodao.reporting.models import Certificate
+
+    scope = scope_for(user)
+    if scope.superuser:
+        return Certificate.objects.all()
+    q = _any_prefix("community__path", scope.admin_paths)
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    if scope.member_ids:
+        q |= Q(member_id__in=scope.member_ids)
+    return Certificate.objects.filter(q)
+
+
+def can_act_for_community(user, community: Place) -> bool:  # noqa: ANN001
+    """Confirm or return reports to a community: its staff, or an admin above it."""
+    scope = scope_for(user)
+    return scope.superuser or any(
+        (r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES) and community.path.startswith(p) for r, p in scope.place_grants
+    )
+
+
+def can_act_for_unit(user, unit: Unit) -> bool:  # noqa: ANN001
+    """Issue certificates, submit the unit's report, approve self-reports: the unit's secretary."""
+    scope = scope_for(user)
+    return scope.superuser or unit.pk in scope.unit_ids
+
+
+def can_assign_units(user, unit: Unit) -> bool:  # noqa: ANN001
+    """Assign a unit to a community: the city admin, or the district admin for units in the district."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return True
+    office = unit.office_place.path
+    return any(r in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN) and office.startswith(p) for r, p in scope.place_grants)

@@ -43,6 +43,7 @@ RULES: dict[str, RuleDef] = {
     "big_round_table_per_month": RuleDef(Decimal(1), _("大圆桌会每月不少于"), _("次"), "[seed 002]"),
     "coverage_target_percent": RuleDef(Decimal(100), _("三个全覆盖目标"), "%", "[seed 000]"),
     "report_deadline_days": RuleDef(Decimal(30), _("报到证签发后报到期限"), _("天"), "DOMAIN §3.1"),
+    "report_deadline_warning_days": RuleDef(Decimal(3), _("报到期限前几天提醒党员"), _("天"), "DOMAIN §3.1"),
     "report_confirm_reminder_days": RuleDef(Decimal(3), _("社区待确认报到超过几天提醒"), _("天"), "DOMAIN §3.1"),
     "term_ending_warning_days": RuleDef(Decimal(60), _("第一书记任期届满提前提醒"), _("天"), "DOMAIN §3.1"),
     "session_idle_minutes": RuleDef(Decimal(30), _("登录空闲超时"), _("分钟"), "等保2.0"),

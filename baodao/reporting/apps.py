@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class ReportingConfig(AppConfig):
+    name = "baodao.reporting"
+    label = "reporting"
+    verbose_name = "双报到"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from baodao.reporting import models as m
+
+        auditlog.register(m.UnitReport, exclude_fields=["contact_phone"])
+        auditlog.register(m.MemberReport, exclude_fields=["room"])
+        auditlog.register(m.Certificate, exclude_fields=["nonce"])
+        auditlog.register(m.CommitmentTemplate)

@@ -1,0 +1,485 @@
+"""Writes of 双报到: unit reports, certificates, member reports, dynamic management."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baodao.accounts.models import Role, User
+from baodao.accounts.services import user_create
+from baodao.core import crypto, rules
+from baodao.core.validators import mobile_error
+from baodao.directory import services as directory_services
+from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
+from baodao.reporting.models import Certificate, CommitmentTemplate, MemberReport, ReportEvent, UnitReport
+
+TOKEN_SALT = "baodao.reporting.certificate"
+RESIDENCE_KINDS = (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING)
+
+DEFAULT_COMMITMENT = (
+    "本人自愿到居住地社区报到，接受社区党组织的管理和监督。承诺：亮明党员身份，"
+    "积极参加社区组织的志愿服务和活动，每年参加社区活动不少于{activities}次、累计服务不少于{hours}小时；"
+    "认领并落实服务项目，带头遵守居民公约，发挥先锋模范作用。"
+)
+
+
+class ReportError(ValidationError):
+    """A refused step of 双报到, with a message fit to show the user."""
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def community_of(place: Place) -> Place | None:
+    if place.kind == Place.Kind.COMMUNITY:
+        return place
+    return Place.objects.filter(pk__in=place.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
+
+
+def commitment_text(*, city: Place | None) -> str:
+    if city is not None:
+        row = CommitmentTemplate.objects.filter(city=city).first()
+        if row:
+            return row.text
+    return DEFAULT_COMMITMENT.format(
+        activities=rules.get_rule_int("member_min_activities_per_year", city=city),
+        hours=rules.get_rule_int("member_min_hours_per_year", city=city),
+    )
+
+
+def _event(*, kind: str, actor: User | None, note: str = "", unit_report=None, member_report=None) -> None:  # noqa: ANN001
+    ReportEvent.objects.create(
+        kind=kind, actor=actor, note=note[:200], unit_report=unit_report, member_report=member_report
+    )
+
+
+def _number(prefix: str) -> str:
+    return f"{prefix}{timezone.localdate():%Y%m%d}{secrets.token_hex(4).upper()}"
+
+
+# --- unit assignment and unit reports -----------------------------------------------------------
+
+
+@transaction.atomic
+def unit_assign(*, unit: Unit, community: Place, by: User, note: str = "") -> UnitAssignment:
+    """Assign (or re-assign) a unit to a community. An active report to the old community ends."""
+    current = UnitAssignment.objects.filter(unit=unit, ended_on__isnull=True).first()
+    if current and current.community_id == community.pk:
+        raise ReportError(_("该单位已分配到此社区"))
+    assignment = directory_services.unit_assign(unit=unit, community=community, note=note)
+    for report in UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]):
+        report.status = UnitReport.Status.ENDED
+        report.ended_at = timezone.now()
+        report.save(update_fields=["status", "ended_at"])
+        _event(kind=ReportEvent.Kind.ENDED, actor=by, note=_("联系社区已调整"), unit_report=report)
+    return assignment
+
+
+@transaction.atomic
+def unit_report_submit(
+    *,
+    unit: Unit,
+    by: User,
+    contact_name: str,
+    contact_phone: str,
+    report_date: dt.date,
+    unit_signatory: str,
+    unit_resources: str,
+    community_demands: str,
+    resource_tags: Iterable[Category] = (),
+    demand_tags: Iterable[Category] = (),
+    joins_big_committee: bool = True,
+) -> UnitReport:
+    assignment = UnitAssignment.objects.filter(unit=unit, ended_on__isnull=True).select_related("community").first()
+    if assignment is None:
+        raise ReportError(_("本单位尚未分配联系社区，请联系市直机关工委"))
+    if err := mobile_error(contact_phone):
+        raise ReportError({"contact_phone": err})
+    if UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]).exists():
+        raise ReportError(_("本单位已向社区报到，无需重复提交"))
+    returned = UnitReport.objects.filter(unit=unit, community=assignment.community, status="returned").first()
+    fields = {
+        "contact_name": contact_name.strip(),
+        "contact_phone": contact_phone.strip(),
+        "report_date": report_date,
+        "unit_signatory": unit_signatory.strip(),
+        "unit_resources": unit_resources.strip(),
+        "community_demands": community_demands.strip(),
+        "joins_big_committee": joins_big_committee,
+    }
+    if returned:
+        for k, v in fields.items():
+            setattr(returned, k, v)
+        returned.status = UnitReport.Status.SUBMITTED
+        returned.return_reason = ""
+        returned.submitted_by = by
+        returned.save()
+        report, kind = returned, ReportEvent.Kind.RESUBMITTED
+    else:
+        report = UnitReport.objects.create(
+            unit=unit, community=assignment.community, assignment=assignment, submitted_by=by, **fields
+        )
+        kind = ReportEvent.Kind.SUBMITTED
+    report.resource_tags.set(resource_tags)
+    report.demand_tags.set(demand_tags)
+    _event(kind=kind, actor=by, unit_report=report)
+    return report
+
+
+@transaction.atomic
+def unit_report_confirm(*, report: UnitReport, by: User, community_signatory: str) -> UnitReport:
+    report = UnitReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != UnitReport.Status.SUBMITTED:
+        raise ReportError(_("该报到不是待确认状态"))
+    if not community_signatory.strip():
+        raise ReportError({"community_signatory": _("请填写社区党组织书记姓名")})
+    report.status = UnitReport.Status.CONFIRMED
+    report.community_signatory = community_signatory.strip()
+    report.decided_by, report.decided_at = by, timezone.now()
+    report.save(update_fields=["status", "community_signatory", "decided_by", "decided_at"])
+    _event(kind=ReportEvent.Kind.CONFIRMED, actor=by, unit_report=report)
+    return report
+
+
+@transaction.atomic
+def unit_report_return(*, report: UnitReport, by: User, reason: str) -> UnitReport:
+    report = UnitReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != UnitReport.Status.SUBMITTED:
+        raise ReportError(_("该报到不是待确认状态"))
+    if not reason.strip():
+        raise ReportError({"reason": _("退回时请填写原因")})
+    report.status = UnitReport.Status.RETURNED
+    report.return_reason = reason.strip()[:200]
+    report.decided_by, report.decided_at = by, timezone.now()
+    report.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+    _event(kind=ReportEvent.Kind.RETURNED, actor=by, note=report.return_reason, unit_report=report)
+    return report
+
+
+# --- certificates -------------------------------------------------------------------------------
+
+
+def certificate_token(certificate: Certificate) -> str:
+    return signing.dumps([certificate.pk, certificate.nonce], salt=TOKEN_SALT, compress=True)
+
+
+def certificate_from_token(token: str) -> Certificate:
+    """The open certificate a token stands for, or a ReportError saying why not (in Chinese)."""
+    try:
+        pk, nonce = signing.loads(token, salt=TOKEN_SALT)
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise ReportError(_("报到证二维码无效，请向单位党组织索取新的报到证")) from exc
+    cert = Certificate.objects.select_related("member", "unit", "community").filter(pk=pk, nonce=nonce).first()
+    if cert is None or cert.status == Certificate.Status.REVOKED:
+        raise ReportError(_("该报到证已作废，请向单位党组织索取新的报到证"))
+    if cert.status == Certificate.Status.USED:
+        raise ReportError(_("该报到证已使用，您已提交过报到"))
+    if cert.deadline < timezone.localdate():
+        raise ReportError(_("该报到证已过期（报到期限 %(d)s），请向单位党组织重新申领") % {"d": cert.deadline})
+    return cert
+
+
+def _certificate_for(member: Member, by: User, today: dt.date) -> Certificate:
+    community = community_of(member.residence)
+    if community is None:
+        raise ReportError(_("%(name)s 的居住地不在任何社区内，请先更正居住地") % {"name": member.name})
+    days = rules.get_rule_int("report_deadline_days", city=directory_services.city_of(community))
+    Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).update(
+        status=Certificate.Status.REVOKED
+    )
+    cert = Certificate.objects.create(
+        member=member,
+        unit_id=member.unit_id,
+        community=community,
+        number=_number("BDZ"),
+        nonce=secrets.token_hex(8),
+        deadline=today + dt.timedelta(days=days),
+        issued_by=by,
+    )
+    return cert
+
+
+def _check_can_issue(member: Member) -> None:
+    if member.status != Member.Status.IN_SERVICE:
+        raise ReportError(_("%(name)s 不是在职党员，无需报到") % {"name": member.name})
+    if MemberReport.objects.filter(member=member, status__in=MemberReport.ACTIVE).exists():
+        raise ReportError(_("%(name)s 已报到或正在报到中") % {"name": member.name})
+
+
+@transaction.atomic
+def certificate_issue(*, member: Member, by: User) -> Certificate:
+    """Issue (or re-issue: the older one is revoked) a report certificate to one member."""
+    _check_can_issue(member)
+    return _certificate_for(member, by, timezone.localdate())
+
+
+@transaction.atomic
+def certificates_issue_batch(*, unit: Unit, by: User) -> list[Certificate]:
+    """Certificates for every in-service member of the unit who has not reported.
+
+    An open certificate still in date is kept (reprinted), not re-issued.
+    """
+    today = timezone.localdate()
+    members = (
+        Member.objects.filter(unit=unit, status=Member.Status.IN_SERVICE)
+        .exclude(reports__status__in=MemberReport.ACTIVE)
+        .select_related("residence")
+        .order_by("party_org_id", "id")
+    )
+    open_certs = {
+        c.member_id: c
+        for c in Certificate.objects.filter(unit=unit, status=Certificate.Status.ISSUED, deadline__gte=today)
+    }
+    out = []
+    for m in members:
+        cert = open_certs.get(m.pk) or _certificate_for(m, by, today)
+        out.append(cert)
+    return out
+
+
+# --- member accounts and reports ----------------------------------------------------------------
+
+
+@transaction.atomic
+def member_activate(*, certificate: Certificate, mobile: str, password: str) -> User:
+    """First visit from a certificate: the member proves the mobile on the roster and sets a password."""
+    member = certificate.member
+    if member.user_id:
+        raise ReportError(_("您已开通账号，请直接登录"))
+    if crypto.lookup_hash(mobile.strip()) != member.mobile_hash:
+        raise ReportError({"mobile": _("手机号与单位登记的不一致，请联系单位党组织核对")})
+    username = f"m{member.pk}"
+    user = user_create(
+        username=username,
+        password=password,
+        display_name=member.name,
+        mobile=member.mobile,
+        roles=[{"role": Role.MEMBER, "member": member}],
+    )
+    member.user = user
+    member.save(update_fields=["user"])
+    return user
+
+
+@transaction.atomic
+def member_activate_by_roster(*, id_number: str, mobile: str, password: str) -> User:
+    """Self-report without a certificate: the ID number and mobile must match the roster."""
+    member = Member.objects.filter(id_hash=crypto.lookup_hash(id_number)).first()
+    if member is None or member.mobile_hash != crypto.lookup_hash(mobile.strip()):
+        raise ReportError(_("身份证号和手机号与党员名册不一致，请联系所在单位党组织登记"))
+    if member.user_id:
+        raise ReportError(_("您已开通账号，请直接登录"))
+    user = user_create(
+        username=f"m{member.pk}",
+        password=password,
+        display_name=member.name,
+        mobile=member.mobile,
+        roles=[{"role": Role.MEMBER, "member": member}],
+    )
+    member.user = user
+    member.save(update_fields=["user"])
+    return user
+
+
+@transaction.atomic
+def member_report_submit(
+    *,
+    member: Member,
+    community: Place,
+    residence: Place,
+    room: str,
+    skills: Iterable[Category],
+    intentions: Iterable[Category],
+    team_types: Iterable[Category],
+    commitment_accepted: bool,
+    certificate: Certificate | None = None,
+) -> MemberReport:
+    """Step 2: register at the residence community, choose skills and teams, sign the commitment."""
+    team_types = list(team_types)
+    errors: dict[str, str] = {}
+    if member.status != Member.Status.IN_SERVICE:
+        raise ReportError(_("只有在职党员需要报到"))
+    if residence.kind not in RESIDENCE_KINDS or not residence.path.startswith(community.path):
+        errors["residence"] = _("居住地必须是%(c)s内的小区、网格或楼栋") % {"c": community.name}
+    city = directory_services.city_of(community)
+    if len(team_types) < rules.get_rule_int("member_min_teams", city=city):
+        errors["team_types"] = _("请至少选择一个志愿服务队类型")
+    if not commitment_accepted:
+        errors["commitment"] = _("请阅读并签署服务承诺书")
+    if errors:
+        raise ReportError(errors)
+    if certificate is not None:
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.status != Certificate.Status.ISSUED or certificate.member_id != member.pk:
+            raise ReportError(_("该报到证已使用或已作废"))
+    if MemberReport.objects.filter(member=member, status__in=MemberReport.ACTIVE).exists():
+        raise ReportError(_("您已提交过报到，无需重复提交"))
+    returned = MemberReport.objects.filter(member=member, status=MemberReport.Status.RETURNED).first()
+    # Self-reporting members matched the roster at activation; the unit approves only what the
+    # roster did not vouch for: a report to a community other than the one the roster names.
+    roster_community = community_of(member.residence)
+    needs_unit = certificate is None and (roster_community is None or roster_community.pk != community.pk)
+    status = MemberReport.Status.UNIT_APPROVAL if needs_unit else MemberReport.Status.PENDING
+    fields = {
+        "unit_id": member.unit_id,
+        "certificate": certificate or (returned.certificate if returned else None),
+        "source": MemberReport.Source.CERTIFICATE if certificate else MemberReport.Source.SELF,
+        "community": community,
+        "residence": residence,
+        "room": room.strip()[:50],
+        "commitment_text": commitment_text(city=city),
+        "status": status,
+        "return_reason": "",
+    }
+    try:
+        with transaction.atomic():
+            if returned and returned.community_id == community.pk:
+                for k, v in fields.items():
+                    setattr(returned, k, v)
+                returned.submitted_at = timezone.now()
+                returned.save()
+                report, kind = returned, ReportEvent.Kind.RESUBMITTED
+            else:
+                report = MemberReport.objects.create(member=member, **fields)
+                kind = ReportEvent.Kind.SUBMITTED
+    except IntegrityError as exc:  # a double submit raced past the check above
+        raise ReportError(_("您已提交过报到，无需重复提交")) from exc
+    report.team_types.set(team_types)
+    member.residence = residence
+    member.save(update_fields=["residence"])
+    member.skills.set(skills)
+    member.intentions.set(intentions)
+    if certificate is not None:
+        certificate.status = Certificate.Status.USED
+        certificate.save(update_fields=["status"])
+    _event(kind=kind, actor=member.user, member_report=report)
+    return report
+
+
+@transaction.atomic
+def member_report_unit_approve(*, report: MemberReport, by: User) -> MemberReport:
+    report = MemberReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != MemberReport.Status.UNIT_APPROVAL:
+        raise ReportError(_("该报到不需要单位审核"))
+    report.status = MemberReport.Status.PENDING
+    report.save(update_fields=["status"])
+    _event(kind=ReportEvent.Kind.UNIT_APPROVED, actor=by, member_report=report)
+    return report
+
+
+@transaction.atomic
+def member_reports_confirm(*, reports: Iterable[MemberReport], by: User) -> int:
+    """Step 3: the community confirms (many at once); each receipt goes to the unit's ledger."""
+    ids = [r.pk for r in reports]
+    rows = list(MemberReport.objects.select_for_update().filter(pk__in=ids, status=MemberReport.Status.PENDING))
+    now = timezone.now()
+    for r in rows:
+        r.status = MemberReport.Status.CONFIRMED
+        r.decided_by, r.decided_at = by, now
+        r.receipt_number = _number("HZ")
+    MemberReport.objects.bulk_update(rows, ["status", "decided_by", "decided_at", "receipt_number"])
+    events = []
+    for r in rows:
+        events.append(ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=by, member_report=r))
+        events.append(ReportEvent(kind=ReportEvent.Kind.RECEIPT, actor=by, member_report=r, note=r.receipt_number))
+    ReportEvent.objects.bulk_create(events)
+    return len(rows)
+
+
+@transaction.atomic
+def member_report_return(*, report: MemberReport, by: User, reason: str) -> MemberReport:
+    report = MemberReport.objects.select_for_update().get(pk=report.pk)
+    if report.status not in (MemberReport.Status.PENDING, MemberReport.Status.UNIT_APPROVAL):
+        raise ReportError(_("该报到不是待确认状态"))
+    if not reason.strip():
+        raise ReportError({"reason": _("退回时请填写原因")})
+    report.status = MemberReport.Status.RETURNED
+    report.return_reason = reason.strip()[:200]
+    report.decided_by, report.decided_at = by, timezone.now()
+    report.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+    _event(kind=ReportEvent.Kind.RETURNED, actor=by, note=report.return_reason, member_report=report)
+    return report
+
+
+def _end_active(member: Member, reason: str, by: User | None) -> MemberReport | None:
+    report = MemberReport.objects.select_for_update().filter(member=member, status__in=MemberReport.ACTIVE).first()
+    if report is None:
+        return None
+    report.status = MemberReport.Status.ENDED
+    report.ended_at = timezone.now()
+    report.end_reason = reason
+    report.save(update_fields=["status", "ended_at", "end_reason"])
+    _event(kind=ReportEvent.Kind.ENDED, actor=by, note=report.get_end_reason_display(), member_report=report)
+    return report
+
+
+@transaction.atomic
+def member_move(*, member: Member, residence: Place, by: User | None, room: str = "") -> MemberReport | None:
+    """Moving house moves the report: the old one ends, a new one goes to the new community for
+    confirmation, carrying the member's teams and commitment. Returns the new report (or None when
+    the member had not reported)."""
+    if residence.kind not in RESIDENCE_KINDS:
+        raise ReportError({"residence": _("居住地应为小区、网格或楼栋")})
+    community = community_of(residence)
+    if community is None:
+        raise ReportError({"residence": _("新居住地不在任何社区内")})
+    old = _end_active(member, MemberReport.EndReason.MOVED, by)
+    member.residence = residence
+    member.save(update_fields=["residence"])
+    if old is None:
+        return None
+    new = MemberReport.objects.create(
+        member=member,
+        unit_id=member.unit_id,
+        source=old.source,
+        community=community,
+        residence=residence,
+        room=room,
+        commitment_text=old.commitment_text,
+        status=MemberReport.Status.PENDING,
+    )
+    new.team_types.set(old.team_types.all())
+    _event(kind=ReportEvent.Kind.SUBMITTED, actor=by, note=_("搬家后转至新社区"), member_report=new)
+    return new
+
+
+STATUS_END_REASON = {
+    Member.Status.RETIRED: MemberReport.EndReason.RETIRED,
+    Member.Status.TRANSFERRED: MemberReport.EndReason.TRANSFERRED,
+}
+
+
+@transaction.atomic
+def member_set_status(*, member: Member, status: str, by: User | None) -> Member:
+    """Retiring or transferring ends the report and takes the member out of every denominator."""
+    if status not in Member.Status.values:
+        raise ReportError({"status": _("未知状态")})
+    member.status = status
+    member.save(update_fields=["status"])
+    if status != Member.Status.IN_SERVICE:
+        _end_active(member, STATUS_END_REASON[status], by)
+        Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).update(
+            status=Certificate.Status.REVOKED
+        )
+    return member
+
+
+@transaction.atomic
+def member_leave_unit(*, member: Member, unit: Unit, party_org, by: User | None) -> Member:  # noqa: ANN001
+    """Leaving the unit for another one ends the report; the new unit issues a new certificate."""
+    if party_org.unit_id != unit.pk:
+        raise ReportError({"party_org": _("党组织不属于该单位")})
+    _end_active(member, MemberReport.EndReason.LEFT_UNIT, by)
+    Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).update(
+        status=Certificate.Status.REVOKED
+    )
+    member.unit, member.party_org = unit, party_org
+    member.save(update_fields=["unit", "party_org"])
+    return member
