@@ -1,0 +1,214 @@
+"""Shared fixtures for the app tests: a small city with data next door that could leak.
+
+The world is built only through the services (place_create, member_create, resident_create,
+unit_assign, first_secretary_appoint, accounts.services.user_create). Units and party organizations
+have no create service yet, so they are plain model rows.
+
+    city C (测试市)
+    ├── district D1 (东湖区)
+    │   ├── street S1 (安北街道)
+    │   │   ├── community A (安宁社区) ── compounds A1 (安一小区: building A1-1), A2 (安二小区)
+    │   │   └── community B (北门社区, next door) ── compound B1 (北一小区: building B1-1)
+    │   └── street S2 (恩泽街道) ── community E (恩泽社区) ── compound E1 (恩一小区)
+    └── district D2 (西山区) ── street S3 (方圆街道) ── community F (方圆社区) ── compound F1 (方一小区)
+
+    unit U 城建局   office in A, assigned to A
+    unit V 教育局   office in B, assigned to B
+    unit W 西山医院 office in F (another district), assigned to A
+
+    members: m_u_a (U, lives in building A1-1), m_u_b (U, B1-1), m_v_b (V, B1), m_v_a (V, A2),
+             m_w_f (W, F1), m_w_e (W, E1)
+    residents: r_a1 (A1), r_b1 (B1-1), r_e1 (E1), r_f1 (F1)
+    first secretary of A1: m_u_a
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from baodao.accounts import services as account_services
+from baodao.accounts.models import Role, User
+from baodao.core.validators import id_check_digit
+from baodao.directory import services
+from baodao.directory.models import Category, Member, PartyOrg, Place, Unit
+
+PASSWORD = "Shuang#Bao2024"
+_serial = itertools.count(1)
+
+
+def make_id_number(birth: str = "19850312", seq: int | None = None, region: str = "990102") -> str:
+    """A valid GB 11643 ID number under a region code no real place uses."""
+    n = next(_serial) if seq is None else seq
+    first17 = f"{region}{birth}{n % 1000:03d}"
+    return first17 + id_check_digit(first17)
+
+
+def make_mobile() -> str:
+    """A mobile in a fake range (199 0000 xxxx), unique within the test run."""
+    return f"1990000{next(_serial) % 10000:04d}"
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def make_member() -> Callable[..., Member]:
+    """Create a member through the service with valid, unique personal data."""
+
+    def _make(*, name: str, unit: Unit, residence: Place, party_org: PartyOrg | None = None, **kw: object) -> Member:
+        return services.member_create(
+            name=name,
+            id_number=kw.pop("id_number", None) or make_id_number(),
+            mobile=kw.pop("mobile", None) or make_mobile(),
+            unit=unit,
+            party_org=party_org or unit.party_orgs.order_by("id").first(),
+            residence=residence,
+            **kw,
+        )
+
+    return _make
+
+
+def _unit(code: str, name: str, kind: str, office: Place) -> Unit:
+    unit = Unit.objects.create(code=code, name=name, kind=kind, office_place=office)
+    committee = PartyOrg.objects.create(unit=unit, kind=PartyOrg.Kind.COMMITTEE, name=f"{name}党委")
+    PartyOrg.objects.create(unit=unit, parent=committee, kind=PartyOrg.Kind.BRANCH, name=f"{name}第一党支部")
+    return unit
+
+
+def build_world() -> SimpleNamespace:
+    w = SimpleNamespace(password=PASSWORD)
+    K = Place.Kind
+    place = services.place_create
+    w.C = place(kind=K.CITY, code="990100", name="测试市")
+    w.D1 = place(kind=K.DISTRICT, code="990101", name="东湖区", parent=w.C)
+    w.D2 = place(kind=K.DISTRICT, code="990102", name="西山区", parent=w.C)
+    w.S1 = place(kind=K.STREET, code="990101001", name="安北街道", parent=w.D1)
+    w.S2 = place(kind=K.STREET, code="990101002", name="恩泽街道", parent=w.D1)
+    w.S3 = place(kind=K.STREET, code="990102001", name="方圆街道", parent=w.D2)
+    w.A = place(kind=K.COMMUNITY, code="990101001001", name="安宁社区", parent=w.S1)
+    w.B = place(kind=K.COMMUNITY, code="990101001002", name="北门社区", parent=w.S1)
+    w.E = place(kind=K.COMMUNITY, code="990101002001", name="恩泽社区", parent=w.S2)
+    w.F = place(kind=K.COMMUNITY, code="990102001001", name="方圆社区", parent=w.S3)
+    w.A1 = place(kind=K.COMPOUND, code="990101001001001", name="安一小区", parent=w.A)
+    w.A2 = place(kind=K.COMPOUND, code="990101001001002", name="安二小区", parent=w.A)
+    w.B1 = place(kind=K.COMPOUND, code="990101001002001", name="北一小区", parent=w.B)
+    w.E1 = place(kind=K.COMPOUND, code="990101002001001", name="恩一小区", parent=w.E)
+    w.F1 = place(kind=K.COMPOUND, code="990102001001001", name="方一小区", parent=w.F)
+    w.A1_1 = place(kind=K.BUILDING, code="990101001001001001", name="安一1栋", parent=w.A1)
+    w.B1_1 = place(kind=K.BUILDING, code="990101001002001001", name="北一1栋", parent=w.B1)
+
+    w.U = _unit("U001", "城建局", Unit.Kind.ORGAN, w.A)
+    w.V = _unit("V001", "教育局", Unit.Kind.ORGAN, w.B)
+    w.W = _unit("W001", "西山医院", Unit.Kind.INSTITUTION, w.F)
+    start = dt.date(2024, 3, 1)
+    w.assign_U = services.unit_assign(unit=w.U, community=w.A, start_on=start)
+    w.assign_V = services.unit_assign(unit=w.V, community=w.B, start_on=start)
+    w.assign_W = services.unit_assign(unit=w.W, community=w.A, start_on=start)
+
+    w.skill = Category.objects.create(kind=Category.Kind.SKILL, name="法律咨询")
+    w.hardship = Category.objects.create(kind=Category.Kind.SPECIAL_GROUP, name="困难群众")
+
+    def member(name: str, unit: Unit, residence: Place, **kw: object) -> Member:
+        return services.member_create(
+            name=name,
+            id_number=kw.pop("id_number", None) or make_id_number(),
+            mobile=kw.pop("mobile", None) or make_mobile(),
+            unit=unit,
+            party_org=unit.party_orgs.get(kind=PartyOrg.Kind.BRANCH),
+            residence=residence,
+            address_detail=kw.pop("address_detail", f"{residence.name}2单元301室"),
+            **kw,
+        )
+
+    w.m_u_a = member("王安华", w.U, w.A1_1, mobile="13812345678", skills=[w.skill])
+    w.m_u_b = member("李北辰", w.U, w.B1_1)
+    w.m_v_b = member("赵北岳", w.V, w.B1)
+    w.m_v_a = member("钱安宁", w.V, w.A2)
+    w.m_w_f = member("孙方远", w.W, w.F1)
+    w.m_w_e = member("周恩泽", w.W, w.E1)
+    w.members = [w.m_u_a, w.m_u_b, w.m_v_b, w.m_v_a, w.m_w_f, w.m_w_e]
+
+    resident = services.resident_create
+    w.r_a1 = resident(
+        name="陈安居",
+        residence=w.A1,
+        mobile="13987654321",
+        address_detail="安一小区3栋101",
+        special_groups=[w.hardship],
+    )
+    w.r_b1 = resident(name="杨北居", residence=w.B1_1, mobile=make_mobile(), address_detail="北一1栋202")
+    w.r_e1 = resident(name="郑恩居", residence=w.E1, mobile=make_mobile())
+    w.r_f1 = resident(name="吴方居", residence=w.F1, mobile=make_mobile())
+    w.residents = [w.r_a1, w.r_b1, w.r_e1, w.r_f1]
+
+    w.term_A1 = services.first_secretary_appoint(member=w.m_u_a, place=w.A1, start_on=start)
+
+    def user(username: str, name: str, mobile: str = "", **role: object) -> User:
+        return account_services.user_create(
+            username=username, password=PASSWORD, display_name=name, mobile=mobile, roles=[role] if role else []
+        )
+
+    w.city_admin = user("city_admin", "市工委管理员", role=Role.CITY_ADMIN, place=w.C)
+    w.district_admin = user("district_admin", "东湖区管理员", role=Role.DISTRICT_ADMIN, place=w.D1)
+    w.street_admin = user("street_admin", "安北街道管理员", role=Role.STREET_ADMIN, place=w.S1)
+    w.community_staff = user(
+        "community_staff", "安宁社区书记", mobile="13700001111", role=Role.COMMUNITY_STAFF, place=w.A
+    )
+    w.staff_b = user("staff_b", "北门社区书记", role=Role.COMMUNITY_STAFF, place=w.B)
+    w.compound_secretary = user("compound_secretary", "安一小区书记", role=Role.COMPOUND_SECRETARY, place=w.A1)
+    w.unit_secretary = user("unit_secretary", "城建局书记", role=Role.UNIT_SECRETARY, unit=w.U)
+    w.member_user = user("member_u_a", "王安华", role=Role.MEMBER, member=w.m_u_a)
+    w.resident_user = user("resident_a1", "陈安居", role=Role.RESIDENT, resident=w.r_a1)
+    w.nobody = user("nobody", "无角色")
+    w.superuser = User.objects.create_superuser(username="root", password=PASSWORD)
+    w.role_users = {
+        "city_admin": w.city_admin,
+        "district_admin": w.district_admin,
+        "street_admin": w.street_admin,
+        "community_staff": w.community_staff,
+        "compound_secretary": w.compound_secretary,
+        "unit_secretary": w.unit_secretary,
+        "member": w.member_user,
+        "resident": w.resident_user,
+    }
+    return w
+
+
+@pytest.fixture
+def world(db: None) -> SimpleNamespace:
+    """The small city described in this module's docstring, with one user per role."""
+    return build_world()
+
+
+@pytest.fixture
+def fresh() -> Callable[[User], User]:
+    """Reload a user: scope is cached on the user object for the length of a request."""
+
+    def _fresh(user: User) -> User:
+        return User.objects.get(pk=user.pk)
+
+    return _fresh
+
+
+@pytest.fixture
+def login(client: Client) -> Callable[[User], Client]:
+    """The test client, logged in as `user` (force_login: django-axes needs a request for a real login)."""
+
+    def _login(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+def names(objs: object) -> set[str]:
+    return {o.name for o in objs}
