@@ -1,4 +1,12 @@
 from django.urls import path
 
+from baodao.directory import import_views as views
+
 app_name = "import"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("template/<str:kind>/", views.template, name="template"),
+    path("upload/<str:kind>/", views.upload, name="upload"),
+    path("jobs/<int:pk>/", views.job, name="job"),
+    path("jobs/<int:pk>/errors.xlsx", views.job_errors, name="job_errors"),
+]

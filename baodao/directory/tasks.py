@@ -1,0 +1,76 @@
+"""Background jobs of the directory app. Eager without Redis (tests, `make run`), on a worker with it."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baodao.directory.importers import import_xlsx
+from baodao.directory.models import ImportJob
+
+log = logging.getLogger(__name__)
+PROGRESS_SECONDS = 0.5  # at most two progress writes a second, whatever the row count
+
+
+def progress_key(job_id: int) -> str:
+    return f"import-progress:{job_id}"
+
+
+def job_progress(job: ImportJob) -> tuple[int, int]:
+    """(processed, total) of a running job.
+
+    The rows are written in one transaction, and the progress updates made inside it are not
+    visible to other connections until it commits; the cache (Redis when workers run) carries the
+    live figure, the row is the fallback.
+    """
+    live = cache.get(progress_key(job.pk))
+    return tuple(live) if live else (job.processed, job.total)
+
+
+@shared_task(ignore_result=True)
+def run_import(job_id: int) -> None:
+    if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(status=ImportJob.Status.RUNNING):
+        return  # a redelivered message must not import twice
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    last = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_SECONDS or done >= total:
+            last = now
+            ImportJob.objects.filter(pk=job.pk).update(processed=done, total=total)
+            cache.set(progress_key(job.pk), (done, total), timeout=3600)
+
+    try:
+        with job.file.open("rb") as fh:
+            result = import_xlsx(kind=job.kind, file=fh, user=job.user, valid_only=job.valid_only, progress=progress)
+    except Exception:
+        # Logged without the file's content; the user sees a plain message.
+        log.exception("import job %s failed", job.pk)
+        job.status = ImportJob.Status.FAILED
+        job.errors = [
+            {"row": 0, "column": "", "message": _("导入时发生内部错误，未写入任何数据。请稍后重试或联系管理员。")}
+        ]
+        job.committed = False
+        job.created_count = 0
+    else:
+        job.status = ImportJob.Status.DONE
+        job.total = job.processed = result.total_rows
+        job.created_count = result.created
+        job.committed = result.committed
+        job.errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.rejected]
+    finally:
+        # Personal data must not linger on disk once the import has run.
+        if job.file:
+            job.file.delete(save=False)
+    cache.delete(progress_key(job.pk))
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=["status", "total", "processed", "created_count", "committed", "errors", "file", "finished_at"]
+    )
