@@ -290,10 +290,19 @@ def can_act_for_unit(user, unit: Unit) -> bool:  # noqa: ANN001
     return scope.superuser or unit.pk in scope.unit_ids
 
 
-def can_assign_units(user, unit: Unit) -> bool:  # noqa: ANN001
-    """Assign a unit to a community: the city admin, or the district admin for units in the district."""
+def _assigner_paths(scope: Scope) -> list[str]:
+    return [p for r, p in scope.place_grants if r in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN)]
+
+
+def assignable_units_for_user(user) -> QuerySet[Unit]:  # noqa: ANN001
+    """Units the user may assign to a community: the city admin's, or a district admin's own units."""
     scope = scope_for(user)
     if scope.superuser:
-        return True
+        return Unit.objects.all()
+    return Unit.objects.filter(_any_prefix("office_place__path", _assigner_paths(scope)))
+
+
+def can_assign_units(user, unit: Unit) -> bool:  # noqa: ANN001
+    scope = scope_for(user)
     office = unit.office_place.path
-    return any(r in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN) and office.startswith(p) for r, p in scope.place_grants)
+    return scope.superuser or any(office.startswith(p) for p in _assigner_paths(scope))

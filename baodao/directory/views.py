@@ -135,8 +135,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if main.role == Role.MEMBER:
         member = get_object_or_404(selectors.members_for_user(user), pk=main.member_id)
         _show_member_pii(user, [member])
+        from baodao.reporting.selectors import latest_report_of  # the home page shows the report status
+
         ctx.update(
             member=member,
+            report=latest_report_of(member),
             skills=list(member.skills.all()),
             intentions=list(member.intentions.all()),
             min_activities=get_rule("member_min_activities_per_year", city=services.city_of(member.residence)),

@@ -1,0 +1,166 @@
+"""The three full coverages (三个全覆盖, DOMAIN.md §3.1), live from the record.
+
+- units: active units whose party org has a confirmed report to its community / active units;
+  a unit belongs to the area of its current community (or of its office while unassigned);
+- members: in-service members with a confirmed active report / in-service members, by residence;
+- first secretaries: compounds and grids with a first secretary in term / compounds and grids.
+
+Each figure is one grouped query over a path prefix, so an area costs the same number of
+queries whether it has 3 children or 300.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+
+from baodao.accounts import scope
+from baodao.core.rules import get_rule
+from baodao.directory.models import FirstSecretaryTerm, Member, Place, Unit, UnitAssignment, path_segment
+from baodao.reporting.models import MemberReport, UnitReport
+
+SEG = len(path_segment(1))
+
+
+@dataclass
+class Rate:
+    done: int = 0
+    total: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        return round(self.done * 100 / self.total, 1) if self.total else None
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.done
+
+
+@dataclass
+class AreaCoverage:
+    place: Place | None
+    units: Rate = field(default_factory=Rate)
+    members: Rate = field(default_factory=Rate)
+    compounds: Rate = field(default_factory=Rate)
+
+
+# --- querysets of the three denominators (scoped), each with a `done` flag ----------------------
+
+
+def units_qs(user) -> QuerySet[Unit]:  # noqa: ANN001
+    current = UnitAssignment.objects.filter(unit=OuterRef("pk"), ended_on__isnull=True)
+    return (
+        scope.units_for_user(user)
+        .filter(is_active=True)
+        .annotate(
+            area=Coalesce(Subquery(current.values("community__path")[:1]), F("office_place__path")),
+            done=Exists(UnitReport.objects.filter(unit=OuterRef("pk"), status=UnitReport.Status.CONFIRMED)),
+        )
+    )
+
+
+def members_qs(user) -> QuerySet[Member]:  # noqa: ANN001
+    return (
+        scope.members_for_user(user)
+        .filter(status=Member.Status.IN_SERVICE)
+        .annotate(
+            area=F("residence__path"),
+            done=Exists(MemberReport.objects.filter(member=OuterRef("pk"), status=MemberReport.Status.CONFIRMED)),
+        )
+    )
+
+
+def compounds_qs(user) -> QuerySet[Place]:  # noqa: ANN001
+    return (
+        scope.places_for_user(user)
+        .filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID])
+        .annotate(
+            area=F("path"),
+            done=Exists(FirstSecretaryTerm.objects.filter(place=OuterRef("pk"), ended_on__isnull=True)),
+        )
+    )
+
+
+def _grouped(qs: QuerySet, prefix: str, length: int) -> dict[str, Rate]:
+    rows = (
+        qs.filter(area__startswith=prefix)
+        .annotate(key=Substr("area", 1, length))
+        .values("key")
+        .annotate(total=Count("pk"), n=Count("pk", filter=Q(done=True)))
+        .order_by()
+    )
+    return {r["key"]: Rate(done=r["n"], total=r["total"]) for r in rows}
+
+
+def area_coverage(user, place: Place) -> tuple[AreaCoverage, list[AreaCoverage]]:  # noqa: ANN001
+    """The area's own figures and each child's, side by side (6 grouped queries in all)."""
+    children = list(scope.places_for_user(user).filter(parent=place).order_by("sort_order", "code"))
+    own_len = len(place.path)
+    child_len = own_len + SEG
+    figures = {}
+    for name, qs in (("units", units_qs(user)), ("members", members_qs(user)), ("compounds", compounds_qs(user))):
+        figures[name] = (_grouped(qs, place.path, own_len), _grouped(qs, place.path, child_len))
+    total = AreaCoverage(place=place, **{k: v[0].get(place.path, Rate()) for k, v in figures.items()})
+    rows = [AreaCoverage(place=c, **{k: v[1].get(c.path, Rate()) for k, v in figures.items()}) for c in children]
+    return total, rows
+
+
+def unit_member_coverage(user, units: list[Unit]) -> dict[int, Rate]:  # noqa: ANN001
+    rows = (
+        members_qs(user)
+        .filter(unit__in=units)
+        .values("unit_id")
+        .annotate(total=Count("pk"), n=Count("pk", filter=Q(done=True)))
+        .order_by()
+    )
+    return {r["unit_id"]: Rate(done=r["n"], total=r["total"]) for r in rows}
+
+
+def target_percent(place: Place) -> Decimal:
+    from baodao.directory.services import city_of
+
+    return get_rule("coverage_target_percent", city=city_of(place))
+
+
+# --- laggard lists ------------------------------------------------------------------------------
+
+
+def laggard_units(user, place: Place) -> QuerySet[Unit]:  # noqa: ANN001
+    return (
+        units_qs(user).filter(area__startswith=place.path, done=False).select_related("office_place").order_by("code")
+    )
+
+
+def laggard_members(user, place: Place) -> QuerySet[Member]:  # noqa: ANN001
+    """Members not reported, grouped by unit (ordered by unit)."""
+    return (
+        members_qs(user)
+        .filter(area__startswith=place.path, done=False)
+        .select_related("unit", "party_org", "residence__parent")
+        .order_by("unit__code", "party_org_id", "id")
+    )
+
+
+def laggard_compounds(user, place: Place) -> QuerySet[Place]:  # noqa: ANN001
+    return compounds_qs(user).filter(area__startswith=place.path, done=False).select_related("parent")
+
+
+def terms_ending(user, place: Place, *, today: dt.date | None = None) -> QuerySet[FirstSecretaryTerm]:  # noqa: ANN001
+    from baodao.core.rules import get_rule_int
+    from baodao.directory.services import city_of
+
+    today = today or timezone.localdate()
+    days = get_rule_int("term_ending_warning_days", city=city_of(place))
+    visible = scope.places_for_user(user).filter(path__startswith=place.path)
+    return (
+        FirstSecretaryTerm.objects.filter(
+            ended_on__isnull=True, end_on__lte=today + dt.timedelta(days=days), place__in=visible
+        )
+        .select_related("member__unit", "place__parent")
+        .order_by("end_on")
+    )

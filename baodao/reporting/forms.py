@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from baodao.core.validators import id_number_error, mobile_error
+from baodao.directory.models import Category, Place
+
+
+def _categories(kind: str) -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        queryset=Category.objects.filter(kind=kind, is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+class UnitReportForm(forms.Form):
+    contact_name = forms.CharField(label=_("联系人"), max_length=50)
+    contact_phone = forms.CharField(label=_("联系电话（手机）"), max_length=11)
+    report_date = forms.DateField(label=_("报到日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    unit_signatory = forms.CharField(label=_("单位党组织书记"), max_length=50)
+    unit_resources = forms.CharField(label=_("单位资源清单"), widget=forms.Textarea(attrs={"rows": 4}))
+    resource_tags = _categories(Category.Kind.INTENTION)
+    community_demands = forms.CharField(label=_("社区需求清单"), widget=forms.Textarea(attrs={"rows": 4}))
+    demand_tags = _categories(Category.Kind.INTENTION)
+    joins_big_committee = forms.BooleanField(label=_("单位党组织加入社区大党委"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["report_date"].initial = timezone.localdate()
+        self.fields["resource_tags"].label = _("资源类别")
+        self.fields["demand_tags"].label = _("需求类别")
+
+    def clean_contact_phone(self) -> str:
+        value = self.cleaned_data["contact_phone"].strip()
+        if err := mobile_error(value):
+            raise forms.ValidationError(err)
+        return value
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("退回原因"), max_length=200)
+
+
+class ConfirmUnitForm(forms.Form):
+    community_signatory = forms.CharField(label=_("社区党组织书记"), max_length=50)
+
+
+class ActivateForm(forms.Form):
+    """First visit from a certificate link: prove the roster mobile, choose a password."""
+
+    mobile = forms.CharField(label=_("手机号（单位登记的）"), max_length=11)
+    password = forms.CharField(label=_("设置密码"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("再次输入密码"), widget=forms.PasswordInput, strip=False)
+
+    def clean_mobile(self) -> str:
+        value = self.cleaned_data["mobile"].strip()
+        if err := mobile_error(value):
+            raise forms.ValidationError(err)
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("两次输入的密码不一致"))
+        elif data.get("password"):
+            try:
+                validate_password(data["password"])
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class RosterActivateForm(ActivateForm):
+    """Self-report from a community poster: the ID number and mobile must match the roster."""
+
+    id_number = forms.CharField(label=_("身份证号"), max_length=18)
+    field_order = ["id_number", "mobile", "password", "password2"]
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"].strip().upper()
+        if err := id_number_error(value):
+            raise forms.ValidationError(err)
+        return value
+
+
+class RegisterForm(forms.Form):
+    """Step 2 on the phone: residence, skills, intentions, team types, the commitment."""
+
+    residence = forms.ModelChoiceField(label=_("居住小区/楼栋"), queryset=Place.objects.none())
+    room = forms.CharField(label=_("门牌号（如 2单元301）"), max_length=50, required=False)
+    skills = _categories(Category.Kind.SKILL)
+    intentions = _categories(Category.Kind.INTENTION)
+    team_types = _categories(Category.Kind.TEAM_TYPE)
+    commitment = forms.BooleanField(label=_("我已阅读并签署服务承诺书"), required=False)
+
+    def __init__(self, *args, community: Place, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.community = community
+        self.fields["residence"].queryset = Place.objects.filter(
+            path__startswith=community.path,
+            kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING],
+        ).select_related("parent")
+        self.fields["residence"].label_from_instance = lambda p: (
+            f"{p.parent.name} {p.name}" if p.kind == Place.Kind.BUILDING else p.name
+        )
+        self.fields["skills"].label = _("兴趣特长")
+        self.fields["intentions"].label = _("服务意愿")
+        self.fields["team_types"].label = _("愿意加入的志愿服务队（至少一个）")

@@ -1,0 +1,239 @@
+"""Reads of 双报到, always through accounts.scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from baodao.accounts import scope
+from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
+from baodao.reporting.models import Certificate, MemberReport, UnitReport
+
+
+def member_reports_for_user(user, *, status: str = "", community: Place | None = None) -> QuerySet[MemberReport]:  # noqa: ANN001
+    qs = scope.member_reports_for_user(user).select_related(
+        "member__party_org", "unit", "community", "residence__parent"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if community is not None:
+        qs = qs.filter(community=community)
+    return qs.order_by("submitted_at", "id")
+
+
+def unit_reports_for_user(user, *, status: str = "") -> QuerySet[UnitReport]:  # noqa: ANN001
+    qs = scope.unit_reports_for_user(user).select_related("unit", "community")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("submitted_at", "id")
+
+
+def actionable_communities(user) -> QuerySet[Place]:  # noqa: ANN001
+    """Communities whose reports this user may confirm."""
+    s = scope.scope_for(user)
+    qs = scope.places_for_user(user).filter(kind=Place.Kind.COMMUNITY)
+    if s.superuser:
+        return qs
+    return qs.filter(pk__in=[p.pk for p in qs if scope.can_act_for_community(user, p)])
+
+
+def active_report_of(member: Member) -> MemberReport | None:
+    return MemberReport.objects.filter(member=member, status__in=MemberReport.ACTIVE).first()
+
+
+def latest_report_of(member: Member) -> MemberReport | None:
+    return MemberReport.objects.filter(member=member).order_by("-submitted_at", "-id").first()
+
+
+def open_certificate_of(member: Member) -> Certificate | None:
+    return Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).first()
+
+
+# --- the unit's reporting ledger (台账) -----------------------------------------------------------
+
+
+class LedgerStatus:
+    NO_CERTIFICATE = "no_certificate"
+    ISSUED = "issued"
+    OVERDUE = "overdue"
+    UNIT_APPROVAL = "unit_approval"
+    PENDING = "pending"
+    RETURNED = "returned"
+    CONFIRMED = "confirmed"
+
+    LABELS = {
+        NO_CERTIFICATE: "未发报到证",
+        ISSUED: "已发证待报到",
+        OVERDUE: "逾期未报到",
+        UNIT_APPROVAL: "待单位审核",
+        PENDING: "待社区确认",
+        RETURNED: "社区退回",
+        CONFIRMED: "已报到",
+    }
+
+
+@dataclass
+class LedgerRow:
+    member: Member
+    certificate: Certificate | None
+    report: MemberReport | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return LedgerStatus.LABELS[self.status]
+
+
+def unit_ledger(unit: Unit, *, today: dt.date | None = None) -> list[LedgerRow]:
+    """Every in-service member of the unit with certificate, report and receipt, in 3 queries."""
+    today = today or timezone.localdate()
+    members = list(
+        Member.objects.filter(unit=unit, status=Member.Status.IN_SERVICE)
+        .select_related("party_org", "residence__parent")
+        .order_by("party_org_id", "id")
+    )
+    ids = [m.pk for m in members]
+    certs: dict[int, Certificate] = {}
+    for c in (
+        Certificate.objects.filter(member_id__in=ids).exclude(status=Certificate.Status.REVOKED).order_by("issued_at")
+    ):
+        certs[c.member_id] = c  # the latest one wins
+    reports: dict[int, MemberReport] = {}
+    for r in (
+        MemberReport.objects.filter(member_id__in=ids)
+        .exclude(status=MemberReport.Status.ENDED)
+        .select_related("community")
+        .order_by("submitted_at")
+    ):
+        reports[r.member_id] = r
+    rows = []
+    for m in members:
+        cert, report = certs.get(m.pk), reports.get(m.pk)
+        if report is not None:
+            status = report.status
+        elif cert is not None and cert.status == Certificate.Status.ISSUED:
+            status = LedgerStatus.OVERDUE if cert.deadline < today else LedgerStatus.ISSUED
+        else:
+            status = LedgerStatus.NO_CERTIFICATE
+        rows.append(LedgerRow(member=m, certificate=cert, report=report, status=status))
+    return rows
+
+
+def overdue_certificates(user, *, today: dt.date | None = None) -> QuerySet[Certificate]:  # noqa: ANN001
+    """Open certificates past their deadline (member not registered), as far as the user may see."""
+    today = today or timezone.localdate()
+    return (
+        scope.certificates_for_user(user)
+        .filter(status=Certificate.Status.ISSUED, deadline__lt=today, member__status=Member.Status.IN_SERVICE)
+        .select_related("member__party_org", "unit", "community")
+        .order_by("unit_id", "deadline")
+    )
+
+
+def overdue_for_community(user, community: Place, *, today: dt.date | None = None) -> QuerySet[Certificate]:  # noqa: ANN001
+    """Overdue members who should report to `community`; only for those who act for it."""
+    today = today or timezone.localdate()
+    if not scope.can_act_for_community(user, community):
+        return Certificate.objects.none()
+    return (
+        Certificate.objects.filter(
+            community=community,
+            status=Certificate.Status.ISSUED,
+            deadline__lt=today,
+            member__status=Member.Status.IN_SERVICE,
+        )
+        .select_related("member__party_org", "unit")
+        .order_by("unit_id", "deadline")
+    )
+
+
+# --- assignment candidates (就近就便、需求相符、总体平衡) -----------------------------------------------
+
+
+@dataclass
+class Candidate:
+    community: Place
+    distance_km: float | None
+    unit_count: int
+    demand_tags: list[str]
+    matching_tags: list[str]
+
+
+def _distance_km(a: Place, b: Place) -> float | None:
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, map(float, (a.latitude, a.longitude, b.latitude, b.longitude)))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return round(6371 * 2 * math.asin(math.sqrt(h)), 1)
+
+
+def _located(place: Place) -> Place:
+    """The nearest place on the path (itself or an ancestor) that has coordinates."""
+    if place.latitude is not None:
+        return place
+    located = Place.objects.filter(pk__in=place.ancestor_ids(), latitude__isnull=False).order_by("-depth").first()
+    return located or place
+
+
+def unit_functions(unit: Unit) -> list[Category]:
+    """What the unit offers: the resource tags of its latest report (its supply list)."""
+    report = UnitReport.objects.filter(unit=unit).order_by("-submitted_at").first()
+    return list(report.resource_tags.all()) if report else []
+
+
+def assignment_candidates(user, unit: Unit) -> list[Candidate]:  # noqa: ANN001
+    """Communities in the user's scope with distance to the unit's office, load, and demand match.
+
+    Sorted by distance (unknown last), then by fewest units: near, balanced, and the matching
+    categories shown for the admin's judgement.
+    """
+    communities = list(scope.places_for_user(user).filter(kind=Place.Kind.COMMUNITY).order_by("path"))
+    loads = dict(
+        UnitAssignment.objects.filter(ended_on__isnull=True, community__in=communities)
+        .values_list("community_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    demand_rows = (
+        UnitReport.demand_tags.through.objects.filter(unitreport__community__in=communities)
+        .values_list("unitreport__community_id", "category__name")
+        .distinct()
+    )
+    demands: dict[int, set[str]] = {}
+    for cid, name in demand_rows:
+        demands.setdefault(cid, set()).add(name)
+    functions = {c.name for c in unit_functions(unit)}
+    office = _located(unit.office_place)
+    located = {
+        p.pk: p
+        for p in Place.objects.filter(pk__in={i for c in communities for i in c.ancestor_ids()}, latitude__isnull=False)
+    }
+    out = []
+    for c in communities:
+        here = next((located[i] for i in reversed(c.ancestor_ids()) if i in located), c)
+        tags = sorted(demands.get(c.pk, set()))
+        out.append(
+            Candidate(
+                community=c,
+                distance_km=_distance_km(office, here),
+                unit_count=loads.get(c.pk, 0),
+                demand_tags=tags,
+                matching_tags=sorted(functions & set(tags)),
+            )
+        )
+    out.sort(key=lambda x: (x.distance_km is None, x.distance_km or 0, x.unit_count, x.community.code))
+    return out
+
+
+def units_for_assignment(user, *, q: str = "") -> QuerySet[Unit]:  # noqa: ANN001
+    """Units the user may assign, unassigned first."""
+    qs = scope.assignable_units_for_user(user).filter(is_active=True).select_related("office_place")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    return qs.annotate(
+        assigned=Exists(UnitAssignment.objects.filter(unit=OuterRef("pk"), ended_on__isnull=True))
+    ).order_by("assigned", "code")

@@ -1,0 +1,649 @@
+"""Pages of 双报到. Thin: parse input, call a selector or one service, render."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from baodao.accounts import scope
+from baodao.accounts.models import SecurityEvent
+from baodao.accounts.services import client_ip, security_event_record
+from baodao.core.excel import xlsx_response
+from baodao.core.privacy import mask_mobile
+from baodao.directory import selectors as directory_selectors
+from baodao.directory.models import Member, Place, UnitAssignment
+from baodao.reporting import coverage, forms, selectors, services
+from baodao.reporting.models import Certificate, MemberReport, UnitReport
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return exc.messages
+
+
+def _form_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
+    """Put a service's errors on the form: field errors where the field exists, else non-field."""
+    if hasattr(exc, "error_dict"):
+        for name, errs in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _unit_of(request: HttpRequest):  # noqa: ANN202
+    """The unit a unit secretary acts for (the first, if several)."""
+    units = list(
+        directory_selectors.units_for_user(request.user).filter(pk__in=scope.scope_for(request.user).unit_ids)[:1]
+    )
+    if not units:
+        raise PermissionDenied
+    return units[0]
+
+
+def _community_of(request: HttpRequest) -> Place:
+    """The community a staff member acts for: ?community= among those allowed, else the first."""
+    qs = selectors.actionable_communities(request.user)
+    pk = _int(request.GET.get("community") or request.POST.get("community"))
+    if pk:
+        return get_object_or_404(qs, pk=pk)
+    community = qs.order_by("path").first()
+    if community is None:
+        raise PermissionDenied
+    return community
+
+
+def certificate_url(request: HttpRequest, certificate: Certificate) -> str:
+    return request.build_absolute_uri(reverse("reporting:register", args=[services.certificate_token(certificate)]))
+
+
+# --- unit secretary ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_report(request: HttpRequest) -> HttpResponse:
+    unit = _unit_of(request)
+    assignment = unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
+    active = UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]).first()
+    form = forms.UnitReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if active is not None:
+            messages.error(request, _("本单位已向社区报到，无需重复提交"))
+            return redirect("reporting:unit_report")
+        if form.is_valid():
+            try:
+                services.unit_report_submit(unit=unit, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("已提交，等待社区确认"))
+                return redirect("reporting:unit_report")
+        status = 422
+    history = (
+        UnitReport.objects.filter(unit=unit)
+        .select_related("community")
+        .prefetch_related("events__actor", "resource_tags", "demand_tags")
+        .order_by("-submitted_at")
+    )
+    returned = history.filter(status=UnitReport.Status.RETURNED).first() if active is None else None
+    if returned is not None and request.method == "GET":
+        form = forms.UnitReportForm(
+            initial={
+                "contact_name": returned.contact_name,
+                "contact_phone": returned.contact_phone,
+                "unit_signatory": returned.unit_signatory,
+                "unit_resources": returned.unit_resources,
+                "community_demands": returned.community_demands,
+                "resource_tags": list(returned.resource_tags.all()),
+                "demand_tags": list(returned.demand_tags.all()),
+            }
+        )
+    ctx = {"unit": unit, "assignment": assignment, "active": active, "form": form, "history": history}
+    return render(request, "reporting/unit_report.html", ctx, status=status)
+
+
+@login_required
+@require_GET
+def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from baodao.reporting.documents import agreement_pdf as render_pdf
+
+    report = get_object_or_404(selectors.unit_reports_for_user(request.user, status=UnitReport.Status.CONFIRMED), pk=pk)
+    response = HttpResponse(render_pdf(report), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="agreement-{report.pk}.pdf"'
+    return response
+
+
+LEDGER_HEADERS = [
+    "姓名",
+    "党组织",
+    "居住地",
+    "状态",
+    "报到证编号",
+    "报到期限",
+    "报到社区",
+    "提交时间",
+    "确认时间",
+    "回执编号",
+]
+
+
+@login_required
+@require_GET
+def ledger(request: HttpRequest) -> HttpResponse:
+    unit = _unit_of(request)
+    rows = selectors.unit_ledger(unit)
+    wanted = request.GET.get("status", "")
+    if wanted:
+        rows = [r for r in rows if r.status == wanted]
+    if request.GET.get("export") == "xlsx":
+        headers = [
+            "姓名",
+            "党组织",
+            "居住地",
+            "状态",
+            "报到证编号",
+            "报到期限",
+            "报到社区",
+            "提交时间",
+            "确认时间",
+            "回执编号",
+        ]
+
+        def fmt(value) -> str:  # noqa: ANN001
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+        data = (
+            [
+                r.member.name,
+                r.member.party_org.name,
+                f"{r.member.residence.parent.name if r.member.residence.parent else ''} {r.member.residence.name}",
+                r.status_label,
+                r.certificate.number if r.certificate else "",
+                r.certificate.deadline.isoformat() if r.certificate else "",
+                r.report.community.name if r.report else (r.certificate.community.name if r.certificate else ""),
+                fmt(r.report.submitted_at) if r.report else "",
+                fmt(r.report.decided_at) if r.report and r.report.status == "confirmed" else "",
+                r.report.receipt_number if r.report else "",
+            ]
+            for r in rows
+        )
+        response, n = xlsx_response(f"{unit.name}报到台账.xlsx", headers, data, sheet_title="报到台账")
+        security_event_record(
+            kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what="报到台账", row_count=n
+        )
+        return response
+    counts: dict[str, int] = {}
+    for r in selectors.unit_ledger(unit) if wanted else rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    ctx = {
+        "unit": unit,
+        "rows": rows,
+        "counts": [(k, v, counts.get(k, 0)) for k, v in selectors.LedgerStatus.LABELS.items()],
+        "wanted": wanted,
+        "approvals": selectors.member_reports_for_user(request.user, status=MemberReport.Status.UNIT_APPROVAL).filter(
+            unit=unit
+        ),
+    }
+    return render(request, "reporting/ledger.html", ctx)
+
+
+@login_required
+@require_POST
+def certificates_issue(request: HttpRequest) -> HttpResponse:
+    """Issue for one member (member=<id>) or for every member not yet reported (batch)."""
+    unit = _unit_of(request)
+    member_id = _int(request.POST.get("member"))
+    try:
+        if member_id:
+            member = get_object_or_404(Member.objects.filter(unit=unit), pk=member_id)
+            certs = [services.certificate_issue(member=member, by=request.user)]
+        else:
+            certs = services.certificates_issue_batch(unit=unit, by=request.user)
+    except ValidationError as exc:
+        for m in _errors(exc):
+            messages.error(request, m)
+        return redirect("reporting:ledger")
+    if not certs:
+        messages.info(request, _("没有需要签发报到证的党员"))
+        return redirect("reporting:ledger")
+    messages.success(request, _("已签发 %(n)d 份报到证") % {"n": len(certs)})
+    ids = ",".join(str(c.pk) for c in certs)
+    return redirect(f"{reverse('reporting:ledger')}?printed={ids}")
+
+
+@login_required
+@require_GET
+def certificates_pdf(request: HttpRequest) -> HttpResponse:
+    from baodao.reporting.documents import certificates_pdf as render_pdf
+
+    ids = [i for i in (_int(x) for x in request.GET.get("ids", "").split(",")) if i]
+    certs = list(
+        scope.certificates_for_user(request.user)
+        .filter(pk__in=ids, status=Certificate.Status.ISSUED, unit_id__in=scope.scope_for(request.user).unit_ids)
+        .select_related("member__party_org", "member__residence__parent", "unit", "community")
+        .order_by("member__party_org_id", "member_id")
+    )
+    if not certs:
+        messages.error(request, _("没有可打印的报到证"))
+        return redirect("reporting:ledger")
+    pdf = render_pdf(certs, lambda c: certificate_url(request, c))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="certificates.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(
+        selectors.member_reports_for_user(request.user, status=MemberReport.Status.UNIT_APPROVAL), pk=pk
+    )
+    if not scope.can_act_for_unit(request.user, report.unit):
+        raise PermissionDenied
+    if request.POST.get("action") == "return":
+        form = forms.ReturnForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("退回时请填写原因"))
+            return redirect("reporting:ledger")
+        services.member_report_return(report=report, by=request.user, reason=form.cleaned_data["reason"])
+    else:
+        services.member_report_unit_approve(report=report, by=request.user)
+    messages.success(request, _("已处理"))
+    return redirect("reporting:ledger")
+
+
+# --- community staff --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def pending(request: HttpRequest) -> HttpResponse:
+    community = _community_of(request)
+    reports = selectors.member_reports_for_user(request.user, status=MemberReport.Status.PENDING, community=community)
+    unit_reports = selectors.unit_reports_for_user(request.user, status=UnitReport.Status.SUBMITTED).filter(
+        community=community
+    )
+    ctx = {
+        "community": community,
+        "communities": selectors.actionable_communities(request.user),
+        "reports": reports,
+        "unit_reports": unit_reports.prefetch_related("resource_tags", "demand_tags"),
+        "overdue": selectors.overdue_for_community(request.user, community),
+    }
+    return render(request, "reporting/pending.html", ctx)
+
+
+@login_required
+@require_POST
+def confirm_members(request: HttpRequest) -> HttpResponse:
+    community = _community_of(request)
+    ids = [i for i in (_int(x) for x in request.POST.getlist("report")) if i]
+    reports = list(
+        selectors.member_reports_for_user(request.user, status=MemberReport.Status.PENDING, community=community).filter(
+            pk__in=ids
+        )
+    )
+    if not reports:
+        messages.error(request, _("请先勾选要确认的报到"))
+    else:
+        n = services.member_reports_confirm(reports=reports, by=request.user)
+        messages.success(request, _("已确认 %(n)d 名党员报到，回执已送达所在单位") % {"n": n})
+    return redirect(f"{reverse('reporting:pending')}?community={community.pk}")
+
+
+@login_required
+@require_POST
+def return_member(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(selectors.member_reports_for_user(request.user), pk=pk)
+    if not scope.can_act_for_community(request.user, report.community):
+        raise PermissionDenied
+    form = forms.ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("退回时请填写原因"))
+    else:
+        try:
+            services.member_report_return(report=report, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, "；".join(_errors(exc)))
+        else:
+            messages.success(request, _("已退回 %(name)s 的报到") % {"name": report.member.name})
+    return redirect(f"{reverse('reporting:pending')}?community={report.community_id}")
+
+
+@login_required
+@require_POST
+def decide_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(selectors.unit_reports_for_user(request.user), pk=pk)
+    if not scope.can_act_for_community(request.user, report.community):
+        raise PermissionDenied
+    try:
+        if request.POST.get("action") == "return":
+            services.unit_report_return(report=report, by=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, _("已退回 %(u)s 的报到") % {"u": report.unit.name})
+        else:
+            services.unit_report_confirm(
+                report=report, by=request.user, community_signatory=request.POST.get("community_signatory", "")
+            )
+            messages.success(request, _("已确认 %(u)s 报到，共建协议可打印") % {"u": report.unit.name})
+    except ValidationError as exc:
+        messages.error(request, "；".join(_errors(exc)))
+    return redirect(f"{reverse('reporting:pending')}?community={report.community_id}")
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(selectors.member_reports_for_user(request.user), pk=pk)
+    events = report.events.select_related("actor")
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {"report": report, "events": events, "team_types": list(report.team_types.all())},
+    )
+
+
+# --- admins: assignment -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def assign_list(request: HttpRequest) -> HttpResponse:
+    units = selectors.units_for_assignment(request.user, q=request.GET.get("q", ""))
+    if not scope.scope_for(request.user).superuser and not units.exists() and not request.GET.get("q"):
+        raise PermissionDenied
+    current = {
+        a.unit_id: a
+        for a in UnitAssignment.objects.filter(unit__in=units, ended_on__isnull=True).select_related("community")
+    }
+    rows = [(u, current.get(u.pk)) for u in units[:200]]
+    return render(request, "reporting/assign_list.html", {"rows": rows, "total": units.count()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(selectors.units_for_assignment(request.user), pk=pk)
+    candidates = selectors.assignment_candidates(request.user, unit)
+    error = None
+    if request.method == "POST":
+        community = next(
+            (c.community for c in candidates if c.community.pk == _int(request.POST.get("community"))), None
+        )
+        if community is None:
+            error = _("请选择一个社区")
+        else:
+            try:
+                services.unit_assign(unit=unit, community=community, by=request.user, note=request.POST.get("note", ""))
+            except ValidationError as exc:
+                error = "；".join(_errors(exc))
+            else:
+                messages.success(request, _("已将 %(u)s 分配到 %(c)s") % {"u": unit.name, "c": community.name})
+                return redirect("reporting:assign_list")
+    history = unit.assignments.select_related("community").order_by("-start_on", "-id")
+    ctx = {
+        "unit": unit,
+        "candidates": candidates,
+        "functions": selectors.unit_functions(unit),
+        "history": history,
+        "error": error,
+    }
+    return render(request, "reporting/assign_unit.html", ctx, status=422 if error else 200)
+
+
+# --- coverage ---------------------------------------------------------------------------------------
+
+
+def _area(request: HttpRequest) -> Place:
+    pk = _int(request.GET.get("place"))
+    places = directory_selectors.places_for_user(request.user)
+    if pk:
+        return get_object_or_404(places, pk=pk)
+    top = places.exclude(kind=Place.Kind.BUILDING).order_by("depth", "path").first()
+    if top is None:
+        raise PermissionDenied
+    return top
+
+
+@login_required
+@require_GET
+def coverage_view(request: HttpRequest) -> HttpResponse:
+    if not scope.scope_for(request.user).is_staff_like:
+        raise PermissionDenied
+    area = _area(request)
+    total, rows = coverage.area_coverage(request.user, area)
+    units = list(coverage.units_qs(request.user).filter(area__startswith=area.path).order_by("code")[:500])
+    unit_rates = coverage.unit_member_coverage(request.user, units)
+    chart = {
+        "names": [r.place.name for r in rows],
+        "units": [r.units.percent or 0 for r in rows],
+        "members": [r.members.percent or 0 for r in rows],
+        "compounds": [r.compounds.percent or 0 for r in rows],
+    }
+    ancestors = list(directory_selectors.places_for_user(request.user).filter(pk__in=area.ancestor_ids()[:-1]))
+    ctx = {
+        "area": area,
+        "total": total,
+        "rows": rows,
+        "unit_rows": [(u, unit_rates.get(u.pk)) for u in units],
+        "chart_json": json.dumps(chart, ensure_ascii=False),
+        "target": coverage.target_percent(area),
+        "ancestors": ancestors,
+        "ending": coverage.terms_ending(request.user, area).count(),
+    }
+    return render(request, "reporting/coverage.html", ctx)
+
+
+LAGGARD_KINDS = {
+    "units": _("未报到单位"),
+    "members": _("未报到党员"),
+    "compounds": _("未配备第一书记的小区/网格"),
+    "terms": _("任期即将届满的第一书记"),
+}
+
+
+def _laggard_table(user, kind: str, area: Place):  # noqa: ANN001, ANN202
+    """(queryset, headers, row function) of one laggard list."""
+    if kind == "units":
+        return (
+            coverage.laggard_units(user, area),
+            ["单位编码", "单位名称", "类型", "办公地点"],
+            lambda u: (u.code, u.name, u.get_kind_display(), u.office_place.name),
+        )
+    if kind == "members":
+        return (
+            coverage.laggard_members(user, area).select_related("unit__office_place"),
+            ["单位", "党组织", "姓名", "居住地", "手机号"],
+            lambda m: (
+                m.unit.name,
+                m.party_org.name,
+                m.name,
+                f"{m.residence.parent.name if m.residence.parent else ''} {m.residence.name}",
+                m.mobile if scope.member_pii_visible(user, m) else mask_mobile(m.mobile),
+            ),
+        )
+    if kind == "compounds":
+        return (
+            coverage.laggard_compounds(user, area).order_by("path"),
+            ["编码", "名称", "类型", "所属社区"],
+            lambda p: (p.code, p.name, p.get_kind_display(), p.parent.name if p.parent else ""),
+        )
+    return (
+        coverage.terms_ending(user, area),
+        ["小区/网格", "所属社区", "第一书记", "单位", "任期开始", "任期届满"],
+        lambda t: (
+            t.place.name,
+            t.place.parent.name if t.place.parent else "",
+            t.member.name,
+            t.member.unit.name,
+            t.start_on.isoformat(),
+            t.end_on.isoformat() if t.end_on else "",
+        ),
+    )
+
+
+@login_required
+@require_GET
+def laggards(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in LAGGARD_KINDS or not scope.scope_for(request.user).is_staff_like:
+        raise PermissionDenied
+    area = _area(request)
+    qs, headers, row = _laggard_table(request.user, kind, area)
+    title = str(LAGGARD_KINDS[kind])
+    if request.GET.get("export") == "xlsx":
+        response, n = xlsx_response(
+            f"{area.name}{title}.xlsx", headers, (row(x) for x in qs.iterator(chunk_size=2000)), sheet_title=title
+        )
+        security_event_record(
+            kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what=title, row_count=n
+        )
+        return response
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    rows = [row(x) for x in page.object_list]
+    ctx = {"area": area, "kind": kind, "title": title, "headers": headers, "page": page, "rows": rows}
+    return render(request, "reporting/laggards.html", ctx)
+
+
+# --- member (phone) ---------------------------------------------------------------------------------
+
+
+def _registration(request: HttpRequest, *, member: Member, community: Place, certificate: Certificate | None):  # noqa: ANN202
+    form = forms.RegisterForm(
+        request.POST or None,
+        community=community,
+        initial={
+            "residence": member.residence if member.residence.path.startswith(community.path) else None,
+            "skills": list(member.skills.all()),
+            "intentions": list(member.intentions.all()),
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.member_report_submit(
+                    member=member,
+                    community=community,
+                    residence=form.cleaned_data["residence"],
+                    room=form.cleaned_data["room"],
+                    skills=form.cleaned_data["skills"],
+                    intentions=form.cleaned_data["intentions"],
+                    team_types=form.cleaned_data["team_types"],
+                    commitment_accepted=form.cleaned_data["commitment"],
+                    certificate=certificate,
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("报到已提交，等待社区确认"))
+                return redirect("reporting:my_report")
+        status = 422
+    from baodao.directory.services import city_of
+
+    ctx = {
+        "form": form,
+        "member": member,
+        "community": community,
+        "certificate": certificate,
+        "commitment": services.commitment_text(city=city_of(community)),
+    }
+    return render(request, "reporting/register.html", ctx, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, token: str) -> HttpResponse:
+    """The certificate's QR/link. Activates the account on first visit, then shows the form."""
+    try:
+        certificate = services.certificate_from_token(token)
+    except ValidationError as exc:
+        return render(request, "reporting/token_error.html", {"errors": _errors(exc)}, status=400)
+    member = certificate.member
+    if not request.user.is_authenticated:
+        if member.user_id:
+            messages.info(request, _("请先登录，再完成报到"))
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        form = forms.ActivateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = services.member_activate(
+                    certificate=certificate, mobile=form.cleaned_data["mobile"], password=form.cleaned_data["password"]
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                login(request, user, backend="baodao.accounts.backends.UsernameOrMobileBackend")
+                return redirect(request.path)
+        ctx = {"form": form, "certificate": certificate, "member_name": member.name}
+        return render(request, "reporting/activate.html", ctx, status=422 if request.method == "POST" else 200)
+    if member.user_id != request.user.pk:
+        return render(
+            request, "reporting/token_error.html", {"errors": [_("该报到证不属于当前登录的账号")]}, status=403
+        )
+    return _registration(request, member=member, community=certificate.community, certificate=certificate)
+
+
+@require_http_methods(["GET", "POST"])
+def self_report(request: HttpRequest, code: str) -> HttpResponse:
+    """From a community's QR poster: report without a certificate, matched against the roster."""
+    community = get_object_or_404(Place, code=code, kind=Place.Kind.COMMUNITY)
+    if not request.user.is_authenticated:
+        form = forms.RosterActivateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = services.member_activate_by_roster(
+                    id_number=form.cleaned_data["id_number"],
+                    mobile=form.cleaned_data["mobile"],
+                    password=form.cleaned_data["password"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                login(request, user, backend="baodao.accounts.backends.UsernameOrMobileBackend")
+                return redirect(request.path)
+        ctx = {"form": form, "community": community}
+        return render(request, "reporting/self_activate.html", ctx, status=422 if request.method == "POST" else 200)
+    member = Member.objects.filter(pk__in=scope.scope_for(request.user).member_ids).select_related("residence").first()
+    if member is None:
+        raise PermissionDenied
+    return _registration(request, member=member, community=community, certificate=None)
+
+
+@login_required
+@require_GET
+def my_report(request: HttpRequest) -> HttpResponse:
+    member = Member.objects.filter(pk__in=scope.scope_for(request.user).member_ids).first()
+    if member is None:
+        raise PermissionDenied
+    reports = (
+        selectors.member_reports_for_user(request.user)
+        .filter(member=member)
+        .prefetch_related("events__actor", "team_types")
+        .order_by("-submitted_at")
+    )
+    certificate = selectors.open_certificate_of(member)
+    ctx = {
+        "member": member,
+        "reports": reports,
+        "certificate": certificate,
+        "certificate_link": (
+            reverse("reporting:register", args=[services.certificate_token(certificate)]) if certificate else None
+        ),
+    }
+    return render(request, "reporting/my_report.html", ctx)
