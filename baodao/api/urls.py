@@ -53,3 +53,4 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied):  # noqa: ANN201
 
 
 from baodao.api import directory as _directory  # noqa: E402,F401 - registers the routes
+from baodao.api import reporting as _reporting  # noqa: E402,F401

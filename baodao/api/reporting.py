@@ -1,0 +1,194 @@
+"""API for 双报到: the member's steps and the community's actions, scoped exactly as the web."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from baodao.accounts import scope
+from baodao.api.urls import api
+from baodao.directory.models import Category, Member, Place
+from baodao.reporting import selectors, services
+from baodao.reporting.models import MemberReport
+
+router = Router(tags=["reporting"])
+
+
+class CertificateOut(Schema):
+    number: str
+    member_name: str
+    unit_name: str
+    community_id: int
+    community_name: str
+    deadline: dt.date
+
+
+class ReportIn(Schema):
+    token: str | None = None
+    community_id: int | None = None
+    residence_id: int
+    room: str = ""
+    skill_ids: list[int] = []
+    intention_ids: list[int] = []
+    team_type_ids: list[int] = []
+    commitment: bool = False
+
+
+class ReportOut(Schema):
+    id: int
+    member_name: str
+    unit_name: str
+    community_id: int
+    community_name: str
+    residence_id: int
+    residence_name: str
+    status: str
+    status_label: str
+    source: str
+    submitted_at: dt.datetime
+    decided_at: dt.datetime | None
+    return_reason: str
+    receipt_number: str
+
+    @staticmethod
+    def resolve_member_name(obj) -> str:  # noqa: ANN001
+        return obj.member.name
+
+    @staticmethod
+    def resolve_unit_name(obj) -> str:  # noqa: ANN001
+        return obj.unit.name
+
+    @staticmethod
+    def resolve_community_name(obj) -> str:  # noqa: ANN001
+        return obj.community.name
+
+    @staticmethod
+    def resolve_residence_name(obj) -> str:  # noqa: ANN001
+        return obj.residence.name
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:  # noqa: ANN001
+        return obj.get_status_display()
+
+
+class ReturnIn(Schema):
+    reason: str
+
+
+class ConfirmIn(Schema):
+    ids: list[int]
+
+
+class ConfirmOut(Schema):
+    confirmed: int
+
+
+def _refuse(exc: ValidationError) -> HttpError:
+    return HttpError(400, "；".join(exc.messages))
+
+
+def _own_member(request: HttpRequest) -> Member:
+    member = Member.objects.filter(pk__in=scope.scope_for(request.auth).member_ids).select_related("residence").first()
+    if member is None:
+        raise HttpError(403, "只有在职党员可以报到")
+    return member
+
+
+@router.get("/certificate/{token}", response=CertificateOut, auth=None)
+def certificate_read(request: HttpRequest, token: str):  # noqa: ANN201
+    """What a certificate says; the token itself is the proof of holding it."""
+    try:
+        cert = services.certificate_from_token(token)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return {
+        "number": cert.number,
+        "member_name": cert.member.name,
+        "unit_name": cert.unit.name,
+        "community_id": cert.community_id,
+        "community_name": cert.community.name,
+        "deadline": cert.deadline,
+    }
+
+
+@router.post("/reports", response={201: ReportOut})
+def report_submit(request: HttpRequest, payload: ReportIn):  # noqa: ANN201
+    member = _own_member(request)
+    certificate = None
+    try:
+        if payload.token:
+            certificate = services.certificate_from_token(payload.token)
+            if certificate.member_id != member.pk:
+                raise HttpError(403, "该报到证不属于当前账号")
+            community = certificate.community
+        elif payload.community_id:
+            community = get_object_or_404(Place, pk=payload.community_id, kind=Place.Kind.COMMUNITY)
+        else:
+            raise HttpError(400, "请提供报到证令牌或报到社区")
+        residence = Place.objects.filter(pk=payload.residence_id).first()
+        if residence is None:
+            raise HttpError(400, "居住地不存在")
+        report = services.member_report_submit(
+            member=member,
+            community=community,
+            residence=residence,
+            room=payload.room,
+            skills=Category.objects.filter(pk__in=payload.skill_ids, kind=Category.Kind.SKILL),
+            intentions=Category.objects.filter(pk__in=payload.intention_ids, kind=Category.Kind.INTENTION),
+            team_types=Category.objects.filter(pk__in=payload.team_type_ids, kind=Category.Kind.TEAM_TYPE),
+            commitment_accepted=payload.commitment,
+            certificate=certificate,
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return 201, selectors.member_reports_for_user(request.auth).get(pk=report.pk)
+
+
+@router.get("/status", response=list[ReportOut])
+def report_status(request: HttpRequest):  # noqa: ANN201
+    member = _own_member(request)
+    return selectors.member_reports_for_user(request.auth).filter(member=member).order_by("-submitted_at")
+
+
+@router.get("/pending", response=list[ReportOut])
+def pending(request: HttpRequest, community: int | None = None):  # noqa: ANN201
+    communities = selectors.actionable_communities(request.auth)
+    if community is not None:
+        communities = communities.filter(pk=community)
+    return selectors.member_reports_for_user(request.auth, status=MemberReport.Status.PENDING).filter(
+        community__in=list(communities)
+    )
+
+
+@router.post("/confirm", response=ConfirmOut)
+def confirm(request: HttpRequest, payload: ConfirmIn):  # noqa: ANN201
+    reports = [
+        r
+        for r in selectors.member_reports_for_user(request.auth, status=MemberReport.Status.PENDING).filter(
+            pk__in=payload.ids
+        )
+        if scope.can_act_for_community(request.auth, r.community)
+    ]
+    if not reports:
+        raise HttpError(404, "没有可确认的报到")
+    return {"confirmed": services.member_reports_confirm(reports=reports, by=request.auth)}
+
+
+@router.post("/reports/{report_id}/return", response=ReportOut)
+def return_report(request: HttpRequest, report_id: int, payload: ReturnIn):  # noqa: ANN201
+    report = get_object_or_404(selectors.member_reports_for_user(request.auth), pk=report_id)
+    if not scope.can_act_for_community(request.auth, report.community):
+        raise HttpError(403, "没有权限")
+    try:
+        services.member_report_return(report=report, by=request.auth, reason=payload.reason)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return selectors.member_reports_for_user(request.auth).get(pk=report.pk)
+
+
+api.add_router("/reporting", router)
