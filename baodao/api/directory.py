@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -120,8 +120,8 @@ class MemberOut(Schema):
 
 class ApiPagination(PageNumberPagination):
     class Input(Schema):
-        page: int = 1
-        page_size: int = 50
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1)
 
 
 @api.post("/auth/token", auth=None, response={200: TokenOut, 401: MessageOut}, tags=["auth"])

@@ -1,0 +1,149 @@
+"""Main journeys in a real Chromium: community staff at a desk, a member on a phone, a wrong password.
+
+Each test asserts what a person sees and saves a screenshot under test-artifacts/ to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from baodao.conftest import build_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1366, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def city(transactional_db: None) -> SimpleNamespace:
+    return build_world()
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="zh-CN")
+    yield context
+    context.close()
+
+
+def _log_in(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/")
+    expect(page).to_have_url(f"{base}/accounts/login/?next=/")
+    page.get_by_label("账号或手机号").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def _column(page: Page, table: str, index: int) -> set[str]:
+    return {t.strip() for t in page.locator(f"{table} tbody tr td:nth-child({index})").all_inner_texts()}
+
+
+def test_community_staff_sees_only_its_community(
+    live_server, city: SimpleNamespace, desktop: BrowserContext, artifacts_dir: Path
+) -> None:
+    page = desktop.new_page()
+
+    _log_in(page, live_server.url, "community_staff", city.password)
+
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("安宁社区")
+    body = page.locator("main")
+    expect(body).to_contain_text("安一小区")
+    expect(body).to_contain_text("安二小区")
+    expect(body).to_contain_text("城建局")
+    expect(body).to_contain_text("西山医院")
+    expect(body).not_to_contain_text("北一小区")
+    expect(body).not_to_contain_text("教育局")
+    page.screenshot(path=artifacts_dir / "community_staff_home.png", full_page=True)
+
+    page.get_by_role("navigation").get_by_role("link", name="在职党员").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("在职党员")
+    assert _column(page, "table#members", 1) == {"王安华", "钱安宁"}
+    main_text = page.locator("main").inner_text()
+    for next_door in ("李北辰", "赵北岳", "孙方远", "周恩泽"):
+        assert next_door not in main_text
+    # Community staff manage the people who live here: full mobiles.
+    assert _column(page, "table#members", 6) == {"13812345678", city.m_v_a.mobile}
+    page.screenshot(path=artifacts_dir / "community_staff_members.png", full_page=True)
+
+
+def test_compound_secretary_sees_masked_members(
+    live_server, city: SimpleNamespace, desktop: BrowserContext, artifacts_dir: Path
+) -> None:
+    page = desktop.new_page()
+    _log_in(page, live_server.url, "compound_secretary", city.password)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("安一小区")
+
+    page.goto(f"{live_server.url}/directory/members/")
+
+    assert _column(page, "table#members", 1) == {"王安华"}
+    assert _column(page, "table#members", 6) == {"138****5678"}
+    expect(page.locator("main")).not_to_contain_text("13812345678")
+    page.screenshot(path=artifacts_dir / "compound_secretary_members.png", full_page=True)
+
+
+def test_member_sees_own_profile_on_a_phone(
+    live_server, city: SimpleNamespace, phone: BrowserContext, artifacts_dir: Path
+) -> None:
+    page = phone.new_page()
+
+    _log_in(page, live_server.url, "member_u_a", city.password)
+
+    expect(page).to_have_url(f"{live_server.url}/")
+    main = page.locator("main")
+    expect(main).to_contain_text("王安华")
+    expect(main).to_contain_text("城建局")
+    expect(main).to_contain_text("安一小区")
+    expect(main).not_to_contain_text("李北辰")
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= PHONE["width"], f"page is {scroll_width}px wide on a {PHONE['width']}px phone"
+    page.screenshot(path=artifacts_dir / "member_home_390.png", full_page=True)
+
+
+def test_member_cannot_open_staff_lists_on_a_phone(
+    live_server, city: SimpleNamespace, phone: BrowserContext
+) -> None:
+    page = phone.new_page()
+    _log_in(page, live_server.url, "member_u_a", city.password)
+    expect(page.locator("main")).to_contain_text("王安华")
+
+    response = page.goto(f"{live_server.url}/directory/members/")
+
+    assert response is not None and response.status == 403
+
+
+def test_login_page_fits_a_phone(live_server, city: SimpleNamespace, phone: BrowserContext, artifacts_dir: Path) -> None:
+    page = phone.new_page()
+
+    page.goto(f"{live_server.url}/accounts/login/")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("登录双报到平台")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=artifacts_dir / "login_390.png")
+
+
+def test_wrong_password_shows_chinese_error(
+    live_server, city: SimpleNamespace, desktop: BrowserContext, artifacts_dir: Path
+) -> None:
+    page = desktop.new_page()
+
+    _log_in(page, live_server.url, "community_staff", "Wrong#Secret987")
+
+    expect(page.locator(".errorlist")).to_contain_text("账号或密码错误")
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
+    expect(page.get_by_label("密码", exact=True)).to_have_value("")
+    page.screenshot(path=artifacts_dir / "login_wrong_password.png")
