@@ -1,4 +1,9 @@
 from django.urls import path
 
+from baodao.reporting import public_views
+
 app_name = "public"
-urlpatterns: list = []
+urlpatterns = [
+    path("c/<str:code>/", public_views.community, name="community"),
+    path("c/<str:code>/poster.pdf", public_views.poster, name="poster"),
+]

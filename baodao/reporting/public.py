@@ -1,0 +1,167 @@
+"""The public bulletin of a community (公示, DOMAIN.md §3.3 and §4 "public"): who serves here.
+
+What goes out is a closed list of names and titles. Members are loaded with `.only(...)` so that
+their encrypted ID numbers, mobiles and addresses are never even read for a public page; nothing
+about residents is read at all. The number of queries is fixed, however many units serve here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from baodao.directory.models import (
+    FirstSecretaryTerm,
+    LeaderLink,
+    Place,
+    UnitAssignment,
+    WorkTeam,
+    WorkTeamMembership,
+)
+
+COMPOUND_KINDS = (Place.Kind.COMPOUND, Place.Kind.GRID)
+
+
+@dataclass(frozen=True)
+class LeaderEntry:
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
+class TeamMemberEntry:
+    name: str
+    is_leader: bool
+
+
+@dataclass(frozen=True)
+class TeamEntry:
+    name: str
+    members: list[TeamMemberEntry]
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    name: str
+    teams: list[TeamEntry]
+
+
+@dataclass(frozen=True)
+class FirstSecretaryEntry:
+    place_name: str
+    place_kind: str  # label: 社区 / 小区 / 网格
+    member_name: str | None  # None: no first secretary in office (shown as vacant)
+    unit_name: str | None
+    is_compound: bool = True
+
+    @property
+    def place_label(self) -> str:
+        """小区 names say what they are; a grid or the community itself gets its kind added."""
+        return self.place_name if self.is_compound else f"{self.place_name}（{self.place_kind}）"
+
+
+@dataclass(frozen=True)
+class CommitmentEntry:
+    """A unit's public commitment (公开承诺) for the year: filled in by the records work."""
+
+    unit_name: str
+    text: str
+
+
+@dataclass
+class CommunityBulletin:
+    code: str
+    name: str
+    street_name: str
+    district_name: str
+    leaders: list[LeaderEntry] = field(default_factory=list)
+    units: list[UnitEntry] = field(default_factory=list)
+    first_secretaries: list[FirstSecretaryEntry] = field(default_factory=list)
+    commitments: list[CommitmentEntry] = field(default_factory=list)
+
+    @property
+    def area(self) -> str:
+        return " ".join(n for n in (self.district_name, self.street_name) if n)
+
+
+def community_bulletin(community: Place) -> CommunityBulletin:
+    """Everything the bulletin board of `community` shows, in seven queries."""
+    if community.kind != Place.Kind.COMMUNITY:
+        raise ValueError("a bulletin belongs to a community")
+    ancestors = {
+        p.kind: p.name
+        for p in Place.objects.filter(
+            pk__in=community.ancestor_ids(), kind__in=[Place.Kind.STREET, Place.Kind.DISTRICT]
+        ).only("kind", "name")
+    }
+    bulletin = CommunityBulletin(
+        code=community.code,
+        name=community.name,
+        street_name=ancestors.get(Place.Kind.STREET, ""),
+        district_name=ancestors.get(Place.Kind.DISTRICT, ""),
+    )
+    bulletin.leaders = [
+        LeaderEntry(name=link.leader_name, title=link.title)
+        for link in LeaderLink.objects.filter(community=community, ended_on__isnull=True)
+        .only("leader_name", "title")
+        .order_by("start_on", "id")
+    ]
+
+    assignments = (
+        UnitAssignment.objects.filter(community=community, ended_on__isnull=True)
+        .select_related("unit")
+        .only("unit__name", "unit__code")
+        .order_by("unit__code")
+    )
+    memberships = (
+        WorkTeamMembership.objects.filter(ended_on__isnull=True)
+        .select_related("member")
+        .only("team_id", "role", "member__name")
+        # Leader first, then in the order they joined.
+        .order_by("role", "start_on", "id")  # "leader" sorts before "member"
+    )
+    teams = (
+        WorkTeam.objects.filter(community=community, is_active=True)
+        .only("unit_id", "name")
+        .order_by("id")
+        .prefetch_related(Prefetch("memberships", queryset=memberships, to_attr="current_memberships"))
+    )
+    teams_by_unit: dict[int, list[TeamEntry]] = {}
+    for team in teams:
+        entry = TeamEntry(
+            name=team.name,
+            members=[
+                TeamMemberEntry(name=m.member.name, is_leader=m.role == WorkTeamMembership.Role.LEADER)
+                for m in team.current_memberships
+            ],
+        )
+        teams_by_unit.setdefault(team.unit_id, []).append(entry)
+    bulletin.units = [UnitEntry(name=a.unit.name, teams=teams_by_unit.get(a.unit_id, [])) for a in assignments]
+
+    terms = {
+        t.place_id: t
+        for t in FirstSecretaryTerm.objects.filter(place__path__startswith=community.path, ended_on__isnull=True)
+        .select_related("member__unit")
+        .only("place_id", "member__name", "member__unit__name")
+    }
+    # The community's own first secretary (a unit head), then every compound/grid, vacant or not.
+    places = [community] + list(
+        Place.objects.filter(path__startswith=community.path, kind__in=COMPOUND_KINDS)
+        .only("kind", "name", "path")
+        .order_by("sort_order", "path")
+    )
+    for place in places:
+        term = terms.get(place.pk)
+        if place.pk == community.pk and term is None:
+            continue
+        bulletin.first_secretaries.append(
+            FirstSecretaryEntry(
+                place_name=place.name,
+                place_kind=str(place.get_kind_display()),
+                member_name=term.member.name if term else None,
+                unit_name=term.member.unit.name if term else None,
+                is_compound=place.kind == Place.Kind.COMPOUND,
+            )
+        )
+    return bulletin
