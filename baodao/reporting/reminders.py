@@ -1,0 +1,200 @@
+"""Daily reminders about real obligations of 双报到 (DOMAIN.md §5: no nagging beyond them).
+
+- a member whose open report certificate is about to expire (rule report_deadline_warning_days)
+  is reminded every day of the window; once it has expired, once (the unit takes over from there);
+- a unit secretary gets one message a day with the number of the unit's overdue members;
+- community staff get one message a day with the number of member reports waiting for their
+  confirmation longer than the rule report_confirm_reminder_days.
+
+Every message has a dedupe key with the date, so a second run on the same day sends nothing.
+Counts are grouped in the database; the rules are read once per city, not once per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baodao.accounts.models import Role, RoleAssignment
+from baodao.core.rules import get_rule_int
+from baodao.directory.models import Place
+from baodao.notifications.services import notify
+from baodao.reporting.models import Certificate, MemberReport
+
+NOTHING = Q(pk__in=[])
+
+
+def _cn(d: dt.date) -> str:
+    return _("%(m)d月%(d)d日") % {"m": d.month, "d": d.day}
+
+
+def _cities_of(community_ids: set[int]) -> dict[int, Place | None]:
+    """The city of each community (nearest city ancestor, as directory.services.city_of), in two queries."""
+    communities = list(Place.objects.filter(pk__in=community_ids).only("path"))
+    ancestor_ids = {a for c in communities for a in c.ancestor_ids()}
+    cities = {p.pk: p for p in Place.objects.filter(pk__in=ancestor_ids, kind=Place.Kind.CITY)}
+    out: dict[int, Place | None] = {}
+    for c in communities:
+        # ancestor_ids run from the root down: the last city found is the nearest.
+        found = [cities[a] for a in c.ancestor_ids() if a in cities]
+        out[c.pk] = found[-1] if found else None
+    return out
+
+
+def _rule_by_community(community_ids: set[int], rule: str) -> dict[int, int]:
+    """The value of `rule` for each community's city (rules are read once per city)."""
+    per_city: dict[int | None, int] = {}
+    out: dict[int, int] = {}
+    for community_id, city in _cities_of(community_ids).items():
+        key = city.pk if city else None
+        if key not in per_city:
+            per_city[key] = get_rule_int(rule, city=city)
+        out[community_id] = per_city[key]
+    return out
+
+
+def _per_days_q(days_by_community: dict[int, int], q_for_days: Callable[[int], Q]) -> Q:
+    """OR of `community in (…) AND q_for_days(days)`, one term per distinct value of the rule."""
+    by_days: dict[int, list[int]] = defaultdict(list)
+    for community_id, days in days_by_community.items():
+        by_days[days].append(community_id)
+    q = NOTHING
+    for days, ids in by_days.items():
+        q |= Q(community_id__in=ids) & q_for_days(days)
+    return q
+
+
+def _open_certificates():  # noqa: ANN202
+    # An open certificate of a member who has reported anyway (self-report) is no obligation.
+    return Certificate.objects.filter(status=Certificate.Status.ISSUED).exclude(
+        member__reports__status__in=MemberReport.ACTIVE
+    )
+
+
+def remind_members(*, today: dt.date) -> int:
+    """Members with an open certificate whose deadline is near or past, and who have an account."""
+    certs = _open_certificates().filter(member__user__isnull=False, member__user__is_active=True)
+    community_ids = set(certs.order_by().values_list("community_id", flat=True).distinct())
+    window = _per_days_q(
+        _rule_by_community(community_ids, "report_deadline_warning_days"),
+        lambda days: Q(deadline__lte=today + dt.timedelta(days=days)),
+    )
+    home = reverse("home")
+    sent = 0
+    for cert in certs.filter(window).select_related("member__user", "community").order_by("deadline", "pk"):
+        user = cert.member.user
+        if cert.deadline >= today:
+            sent += bool(
+                notify(
+                    user=user,
+                    title=_("报到提醒：请于%(d)s前完成社区报到") % {"d": _cn(cert.deadline)},
+                    body=_(
+                        "您的报到证（编号 %(n)s）报到期限为%(d)s。请扫描报到证上的二维码，"
+                        "到%(c)s完成报到：确认居住地、选择特长和服务意愿、签署服务承诺书。"
+                    )
+                    % {"n": cert.number, "d": _cn(cert.deadline), "c": cert.community.name},
+                    url=home,
+                    dedupe_key=f"remind:member-deadline:{cert.pk}:{today.isoformat()}",
+                )
+            )
+        else:
+            # Once per certificate: after the deadline the unit secretary follows up (daily count).
+            sent += bool(
+                notify(
+                    user=user,
+                    title=_("报到已逾期"),
+                    body=_("您的报到证（编号 %(n)s）报到期限%(d)s已过，请联系单位党组织重新申领报到证。")
+                    % {"n": cert.number, "d": _cn(cert.deadline)},
+                    url=home,
+                    dedupe_key=f"remind:member-overdue:{cert.pk}",
+                )
+            )
+    return sent
+
+
+def remind_unit_secretaries(*, today: dt.date) -> int:
+    """One message a day to each secretary of a unit with members past their deadline."""
+    counts = dict(
+        _open_certificates()
+        .filter(deadline__lt=today)
+        .values("unit_id")
+        .annotate(n=Count("member_id", distinct=True))
+        .values_list("unit_id", "n")
+    )
+    if not counts:
+        return 0
+    secretaries = RoleAssignment.objects.filter(
+        role=Role.UNIT_SECRETARY, is_active=True, unit_id__in=counts, user__is_active=True
+    ).select_related("user", "unit")
+    home = reverse("home")
+    sent = 0
+    for ra in secretaries.order_by("unit_id", "user_id"):
+        n = counts[ra.unit_id]
+        sent += bool(
+            notify(
+                user=ra.user,
+                title=_("%(n)d名党员报到已逾期") % {"n": n},
+                body=_("%(u)s有%(n)d名在职党员超过报到期限仍未报到，请督促报到或重新签发报到证。")
+                % {"u": ra.unit.name, "n": n},
+                url=home,
+                dedupe_key=f"remind:unit-overdue:{ra.unit_id}:{today.isoformat()}",
+            )
+        )
+    return sent
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def remind_community_staff(*, today: dt.date) -> int:
+    """One message a day to the staff of each community with reports waiting too long.
+
+    A report waits "more than N days" when it was submitted before the start of day today - N.
+    """
+    pending = MemberReport.objects.filter(status=MemberReport.Status.PENDING)
+    community_ids = set(pending.order_by().values_list("community_id", flat=True).distinct())
+    if not community_ids:
+        return 0
+    days_by_community = _rule_by_community(community_ids, "report_confirm_reminder_days")
+    overdue = _per_days_q(
+        days_by_community, lambda days: Q(submitted_at__lt=_start_of(today - dt.timedelta(days=days)))
+    )
+    counts = dict(
+        pending.filter(overdue).values("community_id").annotate(n=Count("id")).values_list("community_id", "n")
+    )
+    if not counts:
+        return 0
+    staff = RoleAssignment.objects.filter(
+        role=Role.COMMUNITY_STAFF, is_active=True, place_id__in=counts, user__is_active=True
+    ).select_related("user", "place")
+    home = reverse("home")
+    sent = 0
+    for ra in staff.order_by("place_id", "user_id"):
+        n = counts[ra.place_id]
+        sent += bool(
+            notify(
+                user=ra.user,
+                title=_("%(n)d份党员报到待确认") % {"n": n},
+                body=_("%(c)s有%(n)d名党员提交报到已超过%(days)d天仍未确认，请及时确认或退回。")
+                % {"c": ra.place.name, "n": n, "days": days_by_community[ra.place_id]},
+                url=home,
+                dedupe_key=f"remind:community-pending:{ra.place_id}:{today.isoformat()}",
+            )
+        )
+    return sent
+
+
+def send_reminders(*, today: dt.date) -> dict[str, int]:
+    """Run every reminder for `today`; returns how many messages of each kind were sent."""
+    return {
+        "members": remind_members(today=today),
+        "unit_secretaries": remind_unit_secretaries(today=today),
+        "community_staff": remind_community_staff(today=today),
+    }

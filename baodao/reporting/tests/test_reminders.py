@@ -1,0 +1,202 @@
+"""Daily reminders: the right people, nobody next door, nothing twice a day, rules not literals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from baodao.accounts import services as account_services
+from baodao.accounts.models import Role, User
+from baodao.directory.services import place_create, rule_set
+from baodao.notifications.models import Notification
+from baodao.reporting import services
+from baodao.reporting.models import Certificate, MemberReport
+from baodao.reporting.reminders import send_reminders
+from baodao.reporting.tests.conftest import link_member_user, new_member, submit
+
+TODAY = dt.date(2025, 5, 10)
+
+
+def _user(username: str, **role: object) -> User:
+    return account_services.user_create(
+        username=username, password="Shuang#Bao2024", display_name=username, roles=[role] if role else []
+    )
+
+
+def _cert(w: SimpleNamespace, member, deadline: dt.date) -> Certificate:  # noqa: ANN001
+    cert = services.certificate_issue(member=member, by=w.unit_secretary)
+    Certificate.objects.filter(pk=cert.pk).update(deadline=deadline)
+    return cert
+
+
+def _age(report: MemberReport, days: int) -> None:
+    submitted = timezone.make_aware(dt.datetime.combine(TODAY - dt.timedelta(days=days), dt.time(15, 0)))
+    MemberReport.objects.filter(pk=report.pk).update(submitted_at=submitted)
+
+
+@pytest.fixture
+def due(world: SimpleNamespace) -> SimpleNamespace:
+    """Certificates and pending reports around TODAY (rules at their defaults: warn 3 days before
+    the deadline, remind staff of reports waiting more than 3 days).
+
+        m_u_a (U, account)     deadline TODAY+2   -> approaching
+        m_u_b (U, account)     deadline TODAY-1   -> overdue
+        m_v_b (V, account)     deadline TODAY+10  -> nothing yet
+        m_w_f (W, no account)  deadline TODAY-5   -> overdue, member skipped, W's secretary told
+        m_v_a pending in A for 5 days             -> A's staff told
+        m_w_e pending in E for 1 day              -> E's staff not yet
+    """
+    w = world
+    link_member_user(w.m_u_a, w.member_user)
+    w.user_u_b = link_member_user(w.m_u_b, _user("member_u_b", role=Role.MEMBER, member=w.m_u_b))
+    w.user_v_b = link_member_user(w.m_v_b, _user("member_v_b", role=Role.MEMBER, member=w.m_v_b))
+    w.sec_v = _user("sec_v", role=Role.UNIT_SECRETARY, unit=w.V)
+    w.sec_w = _user("sec_w", role=Role.UNIT_SECRETARY, unit=w.W)
+    w.staff_e = _user("staff_e", role=Role.COMMUNITY_STAFF, place=w.E)
+
+    w.cert_u_a = _cert(w, w.m_u_a, TODAY + dt.timedelta(days=2))
+    w.cert_u_b = _cert(w, w.m_u_b, TODAY - dt.timedelta(days=1))
+    w.cert_v_b = _cert(w, w.m_v_b, TODAY + dt.timedelta(days=10))
+    w.cert_w_f = _cert(w, w.m_w_f, TODAY - dt.timedelta(days=5))
+    w.pending_a = submit(w.m_v_a)
+    _age(w.pending_a, 5)
+    w.pending_e = submit(w.m_w_e)
+    _age(w.pending_e, 1)
+    assert {w.pending_a.status, w.pending_e.status} == {MemberReport.Status.PENDING}
+    return w
+
+
+def sent() -> set[tuple[str, str]]:
+    return set(Notification.objects.values_list("user__username", "title"))
+
+
+def test_reminders_go_to_the_right_people_only(due: SimpleNamespace) -> None:
+    counts = send_reminders(today=TODAY)
+
+    assert sent() == {
+        ("member_u_a", "报到提醒：请于5月12日前完成社区报到"),
+        ("member_u_b", "报到已逾期"),
+        ("unit_secretary", "1名党员报到已逾期"),  # U: m_u_b
+        ("sec_w", "1名党员报到已逾期"),  # W: m_w_f, who has no account of his own
+        ("community_staff", "1份党员报到待确认"),  # A: m_v_a
+    }
+    assert counts == {"members": 2, "unit_secretaries": 2, "community_staff": 1}
+    staff_msg = Notification.objects.get(user=due.community_staff)
+    assert "安宁社区" in staff_msg.body and "超过3天" in staff_msg.body
+    assert "BDZ" in Notification.objects.get(user=due.member_user).body
+
+
+def test_reminders_twice_a_day_send_nothing_new_and_a_new_day_sends_again(due: SimpleNamespace) -> None:
+    send_reminders(today=TODAY)
+    before = Notification.objects.count()
+
+    assert send_reminders(today=TODAY) == {"members": 0, "unit_secretaries": 0, "community_staff": 0}
+    assert Notification.objects.count() == before
+
+    tomorrow = TODAY + dt.timedelta(days=1)
+    # The overdue member was told once; the secretaries and staff who must act hear daily.
+    assert send_reminders(today=tomorrow) == {"members": 1, "unit_secretaries": 2, "community_staff": 1}
+    assert Notification.objects.filter(user=due.member_user).count() == 2
+    assert Notification.objects.filter(user=due.user_u_b).count() == 1
+    assert Notification.objects.filter(user=due.unit_secretary).count() == 2
+
+
+def test_reminders_follow_the_city_rules(due: SimpleNamespace) -> None:
+    rule_set(key="report_deadline_warning_days", value=Decimal(1), city=due.C)
+    rule_set(key="report_confirm_reminder_days", value=Decimal(7), city=due.C)
+
+    send_reminders(today=TODAY)
+
+    titles = sent()
+    assert not any(u == "member_u_a" for u, _ in titles)  # 2 days left, warned 1 day before only
+    assert not any(u == "community_staff" for u, _ in titles)  # 5 days waiting, reminded after 7
+    # Ten days later m_v_b's deadline (TODAY+10) is inside the 1-day window too.
+    send_reminders(today=TODAY + dt.timedelta(days=10))
+    assert ("member_v_b", "报到提醒：请于5月20日前完成社区报到") in sent()
+
+
+def test_reminders_rules_apply_per_city(due: SimpleNamespace) -> None:
+    # A second city with a longer warning window: its member is warned, C's are not changed.
+    other = place_create(kind="city", code="980100", name="另一市")
+    street = place_create(
+        kind="street",
+        code="980100001",
+        name="另街道",
+        parent=place_create(kind="district", code="980101", name="另区", parent=other),
+    )
+    community = place_create(kind="community", code="980100001001", name="另一社区", parent=street)
+    compound = place_create(kind="compound", code="980100001001001", name="另一小区", parent=community)
+    rule_set(key="report_deadline_warning_days", value=Decimal(15), city=other)
+    far = new_member("冯远方", due.V, compound)
+    link_member_user(far, _user("member_far", role=Role.MEMBER, member=far))
+    _cert(due, far, TODAY + dt.timedelta(days=12))
+
+    send_reminders(today=TODAY)
+
+    members_told = {u for u, _ in sent() if u.startswith("member")}
+    assert members_told == {"member_u_a", "member_u_b", "member_far"}
+
+
+def test_reminders_skip_reported_members_and_revoked_certificates(due: SimpleNamespace) -> None:
+    # m_u_a reports with the certificate (now used); m_u_b retires (his certificate is revoked).
+    submit(due.m_u_a, certificate=due.cert_u_a)
+    services.member_set_status(member=due.m_u_b, status="retired", by=due.unit_secretary)
+
+    send_reminders(today=TODAY)
+
+    assert sent() == {("sec_w", "1名党员报到已逾期"), ("community_staff", "1份党员报到待确认")}
+
+
+def test_reminders_with_nothing_due_send_nothing(world: SimpleNamespace) -> None:
+    assert send_reminders(today=TODAY) == {"members": 0, "unit_secretaries": 0, "community_staff": 0}
+    assert not Notification.objects.exists()
+
+
+def test_send_reminders_command(due: SimpleNamespace) -> None:
+    out = StringIO()
+    call_command("send_reminders", "--date", TODAY.isoformat(), stdout=out)
+    assert out.getvalue().strip() == "2025-05-10: members=2, unit_secretaries=2, community_staff=1"
+    out = StringIO()
+    call_command("send_reminders", "--date", TODAY.isoformat(), stdout=out)
+    assert out.getvalue().strip() == "2025-05-10: members=0, unit_secretaries=0, community_staff=0"
+    with pytest.raises(CommandError):
+        call_command("send_reminders", "--date", "10/05/2025")
+
+
+def _own_queries(queries: list[dict]) -> list[str]:
+    """The reminder job's own queries: without those of notify() (one message = a few statements)."""
+    return [
+        q["sql"]
+        for q in queries
+        if "notifications_" not in q["sql"] and not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def test_reminders_query_count_does_not_grow_with_people(due: SimpleNamespace) -> None:
+    cache.clear()  # rule values are cached: both runs start cold
+    with CaptureQueriesContext(connection) as few:
+        send_reminders(today=TODAY)
+    Notification.objects.all().delete()
+    for i in range(3):
+        m = new_member(f"新党员{i}", due.U, due.A1)
+        link_member_user(m, _user(f"member_new{i}", role=Role.MEMBER, member=m))
+        _cert(due, m, TODAY - dt.timedelta(days=i))  # 0: due today; 1, 2: overdue
+        _age(submit(new_member(f"新报到{i}", due.V, due.A2)), 4)
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as many:
+        counts = send_reminders(today=TODAY)
+
+    assert counts == {"members": 5, "unit_secretaries": 2, "community_staff": 1}
+    assert Notification.objects.get(user=due.unit_secretary).title == "3名党员报到已逾期"
+    assert Notification.objects.get(user=due.community_staff).title == "4份党员报到待确认"
+    assert len(_own_queries(many.captured_queries)) == len(_own_queries(few.captured_queries))
