@@ -352,8 +352,9 @@ def member_report_submit(
     except IntegrityError as exc:  # a double submit raced past the check above
         raise ReportError(_("您已提交过报到，无需重复提交")) from exc
     report.team_types.set(team_types)
-    member.residence = residence
-    member.save(update_fields=["residence"])
+    if status != MemberReport.Status.UNIT_APPROVAL:  # a new address waits for the unit's approval
+        member.residence = residence
+        member.save(update_fields=["residence"])
     member.skills.set(skills)
     member.intentions.set(intentions)
     if certificate is not None:
@@ -370,6 +371,8 @@ def member_report_unit_approve(*, report: MemberReport, by: User) -> MemberRepor
         raise ReportError(_("该报到不需要单位审核"))
     report.status = MemberReport.Status.PENDING
     report.save(update_fields=["status"])
+    report.member.residence = report.residence
+    report.member.save(update_fields=["residence"])
     _event(kind=ReportEvent.Kind.UNIT_APPROVED, actor=by, member_report=report)
     return report
 
@@ -384,7 +387,7 @@ def member_reports_confirm(*, reports: Iterable[MemberReport], by: User) -> int:
         r.status = MemberReport.Status.CONFIRMED
         r.decided_by, r.decided_at = by, now
         r.receipt_number = _number("HZ")
-    MemberReport.objects.bulk_update(rows, ["status", "decided_by", "decided_at", "receipt_number"])
+        r.save(update_fields=["status", "decided_by", "decided_at", "receipt_number"])  # save(): audit log
     events = []
     for r in rows:
         events.append(ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=by, member_report=r))
