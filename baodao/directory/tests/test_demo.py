@@ -1,0 +1,200 @@
+"""The demo city generator and `manage.py load_demo`, at the tiny scale."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+
+from baodao.accounts.models import Role, RoleAssignment, User
+from baodao.core.validators import id_number_error, mobile_error
+from baodao.directory import demo
+from baodao.directory.models import (
+    FirstSecretaryTerm,
+    LeaderLink,
+    Member,
+    PartyOrg,
+    Place,
+    Resident,
+    Rule,
+    Unit,
+    UnitAssignment,
+    WorkTeam,
+    WorkTeamMembership,
+)
+
+TINY = demo.SCALES["tiny"]
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loaded() -> demo.DemoResult:
+    return demo.demo_load(scale="tiny", seed=7)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _names_after_load(seed: int) -> list[tuple[str, ...]]:
+    """Load inside a savepoint, read what a person would notice, roll back."""
+    seen: list[tuple[str, ...]] = []
+    try:
+        with transaction.atomic():
+            demo.demo_load(scale="tiny", seed=seed)
+            seen.append(tuple(Place.objects.order_by("code").values_list("name", flat=True)))
+            seen.append(tuple(Unit.objects.order_by("code").values_list("name", flat=True)))
+            seen.append(tuple(Member.objects.order_by("pk").values_list("name", flat=True)))
+            seen.append(tuple(m.id_number for m in Member.objects.order_by("pk")))
+            seen.append(tuple(Resident.objects.order_by("pk").values_list("name", flat=True)))
+            raise _Rollback
+    except _Rollback:
+        pass
+    return seen
+
+
+def test_demo_load_counts_match_scale(loaded: demo.DemoResult) -> None:
+    assert Place.objects.filter(kind=Place.Kind.CITY).count() == TINY.cities
+    assert Place.objects.filter(kind=Place.Kind.DISTRICT).count() == TINY.districts
+    assert Place.objects.filter(kind=Place.Kind.STREET).count() == TINY.streets
+    assert Place.objects.filter(kind=Place.Kind.COMMUNITY).count() == TINY.communities
+    assert Place.objects.filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID]).count() == TINY.compounds
+    assert Unit.objects.count() == TINY.units
+    assert WorkTeam.objects.count() == TINY.units
+    assert Member.objects.count() == TINY.members
+    assert Resident.objects.count() == TINY.residents
+    assert FirstSecretaryTerm.objects.filter(ended_on__isnull=True).count() == TINY.first_secretaries
+    assert LeaderLink.objects.values("leader_name", "title").distinct().count() == TINY.leaders_per_city
+    assert LeaderLink.objects.values("community").distinct().count() == TINY.communities
+    assert Rule.objects.filter(city__kind=Place.Kind.CITY).exists()
+    assert loaded.counts["members"] == TINY.members
+
+
+def test_demo_places_form_one_tree_with_paths(loaded: demo.DemoResult) -> None:
+    city = Place.objects.get(kind=Place.Kind.CITY)
+    assert city.code.startswith("99")
+    assert Place.objects.exclude(path__startswith=city.path).count() == 0
+    low, high = TINY.buildings
+    for compound in Place.objects.filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID]):
+        assert low <= compound.children.filter(kind=Place.Kind.BUILDING).count() <= high
+
+
+def test_demo_id_numbers_and_mobiles_are_valid_and_fake(loaded: demo.DemoResult) -> None:
+    members = list(Member.objects.all())
+    assert all(id_number_error(m.id_number) is None for m in members)
+    assert all(m.id_number.startswith("99") for m in members)
+    assert all(mobile_error(m.mobile) is None and m.mobile.startswith("140") for m in members)
+    assert len({m.id_number for m in members}) == len(members)
+    mobiles = [r.mobile for r in Resident.objects.all() if r.mobile]
+    assert mobiles and all(mobile_error(m) is None for m in mobiles)
+    assert not set(mobiles) & {m.mobile for m in members}
+
+
+def test_demo_members_belong_to_branches_of_their_unit(loaded: demo.DemoResult) -> None:
+    for m in Member.objects.select_related("party_org", "residence"):
+        assert m.party_org.unit_id == m.unit_id
+        assert m.party_org.kind == PartyOrg.Kind.BRANCH
+        assert m.residence.kind == Place.Kind.BUILDING
+    big = [u for u in Unit.objects.all() if u.party_orgs.filter(kind=PartyOrg.Kind.BRANCH).count() >= 10]
+    assert len(big) == TINY.big_units
+
+
+def test_demo_units_are_assigned_with_one_team_each(loaded: demo.DemoResult) -> None:
+    assert UnitAssignment.objects.filter(ended_on__isnull=True).count() == TINY.units
+    # balanced: every community has a unit
+    assert UnitAssignment.objects.values("community").distinct().count() == TINY.communities
+    for team in WorkTeam.objects.all():
+        rows = list(WorkTeamMembership.objects.filter(team=team).select_related("member"))
+        assert 3 <= len(rows) <= 8
+        assert [r.role for r in rows].count(WorkTeamMembership.Role.LEADER) == 1
+        assert all(r.member.unit_id == team.unit_id for r in rows)
+
+
+def test_demo_first_secretaries_leave_some_compounds_uncovered(loaded: demo.DemoResult) -> None:
+    today = timezone.localdate()
+    terms = FirstSecretaryTerm.objects.all()
+    assert terms.values("place").distinct().count() == TINY.first_secretaries
+    assert terms.filter(end_on__lte=today + dt.timedelta(days=60)).count() == TINY.ending_soon
+    assert terms.filter(end_on__lte=today).count() == 0
+    assert all(t.member.status == Member.Status.IN_SERVICE for t in terms.select_related("member"))
+
+
+def test_demo_same_seed_gives_same_data() -> None:
+    first = _names_after_load(2024)
+    again = _names_after_load(2024)
+    other = _names_after_load(2025)
+    assert first == again
+    assert first[2] != other[2]
+
+
+def test_demo_accounts_exist_with_their_roles(loaded: demo.DemoResult) -> None:
+    expected = {
+        "city": Role.CITY_ADMIN,
+        "district": Role.DISTRICT_ADMIN,
+        "street": Role.STREET_ADMIN,
+        "community": Role.COMMUNITY_STAFF,
+        "compound": Role.COMPOUND_SECRETARY,
+        "unit": Role.UNIT_SECRETARY,
+        "member": Role.MEMBER,
+        "resident": Role.RESIDENT,
+    }
+    for username, role in expected.items():
+        user = User.objects.get(username=username)
+        assert user.check_password(demo.DEMO_PASSWORD)
+        assert list(user.role_assignments.values_list("role", flat=True)) == [role]
+    ra = {r.user.username: r for r in RoleAssignment.objects.select_related("user", "place")}
+    district, street, community, compound = (ra[u].place for u in ("district", "street", "community", "compound"))
+    assert street.parent_id == district.pk and community.parent_id == street.pk and compound.parent_id == community.pk
+    unit = ra["unit"].unit
+    assert UnitAssignment.objects.get(unit=unit, ended_on__isnull=True).community_id == community.pk
+    member = ra["member"].member
+    assert member.user.username == "member" and member.unit_id == unit.pk
+    assert member.residence.parent_id == compound.pk
+    resident = ra["resident"].resident
+    assert resident.user.username == "resident" and resident.residence.path.startswith(community.path)
+    # data next door, so that scoping can be seen
+    assert street.children.exclude(pk=community.pk).exists()
+    assert community.children.exclude(pk=compound.pk).exists()
+    assert Member.objects.exclude(unit=unit).exists()
+    assert Member.objects.filter(unit=unit).exclude(pk=member.pk).exists()
+    assert [a[0] for a in demo.demo_accounts()] == list(expected)
+
+
+def test_demo_load_twice_is_refused(loaded: demo.DemoResult) -> None:
+    with pytest.raises(demo.DemoExists):
+        demo.demo_load(scale="tiny")
+
+
+def test_load_demo_if_empty_does_nothing_the_second_time(settings: object) -> None:
+    settings.DEBUG = True  # the test runner turns it off; `make run` has it on
+    out = StringIO()
+    call_command("load_demo", "--scale", "tiny", "--if-empty", stdout=out)
+    assert "member" in out.getvalue() and demo.DEMO_PASSWORD in out.getvalue()
+    places, members = Place.objects.count(), Member.objects.count()
+    out = StringIO()
+    call_command("load_demo", "--scale", "tiny", "--if-empty", stdout=out)
+    assert "不加载" in out.getvalue()
+    assert (Place.objects.count(), Member.objects.count()) == (places, members)
+
+
+def test_load_demo_refuses_when_debug_is_off(settings: object) -> None:
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("load_demo", "--scale", "tiny", stdout=StringIO())
+    assert not Place.objects.exists()
+    call_command("load_demo", "--scale", "tiny", "--force", stdout=StringIO())
+    assert Member.objects.count() == TINY.members
+
+
+def test_split_weighted_is_exact() -> None:
+    assert sum(demo.split_weighted(402, [1.3, 0.7, 1.0, 2.0], minimum=2)) == 402
+    assert min(demo.split_weighted(10, [100.0, 1.0, 1.0], minimum=2)) == 2
+
+
+def test_cn_number() -> None:
+    assert [demo.cn_number(n) for n in (1, 10, 12, 20, 21)] == ["一", "十", "十二", "二十", "二十一"]
