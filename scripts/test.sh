@@ -105,6 +105,10 @@ run_suite() {
         --screenshot only-on-failure --output "test-artifacts/playwright-$slug" "${PYTEST_ARGS[@]}" || rc=$?
     summary+=("$(printf '%-26s %s in %ss' "$label:" "$(describe "$rc")" $((SECONDS - t0)))")
     ((rc == 0)) || status=1
+    if ((rc == 2)); then # Ctrl-C: pytest caught it, so bash's INT trap may not fire
+        printf '%s\n' "${summary[@]}"
+        exit 130
+    fi
 }
 
 PYTEST_ARGS=("$@")
