@@ -23,29 +23,15 @@ py=.venv/bin/python
 
 $py manage.py migrate --noinput
 if ((debug)); then
+    # Lists the demo accounts whether it loads the city or finds the database already filled.
     $py manage.py load_demo --if-empty
-else
-    $py manage.py collectstatic --noinput --verbosity 0
-fi
-
-if ((debug)); then
-    cat <<TEXT
-
-Baodao 双报到: http://127.0.0.1:$port/
-Demo accounts (password for all: Baodao@2026):
-  city        市直机关工委管理员
-  district    区管理员
-  street      街道管理员
-  community   社区工作人员
-  compound    小区党支部书记
-  unit        单位党组织书记
-  member      在职党员
-  resident    居民
-
-TEXT
+    echo
+    echo "Baodao 双报到: http://127.0.0.1:$port/   (演示账号见上，密码 Baodao@2026 / demo accounts above)"
+    echo
     exec $py manage.py runserver "127.0.0.1:$port"
 else
-    echo "Baodao 双报到 — http://127.0.0.1:$port/ (DEBUG off, gunicorn)"
+    $py manage.py collectstatic --noinput --verbosity 0
+    echo "Baodao 双报到: http://127.0.0.1:$port/   (DEBUG off, gunicorn)"
     exec .venv/bin/gunicorn config.wsgi:application --workers 2 --bind "127.0.0.1:$port" \
         --access-logfile - --error-logfile -
 fi
