@@ -99,7 +99,10 @@ def unit_ledger(unit: Unit, *, today: dt.date | None = None) -> list[LedgerRow]:
     ids = [m.pk for m in members]
     certs: dict[int, Certificate] = {}
     for c in (
-        Certificate.objects.filter(member_id__in=ids).exclude(status=Certificate.Status.REVOKED).order_by("issued_at")
+        Certificate.objects.filter(member_id__in=ids)
+        .exclude(status=Certificate.Status.REVOKED)
+        .select_related("community")  # shown for members who have not reported yet
+        .order_by("issued_at")
     ):
         certs[c.member_id] = c  # the latest one wins
     reports: dict[int, MemberReport] = {}

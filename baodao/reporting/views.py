@@ -276,7 +276,10 @@ def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def pending(request: HttpRequest) -> HttpResponse:
-    community = _community_of(request)
+    return _pending_page(request, _community_of(request))
+
+
+def _pending_page(request: HttpRequest, community: Place, status: int = 200) -> HttpResponse:
     reports = selectors.member_reports_for_user(request.user, status=MemberReport.Status.PENDING, community=community)
     unit_reports = selectors.unit_reports_for_user(request.user, status=UnitReport.Status.SUBMITTED).filter(
         community=community
@@ -288,7 +291,7 @@ def pending(request: HttpRequest) -> HttpResponse:
         "unit_reports": unit_reports.prefetch_related("resource_tags", "demand_tags"),
         "overdue": selectors.overdue_for_community(request.user, community),
     }
-    return render(request, "reporting/pending.html", ctx)
+    return render(request, "reporting/pending.html", ctx, status=status)
 
 
 @login_required
@@ -318,6 +321,7 @@ def return_member(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ReturnForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("退回时请填写原因"))
+        return _pending_page(request, report.community, status=422)
     else:
         try:
             services.member_report_return(report=report, by=request.user, reason=form.cleaned_data["reason"])
@@ -508,8 +512,9 @@ def laggards(request: HttpRequest, kind: str) -> HttpResponse:
     qs, headers, row = _laggard_table(request.user, kind, area)
     title = str(LAGGARD_KINDS[kind])
     if request.GET.get("export") == "xlsx":
+        safe = title.replace("/", "、")  # "/" is refused in sheet titles and file names
         response, n = xlsx_response(
-            f"{area.name}{title}.xlsx", headers, (row(x) for x in qs.iterator(chunk_size=2000)), sheet_title=title
+            f"{area.name}{safe}.xlsx", headers, (row(x) for x in qs.iterator(chunk_size=2000)), sheet_title=safe
         )
         security_event_record(
             kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what=title, row_count=n
