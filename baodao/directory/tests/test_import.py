@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
@@ -39,6 +40,7 @@ from baodao.directory.importers import (
     template_workbook,
 )
 from baodao.directory.models import Category, ImportJob, Member, PartyOrg, Place, Resident, Unit
+from baodao.directory.tasks import run_import
 
 K = Place.Kind
 PW = "x"
@@ -739,3 +741,53 @@ def test_page_anonymous_is_sent_to_login(client: Any, w: SimpleNamespace) -> Non
 
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+# --- the task -----------------------------------------------------------------------------------
+
+
+def test_task_run_import_records_progress_and_deletes_the_upload(w: SimpleNamespace, settings: Any) -> None:
+    job = ImportJob(user=w.staff_a, kind="members")
+    job.file.save("x.xlsx", ContentFile(xlsx("members", [member_row(i) for i in range(1, 4)]).getvalue()), save=False)
+    job.save()
+    path = Path(job.file.path)
+
+    run_import(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.total, job.processed, job.created_count, job.committed) == ("done", 3, 3, 3, True)
+    assert job.errors == []
+    assert job.finished_at is not None
+    assert not job.file and not path.exists()
+
+
+def test_task_run_import_stores_row_errors(w: SimpleNamespace) -> None:
+    job = ImportJob(user=w.staff_a, kind="members")
+    job.file.save("x.xlsx", ContentFile(xlsx("members", [member_row(1, 手机号="1")]).getvalue()), save=False)
+    job.save()
+
+    run_import(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "done" and job.committed is False
+    assert job.errors == [{"row": 2, "column": "手机号", "message": "手机号应为11位，以1开头"}]
+
+
+def test_task_run_import_missing_file_fails_cleanly(w: SimpleNamespace) -> None:
+    job = ImportJob.objects.create(user=w.staff_a, kind="members", file="imports/gone.xlsx")
+
+    run_import(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.errors[0]["message"].startswith("导入时发生内部错误")
+    assert Member.objects.count() == 1
+
+
+def test_task_run_import_twice_imports_once(w: SimpleNamespace) -> None:
+    job = ImportJob.objects.create(user=w.staff_a, kind="members", status="done", created_count=7)
+
+    run_import(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 7)
