@@ -163,6 +163,7 @@ GIVEN_FEMALE = "芳娜敏静丽艳娟霞燕玲桂丹萍红玉兰琳雪梅莉倩�
 # Halves of place names: 向+阳 = 向阳, 和+平 = 和平, 金+桂 = 金桂 ...
 PLACE_FIRST = "向和幸光新文永长金银青绿春丽康宁东西南北兴民建友红翠柳桃清明星福安泰锦"
 PLACE_SECOND = "阳平福明华昌安乐桂湖山水园岸城港桥泉坊林湾溪峰畔庭岭"
+PLACE_PAIRS = tuple(a + b for a in PLACE_FIRST for b in PLACE_SECOND if a != b)
 DISTRICT_NAMES = words("东湖 西山 南溪 北塘 青云 白沙 金桥 凤凰 龙泉 桂花 温泉 柳林 松山 鹤鸣 石门 梅岭")
 COMPOUND_SUFFIXES = words("小区 花园 家园 苑 新村 嘉园 小区 公寓")
 CN_DIGITS = "零一二三四五六七八九"
@@ -273,12 +274,12 @@ def split_weighted(total: int, weights: Sequence[float], *, minimum: int = 0) ->
 class PersonGen:
     """Names, ID numbers and mobiles for fake people, reproducible from the rng."""
 
-    def __init__(self, rng: random.Random, *, mobile_start: int = 0) -> None:
+    def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self._cum = list(itertools.accumulate(SURNAME_WEIGHTS))
         self._ids: set[int] = set()
         # 140 + a bijection of a counter over 10^8 numbers: unique without remembering them.
-        self._mobile_i = mobile_start
+        self._mobile_i = 0
         self._mobile_offset = rng.randrange(10**8)
 
     def gender(self) -> str:
@@ -313,12 +314,6 @@ class PersonGen:
         return f"{FAKE_MOBILE_PREFIX}{n:08d}"
 
 
-def place_name_pairs(rng: random.Random) -> list[str]:
-    pairs = [a + b for a in PLACE_FIRST for b in PLACE_SECOND if a != b]
-    rng.shuffle(pairs)
-    return pairs
-
-
 def unit_names(rng: random.Random, *, city: str, districts: Sequence[str], kind: str, count: int) -> list[str]:
     """`count` distinct plausible names of units of `kind` for a city and its districts."""
     short = city.removesuffix("市")
@@ -340,11 +335,11 @@ def unit_names(rng: random.Random, *, city: str, districts: Sequence[str], kind:
         candidates += [d + s for d in districts for s in SOCIAL_CITY[:6]]
     # Fixed lists first (shuffled), then combinations that never run out.
     rng.shuffle(candidates)
-    pairs = place_name_pairs(rng)
-    industries = list(PRIVATE_INDUSTRIES)
     if kind == Unit.Kind.PRIVATE:
-        candidates += [f"{short}{p}{rng.choice(industries)}有限公司" for p in pairs]
+        pairs = rng.sample(PLACE_PAIRS, min(count, len(PLACE_PAIRS)))
+        candidates += [f"{short}{p}{rng.choice(PRIVATE_INDUSTRIES)}有限公司" for p in pairs]
     elif kind == Unit.Kind.SOCIAL:
+        pairs = rng.sample(PLACE_PAIRS, min(count, len(PLACE_PAIRS)))
         candidates += [f"{short}{p}社会工作服务中心" for p in pairs]
     names: list[str] = []
     seen: set[str] = set()
@@ -628,7 +623,7 @@ class _Loader:
         level = []
         for comm, n in zip(self.communities, per_comm, strict=True):
             grid = rng.random() < s.grid_share
-            pairs = iter(place_name_pairs(rng))
+            pairs = iter(rng.sample(PLACE_PAIRS, n))
             for k in range(n):
                 if grid:
                     kind, name = Place.Kind.GRID, f"第{cn_number(k + 1)}网格"
@@ -695,7 +690,7 @@ class _Loader:
         per_parent = split_total(rng, total, len(parents), minimum=minimum, jitter=0.3)
         level = []
         for parent, n in zip(parents, per_parent, strict=True):
-            names = place_name_pairs(rng)[:n]
+            names = rng.sample(PLACE_PAIRS, n)
             for k, name in enumerate(names):
                 level.append(
                     Place(
