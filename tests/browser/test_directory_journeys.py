@@ -114,9 +114,7 @@ def test_member_sees_own_profile_on_a_phone(
     page.screenshot(path=artifacts_dir / "member_home_390.png", full_page=True)
 
 
-def test_member_cannot_open_staff_lists_on_a_phone(
-    live_server, city: SimpleNamespace, phone: BrowserContext
-) -> None:
+def test_member_cannot_open_staff_lists_on_a_phone(live_server, city: SimpleNamespace, phone: BrowserContext) -> None:
     page = phone.new_page()
     _log_in(page, live_server.url, "member_u_a", city.password)
     expect(page.locator("main")).to_contain_text("王安华")
@@ -126,7 +124,9 @@ def test_member_cannot_open_staff_lists_on_a_phone(
     assert response is not None and response.status == 403
 
 
-def test_login_page_fits_a_phone(live_server, city: SimpleNamespace, phone: BrowserContext, artifacts_dir: Path) -> None:
+def test_login_page_fits_a_phone(
+    live_server, city: SimpleNamespace, phone: BrowserContext, artifacts_dir: Path
+) -> None:
     page = phone.new_page()
 
     page.goto(f"{live_server.url}/accounts/login/")

@@ -13,7 +13,6 @@ from baodao.accounts.models import SecurityEvent
 from baodao.core.rules import get_rule
 from baodao.directory.services import rule_set
 
-
 # --- login -----------------------------------------------------------------------------------------
 
 

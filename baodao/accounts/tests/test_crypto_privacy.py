@@ -175,7 +175,9 @@ def test_mask_address_hides_everything() -> None:
     assert mask_address("") == ""
 
 
-@pytest.mark.parametrize(("value", "masked"), [("张三丰", "张*丰"), ("张三", "张*"), ("张", "张"), ("欧阳晓明", "欧**明")])
+@pytest.mark.parametrize(
+    ("value", "masked"), [("张三丰", "张*丰"), ("张三", "张*"), ("张", "张"), ("欧阳晓明", "欧**明")]
+)
 def test_mask_name(value: str, masked: str) -> None:
     assert mask_name(value) == masked
 
@@ -233,7 +235,9 @@ def test_bad_birth_date(date: str) -> None:
     assert id_number_error(value) == "身份证号中的出生日期无效"
 
 
-@pytest.mark.parametrize("value", ["", "12345", "9901021985031212", "99010219850312123Y", "990102198503121234X", "A9010219850312123X"])
+@pytest.mark.parametrize(
+    "value", ["", "12345", "9901021985031212", "99010219850312123Y", "990102198503121234X", "A9010219850312123X"]
+)
 def test_malformed_id_number(value: str) -> None:
     assert id_number_error(value) == "身份证号应为18位（前17位数字，最后一位数字或X）"
 
@@ -264,7 +268,9 @@ def test_valid_mobile(value: str) -> None:
     validate_mobile(value)
 
 
-@pytest.mark.parametrize("value", ["", "12812345678", "1381234567", "138123456789", "+8613812345678", "1381234567a", "023-12345678"])
+@pytest.mark.parametrize(
+    "value", ["", "12812345678", "1381234567", "138123456789", "+8613812345678", "1381234567a", "023-12345678"]
+)
 def test_invalid_mobile(value: str) -> None:
     assert mobile_error(value) == "手机号应为11位，以1开头"
     with pytest.raises(ValidationError):

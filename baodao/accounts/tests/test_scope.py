@@ -243,7 +243,9 @@ def test_inactive_user_sees_nothing(world: SimpleNamespace, fresh) -> None:
 
 
 def test_one_active_and_one_inactive_role_only_the_active_counts(world: SimpleNamespace, fresh) -> None:
-    RoleAssignment.objects.create(user=world.compound_secretary, role=Role.DISTRICT_ADMIN, place=world.D1, is_active=False)
+    RoleAssignment.objects.create(
+        user=world.compound_secretary, role=Role.DISTRICT_ADMIN, place=world.D1, is_active=False
+    )
     user = fresh(world.compound_secretary)
 
     assert _visible(world, user) == EXPECTED["compound_secretary"][:4]
@@ -306,9 +308,11 @@ def test_reassigned_unit_leaves_the_old_community(world: SimpleNamespace, fresh)
 
 def test_unit_secretary_without_assignment_sees_no_places(world: SimpleNamespace) -> None:
     lone = Unit.objects.create(code="X001", name="无联系社区单位", kind=Unit.Kind.SOCIAL, office_place=world.B)
-    user = user_create(username="x_secretary", password=world.password, roles=[{"role": Role.UNIT_SECRETARY, "unit": lone}])
+    user = user_create(
+        username="x_secretary", password=world.password, roles=[{"role": Role.UNIT_SECRETARY, "unit": lone}]
+    )
 
-    assert _visible(world, user) == (set(), {"<other #%d>" % lone.pk}, set(), set())
+    assert _visible(world, user) == (set(), {f"<other #{lone.pk}>"}, set(), set())
 
 
 def test_place_prefix_does_not_match_a_sibling_with_a_longer_key(world: SimpleNamespace) -> None:

@@ -26,7 +26,9 @@ class Api:
         return self.client.get(f"{API}{path}", params, headers=self.headers)
 
     def post(self, path: str, payload: dict):  # noqa: ANN201
-        return self.client.post(f"{API}{path}", json.dumps(payload), content_type="application/json", headers=self.headers)
+        return self.client.post(
+            f"{API}{path}", json.dumps(payload), content_type="application/json", headers=self.headers
+        )
 
 
 @pytest.fixture

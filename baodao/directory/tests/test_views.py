@@ -83,7 +83,9 @@ def test_list_for_other_roles_is_exact(world: SimpleNamespace, login, role: str,
 
 @pytest.mark.parametrize("role", ["member", "resident"])
 @pytest.mark.parametrize("view", LISTS)
-def test_staff_lists_are_forbidden_for_members_and_residents(world: SimpleNamespace, login, role: str, view: str) -> None:
+def test_staff_lists_are_forbidden_for_members_and_residents(
+    world: SimpleNamespace, login, role: str, view: str
+) -> None:
     response = login(world.role_users[role]).get(reverse(f"directory:{view}"))
 
     assert response.status_code == 403
@@ -650,7 +652,9 @@ def test_security_event_admin_is_read_only(world: SimpleNamespace, login) -> Non
     assert not model_admin.has_delete_permission(request, event)
     client = login(world.superuser)
     assert client.get(reverse("admin:accounts_securityevent_add")).status_code == 403
-    assert client.post(reverse("admin:accounts_securityevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:accounts_securityevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    )
     assert SecurityEvent.objects.filter(pk=event.pk).exists()
 
 
