@@ -368,8 +368,8 @@ def import_upload_to(instance: ImportJob, filename: str) -> str:
 class ImportJob(models.Model):
     """One roster upload and its result. The uploaded file is deleted once the import has run.
 
-    While running, `processed`/`total` are progress steps (reading and writing count one step per
-    row each); when done, both hold the number of data rows of the file.
+    While running, `processed`/`total` are progress steps (weighted per phase, see importers._Bar);
+    when done, both hold the number of data rows of the file.
     """
 
     class Status(models.TextChoices):
