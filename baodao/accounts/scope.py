@@ -217,6 +217,19 @@ def rule_city_for(user) -> Place | None:  # noqa: ANN001
     return Place.objects.filter(path__in=paths, kind=Place.Kind.CITY).order_by("path").first()
 
 
+def home_city(user) -> Place | None:  # noqa: ANN001
+    """The city a user works in (their first place, unit office or residence), for per-city rules."""
+    scope = scope_for(user)
+    paths = list(scope.place_paths)
+    if not paths:
+        paths += list(Unit.objects.filter(pk__in=scope.unit_ids).values_list("office_place__path", flat=True)[:1])
+        paths += list(Member.objects.filter(pk__in=scope.member_ids).values_list("residence__path", flat=True)[:1])
+        paths += list(Resident.objects.filter(pk__in=scope.resident_ids).values_list("residence__path", flat=True)[:1])
+    if not paths:
+        return None
+    return Place.objects.filter(pk__in=_ancestor_ids(paths[:1]), kind=Place.Kind.CITY).order_by("-depth").first()
+
+
 def can_view_audit(user) -> bool:  # noqa: ANN001
     scope = scope_for(user)
     return scope.superuser or Role.CITY_ADMIN in scope.roles

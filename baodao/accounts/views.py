@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from baodao.accounts.forms import LoginForm
@@ -19,3 +19,11 @@ class LoginView(auth_views.LoginView):
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("accounts:login")
+
+
+def lockout_response(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+    """django-axes lockout: JSON for the API, the Chinese page for the web; always 429."""
+    message = "连续多次登录失败，账号已暂时锁定，请稍后再试或联系管理员解锁。"
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": message}, status=429)
+    return render(request, "accounts/locked.html", {"message": message}, status=429)

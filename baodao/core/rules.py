@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -55,7 +56,9 @@ CACHE_SECONDS = 60
 
 
 def _cache_key(key: str, city_id: int | None) -> str:
-    return f"rule:{city_id or 0}:{key}"
+    # A version shared by all keys: changing a deployment-wide row must refresh every city's value.
+    version = cache.get_or_set("rule:version", 1, None)
+    return f"rule:v{version}:{city_id or 0}:{key}"
 
 
 def get_rule(key: str, *, city=None) -> Decimal:  # noqa: ANN001 - city is a directory.Place
@@ -68,7 +71,8 @@ def get_rule(key: str, *, city=None) -> Decimal:  # noqa: ANN001 - city is a dir
     if value is not None:
         return Decimal(value)
     Rule = apps.get_model("directory", "Rule")
-    rows = {r.city_id: r.value for r in Rule.objects.filter(key=key, city_id__in=[city_id, None])}
+    # `city_id__in=[x, None]` would silently drop the NULL: ask for the deployment row explicitly.
+    rows = {r.city_id: r.value for r in Rule.objects.filter(Q(city_id=city_id) | Q(city__isnull=True), key=key)}
     value = rows.get(city_id, rows.get(None, RULES[key].default))
     cache.set(ck, str(value), CACHE_SECONDS)
     return Decimal(value)
@@ -79,4 +83,8 @@ def get_rule_int(key: str, *, city=None) -> int:  # noqa: ANN001
 
 
 def forget_rule(key: str, city_id: int | None) -> None:
-    cache.delete(_cache_key(key, city_id))
+    """Drop cached rule values after a change (all of them: cities fall back to the deployment row)."""
+    try:
+        cache.incr("rule:version")
+    except ValueError:
+        cache.set("rule:version", 2, None)

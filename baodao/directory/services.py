@@ -191,8 +191,13 @@ def first_secretary_appoint(*, member: Member, place: Place, start_on: dt.date) 
 def rule_set(*, key: str, value: Decimal, city: Place | None) -> Rule:
     if key not in rules.RULES:
         raise ValidationError({"key": _("未知规则")})
+    value = Decimal(value)
+    if not value.is_finite():
+        raise ValidationError({"value": _("请输入数字")})
     if value < 0:
         raise ValidationError({"value": _("数值不能为负")})
+    if value >= Decimal("1e10") or value != value.quantize(Decimal("0.01")):
+        raise ValidationError({"value": _("数值过大或小数位超过两位")})
     if key == "audit_retention_days" and value < rules.MIN_AUDIT_RETENTION_DAYS:
         raise ValidationError({"value": _("审计日志至少保存180天")})
     row, _created = Rule.objects.update_or_create(city=city, key=key, defaults={"value": value})

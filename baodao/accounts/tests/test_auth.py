@@ -131,10 +131,6 @@ def test_idle_timeout_follows_the_deployment_rule(world: SimpleNamespace, login)
     assert client.get("/").status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG accounts/middleware.py: reads session_idle_minutes for city=None, the rule page writes the city's row",
-)
 def test_idle_timeout_follows_the_rule_the_city_admin_sets(world: SimpleNamespace, login) -> None:
     admin_client = login(world.city_admin)
     admin_client.post(reverse("directory:rule_list"), {"key": "session_idle_minutes", "value": "60"})
