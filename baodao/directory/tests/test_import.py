@@ -26,7 +26,7 @@ from django.db import connection
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from baodao.accounts.models import Role, SecurityEvent
+from baodao.accounts.models import Role, SecurityEvent, User
 from baodao.accounts.services import user_create
 from baodao.core.validators import id_check_digit
 from baodao.directory import services
@@ -444,6 +444,18 @@ def test_import_places_bad_row(w: SimpleNamespace, row: list[Any], column: str, 
 
     assert result.rejected == [RowError(3, column, message)]
     assert Place.objects.count() == before
+
+
+def test_import_places_superuser_may_add_a_new_top_node(w: SimpleNamespace) -> None:
+    root = User.objects.create_superuser(username="root", password=PW)
+    rows = [["N", "新市", "市", "", ""], ["N1", "新区", "区(县)", "N", ""]]
+
+    result = run("places", root, rows)
+
+    assert (result.rejected, result.created) == ([], 2)
+    n, n1 = Place.objects.get(code="N"), Place.objects.get(code="N1")
+    assert (n.parent, n.depth, n1.parent, n1.depth) == (None, 0, n, 1)
+    assert n1.path.startswith(n.path) and not n.path.startswith(w.T.path)
 
 
 def test_import_places_child_of_a_rejected_row_is_rejected_in_valid_only_mode(w: SimpleNamespace) -> None:
