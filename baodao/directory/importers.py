@@ -288,10 +288,9 @@ def template_workbook(kind: str) -> bytes:
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = col.width
         if col.text:
-            # Text format for the whole column: Excel would turn an 18-digit ID into 4.2E+17.
+            # Text format for the whole column (a column style, applied by Excel and WPS to new
+            # cells): otherwise Excel turns an 18-digit ID number into 4.20102E+17 and loses digits.
             ws.column_dimensions[letter].number_format = "@"
-            for r in range(2, 1002):
-                ws.cell(row=r, column=i).number_format = "@"
     ws.freeze_panes = "A2"
 
     notes = wb.create_sheet("说明")

@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from baodao.accounts.models import Role, SecurityEvent, User
 from baodao.accounts.services import user_create
@@ -599,6 +600,10 @@ def test_template_workbook_round_trips_through_the_importer(w: SimpleNamespace, 
 
     assert [c.value for c in wb.worksheets[0][1]] == [c.title for c in TEMPLATES[kind]]
     assert wb.sheetnames[1] == "说明"
+    text_columns = [i for i, c in enumerate(TEMPLATES[kind], start=1) if c.text]
+    assert text_columns  # codes, ID numbers and mobiles must stay text in Excel
+    for i in text_columns:
+        assert wb.worksheets[0].column_dimensions[get_column_letter(i)].number_format == "@"
     # The empty template is a readable file with the right headers and no data.
     result = import_xlsx(kind=kind, file=io.BytesIO(data), user=w.staff_a)
     assert result.rejected == [RowError(1, "", "文件中没有数据：请从第二行起填写数据。")]
