@@ -32,6 +32,7 @@ from baodao.accounts.scope import (
     member_pii_visible,
     places_for_user,
     resident_pii_visible,
+    residents_for_user,
     scope_for,
 )
 from baodao.accounts.services import security_event_record
@@ -484,6 +485,8 @@ def _parse_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if not isinstance(value, str):
+        return None
     if re.fullmatch(r"\d{5}", value):
         serial = from_excel(int(value))
         return serial.date() if serial else None
@@ -530,7 +533,7 @@ def _members_plan(
 ) -> list[_MemberRow]:
     cols = TEMPLATES["members"]
     h = [c.header for c in cols]
-    unit_codes = sorted({str(v[3]) for _, v in rows if v[3] != ""})
+    unit_codes = sorted({str(_as_text(v[3])) for _, v in rows if v[3] != ""})
     units: dict[str, int] = {}
     for chunk in _chunks(unit_codes, LOOKUP_CHUNK):
         units.update(Unit.objects.filter(code__in=chunk).values_list("code", "id"))
@@ -550,7 +553,8 @@ def _members_plan(
         if i % PROGRESS_EVERY == 0:
             tick(i)
         name, idn, mobile, ucode, oname, pcode, addr, joined_raw, skill_names, intention_names = (
-            _as_text(x) if i != 7 else x for i, x in enumerate(v)
+            x if k == 7 else _as_text(x)
+            for k, x in enumerate(v)  # the date keeps its Excel type
         )
         _required(v, cols, row, errors)
         if name:
@@ -759,7 +763,8 @@ def _residents_plan(
     hashes = sorted({k[1] for k in by_person})
     existing: set[tuple[str, str]] = set()
     for chunk in _chunks(hashes, LOOKUP_CHUNK):
-        existing.update(Resident.objects.filter(mobile_hash__in=chunk).values_list("name", "mobile_hash"))
+        # Within the user's scope only: no unique key forces a wider look, so none is taken.
+        existing.update(residents_for_user(user).filter(mobile_hash__in=chunk).values_list("name", "mobile_hash"))
     for key in existing & set(by_person):
         for r in by_person[key]:
             errors.add(r, h[1], _("该居民（姓名和手机号相同）已登记"))

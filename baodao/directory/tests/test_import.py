@@ -572,6 +572,25 @@ def test_import_residents_happy_path(w: SimpleNamespace) -> None:
     assert Resident.objects.get(name="刘安住").mobile == ""
 
 
+def test_import_residents_duplicate_in_file_and_in_scope(w: SimpleNamespace) -> None:
+    services.resident_create(name="陈安居", residence=w.A1, mobile="13987654321")
+    services.resident_create(name="何北", residence=w.B1, mobile="13911112222")  # next door
+    rows = [
+        ["陈安居", "13987654321", "A1", "", ""],
+        ["何北", "13911112222", "A1", "", ""],
+        ["刘安住", "13900000001", "A1", "", ""],
+        ["刘安住", "13900000001", "A2", "", ""],
+    ]
+
+    result = run("residents", w.staff_a, rows)
+
+    assert result.rejected == [
+        RowError(2, "手机号", "该居民（姓名和手机号相同）已登记"),
+        RowError(4, "手机号", "姓名和手机号在文件中重复（与第5行相同）"),
+        RowError(5, "手机号", "姓名和手机号在文件中重复（与第4行相同）"),
+    ]
+
+
 def test_import_residents_bad_rows(w: SimpleNamespace) -> None:
     rows = [
         ["陈安居", "13987654321", "A1", "", ""],
