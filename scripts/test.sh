@@ -101,7 +101,7 @@ run_suite() {
     shift 2
     echo
     echo "================ $label ================"
-    env "$@" .venv/bin/python -m pytest "${xdist[@]}" -rfEs \
+    env "$@" .venv/bin/python -m pytest "${xdist[@]}" -rfEs --durations=10 \
         --screenshot only-on-failure --output "test-artifacts/playwright-$slug" "${PYTEST_ARGS[@]}" || rc=$?
     summary+=("$(printf '%-26s %s in %ss' "$label:" "$(describe "$rc")" $((SECONDS - t0)))")
     ((rc == 0)) || status=1
