@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).absolute().parent.parent  # not resolve(): keep a symlinked checkout
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup_django() -> None:

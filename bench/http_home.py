@@ -58,17 +58,19 @@ def gunicorn(port: int) -> Iterator[subprocess.Popen]:
         "--workers=2",
         "--worker-class=sync",
         f"--bind=127.0.0.1:{port}",
+        f"--chdir={ROOT}",
+        f"--pythonpath={ROOT}",
         "--log-level=warning",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
                     if r.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused while booting, or a timeout: the workers import Django first
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 sys.exit("http_home: gunicorn did not come up")

@@ -7,7 +7,7 @@
 #   c. load_demo --scale province (~1,000,000 members)                    (target < 15 min)
 #      and the scoped member count of accounts.scope vs hand-written SQL on that data
 #
-# Knobs: BENCH_PROVINCE=0 skips c (it takes several minutes); BENCH_IMPORT_ROWS (100000);
+# Knobs: BENCH_PROVINCE=0 skips c (it takes several minutes); BENCH_IMPORT_ROWS (100000, 0 skips a);
 # BENCH_HTTP_DURATION (10s); PG_OPTS (server options, default below); PG_FAST=0 keeps fsync on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,8 +45,10 @@ $py manage.py migrate --noinput -v0
 $py manage.py collectstatic --noinput -v0
 $py manage.py load_demo --force
 
-echo "== a. roster import (${BENCH_IMPORT_ROWS:-100000} member rows)"
-$py bench/import_members.py
+if [[ ${BENCH_IMPORT_ROWS:-100000} != 0 ]]; then
+    echo "== a. roster import (${BENCH_IMPORT_ROWS:-100000} member rows)"
+    $py bench/import_members.py
+fi
 
 echo "== b. member home page vs /healthz (gunicorn, 2 sync workers; wrk -t2 -c32 --latency)"
 $py bench/http_home.py
