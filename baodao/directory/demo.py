@@ -372,7 +372,7 @@ def kind_label(kind: str) -> str:
 # --- inserting -----------------------------------------------------------------------------------
 
 
-def _use_copy() -> bool:
+def _postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
@@ -405,7 +405,7 @@ def drop_foreign_keys(model_list: Sequence[type[models.Model]]) -> list[tuple[st
     inserts themselves at province scale. The DDL is part of the load's transaction: if the load
     fails, the rollback restores the keys.
     """
-    if connection.vendor != "postgresql":
+    if not _postgresql():
         return []
     qn = connection.ops.quote_name
     with connection.cursor() as cur:
@@ -435,7 +435,7 @@ def insert_objects(model: type[models.Model], objs: list[models.Model]) -> None:
     """
     if not objs:
         return
-    if not _use_copy():
+    if not _postgresql():
         model.objects.bulk_create(objs, batch_size=2_000)
         return
     fields = list(model._meta.concrete_fields)
@@ -457,7 +457,7 @@ def insert_pairs(through: type[models.Model], left: str, right: str, pairs: list
     """Rows of an m2m through table (no signals, like any bulk insert)."""
     if not pairs:
         return
-    if _use_copy():
+    if _postgresql():
         opts = through._meta
         _copy_rows(opts.db_table, [opts.get_field(left).column, opts.get_field(right).column], pairs)
     else:
