@@ -31,6 +31,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role, User
@@ -150,7 +151,9 @@ def build_world() -> SimpleNamespace:
     w.r_f1 = resident(name="吴方居", residence=w.F1, mobile=make_mobile())
     w.residents = [w.r_a1, w.r_b1, w.r_e1, w.r_f1]
 
-    w.term_A1 = services.first_secretary_appoint(member=w.m_u_a, place=w.A1, start_on=start)
+    # Relative to today: a term past its end date no longer counts as in force.
+    w.term_start = timezone.localdate() - dt.timedelta(days=100)
+    w.term_A1 = services.first_secretary_appoint(member=w.m_u_a, place=w.A1, start_on=w.term_start)
 
     def user(username: str, name: str, mobile: str = "", **role: object) -> User:
         return account_services.user_create(

@@ -140,8 +140,13 @@ def units_for_user(user) -> QuerySet[Unit]:  # noqa: ANN001
 
 
 def _members_q(scope: Scope) -> Q:
-    q = _any_prefix("residence__path", scope.place_paths)
-    q |= _any_prefix("unit__office_place__path", scope.admin_paths)
+    # Subqueries on the place and unit ids rather than an OR across two joins: PostgreSQL then
+    # reads two index ranges instead of scanning every member (bench/province_scope.py).
+    q = NOTHING
+    if scope.place_paths:
+        q |= Q(residence_id__in=Place.objects.filter(_any_prefix("path", scope.place_paths)).values("pk"))
+    if scope.admin_paths:
+        q |= Q(unit_id__in=Unit.objects.filter(_any_prefix("office_place__path", scope.admin_paths)).values("pk"))
     if scope.unit_ids:
         q |= Q(unit_id__in=scope.unit_ids)
     if scope.member_ids:

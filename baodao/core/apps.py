@@ -4,3 +4,25 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "baodao.core"
     label = "core"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        checks.register(check_field_key, checks.Tags.security)
+
+
+def check_field_key(app_configs, **kwargs) -> list:  # noqa: ANN001, ANN003
+    """Fail at start-up, not at the first read of an ID number, when the data key is missing."""
+    from django.conf import settings
+    from django.core import checks
+    from django.core.exceptions import ImproperlyConfigured
+
+    from baodao.core import crypto
+
+    if settings.DEBUG:
+        return []
+    try:
+        crypto._keys()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), hint="设置 FIELD_KEY 或 FIELD_KEY_FILE（32位十六进制）", id="baodao.E001")]
+    return []

@@ -157,9 +157,11 @@ class Member(models.Model):
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
     id_number = EncryptedTextField(_("身份证号"))
-    id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Hash columns: plain btree indexes declared in Meta (unique=True/db_index=True would add an
+    # unused LIKE index on PostgreSQL, costly at a million rows).
+    id_hash = models.CharField(max_length=64, editable=False)
     mobile = EncryptedTextField(_("手机号"))
-    mobile_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    mobile_hash = models.CharField(max_length=64, editable=False)
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="members")
     party_org = models.ForeignKey(
         PartyOrg, verbose_name=_("所在党组织"), on_delete=models.PROTECT, related_name="members"
@@ -181,6 +183,8 @@ class Member(models.Model):
         verbose_name = _("在职党员")
         verbose_name_plural = _("在职党员")
         ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="member_id_hash_unique")]
+        indexes = [models.Index(fields=["mobile_hash"], name="member_mobile_hash_idx")]
 
     def __str__(self) -> str:
         return self.name

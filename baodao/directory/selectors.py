@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from baodao.accounts import scope
 from baodao.core import crypto
@@ -96,6 +98,14 @@ def residents_for_user(
     return qs.order_by("id")
 
 
+def first_secretary_terms_in_force(today: dt.date | None = None) -> QuerySet[FirstSecretaryTerm]:
+    """Terms not ended and not past their end date: a lapsed term covers nothing."""
+    today = today or timezone.localdate()
+    return FirstSecretaryTerm.objects.filter(ended_on__isnull=True).filter(
+        Q(end_on__isnull=True) | Q(end_on__gte=today)
+    )
+
+
 @dataclass
 class ChildStats:
     place: Place
@@ -132,7 +142,7 @@ def place_children_stats(user, place: Place) -> list[ChildStats]:  # noqa: ANN00
         UnitAssignment.objects.filter(ended_on__isnull=True, unit__in=scope.units_for_user(user)),
         "community__path",
     )
-    secretaries = grouped(FirstSecretaryTerm.objects.filter(ended_on__isnull=True), "place__path")
+    secretaries = grouped(first_secretary_terms_in_force(), "place__path")
     out = []
     for child in children:
         key = child.path
@@ -153,7 +163,7 @@ def place_children_stats(user, place: Place) -> list[ChildStats]:  # noqa: ANN00
 
 
 def current_first_secretaries(places: list[Place]) -> dict[int, FirstSecretaryTerm]:
-    terms = FirstSecretaryTerm.objects.filter(place__in=places, ended_on__isnull=True).select_related("member__unit")
+    terms = first_secretary_terms_in_force().filter(place__in=places).select_related("member__unit")
     return {t.place_id: t for t in terms}
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from baodao.accounts import scope
 from baodao.core.rules import get_rule
 from baodao.directory.models import FirstSecretaryTerm, Member, Place, Unit, UnitAssignment, path_segment
+from baodao.directory.selectors import first_secretary_terms_in_force
 from baodao.reporting.models import MemberReport, UnitReport
 
 SEG = len(path_segment(1))
@@ -81,7 +82,7 @@ def compounds_qs(user) -> QuerySet[Place]:  # noqa: ANN001
         .filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID])
         .annotate(
             area=F("path"),
-            done=Exists(FirstSecretaryTerm.objects.filter(place=OuterRef("pk"), ended_on__isnull=True)),
+            done=Exists(first_secretary_terms_in_force().filter(place=OuterRef("pk"))),
         )
     )
 

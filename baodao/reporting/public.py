@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from baodao.directory.models import (
-    FirstSecretaryTerm,
     LeaderLink,
     Place,
     UnitAssignment,
     WorkTeam,
     WorkTeamMembership,
 )
+from baodao.directory.selectors import first_secretary_terms_in_force
 
 COMPOUND_KINDS = (Place.Kind.COMPOUND, Place.Kind.GRID)
 
@@ -141,7 +141,8 @@ def community_bulletin(community: Place) -> CommunityBulletin:
 
     terms = {
         t.place_id: t
-        for t in FirstSecretaryTerm.objects.filter(place__path__startswith=community.path, ended_on__isnull=True)
+        for t in first_secretary_terms_in_force()
+        .filter(place__path__startswith=community.path)
         .select_related("member__unit")
         .only("place_id", "member__name", "member__unit__name")
     }

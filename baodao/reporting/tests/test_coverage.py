@@ -194,11 +194,6 @@ def test_first_secretary_coverage_ignores_ended_terms(coverage_world: SimpleName
     assert coverage.area_coverage(w.city_admin, w.B)[0].compounds == Rate(1, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (reported): coverage.compounds_qs counts a term past its end date (end_on < today, "
-    "ended_on empty) as 'a first secretary in term'",
-)
 def test_a_term_past_its_end_date_does_not_cover(coverage_world: SimpleNamespace) -> None:
     w = coverage_world
     directory_services.first_secretary_appoint(member=w.m_w_e, place=w.E1, start_on=dt.date(2020, 1, 1))

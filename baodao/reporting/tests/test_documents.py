@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -145,18 +144,15 @@ def test_certificates_pdf_keeps_given_order(world: SimpleNamespace, certs: list[
     assert "王安华" in pdf_text(data, tmp_path, 2)
 
 
-def test_certificates_pdf_batch_of_100_is_quick(
+def test_certificates_pdf_batch_of_100_in_one_query(
     world: SimpleNamespace, certs: list[Certificate], tmp_path: Path, django_assert_max_num_queries
 ) -> None:
     batch = certs * 50
-    certificates_pdf(batch[:1], cert_url)  # the font is registered once per process
-    start = time.perf_counter()
+    # Speed is measured in bench/, not asserted here: this checks the batch stays one query and
+    # one page per certificate.
     with django_assert_max_num_queries(1):
         data = certificates_pdf(batch, cert_url)
-    elapsed = time.perf_counter() - start
     assert pdf_pages(data, tmp_path) == 100
-    print(f"100 certificates: {elapsed:.2f} s, {len(data) // 1024} KB")
-    assert elapsed < 8, elapsed
 
 
 # --- 共建协议 -------------------------------------------------------------------------------------

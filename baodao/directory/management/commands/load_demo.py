@@ -42,6 +42,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"示范数据已存在（{exc}），未重复加载。/ The demo data is already loaded ({exc})."
             ) from exc
+        # The state of 双报到 on top of the master data (reports in every state, coordinates).
+        import time
+
+        from baodao.reporting.demo import seed_reporting_demo
+
+        t0 = time.monotonic()
+        reporting = seed_reporting_demo(seed=options["seed"])
+        self.stdout.write(f"  双报到状态 / reporting state: {time.monotonic() - t0:.1f} s")
+        result.counts.update({k: v for k, v in reporting.items() if k != "units"})
         counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
         self.stdout.write(f"完成 / done in {result.seconds:.1f} s: {counts}")
         self.print_accounts()
