@@ -16,7 +16,7 @@ SESSION_KEY = "_last_seen"
 CITY_KEY = "_rule_city"
 
 
-def _session_city(request: HttpRequest) -> int | None:
+def session_city(request: HttpRequest) -> int | None:
     """The city whose rules govern this session, looked up once per session."""
     if CITY_KEY not in request.session:
         city = home_city(request.user)
@@ -34,7 +34,7 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
             last = request.session.get(SESSION_KEY)
-            limit = get_rule_int("session_idle_minutes", city=_session_city(request)) * 60
+            limit = get_rule_int("session_idle_minutes", city=session_city(request)) * 60
             if last is not None and now - last > limit:
                 logout(request)
                 messages.info(request, _("长时间未操作，已自动退出，请重新登录"))

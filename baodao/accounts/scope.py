@@ -29,6 +29,9 @@ class Scope:
     member_ids: frozenset[int] = field(default_factory=frozenset)
     resident_ids: frozenset[int] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
+    # The active RoleAssignment rows themselves (place/unit/member/resident loaded), for pages that
+    # show the user's own roles without asking the database again.
+    assignments: tuple = field(default=(), compare=False)
 
     @property
     def admin_paths(self) -> list[str]:
@@ -51,7 +54,8 @@ def scope_for(user) -> Scope:  # noqa: ANN001 - a User or AnonymousUser
     if cached is not None:
         return cached
     grants, units, members, residents, roles = [], set(), set(), set(), set()
-    rows = RoleAssignment.objects.filter(user=user, is_active=True).select_related("place")
+    rows = list(RoleAssignment.objects.filter(user=user, is_active=True).select_related("place"))
+
     for ra in rows:
         roles.add(ra.role)
         if ra.role in PLACE_ROLES:
@@ -69,6 +73,7 @@ def scope_for(user) -> Scope:  # noqa: ANN001 - a User or AnonymousUser
         member_ids=frozenset(members),
         resident_ids=frozenset(residents),
         roles=frozenset(roles),
+        assignments=tuple(rows),
     )
     user._baodao_scope = scope
     return scope

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from baodao.accounts import scope
+from baodao.accounts.middleware import session_city
 from baodao.accounts.models import Role, SecurityEvent
 from baodao.accounts.services import client_ip, security_event_record
 from baodao.core.excel import xlsx_response
@@ -89,9 +90,7 @@ ROLE_PRIORITY = [
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    assignments = list(
-        user.role_assignments.filter(is_active=True).select_related("place", "unit", "member", "resident")
-    )
+    assignments = list(scope.scope_for(user).assignments)
     if not assignments:
         if user.is_superuser:
             return redirect("admin:index")
@@ -137,13 +136,13 @@ def home(request: HttpRequest) -> HttpResponse:
         _show_member_pii(user, [member])
         from baodao.reporting.selectors import latest_report_of  # the home page shows the report status
 
+        city = session_city(request)  # rules of the user's city, looked up once per session
         ctx.update(
             member=member,
             report=latest_report_of(member),
-            skills=list(member.skills.all()),
-            intentions=list(member.intentions.all()),
-            min_activities=get_rule("member_min_activities_per_year", city=services.city_of(member.residence)),
-            min_hours=get_rule("member_min_hours_per_year", city=services.city_of(member.residence)),
+            **selectors.member_categories(member),
+            min_activities=get_rule("member_min_activities_per_year", city=city),
+            min_hours=get_rule("member_min_hours_per_year", city=city),
         )
         return render(request, "directory/home_member.html", ctx)
     resident = get_object_or_404(selectors.residents_for_user(user), pk=main.resident_id)
