@@ -165,13 +165,20 @@ def resident_create(
     return resident
 
 
+def _end_tenures(qs, on: dt.date) -> None:  # noqa: ANN001
+    """End current appointments row by row, so each ending is in the audit log (update() is not)."""
+    for row in qs:
+        row.ended_on = on
+        row.save(update_fields=["ended_on"])
+
+
 @transaction.atomic
 def unit_assign(*, unit: Unit, community: Place, start_on: dt.date | None = None, note: str = "") -> UnitAssignment:
     """Assign a unit to a community, ending its current assignment (history is kept)."""
     if community.kind != Place.Kind.COMMUNITY:
         raise ValidationError({"community": _("只能分配到社区")})
     today = start_on or timezone.localdate()
-    UnitAssignment.objects.filter(unit=unit, ended_on__isnull=True).update(ended_on=today)
+    _end_tenures(UnitAssignment.objects.filter(unit=unit, ended_on__isnull=True), today)
     return UnitAssignment.objects.create(unit=unit, community=community, start_on=today, note=note)
 
 
@@ -181,7 +188,7 @@ def first_secretary_appoint(*, member: Member, place: Place, start_on: dt.date) 
     if place.kind not in (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.COMMUNITY):
         raise ValidationError({"place": _("第一书记只能任职于社区、小区或网格")})
     years = rules.get_rule_int("first_secretary_term_years", city=city_of(place))
-    FirstSecretaryTerm.objects.filter(place=place, ended_on__isnull=True).update(ended_on=start_on)
+    _end_tenures(FirstSecretaryTerm.objects.filter(place=place, ended_on__isnull=True), start_on)
     return FirstSecretaryTerm.objects.create(
         member=member, place=place, start_on=start_on, end_on=start_on + relativedelta(years=years)
     )

@@ -60,6 +60,13 @@ def _event(*, kind: str, actor: User | None, note: str = "", unit_report=None, m
     )
 
 
+def _revoke_open_certificates(member: Member) -> None:
+    # Row by row (at most one is open), so the audit log sees each revocation; update() would not.
+    for cert in Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED):
+        cert.status = Certificate.Status.REVOKED
+        cert.save(update_fields=["status"])
+
+
 def _number(prefix: str) -> str:
     return f"{prefix}{timezone.localdate():%Y%m%d}{secrets.token_hex(4).upper()}"
 
@@ -191,9 +198,7 @@ def _certificate_for(member: Member, by: User, today: dt.date) -> Certificate:
     if community is None:
         raise ReportError(_("%(name)s 的居住地不在任何社区内，请先更正居住地") % {"name": member.name})
     days = rules.get_rule_int("report_deadline_days", city=directory_services.city_of(community))
-    Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).update(
-        status=Certificate.Status.REVOKED
-    )
+    _revoke_open_certificates(member)
     cert = Certificate.objects.create(
         member=member,
         unit_id=member.unit_id,
@@ -468,9 +473,7 @@ def member_set_status(*, member: Member, status: str, by: User | None) -> Member
     member.save(update_fields=["status"])
     if status != Member.Status.IN_SERVICE:
         _end_active(member, STATUS_END_REASON[status], by)
-        Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).update(
-            status=Certificate.Status.REVOKED
-        )
+        _revoke_open_certificates(member)
     return member
 
 
@@ -480,9 +483,7 @@ def member_leave_unit(*, member: Member, unit: Unit, party_org, by: User | None)
     if party_org.unit_id != unit.pk:
         raise ReportError({"party_org": _("党组织不属于该单位")})
     _end_active(member, MemberReport.EndReason.LEFT_UNIT, by)
-    Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).update(
-        status=Certificate.Status.REVOKED
-    )
+    _revoke_open_certificates(member)
     member.unit, member.party_org = unit, party_org
     member.save(update_fields=["unit", "party_org"])
     return member

@@ -1036,11 +1036,6 @@ def test_every_unit_report_change_is_on_the_timeline_and_in_the_audit_log(world:
     assert kinds(r) == [K.SUBMITTED, K.RETURNED, K.RESUBMITTED, K.CONFIRMED, K.ENDED]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (reported): revocations use QuerySet.update(), which auditlog does not see "
-    "(services._certificate_for, member_set_status, member_leave_unit)",
-)
 def test_certificate_changes_are_in_the_audit_log(world: SimpleNamespace, teams: list) -> None:
     """Issue, use, revoke (by re-issue and by retirement): each leaves an audit entry."""
     w = world
