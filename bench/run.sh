@@ -5,7 +5,8 @@
 #   a. import of 100,000 member rows vs plain openpyxl reading of the same file   (target < 60 s)
 #   b. logged-in member home page vs /healthz under gunicorn + wrk        (≥ 1,000 req/s, p99 < 100 ms)
 #   c. load_demo --scale province (~1,000,000 members)                    (target < 15 min)
-#      and the scoped member count of accounts.scope vs hand-written SQL on that data
+#      and the scoped member count of accounts.scope vs hand-written SQL on that data,
+#      and the three coverages of the whole province vs hand-written SQL (target < 1 s)
 #
 # Knobs: BENCH_PROVINCE=0 skips c (it takes several minutes); BENCH_IMPORT_ROWS (100000, 0 skips a);
 # BENCH_HTTP_DURATION (10s); PG_OPTS (server options, default below); PG_FAST=0 keeps fsync on.
@@ -65,5 +66,6 @@ if [[ ${BENCH_PROVINCE:-1} != 0 ]]; then
     verdict=$([[ $seconds -lt 900 ]] && echo OK || echo MISSED)
     echo "bench load_demo_province: seconds=$seconds target=<900s:$verdict"
     $py bench/province_scope.py
+    $py bench/province_coverage.py
 fi
 echo "== done (load average now $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -1,0 +1,96 @@
+"""On the province-scale demo data: the three coverages (issue 3 §4) for the whole province.
+
+`reporting.coverage.area_coverage(user, province)` (the province's figures and each city's, as the
+coverage page asks for them, scope included) against three hand-written SQL statements a DBA would
+write for the same figures; both must agree. Target: < 1 s.
+
+    python bench/province_coverage.py
+"""
+
+from __future__ import annotations
+
+from common import result, say, setup_django, timed, verdict
+
+REPEAT = 3
+
+MEMBERS_SQL = """
+SELECT substr(p.path, 1, %(n)s) AS k, count(*),
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM reporting_memberreport r
+                                      WHERE r.member_id = m.id AND r.status = 'confirmed'))
+FROM directory_member m JOIN directory_place p ON p.id = m.residence_id
+WHERE m.status = 'in_service' AND p.path LIKE %(prefix)s GROUP BY 1
+"""
+UNITS_SQL = """
+SELECT substr(coalesce(c.path, o.path), 1, %(n)s) AS k, count(*),
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM reporting_unitreport r
+                                      WHERE r.unit_id = u.id AND r.status = 'confirmed'))
+FROM directory_unit u
+JOIN directory_place o ON o.id = u.office_place_id
+LEFT JOIN directory_unitassignment a ON a.unit_id = u.id AND a.ended_on IS NULL
+LEFT JOIN directory_place c ON c.id = a.community_id
+WHERE u.is_active AND coalesce(c.path, o.path) LIKE %(prefix)s GROUP BY 1
+"""
+COMPOUNDS_SQL = """
+SELECT substr(p.path, 1, %(n)s) AS k, count(*),
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM directory_firstsecretaryterm t
+                                      WHERE t.place_id = p.id AND t.ended_on IS NULL
+                                        AND (t.end_on IS NULL OR t.end_on >= current_date)))
+FROM directory_place p
+WHERE p.kind IN ('compound', 'grid') AND p.path LIKE %(prefix)s GROUP BY 1
+"""
+
+
+def main() -> None:
+    setup_django()
+    from django.db import connection
+
+    from baodao.accounts.models import Role, RoleAssignment, User
+    from baodao.directory.models import Member, Place
+    from baodao.reporting import coverage
+
+    top = Place.objects.filter(parent__isnull=True).order_by("path").first()
+    say(f"{Member.objects.count():,} members; area: {top.name} ({top.get_kind_display()})")
+    user, created = User.objects.get_or_create(username="bench_province", defaults={"display_name": "省级"})
+    if created:
+        RoleAssignment.objects.create(user=user, role=Role.CITY_ADMIN, place=top)
+
+    def orm() -> tuple:
+        fresh = User.objects.get(pk=user.pk)  # the scope is cached per user object: pay for it
+        total, rows = coverage.area_coverage(fresh, top)
+        return total, rows
+
+    def sql() -> dict:
+        child_len = len(top.path) + len(top.path.split(".")[0]) + 1
+        out = {}
+        with connection.cursor() as cur:
+            for name, statement in (("members", MEMBERS_SQL), ("units", UNITS_SQL), ("compounds", COMPOUNDS_SQL)):
+                cur.execute(statement, {"n": child_len, "prefix": top.path + "%"})
+                out[name] = {k: (total, done) for k, total, done in cur.fetchall()}
+        return out
+
+    orm_s, (total, rows) = timed(orm, repeat=REPEAT, warmup=1)
+    sql_s, figures = timed(sql, repeat=REPEAT, warmup=1)
+    same = all(
+        figures[name].get(r.place.path, (0, 0)) == (getattr(r, name).total, getattr(r, name).done)
+        for r in rows
+        for name in ("members", "units", "compounds")
+    )
+    if not same:
+        say("warning: the ORM figures and the SQL figures differ")
+    result(
+        "province_coverage",
+        children=len(rows),
+        members=total.members.total,
+        member_rate=total.members.percent,
+        unit_rate=total.units.percent,
+        fs_rate=total.compounds.percent,
+        orm_ms=round(orm_s * 1000),
+        sql_ms=round(sql_s * 1000),
+        ratio_orm_vs_sql=round(orm_s / sql_s, 2),
+        same_figures=same,
+        target=f"<1s:{verdict(orm_s < 1)}",
+    )
+
+
+if __name__ == "__main__":
+    main()
