@@ -80,28 +80,16 @@ class MemberOut(Schema):
     name: str
     gender: str
     unit_id: int
-    unit_name: str
+    unit_name: str = Field(alias="unit.name")
     party_org_id: int
-    party_org_name: str
+    party_org_name: str = Field(alias="party_org.name")
     residence_id: int
-    residence_name: str
+    residence_name: str = Field(alias="residence.name")
     id_number: str
     mobile: str
     status: str
     status_label: str
     joined_party_on: dt.date | None
-
-    @staticmethod
-    def resolve_unit_name(obj) -> str:  # noqa: ANN001
-        return obj.unit.name
-
-    @staticmethod
-    def resolve_party_org_name(obj) -> str:  # noqa: ANN001
-        return obj.party_org.name
-
-    @staticmethod
-    def resolve_residence_name(obj) -> str:  # noqa: ANN001
-        return obj.residence.name
 
     @staticmethod
     def resolve_status_label(obj) -> str:  # noqa: ANN001

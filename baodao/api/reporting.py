@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from baodao.accounts import scope
@@ -21,10 +21,10 @@ router = Router(tags=["reporting"])
 
 class CertificateOut(Schema):
     number: str
-    member_name: str
-    unit_name: str
+    member_name: str = Field(alias="member.name")
+    unit_name: str = Field(alias="unit.name")
     community_id: int
-    community_name: str
+    community_name: str = Field(alias="community.name")
     deadline: dt.date
 
 
@@ -41,12 +41,12 @@ class ReportIn(Schema):
 
 class ReportOut(Schema):
     id: int
-    member_name: str
-    unit_name: str
+    member_name: str = Field(alias="member.name")
+    unit_name: str = Field(alias="unit.name")
     community_id: int
-    community_name: str
+    community_name: str = Field(alias="community.name")
     residence_id: int
-    residence_name: str
+    residence_name: str = Field(alias="residence.name")
     status: str
     status_label: str
     source: str
@@ -54,22 +54,6 @@ class ReportOut(Schema):
     decided_at: dt.datetime | None
     return_reason: str
     receipt_number: str
-
-    @staticmethod
-    def resolve_member_name(obj) -> str:  # noqa: ANN001
-        return obj.member.name
-
-    @staticmethod
-    def resolve_unit_name(obj) -> str:  # noqa: ANN001
-        return obj.unit.name
-
-    @staticmethod
-    def resolve_community_name(obj) -> str:  # noqa: ANN001
-        return obj.community.name
-
-    @staticmethod
-    def resolve_residence_name(obj) -> str:  # noqa: ANN001
-        return obj.residence.name
 
     @staticmethod
     def resolve_status_label(obj) -> str:  # noqa: ANN001
@@ -106,14 +90,7 @@ def certificate_read(request: HttpRequest, token: str):  # noqa: ANN201
         cert = services.certificate_from_token(token)
     except ValidationError as exc:
         raise _refuse(exc) from exc
-    return {
-        "number": cert.number,
-        "member_name": cert.member.name,
-        "unit_name": cert.unit.name,
-        "community_id": cert.community_id,
-        "community_name": cert.community.name,
-        "deadline": cert.deadline,
-    }
+    return cert
 
 
 @router.post("/reports", response={201: ReportOut})
