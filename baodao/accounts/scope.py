@@ -173,8 +173,14 @@ def member_pii_visible(user, member: Member) -> bool:  # noqa: ANN001
     and the member. Compound secretaries and everyone else see masked values. Expects
     `residence` and `unit__office_place` to be loaded (select_related) to stay query-free.
     """
+    return member.pk in scope_for(user).member_ids or can_manage_member(user, member)
+
+
+def can_manage_member(user, member: Member) -> bool:  # noqa: ANN001
+    """Change a member's status or residence: the unit secretary, the community staff where the
+    member lives, and admins above either (the people who see the member's full data)."""
     scope = scope_for(user)
-    if scope.superuser or member.pk in scope.member_ids or member.unit_id in scope.unit_ids:
+    if scope.superuser or member.unit_id in scope.unit_ids:
         return True
     for role, path in scope.place_grants:
         if role == Role.COMPOUND_SECRETARY:

@@ -258,6 +258,9 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "skills": list(member.skills.all()),
             "intentions": list(member.intentions.all()),
             "terms": member.first_secretary_terms.select_related("place").order_by("-start_on"),
+            "can_manage": scope.can_manage_member(request.user, member),
+            "statuses": Member.Status.choices,
+            "reports": member.reports.select_related("community").order_by("-submitted_at")[:10],
         },
     )
 

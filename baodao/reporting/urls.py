@@ -22,6 +22,7 @@ urlpatterns = [
     path("assign/<int:pk>/", views.assign_unit, name="assign_unit"),
     path("coverage/", views.coverage_view, name="coverage"),
     path("coverage/<str:kind>/", views.laggards, name="laggards"),
+    path("members/<int:pk>/manage/", views.member_manage, name="member_manage"),
     # member, on the phone
     path("r/<str:token>/", views.register, name="register"),
     path("c/<str:code>/", views.self_report, name="self_report"),

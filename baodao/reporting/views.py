@@ -652,3 +652,40 @@ def my_report(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "reporting/my_report.html", ctx)
+
+
+# --- dynamic management (动态管理) -------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def member_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    """Moving house, retiring, transfer: one form on the member page, one service each."""
+    from baodao.directory.services import city_of
+
+    member = get_object_or_404(directory_selectors.members_for_user(request.user), pk=pk)
+    if not scope.can_manage_member(request.user, member):
+        raise PermissionDenied
+    action = request.POST.get("action")
+    try:
+        if action == "move":
+            code = request.POST.get("residence_code", "").strip()
+            # Members move anywhere in their city, not only within the manager's own area.
+            city = city_of(member.residence)
+            residence = Place.objects.filter(code=code, path__startswith=city.path if city else "").first()
+            if residence is None:
+                messages.error(request, _("找不到编码为 %(c)s 的小区或楼栋") % {"c": code})
+                return redirect("directory:member_detail", pk=member.pk)
+            report = services.member_move(member=member, residence=residence, by=request.user)
+            note = _("已迁居至 %(p)s") % {"p": residence.name}
+            if report is not None:
+                note += _("，报到已转至 %(c)s 待确认") % {"c": report.community.name}
+            messages.success(request, note)
+        elif action == "status":
+            services.member_set_status(member=member, status=request.POST.get("status", ""), by=request.user)
+            messages.success(request, _("状态已更新为 %(s)s") % {"s": member.get_status_display()})
+        else:
+            messages.error(request, _("未知操作"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(_errors(exc)))
+    return redirect("directory:member_detail", pk=member.pk)
