@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
