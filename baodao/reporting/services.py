@@ -174,13 +174,15 @@ def unit_report_return(*, report: UnitReport, by: User, reason: str) -> UnitRepo
 
 
 def certificate_token(certificate: Certificate) -> str:
-    return signing.dumps([certificate.pk, certificate.nonce], salt=TOKEN_SALT, compress=True)
+    # No timestamp in the token: the certificate's deadline is the expiry, so the same certificate
+    # always prints the same QR code (a reprint does not invalidate the first print).
+    return signing.Signer(salt=TOKEN_SALT).sign_object([certificate.pk, certificate.nonce], compress=True)
 
 
 def certificate_from_token(token: str) -> Certificate:
     """The open certificate a token stands for, or a ReportError saying why not (in Chinese)."""
     try:
-        pk, nonce = signing.loads(token, salt=TOKEN_SALT)
+        pk, nonce = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise ReportError(_("报到证二维码无效，请向单位党组织索取新的报到证")) from exc
     cert = Certificate.objects.select_related("member", "unit", "community").filter(pk=pk, nonce=nonce).first()
