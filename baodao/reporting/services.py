@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import zlib
 from collections.abc import Iterable
 
 from django.core import signing
@@ -183,7 +184,10 @@ def certificate_from_token(token: str) -> Certificate:
     """The open certificate a token stands for, or a ReportError saying why not (in Chinese)."""
     try:
         pk, nonce = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, TypeError) as exc:
+        if not isinstance(pk, int) or not isinstance(nonce, str):
+            raise TypeError("unexpected token payload")
+    except (signing.BadSignature, ValueError, TypeError, zlib.error) as exc:
+        # zlib.error: a correctly signed value whose payload is not ours (e.g. a timestamped token).
         raise ReportError(_("报到证二维码无效，请向单位党组织索取新的报到证")) from exc
     cert = Certificate.objects.select_related("member", "unit", "community").filter(pk=pk, nonce=nonce).first()
     if cert is None or cert.status == Certificate.Status.REVOKED:

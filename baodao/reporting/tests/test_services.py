@@ -381,12 +381,51 @@ def test_certificate_from_forged_token(world: SimpleNamespace, token: str) -> No
 
 def test_certificate_from_token_signed_with_another_salt(world: SimpleNamespace) -> None:
     cert = services.certificate_issue(member=world.m_u_a, by=world.unit_secretary)
-    forged = signing.dumps([cert.pk, cert.nonce], salt="somewhere.else", compress=True)
+    forged = signing.Signer(salt="somewhere.else").sign_object([cert.pk, cert.nonce], compress=True)
 
     with pytest.raises(ReportError) as exc:
         services.certificate_from_token(forged)
 
     assert messages(exc) == [INVALID]
+
+
+@pytest.mark.parametrize("payload", [[1], "x", {"pk": 1}, ["1", "nonce"], [1, 2]])
+def test_certificate_from_signed_token_of_another_shape(world: SimpleNamespace, payload: object) -> None:
+    token = signing.Signer(salt=services.TOKEN_SALT).sign_object(payload, compress=True)
+
+    with pytest.raises(ReportError) as exc:
+        services.certificate_from_token(token)
+
+    assert messages(exc) == [INVALID]
+
+
+@pytest.mark.parametrize("raw", [".bm90IHpsaWI", "bm90IGpzb24", ".", ""])
+def test_certificate_from_signed_token_that_does_not_decode(world: SimpleNamespace, raw: str) -> None:
+    # Correctly signed, but the payload is not zlib ("." prefix) or not JSON.
+    token = signing.Signer(salt=services.TOKEN_SALT).sign(raw)
+
+    with pytest.raises(ReportError) as exc:
+        services.certificate_from_token(token)
+
+    assert messages(exc) == [INVALID]
+
+
+@pytest.mark.parametrize("timestamp", ["00", "1", "1tq0aa", "zzzzzz", "-"])
+def test_certificate_from_timestamped_token(world: SimpleNamespace, timestamp: str, monkeypatch) -> None:
+    # A token signed with a timestamp (the format used before tokens became timestamp-free) carries
+    # a valid signature over "payload:timestamp". Depending on the timestamp characters the payload
+    # decodes to garbage (invalid) or to the original list (then judged like any token) – never a crash.
+    cert = services.certificate_issue(member=world.m_u_a, by=world.unit_secretary)
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: timestamp)
+    for nonce in (cert.nonce, "0" * 16):  # the second one compresses, so zlib sees the timestamp
+        token = signing.dumps([cert.pk, nonce], salt=services.TOKEN_SALT, compress=True)
+
+        try:
+            got = services.certificate_from_token(token)
+        except ReportError as exc:
+            assert exc.messages[0] in (INVALID, "该报到证已作废，请向单位党组织索取新的报到证")
+        else:
+            assert got == cert
 
 
 def test_certificate_from_tampered_token(world: SimpleNamespace) -> None:
@@ -403,7 +442,7 @@ def test_certificate_from_tampered_token(world: SimpleNamespace) -> None:
 
 def test_certificate_from_token_with_a_wrong_nonce(world: SimpleNamespace) -> None:
     cert = services.certificate_issue(member=world.m_u_a, by=world.unit_secretary)
-    guessed = signing.dumps([cert.pk, "0" * 16], salt=services.TOKEN_SALT, compress=True)
+    guessed = signing.Signer(salt=services.TOKEN_SALT).sign_object([cert.pk, "0" * 16], compress=True)
 
     with pytest.raises(ReportError) as exc:
         services.certificate_from_token(guessed)
