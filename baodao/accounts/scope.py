@@ -93,6 +93,14 @@ def _ancestor_ids(paths: list[str]) -> set[int]:
 # --- places -------------------------------------------------------------------------------------
 
 
+def sees_whole_area(user, place: Place) -> bool:  # noqa: ANN001
+    """True when everything under `place` is in the user's scope: every compound, every member who
+    lives there and every unit whose community (or office, while unassigned) is there. Such a user's
+    figures for the area are the area's own, so they may be read from area-wide counts."""
+    scope = scope_for(user)
+    return scope.superuser or any(place.path.startswith(path) for _, path in scope.place_grants)
+
+
 def places_for_user(user) -> QuerySet[Place]:  # noqa: ANN001
     scope = scope_for(user)
     qs = Place.objects.all()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from baodao.directory.importers import import_xlsx
 from baodao.directory.models import ImportJob
+from baodao.directory.signals import roster_imported
 
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 0.5  # at most two progress writes a second, whatever the row count
@@ -65,6 +66,8 @@ def run_import(job_id: int) -> None:
         job.created_count = result.created
         job.committed = result.committed
         job.errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.rejected]
+        if result.committed and result.created:
+            roster_imported.send(sender=ImportJob, kind=job.kind, created=result.created)
     finally:
         # Personal data must not linger on disk once the import has run.
         if job.file:

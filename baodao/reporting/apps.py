@@ -10,6 +10,9 @@ class ReportingConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from baodao.reporting import models as m
+        from baodao.reporting import tallies
+
+        tallies.connect_signals()
 
         auditlog.register(m.UnitReport, exclude_fields=["contact_phone"])
         auditlog.register(m.MemberReport, exclude_fields=["room"])

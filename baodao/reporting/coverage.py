@@ -23,6 +23,7 @@ from baodao.accounts import scope
 from baodao.core.rules import get_rule
 from baodao.directory.models import FirstSecretaryTerm, Member, Place, Unit, UnitAssignment, path_segment
 from baodao.directory.selectors import first_secretary_terms_in_force
+from baodao.reporting import tallies
 from baodao.reporting.models import MemberReport, UnitReport
 
 SEG = len(path_segment(1))
@@ -53,38 +54,38 @@ class AreaCoverage:
 # --- querysets of the three denominators (scoped), each with a `done` flag ----------------------
 
 
-def units_qs(user) -> QuerySet[Unit]:  # noqa: ANN001
+def units_base(qs: QuerySet[Unit]) -> QuerySet[Unit]:
     current = UnitAssignment.objects.filter(unit=OuterRef("pk"), ended_on__isnull=True)
-    return (
-        scope.units_for_user(user)
-        .filter(is_active=True)
-        .annotate(
-            area=Coalesce(Subquery(current.values("community__path")[:1]), F("office_place__path")),
-            done=Exists(UnitReport.objects.filter(unit=OuterRef("pk"), status=UnitReport.Status.CONFIRMED)),
-        )
+    return qs.filter(is_active=True).annotate(
+        area=Coalesce(Subquery(current.values("community__path")[:1]), F("office_place__path")),
+        done=Exists(UnitReport.objects.filter(unit=OuterRef("pk"), status=UnitReport.Status.CONFIRMED)),
     )
+
+
+def members_base(qs: QuerySet[Member]) -> QuerySet[Member]:
+    return qs.filter(status=Member.Status.IN_SERVICE).annotate(
+        area=F("residence__path"),
+        done=Exists(MemberReport.objects.filter(member=OuterRef("pk"), status=MemberReport.Status.CONFIRMED)),
+    )
+
+
+def compounds_base(qs: QuerySet[Place], *, today: dt.date | None = None) -> QuerySet[Place]:
+    return qs.filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID]).annotate(
+        area=F("path"),
+        done=Exists(first_secretary_terms_in_force(today).filter(place=OuterRef("pk"))),
+    )
+
+
+def units_qs(user) -> QuerySet[Unit]:  # noqa: ANN001
+    return units_base(scope.units_for_user(user))
 
 
 def members_qs(user) -> QuerySet[Member]:  # noqa: ANN001
-    return (
-        scope.members_for_user(user)
-        .filter(status=Member.Status.IN_SERVICE)
-        .annotate(
-            area=F("residence__path"),
-            done=Exists(MemberReport.objects.filter(member=OuterRef("pk"), status=MemberReport.Status.CONFIRMED)),
-        )
-    )
+    return members_base(scope.members_for_user(user))
 
 
 def compounds_qs(user) -> QuerySet[Place]:  # noqa: ANN001
-    return (
-        scope.places_for_user(user)
-        .filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID])
-        .annotate(
-            area=F("path"),
-            done=Exists(first_secretary_terms_in_force().filter(place=OuterRef("pk"))),
-        )
-    )
+    return compounds_base(scope.places_for_user(user))
 
 
 def _grouped(qs: QuerySet, prefix: str, length: int) -> dict[str, Rate]:
@@ -99,8 +100,36 @@ def _grouped(qs: QuerySet, prefix: str, length: int) -> dict[str, Rate]:
 
 
 def area_coverage(user, place: Place) -> tuple[AreaCoverage, list[AreaCoverage]]:  # noqa: ANN001
-    """The area's own figures and each child's, side by side (6 grouped queries in all)."""
+    """The area's own figures and each child's, side by side.
+
+    Above community level, for someone who sees the whole area, the figures are sums of the
+    per-community tallies (`tallies`); otherwise they are counted live in 6 grouped queries.
+    """
     children = list(scope.places_for_user(user).filter(parent=place).order_by("sort_order", "code"))
+    child_len = len(place.path) + SEG
+    if place.kind in tallies.TALLIED_KINDS and scope.sees_whole_area(user, place):
+        sums = tallies.summed(place, child_len)
+        total = AreaCoverage(place=place)
+        for figures in sums.values():
+            _add(total, figures)
+        rows = []
+        for c in children:
+            row = AreaCoverage(place=c)
+            _add(row, sums.get(c.path, {}))
+            rows.append(row)
+        return total, rows
+    return live_area_coverage(user, place, children)
+
+
+def _add(area: AreaCoverage, figures: dict[str, int]) -> None:
+    for name in ("units", "members", "compounds"):
+        rate = getattr(area, name)
+        rate.done += figures.get(f"{name}_done", 0)
+        rate.total += figures.get(f"{name}_total", 0)
+
+
+def live_area_coverage(user, place: Place, children: list[Place]) -> tuple[AreaCoverage, list[AreaCoverage]]:  # noqa: ANN001
+    """Counted from the record in 6 grouped queries over the area's path prefix."""
     own_len = len(place.path)
     child_len = own_len + SEG
     figures = {}

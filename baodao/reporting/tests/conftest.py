@@ -18,7 +18,7 @@ from django.utils import timezone
 from baodao.accounts.models import User
 from baodao.conftest import make_id_number, make_mobile
 from baodao.directory import services as directory_services
-from baodao.directory.models import Category, FirstSecretaryTerm, Member, PartyOrg, Place, Unit
+from baodao.directory.models import Category, Member, PartyOrg, Place, Unit
 from baodao.reporting import services
 from baodao.reporting.models import Certificate, MemberReport, UnitReport
 
@@ -156,7 +156,8 @@ def coverage_world(world: SimpleNamespace, teams: list[Category]) -> SimpleNames
     w.term_B1 = directory_services.first_secretary_appoint(
         member=w.m_v_b, place=w.B1, start_on=today - relativedelta(years=2) + dt.timedelta(days=20)
     )
-    FirstSecretaryTerm.objects.filter(pk=w.term_B1.pk).update(ended_on=today - dt.timedelta(days=1))
+    w.term_B1.ended_on = today - dt.timedelta(days=1)
+    w.term_B1.save(update_fields=["ended_on"])
     w.term_F1 = directory_services.first_secretary_appoint(
         member=w.m_w_f, place=w.F1, start_on=today - relativedelta(years=2) + dt.timedelta(days=30)
     )
