@@ -259,6 +259,34 @@ def can_view_audit(user) -> bool:  # noqa: ANN001
     return scope.superuser or Role.CITY_ADMIN in scope.roles
 
 
+def audit_actors_for_user(user):  # noqa: ANN001, ANN201 - QuerySet[User] | None
+    """Whose audit entries (changes, logins, exports) the user may read; None means everyone's.
+
+    The superuser (who runs the deployment) reads all. A city admin reads what was done by the
+    accounts of the city: anyone who holds or held a role on a place in the city, as secretary of
+    a unit with its office there, or as a member or resident living there. Entries of another city
+    sharing the deployment, and failed logins to names that are nobody's, are not theirs.
+    """
+    from baodao.accounts.models import User
+
+    scope = scope_for(user)
+    if scope.superuser:
+        return None
+    paths = [p for r, p in scope.place_grants if r == Role.CITY_ADMIN]
+    if not paths:
+        return User.objects.none()
+    q = NOTHING
+    for lookup in (
+        "place__path",
+        "unit__office_place__path",
+        "member__residence__path",
+        "member__unit__office_place__path",
+        "resident__residence__path",
+    ):
+        q |= _any_prefix(lookup, paths)
+    return User.objects.filter(pk__in=RoleAssignment.objects.filter(q).values("user_id"))
+
+
 # --- 双报到 (reporting) ---------------------------------------------------------------------------
 
 

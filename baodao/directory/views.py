@@ -346,10 +346,13 @@ def audit(request: HttpRequest) -> HttpResponse:
     from baodao.accounts.models import SecurityEvent as SE
 
     tab = request.GET.get("tab", "security")
+    actors = scope.audit_actors_for_user(request.user)
     if tab == "changes":
         qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+        qs = qs if actors is None else qs.filter(actor__in=actors)
     elif tab == "security":
         qs = SE.objects.all()
+        qs = qs if actors is None else qs.filter(user__in=actors)
     else:
         raise Http404
     return render(request, "directory/audit.html", {"tab": tab, "page": _page(request, qs)})
