@@ -6,7 +6,8 @@ write for the same figures over the members themselves; both must agree. Target:
 
 Above community level the figures are sums of per-community tallies (reporting/tallies.py), so
 the script also prints what keeping them costs: a full recount (`rebuild_coverage`, run by
-load_demo and nightly) and a read right after a change in one community (the read recounts it).
+load_demo and nightly), a read right after a change in one community (the read recounts it) and
+the whole coverage page (charts, table of units) as the province admin gets it.
 
     python bench/province_coverage.py
 """
@@ -82,6 +83,19 @@ def main() -> None:
         return orm()
 
     changed_s, _ = timed(after_change, repeat=REPEAT, warmup=0)
+
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+
+    def page() -> int:
+        response = client.get(reverse("reporting:coverage"))
+        assert response.status_code == 200, response.status_code
+        return len(response.content)
+
+    page_s, _ = timed(page, repeat=REPEAT, warmup=1)
     same = all(
         figures[name].get(r.place.path, (0, 0)) == (getattr(r, name).total, getattr(r, name).done)
         for r in rows
@@ -101,6 +115,7 @@ def main() -> None:
         ratio_orm_vs_sql=round(orm_s / sql_s, 3),
         after_one_change_ms=round(changed_s * 1000),
         full_recount_s=round(rebuild_s, 1),
+        whole_page_ms=round(page_s * 1000),
         same_figures=same,
         target=f"<1s:{verdict(orm_s < 1)}",
     )
