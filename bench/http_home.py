@@ -39,15 +39,19 @@ def free_port() -> int:
 
 
 def member_cookie(username: str = "member") -> str:
-    """A session cookie of a logged-in user, made the way a login makes it."""
+    """The cookies a logged-in browser sends: the session (made the way a login makes it) and the
+    CSRF cookie that its first page set (a browser keeps it; without it every request would mint a
+    new CSRF secret, which no real client causes)."""
     from django.conf import settings
     from django.test import Client
 
     from baodao.accounts.models import User
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.get(username=username))
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    client.get("/", secure=True)  # the cookies are Secure in production settings
+    names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    return "; ".join(f"{n}={client.cookies[n].value}" for n in names if n in client.cookies)
 
 
 @contextmanager

@@ -3,17 +3,32 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from django.contrib import messages
-from django.contrib.auth import logout
+from django.conf import settings
+from django.contrib import auth, messages
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, load_backend, logout
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from baodao.accounts.scope import home_city
+from baodao.core import versioned
 from baodao.core.rules import get_rule_int
 
 SESSION_KEY = "_last_seen"
 CITY_KEY = "_rule_city"
+IDLE_KEY = "_idle_limit"  # (rule version, seconds): the idle rule, read again only when rules change
+RULE_VERSION_KEY = "rule:version"  # owned by baodao.core.rules
+# The public pages (config/urls.py): no login, no session, so that a proxy may cache them.
+PUBLIC_PREFIX = "/p/"
+USER_SECONDS = 3600
+
+
+def is_public(request: HttpRequest) -> bool:
+    return request.path_info.startswith(PUBLIC_PREFIX)
 
 
 def session_city(request: HttpRequest) -> int | None:
@@ -24,6 +39,109 @@ def session_city(request: HttpRequest) -> int | None:
     return request.session[CITY_KEY]
 
 
+# --- the logged-in user, from the cache --------------------------------------------------------
+
+
+def user_version_key(user_id: object) -> str:
+    return f"authuser:v:{user_id}"
+
+
+def forget_user(user_id: object) -> None:
+    """After any change of the user row (password, active flag, name...): read it again."""
+    versioned.bump([user_version_key(user_id)])
+
+
+def _user_row(request: HttpRequest, backend_path: str, user_id: object):  # noqa: ANN202 - a User or None
+    """backend.get_user(user_id), through a cache entry valid until the user row changes.
+
+    The row is what Django's `get_user` reads on every request; caching it saves the query (and
+    the connection health check) on pages that need nothing else from the database. The same
+    round trip prefetches what the rest of the request will read from the cache (the rules'
+    version for the idle timeout, the cached home page...).
+    """
+    lookup = versioned.Lookup(
+        f"authuser:{backend_path}:{user_id}",
+        [user_version_key(user_id)],
+        request=request,
+        also=[RULE_VERSION_KEY, *versioned.prefetch_keys(request, user_id)],
+    )
+    user = lookup.hit()
+    if user is None:
+        lookup.prepare()
+        user = load_backend(backend_path).get_user(user_id)
+        if user is not None:
+            lookup.store(user, USER_SECONDS)
+    return user
+
+
+def get_user(request: HttpRequest):  # noqa: ANN201 - a User or AnonymousUser
+    """django.contrib.auth.get_user with the user row from `_user_row`: the same session checks
+    (backend still configured, session hash matches the current password, fallback secret keys),
+    and the backend's own rule on inactive users (ModelBackend.get_user returns None for them)."""
+    user = None
+    try:
+        user_id = auth._get_user_session_key(request)
+        backend_path = request.session[BACKEND_SESSION_KEY]
+    except KeyError:
+        pass
+    else:
+        if backend_path in settings.AUTHENTICATION_BACKENDS:
+            user = _user_row(request, backend_path, user_id)
+            if hasattr(user, "get_session_auth_hash"):
+                session_hash = request.session.get(HASH_SESSION_KEY)
+                session_auth_hash = user.get_session_auth_hash()
+                verified = bool(session_hash) and constant_time_compare(session_hash, session_auth_hash)
+                if not verified:
+                    if session_hash and any(
+                        constant_time_compare(session_hash, fallback)
+                        for fallback in user.get_session_auth_fallback_hash()
+                    ):
+                        request.session.cycle_key()
+                        request.session[HASH_SESSION_KEY] = session_auth_hash
+                    else:
+                        request.session.flush()
+                        user = None
+    return user or AnonymousUser()
+
+
+class CachedUserAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, with the user row from the cache (see `_user_row`).
+
+    On public pages request.user is always anonymous: they never read the session (no
+    `Vary: Cookie`, no session cookie), so a proxy may cache them.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        if is_public(request):
+            request.user = AnonymousUser()
+            return
+        request.user = SimpleLazyObject(lambda: _cached_user(request))
+
+
+def _cached_user(request: HttpRequest):  # noqa: ANN202
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = get_user(request)
+    return request._cached_user
+
+
+# --- idle sessions ------------------------------------------------------------------------------
+
+
+def _idle_limit_seconds(request: HttpRequest) -> int:
+    """The session_idle_minutes rule of the session's city, kept in the session with the rules'
+    version it was read at: one cache read per request instead of two, and a rule change applies
+    to the next request of every session."""
+    version = versioned.get_many([RULE_VERSION_KEY], request).get(RULE_VERSION_KEY)
+    kept = request.session.get(IDLE_KEY)
+    if version is not None and kept and kept[0] == version:
+        return kept[1]
+    limit = get_rule_int("session_idle_minutes", city=session_city(request)) * 60
+    if version is not None:  # kept under the version read *before* the rule: never newer than it
+        request.session[IDLE_KEY] = [version, limit]
+    return limit
+
+
 class IdleTimeoutMiddleware:
     """Log out a web session idle for longer than the session_idle_minutes rule (default 30)."""
 
@@ -31,10 +149,10 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and hasattr(request, "session"):
+        if not is_public(request) and request.user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
             last = request.session.get(SESSION_KEY)
-            limit = get_rule_int("session_idle_minutes", city=session_city(request)) * 60
+            limit = _idle_limit_seconds(request)
             if last is not None and now - last > limit:
                 logout(request)
                 messages.info(request, _("长时间未操作，已自动退出，请重新登录"))

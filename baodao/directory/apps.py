@@ -9,7 +9,10 @@ class DirectoryConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from baodao.directory import homecache
         from baodao.directory import models as m
+
+        homecache.connect_signals()
 
         # Personal fields are never written to the audit log, not even masked.
         secret = ["id_number", "id_hash", "mobile", "mobile_hash", "address_detail"]

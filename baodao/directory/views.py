@@ -21,7 +21,7 @@ from baodao.accounts.services import client_ip, security_event_record
 from baodao.core.excel import xlsx_response
 from baodao.core.privacy import mask_address, mask_id_number, mask_mobile
 from baodao.core.rules import RULES, get_rule
-from baodao.directory import importers, selectors, services
+from baodao.directory import homecache, importers, selectors, services
 from baodao.directory.models import Category, Member, Place, Resident, Rule, Unit
 
 PAGE_SIZE = 50
@@ -89,6 +89,10 @@ ROLE_PRIORITY = [
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # The member home is served from a per-user cache while nothing it shows has changed (homecache).
+    cached = homecache.cached_page(request)
+    if cached is not None:
+        return cached
     user = request.user
     assignments = list(scope.scope_for(user).assignments)
     if not assignments:
@@ -144,7 +148,7 @@ def home(request: HttpRequest) -> HttpResponse:
             min_activities=get_rule("member_min_activities_per_year", city=city),
             min_hours=get_rule("member_min_hours_per_year", city=city),
         )
-        return render(request, "directory/home_member.html", ctx)
+        return homecache.render_page(request, ctx)
     resident = get_object_or_404(selectors.residents_for_user(user), pk=main.resident_id)
     _show_resident_pii(user, [resident])
     ctx.update(resident=resident, groups=list(resident.special_groups.all()))

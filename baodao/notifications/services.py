@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from baodao.directory.homecache import bump_users
 from baodao.notifications.channels import configured_channels
 from baodao.notifications.models import Delivery, Notification
 
@@ -34,4 +35,7 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:  # no
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    n = qs.update(read_at=timezone.now())
+    if n:
+        bump_users([user.pk])  # update() sends no signal; the unread count is in the page header
+    return n

@@ -1,0 +1,216 @@
+"""A per-user cache of the rendered member home page (issue 2 §4: ≥ 1,000 req/s on 2 cores).
+
+The member home is the page every member opens on their phone. Rendering it costs six queries and a
+template; serving it from the cache costs one `get_many` (one Redis round trip): the page, the
+user's version, the global version and the rules' version.
+
+Exact invalidation by versions, never by deleting pages:
+- `home:u:<user id>` changes whenever anything of that user's page changes: the user row (name in
+  the header, password, active flag), their role assignments, their member row and its skills /
+  intentions, its reports and certificates, their notifications (the unread count in the header).
+- `home:g` changes when a name shown on every page changes: places, units, party organizations,
+  categories, rules.
+- `rule:version` is the rules' own version (baodao.core.rules), bumped by every rule change.
+A page is stored with the versions read *before* its data was read; it is served only while all
+three are unchanged (baodao.core.versioned). It is stored encrypted: it shows the member's own ID
+number and mobile in full.
+
+What is never cached: the CSRF token (the page is stored with a placeholder, replaced by this
+request's token), django messages (a request with pending messages renders the page normally and
+stores nothing), and anything of another user or another language (the key has both).
+
+Writes that bypass model signals (`QuerySet.update()`, raw SQL) must bump by hand, as
+`notifications_mark_read` does; PAGE_SECONDS bounds how long a missed bump can show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
+from django.utils.translation import get_language
+
+from baodao.core import versioned
+
+PAGE_SECONDS = 300  # a safety net only: every change we know of bumps a version
+GLOBAL_KEY = "home:g"
+RULE_VERSION_KEY = "rule:version"  # owned by baodao.core.rules (_cache_key / forget_rule)
+TEMPLATE = "directory/home_member.html"
+# The templates whose text ends up in the cached page: a deploy that changes them starts new keys.
+TEMPLATES = (TEMPLATE, "base_mobile.html", "base.html", "_user_box.html")
+
+_build: str | None = None
+
+
+def _csrf_placeholder() -> str:
+    # Secret-derived, so no one can type it into a name that is shown on the page.
+    return hashlib.sha256(f"home-csrf:{settings.SECRET_KEY}".encode()).hexdigest()
+
+
+def _build_id() -> str:
+    """What else than data changes the page: the templates' text and the static files' manifest."""
+    global _build
+    if _build is None:
+        from django.contrib.staticfiles.storage import staticfiles_storage
+
+        h = hashlib.sha256()
+        for name in TEMPLATES:
+            h.update(get_template(name).template.source.encode())
+        h.update(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
+        _build = h.hexdigest()[:12]
+    return _build
+
+
+def user_key(user_id: int) -> str:
+    return f"home:u:{user_id}"
+
+
+def _page_key(user_id: object) -> str:
+    return f"home:page:{_build_id()}:{user_id}:{get_language()}"
+
+
+def _prefetch(request: HttpRequest, user_id: object) -> list[str]:
+    """Read with the user row (accounts.middleware), in the same round trip, on the home page."""
+    if request.method == "GET" and request.path_info == reverse("home"):
+        return [_page_key(user_id), user_key(user_id), GLOBAL_KEY]
+    return []
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    storage = getattr(request, "_messages", None)
+    # len() loads the pending messages (cookie + session) without marking them as shown.
+    return storage is None or len(storage) == 0
+
+
+def _response(request: HttpRequest, body: str) -> HttpResponse:
+    return HttpResponse(body.replace(_csrf_placeholder(), get_token(request)))
+
+
+def cached_page(request: HttpRequest) -> HttpResponse | None:
+    """The cached member home of request.user when it is still current, else None.
+
+    On a miss, remembers on the request the versions read now, for `render_page` to store with.
+    """
+    if not _cacheable(request):
+        return None
+    uid = request.user.pk
+    lookup = versioned.Lookup(_page_key(uid), [user_key(uid), GLOBAL_KEY], optional=[RULE_VERSION_KEY], request=request)
+    body = lookup.hit()
+    if body is not None:
+        return _response(request, body)
+    lookup.prepare()
+    request._home_lookup = lookup
+    # The scope may have been computed (and cached on the user) before the versions were read:
+    # compute it again, so that a role change committed in between is not stored under them.
+    request.user.__dict__.pop("_baodao_scope", None)  # the per-request cache of accounts.scope
+    return None
+
+
+def render_page(request: HttpRequest, context: dict) -> HttpResponse:
+    """Render the member home, store it when `cached_page` missed, answer it with this request's token."""
+    lookup = getattr(request, "_home_lookup", None)
+    if lookup is not None:
+        # Same reason for the user row (its name is in the header): read it after the versions.
+        request.user.refresh_from_db(fields=["username", "display_name"])
+    body = render_to_string(TEMPLATE, {**context, "csrf_token": _csrf_placeholder()}, request)
+    if lookup is not None:
+        lookup.store(body, PAGE_SECONDS)
+    return _response(request, body)
+
+
+# --- invalidation -------------------------------------------------------------------------------
+
+
+def bump_users(user_ids: Iterable[int | None]) -> None:
+    versioned.bump(user_key(uid) for uid in set(user_ids) if uid is not None)
+
+
+def bump_global() -> None:
+    versioned.bump([GLOBAL_KEY])
+
+
+def member_user_ids(member_ids: Iterable[int]) -> set[int]:
+    """Users whose home shows one of these members: its own user and its role assignments."""
+    from baodao.accounts.models import RoleAssignment
+    from baodao.directory.models import Member
+
+    member_ids = [m for m in member_ids if m is not None]
+    if not member_ids:
+        return set()
+    ids = set(RoleAssignment.objects.filter(member_id__in=member_ids).values_list("user_id", flat=True))
+    ids |= set(Member.objects.filter(pk__in=member_ids, user__isnull=False).values_list("user_id", flat=True))
+    return ids
+
+
+def _on_user(sender: type, instance: object, **kwargs: object) -> None:
+    from baodao.accounts.middleware import user_version_key
+
+    # The user row is cached too (password, active flag: see accounts.middleware.get_user).
+    versioned.bump([user_key(instance.pk), user_version_key(instance.pk)])
+
+
+def _on_user_fk(sender: type, instance: object, **kwargs: object) -> None:
+    bump_users([instance.user_id])
+
+
+def _on_member(sender: type, instance: object, **kwargs: object) -> None:
+    ids = {instance.user_id}
+    if kwargs.get("signal") is post_save:  # after a delete the links are gone with the member
+        ids |= member_user_ids([instance.pk])
+    bump_users(ids)
+
+
+def _on_member_fk(sender: type, instance: object, **kwargs: object) -> None:
+    bump_users(member_user_ids([instance.member_id]))
+
+
+def _on_member_categories(sender: type, instance: object, action: str, reverse: bool, pk_set, **kwargs: object) -> None:  # noqa: ANN001
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        bump_users(member_user_ids([instance.pk]))
+    elif pk_set:  # from the category's side: pk_set holds members
+        bump_users(member_user_ids(pk_set))
+    else:
+        bump_global()
+
+
+def _on_shared(sender: type, instance: object, **kwargs: object) -> None:
+    bump_global()
+
+
+def connect_signals() -> None:
+    """Called from DirectoryConfig.ready()."""
+    versioned.add_prefetcher(_prefetch)
+    from baodao.accounts.models import RoleAssignment, User
+    from baodao.directory.models import Category, Member, PartyOrg, Place, Rule, Unit
+    from baodao.notifications.models import Notification
+    from baodao.reporting.models import Certificate, MemberReport
+
+    uid = "baodao.directory.homecache"
+    receivers: list[tuple[type, Callable[..., None]]] = [
+        (User, _on_user),
+        (RoleAssignment, _on_user_fk),
+        (Notification, _on_user_fk),
+        (Member, _on_member),
+        (MemberReport, _on_member_fk),
+        (Certificate, _on_member_fk),
+        (Place, _on_shared),
+        (Unit, _on_shared),
+        (PartyOrg, _on_shared),
+        (Category, _on_shared),
+        (Rule, _on_shared),
+    ]
+    for model, receiver in receivers:
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
+    for through in (Member.skills.through, Member.intentions.through):
+        m2m_changed.connect(_on_member_categories, sender=through, dispatch_uid=f"{uid}.m2m.{through.__name__}")
