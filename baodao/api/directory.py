@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Field, Schema
+from ninja import Field, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -116,7 +116,7 @@ class ApiPagination(PageNumberPagination):
 def auth_token(request: HttpRequest, payload: TokenIn):  # noqa: ANN201
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        return 401, {"message": "账号或密码错误"}
+        return Status(401, {"message": "账号或密码错误"})
     return {"token": api_token_issue(user=user, ip=client_ip(request))}
 
 

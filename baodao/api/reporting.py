@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from baodao.accounts import scope
@@ -123,7 +123,7 @@ def report_submit(request: HttpRequest, payload: ReportIn):  # noqa: ANN201
         )
     except ValidationError as exc:
         raise _refuse(exc) from exc
-    return 201, selectors.member_reports_for_user(request.auth).get(pk=report.pk)
+    return Status(201, selectors.member_reports_for_user(request.auth).get(pk=report.pk))
 
 
 @router.get("/status", response=list[ReportOut])

@@ -42,11 +42,13 @@ class UnitReportForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(label=_("退回原因"), max_length=200)
+    reason = forms.CharField(label=_("退回原因"), max_length=200, error_messages={"required": _("退回时请填写原因")})
 
 
 class ConfirmUnitForm(forms.Form):
-    community_signatory = forms.CharField(label=_("社区党组织书记"), max_length=50)
+    community_signatory = forms.CharField(
+        label=_("社区党组织书记"), max_length=50, error_messages={"required": _("请填写社区党组织书记姓名")}
+    )
 
 
 class ActivateForm(forms.Form):

@@ -3,10 +3,14 @@
 - a member whose open report certificate is about to expire (rule report_deadline_warning_days)
   is reminded every day of the window; once it has expired, once (the unit takes over from there);
 - a unit secretary gets one message a day with the number of the unit's overdue members;
+- a unit secretary gets one message a day with the number of self-reports waiting for the unit's
+  approval longer than the rule report_confirm_reminder_days (the community staff's rule);
 - community staff get one message a day with the number of member reports waiting for their
   confirmation longer than the rule report_confirm_reminder_days.
 
-Every message has a dedupe key with the date, so a second run on the same day sends nothing.
+Every message links to the page where its reader acts (the member's own report page, the unit's
+ledger, the community's pending reports) and has a dedupe key with the date, so a second run on
+the same day sends nothing (the member's overdue message: once for good).
 Counts are grouped in the database; the rules are read once per city, not once per row.
 """
 
@@ -26,6 +30,7 @@ from baodao.core.rules import get_rule_int
 from baodao.directory.models import Place
 from baodao.notifications.services import notify
 from baodao.reporting.models import Certificate, MemberReport
+from baodao.reporting.selectors import LedgerStatus
 
 NOTHING = Q(pk__in=[])
 
@@ -85,7 +90,9 @@ def remind_members(*, today: dt.date) -> int:
         _rule_by_community(community_ids, "report_deadline_warning_days"),
         lambda days: Q(deadline__lte=today + dt.timedelta(days=days)),
     )
-    home = reverse("home")
+    # The member's own page, not the certificate's link: messages also go out by outside channels,
+    # and the page shows the open certificate's link to a logged-in member.
+    my_report = reverse("reporting:my_report")
     sent = 0
     for cert in certs.filter(window).select_related("member__user", "community").order_by("deadline", "pk"):
         user = cert.member.user
@@ -99,7 +106,7 @@ def remind_members(*, today: dt.date) -> int:
                         "到%(c)s完成报到：确认居住地、选择特长和服务意愿、签署服务承诺书。"
                     )
                     % {"n": cert.number, "d": _cn(cert.deadline), "c": cert.community.name},
-                    url=home,
+                    url=my_report,
                     dedupe_key=f"remind:member-deadline:{cert.pk}:{today.isoformat()}",
                 )
             )
@@ -111,7 +118,7 @@ def remind_members(*, today: dt.date) -> int:
                     title=_("报到已逾期"),
                     body=_("您的报到证（编号 %(n)s）报到期限%(d)s已过，请联系单位党组织重新申领报到证。")
                     % {"n": cert.number, "d": _cn(cert.deadline)},
-                    url=home,
+                    url=my_report,
                     dedupe_key=f"remind:member-overdue:{cert.pk}",
                 )
             )
@@ -132,7 +139,7 @@ def remind_unit_secretaries(*, today: dt.date) -> int:
     secretaries = RoleAssignment.objects.filter(
         role=Role.UNIT_SECRETARY, is_active=True, unit_id__in=counts, user__is_active=True
     ).select_related("user", "unit")
-    home = reverse("home")
+    ledger = f"{reverse('reporting:ledger')}?status={LedgerStatus.OVERDUE}"
     sent = 0
     for ra in secretaries.order_by("unit_id", "user_id"):
         n = counts[ra.unit_id]
@@ -142,7 +149,7 @@ def remind_unit_secretaries(*, today: dt.date) -> int:
                 title=_("%(n)d名党员报到已逾期") % {"n": n},
                 body=_("%(u)s有%(n)d名在职党员超过报到期限仍未报到，请督促报到或重新签发报到证。")
                 % {"u": ra.unit.name, "n": n},
-                url=home,
+                url=ledger,
                 dedupe_key=f"remind:unit-overdue:{ra.unit_id}:{today.isoformat()}",
             )
         )
@@ -174,7 +181,7 @@ def remind_community_staff(*, today: dt.date) -> int:
     staff = RoleAssignment.objects.filter(
         role=Role.COMMUNITY_STAFF, is_active=True, place_id__in=counts, user__is_active=True
     ).select_related("user", "place")
-    home = reverse("home")
+    pending_page = reverse("reporting:pending")
     sent = 0
     for ra in staff.order_by("place_id", "user_id"):
         n = counts[ra.place_id]
@@ -184,8 +191,51 @@ def remind_community_staff(*, today: dt.date) -> int:
                 title=_("%(n)d份党员报到待确认") % {"n": n},
                 body=_("%(c)s有%(n)d名党员提交报到已超过%(days)d天仍未确认，请及时确认或退回。")
                 % {"c": ra.place.name, "n": n, "days": days_by_community[ra.place_id]},
-                url=home,
+                url=f"{pending_page}?community={ra.place_id}",
                 dedupe_key=f"remind:community-pending:{ra.place_id}:{today.isoformat()}",
+            )
+        )
+    return sent
+
+
+def remind_unit_approvals(*, today: dt.date) -> int:
+    """One message a day to each secretary of a unit with self-reports waiting for its approval.
+
+    The wait is measured as for community staff (report_confirm_reminder_days of the city of the
+    community reported to): the unit's approval is the same kind of step, before the community's.
+    """
+    waiting = MemberReport.objects.filter(status=MemberReport.Status.UNIT_APPROVAL)
+    community_ids = set(waiting.order_by().values_list("community_id", flat=True).distinct())
+    if not community_ids:
+        return 0
+    days_by_community = _rule_by_community(community_ids, "report_confirm_reminder_days")
+    overdue = _per_days_q(
+        days_by_community, lambda days: Q(submitted_at__lt=_start_of(today - dt.timedelta(days=days)))
+    )
+    counts: dict[int, int] = defaultdict(int)
+    days_by_unit: dict[int, int] = {}
+    rows = waiting.filter(overdue).values("unit_id", "community_id").annotate(n=Count("id"))
+    for unit_id, community_id, n in rows.values_list("unit_id", "community_id", "n"):
+        counts[unit_id] += n
+        days = days_by_community[community_id]
+        days_by_unit[unit_id] = min(days, days_by_unit.get(unit_id, days))
+    if not counts:
+        return 0
+    secretaries = RoleAssignment.objects.filter(
+        role=Role.UNIT_SECRETARY, is_active=True, unit_id__in=counts, user__is_active=True
+    ).select_related("user", "unit")
+    ledger = f"{reverse('reporting:ledger')}?status={LedgerStatus.UNIT_APPROVAL}"
+    sent = 0
+    for ra in secretaries.order_by("unit_id", "user_id"):
+        n = counts[ra.unit_id]
+        sent += bool(
+            notify(
+                user=ra.user,
+                title=_("%(n)d份自主报到待单位审核") % {"n": n},
+                body=_("%(u)s有%(n)d名党员扫码自主报到已超过%(days)d天仍待单位审核，请在报到台账中审核通过或退回。")
+                % {"u": ra.unit.name, "n": n, "days": days_by_unit[ra.unit_id]},
+                url=ledger,
+                dedupe_key=f"remind:unit-approval:{ra.unit_id}:{today.isoformat()}",
             )
         )
     return sent
@@ -196,5 +246,6 @@ def send_reminders(*, today: dt.date) -> dict[str, int]:
     return {
         "members": remind_members(today=today),
         "unit_secretaries": remind_unit_secretaries(today=today),
+        "unit_approvals": remind_unit_approvals(today=today),
         "community_staff": remind_community_staff(today=today),
     }

@@ -333,15 +333,23 @@ def member_report_submit(
     if MemberReport.objects.filter(member=member, status__in=MemberReport.ACTIVE).exists():
         raise ReportError(_("您已提交过报到，无需重复提交"))
     returned = MemberReport.objects.filter(member=member, status=MemberReport.Status.RETURNED).first()
+    # A report returned by this community is corrected and resubmitted in place (same row).
+    resubmitted = returned if returned and returned.community_id == community.pk else None
+    # A resubmission is still the report its certificate started: the certificate (used up by the
+    # first submission, so the member comes back through the community's page) vouched for the
+    # community, and the report keeps source=certificate.
+    by_certificate = certificate is not None or (
+        resubmitted is not None and resubmitted.source == MemberReport.Source.CERTIFICATE
+    )
     # Self-reporting members matched the roster at activation; the unit approves only what the
     # roster did not vouch for: a report to a community other than the one the roster names.
     roster_community = community_of(member.residence)
-    needs_unit = certificate is None and (roster_community is None or roster_community.pk != community.pk)
+    needs_unit = not by_certificate and (roster_community is None or roster_community.pk != community.pk)
     status = MemberReport.Status.UNIT_APPROVAL if needs_unit else MemberReport.Status.PENDING
     fields = {
         "unit_id": member.unit_id,
-        "certificate": certificate or (returned.certificate if returned else None),
-        "source": MemberReport.Source.CERTIFICATE if certificate else MemberReport.Source.SELF,
+        "certificate": certificate or (resubmitted.certificate if resubmitted else None),
+        "source": MemberReport.Source.CERTIFICATE if by_certificate else MemberReport.Source.SELF,
         "community": community,
         "residence": residence,
         "room": room.strip()[:50],
@@ -351,12 +359,12 @@ def member_report_submit(
     }
     try:
         with transaction.atomic():
-            if returned and returned.community_id == community.pk:
+            if resubmitted is not None:
                 for k, v in fields.items():
-                    setattr(returned, k, v)
-                returned.submitted_at = timezone.now()
-                returned.save()
-                report, kind = returned, ReportEvent.Kind.RESUBMITTED
+                    setattr(resubmitted, k, v)
+                resubmitted.submitted_at = timezone.now()
+                resubmitted.save()
+                report, kind = resubmitted, ReportEvent.Kind.RESUBMITTED
             else:
                 report = MemberReport.objects.create(member=member, **fields)
                 kind = ReportEvent.Kind.SUBMITTED

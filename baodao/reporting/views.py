@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from baodao.accounts.services import client_ip, security_event_record
 from baodao.core.excel import xlsx_response
 from baodao.core.privacy import mask_mobile
 from baodao.directory import selectors as directory_selectors
-from baodao.directory.models import Member, Place, UnitAssignment
+from baodao.directory.models import Member, Place, Unit, UnitAssignment
 from baodao.reporting import coverage, forms, selectors, services
 from baodao.reporting.models import Certificate, MemberReport, UnitReport
 
@@ -36,6 +37,11 @@ def _int(value: str | None) -> int | None:
 
 def _errors(exc: ValidationError) -> list[str]:
     return exc.messages
+
+
+def _form_messages(form) -> str:  # noqa: ANN001
+    """The errors of a small action form, as one line for a flash message."""
+    return "；".join(m for errs in form.errors.values() for m in errs)
 
 
 def _form_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
@@ -87,8 +93,7 @@ def unit_report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if active is not None:
             messages.error(request, _("本单位已向社区报到，无需重复提交"))
-            return redirect("reporting:unit_report")
-        if form.is_valid():
+        elif form.is_valid():
             try:
                 services.unit_report_submit(unit=unit, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
@@ -148,12 +153,16 @@ LEDGER_HEADERS = [
 @login_required
 @require_GET
 def ledger(request: HttpRequest) -> HttpResponse:
-    unit = _unit_of(request)
+    return _ledger_page(request, _unit_of(request))
+
+
+def _ledger_page(request: HttpRequest, unit: Unit, status: int = 200) -> HttpResponse:
+    """The ledger of `unit`; also re-rendered (422) by the ledger's POST actions on bad input."""
     rows = selectors.unit_ledger(unit)
     wanted = request.GET.get("status", "")
     if wanted:
         rows = [r for r in rows if r.status == wanted]
-    if request.GET.get("export") == "xlsx":
+    if request.method == "GET" and request.GET.get("export") == "xlsx":
         headers = [
             "姓名",
             "党组织",
@@ -202,7 +211,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             unit=unit
         ),
     }
-    return render(request, "reporting/ledger.html", ctx)
+    return render(request, "reporting/ledger.html", ctx, status=status)
 
 
 @login_required
@@ -220,7 +229,7 @@ def certificates_issue(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         for m in _errors(exc):
             messages.error(request, m)
-        return redirect("reporting:ledger")
+        return _ledger_page(request, unit, status=422)
     if not certs:
         messages.info(request, _("没有需要签发报到证的党员"))
         return redirect("reporting:ledger")
@@ -258,15 +267,24 @@ def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not scope.can_act_for_unit(request.user, report.unit):
         raise PermissionDenied
-    if request.POST.get("action") == "return":
-        form = forms.ReturnForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("退回时请填写原因"))
-            return redirect("reporting:ledger")
-        services.member_report_return(report=report, by=request.user, reason=form.cleaned_data["reason"])
-    else:
-        services.member_report_unit_approve(report=report, by=request.user)
-    messages.success(request, _("已处理"))
+    action = request.POST.get("action")
+    try:
+        if action == "approve":
+            services.member_report_unit_approve(report=report, by=request.user)
+            messages.success(request, _("已审核通过 %(name)s 的报到") % {"name": report.member.name})
+        elif action == "return":
+            form = forms.ReturnForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _form_messages(form))
+                return _ledger_page(request, report.unit, status=422)
+            services.member_report_return(report=report, by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("已退回 %(name)s 的报到") % {"name": report.member.name})
+        else:
+            messages.error(request, _("请选择审核通过或退回"))
+            return _ledger_page(request, report.unit, status=422)
+    except ValidationError as exc:
+        messages.error(request, "；".join(_errors(exc)))
+        return _ledger_page(request, report.unit, status=422)
     return redirect("reporting:ledger")
 
 
@@ -306,9 +324,9 @@ def confirm_members(request: HttpRequest) -> HttpResponse:
     )
     if not reports:
         messages.error(request, _("请先勾选要确认的报到"))
-    else:
-        n = services.member_reports_confirm(reports=reports, by=request.user)
-        messages.success(request, _("已确认 %(n)d 名党员报到，回执已送达所在单位") % {"n": n})
+        return _pending_page(request, community, status=422)
+    n = services.member_reports_confirm(reports=reports, by=request.user)
+    messages.success(request, _("已确认 %(n)d 名党员报到，回执已送达所在单位") % {"n": n})
     return redirect(f"{reverse('reporting:pending')}?community={community.pk}")
 
 
@@ -320,15 +338,14 @@ def return_member(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = forms.ReturnForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("退回时请填写原因"))
+        messages.error(request, _form_messages(form))
         return _pending_page(request, report.community, status=422)
-    else:
-        try:
-            services.member_report_return(report=report, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, "；".join(_errors(exc)))
-        else:
-            messages.success(request, _("已退回 %(name)s 的报到") % {"name": report.member.name})
+    try:
+        services.member_report_return(report=report, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, "；".join(_errors(exc)))
+        return _pending_page(request, report.community, status=422)
+    messages.success(request, _("已退回 %(name)s 的报到") % {"name": report.member.name})
     return redirect(f"{reverse('reporting:pending')}?community={report.community_id}")
 
 
@@ -338,17 +355,29 @@ def decide_unit(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(selectors.unit_reports_for_user(request.user), pk=pk)
     if not scope.can_act_for_community(request.user, report.community):
         raise PermissionDenied
+    action = request.POST.get("action")
+    if action == "confirm":
+        form = forms.ConfirmUnitForm(request.POST)
+    elif action == "return":
+        form = forms.ReturnForm(request.POST)
+    else:
+        messages.error(request, _("请选择确认或退回"))
+        return _pending_page(request, report.community, status=422)
+    if not form.is_valid():
+        messages.error(request, _form_messages(form))
+        return _pending_page(request, report.community, status=422)
     try:
-        if request.POST.get("action") == "return":
-            services.unit_report_return(report=report, by=request.user, reason=request.POST.get("reason", ""))
+        if action == "return":
+            services.unit_report_return(report=report, by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("已退回 %(u)s 的报到") % {"u": report.unit.name})
         else:
             services.unit_report_confirm(
-                report=report, by=request.user, community_signatory=request.POST.get("community_signatory", "")
+                report=report, by=request.user, community_signatory=form.cleaned_data["community_signatory"]
             )
             messages.success(request, _("已确认 %(u)s 报到，共建协议可打印") % {"u": report.unit.name})
     except ValidationError as exc:
         messages.error(request, "；".join(_errors(exc)))
+        return _pending_page(request, report.community, status=422)
     return redirect(f"{reverse('reporting:pending')}?community={report.community_id}")
 
 
@@ -647,6 +676,8 @@ def my_report(request: HttpRequest) -> HttpResponse:
         "member": member,
         "reports": reports,
         "certificate": certificate,
+        # Old reports (ended, returned) do not hide an open certificate: the reminders link here.
+        "show_certificate": certificate is not None and not any(r.is_active for r in reports),
         "certificate_link": (
             reverse("reporting:register", args=[services.certificate_token(certificate)]) if certificate else None
         ),
@@ -675,7 +706,7 @@ def member_manage(request: HttpRequest, pk: int) -> HttpResponse:
             residence = Place.objects.filter(code=code, path__startswith=city.path if city else "").first()
             if residence is None:
                 messages.error(request, _("找不到编码为 %(c)s 的小区或楼栋") % {"c": code})
-                return redirect("directory:member_detail", pk=member.pk)
+                return _member_page(request, member, status=422)
             report = services.member_move(member=member, residence=residence, by=request.user)
             note = _("已迁居至 %(p)s") % {"p": residence.name}
             if report is not None:
@@ -686,6 +717,18 @@ def member_manage(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("状态已更新为 %(s)s") % {"s": member.get_status_display()})
         else:
             messages.error(request, _("未知操作"))
+            return _member_page(request, member, status=422)
     except ValidationError as exc:
         messages.error(request, "；".join(_errors(exc)))
+        return _member_page(request, member, status=422)
     return redirect("directory:member_detail", pk=member.pk)
+
+
+def _member_page(request: HttpRequest, member: Member, status: int) -> HttpResponse:
+    """The member page (directory) re-rendered after a refused action, with the flashed error."""
+    from baodao.directory.views import member_detail
+
+    # The page is GET-only; its undecorated body renders the same page for this (checked) POST.
+    response = inspect.unwrap(member_detail)(request, pk=member.pk)
+    response.status_code = status
+    return response

@@ -45,19 +45,34 @@ def test_member_manage_move_transfers_the_report(world: SimpleNamespace, login) 
     assert world.m_u_a.residence == world.B1_1
 
 
-def test_member_manage_unknown_code_changes_nothing(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"action": "move", "residence_code": "nope"}, "找不到编码为 nope 的小区或楼栋"),
+        ({"action": "status", "status": "flying"}, "未知状态"),
+        ({"action": "jump"}, "未知操作"),
+        ({}, "未知操作"),
+    ],
+)
+def test_member_manage_bad_post_rerenders_the_member_page_with_422(
+    world: SimpleNamespace,
+    login,  # noqa: ANN001
+    data: dict,
+    message: str,
+) -> None:
     old = _confirmed_report(world)
     client = login(world.unit_secretary)
 
-    response = client.post(
-        reverse("reporting:member_manage", args=[world.m_u_a.pk]),
-        {"action": "move", "residence_code": "nope"},
-        follow=True,
-    )
+    response = client.post(reverse("reporting:member_manage", args=[world.m_u_a.pk]), data)
 
-    assert "找不到编码为 nope 的小区或楼栋" in response.content.decode()
+    assert response.status_code == 422
+    assert response.templates[0].name == "directory/member_detail.html"
+    assert message in response.content.decode()
+    assert "王安华" in response.content.decode()
     old.refresh_from_db()
     assert old.status == MemberReport.Status.CONFIRMED
+    member = Member.objects.get(pk=world.m_u_a.pk)
+    assert (member.status, member.residence) == (Member.Status.IN_SERVICE, world.A1_1)
 
 
 def test_member_manage_retire_ends_the_report(world: SimpleNamespace, login) -> None:  # noqa: ANN001

@@ -11,7 +11,9 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from baodao.accounts import services as account_services
@@ -89,7 +91,7 @@ def test_reminders_go_to_the_right_people_only(due: SimpleNamespace) -> None:
         ("sec_w", "1名党员报到已逾期"),  # W: m_w_f, who has no account of his own
         ("community_staff", "1份党员报到待确认"),  # A: m_v_a
     }
-    assert counts == {"members": 2, "unit_secretaries": 2, "community_staff": 1}
+    assert counts == {"members": 2, "unit_secretaries": 2, "unit_approvals": 0, "community_staff": 1}
     staff_msg = Notification.objects.get(user=due.community_staff)
     assert "安宁社区" in staff_msg.body and "超过3天" in staff_msg.body
     assert "BDZ" in Notification.objects.get(user=due.member_user).body
@@ -99,12 +101,22 @@ def test_reminders_twice_a_day_send_nothing_new_and_a_new_day_sends_again(due: S
     send_reminders(today=TODAY)
     before = Notification.objects.count()
 
-    assert send_reminders(today=TODAY) == {"members": 0, "unit_secretaries": 0, "community_staff": 0}
+    assert send_reminders(today=TODAY) == {
+        "members": 0,
+        "unit_secretaries": 0,
+        "unit_approvals": 0,
+        "community_staff": 0,
+    }
     assert Notification.objects.count() == before
 
     tomorrow = TODAY + dt.timedelta(days=1)
     # The overdue member was told once; the secretaries and staff who must act hear daily.
-    assert send_reminders(today=tomorrow) == {"members": 1, "unit_secretaries": 2, "community_staff": 1}
+    assert send_reminders(today=tomorrow) == {
+        "members": 1,
+        "unit_secretaries": 2,
+        "unit_approvals": 0,
+        "community_staff": 1,
+    }
     assert Notification.objects.filter(user=due.member_user).count() == 2
     assert Notification.objects.filter(user=due.user_u_b).count() == 1
     assert Notification.objects.filter(user=due.unit_secretary).count() == 2
@@ -157,17 +169,22 @@ def test_reminders_skip_reported_members_and_revoked_certificates(due: SimpleNam
 
 
 def test_reminders_with_nothing_due_send_nothing(world: SimpleNamespace) -> None:
-    assert send_reminders(today=TODAY) == {"members": 0, "unit_secretaries": 0, "community_staff": 0}
+    assert send_reminders(today=TODAY) == {
+        "members": 0,
+        "unit_secretaries": 0,
+        "unit_approvals": 0,
+        "community_staff": 0,
+    }
     assert not Notification.objects.exists()
 
 
 def test_send_reminders_command(due: SimpleNamespace) -> None:
     out = StringIO()
     call_command("send_reminders", "--date", TODAY.isoformat(), stdout=out)
-    assert out.getvalue().strip() == "2025-05-10: members=2, unit_secretaries=2, community_staff=1"
+    assert out.getvalue().strip() == "2025-05-10: members=2, unit_secretaries=2, unit_approvals=0, community_staff=1"
     out = StringIO()
     call_command("send_reminders", "--date", TODAY.isoformat(), stdout=out)
-    assert out.getvalue().strip() == "2025-05-10: members=0, unit_secretaries=0, community_staff=0"
+    assert out.getvalue().strip() == "2025-05-10: members=0, unit_secretaries=0, unit_approvals=0, community_staff=0"
     with pytest.raises(CommandError):
         call_command("send_reminders", "--date", "10/05/2025")
 
@@ -196,7 +213,148 @@ def test_reminders_query_count_does_not_grow_with_people(due: SimpleNamespace) -
     with CaptureQueriesContext(connection) as many:
         counts = send_reminders(today=TODAY)
 
-    assert counts == {"members": 5, "unit_secretaries": 2, "community_staff": 1}
+    assert counts == {"members": 5, "unit_secretaries": 2, "unit_approvals": 0, "community_staff": 1}
     assert Notification.objects.get(user=due.unit_secretary).title == "3名党员报到已逾期"
     assert Notification.objects.get(user=due.community_staff).title == "4份党员报到待确认"
+    assert len(_own_queries(many.captured_queries)) == len(_own_queries(few.captured_queries))
+
+
+# --- where each message leads -------------------------------------------------------------------
+
+
+def test_each_reminder_links_to_the_page_where_its_reader_acts(due: SimpleNamespace) -> None:
+    send_reminders(today=TODAY)
+
+    urls = dict(Notification.objects.values_list("user__username", "url"))
+    my_report = reverse("reporting:my_report")
+    overdue_ledger = f"{reverse('reporting:ledger')}?status=overdue"
+    assert urls == {
+        "member_u_a": my_report,  # deadline near
+        "member_u_b": my_report,  # deadline passed
+        "unit_secretary": overdue_ledger,
+        "sec_w": overdue_ledger,
+        "community_staff": f"{reverse('reporting:pending')}?community={due.A.pk}",
+    }
+
+
+def test_reminder_links_open_the_pages_with_what_to_do(due: SimpleNamespace) -> None:
+    send_reminders(today=TODAY)
+
+    def follow(user: User):  # noqa: ANN202
+        c = Client()
+        c.force_login(user)
+        response = c.get(Notification.objects.get(user=user).url)
+        assert response.status_code == 200
+        return response
+
+    member_page = follow(due.member_user)
+    token_link = reverse("reporting:register", args=[services.certificate_token(due.cert_u_a)])
+    assert token_link in member_page.content.decode()  # the certificate's 去报到 button
+    ledger = follow(due.unit_secretary)
+    assert due.m_u_b in [r.member for r in ledger.context["rows"]]
+    assert {r.status for r in ledger.context["rows"]} == {"overdue"}
+    pending = follow(due.community_staff)
+    assert (pending.context["community"], [r.pk for r in pending.context["reports"]]) == (due.A, [due.pending_a.pk])
+
+
+# --- self-reports waiting for the unit's approval -------------------------------------------------
+
+
+@pytest.fixture
+def approvals(world: SimpleNamespace) -> SimpleNamespace:
+    """Self-reports to a community other than the roster's: they wait for the unit's approval.
+
+    m_u_b (U) to A, waiting 5 days   -> U's secretary told (rule at its default: more than 3 days)
+    m_u_a (U) to B, waiting 4 days   -> counted with the one above
+    m_v_b (V) to A, waiting 1 day    -> V's secretary not yet
+    m_v_a (V) pending in A, 5 days   -> the community's business, not the unit's
+    """
+    w = world
+    w.sec_v = _user("sec_v", role=Role.UNIT_SECRETARY, unit=w.V)
+    w.wait_u_b = submit(w.m_u_b, community=w.A, residence=w.A2)
+    _age(w.wait_u_b, 5)
+    w.wait_u_a = submit(w.m_u_a, community=w.B, residence=w.B1)
+    _age(w.wait_u_a, 4)
+    w.wait_v_b = submit(w.m_v_b, community=w.A, residence=w.A2)
+    _age(w.wait_v_b, 1)
+    assert {w.wait_u_b.status, w.wait_u_a.status, w.wait_v_b.status} == {MemberReport.Status.UNIT_APPROVAL}
+    w.pending_v_a = submit(w.m_v_a)
+    _age(w.pending_v_a, 5)
+    return w
+
+
+def test_unit_secretaries_are_reminded_of_self_reports_waiting_for_approval(approvals: SimpleNamespace) -> None:
+    counts = send_reminders(today=TODAY)
+
+    assert counts["unit_approvals"] == 1
+    msg = Notification.objects.get(user=approvals.unit_secretary)
+    assert msg.title == "2份自主报到待单位审核"
+    assert "城建局有2名党员扫码自主报到已超过3天仍待单位审核" in msg.body
+    assert msg.url == f"{reverse('reporting:ledger')}?status=unit_approval"
+    assert not Notification.objects.filter(user=approvals.sec_v).exists()
+    assert sent() == {("unit_secretary", "2份自主报到待单位审核"), ("community_staff", "1份党员报到待确认")}
+
+
+def test_unit_approval_reminder_opens_the_ledger_with_the_reports_to_approve(approvals: SimpleNamespace) -> None:
+    send_reminders(today=TODAY)
+    c = Client()
+    c.force_login(approvals.unit_secretary)
+
+    response = c.get(Notification.objects.get(user=approvals.unit_secretary).url)
+
+    assert response.status_code == 200
+    assert {r.pk for r in response.context["approvals"]} == {approvals.wait_u_b.pk, approvals.wait_u_a.pk}
+
+
+def test_unit_approval_reminder_once_a_day(approvals: SimpleNamespace) -> None:
+    assert send_reminders(today=TODAY)["unit_approvals"] == 1
+
+    assert send_reminders(today=TODAY)["unit_approvals"] == 0
+    assert Notification.objects.filter(user=approvals.unit_secretary).count() == 1
+
+    # U's secretary hears again the next day; V's report (1 day old today) is due 3 days later.
+    assert send_reminders(today=TODAY + dt.timedelta(days=1))["unit_approvals"] == 1
+    assert send_reminders(today=TODAY + dt.timedelta(days=3))["unit_approvals"] == 2
+    assert send_reminders(today=TODAY + dt.timedelta(days=3))["unit_approvals"] == 0
+    assert Notification.objects.filter(user=approvals.unit_secretary).count() == 3
+    assert Notification.objects.filter(user=approvals.sec_v).count() == 1
+
+
+def test_unit_approval_reminder_stops_when_the_unit_decides(approvals: SimpleNamespace) -> None:
+    w = approvals
+    services.member_report_unit_approve(report=w.wait_u_b, by=w.unit_secretary)
+    services.member_report_return(report=w.wait_u_a, by=w.unit_secretary, reason="地址不符")
+
+    assert send_reminders(today=TODAY)["unit_approvals"] == 0
+    assert not Notification.objects.filter(user=w.unit_secretary).exists()
+
+
+def test_unit_approval_reminder_follows_the_community_staffs_rule(approvals: SimpleNamespace) -> None:
+    rule_set(key="report_confirm_reminder_days", value=Decimal(4), city=approvals.C)
+
+    send_reminders(today=TODAY)
+
+    msg = Notification.objects.get(user=approvals.unit_secretary)
+    assert msg.title == "1份自主报到待单位审核"  # 5 days waiting: yes; 4 days: not more than 4
+    assert "超过4天" in msg.body
+
+
+def test_unit_approval_reminder_query_count_does_not_grow(approvals: SimpleNamespace) -> None:
+    from baodao.reporting.reminders import remind_unit_approvals
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as few:
+        remind_unit_approvals(today=TODAY)
+    Notification.objects.all().delete()
+    for i in range(3):
+        _age(
+            submit(new_member(f"外报到{i}", approvals.V, approvals.A2), community=approvals.B, residence=approvals.B1),
+            6,
+        )
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as many:
+        assert remind_unit_approvals(today=TODAY) == 2
+
+    assert Notification.objects.get(user=approvals.sec_v).title == "3份自主报到待单位审核"
     assert len(_own_queries(many.captured_queries)) == len(_own_queries(few.captured_queries))

@@ -866,6 +866,45 @@ def test_member_report_return_and_resubmit_reuses_the_row(world: SimpleNamespace
     assert again.events.get(kind=K.RETURNED).note == "楼栋不对"
 
 
+def test_resubmitting_a_returned_certificate_report_keeps_source_certificate(
+    world: SimpleNamespace, teams: list
+) -> None:
+    w = world
+    cert = services.certificate_issue(member=w.m_u_a, by=w.unit_secretary)
+    r = submit(w.m_u_a, certificate=cert)
+    services.member_report_return(report=r, by=w.community_staff, reason="楼栋不对")
+
+    # The certificate is used up: the member resubmits through the community's page, without it.
+    again = submit(w.m_u_a, community=w.A, residence=w.A2)
+
+    again.refresh_from_db()
+    assert again.pk == r.pk
+    assert (again.source, again.certificate, again.status) == (
+        MemberReport.Source.CERTIFICATE,
+        cert,
+        MemberReport.Status.PENDING,
+    )
+    assert kinds(again) == [K.SUBMITTED, K.RETURNED, K.RESUBMITTED]
+
+
+def test_reporting_elsewhere_after_a_return_is_a_new_self_report(world: SimpleNamespace, teams: list) -> None:
+    w = world
+    cert = services.certificate_issue(member=w.m_u_a, by=w.unit_secretary)
+    r = submit(w.m_u_a, certificate=cert)
+    services.member_report_return(report=r, by=w.community_staff, reason="不住本社区")
+
+    other = submit(w.m_u_a, community=w.B, residence=w.B1)
+
+    assert other.pk != r.pk
+    assert (other.source, other.certificate, other.status) == (
+        MemberReport.Source.SELF,
+        None,
+        MemberReport.Status.UNIT_APPROVAL,
+    )
+    r.refresh_from_db()
+    assert (r.status, r.source, r.certificate) == (MemberReport.Status.RETURNED, MemberReport.Source.CERTIFICATE, cert)
+
+
 def test_confirmed_member_report_cannot_be_returned(world: SimpleNamespace, teams: list) -> None:
     r = confirmed_report(world.m_u_a, world.community_staff)
 

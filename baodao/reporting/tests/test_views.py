@@ -161,8 +161,8 @@ def test_unit_report_twice_is_refused(world: SimpleNamespace) -> None:
 
     response = c.post(url("unit_report"), _unit_form())
 
-    assert response.status_code == 302
-    assert flashed(response)[-1] == "本单位已向社区报到，无需重复提交"
+    assert response.status_code == 422
+    assert "本单位已向社区报到，无需重复提交" in html(response)
     assert UnitReport.objects.count() == 1
 
 
@@ -248,8 +248,9 @@ def test_certificates_issue_refusal_is_shown(world: SimpleNamespace, teams: list
 
     response = client_for(world.unit_secretary).post(url("certificates_issue"), {"member": world.m_u_a.pk})
 
-    assert response.status_code == 302
-    assert flashed(response) == ["王安华 已报到或正在报到中"]
+    assert response.status_code == 422
+    assert "王安华 已报到或正在报到中" in html(response)
+    assert not Certificate.objects.exists()
 
 
 def test_certificates_issue_when_nobody_needs_one(world: SimpleNamespace, teams: list) -> None:
@@ -351,8 +352,10 @@ def test_ledger_lists_self_reports_to_approve(world: SimpleNamespace, teams: lis
     response = c.get(url("ledger"))
 
     assert [r.pk for r in response.context["approvals"]] == [away.pk]
-    approve = c.post(url("unit_approve", away.pk))
-    assert approve.status_code == 302
+    assert 'name="action" value="approve"' in html(response)
+    approve = c.post(url("unit_approve", away.pk), {"action": "approve"})
+    assert approve.status_code == 302 and approve["Location"] == url("ledger")
+    assert flashed(approve) == ["已审核通过 王安华 的报到"]
     away.refresh_from_db()
     assert away.status == MemberReport.Status.PENDING
 
@@ -363,12 +366,42 @@ def test_unit_approve_return_needs_a_reason(world: SimpleNamespace, teams: list)
 
     response = c.post(url("unit_approve", away.pk), {"action": "return", "reason": ""})
 
-    assert flashed(response) == ["退回时请填写原因"]
+    assert response.status_code == 422
+    assert "退回时请填写原因" in html(response)
+    assert [r.pk for r in response.context["approvals"]] == [away.pk]  # the ledger, re-rendered
     away.refresh_from_db()
     assert away.status == MemberReport.Status.UNIT_APPROVAL
-    c.post(url("unit_approve", away.pk), {"action": "return", "reason": "地址不符"})
+    assert [e.kind for e in away.events.all()] == ["submitted"]
+    back = c.post(url("unit_approve", away.pk), {"action": "return", "reason": "地址不符"})
+    assert back.status_code == 302
     away.refresh_from_db()
     assert (away.status, away.return_reason) == (MemberReport.Status.RETURNED, "地址不符")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "请选择审核通过或退回"),
+        ({"action": ""}, "请选择审核通过或退回"),
+        ({"action": "delete"}, "请选择审核通过或退回"),
+        ({"action": "return"}, "退回时请填写原因"),
+        ({"action": "return", "reason": "   "}, "退回时请填写原因"),
+        ({"action": "return", "reason": "长" * 201}, "不超过 200 字符"),
+    ],
+)
+def test_unit_approve_bad_post_rerenders_the_ledger_with_422(
+    world: SimpleNamespace, teams: list, data: dict, message: str
+) -> None:
+    away = submit(world.m_u_a, community=world.B, residence=world.B1)
+
+    response = client_for(world.unit_secretary).post(url("unit_approve", away.pk), data)
+
+    assert response.status_code == 422
+    assert message in html(response)
+    assert response.templates[0].name == "reporting/ledger.html"
+    away.refresh_from_db()
+    assert (away.status, away.return_reason, away.decided_by) == (MemberReport.Status.UNIT_APPROVAL, "", None)
+    assert [e.kind for e in away.events.all()] == ["submitted"]
 
 
 def test_unit_approve_of_another_unit_is_404(world: SimpleNamespace, teams: list) -> None:
@@ -453,7 +486,9 @@ def test_confirm_members(pending_world: SimpleNamespace) -> None:
 def test_confirm_members_with_nothing_ticked(pending_world: SimpleNamespace) -> None:
     response = client_for(pending_world.community_staff).post(url("confirm_members"), {})
 
-    assert flashed(response) == ["请先勾选要确认的报到"]
+    assert response.status_code == 422
+    assert "请先勾选要确认的报到" in html(response)
+    assert {r.pk for r in response.context["reports"]} == {pending_world.r_a.pk, pending_world.r_a2.pk}
     assert not MemberReport.objects.filter(status="confirmed").exists()
 
 
@@ -466,7 +501,7 @@ def test_staff_of_b_cannot_confirm_a_report_of_a(pending_world: SimpleNamespace)
     no_community = c.post(url("confirm_members"), {"report": [w.r_a.pk]})
 
     assert as_a.status_code == 404
-    assert as_b.status_code == 302 and no_community.status_code == 302
+    assert as_b.status_code == 422 and no_community.status_code == 422  # nothing of B's ticked
     w.r_a.refresh_from_db()
     assert w.r_a.status == MemberReport.Status.PENDING
 
@@ -518,7 +553,10 @@ def test_return_member_twice_shows_the_refusal(pending_world: SimpleNamespace) -
 
     response = c.post(url("return_member", w.r_a.pk), {"reason": "再退"})
 
-    assert flashed(response)[-1] == "该报到不是待确认状态"
+    assert response.status_code == 422
+    assert "该报到不是待确认状态" in html(response)
+    w.r_a.refresh_from_db()
+    assert w.r_a.return_reason == "楼栋不对"
 
 
 def test_decide_unit_confirm_and_return(world: SimpleNamespace) -> None:
@@ -529,7 +567,8 @@ def test_decide_unit_confirm_and_return(world: SimpleNamespace) -> None:
     page = c.get(url("pending"))
     assert {r.pk for r in page.context["unit_reports"]} == {u.pk, wr.pk}
 
-    ok = c.post(url("decide_unit", u.pk), {"community_signatory": "安宁书记"})
+    assert html(page).count('name="action" value="confirm"') == 2
+    ok = c.post(url("decide_unit", u.pk), {"action": "confirm", "community_signatory": "安宁书记"})
     back = c.post(url("decide_unit", wr.pk), {"action": "return", "reason": "资源清单太笼统"})
 
     assert flashed(ok) == ["已确认 城建局 报到，共建协议可打印"]
@@ -539,25 +578,58 @@ def test_decide_unit_confirm_and_return(world: SimpleNamespace) -> None:
     assert (wr.status, wr.return_reason) == (UnitReport.Status.RETURNED, "资源清单太笼统")
 
 
-def test_decide_unit_refusals_are_shown(world: SimpleNamespace) -> None:
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "请选择确认或退回"),
+        ({"community_signatory": "安宁书记"}, "请选择确认或退回"),
+        ({"action": "approve", "community_signatory": "安宁书记"}, "请选择确认或退回"),
+        ({"action": "return"}, "退回时请填写原因"),
+        ({"action": "return", "reason": "  "}, "退回时请填写原因"),
+        ({"action": "confirm"}, "请填写社区党组织书记姓名"),
+        ({"action": "confirm", "community_signatory": " "}, "请填写社区党组织书记姓名"),
+    ],
+)
+def test_decide_unit_bad_post_rerenders_the_page_with_422(world: SimpleNamespace, data: dict, message: str) -> None:
+    w = world
+    u = unit_submit(w.U, w.unit_secretary)
+
+    response = client_for(w.community_staff).post(url("decide_unit", u.pk), data)
+
+    assert response.status_code == 422
+    assert message in html(response)
+    assert [r.pk for r in response.context["unit_reports"]] == [u.pk]  # the pending page, re-rendered
+    u.refresh_from_db()
+    assert (u.status, u.community_signatory, u.return_reason, u.decided_by) == (
+        UnitReport.Status.SUBMITTED,
+        "",
+        "",
+        None,
+    )
+    assert [e.kind for e in u.events.all()] == ["submitted"]
+
+
+def test_decide_unit_on_a_decided_report_rerenders_with_the_refusal(world: SimpleNamespace) -> None:
     w = world
     u = unit_submit(w.U, w.unit_secretary)
     c = client_for(w.community_staff)
+    c.post(url("decide_unit", u.pk), {"action": "confirm", "community_signatory": "安宁书记"})
 
-    no_reason = c.post(url("decide_unit", u.pk), {"action": "return", "reason": ""})
-    no_signatory = c.post(url("decide_unit", u.pk), {"community_signatory": ""})
+    response = c.post(url("decide_unit", u.pk), {"action": "return", "reason": "再退"})
 
-    assert flashed(no_reason) == ["退回时请填写原因"]
-    assert flashed(no_signatory)[-1] == "请填写社区党组织书记姓名"
+    assert response.status_code == 422
+    assert "该报到不是待确认状态" in html(response)
     u.refresh_from_db()
-    assert u.status == UnitReport.Status.SUBMITTED
+    assert (u.status, u.return_reason) == (UnitReport.Status.CONFIRMED, "")
 
 
 def test_decide_unit_of_another_community_is_404(world: SimpleNamespace) -> None:
     w = world
     u = unit_submit(w.U, w.unit_secretary)
 
-    assert client_for(w.staff_b).post(url("decide_unit", u.pk), {"community_signatory": "x"}).status_code == 404
+    assert (
+        client_for(w.staff_b).post(url("decide_unit", u.pk), {"action": "confirm", "community_signatory": "x"})
+    ).status_code == 404
     assert (
         client_for(w.compound_secretary).post(url("decide_unit", u.pk), {"community_signatory": "x"}).status_code == 403
     )
@@ -940,6 +1012,43 @@ def test_my_report_shows_the_open_certificate_and_the_return(world: SimpleNamesp
     assert "退回原因：楼栋不对" in html(after)
     assert url("self_report", w.A.code) in html(after)  # resubmit: the certificate is used up
     assert [x.pk for x in after.context["reports"]] == [r.pk]
+
+
+def test_resubmitting_a_returned_certificate_report_from_the_page_keeps_source_certificate(
+    world: SimpleNamespace, teams: list
+) -> None:
+    w = world
+    link_member_user(w.m_u_a, w.member_user)
+    cert = services.certificate_issue(member=w.m_u_a, by=w.unit_secretary)
+    c = client_for(w.member_user)
+    assert c.post(token_url(cert), _register_data(w)).status_code == 302
+    r = MemberReport.objects.get(member=w.m_u_a)
+    client_for(w.community_staff).post(url("return_member", r.pk), {"reason": "楼栋不对"})
+
+    # The member follows the "修改后重新提交" link of the page: the community's, the certificate being used.
+    link = url("self_report", w.A.code)
+    assert link in html(c.get(url("my_report")))
+    done = c.post(link, _register_data(w, residence=w.A2.pk))
+
+    assert done.status_code == 302 and done["Location"] == url("my_report")
+    r.refresh_from_db()
+    assert (r.source, r.certificate, r.status, r.residence) == ("certificate", cert, "pending", w.A2)
+    pending = client_for(w.community_staff).get(url("pending"))
+    assert "凭报到证" in html(pending)
+
+
+def test_my_report_shows_a_new_certificate_next_to_an_ended_report(world: SimpleNamespace, teams: list) -> None:
+    w = world
+    link_member_user(w.m_u_a, w.member_user)
+    old = confirmed_report(w.m_u_a, w.community_staff)
+    services.member_leave_unit(member=w.m_u_a, unit=w.V, party_org=w.V.party_orgs.first(), by=w.superuser)
+    cert = services.certificate_issue(member=w.m_u_a, by=w.superuser)
+
+    response = client_for(w.member_user).get(url("my_report"))
+
+    # The deadline reminders link here: the new certificate's link must be on the page.
+    assert token_url(cert) in html(response)
+    assert [r.pk for r in response.context["reports"]] == [old.pk]
 
 
 def test_my_report_shows_only_own_reports(world: SimpleNamespace, teams: list) -> None:
