@@ -253,6 +253,11 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(selectors.members_for_user(request.user), pk=pk)
+    return render_member_detail(request, member)
+
+
+def render_member_detail(request: HttpRequest, member: Member, *, status: int = 200) -> HttpResponse:
+    """The member page; also re-rendered (with a 4xx status) by the actions posted from it."""
     _show_member_pii(request.user, [member])
     return render(
         request,
@@ -266,6 +271,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "statuses": Member.Status.choices,
             "reports": member.reports.select_related("community").order_by("-submitted_at")[:10],
         },
+        status=status,
     )
 
 

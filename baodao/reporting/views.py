@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 
 from django.contrib import messages
@@ -726,9 +725,6 @@ def member_manage(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _member_page(request: HttpRequest, member: Member, status: int) -> HttpResponse:
     """The member page (directory) re-rendered after a refused action, with the flashed error."""
-    from baodao.directory.views import member_detail
+    from baodao.directory.views import render_member_detail
 
-    # The page is GET-only; its undecorated body renders the same page for this (checked) POST.
-    response = inspect.unwrap(member_detail)(request, pk=member.pk)
-    response.status_code = status
-    return response
+    return render_member_detail(request, member, status=status)
