@@ -33,6 +33,11 @@ export PG_OPTS=${PG_OPTS:-"-c shared_buffers=1GB -c max_wal_size=8GB -c maintena
 pg_start
 trap pg_stop EXIT
 pg_port=$PG_PORT
+# Production runs Redis: the cache (sessions, rules, the member home page) is measured with it.
+# shellcheck source=scripts/redis.sh
+source scripts/redis.sh
+redis_start
+trap 'redis_stop; pg_stop' EXIT
 
 # Production settings: DEBUG off, secrets from the environment, only the loopback host.
 export DEBUG=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=WARNING
