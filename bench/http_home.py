@@ -6,7 +6,16 @@ the demo city in `make bench`), logs in the demo `member` programmatically, and 
 Target: the home page ≥ 1,000 req/s with p99 < 100 ms.
 
 The environment must be the production one (DEBUG=0, SECRET_KEY, FIELD_KEY, ALLOWED_HOSTS
-including 127.0.0.1); bench/run.sh sets it.
+including 127.0.0.1, REDIS_URL: production runs Redis for the cache and the sessions); bench/run.sh
+sets it and starts a throwaway Redis.
+
+The measured request is a real logged-in member request: the browser's cookies (session and CSRF
+cookie), the full middleware stack, the session and user checks, the member home served from its
+per-user cache (directory.homecache) with this request's CSRF token.
+
+Workers: 2 sync workers, one per core, as in production behind nginx (which by default opens a new
+upstream connection per request, exactly what a sync worker serves). gthread (4 threads) was tried
+in the same conditions and was not measurably better for either page on this 2-core machine.
 
     python bench/http_home.py [--duration 10s]
 """
