@@ -78,6 +78,21 @@ def read_plain(path: Path) -> int:
     return n - 1
 
 
+def phases(marks: list[tuple[float, int, int]], start: float, total_s: float) -> str:
+    """Seconds spent reading, checking and writing (the commit included), from the progress bar's
+    calls: its steps per row say where each phase ends."""
+    from baodao.directory.importers import _Bar
+
+    if not marks:
+        return "no progress reported"
+    n = marks[-1][2] // _Bar.PER_ROW
+    read_end = next((t for t, done, _ in marks if done >= n * _Bar.READ), start)
+    check_end = next((t for t, done, _ in marks if done >= n * (_Bar.READ + _Bar.CHECK)), read_end)
+    return (
+        f"read {read_end - start:.1f} s, check {check_end - read_end:.1f} s, write {start + total_s - check_end:.1f} s"
+    )
+
+
 def main() -> None:
     rows = int(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BENCH_IMPORT_ROWS", 100_000))
     setup_django()
@@ -97,13 +112,23 @@ def main() -> None:
         assert read_n == rows, read_n
 
         before = Member.objects.count()
+        marks: list[tuple[float, int, int]] = []
         with path.open("rb") as f:
-            import_s, res = timed(lambda: importers.import_xlsx(kind="members", file=f, user=user))
+            start = time.perf_counter()
+            import_s, res = timed(
+                lambda: importers.import_xlsx(
+                    kind="members",
+                    file=f,
+                    user=user,
+                    progress=lambda done, total: marks.append((time.perf_counter(), done, total)),
+                )
+            )
     if not res.committed or res.created != rows:
         for err in res.rejected[:10]:
             say(f"row {err.row} {err.column}: {err.message}")
         sys.exit(f"import_members: import did not commit ({res.created:,} of {rows:,} rows written)")
     assert Member.objects.count() == before + rows
+    say("phases: " + phases(marks, start, import_s))
     result(
         "import_members",
         rows=rows,
