@@ -1,9 +1,11 @@
 """Roster import from .xlsx (places, units with party orgs, members, residents) and export rows.
 
-An import reads the whole sheet (openpyxl read-only), validates every row against maps loaded once,
-and then writes in one transaction with bulk inserts — all rows, or none when any row fails (unless
-the user asked for the valid rows only). Headers and kind labels are a file format, so they are
-plain Chinese constants, not translated UI text; messages to the user go through gettext.
+An import reads the whole sheet (calamine, or openpyxl read-only where calamine would read a cell
+differently or the file is not a plain .xlsx), validates every row against maps loaded once, and
+then writes in one transaction with bulk inserts (COPY on PostgreSQL) — all rows, or none when any
+row fails (unless the user asked for the valid rows only). Headers and kind labels are a file
+format, so they are plain Chinese constants, not translated UI text; messages to the user go
+through gettext.
 """
 
 from __future__ import annotations
