@@ -253,9 +253,12 @@ class _Bar:
     def __init__(self, report: Progress) -> None:
         self.report = report
         self.n = 0
+        self.read_done = 0
 
     def read(self, done: int, estimate: int) -> None:
-        self.report(done * self.READ, max(estimate, done) * self.PER_ROW)
+        if done > self.read_done:  # openpyxl reading again what calamine began: no step back
+            self.read_done = done
+            self.report(done * self.READ, max(estimate, done) * self.PER_ROW)
 
     def checked(self, done: int) -> None:
         self.report(self.n * self.READ + done * self.CHECK, self.n * self.PER_ROW)
