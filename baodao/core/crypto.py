@@ -62,24 +62,33 @@ def _prepare(keys: tuple[bytes, bytes]) -> tuple[algorithms.SM4, hmac.HMAC]:
     return algorithms.SM4(enc_key), hmac.HMAC(lookup_key, hashes.SM3())
 
 
-def encrypt(plain: str) -> str:
-    if plain is None or plain == "":
-        return ""
+def encrypt_bytes(data: bytes) -> bytes:
+    """nonce[12] + ciphertext + tag[16]: what `encrypt` stores base64-encoded. For binary values
+    (baodao.core.versioned's cache entries), without the base64 round trips."""
     sm4, _ = _prepared()
     nonce = os.urandom(NONCE_BYTES)
     encryptor = Cipher(sm4, modes.GCM(nonce)).encryptor()
-    body = encryptor.update(plain.encode()) + encryptor.finalize()
-    return base64.b64encode(nonce + body + encryptor.tag).decode()
+    body = encryptor.update(data) + encryptor.finalize()
+    return nonce + body + encryptor.tag
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    """The inverse of `encrypt_bytes`; raises InvalidTag if the blob was altered or another key made it."""
+    sm4, _ = _prepared()
+    decryptor = Cipher(sm4, modes.GCM(blob[:NONCE_BYTES], blob[-TAG_BYTES:])).decryptor()
+    return decryptor.update(blob[NONCE_BYTES:-TAG_BYTES]) + decryptor.finalize()
+
+
+def encrypt(plain: str) -> str:
+    if plain is None or plain == "":
+        return ""
+    return base64.b64encode(encrypt_bytes(plain.encode())).decode()
 
 
 def decrypt(token: str) -> str:
     if not token:
         return ""
-    sm4, _ = _prepared()
-    blob = base64.b64decode(token)
-    nonce, body, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
-    decryptor = Cipher(sm4, modes.GCM(nonce, tag)).decryptor()
-    return (decryptor.update(body) + decryptor.finalize()).decode()
+    return decrypt_bytes(base64.b64decode(token)).decode()
 
 
 def lookup_hash(plain: str) -> str:

@@ -17,7 +17,6 @@ was computed — the invalidation used by the member home page and the cached us
 
 from __future__ import annotations
 
-import base64
 import pickle
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -78,18 +77,25 @@ def get_many(keys: Sequence[str], request: HttpRequest | None = None) -> dict:
 
 
 def prefetch(request: HttpRequest, keys: Sequence[str]) -> dict:
-    """Fetch `keys` now, keep them on the request for later `get_many(..., request)` calls."""
+    """Fetch `keys` now, keep them on the request for later `get_many(..., request)` calls.
+
+    When an earlier `prefetch` of this request (accounts.middleware, with the session) already
+    fetched all of them and nothing was bumped since, its values are used: no round trip."""
+    pre = getattr(request, "_versioned_prefetch", None)
+    if pre is not None and pre[0] == _bumps and pre[1].issuperset(keys):
+        return {k: pre[2][k] for k in keys if k in pre[2]}
     values = cache.get_many(keys)
     request._versioned_prefetch = (_bumps, frozenset(keys), values)
     return values
 
 
-def seal(value: object) -> str:
-    return crypto.encrypt(base64.b64encode(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)).decode())
+def seal(value: object) -> bytes:
+    return crypto.encrypt_bytes(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
-def unseal(token: str) -> object:
-    return pickle.loads(base64.b64decode(crypto.decrypt(token)))
+def unseal(blob: bytes) -> object:
+    # Only what `seal` encrypted with the field key is unpickled: GCM authenticates it first.
+    return pickle.loads(crypto.decrypt_bytes(blob))
 
 
 class Lookup:
