@@ -98,7 +98,8 @@ MIDDLEWARE = [
     "baodao.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # auditlog's, with its signal receiver connected once instead of on every request.
+    "baodao.accounts.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
+import auditlog.middleware
+from auditlog.cid import set_cid
+from auditlog.context import _set_extra_data, auditlog_value
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, load_backend, logout
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import DEFAULT_CACHE_ALIAS
+from django.db.models.signals import pre_save
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.crypto import constant_time_compare
@@ -53,12 +58,17 @@ def forget_user(user_id: object) -> None:
 
 
 def _user_keys(request: HttpRequest, backend_path: str, user_id: object) -> tuple[str, list[str], list[str]]:
-    """The cached user row's key, its version key, and the keys prefetched with it."""
-    return (
-        f"authuser:{backend_path}:{user_id}",
-        [user_version_key(user_id)],
-        [RULE_VERSION_KEY, *versioned.prefetch_keys(request, user_id)],
-    )
+    """The cached user row's key, its version key, and the keys prefetched with it (kept on the
+    request: `_prefetch_with_session` and `_user_row` ask for the same user)."""
+    made = getattr(request, "_user_keys", None)
+    if made is None or made[0] != (backend_path, user_id):
+        keys = (
+            f"authuser:{backend_path}:{user_id}",
+            [user_version_key(user_id)],
+            [RULE_VERSION_KEY, *versioned.prefetch_keys(request, user_id)],
+        )
+        made = request._user_keys = ((backend_path, user_id), keys)
+    return made[1]
 
 
 def _user_row(request: HttpRequest, backend_path: str, user_id: object):  # noqa: ANN202 - a User or None
@@ -211,3 +221,43 @@ class IdleTimeoutMiddleware:
             if last is None or now - last >= 60:
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
+
+
+# --- the audit log's actor ----------------------------------------------------------------------
+
+_AUDIT_DUID = ("baodao.accounts.middleware.AuditlogMiddleware", 0)
+
+
+def _connect_audit_receiver() -> None:
+    from auditlog import get_logentry_model
+
+    # What auditlog.context.call_context_manager connects for every request, connected once: it acts
+    # only while a request of this middleware is the current audit context (same signal_duid).
+    pre_save.connect(
+        functools.partial(_set_extra_data, signal_duid=_AUDIT_DUID),
+        sender=get_logentry_model(),
+        dispatch_uid="baodao.accounts.middleware.audit",
+        weak=False,
+    )
+
+
+class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
+    """auditlog's middleware (the actor, remote address and port, correlation id of every log entry
+    written during the request) without connecting and disconnecting a `pre_save` receiver on every
+    request — ~0.1 ms, a tenth of a cached member home request. The receiver is connected once and
+    finds the request's data in auditlog's context variable, which is reset when the request ends
+    (auditlog leaves it set, harmlessly, because it disconnects its receiver instead)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        super().__init__(get_response)
+        _connect_audit_receiver()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        set_cid(request)
+        context_data = self.get_extra_data(request)
+        context_data["signal_duid"] = _AUDIT_DUID
+        token = auditlog_value.set(context_data)
+        try:
+            return self.get_response(request)
+        finally:
+            auditlog_value.reset(token)
