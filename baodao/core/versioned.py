@@ -10,7 +10,10 @@ was computed — the invalidation used by the member home page and the cached us
   entry under the new token.
 - One round trip per request: when the logged-in user is loaded (accounts.middleware), the keys
   that this request will ask for later (its page, the rules' version) are fetched in the same
-  `get_many` — see `prefetch` and the prefetchers registered with `add_prefetcher`.
+  `get_many` — see `prefetch` and the prefetchers registered with `add_prefetcher` — and usually
+  the session too (accounts.middleware._prefetch_with_session).
+- Entries are stored as raw SM4-GCM bytes of their pickle (no base64): GCM authenticates them
+  before anything is unpickled.
 - Entries may hold personal data (a page with the member's own ID number, a user row), so they are
   stored encrypted with the field key (SM4-GCM, baodao.core.crypto), like personal data in the database.
 """

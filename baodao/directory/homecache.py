@@ -1,8 +1,9 @@
 """A per-user cache of the rendered member home page (issue 2 §4: ≥ 1,000 req/s on 2 cores).
 
 The member home is the page every member opens on their phone. Rendering it costs six queries and a
-template; serving it from the cache costs one `get_many` (one Redis round trip): the page, the
-user's version, the global version and the rules' version.
+template; serving it from the cache costs one `get_many` (one Redis round trip): the session, the
+user row, the page, the user's version, the global version and the rules' version
+(accounts.middleware prefetches them together).
 
 Exact invalidation by versions, never by deleting pages:
 - `home:u:<user id>` changes whenever anything of that user's page changes: the user row (name in
