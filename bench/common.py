@@ -2,7 +2,7 @@
 
 Each script prints its results as plain `bench <name>: key=value ...` lines (easy to grep and to
 compare between runs) and exits non-zero only when the measurement itself failed, never because a
-target was missed: the `target=` field says that.
+their baseline), never because a target was missed: the `target=` field says that.
 """
 
 from __future__ import annotations
