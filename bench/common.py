@@ -1,8 +1,9 @@
 """Shared bits of the benchmark scripts: Django set-up, timing, and result lines.
 
 Each script prints its results as plain `bench <name>: key=value ...` lines (easy to grep and to
-compare between runs) and exits non-zero only when the measurement itself failed, never because a
-their baseline), never because a target was missed: the `target=` field says that.
+compare between runs) and exits non-zero only when the measurement itself failed (a crash, or
+figures that disagree with their baseline), never because a target was missed: the `target=`
+field says that.
 """
 
 from __future__ import annotations
