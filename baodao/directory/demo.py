@@ -77,9 +77,9 @@ class Scale:
     buildings: tuple[int, int]  # per compound/grid, inclusive
     units: int
     big_units: int  # units with 10+ branches (e.g. 教育局 with 12 branches [seed 001])
-    members: int
+    members: int  # in service (在职); retired and transferred members (离退休/调出) come on top
     first_secretaries: int  # terms in force; compounds beyond this number stay uncovered on purpose
-    ending_soon: int  # terms that end within 60 days
+    ending_soon: int  # terms that end within the `term_ending_warning_days` rule
     leaders_per_city: int
     residents: int
     grid_share: float = 0.2  # share of communities organised in 网格 rather than 小区
@@ -106,7 +106,7 @@ SCALES: dict[str, Scale] = {
         grid_share=0.25,
     ),
     # 咸宁 [seed 000]: 54 communities, 402 compound branches, 121 units and work teams,
-    # 366 first secretaries, 25 city leaders, 9,927 members.
+    # 366 first secretaries, 25 city leaders, 9,927 in-service members reported.
     "city": Scale(
         name="city",
         cities=1,
@@ -234,6 +234,9 @@ UNIT_WEIGHT = {
 MIN_UNIT_MEMBERS = 10
 LAST_JOINED = dt.date(2025, 7, 1).toordinal()
 LIVES_NEAR_SHARE = 0.35  # members of a unit who live in the community their unit is assigned to
+# Members no longer in service, on top of those in service: a share per unit, 4 of 7 retired.
+LEFT_SHARE = (0.04, 0.11)
+RETIRED_OF_LEFT = 4 / 7
 
 
 def cn_number(n: int) -> str:
@@ -837,13 +840,17 @@ class _Loader:
             skill_pairs.clear()
             intention_pairs.clear()
 
+        in_service = 0
         for plan in self.units:
             near = self.community_buildings[plan.community.pk]
             near_set = set(near)
             anywhere = self.city_buildings[plan.city]
-            for i in range(plan.members):
-                roll = rng.random()
-                status = status_in if roll < 0.93 else status_ret if roll < 0.97 else status_out
+            # `plan.members` are in service (the seeds count those); the ones who left come on top.
+            left = round(plan.members * rng.uniform(*LEFT_SHARE))
+            statuses = [status_in] * plan.members
+            statuses += [status_ret if rng.random() < RETIRED_OF_LEFT else status_out for _ in range(left)]
+            rng.shuffle(statuses)
+            for i, status in enumerate(statuses):
                 gender = people.gender()
                 birth = people.birth_date(1958, 1965) if status == status_ret else people.birth_date(1966, 2000)
                 lives_near = rng.random() < LIVES_NEAR_SHARE
@@ -872,14 +879,16 @@ class _Loader:
                     intention_pairs.append((next_id, cat))
                 if status == status_in:
                     plan.pool.append((next_id, building in near_set))
+                    in_service += 1
                 next_id += 1
                 total += 1
                 if len(batch) >= BATCH:
                     flush()
                     if total % 100_000 == 0:
-                        self.progress(f"    {total:,} / {self.s.members:,}")
+                        self.progress(f"    {in_service:,} / {self.s.members:,}")
         flush()
         self.count("members", total)
+        self.count("members_in_service", in_service)
 
     def load_teams(self) -> None:
         rng = self.rng
@@ -912,34 +921,35 @@ class _Loader:
         pools = {id(p): [m for m, _ in p.pool] for p in self.units}
         for pool in pools.values():
             rng.shuffle(pool)
+        by_city: list[list[_UnitPlan]] = [[] for _ in self.cities]
+        for plan in self.units:
+            by_city[plan.city].append(plan)
         covered = sorted(rng.sample(range(len(self.compounds)), min(s.first_secretaries, len(self.compounds))))
         ending = set(rng.sample(covered, min(s.ending_soon, len(covered))))
         years_by_city = [rules.get_rule_int("first_secretary_term_years", city=c) for c in self.cities]
+        warn_by_city = [rules.get_rule_int("term_ending_warning_days", city=c) for c in self.cities]
         rows: list[FirstSecretaryTerm] = []
         turn: dict[int, int] = {}
         for idx in covered:
             comp = self.compounds[idx]
-            plans = by_community[comp.parent_id]
+            ci = self.city_of[comp.parent_id]
+            # Units assigned to the community first, then any unit of the same city, so the count is exact.
+            plans = by_community.get(comp.parent_id, [])
             k = turn.get(comp.parent_id, 0)
             turn[comp.parent_id] = k + 1
-            member_id = None
-            for j in range(len(plans)):
-                pool = pools[id(plans[(k + j) % len(plans)])]
-                if pool:
-                    member_id = pool.pop()
-                    break
-            if member_id is None:
-                continue
-            years = years_by_city[self.city_of[comp.parent_id]]
+            candidates = [plans[(k + j) % len(plans)] for j in range(len(plans))] + by_city[ci]
+            pool = next((pools[id(p)] for p in candidates if pools[id(p)]), None)
+            if pool is None:
+                raise ValueError("scale has fewer members in service than first secretaries")
+            member_id = pool.pop()
+            years, warn = years_by_city[ci], warn_by_city[ci]
+            # Pick the end first: it is what the "ending soon" window looks at.
             if idx in ending:
-                start = self.today - relativedelta(years=years) + dt.timedelta(days=rng.randint(1, 60))
+                end = self.today + dt.timedelta(days=rng.randint(1, warn))
             else:
-                start = self.today - dt.timedelta(days=rng.randint(0, 365 * years - 61))
-            rows.append(
-                FirstSecretaryTerm(
-                    member_id=member_id, place=comp, start_on=start, end_on=start + relativedelta(years=years)
-                )
-            )
+                end = self.today + dt.timedelta(days=rng.randint(warn + 1, 365 * years))
+            start = end - relativedelta(years=years)
+            rows.append(FirstSecretaryTerm(member_id=member_id, place=comp, start_on=start, end_on=end))
         FirstSecretaryTerm.objects.bulk_create(rows, batch_size=5_000)
         self.count("first_secretaries", len(rows))
 

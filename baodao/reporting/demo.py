@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment
+from baodao.core import rules
 from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
 from baodao.reporting import services
 from baodao.reporting.models import Certificate, MemberReport, ReportEvent, UnitReport
@@ -99,6 +100,17 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
     # Member reports: confirmed for ~70%, pending for some, certificates (some overdue) for others.
     communities = {p.pk: p for p in Place.objects.filter(kind=Place.Kind.COMMUNITY)}
     by_path = {p.path: p for p in communities.values()}
+    # The deadline of a certificate is the city's `report_deadline_days` after it was issued.
+    city_ids = set(Place.objects.filter(kind=Place.Kind.CITY).values_list("pk", flat=True))
+    deadline_days: dict[int | None, int] = {}
+
+    def days_for(community: Place) -> int:
+        city_id = next((pk for pk in community.ancestor_ids() if pk in city_ids), None)
+        if city_id not in deadline_days:
+            deadline_days[city_id] = rules.get_rule_int("report_deadline_days", city=city_id)
+        return deadline_days[city_id]
+
+    issued_ago: dict[int, list[Certificate]] = {}
     members = list(
         Member.objects.filter(status=Member.Status.IN_SERVICE, user__isnull=True)
         .exclude(certificates__status=Certificate.Status.ISSUED)
@@ -136,22 +148,29 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
                 )
             )
         elif roll < 0.88 and actor is not None:
-            overdue = roll < 0.82
-            certs.append(
-                Certificate(
-                    member=m,
-                    unit_id=m.unit_id,
-                    community=community,
-                    number=f"BDZDEMO{m.pk:07d}",
-                    nonce=secrets.token_hex(8),
-                    deadline=today - dt.timedelta(days=rng.randint(1, 20))
-                    if overdue
-                    else today + dt.timedelta(days=rng.randint(1, 25)),
-                    issued_by=actor,
-                )
+            # Issued 1..days-1 days ago (still open), or more than `days` ago (overdue: issued before
+            # its deadline, which has passed since).
+            days = days_for(community)
+            ago = days + rng.randint(1, 20) if roll < 0.82 else rng.randint(1, max(1, days - 1))
+            cert = Certificate(
+                member=m,
+                unit_id=m.unit_id,
+                community=community,
+                number=f"BDZDEMO{m.pk:07d}",
+                nonce=secrets.token_hex(8),
+                deadline=today - dt.timedelta(days=ago - days),
+                issued_by=actor,
             )
+            certs.append(cert)
+            issued_ago.setdefault(ago, []).append(cert)
     MemberReport.objects.bulk_create(reports, batch_size=2000)
     Certificate.objects.bulk_create(certs, batch_size=2000)
+    # issued_at is auto_now_add, which any insert sets to now: date the certificates back afterwards.
+    for ago, group in issued_ago.items():
+        issued_at = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=ago), dt.time(9)))
+        ids = [c.pk for c in group]
+        for i in range(0, len(ids), 900):
+            Certificate.objects.filter(pk__in=ids[i : i + 900]).update(issued_at=issued_at)
     through = MemberReport.team_types.through
     if team_types:
         through.objects.bulk_create(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -11,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment, User
+from baodao.core import rules
 from baodao.core.validators import id_number_error, mobile_error
 from baodao.directory import demo
 from baodao.directory.models import (
@@ -26,6 +29,8 @@ from baodao.directory.models import (
     WorkTeam,
     WorkTeamMembership,
 )
+from baodao.reporting.demo import seed_reporting_demo
+from baodao.reporting.models import Certificate
 
 TINY = demo.SCALES["tiny"]
 
@@ -66,13 +71,16 @@ def test_demo_load_counts_match_scale(loaded: demo.DemoResult) -> None:
     assert Place.objects.filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID]).count() == TINY.compounds
     assert Unit.objects.count() == TINY.units
     assert WorkTeam.objects.count() == TINY.units
-    assert Member.objects.count() == TINY.members
+    assert Member.objects.filter(status=Member.Status.IN_SERVICE).count() == TINY.members
+    # retired and transferred members come on top of those in service
+    assert Member.objects.exclude(status=Member.Status.IN_SERVICE).count() > 0
     assert Resident.objects.count() == TINY.residents
     assert FirstSecretaryTerm.objects.filter(ended_on__isnull=True).count() == TINY.first_secretaries
     assert LeaderLink.objects.values("leader_name", "title").distinct().count() == TINY.leaders_per_city
     assert LeaderLink.objects.values("community").distinct().count() == TINY.communities
     assert Rule.objects.filter(city__kind=Place.Kind.CITY).exists()
-    assert loaded.counts["members"] == TINY.members
+    assert loaded.counts["members_in_service"] == TINY.members
+    assert loaded.counts["members"] == Member.objects.count()
 
 
 def test_demo_places_form_one_tree_with_paths(loaded: demo.DemoResult) -> None:
@@ -118,8 +126,9 @@ def test_demo_units_are_assigned_with_one_team_each(loaded: demo.DemoResult) -> 
 def test_demo_first_secretaries_leave_some_compounds_uncovered(loaded: demo.DemoResult) -> None:
     today = timezone.localdate()
     terms = FirstSecretaryTerm.objects.all()
+    warn = rules.get_rule_int("term_ending_warning_days", city=Place.objects.get(kind=Place.Kind.CITY))
     assert terms.values("place").distinct().count() == TINY.first_secretaries
-    assert terms.filter(end_on__lte=today + dt.timedelta(days=60)).count() == TINY.ending_soon
+    assert terms.filter(end_on__lte=today + dt.timedelta(days=warn)).count() == TINY.ending_soon
     assert terms.filter(end_on__lte=today).count() == 0
     assert all(t.member.status == Member.Status.IN_SERVICE for t in terms.select_related("member"))
 
@@ -188,7 +197,7 @@ def test_load_demo_refuses_when_debug_is_off(settings: object) -> None:
         call_command("load_demo", "--scale", "tiny", stdout=StringIO())
     assert not Place.objects.exists()
     call_command("load_demo", "--scale", "tiny", "--force", stdout=StringIO())
-    assert Member.objects.count() == TINY.members
+    assert Member.objects.filter(status=Member.Status.IN_SERVICE).count() == TINY.members
 
 
 def test_split_weighted_is_exact() -> None:
@@ -198,3 +207,60 @@ def test_split_weighted_is_exact() -> None:
 
 def test_cn_number() -> None:
     assert [demo.cn_number(n) for n in (1, 10, 12, 20, 21)] == ["一", "十", "十二", "二十", "二十一"]
+
+
+def _with_rule_default(monkeypatch: pytest.MonkeyPatch, key: str, value: int) -> None:
+    """Seed a different default for `key`: the demo seeds each city's rules from the defaults."""
+    monkeypatch.setitem(rules.RULES, key, dataclasses.replace(rules.RULES[key], default=Decimal(value)))
+
+
+def test_demo_term_ending_window_reads_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A window of 700 days out of a 2-year term: with a fixed 60 most other terms would fall inside.
+    _with_rule_default(monkeypatch, "term_ending_warning_days", 700)
+    demo.demo_load(scale="tiny", seed=7)
+    city = Place.objects.get(kind=Place.Kind.CITY)
+    assert rules.get_rule_int("term_ending_warning_days", city=city) == 700
+    soon = timezone.localdate() + dt.timedelta(days=700)
+    terms = FirstSecretaryTerm.objects.all()
+    assert terms.filter(end_on__lte=soon).count() == TINY.ending_soon
+    assert terms.filter(end_on__gt=soon).count() == TINY.first_secretaries - TINY.ending_soon
+
+
+def test_reporting_demo_certificates_follow_the_deadline_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_rule_default(monkeypatch, "report_deadline_days", 10)
+    demo.demo_load(scale="tiny", seed=7)
+    seed_reporting_demo(seed=7)
+    today = timezone.localdate()
+    certs = list(Certificate.objects.all())
+    issued = {c.pk: timezone.localtime(c.issued_at).date() for c in certs}
+    assert certs
+    assert all(c.deadline - issued[c.pk] == dt.timedelta(days=10) for c in certs)
+    assert all(issued[c.pk] < today for c in certs)
+    overdue = [c for c in certs if c.deadline < today]
+    assert overdue and len(overdue) < len(certs)  # some overdue, some still open
+    assert all(issued[c.pk] < c.deadline for c in overdue)
+
+
+def test_demo_city_scale_has_the_counts_of_seed_000(settings: object) -> None:
+    """The demo city at full size (about 8 s): the figures of 咸宁 [seed 000]."""
+    settings.DEBUG = True
+    call_command("load_demo", "--scale", "city", stdout=StringIO())
+    city = demo.SCALES["city"]
+    assert Place.objects.filter(kind=Place.Kind.COMMUNITY).count() == city.communities == 54
+    assert Place.objects.filter(kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID]).count() == city.compounds == 402
+    assert Unit.objects.count() == city.units == 121
+    # every unit has a party org tree: one root and branches under it
+    roots = PartyOrg.objects.filter(parent__isnull=True)
+    assert roots.values("unit").distinct().count() == roots.count() == 121
+    assert PartyOrg.objects.filter(kind=PartyOrg.Kind.BRANCH).values("unit").distinct().count() == 121
+    assert not PartyOrg.objects.filter(kind=PartyOrg.Kind.BRANCH, parent__isnull=True).exists()
+    assert WorkTeam.objects.count() == WorkTeam.objects.values("unit").distinct().count() == 121
+    today = timezone.localdate()
+    in_term = FirstSecretaryTerm.objects.filter(ended_on__isnull=True, start_on__lte=today, end_on__gt=today)
+    assert in_term.count() == in_term.values("place").distinct().count() == city.first_secretaries == 366
+    assert LeaderLink.objects.values("leader_name", "title").distinct().count() == city.leaders_per_city == 25
+    assert LeaderLink.objects.values("community").distinct().count() == 54
+    assert Member.objects.filter(status=Member.Status.IN_SERVICE).count() == city.members == 9_927
+    assert Member.objects.exclude(status=Member.Status.IN_SERVICE).exists()
+    flagged = Resident.objects.filter(special_groups__isnull=False).distinct().count()
+    assert 0 < flagged < Resident.objects.count() == city.residents
