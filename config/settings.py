@@ -141,10 +141,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout after repeated failures (django-axes): per username + IP.
+# Lockout after repeated failures (django-axes): per account + IP. The callable turns a typed mobile
+# into the account's username, so the count is the same whichever identifier is typed, and a typed
+# mobile or ID number is never stored in clear (masked when it names no account).
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "baodao.accounts.backends.axes_username"
+# Never copy the typed identifier (or a search query) into AccessAttempt.get_data/post_data.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "q"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False

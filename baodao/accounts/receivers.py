@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from baodao.accounts.backends import login_identity
 from baodao.accounts.models import SecurityEvent
 from baodao.accounts.services import client_ip, security_event_record
 
@@ -22,8 +23,7 @@ def on_logout(sender, request, user, **kwargs) -> None:  # noqa: ANN001
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:  # noqa: ANN001
-    security_event_record(
-        kind=SecurityEvent.Kind.LOGIN_FAILED,
-        username=str(credentials.get("username", ""))[:150],
-        ip=client_ip(request),
-    )
+    # The account the typed username or mobile names (so its city admin sees the failure), and
+    # never a typed mobile or ID number in clear.
+    user, label = login_identity(request, credentials.get("username"))
+    security_event_record(kind=SecurityEvent.Kind.LOGIN_FAILED, user=user, username=label, ip=client_ip(request))

@@ -76,6 +76,83 @@ def test_lockout_after_five_failures(world: SimpleNamespace, client: Client) -> 
     assert _post_login(Client(), "compound_secretary", world.password).status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("failing_as", "then_as"), [("community_staff", "13700001111"), ("13700001111", "community_staff")]
+)
+def test_lockout_holds_for_the_account_whichever_identifier_is_typed(
+    world: SimpleNamespace, client: Client, failing_as: str, then_as: str
+) -> None:
+    for _ in range(5):
+        _post_login(client, failing_as, "Wrong#Secret987")
+
+    response = _post_login(client, then_as, world.password)
+
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 429
+    assert "accounts/locked.html" in [t.name for t in response.templates]
+
+
+def test_failures_by_username_and_mobile_add_up(world: SimpleNamespace, client: Client) -> None:
+    from axes.models import AccessAttempt
+
+    for typed in ("community_staff", "13700001111", "community_staff", "13700001111", "community_staff"):
+        _post_login(client, typed, "Wrong#Secret987")
+
+    assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == [("community_staff", 5)]
+    assert _post_login(client, "13700001111", world.password).status_code == 429
+
+
+def _no_plaintext_anywhere(value: str) -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (SecurityEvent, AccessAttempt, AccessFailureLog, AccessLog):
+        for row in model.objects.values():
+            assert value not in repr(row), model
+
+
+def test_failed_login_by_mobile_is_stored_as_the_account(world: SimpleNamespace, client: Client) -> None:
+    from axes.models import AccessAttempt
+
+    _post_login(client, "13700001111", "Wrong#Secret987")
+
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.LOGIN_FAILED)
+    assert (event.user, event.username) == (world.community_staff, "community_staff")
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["community_staff"]
+    _no_plaintext_anywhere("13700001111")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("13700009999", "137****9999"), ("990102198503120019", "9901**********0019"), ("no_such_user", "no_such_user")],
+)
+def test_failed_login_for_no_account_stores_a_masked_identifier(
+    world: SimpleNamespace, client: Client, typed: str, stored: str
+) -> None:
+    from axes.models import AccessAttempt
+
+    _post_login(client, typed, world.password)
+
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.LOGIN_FAILED)
+    assert (event.user, event.username) == (None, stored)
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == [stored]
+    if stored != typed:
+        _no_plaintext_anywhere(typed)
+
+
+def test_city_admin_audit_page_shows_failed_logins_on_its_accounts(
+    world: SimpleNamespace, client: Client, login
+) -> None:
+    _post_login(client, "13700001111", "Wrong#Secret987")
+    _post_login(Client(), "13700009999", "Wrong#Secret987")
+
+    html = login(world.city_admin).get(reverse("directory:audit")).content.decode()
+
+    assert "community_staff" in html
+    assert "登录失败" in html
+    assert "137****9999" not in html  # names no account of this city
+    assert "13700001111" not in html
+
+
 def test_four_failures_do_not_lock(world: SimpleNamespace, client: Client) -> None:
     for _ in range(4):
         _post_login(client, "community_staff", "Wrong#Secret987")

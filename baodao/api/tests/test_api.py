@@ -94,6 +94,35 @@ def test_token_refused_after_lockout(world: SimpleNamespace, client: Client) -> 
     assert "token" not in response.json()
 
 
+@pytest.mark.parametrize(
+    ("failing_as", "then_as"), [("community_staff", "13700001111"), ("13700001111", "community_staff")]
+)
+def test_token_lockout_holds_for_the_account_whichever_identifier_is_typed(
+    world: SimpleNamespace, client: Client, failing_as: str, then_as: str
+) -> None:
+    api = Api(client)
+    for _ in range(5):
+        api.post("/auth/token", {"username": failing_as, "password": "Wrong#Secret987"})
+
+    response = api.post("/auth/token", {"username": then_as, "password": world.password})
+
+    assert response.status_code == 429
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["message"]
+    assert "token" not in response.json()
+
+
+def test_token_failure_by_mobile_is_recorded_as_the_account(world: SimpleNamespace, client: Client) -> None:
+    from axes.models import AccessAttempt
+
+    Api(client).post("/auth/token", {"username": "13700001111", "password": "Wrong#Secret987"})
+
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.LOGIN_FAILED)
+    assert (event.user, event.username) == (world.community_staff, "community_staff")
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["community_staff"]
+    assert "13700001111" not in repr(list(AccessAttempt.objects.values()))
+
+
 def test_me_without_token_is_401_json(db: None, client: Client) -> None:
     response = Api(client).get("/me")
 
