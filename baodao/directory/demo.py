@@ -105,6 +105,26 @@ SCALES: dict[str, Scale] = {
         residents=40,
         grid_share=0.25,
     ),
+    # The province code path (a province root, several cities with their own rules and leaders)
+    # at test size.
+    "tiny-province": Scale(
+        name="tiny-province",
+        cities=2,
+        districts=3,
+        streets=3,
+        communities=7,
+        compounds=16,
+        buildings=(1, 2),
+        units=8,
+        big_units=0,
+        members=200,
+        first_secretaries=12,
+        ending_soon=2,
+        leaders_per_city=2,
+        residents=30,
+        grid_share=0.25,
+        province=True,
+    ),
     # 咸宁 [seed 000]: 54 communities, 402 compound branches, 121 units and work teams,
     # 366 first secretaries, 25 city leaders, 9,927 in-service members reported.
     "city": Scale(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +31,7 @@ from baodao.directory.models import (
     WorkTeamMembership,
 )
 from baodao.reporting.demo import seed_reporting_demo
-from baodao.reporting.models import Certificate
+from baodao.reporting.models import Certificate, MemberReport
 
 TINY = demo.SCALES["tiny"]
 
@@ -264,3 +265,62 @@ def test_demo_city_scale_has_the_counts_of_seed_000(settings: object) -> None:
     assert Member.objects.exclude(status=Member.Status.IN_SERVICE).exists()
     flagged = Resident.objects.filter(special_groups__isnull=False).distinct().count()
     assert 0 < flagged < Resident.objects.count() == city.residents
+
+
+def _city_of(place: Place, cities: dict[int, Place]) -> Place:
+    return next(cities[pk] for pk in place.ancestor_ids() if pk in cities)
+
+
+def test_demo_province_path_at_tiny_size() -> None:
+    """Several cities under a province root, each with its own rules, leaders, units and members."""
+    scale = demo.SCALES["tiny-province"]
+    result = demo.demo_load(scale="tiny-province", seed=11)
+    province = Place.objects.get(kind=Place.Kind.PROVINCE)
+    assert province.code == "990000" and province.parent_id is None
+    cities = {c.pk: c for c in Place.objects.filter(kind=Place.Kind.CITY)}
+    assert {c.code for c in cities.values()} == {"990100", "990200"}
+    assert {c.parent_id for c in cities.values()} == {province.pk}
+    assert Place.objects.exclude(path__startswith=province.path).count() == 0
+    assert result.counts["members_in_service"] == scale.members
+    assert Member.objects.filter(status=Member.Status.IN_SERVICE).count() == scale.members
+
+    # per-city rules: every rule, once per city
+    for city in cities.values():
+        assert set(Rule.objects.filter(city=city).values_list("key", flat=True)) == set(rules.RULES)
+    # Each city has its own communities, units, leaders; nothing crosses a city border.
+    communities = Place.objects.filter(kind=Place.Kind.COMMUNITY)
+    community_city = {cm.pk: _city_of(cm, cities).pk for cm in communities}
+    assert set(community_city.values()) == set(cities)
+    for a in UnitAssignment.objects.select_related("unit__office_place", "community"):
+        city = _city_of(a.community, cities)
+        assert _city_of(a.unit.office_place, cities) == city
+        assert a.unit.code.startswith(city.code)
+    unit_city = {
+        a.unit_id: community_city[a.community_id] for a in UnitAssignment.objects.filter(ended_on__isnull=True)
+    }
+    assert set(unit_city.values()) == set(cities)
+    for m in Member.objects.select_related("residence"):
+        assert _city_of(m.residence, cities).pk == unit_city[m.unit_id]
+    leaders: dict[tuple[str, str, dt.date], set[int]] = {}
+    for link in LeaderLink.objects.all():
+        leaders.setdefault((link.leader_name, link.title, link.start_on), set()).add(community_city[link.community_id])
+    assert all(len(c) == 1 for c in leaders.values())  # a leader links communities of one city
+    per_city = [sum(1 for c in leaders.values() if c == {city}) for city in cities]
+    assert per_city == [scale.leaders_per_city] * len(cities)
+    assert LeaderLink.objects.values("community").distinct().count() == communities.count()
+    # first secretaries: members of a unit of the same city, for that city's term length
+    terms = list(FirstSecretaryTerm.objects.select_related("member", "place"))
+    assert len(terms) == scale.first_secretaries
+    for t in terms:
+        city = _city_of(t.place, cities)
+        assert unit_city[t.member.unit_id] == city.pk
+        years = rules.get_rule_int("first_secretary_term_years", city=city)
+        assert t.start_on + relativedelta(years=years) in (t.end_on, t.end_on - dt.timedelta(days=1))
+    for team in WorkTeam.objects.all():
+        assert community_city[team.community_id] == unit_city[team.unit_id]
+    # the reporting state on top works across cities too
+    counts = seed_reporting_demo(seed=11)
+    assert counts["member_reports"] > 0
+    for r in MemberReport.objects.select_related("community", "member__residence"):
+        assert community_city[r.community_id] == unit_city[r.member.unit_id]
+        assert r.member.residence.path.startswith(r.community.path)
