@@ -1,5 +1,6 @@
-"""Printable documents of 双报到: report certificates (报到证), the co-building agreement (共建协议)
-and the bulletin poster (公示海报). Each returns PDF bytes; views decide how to send them.
+"""Printable documents of 双报到: report certificates (报到证), the co-building agreement (共建协议),
+the bulletin poster (公示海报) and the self-report poster (扫码报到海报). Each returns PDF bytes;
+views decide how to send them.
 
 Certificates are what a member takes home; they carry names, the unit, the residence compound and a
 QR code of a signed link, never an ID number, a mobile or a room number.
@@ -79,6 +80,28 @@ def _frame(canvas: Canvas, doc: SimpleDocTemplate) -> None:
     canvas.restoreState()
 
 
+def _qr_box(url: str, lines: Sequence[Flowable], *, qr_size: float) -> KeepTogether:
+    """A red-framed box: the QR code of `url` on the left, what to do with it on the right.
+
+    Shared by the certificates and the posters, so every printed QR code looks and scans the same.
+    """
+    box = Table(
+        [[qr.QrFlowable(url, size=qr_size), list(lines)]],
+        colWidths=[qr_size + 6 * mm, CONTENT_WIDTH - qr_size - 6 * mm],
+    )
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, pdf.RED),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+            ]
+        )
+    )
+    return KeepTogether([box])
+
+
 def _root_org(org: PartyOrg) -> PartyOrg:
     # The issuing organization is the top of the member's branch chain (党委 / 党总支 of the unit).
     while org.parent_id is not None and org.parent is not None:
@@ -150,22 +173,7 @@ def _certificate_page(cert: Certificate, url: str) -> list[Flowable]:
         Spacer(1, 2 * mm),
         _p(_("请于%(d)s前完成报到，逾期请向单位党组织重新申领。本证仅限本人使用。") % {"d": deadline}, "small"),
     ]
-    qr_size = 46 * mm
-    box = Table(
-        [[qr.QrFlowable(url, size=qr_size), instructions]],
-        colWidths=[qr_size + 6 * mm, CONTENT_WIDTH - qr_size - 6 * mm],
-    )
-    box.setStyle(
-        TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.8, pdf.RED),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-            ]
-        )
-    )
-    story.append(KeepTogether([box]))
+    story.append(_qr_box(url, instructions, qr_size=46 * mm))
     return story
 
 
@@ -365,20 +373,62 @@ def bulletin_poster_pdf(bulletin: CommunityBulletin, url: str) -> bytes:
     else:
         story.append(_p(_("暂无公开承诺"), "label"))
 
-    qr_size = 40 * mm
-    box = Table(
+    box = _qr_box(
+        url,
         [
-            [
-                qr.QrFlowable(url, size=qr_size),
-                [
-                    _p(_("扫码查看最新公示"), "heading"),
-                    _p(_("欢迎居民群众监督。公示内容以网页为准。"), "cell"),
-                    _p(_("公示日期：%(d)s") % {"d": cn_date(timezone.localdate())}, "small"),
-                ],
-            ]
+            _p(_("扫码查看最新公示"), "heading"),
+            _p(_("欢迎居民群众监督。公示内容以网页为准。"), "cell"),
+            _p(_("公示日期：%(d)s") % {"d": cn_date(timezone.localdate())}, "small"),
         ],
-        colWidths=[qr_size + 6 * mm, CONTENT_WIDTH - qr_size - 6 * mm],
+        qr_size=40 * mm,
     )
-    box.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOX", (0, 0), (-1, -1), 0.8, pdf.RED)]))
-    story += [Spacer(1, 6 * mm), KeepTogether([box])]
+    story += [Spacer(1, 6 * mm), box]
     return pdf.build_pdf(story, title=_("%(c)s“双报到”公示") % {"c": bulletin.name})
+
+
+def self_report_poster_pdf(*, community_name: str, area: str, url: str) -> bytes:
+    """The poster a community hangs up for in-service members without a certificate (扫码报到).
+
+    Its QR code carries `url`, the community's self-report page; it holds no personal data at all,
+    only the community's name and how to report.
+    """
+    title = _("在职党员扫码报到")
+    story: list[Flowable] = [
+        _p(community_name, "subtitle"),
+        _p(title, "title"),
+    ]
+    if area:
+        story.append(_p(area, "center"))
+    story += [
+        Spacer(1, 6 * mm),
+        _p(
+            _(
+                "在职党员请到居住地社区报到。没有报到证的，可用手机微信或浏览器扫描下方二维码，"
+                "在手机上完成报到，无需到社区填表。"
+            ),
+            "body",
+        ),
+        Spacer(1, 6 * mm),
+        _qr_box(
+            url,
+            [
+                _p(_("扫码报到步骤"), "heading"),
+                _p(_("1. 输入身份证号和单位登记的手机号，核对党员名册后设置密码；"), "cell"),
+                _p(_("2. 确认居住小区/楼栋，选择兴趣特长、服务意愿和志愿服务队；"), "cell"),
+                _p(_("3. 阅读并签署服务承诺书，提交社区党组织确认；"), "cell"),
+                _p(_("4. 社区确认后，报到回执自动送达您所在单位党组织。"), "cell"),
+                Spacer(1, 2 * mm),
+                _p(
+                    _(
+                        "手机号已更换的，可在页面上提交新手机号，由所在单位党组织审核。持报到证的党员请扫描报到证上的二维码。"
+                    ),
+                    "small",
+                ),
+            ],
+            qr_size=70 * mm,
+        ),
+        Spacer(1, 10 * mm),
+        _p(_("%(c)s党组织") % {"c": community_name}, "right"),
+        _p(cn_date(timezone.localdate()), "right"),
+    ]
+    return pdf.build_pdf(story, title=f"{community_name}{title}", on_page=_frame)

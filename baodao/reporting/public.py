@@ -85,8 +85,9 @@ class CommunityBulletin:
         return " ".join(n for n in (self.district_name, self.street_name) if n)
 
 
-def community_bulletin(community: Place) -> CommunityBulletin:
-    """Everything the bulletin board of `community` shows, in seven queries."""
+def community_heading(community: Place) -> CommunityBulletin:
+    """The community's name and area (district, street) alone, in one query: what a poster of the
+    community prints above its QR code. The lists of the bulletin stay empty."""
     if community.kind != Place.Kind.COMMUNITY:
         raise ValueError("a bulletin belongs to a community")
     ancestors = {
@@ -95,12 +96,17 @@ def community_bulletin(community: Place) -> CommunityBulletin:
             pk__in=community.ancestor_ids(), kind__in=[Place.Kind.STREET, Place.Kind.DISTRICT]
         ).only("kind", "name")
     }
-    bulletin = CommunityBulletin(
+    return CommunityBulletin(
         code=community.code,
         name=community.name,
         street_name=ancestors.get(Place.Kind.STREET, ""),
         district_name=ancestors.get(Place.Kind.DISTRICT, ""),
     )
+
+
+def community_bulletin(community: Place) -> CommunityBulletin:
+    """Everything the bulletin board of `community` shows, in seven queries."""
+    bulletin = community_heading(community)
     bulletin.leaders = [
         LeaderEntry(name=link.leader_name, title=link.title)
         for link in LeaderLink.objects.filter(community=community, ended_on__isnull=True)

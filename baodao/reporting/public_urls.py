@@ -6,4 +6,5 @@ app_name = "public"
 urlpatterns = [
     path("c/<str:code>/", public_views.community, name="community"),
     path("c/<str:code>/poster.pdf", public_views.poster, name="poster"),
+    path("c/<str:code>/self-report.pdf", public_views.self_report_poster, name="self_report_poster"),
 ]

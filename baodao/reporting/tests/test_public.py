@@ -113,6 +113,7 @@ def test_public_page_is_404_for_anything_but_a_community(world: SimpleNamespace,
     code = "000000" if which == "missing" else getattr(world, which).code
     assert client.get(reverse("public:community", args=[code])).status_code == 404
     assert client.get(reverse("public:poster", args=[code])).status_code == 404
+    assert client.get(reverse("public:self_report_poster", args=[code])).status_code == 404
 
 
 def test_public_page_query_count_does_not_grow_with_units(world: SimpleNamespace, client: Client, make_member) -> None:  # noqa: ANN001
@@ -165,6 +166,54 @@ def test_poster_pdf_qr_points_at_the_page(
     ):
         assert expected in text, expected
     assert "教育局" not in text and board.m_u_a.mobile not in text
+
+
+def test_self_report_poster_qr_opens_the_self_report_page_of_the_community(
+    board: SimpleNamespace, client: Client, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    response = client.get(reverse("public:self_report_poster", args=[board.A.code]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert not response.cookies and "public" in response["Cache-Control"]
+    data = response.content
+    (artifacts_dir / "self-report-poster.pdf").write_bytes(data)
+    [url] = decode_qr(data, tmp_path)
+    assert url == f"http://testserver/reporting/c/{board.A.code}/"
+    text = pdf_text(data, tmp_path)
+    for expected in ("在职党员扫码报到", "安宁社区", "东湖区安北街道", "身份证号", "服务承诺书", "安宁社区党组织"):
+        assert expected in text, expected
+    # A poster of the community, not of its people: no names, no personal data.
+    for m in Member.objects.all():
+        for secret in (m.name, m.id_number, m.mobile, m.id_number[-6:]):
+            assert secret not in text, secret
+    assert "北门社区" not in text
+
+    page = client.get(url.removeprefix("http://testserver"))
+    assert page.status_code == 200
+    assert page.context["community"] == board.A
+    assert "reporting/self_activate.html" in [t.name for t in page.templates]
+    assert "安宁社区 · 在职党员扫码报到" in page.content.decode()
+
+
+def test_public_page_links_to_the_self_report_page(board: SimpleNamespace, client: Client) -> None:
+    html = client.get(reverse("public:community", args=[board.A.code])).content.decode()
+
+    assert f'href="{reverse("reporting:self_report", args=[board.A.code])}"' in html
+    assert "在职党员报到" in html
+
+
+def test_pending_page_links_to_the_self_report_poster_of_the_community_shown(
+    world: SimpleNamespace, client: Client
+) -> None:
+    client.force_login(world.community_staff)
+    html = client.get(reverse("reporting:pending")).content.decode()
+    assert f'href="{reverse("public:self_report_poster", args=[world.A.code])}"' in html
+
+    client.force_login(world.staff_b)
+    html = client.get(reverse("reporting:pending")).content.decode()
+    assert f'href="{reverse("public:self_report_poster", args=[world.B.code])}"' in html
+    assert reverse("public:self_report_poster", args=[world.A.code]) not in html
 
 
 @pytest.mark.browser
