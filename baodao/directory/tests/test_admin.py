@@ -1,0 +1,137 @@
+"""Django admin of master data: writes go through the services (paths, reports, same-unit orgs)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from baodao.accounts import scope
+from baodao.accounts import services as account_services
+from baodao.accounts.models import Role
+from baodao.directory import services
+from baodao.directory.models import Place, path_segment
+
+
+def _place_form(place: Place | None = None, **changes: object) -> dict:
+    data = {"parent": "", "kind": "", "code": "", "name": "", "sort_order": "0", "latitude": "", "longitude": ""}
+    if place is not None:
+        data.update(
+            parent=place.parent_id or "", kind=place.kind, code=place.code, name=place.name, sort_order=place.sort_order
+        )
+    data.update(changes)
+    return data
+
+
+# --- Place --------------------------------------------------------------------------------------
+
+
+def test_place_created_in_admin_gets_its_path(world: SimpleNamespace, login) -> None:
+    response = login(world.superuser).post(
+        reverse("admin:directory_place_add"),
+        _place_form(parent=world.S2.pk, kind=Place.Kind.COMMUNITY, code="990101002009", name="新建社区"),
+    )
+
+    assert response.status_code == 302
+    place = Place.objects.get(code="990101002009")
+    assert place.path == world.S2.path + path_segment(place.pk)
+    assert place.depth == world.S2.depth + 1
+
+
+def test_role_on_admin_created_place_sees_exactly_its_subtree(world: SimpleNamespace, login, fresh) -> None:
+    client = login(world.superuser)
+    client.post(
+        reverse("admin:directory_place_add"),
+        _place_form(parent=world.S2.pk, kind=Place.Kind.COMMUNITY, code="990101002009", name="新建社区"),
+    )
+    community = Place.objects.get(code="990101002009")
+    client.post(
+        reverse("admin:directory_place_add"),
+        _place_form(parent=community.pk, kind=Place.Kind.COMPOUND, code="990101002009001", name="新建小区"),
+    )
+    staff = account_services.user_create(
+        username="staff_new", password=world.password, roles=[{"role": Role.COMMUNITY_STAFF, "place": community}]
+    )
+
+    assert {p.name for p in scope.places_for_user(fresh(staff))} == {"新建社区", "新建小区"}
+    assert set(scope.members_for_user(fresh(staff))) == set()
+
+
+def test_place_admin_refuses_a_parent_of_the_same_level(world: SimpleNamespace, login) -> None:
+    response = login(world.superuser).post(
+        reverse("admin:directory_place_add"),
+        _place_form(parent=world.A.pk, kind=Place.Kind.COMMUNITY, code="990101001001009", name="社区下的社区"),
+    )
+
+    assert response.status_code == 200
+    assert "社区不能作为社区的上级" in response.content.decode()
+    assert not Place.objects.filter(code="990101001001009").exists()
+
+
+def test_moving_a_community_in_admin_rewrites_every_descendant(world: SimpleNamespace, login, fresh) -> None:
+    subtree = {world.A, world.A1, world.A2, world.A1_1}
+    before = {p.pk: p.depth for p in subtree}
+
+    response = login(world.superuser).post(
+        reverse("admin:directory_place_change", args=[world.A.pk]), _place_form(world.A, parent=world.S3.pk)
+    )
+
+    assert response.status_code == 302
+    moved = {p.pk: p for p in Place.objects.filter(pk__in=[p.pk for p in subtree])}
+    for p in moved.values():
+        parent_path = Place.objects.get(pk=p.parent_id).path
+        assert p.path == parent_path + path_segment(p.pk)
+        assert p.depth == before[p.pk]  # S1 and S3 are both streets
+    assert moved[world.A1_1.pk].path.startswith(world.S3.path)
+    # Everything else kept its path.
+    others = Place.objects.exclude(pk__in=moved)
+    assert all(p.path == (p.parent.path if p.parent else "") + path_segment(p.pk) for p in others)
+    # The street admin of S1 no longer sees A; the admin of D2 (above S3) now does.
+    d2_admin = account_services.user_create(
+        username="d2", password=world.password, roles=[{"role": Role.DISTRICT_ADMIN, "place": world.D2}]
+    )
+    assert {p.name for p in scope.places_for_user(fresh(world.street_admin))} == {
+        "安北街道",
+        "北门社区",
+        "北一小区",
+        "北一1栋",
+    }
+    assert {p.name for p in scope.places_for_user(fresh(d2_admin))} == {
+        "西山区",
+        "方圆街道",
+        "方圆社区",
+        "方一小区",
+        "安宁社区",
+        "安一小区",
+        "安二小区",
+        "安一1栋",
+    }
+
+
+def test_place_move_changes_depth_of_the_subtree(world: SimpleNamespace) -> None:
+    # A compound moved from a community straight under a street (a city that skips a level).
+    services.place_move(place=world.A1, parent=world.S2)
+
+    a1, building = Place.objects.get(pk=world.A1.pk), Place.objects.get(pk=world.A1_1.pk)
+    assert (a1.depth, building.depth) == (world.S2.depth + 1, world.S2.depth + 2)
+    assert building.path == world.S2.path + path_segment(a1.pk) + path_segment(building.pk)
+
+
+def test_place_move_under_its_own_descendant_is_refused(world: SimpleNamespace, login) -> None:
+    response = login(world.superuser).post(
+        reverse("admin:directory_place_change", args=[world.S1.pk]), _place_form(world.S1, parent=world.A.pk)
+    )
+
+    assert response.status_code == 200
+    assert "不能把地点移到它自己或它的下级之下" in response.content.decode()
+    assert Place.objects.get(pk=world.S1.pk).parent_id == world.D1.pk
+
+
+def test_place_move_service_refuses_own_descendant_and_keeps_paths(world: SimpleNamespace) -> None:
+    paths = dict(Place.objects.values_list("pk", "path"))
+    with pytest.raises(ValidationError):
+        services.place_move(place=world.D1, parent=world.S1)
+
+    assert dict(Place.objects.values_list("pk", "path")) == paths
