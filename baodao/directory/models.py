@@ -110,6 +110,16 @@ class Unit(models.Model):
     )
     party_relation_local = models.BooleanField(_("党组织关系在本地"), default=True)
     is_active = models.BooleanField(_("有效"), default=True)
+    # What the unit's functions can offer (its standing supply list, 就近就便、需求相符): the same
+    # service categories that tag agreements' resource and demand lists, so assignment can match
+    # them before the unit has ever reported.
+    functions = models.ManyToManyField(
+        Category,
+        verbose_name=_("单位职能（资源类别）"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": Category.Kind.INTENTION},
+    )
 
     class Meta:
         verbose_name = _("单位")

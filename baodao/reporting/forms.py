@@ -41,6 +41,16 @@ class UnitReportForm(forms.Form):
         return value
 
 
+class UnitFunctionsForm(forms.Form):
+    """The unit's functions: what it can offer a community, before and besides any agreement."""
+
+    functions = _categories(Category.Kind.INTENTION)
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["functions"].label = _("单位职能（资源类别）")
+
+
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("退回原因"), max_length=200, error_messages={"required": _("退回时请填写原因")})
 

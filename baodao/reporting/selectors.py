@@ -13,6 +13,8 @@ from baodao.accounts import scope
 from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
 from baodao.reporting.models import Certificate, MemberReport, UnitReport
 
+UNIT_REPORT_ACTIVE = (UnitReport.Status.SUBMITTED, UnitReport.Status.CONFIRMED)
+
 
 def member_reports_for_user(user, *, status: str = "", community: Place | None = None) -> QuerySet[MemberReport]:  # noqa: ANN001
     qs = scope.member_reports_for_user(user).select_related(
@@ -183,9 +185,13 @@ def _located(place: Place) -> Place:
 
 
 def unit_functions(unit: Unit) -> list[Category]:
-    """What the unit offers: the resource tags of its latest report (its supply list)."""
-    report = UnitReport.objects.filter(unit=unit).order_by("-submitted_at").first()
-    return list(report.resource_tags.all()) if report else []
+    """What the unit offers: its functions (set before any report) and the resource tags of its
+    latest report (the agreement's supply list), in category order."""
+    report = UnitReport.objects.filter(unit=unit).order_by("-submitted_at", "-id").first()
+    q = Q(pk__in=unit.functions.values("pk"))
+    if report is not None:
+        q |= Q(pk__in=report.resource_tags.values("pk"))
+    return list(Category.objects.filter(q))
 
 
 def assignment_candidates(user, unit: Unit) -> list[Candidate]:  # noqa: ANN001
@@ -201,8 +207,11 @@ def assignment_candidates(user, unit: Unit) -> list[Candidate]:  # noqa: ANN001
         .annotate(n=Count("pk"))
         .order_by()
     )
+    # Open demand: what the agreements in force ask for, not those returned or ended.
     demand_rows = (
-        UnitReport.demand_tags.through.objects.filter(unitreport__community__in=communities)
+        UnitReport.demand_tags.through.objects.filter(
+            unitreport__community__in=communities, unitreport__status__in=UNIT_REPORT_ACTIVE
+        )
         .values_list("unitreport__community_id", "category__name")
         .distinct()
     )

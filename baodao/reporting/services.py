@@ -91,6 +91,16 @@ def unit_assign(*, unit: Unit, community: Place, by: User, note: str = "") -> Un
 
 
 @transaction.atomic
+def unit_functions_set(*, unit: Unit, functions: Iterable[Category], by: User) -> Unit:
+    """The unit's functions (its standing supply list), matched against communities' open demand."""
+    functions = list(functions)
+    if any(c.kind != Category.Kind.INTENTION for c in functions):
+        raise ReportError({"functions": _("单位职能只能从服务类别中选择")})
+    unit.functions.set(functions)
+    return unit
+
+
+@transaction.atomic
 def unit_report_submit(
     *,
     unit: Unit,

@@ -85,10 +85,12 @@ def certificate_url(request: HttpRequest, certificate: Certificate) -> str:
 @require_http_methods(["GET", "POST"])
 def unit_report(request: HttpRequest) -> HttpResponse:
     unit = _unit_of(request)
-    assignment = unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
+    if request.method == "POST" and request.POST.get("action") == "functions":
+        return _unit_functions_post(
+            request, unit, "reporting:unit_report", lambda f: _unit_report_page(request, unit, f)
+        )
     active = UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]).first()
     form = forms.UnitReportForm(request.POST or None)
-    status = 200
     if request.method == "POST":
         if active is not None:
             messages.error(request, _("本单位已向社区报到，无需重复提交"))
@@ -100,15 +102,44 @@ def unit_report(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已提交，等待社区确认"))
                 return redirect("reporting:unit_report")
-        status = 422
+        return _unit_report_page(request, unit, report_form=form)
+    return _unit_report_page(request, unit)
+
+
+def _unit_functions_post(request: HttpRequest, unit: Unit, back: str, page) -> HttpResponse:  # noqa: ANN001
+    """Save the unit's functions (unit secretary or assigning admin); `page(form)` re-renders (422)."""
+    if not (scope.can_act_for_unit(request.user, unit) or scope.can_assign_units(request.user, unit)):
+        raise PermissionDenied
+    form = forms.UnitFunctionsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.unit_functions_set(unit=unit, functions=form.cleaned_data["functions"], by=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("单位职能已保存"))
+            return redirect(back, *([unit.pk] if back == "reporting:assign_unit" else []))
+    return page(form)
+
+
+def _unit_report_page(
+    request: HttpRequest,
+    unit: Unit,
+    functions_form: forms.UnitFunctionsForm | None = None,
+    report_form: forms.UnitReportForm | None = None,
+) -> HttpResponse:
+    """The unit's report page; a bound form passed in is shown with its errors (422)."""
+    assignment = unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
+    active = UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]).first()
     history = (
         UnitReport.objects.filter(unit=unit)
         .select_related("community")
         .prefetch_related("events__actor", "resource_tags", "demand_tags")
         .order_by("-submitted_at")
     )
+    form = report_form or forms.UnitReportForm()
     returned = history.filter(status=UnitReport.Status.RETURNED).first() if active is None else None
-    if returned is not None and request.method == "GET":
+    if returned is not None and report_form is None:
         form = forms.UnitReportForm(
             initial={
                 "contact_name": returned.contact_name,
@@ -120,8 +151,16 @@ def unit_report(request: HttpRequest) -> HttpResponse:
                 "demand_tags": list(returned.demand_tags.all()),
             }
         )
-    ctx = {"unit": unit, "assignment": assignment, "active": active, "form": form, "history": history}
-    return render(request, "reporting/unit_report.html", ctx, status=status)
+    ctx = {
+        "unit": unit,
+        "assignment": assignment,
+        "active": active,
+        "form": form,
+        "history": history,
+        "functions_form": functions_form or forms.UnitFunctionsForm(initial={"functions": list(unit.functions.all())}),
+    }
+    bound = report_form is not None or functions_form is not None
+    return render(request, "reporting/unit_report.html", ctx, status=422 if bound else 200)
 
 
 @login_required
@@ -413,9 +452,13 @@ def assign_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assign_unit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(selectors.units_for_assignment(request.user), pk=pk)
-    candidates = selectors.assignment_candidates(request.user, unit)
+    if request.method == "POST" and request.POST.get("action") == "functions":
+        return _unit_functions_post(
+            request, unit, "reporting:assign_unit", lambda f: _assign_page(request, unit, functions_form=f)
+        )
     error = None
     if request.method == "POST":
+        candidates = selectors.assignment_candidates(request.user, unit)
         community = next(
             (c.community for c in candidates if c.community.pk == _int(request.POST.get("community"))), None
         )
@@ -429,15 +472,22 @@ def assign_unit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("已将 %(u)s 分配到 %(c)s") % {"u": unit.name, "c": community.name})
                 return redirect("reporting:assign_list")
+    return _assign_page(request, unit, error=error)
+
+
+def _assign_page(
+    request: HttpRequest, unit: Unit, *, error: str | None = None, functions_form: forms.UnitFunctionsForm | None = None
+) -> HttpResponse:
     history = unit.assignments.select_related("community").order_by("-start_on", "-id")
     ctx = {
         "unit": unit,
-        "candidates": candidates,
+        "candidates": selectors.assignment_candidates(request.user, unit),
         "functions": selectors.unit_functions(unit),
+        "functions_form": functions_form or forms.UnitFunctionsForm(initial={"functions": list(unit.functions.all())}),
         "history": history,
         "error": error,
     }
-    return render(request, "reporting/assign_unit.html", ctx, status=422 if error else 200)
+    return render(request, "reporting/assign_unit.html", ctx, status=422 if error or functions_form else 200)
 
 
 # --- coverage ---------------------------------------------------------------------------------------
