@@ -6,6 +6,9 @@ Personal fields are not listed; ID numbers and mobiles are edited through the ap
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from baodao.directory import models as m
 from baodao.directory import services
@@ -64,14 +67,47 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(m.Member)
 class MemberAdmin(admin.ModelAdmin):
+    """Status, unit, party organization and residence are read-only here: changing them ends or
+    moves the member's active report (baodao.reporting.services), which only the member page does."""
+
     list_display = ("name", "unit", "party_org", "residence", "status")
     list_filter = ("status",)
     search_fields = ("name",)
-    raw_id_fields = ("unit", "party_org", "residence", "user")
+    raw_id_fields = ("user",)
     exclude = ("id_number", "mobile", "address_detail")
+    readonly_fields = ("status", "unit", "party_org", "residence", "manage_on_member_page")
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    @admin.display(description=_("动态管理"))
+    def manage_on_member_page(self, obj: m.Member) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("directory:member_detail", args=[obj.pk]),
+            _("状态、单位、党组织和居住地请在党员页面的“动态管理”中修改（会同时结束或转移报到）"),
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # creation validates and hashes ID numbers: use import or the services
+
+
+@admin.register(m.Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ("name", "residence")
+    search_fields = ("name",)
+    raw_id_fields = ("residence", "user")
+    exclude = ("mobile", "address_detail")
+    filter_horizontal = ("special_groups",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # creation validates and hashes mobiles: use import or the services
+
+
+@admin.register(m.WorkTeamMembership)
+class WorkTeamMembershipAdmin(admin.ModelAdmin):
+    list_display = ("team", "member", "role", "start_on", "ended_on")
+    list_filter = ("role",)
+    raw_id_fields = ("team", "member")
 
 
 @admin.register(m.Rule)

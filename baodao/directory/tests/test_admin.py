@@ -12,7 +12,7 @@ from baodao.accounts import scope
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role
 from baodao.directory import services
-from baodao.directory.models import Place, path_segment
+from baodao.directory.models import Member, Place, path_segment
 
 
 def _place_form(place: Place | None = None, **changes: object) -> dict:
@@ -135,3 +135,47 @@ def test_place_move_service_refuses_own_descendant_and_keeps_paths(world: Simple
         services.place_move(place=world.D1, parent=world.S1)
 
     assert dict(Place.objects.values_list("pk", "path")) == paths
+
+
+# --- Member, Resident, WorkTeamMembership -------------------------------------------------------
+
+
+def test_member_admin_cannot_change_status_unit_or_residence(world: SimpleNamespace, login) -> None:
+    client = login(world.superuser)
+    url = reverse("admin:directory_member_change", args=[world.m_u_a.pk])
+    page = client.get(url).content.decode()
+    assert 'name="status"' not in page
+    assert 'name="unit"' not in page
+    assert 'name="residence"' not in page
+    assert "动态管理" in page
+    assert reverse("directory:member_detail", args=[world.m_u_a.pk]) in page
+
+    response = client.post(
+        url,
+        {
+            "name": "王安华",
+            "gender": world.m_u_a.gender,
+            "birth_date": world.m_u_a.birth_date.isoformat(),
+            "status": Member.Status.TRANSFERRED,
+            "unit": world.V.pk,
+            "party_org": world.V.party_orgs.first().pk,
+            "residence": world.B1.pk,
+            "skills": [world.skill.pk],
+            "joined_party_on": "",
+            "user": "",
+        },
+    )
+
+    assert response.status_code == 302
+    member = Member.objects.get(pk=world.m_u_a.pk)
+    assert (member.status, member.unit_id, member.residence_id) == (Member.Status.IN_SERVICE, world.U.pk, world.A1_1.pk)
+
+
+def test_resident_and_work_team_membership_are_in_admin(world: SimpleNamespace, login) -> None:
+    client = login(world.superuser)
+
+    assert client.get(reverse("admin:directory_resident_changelist")).status_code == 200
+    assert client.get(reverse("admin:directory_resident_change", args=[world.r_a1.pk])).status_code == 200
+    assert client.get(reverse("admin:directory_workteammembership_changelist")).status_code == 200
+    page = client.get(reverse("admin:directory_resident_change", args=[world.r_a1.pk])).content.decode()
+    assert "13987654321" not in page  # personal fields are not in the admin form
