@@ -6,7 +6,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from baodao.accounts.models import SecurityEvent, User
 from baodao.accounts.services import api_token_issue
@@ -316,8 +316,69 @@ def test_openapi_schema_lists_the_paths(db: None, client: Client) -> None:
         assert path in paths
 
 
-def test_unknown_api_path_is_404(db: None, client: Client) -> None:
-    assert client.get(f"{API}/nothing-here").status_code == 404
+def _json_error(response, status: int) -> dict:  # noqa: ANN001
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize("path", ["/nothing-here", "/members/1", "/members/", "/v2/me"])
+def test_unknown_api_path_is_404_json(db: None, client: Client, path: str) -> None:
+    assert _json_error(client.get(f"{API}{path}"), 404) == {"message": "请求的接口不存在"}
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("get", "/auth/token", "POST"), ("post", "/members", "GET"), ("delete", "/me", "GET")],
+)
+def test_wrong_method_is_405_json(world: SimpleNamespace, api_as, method: str, path: str, allowed: str) -> None:
+    api = api_as(world.city_admin)
+
+    response = getattr(api.client, method)(f"{API}{path}", headers=api.headers)
+
+    assert _json_error(response, 405) == {"message": "不支持该请求方法"}
+    assert response["Allow"] == allowed
+
+
+@override_settings(DEBUG=False)
+def test_unhandled_error_in_an_operation_is_500_json(world: SimpleNamespace, api_as, monkeypatch) -> None:  # noqa: ANN001
+    from baodao.directory import selectors
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom 13812345678")
+
+    monkeypatch.setattr(selectors, "places_for_user", broken)
+    api = api_as(world.city_admin)
+    api.client.raise_request_exception = False
+
+    body = _json_error(api.get("/places"), 500)
+
+    assert body == {"message": "服务器内部错误，请稍后再试"}
+
+
+@override_settings(DEBUG=False)
+def test_unhandled_error_outside_an_operation_is_500_json(db: None, client: Client, monkeypatch) -> None:  # noqa: ANN001
+    from baodao.api.urls import api
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "get_openapi_schema", broken)
+    client.raise_request_exception = False
+
+    assert _json_error(client.get(f"{API}/openapi.json"), 500) == {"message": "服务器内部错误，请稍后再试"}
+
+
+@override_settings(DEBUG=False)
+def test_errors_outside_the_api_stay_html(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+    client = login(world.community_staff)
+
+    response = client.get("/directory/nothing-here")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
 
 
 def test_member_list_queries_do_not_grow(world: SimpleNamespace, api_as, make_member) -> None:
