@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import field_validator
 
 from baodao.accounts import scope
 from baodao.accounts.services import api_token_issue, client_ip
@@ -106,10 +107,21 @@ class MemberOut(Schema):
         return obj.mobile if full else mask_mobile(obj.mobile)
 
 
+MAX_PAGE_SIZE = 200
+
+
 class ApiPagination(PageNumberPagination):
     class Input(Schema):
         page: int = Field(1, ge=1)
+        # Capped: a list of members in full is personal data, not a bulk export (those are audited).
         page_size: int = Field(50, ge=1)
+
+        @field_validator("page_size")
+        @classmethod
+        def _cap_page_size(cls, value: int) -> int:
+            if value > MAX_PAGE_SIZE:
+                raise ValueError(f"每页最多 {MAX_PAGE_SIZE} 条")
+            return value
 
 
 @api.post("/auth/token", auth=None, response={200: TokenOut, 401: MessageOut}, tags=["auth"])

@@ -281,6 +281,22 @@ def test_pagination_fields_and_page_size(world: SimpleNamespace, api_as) -> None
     assert sorted(seen) == sorted(m.pk for m in world.members)
 
 
+@pytest.mark.parametrize("path", ["/places", "/units", "/members"])
+def test_page_size_above_the_cap_is_422_json(world: SimpleNamespace, api_as, path: str) -> None:
+    response = api_as(world.city_admin).get(path, page_size=201)
+
+    body = _json_error(response, 422)
+    assert body["message"] == "请求参数有误"
+    assert [e["msg"] for e in body["errors"]] == ["Value error, 每页最多 200 条"]
+
+
+def test_page_size_at_the_cap_is_accepted(world: SimpleNamespace, api_as) -> None:
+    body = api_as(world.city_admin).get("/places", page_size=200).json()
+
+    assert body["count"] == 17
+    assert len(body["items"]) == 17
+
+
 def test_page_past_the_end_is_empty(world: SimpleNamespace, api_as) -> None:
     body = api_as(world.city_admin).get("/places", page=99).json()
 
@@ -379,6 +395,61 @@ def test_errors_outside_the_api_stay_html(world: SimpleNamespace, login) -> None
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def _queries(api: Api, path: str) -> tuple[int, object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.get(path)
+    assert response.status_code == 200
+    return len(ctx), response
+
+
+def test_place_list_queries_do_not_grow(world: SimpleNamespace, api_as) -> None:
+    from baodao.directory import services
+    from baodao.directory.models import Place
+
+    a3 = services.place_create(kind=Place.Kind.COMPOUND, code="990101001001003", name="安三小区", parent=world.A)
+    staff = User.objects.create_user(username="a3_staff", password="x")
+    staff.role_assignments.create(role="compound_secretary", place=a3)
+    api = api_as(staff)
+    api.get("/places")
+
+    one, response = _queries(api, "/places")
+    assert _names(response) == {"安三小区"}
+    for n in (1, 2):
+        services.place_create(kind=Place.Kind.BUILDING, code=f"99010100100100300{n}", name=f"安三{n}栋", parent=a3)
+    three, response = _queries(api, "/places")
+
+    assert _names(response) == {"安三小区", "安三1栋", "安三2栋"}
+    assert one == three
+
+
+def test_unit_list_queries_do_not_grow(world: SimpleNamespace, api_as) -> None:
+    from baodao.directory import services
+    from baodao.directory.models import Place, Unit
+
+    n = services.place_create(kind=Place.Kind.COMMUNITY, code="990101001009", name="新村社区", parent=world.S1)
+    staff = User.objects.create_user(username="n_staff", password="x")
+    staff.role_assignments.create(role="community_staff", place=n)
+    api = api_as(staff)
+
+    def unit(i: int) -> None:
+        u = Unit.objects.create(code=f"N00{i}", name=f"新村单位{i}", kind=Unit.Kind.ORGAN, office_place=n)
+        services.unit_assign(unit=u, community=n, start_on=world.assign_U.start_on)
+
+    unit(1)
+    api.get("/units")
+    one, response = _queries(api, "/units")
+    assert _names(response) == {"新村单位1"}
+    unit(2)
+    unit(3)
+    three, response = _queries(api, "/units")
+
+    assert _names(response) == {"新村单位1", "新村单位2", "新村单位3"}
+    assert one == three
 
 
 def test_member_list_queries_do_not_grow(world: SimpleNamespace, api_as, make_member) -> None:
