@@ -32,6 +32,9 @@ if ((debug)); then
 else
     $py manage.py collectstatic --noinput --verbosity 0
     echo "Baodao 双报到: http://127.0.0.1:$port/   (DEBUG off, gunicorn)"
+    # Access log without the query string (%(U)s, not %(r)s) and without the referer: a search
+    # `?q=<ID number or mobile>` would otherwise put personal data in clear into the log.
+    access_format='%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
     exec .venv/bin/gunicorn config.wsgi:application --workers 2 --bind "127.0.0.1:$port" \
-        --access-logfile - --error-logfile -
+        --access-logfile - --access-logformat "$access_format" --error-logfile -
 fi
