@@ -176,9 +176,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
+    # nginx redirects http to https (README); Django does it too only when asked.
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False")
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HSTS only where the site is https-only, i.e. where cookies are secure; a plain-http intranet
+    # (SECURE_COOKIES=0) must not tell browsers to refuse http.
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000) if SESSION_COOKIE_SECURE else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0 and envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+    # Trust X-Forwarded-Proto only behind a proxy that sets it (README's nginx does); without one a
+    # client could send the header and pass as https.
+    if envbool("TRUST_X_FORWARDED_PROTO", "True"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
