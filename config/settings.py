@@ -67,7 +67,8 @@ FIELD_KEY = envsecret("FIELD_KEY")
 FIELD_KEY_FILE_DEFAULT = BASE_DIR / "var" / "field.key"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with an admin site that only superusers may open.
+    "baodao.accounts.admin_site.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
