@@ -52,6 +52,8 @@ def pytest_configure(config: pytest.Config) -> None:
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
         CELERY_TASK_ALWAYS_EAGER=True,
         CELERY_TASK_EAGER_PROPAGATES=True,
+        # Uploads import synchronously; the one test of the background thread turns it back on.
+        IMPORT_RUN_IN_THREAD=False,
         # Templates use {% static %}; the manifest storage (DEBUG off) would need collectstatic first.
         STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_STORAGE}},
     ).enable()

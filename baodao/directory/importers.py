@@ -6,6 +6,10 @@ then writes in one transaction with bulk inserts (COPY on PostgreSQL) — all ro
 row fails (unless the user asked for the valid rows only). Headers and kind labels are a file
 format, so they are plain Chinese constants, not translated UI text; messages to the user go
 through gettext.
+
+Where a job runs: on a Celery worker when REDIS_URL is set; otherwise (tasks eager, `make run`) in
+a background thread of the web process, so the upload returns at once and the job page shows the
+progress; tests import synchronously (IMPORT_RUN_IN_THREAD off). See `tasks.import_start`.
 """
 
 from __future__ import annotations
@@ -1418,13 +1422,13 @@ def place_export_rows(places_qs: QuerySet[Place], user: User | None = None) -> I
 
 
 def import_job_create(*, user: User, kind: str, file: Any, valid_only: bool = False) -> ImportJob:
-    """Store the upload and run the import after the commit (on a worker when Redis is configured)."""
-    from baodao.directory.tasks import run_import  # tasks imports this module
+    """Store the upload and run the import after the commit (see `tasks.import_start` for where)."""
+    from baodao.directory.tasks import import_start  # tasks imports this module
 
     if kind not in TEMPLATES:
         raise ValueError(f"unknown import kind {kind!r}")
     job = ImportJob(user=user, kind=kind, valid_only=valid_only, filename=(getattr(file, "name", "") or "")[:200])
     job.file.save("upload.xlsx", file, save=False)
     job.save()
-    transaction.on_commit(lambda: run_import.delay(job.pk))
+    transaction.on_commit(lambda: import_start(job.pk))
     return job

@@ -1,12 +1,30 @@
-"""Background jobs of the directory app. Eager without Redis (tests, `make run`), on a worker with it."""
+"""Background jobs of the directory app: on a Celery worker with Redis, in this process without it.
+
+Without REDIS_URL (`make run`, a single machine) Celery runs tasks eagerly, inside the call. For
+the roster import that would mean inside the upload's POST: the browser would see no progress and
+a large file could outlast a proxy's read timeout. So when tasks are eager and the
+IMPORT_RUN_IN_THREAD setting is on (the default), `import_start` runs the job in a background
+thread of this process and the upload redirects at once to the job page, which polls the progress
+(from the cache: the same process's locmem cache, or Redis). The thread opens its own database
+connections and closes them when the job ends; SQLite's WAL mode lets the pages read meanwhile.
+One such import runs at a time per process (`IMPORT_LOCK`); later uploads wait as "排队中".
+A thread dies with its process (a restart of the dev server, a recycled gunicorn worker), leaving
+its job unfinished: deployments that import often should run Celery workers with Redis.
+
+The test settings turn IMPORT_RUN_IN_THREAD off so that an upload imports synchronously; one test
+turns it on and follows a real thread through the job page.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +34,27 @@ from baodao.directory.signals import roster_imported
 
 log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 0.5  # at most two progress writes a second, whatever the row count
+IMPORT_LOCK = threading.Lock()  # background imports of this process, one at a time
+
+
+def import_start(job_id: int) -> threading.Thread | None:
+    """Run import job `job_id`: on a worker, in a background thread, or right now (see the module)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "IMPORT_RUN_IN_THREAD", True):
+        thread = threading.Thread(target=_run_in_thread, args=(job_id,), name=f"import-job-{job_id}", daemon=True)
+        thread.start()
+        return thread
+    run_import.delay(job_id)
+    return None
+
+
+def _run_in_thread(job_id: int) -> None:
+    try:
+        with IMPORT_LOCK:
+            run_import(job_id)
+    except Exception:  # run_import records the import's own failures; this is anything around it
+        log.exception("background import job %s failed", job_id)
+    finally:
+        connections.close_all()  # this thread's connections only: they are per thread
 
 
 def progress_key(job_id: int) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
+import time
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from baodao.accounts.models import Role, SecurityEvent, User
 from baodao.accounts.services import user_create
 from baodao.core.validators import id_check_digit
-from baodao.directory import importers, services
+from baodao.directory import importers, services, tasks
 from baodao.directory.importers import (
     MEMBER_EXPORT_HEADERS,
     TEMPLATES,
@@ -863,6 +865,71 @@ def test_page_job_polls_while_running_and_htmx_gets_the_block(staff_client: Any,
     assert "<html" not in block
     assert 'hx-trigger="every 1s"' in block
     assert 'value="25"' in block
+
+
+@pytest.mark.django_db(transaction=True)  # the thread has its own connection: it sees committed rows only
+def test_page_upload_runs_in_a_background_thread_the_job_page_follows_it(
+    staff_client: Any, w: SimpleNamespace, settings: Any
+) -> None:
+    """Eager tasks (no Redis): the upload returns at once and the page polls a real thread."""
+    settings.IMPORT_RUN_IN_THREAD = True
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        # The in-memory test database is one shared cache whose table locks fail at once rather
+        # than wait; `make run`'s file database in WAL mode lets readers through. Read like WAL.
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA read_uncommitted = 1")
+    try:
+        with tasks.IMPORT_LOCK:  # another import "is running": this one must wait in the queue
+            response = upload(
+                staff_client,
+                "members",
+                xlsx(
+                    "members",
+                    [
+                        member_row(i, 身份证号=id_number(i % 1000, birth=f"1990010{1 + i // 1000}"))
+                        for i in range(1, 301)
+                    ],
+                ),
+            )
+            job = ImportJob.objects.get()
+            url = reverse("import:job", args=[job.pk])
+            assert response.status_code == 302 and response["Location"] == url
+            (thread,) = [t for t in threading.enumerate() if t.name == f"import-job-{job.pk}"]
+            assert thread.is_alive() and thread is not threading.current_thread()
+            page = staff_client.get(url).content.decode()
+            assert "排队中" in page and f'hx-get="{url}" hx-trigger="every 1s"' in page
+            job.refresh_from_db()
+            assert job.status == "pending" and Member.objects.count() == 1
+        block = ""
+        for _ in range(2000):  # what htmx does, every 1 s; here faster
+            block = staff_client.get(url, headers={"HX-Request": "true"}).content.decode()
+            if 'hx-trigger="every 1s"' not in block:
+                break
+            time.sleep(0.02)
+        thread.join(timeout=60)
+    finally:
+        if sqlite:
+            with connection.cursor() as cur:
+                cur.execute("PRAGMA read_uncommitted = 0")
+    assert not thread.is_alive()
+    assert "全部 300 行已导入" in block
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.committed) == ("done", 300, True)
+    assert Member.objects.filter(name__startswith="党员").count() == 300
+
+
+def test_page_upload_imports_synchronously_when_the_thread_is_off(
+    staff_client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The tests' setting: the import runs inside the upload's request, in no other thread."""
+    before = set(threading.enumerate())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(staff_client, "members", xlsx("members", [member_row(1)]))
+
+    assert response.status_code == 302
+    assert ImportJob.objects.get().status == "done"
+    assert not [t for t in set(threading.enumerate()) - before if t.name.startswith("import-job-")]
 
 
 def test_page_broken_file_result(staff_client: Any, django_capture_on_commit_callbacks: Any) -> None:
