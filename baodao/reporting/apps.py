@@ -18,3 +18,4 @@ class ReportingConfig(AppConfig):
         auditlog.register(m.MemberReport, exclude_fields=["room"])
         auditlog.register(m.Certificate, exclude_fields=["nonce"])
         auditlog.register(m.CommitmentTemplate)
+        auditlog.register(m.MobileChangeRequest, exclude_fields=["mobile", "mobile_hash", "password_hash"])

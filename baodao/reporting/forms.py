@@ -90,7 +90,11 @@ class RosterActivateForm(ActivateForm):
     """Self-report from a community poster: the ID number and mobile must match the roster."""
 
     id_number = forms.CharField(label=_("身份证号"), max_length=18)
-    field_order = ["id_number", "mobile", "password", "password2"]
+    # A changed phone: ask the unit secretary to approve the new mobile instead of being refused.
+    request_change = forms.BooleanField(
+        label=_("申请以新手机号报到（手机号已更换，由所在单位党组织审核）"), required=False
+    )
+    field_order = ["id_number", "mobile", "password", "password2", "request_change"]
 
     def clean_id_number(self) -> str:
         value = self.cleaned_data["id_number"].strip().upper()

@@ -246,3 +246,41 @@ class CoverageMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place_id or '*'} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MobileChangeRequest(models.Model):
+    """A member on the roster whose mobile no longer matches it (a changed phone) asks to self-report
+    with the new one. The unit secretary approves (the roster takes the new mobile and the account
+    opens) or refuses with a reason; the member sees the answer on the self-report page."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待单位审核")
+        APPROVED = "approved", _("已通过")
+        REFUSED = "refused", _("未通过")
+
+    member = models.ForeignKey("directory.Member", on_delete=models.PROTECT, related_name="mobile_requests")
+    # The community whose poster the member scanned: where he or she goes on to report.
+    community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="+")
+    mobile = EncryptedTextField(_("新手机号"))
+    mobile_hash = models.CharField(max_length=64, editable=False)
+    # The password chosen with the request, hashed; it becomes the account's on approval and is
+    # cleared once the request is decided either way.
+    password_hash = models.CharField(max_length=128, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("未通过原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("手机号变更申请")
+        verbose_name_plural = _("手机号变更申请")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=Q(status="pending"), name="one_pending_mobile_request")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} ({self.get_status_display()})"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from baodao.accounts import scope
 from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
-from baodao.reporting.models import Certificate, MemberReport, UnitReport
+from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
 
 UNIT_REPORT_ACTIVE = (UnitReport.Status.SUBMITTED, UnitReport.Status.CONFIRMED)
 
@@ -249,3 +249,15 @@ def units_for_assignment(user, *, q: str = "") -> QuerySet[Unit]:  # noqa: ANN00
     return qs.annotate(
         assigned=Exists(UnitAssignment.objects.filter(unit=OuterRef("pk"), ended_on__isnull=True))
     ).order_by("assigned", "code")
+
+
+def mobile_change_requests_for_user(user, *, status: str = "") -> QuerySet[MobileChangeRequest]:  # noqa: ANN001
+    """Members' requests to report with a new mobile: seen by the secretaries of the member's unit
+    (they vouch for their members; community staff have no say in the roster)."""
+    s = scope.scope_for(user)
+    qs = MobileChangeRequest.objects.select_related("member__party_org", "community")
+    if not s.superuser:
+        qs = qs.filter(member__unit_id__in=s.unit_ids)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("created_at", "id")

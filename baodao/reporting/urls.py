@@ -11,6 +11,7 @@ urlpatterns = [
     path("certificates/issue/", views.certificates_issue, name="certificates_issue"),
     path("certificates.pdf", views.certificates_pdf, name="certificates_pdf"),
     path("approvals/<int:pk>/", views.unit_approve, name="unit_approve"),
+    path("approvals/mobile/<int:pk>/", views.mobile_request_decide, name="mobile_request_decide"),
     # community staff
     path("pending/", views.pending, name="pending"),
     path("pending/confirm/", views.confirm_members, name="confirm_members"),

@@ -24,7 +24,7 @@ from baodao.core.privacy import mask_mobile
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
 from baodao.reporting import coverage, forms, selectors, services
-from baodao.reporting.models import Certificate, MemberReport, UnitReport
+from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
 
 
 def _int(value: str | None) -> int | None:
@@ -248,6 +248,9 @@ def _ledger_page(request: HttpRequest, unit: Unit, status: int = 200) -> HttpRes
         "approvals": selectors.member_reports_for_user(request.user, status=MemberReport.Status.UNIT_APPROVAL).filter(
             unit=unit
         ),
+        "mobile_requests": selectors.mobile_change_requests_for_user(
+            request.user, status=MobileChangeRequest.Status.PENDING
+        ).filter(member__unit=unit),
     }
     return render(request, "reporting/ledger.html", ctx, status=status)
 
@@ -323,6 +326,34 @@ def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "；".join(_errors(exc)))
         return _ledger_page(request, report.unit, status=422)
+    return redirect("reporting:ledger")
+
+
+@login_required
+@require_POST
+def mobile_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit secretary approves a member's new mobile (the roster takes it, the account opens)
+    or refuses it with a reason. Another unit's request is a 404."""
+    req = get_object_or_404(selectors.mobile_change_requests_for_user(request.user), pk=pk)
+    unit = req.member.unit
+    action = request.POST.get("action")
+    try:
+        if action == "approve":
+            services.mobile_change_request_approve(request=req, by=request.user)
+            messages.success(request, _("已通过 %(name)s 的手机号变更申请，账号已开通") % {"name": req.member.name})
+        elif action == "return":
+            form = forms.ReturnForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _form_messages(form))
+                return _ledger_page(request, unit, status=422)
+            services.mobile_change_request_refuse(request=req, by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("已退回 %(name)s 的手机号变更申请") % {"name": req.member.name})
+        else:
+            messages.error(request, _("请选择审核通过或退回"))
+            return _ledger_page(request, unit, status=422)
+    except ValidationError as exc:
+        messages.error(request, "；".join(_errors(exc)))
+        return _ledger_page(request, unit, status=422)
     return redirect("reporting:ledger")
 
 
@@ -688,19 +719,35 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
     community = get_object_or_404(Place, code=code, kind=Place.Kind.COMMUNITY)
     if not request.user.is_authenticated:
         form = forms.RosterActivateForm(request.POST or None)
+        ctx = {"form": form, "community": community, "mismatch": False}
         if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
             try:
                 user = services.member_activate_by_roster(
-                    id_number=form.cleaned_data["id_number"],
-                    mobile=form.cleaned_data["mobile"],
-                    password=form.cleaned_data["password"],
+                    id_number=data["id_number"], mobile=data["mobile"], password=data["password"]
                 )
+            except services.RosterMobileMismatch as exc:
+                # A changed phone: with the box ticked, the request goes to the unit secretary.
+                if not data["request_change"]:
+                    _form_errors(form, exc)
+                    ctx["mismatch"] = True
+                else:
+                    try:
+                        services.mobile_change_request_submit(
+                            id_number=data["id_number"],
+                            mobile=data["mobile"],
+                            password=data["password"],
+                            community=community,
+                        )
+                    except ValidationError as exc2:
+                        _form_errors(form, exc2)
+                    else:
+                        return render(request, "reporting/self_activate.html", {**ctx, "requested": True})
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
                 login(request, user, backend="baodao.accounts.backends.UsernameOrMobileBackend")
                 return redirect(request.path)
-        ctx = {"form": form, "community": community}
         return render(request, "reporting/self_activate.html", ctx, status=422 if request.method == "POST" else 200)
     member = Member.objects.filter(pk__in=scope.scope_for(request.user).member_ids).select_related("residence").first()
     if member is None:
