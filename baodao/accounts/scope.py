@@ -349,6 +349,27 @@ def can_act_for_community(user, community: Place) -> bool:  # noqa: ANN001
     )
 
 
+def can_manage_appointments(user, place: Place) -> bool:  # noqa: ANN001
+    """Appoint or end first secretaries and 三长 at a place: the staff of the community it lies in,
+    or an admin above it (compound secretaries are appointed, they do not appoint)."""
+    return can_act_for_community(user, place)
+
+
+def can_link_city_leaders(user, community: Place) -> bool:  # noqa: ANN001
+    """Link city leaders (市级领导) to a community: the city admin above it."""
+    scope = scope_for(user)
+    return scope.superuser or any(r == Role.CITY_ADMIN and community.path.startswith(p) for r, p in scope.place_grants)
+
+
+def can_manage_work_teams(user, unit: Unit) -> bool:  # noqa: ANN001
+    """Add or end members of a unit's liaison work teams: the unit's secretary, or an admin above
+    the unit's office. Expects `office_place` to be loaded."""
+    scope = scope_for(user)
+    if scope.superuser or unit.pk in scope.unit_ids:
+        return True
+    return any(unit.office_place.path.startswith(p) for p in scope.admin_paths)
+
+
 def can_act_for_unit(user, unit: Unit) -> bool:  # noqa: ANN001
     """Issue certificates, submit the unit's report, approve self-reports: the unit's secretary."""
     scope = scope_for(user)

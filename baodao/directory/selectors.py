@@ -5,20 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Value
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from baodao.accounts import scope
 from baodao.core import crypto
+from baodao.core.privacy import mask_name
 from baodao.core.validators import ID_RE, MOBILE_RE, normalize_id_number
 from baodao.directory.models import (
     FirstSecretaryTerm,
+    HeadAppointment,
+    LeaderLink,
     Member,
     Place,
     Resident,
     Unit,
     UnitAssignment,
+    WorkTeam,
+    WorkTeamMembership,
     path_segment,
 )
 
@@ -142,7 +149,7 @@ def place_children_stats(user, place: Place) -> list[ChildStats]:  # noqa: ANN00
         UnitAssignment.objects.filter(ended_on__isnull=True, unit__in=scope.units_for_user(user)),
         "community__path",
     )
-    secretaries = grouped(first_secretary_terms_in_force(), "place__path")
+    secretaries = grouped(first_secretary_terms_in_force().filter(place__in=visible_places), "place__path")
     out = []
     for child in children:
         key = child.path
@@ -186,3 +193,91 @@ def member_categories(member: Member) -> dict[str, list[str]]:
     for which, name in rows:
         out[which].append(name)
     return out
+
+
+def unit_member_counts(user, units: list[Unit]) -> dict[int, int]:  # noqa: ANN001
+    """In-service members per unit, counting only the members the user may see."""
+    return dict(
+        scope.members_for_user(user)
+        .filter(unit__in=[u.pk for u in units], status=Member.Status.IN_SERVICE)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def party_org_member_counts(user, unit: Unit) -> dict[int, int]:  # noqa: ANN001
+    """Members per party organization of `unit`, counting only the members the user may see."""
+    return dict(
+        scope.members_for_user(user).filter(unit=unit).values_list("party_org_id").annotate(n=Count("pk")).order_by()
+    )
+
+
+def _current_first() -> list:
+    # Current appointments first, then the most recent.
+    return [F("ended_on").desc(nulls_first=True), "-start_on", "-id"]
+
+
+def _show_member_names(user, rows: list, attr: str = "member") -> None:  # noqa: ANN001
+    """Set `shown_name` on rows pointing at a member: the name when the member is in the user's
+    scope, masked otherwise (a team or a term may hold people who live elsewhere)."""
+    ids = {getattr(r, f"{attr}_id") for r in rows if getattr(r, f"{attr}_id")}
+    visible = set(scope.members_for_user(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for r in rows:
+        person = getattr(r, attr)
+        if person is None:
+            r.shown_name = r.person_name
+        else:
+            r.shown_name = person.name if person.pk in visible else mask_name(person.name)
+
+
+def unit_work_teams(user, unit: Unit) -> list[WorkTeam]:  # noqa: ANN001
+    """The unit's work teams with current and past memberships (names per the user's scope)."""
+    memberships = WorkTeamMembership.objects.select_related("member").order_by(*_current_first())
+    teams = list(
+        unit.work_teams.select_related("community")
+        .prefetch_related(Prefetch("memberships", queryset=memberships))
+        .order_by("-is_active", "id")
+    )
+    _show_member_names(user, [ms for t in teams for ms in t.memberships.all()])
+    return teams
+
+
+@dataclass
+class PlaceAppointments:
+    terms: list[FirstSecretaryTerm]
+    heads: list[HeadAppointment]
+    leader_links: list[LeaderLink]
+
+
+def place_appointments(user, place: Place) -> PlaceAppointments:  # noqa: ANN001
+    """First secretaries, 三长 and city leader links of a place, current ones first, with history."""
+    terms = list(
+        FirstSecretaryTerm.objects.filter(place=place).select_related("member__unit").order_by(*_current_first())
+    )
+    heads = list(
+        HeadAppointment.objects.filter(place=place).select_related("member").order_by("kind", *_current_first())
+    )
+    links: list[LeaderLink] = []
+    if place.kind == Place.Kind.COMMUNITY:
+        links = list(LeaderLink.objects.filter(community=place).order_by(*_current_first()))
+    _show_member_names(user, terms)
+    _show_member_names(user, heads)
+    return PlaceAppointments(terms=terms, heads=heads, leader_links=links)
+
+
+def member_pick_for_user(user, q: str, *, unit_id: int | None = None) -> Member:  # noqa: ANN001
+    """The one in-scope member matching an ID number, a mobile or a name (for appointment forms)."""
+    q = q.strip()
+    if not q:
+        raise ValidationError({"member": _("请输入党员姓名或身份证号")})
+    qs = members_for_user(user, q=q, unit_id=unit_id)
+    found = list(qs[:2])
+    if len(found) == 1:
+        return found[0]
+    exact = list(qs.filter(name=q)[:2]) if found else []
+    if len(exact) == 1:
+        return exact[0]
+    if not found:
+        raise ValidationError({"member": _("在您的管辖范围内未找到该党员")})
+    raise ValidationError({"member": _("找到多名党员，请输入完整姓名或身份证号")})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +24,19 @@ from baodao.core.excel import xlsx_response
 from baodao.core.privacy import mask_address, mask_id_number, mask_mobile
 from baodao.core.rules import RULES, get_rule
 from baodao.directory import homecache, importers, selectors, services
-from baodao.directory.models import Category, Member, Place, Resident, Rule, Unit
+from baodao.directory.models import (
+    Category,
+    FirstSecretaryTerm,
+    HeadAppointment,
+    LeaderLink,
+    Member,
+    Place,
+    Resident,
+    Rule,
+    Unit,
+    WorkTeam,
+    WorkTeamMembership,
+)
 
 PAGE_SIZE = 50
 
@@ -175,16 +189,88 @@ def place_list(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/place_list.html", {"page": _page(request, qs), "kinds": Place.Kind.choices})
 
 
+def _date(value: str | None, field: str) -> dt.date | None:
+    """An optional YYYY-MM-DD from a form (empty means today, decided by the service)."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({field: _("日期格式应为 年-月-日，如 2025-03-01")}) from None
+
+
+def _place_action(request: HttpRequest, place: Place) -> None:
+    """Run the appointment posted from a place page (one service call); raises ValidationError."""
+    user, post = request.user, request.POST
+    action = post.get("action", "")
+    if action == "leader_add" or action == "leader_end":
+        if place.kind != Place.Kind.COMMUNITY or not scope.can_link_city_leaders(user, place):
+            raise PermissionDenied
+        if action == "leader_add":
+            services.leader_link_add(
+                community=place,
+                leader_name=post.get("leader_name", ""),
+                title=post.get("title", ""),
+                start_on=_date(post.get("start_on"), "start_on"),
+            )
+        else:
+            link = get_object_or_404(LeaderLink, pk=_int(post.get("id")), community=place)
+            services.leader_link_end(link=link, on=_date(post.get("ended_on"), "ended_on"))
+        return
+    if not scope.can_manage_appointments(user, place):
+        raise PermissionDenied
+    if action == "fs_appoint":
+        member = selectors.member_pick_for_user(user, post.get("member", ""))
+        start_on = _date(post.get("start_on"), "start_on") or timezone.localdate()
+        services.first_secretary_appoint(member=member, place=place, start_on=start_on)
+    elif action == "fs_end":
+        term = get_object_or_404(FirstSecretaryTerm, pk=_int(post.get("id")), place=place)
+        services.first_secretary_end(term=term, on=_date(post.get("ended_on"), "ended_on"))
+    elif action == "head_appoint":
+        who = post.get("member", "").strip()
+        services.head_appoint(
+            kind=post.get("kind", ""),
+            place=place,
+            person_name=post.get("person_name", ""),
+            member=selectors.member_pick_for_user(user, who) if who else None,
+            start_on=_date(post.get("start_on"), "start_on"),
+        )
+    elif action == "head_end":
+        head = get_object_or_404(HeadAppointment, pk=_int(post.get("id")), place=place)
+        services.head_end(appointment=head, on=_date(post.get("ended_on"), "ended_on"))
+    else:
+        raise ValidationError(_("未知操作"))
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
-    place = get_object_or_404(selectors.places_for_user(request.user), pk=pk)
-    ancestors = list(selectors.places_for_user(request.user).filter(pk__in=place.ancestor_ids()[:-1]))
-    children = selectors.place_children_stats(request.user, place)
-    return render(
-        request, "directory/place_detail.html", {"place": place, "ancestors": ancestors, "children": children}
-    )
+    user = request.user
+    place = get_object_or_404(selectors.places_for_user(user), pk=pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            _place_action(request, place)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("directory:place_detail", pk=place.pk)
+    ancestors = list(selectors.places_for_user(user).filter(pk__in=place.ancestor_ids()[:-1]))
+    children = selectors.place_children_stats(user, place)
+    ctx = {
+        "place": place,
+        "ancestors": ancestors,
+        "children": children,
+        "appointments": selectors.place_appointments(user, place),
+        "can_appoint": scope.can_manage_appointments(user, place),
+        "can_link_leaders": place.kind == Place.Kind.COMMUNITY and scope.can_link_city_leaders(user, place),
+        "head_kinds": [(k, k.label) for k, kinds in services.HEAD_PLACE_KINDS.items() if place.kind in kinds],
+        "first_secretary_place": place.kind in (Place.Kind.COMMUNITY, Place.Kind.COMPOUND, Place.Kind.GRID),
+        "errors": errors,
+    }
+    return render(request, "directory/place_detail.html", ctx, status=422 if errors else 200)
 
 
 # --- units --------------------------------------------------------------------------------------
@@ -200,30 +286,72 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return _export(request, _("单位"), importers.UNIT_EXPORT_HEADERS, importers.unit_export_rows(qs))
     page = _page(request, qs)
-    counts = dict(
-        Member.objects.filter(unit__in=[u.pk for u in page.object_list], status=Member.Status.IN_SERVICE)
-        .values_list("unit_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    counts = selectors.unit_member_counts(request.user, page.object_list)
     for u in page.object_list:
         u.member_count = counts.get(u.pk, 0)
     return render(request, "directory/unit_list.html", {"page": page, "kinds": Unit.Kind.choices})
 
 
+def _unit_action(request: HttpRequest, unit: Unit) -> None:
+    """Run the work-team change posted from a unit page (one service call); raises ValidationError."""
+    if not scope.can_manage_work_teams(request.user, unit):
+        raise PermissionDenied
+    post = request.POST
+    action = post.get("action", "")
+    if action == "team_create":
+        row = unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
+        if row is None:
+            raise ValidationError(_("该单位尚未分配联系社区"))
+        services.work_team_create(unit=unit, community=row.community, name=post.get("name", ""))
+    elif action == "team_add":
+        team = get_object_or_404(WorkTeam, pk=_int(post.get("team")), unit=unit)
+        services.work_team_member_add(
+            team=team,
+            member=selectors.member_pick_for_user(request.user, post.get("member", ""), unit_id=unit.pk),
+            role=post.get("role", WorkTeamMembership.Role.MEMBER),
+            start_on=_date(post.get("start_on"), "start_on"),
+        )
+    elif action == "team_end":
+        ms = get_object_or_404(WorkTeamMembership, pk=_int(post.get("id")), team__unit=unit)
+        services.work_team_member_end(membership=ms, on=_date(post.get("ended_on"), "ended_on"))
+    else:
+        raise ValidationError(_("未知操作"))
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
-    unit = get_object_or_404(selectors.units_for_user(request.user), pk=pk)
-    assignments = unit.assignments.select_related("community").order_by("-start_on", "-id")
-    orgs = unit.party_orgs.select_related("parent").annotate(n=Count("members")).order_by("id")
-    teams = unit.work_teams.select_related("community").prefetch_related("memberships__member")
-    return render(
-        request,
-        "directory/unit_detail.html",
-        {"unit": unit, "assignments": assignments, "orgs": orgs, "teams": teams},
-    )
+    user = request.user
+    unit = get_object_or_404(selectors.units_for_user(user), pk=pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            _unit_action(request, unit)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("directory:unit_detail", pk=unit.pk)
+    assignments = list(unit.assignments.select_related("community").order_by("-start_on", "-id"))
+    orgs = list(unit.party_orgs.select_related("parent").order_by("id"))
+    counts = selectors.party_org_member_counts(user, unit)
+    for o in orgs:
+        o.n = counts.get(o.pk, 0)
+    teams = selectors.unit_work_teams(user, unit)
+    current = next((a for a in assignments if a.ended_on is None), None)
+    ctx = {
+        "unit": unit,
+        "assignments": assignments,
+        "orgs": orgs,
+        "teams": teams,
+        "can_manage_teams": scope.can_manage_work_teams(user, unit),
+        "can_create_team": current is not None
+        and not any(t.is_active and t.community_id == current.community_id for t in teams),
+        "roles": WorkTeamMembership.Role.choices,
+        "errors": errors,
+    }
+    return render(request, "directory/unit_detail.html", ctx, status=422 if errors else 200)
 
 
 # --- members ------------------------------------------------------------------------------------
