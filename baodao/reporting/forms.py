@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
@@ -103,17 +105,39 @@ class RosterActivateForm(ActivateForm):
         return value
 
 
+@dataclass
+class ResidenceGroup:
+    """A compound or grid of the registration tree, with its buildings."""
+
+    place: Place
+    buildings: list[Place] = field(default_factory=list)
+    chosen: int | None = None  # the residence chosen so far, when it is in this group
+
+    @property
+    def open(self) -> bool:
+        return self.chosen is not None
+
+    @property
+    def selectable(self) -> bool:
+        """The group itself can be the residence (a compound or grid, not the community)."""
+        return self.place.kind != Place.Kind.COMMUNITY
+
+
 class RegisterForm(forms.Form):
     """Step 2 on the phone: residence, skills, intentions, team types, the commitment."""
 
-    residence = forms.ModelChoiceField(label=_("居住小区/楼栋"), queryset=Place.objects.none())
+    residence = forms.ModelChoiceField(
+        label=_("居住小区/楼栋"),
+        queryset=Place.objects.none(),
+        error_messages={"required": _("请选择居住的小区或楼栋"), "invalid_choice": _("请从列表中选择居住的小区或楼栋")},
+    )
     room = forms.CharField(label=_("门牌号（如 2单元301）"), max_length=50, required=False)
     skills = _categories(Category.Kind.SKILL)
     intentions = _categories(Category.Kind.INTENTION)
     team_types = _categories(Category.Kind.TEAM_TYPE)
     commitment = forms.BooleanField(label=_("我已阅读并签署服务承诺书"), required=False)
 
-    def __init__(self, *args, community: Place, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, community: Place, min_teams: int = 1, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.community = community
         self.fields["residence"].queryset = Place.objects.filter(
@@ -125,4 +149,25 @@ class RegisterForm(forms.Form):
         )
         self.fields["skills"].label = _("兴趣特长")
         self.fields["intentions"].label = _("服务意愿")
-        self.fields["team_types"].label = _("愿意加入的志愿服务队（至少一个）")
+        self.fields["team_types"].label = _("愿意加入的志愿服务队（至少 %(n)d 个）") % {"n": min_teams}
+
+    def residence_groups(self) -> list[ResidenceGroup]:
+        """The community's compounds and grids, each with its buildings, for the radio tree.
+
+        A building belongs to its nearest compound or grid; buildings straight under the community
+        form a group of their own (the community). One query, in path order.
+        """
+        value = str(self["residence"].value() or "")
+        chosen = int(value) if value.isdigit() else None
+        groups: dict[int, ResidenceGroup] = {}
+        loose = ResidenceGroup(place=self.community)
+        for p in self.fields["residence"].queryset.order_by("path"):
+            if p.kind != Place.Kind.BUILDING:
+                groups[p.pk] = ResidenceGroup(place=p, chosen=chosen if p.pk == chosen else None)
+                continue
+            group = next((groups[i] for i in reversed(p.ancestor_ids()) if i in groups), loose)
+            group.buildings.append(p)
+            if p.pk == chosen:
+                group.chosen = chosen
+        out = list(groups.values())
+        return [*out, loose] if loose.buildings else out

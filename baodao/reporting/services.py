@@ -515,8 +515,9 @@ def member_report_submit(
     if residence.kind not in RESIDENCE_KINDS or not residence.path.startswith(community.path):
         errors["residence"] = _("居住地必须是%(c)s内的小区、网格或楼栋") % {"c": community.name}
     city = directory_services.city_of(community)
-    if len(team_types) < rules.get_rule_int("member_min_teams", city=city):
-        errors["team_types"] = _("请至少选择一个志愿服务队类型")
+    min_teams = rules.get_rule_int("member_min_teams", city=city)
+    if len(team_types) < min_teams:
+        errors["team_types"] = _("请至少选择 %(n)d 个志愿服务队类型") % {"n": min_teams}
     if not commitment_accepted:
         errors["commitment"] = _("请阅读并签署服务承诺书")
     if errors:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from baodao.accounts import scope
 from baodao.accounts.models import SecurityEvent
 from baodao.accounts.services import client_ip, security_event_record
+from baodao.core import rules
 from baodao.core.excel import xlsx_response
 from baodao.core.privacy import mask_mobile
 from baodao.directory import selectors as directory_selectors
@@ -639,9 +640,12 @@ def laggards(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def _registration(request: HttpRequest, *, member: Member, community: Place, certificate: Certificate | None):  # noqa: ANN202
+    from baodao.directory.services import city_of
+
     form = forms.RegisterForm(
         request.POST or None,
         community=community,
+        min_teams=rules.get_rule_int("member_min_teams", city=city_of(community)),
         initial={
             "residence": member.residence if member.residence.path.startswith(community.path) else None,
             "skills": list(member.skills.all()),
@@ -669,10 +673,9 @@ def _registration(request: HttpRequest, *, member: Member, community: Place, cer
                 messages.success(request, _("报到已提交，等待社区确认"))
                 return redirect("reporting:my_report")
         status = 422
-    from baodao.directory.services import city_of
-
     ctx = {
         "form": form,
+        "residence_groups": form.residence_groups(),
         "member": member,
         "community": community,
         "certificate": certificate,

@@ -143,8 +143,18 @@ def test_certificate_to_receipt_journey(
 
     expect(member.locator("#register-form")).to_be_visible()
     expect(member.locator("main")).to_contain_text("报到社区：安宁社区")
+    # The residence tree: typing hides the compounds that do not match and opens those that do.
+    picker = member.locator("#residence-picker")
+    a2_group = picker.locator('.residence-group[data-name="安二小区"]')
+    expect(a2_group.locator("details")).to_have_attribute("open", "")  # where the roster says 林报到 lives
+    member.locator("#residence-filter").fill("安一1")
+    expect(a2_group).to_be_hidden()
+    expect(picker.get_by_label("安一1栋")).to_be_visible()
+    expect(member.locator("#residence-none")).to_be_hidden()
+    member.screenshot(path=artifacts_dir / "journey_02a_phone_residence_search.png", full_page=True)
     member.locator("#residence-filter").fill("安二")
-    member.locator("#id_residence").select_option(label="安二小区")
+    expect(picker.get_by_label("安一1栋")).to_be_hidden()
+    picker.get_by_label("安二小区（不指定楼栋）").check()
     member.get_by_label("门牌号（如 2单元301）").fill("3单元502")
     member.get_by_label("政策宣讲").check()
     member.get_by_label("政策理论宣传").check()

@@ -234,7 +234,7 @@ def test_team_type_and_commitment_are_required(world: SimpleNamespace, member_ap
     response = member_api.post("/reports", report_payload(world, token=token, team_type_ids=[], commitment=False))
 
     assert response.status_code == 400
-    assert response.json()["message"] == "请至少选择一个志愿服务队类型；请阅读并签署服务承诺书"
+    assert response.json()["message"] == "请至少选择 1 个志愿服务队类型；请阅读并签署服务承诺书"
 
 
 def test_team_types_of_another_kind_do_not_count(world: SimpleNamespace, member_api: Api) -> None:
@@ -243,7 +243,7 @@ def test_team_types_of_another_kind_do_not_count(world: SimpleNamespace, member_
     response = member_api.post("/reports", report_payload(world, token=token, team_type_ids=[world.skill.pk]))
 
     assert response.status_code == 400
-    assert response.json()["message"] == "请至少选择一个志愿服务队类型"
+    assert response.json()["message"] == "请至少选择 1 个志愿服务队类型"
 
 
 def test_neither_token_nor_community_is_400(world: SimpleNamespace, member_api: Api) -> None:

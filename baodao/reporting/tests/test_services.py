@@ -638,7 +638,7 @@ def test_member_report_needs_a_team_type(world: SimpleNamespace, teams: list[Cat
     with pytest.raises(ReportError) as exc:
         submit(world.m_u_a, teams=[])
 
-    assert field_messages(exc) == {"team_types": ["请至少选择一个志愿服务队类型"]}
+    assert field_messages(exc) == {"team_types": ["请至少选择 1 个志愿服务队类型"]}
     assert not MemberReport.objects.exists()
 
 

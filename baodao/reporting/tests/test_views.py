@@ -887,10 +887,10 @@ def test_register_with_activation(world: SimpleNamespace, client: Client, teams:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("team_types", None, "请至少选择一个志愿服务队类型"),
+        ("team_types", None, "请至少选择 1 个志愿服务队类型"),
         ("commitment", None, "请阅读并签署服务承诺书"),
-        ("residence", "B1", "选择一个有效的选项"),
-        ("residence", None, "这个字段是必填项"),
+        ("residence", "B1", "请从列表中选择居住的小区或楼栋"),
+        ("residence", None, "请选择居住的小区或楼栋"),
     ],
 )
 def test_register_bad_input_rerenders_with_422(
