@@ -65,6 +65,47 @@ class UnitAdmin(admin.ModelAdmin):
     raw_id_fields = ("office_place",)
 
 
+class PartyOrgAdminForm(forms.ModelForm):
+    class Meta:
+        model = m.PartyOrg
+        fields = ("unit", "parent", "kind", "name")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        unit = self.instance.unit if self.instance.pk else data.get("unit")
+        if unit is not None and data.get("kind") and data.get("name"):
+            org = self.instance if self.instance.pk else None
+            errors = services.party_org_errors(
+                unit=unit, kind=data["kind"], name=data["name"], parent=data.get("parent"), org=org
+            )
+            for field, message in errors.items():
+                self.add_error(field, message)
+        return data
+
+
+@admin.register(m.PartyOrg)
+class PartyOrgAdmin(admin.ModelAdmin):
+    """Written through the services: a parent must belong to the same unit, kinds nest properly."""
+
+    form = PartyOrgAdminForm
+    list_display = ("name", "kind", "unit", "parent")
+    list_filter = ("kind",)
+    search_fields = ("name", "unit__name")
+    raw_id_fields = ("unit", "parent")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: m.PartyOrg | None = None) -> tuple[str, ...]:
+        return ("unit",) if obj else ()  # members of the organization belong to its unit
+
+    def save_model(self, request: HttpRequest, obj: m.PartyOrg, form: forms.ModelForm, change: bool) -> None:
+        d = form.cleaned_data
+        if change:
+            services.party_org_update(org=obj, kind=d["kind"], name=d["name"], parent=d.get("parent"))
+        else:
+            org = services.party_org_create(unit=d["unit"], kind=d["kind"], name=d["name"], parent=d.get("parent"))
+            obj.pk = org.pk
+            obj._state.adding = False
+
+
 @admin.register(m.Member)
 class MemberAdmin(admin.ModelAdmin):
     """Status, unit, party organization and residence are read-only here: changing them ends or
@@ -116,5 +157,5 @@ class RuleAdmin(admin.ModelAdmin):
     list_filter = ("key",)
 
 
-for model in (m.PartyOrg, m.UnitAssignment, m.WorkTeam, m.FirstSecretaryTerm, m.LeaderLink, m.HeadAppointment):
+for model in (m.UnitAssignment, m.WorkTeam, m.FirstSecretaryTerm, m.LeaderLink, m.HeadAppointment):
     admin.site.register(model, raw_id_fields=[f.name for f in model._meta.fields if f.is_relation])

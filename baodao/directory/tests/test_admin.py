@@ -12,7 +12,7 @@ from baodao.accounts import scope
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role
 from baodao.directory import services
-from baodao.directory.models import Member, Place, path_segment
+from baodao.directory.models import Member, PartyOrg, Place, path_segment
 
 
 def _place_form(place: Place | None = None, **changes: object) -> dict:
@@ -179,3 +179,70 @@ def test_resident_and_work_team_membership_are_in_admin(world: SimpleNamespace, 
     assert client.get(reverse("admin:directory_workteammembership_changelist")).status_code == 200
     page = client.get(reverse("admin:directory_resident_change", args=[world.r_a1.pk])).content.decode()
     assert "13987654321" not in page  # personal fields are not in the admin form
+
+
+# --- PartyOrg -----------------------------------------------------------------------------------
+
+
+def test_party_org_create_refuses_a_parent_of_another_unit(world: SimpleNamespace) -> None:
+    committee_v = world.V.party_orgs.get(kind=PartyOrg.Kind.COMMITTEE)
+
+    with pytest.raises(ValidationError) as exc:
+        services.party_org_create(unit=world.U, kind=PartyOrg.Kind.BRANCH, name="城建局第二党支部", parent=committee_v)
+
+    assert exc.value.message_dict == {"parent": ["上级党组织必须属于同一单位"]}
+    assert not PartyOrg.objects.filter(name="城建局第二党支部").exists()
+
+
+def test_party_org_create_in_the_same_unit(world: SimpleNamespace) -> None:
+    committee = world.U.party_orgs.get(kind=PartyOrg.Kind.COMMITTEE)
+
+    general = services.party_org_create(
+        unit=world.U, kind=PartyOrg.Kind.GENERAL_BRANCH, name="机关党总支", parent=committee
+    )
+    branch = services.party_org_create(unit=world.U, kind=PartyOrg.Kind.BRANCH, name="机关第一支部", parent=general)
+
+    assert (branch.unit, branch.parent, general.parent) == (world.U, general, committee)
+    with pytest.raises(ValidationError):  # a branch heads nothing
+        services.party_org_create(unit=world.U, kind=PartyOrg.Kind.BRANCH, name="下级支部", parent=branch)
+    with pytest.raises(ValidationError):  # names are unique within a unit
+        services.party_org_create(unit=world.U, kind=PartyOrg.Kind.BRANCH, name="机关第一支部", parent=general)
+
+
+def test_party_org_admin_refuses_a_parent_of_another_unit(world: SimpleNamespace, login) -> None:
+    client = login(world.superuser)
+    committee_v = world.V.party_orgs.get(kind=PartyOrg.Kind.COMMITTEE)
+    branch_u = world.U.party_orgs.get(kind=PartyOrg.Kind.BRANCH)
+
+    add = client.post(
+        reverse("admin:directory_partyorg_add"),
+        {"unit": world.U.pk, "parent": committee_v.pk, "kind": PartyOrg.Kind.BRANCH, "name": "城建局第二党支部"},
+    )
+    change = client.post(
+        reverse("admin:directory_partyorg_change", args=[branch_u.pk]),
+        {"parent": committee_v.pk, "kind": PartyOrg.Kind.BRANCH, "name": branch_u.name},
+    )
+    ok = client.post(
+        reverse("admin:directory_partyorg_add"),
+        {"unit": world.U.pk, "parent": branch_u.parent_id, "kind": PartyOrg.Kind.BRANCH, "name": "城建局第二党支部"},
+    )
+
+    assert (add.status_code, change.status_code, ok.status_code) == (200, 200, 302)
+    assert "上级党组织必须属于同一单位" in add.content.decode()
+    assert "上级党组织必须属于同一单位" in change.content.decode()
+    assert PartyOrg.objects.get(pk=branch_u.pk).parent.unit == world.U
+    assert PartyOrg.objects.get(name="城建局第二党支部").parent_id == branch_u.parent_id
+
+
+def test_party_org_admin_refuses_a_loop(world: SimpleNamespace, login) -> None:
+    committee = world.U.party_orgs.get(kind=PartyOrg.Kind.COMMITTEE)
+    sub = services.party_org_create(unit=world.U, kind=PartyOrg.Kind.COMMITTEE, name="下属党委", parent=committee)
+
+    response = login(world.superuser).post(
+        reverse("admin:directory_partyorg_change", args=[committee.pk]),
+        {"parent": sub.pk, "kind": PartyOrg.Kind.COMMITTEE, "name": committee.name},
+    )
+
+    assert response.status_code == 200
+    assert "上级党组织形成循环" in response.content.decode()
+    assert PartyOrg.objects.get(pk=committee.pk).parent is None
