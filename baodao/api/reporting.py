@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 
 from baodao.accounts import scope
 from baodao.api.urls import api
+from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Category, Member, Place
 from baodao.reporting import selectors, services
 from baodao.reporting.models import MemberReport
@@ -166,6 +167,48 @@ def return_report(request: HttpRequest, report_id: int, payload: ReturnIn):  # n
     except ValidationError as exc:
         raise _refuse(exc) from exc
     return selectors.member_reports_for_user(request.auth).get(pk=report.pk)
+
+
+class LeaveIn(Schema):
+    unit_code: str
+    party_org_name: str = ""
+
+
+class LeaveOut(Schema):
+    member_id: int
+    unit_code: str
+    unit_name: str
+    party_org_name: str
+    ended_report_id: int | None
+
+
+@router.post("/members/{member_id}/leave", response=LeaveOut)
+def member_leave(request: HttpRequest, member_id: int, payload: LeaveIn):  # noqa: ANN201
+    """Leaving the unit for another one in the city: the report ends, open certificates are revoked.
+
+    For those who manage the member (unit secretary, community staff where the member lives,
+    admins above either), as on the member page; a member out of scope is a 404.
+    """
+    member = get_object_or_404(
+        directory_selectors.members_for_user(request.auth).select_related("residence", "unit__office_place"),
+        pk=member_id,
+    )
+    if not scope.can_manage_member(request.auth, member):
+        raise HttpError(403, "没有权限调整该党员")
+    active = selectors.active_report_of(member)
+    try:
+        unit, party_org = services.member_leave_unit_by_code(
+            member=member, unit_code=payload.unit_code, party_org_name=payload.party_org_name, by=request.auth
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return {
+        "member_id": member.pk,
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "party_org_name": party_org.name,
+        "ended_report_id": active.pk if active else None,
+    }
 
 
 api.add_router("/reporting", router)

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from baodao.accounts import scope
-from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
+from baodao.directory.models import Category, Member, PartyOrg, Place, Unit, UnitAssignment
 from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
 
 UNIT_REPORT_ACTIVE = (UnitReport.Status.SUBMITTED, UnitReport.Status.CONFIRMED)
@@ -261,3 +261,30 @@ def mobile_change_requests_for_user(user, *, status: str = "") -> QuerySet[Mobil
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "id")
+
+
+# --- dynamic management -------------------------------------------------------------------------
+
+
+def leave_target(member: Member, *, unit_code: str, party_org_name: str = "") -> tuple[Unit | None, PartyOrg | None]:
+    """The unit (by code, active, in the member's city) and party organization a member moves to.
+
+    The party organization is found by name in that unit; left blank, the unit's first one (its
+    committee), which the new unit's secretary can change. Like a move, anywhere in the city:
+    the new unit need not be in the manager's own area.
+    """
+    from baodao.directory.services import city_of
+
+    city = city_of(member.residence)
+    unit = (
+        Unit.objects.filter(code=unit_code.strip(), is_active=True, office_place__path__startswith=city.path)
+        .select_related("office_place")
+        .first()
+        if city and unit_code.strip()
+        else None
+    )
+    if unit is None:
+        return None, None
+    orgs = unit.party_orgs.order_by("id")
+    org = orgs.filter(name=party_org_name.strip()).first() if party_org_name.strip() else orgs.first()
+    return unit, org

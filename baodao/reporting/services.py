@@ -21,7 +21,7 @@ from baodao.core import crypto, rules
 from baodao.core.privacy import mask_mobile
 from baodao.core.validators import mobile_error
 from baodao.directory import services as directory_services
-from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
+from baodao.directory.models import Category, Member, PartyOrg, Place, Unit, UnitAssignment
 from baodao.reporting.models import (
     Certificate,
     CommitmentTemplate,
@@ -692,8 +692,29 @@ def member_leave_unit(*, member: Member, unit: Unit, party_org, by: User | None)
     """Leaving the unit for another one ends the report; the new unit issues a new certificate."""
     if party_org.unit_id != unit.pk:
         raise ReportError({"party_org": _("党组织不属于该单位")})
+    if unit.pk == member.unit_id:
+        raise ReportError({"unit": _("%(name)s 已在%(unit)s，无需调整") % {"name": member.name, "unit": unit.name}})
     _end_active(member, MemberReport.EndReason.LEFT_UNIT, by)
     _revoke_open_certificates(member)
     member.unit, member.party_org = unit, party_org
     member.save(update_fields=["unit", "party_org"])
     return member
+
+
+@transaction.atomic
+def member_leave_unit_by_code(
+    *, member: Member, unit_code: str, party_org_name: str = "", by: User | None
+) -> tuple[Unit, PartyOrg]:
+    """member_leave_unit with the new unit given by its code (and the party organization by name,
+    blank for the unit's first one), as typed on the member page or sent to the API."""
+    from baodao.reporting.selectors import leave_target
+
+    unit, party_org = leave_target(member, unit_code=unit_code, party_org_name=party_org_name)
+    if unit is None:
+        raise ReportError({"unit": _("找不到编码为 %(c)s 的单位（须为本市在册单位）") % {"c": unit_code.strip()}})
+    if party_org is None:
+        raise ReportError(
+            {"party_org": _("%(u)s 没有名为 %(o)s 的党组织") % {"u": unit.name, "o": party_org_name.strip()}}
+        )
+    member_leave_unit(member=member, unit=unit, party_org=party_org, by=by)
+    return unit, party_org

@@ -790,7 +790,7 @@ def my_report(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def member_manage(request: HttpRequest, pk: int) -> HttpResponse:
-    """Moving house, retiring, transfer: one form on the member page, one service each."""
+    """Moving house, retiring, transfer, leaving the unit: forms on the member page, one service each."""
     from baodao.directory.services import city_of
 
     member = get_object_or_404(directory_selectors.members_for_user(request.user), pk=pk)
@@ -814,6 +814,17 @@ def member_manage(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "status":
             services.member_set_status(member=member, status=request.POST.get("status", ""), by=request.user)
             messages.success(request, _("状态已更新为 %(s)s") % {"s": member.get_status_display()})
+        elif action == "leave":
+            unit, party_org = services.member_leave_unit_by_code(
+                member=member,
+                unit_code=request.POST.get("unit_code", ""),
+                party_org_name=request.POST.get("party_org_name", ""),
+                by=request.user,
+            )
+            messages.success(
+                request,
+                _("已调至 %(u)s %(o)s，原报到已结束，请新单位签发报到证") % {"u": unit.name, "o": party_org.name},
+            )
         else:
             messages.error(request, _("未知操作"))
             return _member_page(request, member, status=422)

@@ -369,3 +369,46 @@ def test_session_login_is_not_enough_for_the_api(world: SimpleNamespace, client:
     response = client.get(f"{BASE}/pending")
 
     assert response.status_code == 401
+
+
+# --- leaving the unit ---------------------------------------------------------------------------
+
+
+def test_member_leave_through_the_api(world: SimpleNamespace, teams: list) -> None:
+    w = world
+    report = submit(w.m_u_a)
+
+    response = api_for(w.unit_secretary).post(
+        f"/members/{w.m_u_a.pk}/leave", {"unit_code": "V001", "party_org_name": "教育局第一党支部"}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "member_id": w.m_u_a.pk,
+        "unit_code": "V001",
+        "unit_name": "教育局",
+        "party_org_name": "教育局第一党支部",
+        "ended_report_id": report.pk,
+    }
+    report.refresh_from_db()
+    assert (report.status, report.end_reason) == ("ended", "left_unit")
+    w.m_u_a.refresh_from_db()
+    assert w.m_u_a.unit == w.V
+
+
+def test_member_leave_api_out_of_scope_is_404_and_refusals_are_400(world: SimpleNamespace, teams: list) -> None:
+    w = world
+    report = submit(w.m_u_a)
+    path = f"/members/{w.m_u_a.pk}/leave"
+
+    assert api_for(w.staff_b).post(path, {"unit_code": "V001"}).status_code == 404  # lives in A, not B
+    assert api_for(w.compound_secretary).post(path, {"unit_code": "V001"}).status_code == 403
+    bad = api_for(w.unit_secretary).post(path, {"unit_code": "NOPE"})
+    assert bad.status_code == 400
+    assert bad.json()["message"] == "找不到编码为 NOPE 的单位（须为本市在册单位）"
+    assert api_for(w.unit_secretary).post("/members/999999/leave", {"unit_code": "V001"}).status_code == 404
+
+    report.refresh_from_db()
+    assert report.status == "pending"
+    w.m_u_a.refresh_from_db()
+    assert w.m_u_a.unit == w.U

@@ -95,3 +95,85 @@ def test_member_manage_refused_for_compound_secretary(world: SimpleNamespace, lo
 
     assert response.status_code == 403
     assert Member.objects.get(pk=world.m_u_a.pk).status == Member.Status.IN_SERVICE
+
+
+# --- leaving the unit ---------------------------------------------------------------------------
+
+
+def test_member_manage_leave_ends_the_report_and_changes_the_unit(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+    old = _confirmed_report(world)
+    cert = services.certificate_issue(member=world.m_v_a, by=world.superuser)  # someone else's: untouched
+    client = login(world.unit_secretary)
+    url = reverse("reporting:member_manage", args=[world.m_u_a.pk])
+
+    response = client.post(url, {"action": "leave", "unit_code": "V001", "party_org_name": "教育局第一党支部"})
+
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert (old.status, old.end_reason) == (MemberReport.Status.ENDED, MemberReport.EndReason.LEFT_UNIT)
+    member = Member.objects.get(pk=world.m_u_a.pk)
+    assert (member.unit, member.party_org.name) == (world.V, "教育局第一党支部")
+    assert not MemberReport.objects.filter(member=member, status__in=MemberReport.ACTIVE).exists()
+    cert.refresh_from_db()
+    assert cert.status == "issued"
+
+
+def test_member_manage_leave_without_a_party_org_takes_the_units_first(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+    client = login(world.community_staff)  # 王安华 lives in 安宁社区
+
+    response = client.post(
+        reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "leave", "unit_code": "W001"}
+    )
+
+    assert response.status_code == 302
+    member = Member.objects.get(pk=world.m_u_a.pk)
+    assert (member.unit, member.party_org) == (world.W, world.W.party_orgs.order_by("id").first())
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"unit_code": "NOPE"}, "找不到编码为 NOPE 的单位（须为本市在册单位）"),
+        ({"unit_code": ""}, "找不到编码为  的单位（须为本市在册单位）"),
+        ({"unit_code": "V001", "party_org_name": "不存在支部"}, "教育局 没有名为 不存在支部 的党组织"),
+        ({"unit_code": "U001"}, "王安华 已在城建局，无需调整"),
+    ],
+)
+def test_member_manage_leave_bad_input_rerenders_with_422(
+    world: SimpleNamespace,
+    login,  # noqa: ANN001
+    data: dict,
+    message: str,
+) -> None:
+    old = _confirmed_report(world)
+
+    response = login(world.unit_secretary).post(
+        reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "leave", **data}
+    )
+
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    old.refresh_from_db()
+    assert old.status == MemberReport.Status.CONFIRMED
+    assert Member.objects.get(pk=world.m_u_a.pk).unit == world.U
+
+
+def test_member_manage_leave_out_of_scope_is_404(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+    old = _confirmed_report(world)
+
+    response = login(world.staff_b).post(
+        reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "leave", "unit_code": "V001"}
+    )
+
+    assert response.status_code == 404
+    old.refresh_from_db()
+    assert old.status == MemberReport.Status.CONFIRMED
+    assert Member.objects.get(pk=world.m_u_a.pk).unit == world.U
+
+
+def test_member_page_shows_the_leave_form_to_managers_only(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+    page = login(world.unit_secretary).get(reverse("directory:member_detail", args=[world.m_u_a.pk]))
+    assert 'id="leave-unit"' in page.content.decode()
+
+    page = login(world.compound_secretary).get(reverse("directory:member_detail", args=[world.m_u_a.pk]))
+    assert page.status_code == 200 and 'id="leave-unit"' not in page.content.decode()
