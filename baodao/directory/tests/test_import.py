@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import threading
 import time
 import zipfile
@@ -26,6 +27,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -1050,3 +1052,239 @@ def test_import_progress_moves_forward_also_without_a_dimension_element(w: Simpl
     assert percents == sorted(percents)
     assert percents[-1] == 100
     assert len(calls) >= 8  # reading, checking and writing all report
+
+
+# --- more bad rows and files ---------------------------------------------------------------------
+
+
+def test_import_places_duplicate_code_in_file_names_both_rows(w: SimpleNamespace) -> None:
+    rows = [
+        ["A5", "安五小区", "小区", "A", ""],
+        ["A6", "安六小区", "小区", "A", ""],
+        ["A5", "安五花园", "小区", "A", ""],
+    ]
+
+    result = run("places", w.staff_a, rows)
+
+    assert result.rejected == [
+        RowError(2, "编码", "编码在文件中重复（与第4行相同）"),
+        RowError(4, "编码", "编码在文件中重复（与第2行相同）"),
+    ]
+    assert not Place.objects.filter(code__in=["A5", "A6"]).exists()
+
+
+def test_import_units_duplicate_party_org_name_within_a_unit(w: SimpleNamespace) -> None:
+    rows = [
+        unit_row(),
+        unit_row(党组织名称="第一党支部", 党组织类型="党支部", 上级党组织名称="市司法局机关党委"),
+        unit_row(党组织名称="第一党支部", 党组织类型="党支部", 上级党组织名称="市司法局机关党委"),
+        # the same name in another unit is fine
+        unit_row(
+            单位编码="P001", 单位名称="阳光物业公司", 单位类型="非公企业", 党组织名称="第一党支部", 党组织类型="党支部"
+        ),
+    ]
+
+    result = run("units", w.staff_a, rows)
+
+    assert result.rejected == [
+        RowError(3, "党组织名称", "同一单位内党组织名称重复（与第4行相同）"),
+        RowError(4, "党组织名称", "同一单位内党组织名称重复（与第3行相同）"),
+    ]
+    assert not Unit.objects.filter(code__in=["S001", "P001"]).exists()
+
+
+def test_import_units_party_org_parent_loop(w: SimpleNamespace) -> None:
+    rows = [
+        unit_row(党组织名称="甲党委", 上级党组织名称="乙党委"),
+        unit_row(党组织名称="乙党委", 上级党组织名称="丙党委"),
+        unit_row(党组织名称="丙党委", 上级党组织名称="甲党委"),
+    ]
+
+    result = run("units", w.staff_a, rows)
+
+    assert result.rejected == [RowError(r, "上级党组织名称", "上级党组织形成循环") for r in (2, 3, 4)]
+    assert not Unit.objects.filter(code="S001").exists()
+
+
+def test_import_units_invalid_unit_kind(w: SimpleNamespace) -> None:
+    result = run("units", w.staff_a, [unit_row(单位类型="个体户")])
+
+    assert result.rejected == [
+        RowError(2, "单位类型", "单位类型应为 机关、事业单位、国有企业、非公企业、社会组织 之一")
+    ]
+    assert not Unit.objects.filter(code="S001").exists()
+
+
+REQUIRED = "必填项不能为空"
+
+
+@pytest.mark.parametrize(
+    ("kind", "row", "columns"),
+    [
+        pytest.param("places", ["", "", "", "A", "1"], ["编码", "名称", "类型"], id="places"),
+        pytest.param(
+            "units",
+            ["", "", "", "", "是", "", "", ""],
+            ["单位编码", "单位名称", "单位类型", "办公地点编码", "党组织名称", "党组织类型"],
+            id="units",
+        ),
+        pytest.param("residents", ["", "13900000001", "", "3栋", ""], ["姓名", "居住地编码"], id="residents"),
+    ],
+)
+def test_import_required_fields(w: SimpleNamespace, kind: str, row: list[Any], columns: list[str]) -> None:
+    counts = (Place.objects.count(), Unit.objects.count(), Resident.objects.count())
+
+    result = run(kind, w.staff_a, [row])
+
+    assert result.rejected == [RowError(2, c, REQUIRED) for c in columns]
+    assert (Place.objects.count(), Unit.objects.count(), Resident.objects.count()) == counts
+
+
+@pytest.mark.parametrize(
+    ("kind", "row", "column", "limit"),
+    [
+        pytest.param("members", member_row(1, 姓名="张" * 51), "姓名", 50, id="member-name"),
+        pytest.param("residents", ["李" * 51, "", "A1", "", ""], "姓名", 50, id="resident-name"),
+        pytest.param("places", ["X" * 33, "安五小区", "小区", "A", ""], "编码", 32, id="place-code"),
+        pytest.param("places", ["A5", "安" * 101, "小区", "A", ""], "名称", 100, id="place-name"),
+        pytest.param("units", unit_row(单位编码="S" * 33), "单位编码", 32, id="unit-code"),
+        pytest.param("units", unit_row(单位名称="司" * 101), "单位名称", 100, id="unit-name"),
+        pytest.param("units", unit_row(党组织名称="党" * 101), "党组织名称", 100, id="party-org-name"),
+    ],
+)
+def test_import_too_long_values(w: SimpleNamespace, kind: str, row: list[Any], column: str, limit: int) -> None:
+    counts = (Member.objects.count(), Place.objects.count(), Unit.objects.count(), Resident.objects.count())
+
+    result = run(kind, w.staff_a, [row])
+
+    assert result.rejected == [RowError(2, column, f"不能超过{limit}个字")]
+    assert (Member.objects.count(), Place.objects.count(), Unit.objects.count(), Resident.objects.count()) == counts
+
+
+def test_import_members_joined_party_in_the_future(w: SimpleNamespace) -> None:
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+
+    result = run("members", w.staff_a, [member_row(1, 入党日期=tomorrow.isoformat()), member_row(2)])
+
+    assert result.rejected == [RowError(2, "入党日期", "入党日期不能晚于今天")]
+    assert Member.objects.count() == 1
+
+
+def test_import_residents_residence_must_not_be_a_community(w: SimpleNamespace) -> None:
+    result = run("residents", w.staff_a, [["张三", "", "A", "", ""], ["李四", "", "A11", "", ""]])
+
+    assert result.rejected == [RowError(2, "居住地编码", "居住地「A」是社区，应为小区、网格或楼栋")]
+    assert Resident.objects.count() == 0
+
+
+def edit_member(buf: io.BytesIO, filename: str, change: Any) -> io.BytesIO:
+    """The same .xlsx with one zip member changed (or left out when `change` returns None)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == filename:
+                data = change(data)
+            if data is not None:
+                zout.writestr(item, data)
+    out.seek(0)
+    return out
+
+
+def test_import_damaged_sheet_is_an_error_result(w: SimpleNamespace, reader: str) -> None:
+    """A workbook that opens, whose sheet breaks off while it is being read."""
+    buf = edit_member(xlsx("members", [member_row(1)]), "xl/worksheets/sheet1.xml", lambda d: d[: len(d) // 2])
+
+    result = import_xlsx(kind="members", file=buf, user=w.staff_a)
+
+    assert result.rejected == [RowError(0, "", "文件内容已损坏，无法读取。请在Excel中打开并另存为 .xlsx 后重试。")]
+    assert (result.committed, result.created) == (False, 0)
+    assert Member.objects.count() == 1
+
+
+def test_import_workbook_without_a_worksheet(w: SimpleNamespace, reader: str) -> None:
+    buf = edit_member(
+        xlsx("members", [member_row(1)]), "xl/workbook.xml", lambda d: re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", d)
+    )
+
+    result = import_xlsx(kind="members", file=buf, user=w.staff_a)
+
+    assert result.rejected == [RowError(0, "", "文件中没有工作表。")]
+    assert Member.objects.count() == 1
+
+
+def test_import_row_limit(w: SimpleNamespace, reader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importers, "MAX_ROWS", 3)
+
+    over = run("members", w.staff_a, [member_row(i) for i in range(1, 5)])
+    at = run("members", w.staff_a, [member_row(i) for i in range(1, 4)])
+
+    assert over.rejected == [RowError(0, "", "单个文件最多 3 行数据，请拆分后分批导入。")]
+    assert (over.committed, over.created) == (False, 0)
+    assert (at.rejected, at.created) == ([], 3)
+    assert Member.objects.count() == 4
+
+
+def test_import_units_valid_only_writes_the_good_rows_and_drops_children_of_bad_ones(w: SimpleNamespace) -> None:
+    rows = [
+        unit_row(),
+        unit_row(党组织名称="第一党总支", 党组织类型="党小组", 上级党组织名称="市司法局机关党委"),
+        unit_row(党组织名称="第一党支部", 党组织类型="党支部", 上级党组织名称="第一党总支"),
+        unit_row(党组织名称="第二党支部", 党组织类型="党支部", 上级党组织名称="市司法局机关党委"),
+        unit_row(
+            单位编码="P001",
+            单位名称="阳光物业公司",
+            单位类型="个体户",
+            党组织名称="阳光物业党支部",
+            党组织类型="党支部",
+        ),
+    ]
+
+    result = run("units", w.staff_a, rows, valid_only=True)
+
+    assert result.rejected == [
+        RowError(3, "党组织类型", "党组织类型应为 党委、党总支、党支部 之一"),
+        RowError(4, "上级党组织名称", "上级党组织「第一党总支」所在的行有错误"),
+        RowError(6, "单位类型", "单位类型应为 机关、事业单位、国有企业、非公企业、社会组织 之一"),
+    ]
+    assert (result.created, result.committed) == (2, True)
+    s = Unit.objects.get(code="S001")
+    assert {(o.name, o.parent.name if o.parent else None) for o in s.party_orgs.select_related("parent")} == {
+        ("市司法局机关党委", None),
+        ("第二党支部", "市司法局机关党委"),
+    }
+    assert not Unit.objects.filter(code="P001").exists()
+
+
+def test_page_job_errors_download_lists_every_rejected_row(
+    staff_client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    rows = [member_row(1), member_row(2, 手机号="123", 兴趣特长="烹饪"), member_row(3, 居住地编码="B1")]
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(staff_client, "members", xlsx("members", rows))
+    job = ImportJob.objects.get()
+
+    response = staff_client.get(reverse("import:job_errors", args=[job.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    assert list(wb.worksheets[0].iter_rows(values_only=True)) == [
+        ("行号", "列", "原因"),
+        (3, "手机号", "手机号应为11位，以1开头"),
+        (3, "兴趣特长", "未知的兴趣特长：烹饪（请使用系统中已有的名称）"),
+        (4, "居住地编码", "居住地编码「B1」不存在或不在您的管辖范围内"),
+    ]
+
+
+def test_page_job_errors_download_of_a_file_problem_has_no_row_number(
+    staff_client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(staff_client, "members", io.BytesIO(b"PK\x03\x04" + b"\x00" * 200))
+    job = ImportJob.objects.get()
+
+    response = staff_client.get(reverse("import:job_errors", args=[job.pk]))
+
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    assert list(wb.worksheets[0].iter_rows(values_only=True)) == [("行号", "列", "原因"), (None, None, NOT_XLSX)]
