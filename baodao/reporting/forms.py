@@ -53,6 +53,20 @@ class UnitFunctionsForm(forms.Form):
         self.fields["functions"].label = _("单位职能（资源类别）")
 
 
+COMMITMENT_HELP = _("可用 {activities} 和 {hours} 代表本市规则中每年参加活动的次数和服务小时数，规则调整后自动更新。")
+
+
+class CommitmentForm(forms.Form):
+    """A city's own 服务承诺书 (city admin)."""
+
+    text = forms.CharField(
+        label=_("服务承诺书"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=COMMITMENT_HELP,
+        error_messages={"required": _("请填写服务承诺书内容")},
+    )
+
+
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("退回原因"), max_length=200, error_messages={"required": _("退回时请填写原因")})
 

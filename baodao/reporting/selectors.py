@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from baodao.accounts import scope
 from baodao.directory.models import Category, Member, PartyOrg, Place, Unit, UnitAssignment
-from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
+from baodao.reporting.models import Certificate, CommitmentTemplate, MemberReport, MobileChangeRequest, UnitReport
 
 UNIT_REPORT_ACTIVE = (UnitReport.Status.SUBMITTED, UnitReport.Status.CONFIRMED)
 
@@ -49,6 +49,11 @@ def active_report_of(member: Member) -> MemberReport | None:
 
 def latest_report_of(member: Member) -> MemberReport | None:
     return MemberReport.objects.filter(member=member).order_by("-submitted_at", "-id").first()
+
+
+def commitment_template_of(city: Place) -> CommitmentTemplate | None:
+    """The city's own commitment text, if it has one (the city comes from scope.rule_city_for)."""
+    return CommitmentTemplate.objects.filter(city=city).first()
 
 
 def open_certificate_of(member: Member) -> Certificate | None:

@@ -54,15 +54,44 @@ def community_of(place: Place) -> Place | None:
     return Place.objects.filter(pk__in=place.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
 
 
+COMMITMENT_MAX_LENGTH = 2000
+
+
 def commitment_text(*, city: Place | None) -> str:
-    if city is not None:
-        row = CommitmentTemplate.objects.filter(city=city).first()
-        if row:
-            return row.text
-    return DEFAULT_COMMITMENT.format(
-        activities=rules.get_rule_int("member_min_activities_per_year", city=city),
-        hours=rules.get_rule_int("member_min_hours_per_year", city=city),
+    """The city's 服务承诺书, with {activities} and {hours} filled in from the city's rules."""
+    row = CommitmentTemplate.objects.filter(city=city).first() if city is not None else None
+    text = row.text if row else DEFAULT_COMMITMENT
+    # str.replace, not format(): a city's own text may hold other braces.
+    return text.replace("{activities}", str(rules.get_rule_int("member_min_activities_per_year", city=city))).replace(
+        "{hours}", str(rules.get_rule_int("member_min_hours_per_year", city=city))
     )
+
+
+def commitment_text_error(text: str) -> str | None:
+    """Why a city's commitment text is refused (shared by the page, the admin and the service)."""
+    if not text.strip():
+        return _("请填写服务承诺书内容")
+    if len(text.strip()) > COMMITMENT_MAX_LENGTH:
+        return _("服务承诺书不能超过 %(n)d 字") % {"n": COMMITMENT_MAX_LENGTH}
+    return None
+
+
+@transaction.atomic
+def commitment_template_set(*, city: Place, text: str | None, by: User | None) -> CommitmentTemplate | None:
+    """A city's own 服务承诺书 text (None: back to the default). Reports keep the text they signed."""
+    if city.kind != Place.Kind.CITY:
+        raise ReportError({"city": _("服务承诺书按市设置，请选择一个市")})
+    if text is None:
+        for row in CommitmentTemplate.objects.filter(city=city):
+            row.delete()  # row by row: the audit log sees it
+        return None
+    text = text.strip()
+    if err := commitment_text_error(text):
+        raise ReportError({"text": err})
+    row = CommitmentTemplate.objects.filter(city=city).first() or CommitmentTemplate(city=city)
+    row.text = text
+    row.save()
+    return row
 
 
 def _event(*, kind: str, actor: User | None, note: str = "", unit_report=None, member_report=None) -> None:  # noqa: ANN001

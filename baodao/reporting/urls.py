@@ -21,6 +21,7 @@ urlpatterns = [
     # admins
     path("assign/", views.assign_list, name="assign_list"),
     path("assign/<int:pk>/", views.assign_unit, name="assign_unit"),
+    path("commitment/", views.commitment, name="commitment"),
     path("coverage/", views.coverage_view, name="coverage"),
     path("coverage/<str:kind>/", views.laggards, name="laggards"),
     path("members/<int:pk>/manage/", views.member_manage, name="member_manage"),

@@ -522,6 +522,33 @@ def _assign_page(
     return render(request, "reporting/assign_unit.html", ctx, status=422 if error or functions_form else 200)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment(request: HttpRequest) -> HttpResponse:
+    """The city admin edits the city's 服务承诺书 (new reports sign it; old ones keep theirs)."""
+    city = scope.rule_city_for(request.user)
+    if city is None:
+        raise PermissionDenied
+    row = selectors.commitment_template_of(city)
+    form = forms.CommitmentForm(
+        request.POST or None, initial={"text": row.text if row else services.DEFAULT_COMMITMENT}
+    )
+    if request.method == "POST":
+        reset = request.POST.get("action") == "reset"
+        if reset or form.is_valid():
+            try:
+                services.commitment_template_set(
+                    city=city, text=None if reset else form.cleaned_data["text"], by=request.user
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("已恢复默认服务承诺书") if reset else _("服务承诺书已保存"))
+                return redirect("reporting:commitment")
+    ctx = {"city": city, "form": form, "custom": row is not None, "preview": services.commitment_text(city=city)}
+    return render(request, "reporting/commitment.html", ctx, status=422 if form.errors else 200)
+
+
 # --- coverage ---------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,50 @@
+"""Django admin of 双报到 for superusers: the per-city commitment text.
+
+Reports, certificates and their timelines change only through the services (the application's
+pages), so they are not registered here.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from baodao.directory.models import Place
+from baodao.reporting import services
+from baodao.reporting.forms import COMMITMENT_HELP
+from baodao.reporting.models import CommitmentTemplate
+
+
+class CommitmentTemplateForm(forms.ModelForm):
+    class Meta:
+        model = CommitmentTemplate
+        fields = ("city", "text")
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if "city" in self.fields:
+            self.fields["city"].queryset = Place.objects.filter(kind=Place.Kind.CITY)
+        self.fields["text"].help_text = COMMITMENT_HELP
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        if err := services.commitment_text_error(text):
+            raise ValidationError(err)
+        return text.strip()
+
+
+@admin.register(CommitmentTemplate)
+class CommitmentTemplateAdmin(admin.ModelAdmin):
+    form = CommitmentTemplateForm
+    list_display = ("city", "updated_at")
+    search_fields = ("city__name",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: CommitmentTemplate | None = None) -> tuple[str, ...]:
+        return ("city",) if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: CommitmentTemplate, form: forms.ModelForm, change: bool) -> None:
+        row = services.commitment_template_set(
+            city=form.cleaned_data.get("city") or obj.city, text=form.cleaned_data["text"], by=request.user
+        )
+        obj.pk = row.pk
+        obj._state.adding = False
