@@ -223,6 +223,18 @@ def resident_pii_visible(user, resident: Resident) -> bool:  # noqa: ANN001
     )
 
 
+def residents_with_pii_for_user(user) -> QuerySet[Resident]:  # noqa: ANN001
+    """The residents for whom `resident_pii_visible` holds, as a queryset (filters on hardship
+    flags must not reveal who is flagged to those who see the flags masked)."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return Resident.objects.all()
+    q = _any_prefix("residence__path", [p for r, p in scope.place_grants if r != Role.COMPOUND_SECRETARY])
+    if scope.resident_ids:
+        q |= Q(pk__in=scope.resident_ids)
+    return Resident.objects.filter(q)
+
+
 # --- writes -------------------------------------------------------------------------------------
 
 

@@ -31,4 +31,5 @@ class DirectoryConfig(AppConfig):
         ):
             auditlog.register(model)
         auditlog.register(m.Member, exclude_fields=secret, m2m_fields={"skills", "intentions"})
-        auditlog.register(m.Resident, exclude_fields=secret)
+        # Special-group flags are hardship details: changes are audited (category names only).
+        auditlog.register(m.Resident, exclude_fields=secret, m2m_fields={"special_groups"})

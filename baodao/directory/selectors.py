@@ -99,7 +99,8 @@ def residents_for_user(
     if q:
         qs = _person_search(qs, q, with_id=False)
     if group_id:
-        qs = qs.filter(special_groups__id=group_id)
+        # Hardship flags are personal data: only residents whose flags the user sees can match.
+        qs = qs.filter(special_groups__id=group_id, pk__in=scope.residents_with_pii_for_user(user).values("pk"))
     if within is not None:
         qs = qs.filter(residence__path__startswith=within.path)
     return qs.order_by("id")

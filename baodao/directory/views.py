@@ -78,6 +78,7 @@ def _show_member_pii(user, members) -> None:  # noqa: ANN001
 def _show_resident_pii(user, residents) -> None:  # noqa: ANN001
     for r in residents:
         full = scope.resident_pii_visible(user, r)
+        r.pii_full = full  # special-group (hardship) tags are shown only then
         r.shown_mobile = r.mobile if full else mask_mobile(r.mobile)
         r.shown_address = r.address_detail if full else mask_address(r.address_detail)
 
@@ -423,7 +424,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, qs)
     _show_resident_pii(request.user, page.object_list)
     groups = Category.objects.filter(kind=Category.Kind.SPECIAL_GROUP, is_active=True)
-    ids = [r.pk for r in page.object_list]
+    ids = [r.pk for r in page.object_list if r.pii_full]
     through = Resident.special_groups.through.objects.filter(resident_id__in=ids).select_related("category")
     by_resident: dict[int, list[str]] = {}
     for row in through:
@@ -438,11 +439,8 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = get_object_or_404(selectors.residents_for_user(request.user), pk=pk)
     _show_resident_pii(request.user, [resident])
-    return render(
-        request,
-        "directory/resident_detail.html",
-        {"resident": resident, "groups": list(resident.special_groups.all())},
-    )
+    groups = list(resident.special_groups.all()) if resident.pii_full else []
+    return render(request, "directory/resident_detail.html", {"resident": resident, "groups": groups})
 
 
 # --- rules and audit ----------------------------------------------------------------------------
