@@ -219,6 +219,9 @@ NOTIFICATION_CHANNELS = [
     ).split(",")
     if c
 ]
+# The site's address as members reach it, for links in messages sent with no request at hand
+# (e.g. the certificate link texted by the daily reminders to members without an account).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "baodao@localhost")
 

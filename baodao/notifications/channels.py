@@ -41,12 +41,17 @@ class SmsChannel(Channel):
     """Interface for an SMS gateway: subclass and implement `deliver(mobile, text)`."""
 
     name = "sms"
+    SIGNATURE = "【双报到】"
 
     def send(self, notification) -> tuple[bool, str] | None:  # noqa: ANN001
         mobile = notification.user.mobile
         if not mobile:
             return None
-        return self.deliver(mobile, f"【双报到】{notification.title}")
+        return self.send_text(mobile, notification.title)
+
+    def send_text(self, mobile: str, text: str) -> tuple[bool, str]:
+        """Send `text` (signed) to a mobile, with or without a user account behind it."""
+        return self.deliver(mobile, f"{self.SIGNATURE}{text}")
 
     def deliver(self, mobile: str, text: str) -> tuple[bool, str]:
         raise NotImplementedError
@@ -58,6 +63,11 @@ class LoggingSmsChannel(SmsChannel):
     def deliver(self, mobile: str, text: str) -> tuple[bool, str]:
         log.info("sms to %s: %s", mask_mobile(mobile), text)
         return True, "logged"
+
+
+def sms_channels() -> list[SmsChannel]:
+    """The configured channels that can text a bare mobile number."""
+    return [c for c in configured_channels() if isinstance(c, SmsChannel)]
 
 
 def configured_channels() -> list[Channel]:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from baodao.core.fields import EncryptedTextField
+
 
 class Notification(models.Model):
     """One message to one user. `dedupe_key` makes repeated sends (e.g. a reminder job run twice a
@@ -43,3 +45,31 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.notification_id}"
+
+
+class TextMessage(models.Model):
+    """A text message to a mobile with no account behind it (e.g. a member on the roster who has
+    not opened one yet): there is no inbox to put it in, so it goes out by SMS only. The mobile is
+    stored encrypted; `dedupe_key` works as for Notification, per mobile."""
+
+    mobile = EncryptedTextField(_("手机号"))
+    mobile_hash = models.CharField(max_length=64, editable=False)
+    text = models.CharField(_("内容"), max_length=300)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    # What the SMS channels answered; None: no SMS channel is configured, nothing went out.
+    ok = models.BooleanField(null=True)
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mobile_hash", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="text_message_dedupe",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from baodao.core import crypto
 from baodao.directory.homecache import bump_users
-from baodao.notifications.channels import configured_channels
-from baodao.notifications.models import Delivery, Notification
+from baodao.notifications.channels import configured_channels, sms_channels
+from baodao.notifications.models import Delivery, Notification, TextMessage
 
 
 def notify(*, user, title: str, body: str = "", url: str = "", dedupe_key: str = "") -> Notification | None:  # noqa: ANN001
@@ -29,6 +30,36 @@ def notify(*, user, title: str, body: str = "", url: str = "", dedupe_key: str =
         if result is not None:
             Delivery.objects.create(notification=n, channel=channel.name, ok=result[0], detail=result[1][:200])
     return n
+
+
+def text_message_send(*, mobile: str, text: str, dedupe_key: str = "") -> TextMessage | None:
+    """Text a mobile that has no account behind it, through the SMS channels only.
+
+    Stored (encrypted) first, then sent; returns None (and sends nothing) when a message with the
+    same dedupe_key already went to this mobile, as `notify` does for users.
+    """
+    mobile = mobile.strip()
+    mobile_hash = crypto.lookup_hash(mobile)
+    if dedupe_key and TextMessage.objects.filter(mobile_hash=mobile_hash, dedupe_key=dedupe_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            message = TextMessage.objects.create(
+                mobile=mobile, mobile_hash=mobile_hash, text=text[:300], dedupe_key=dedupe_key
+            )
+    except IntegrityError:  # a concurrent run stored it first
+        return None
+    results = []
+    for channel in sms_channels():
+        try:
+            results.append(channel.send_text(mobile, message.text))
+        except Exception as exc:  # noqa: BLE001 - one gateway failing must not stop the run
+            results.append((False, f"{channel.name}: {exc}"))
+    if results:
+        message.ok = any(ok for ok, _detail in results)
+        message.detail = "; ".join(detail for _ok, detail in results)[:200]
+        message.save(update_fields=["ok", "detail"])
+    return message
 
 
 def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:  # noqa: ANN001

@@ -1,7 +1,9 @@
 """Daily reminders about real obligations of 双报到 (DOMAIN.md §5: no nagging beyond them).
 
 - a member whose open report certificate is about to expire (rule report_deadline_warning_days)
-  is reminded every day of the window; once it has expired, once (the unit takes over from there);
+  is reminded every day of the window; once it has expired, once (the unit takes over from there).
+  A member who has no account yet (most of those who never opened the certificate) gets the same
+  reminders by SMS to the roster mobile, with the certificate's link;
 - a unit secretary gets one message a day with the number of the unit's overdue members;
 - a unit secretary gets one message a day with the number of self-reports waiting for the unit's
   approval longer than the rule report_confirm_reminder_days (the community staff's rule);
@@ -20,6 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -28,9 +31,10 @@ from django.utils.translation import gettext as _
 from baodao.accounts.models import Role, RoleAssignment
 from baodao.core.rules import get_rule_int
 from baodao.directory.models import Place
-from baodao.notifications.services import notify
+from baodao.notifications.services import notify, text_message_send
 from baodao.reporting.models import Certificate, MemberReport
 from baodao.reporting.selectors import LedgerStatus
+from baodao.reporting.services import certificate_token
 
 NOTHING = Q(pk__in=[])
 
@@ -122,6 +126,39 @@ def remind_members(*, today: dt.date) -> int:
                     dedupe_key=f"remind:member-overdue:{cert.pk}",
                 )
             )
+    return sent
+
+
+def remind_members_without_account(*, today: dt.date) -> int:
+    """The same reminders as remind_members, by SMS to the roster mobile of members with no account.
+
+    There is no inbox to link to: the near-deadline text carries the certificate's own link (the
+    QR code's), where the member opens the account and reports. The overdue text has no link, the
+    certificate no longer works; the unit secretary is told of the member the same day.
+    """
+    certs = _open_certificates().filter(member__user__isnull=True)
+    community_ids = set(certs.order_by().values_list("community_id", flat=True).distinct())
+    window = _per_days_q(
+        _rule_by_community(community_ids, "report_deadline_warning_days"),
+        lambda days: Q(deadline__lte=today + dt.timedelta(days=days)),
+    )
+    sent = 0
+    for cert in certs.filter(window).select_related("member", "community").order_by("deadline", "pk"):
+        if cert.deadline >= today:
+            link = settings.SITE_URL + reverse("reporting:register", args=[certificate_token(cert)])
+            text = _("报到提醒：请于%(d)s前到%(c)s完成报到，打开链接开通账号并报到：%(u)s") % {
+                "d": _cn(cert.deadline),
+                "c": cert.community.name,
+                "u": link,
+            }
+            key = f"remind:member-sms-deadline:{cert.pk}:{today.isoformat()}"
+        else:
+            text = _("报到已逾期：您的报到证（编号 %(n)s）报到期限%(d)s已过，请联系单位党组织重新申领报到证。") % {
+                "n": cert.number,
+                "d": _cn(cert.deadline),
+            }
+            key = f"remind:member-sms-overdue:{cert.pk}"
+        sent += bool(text_message_send(mobile=cert.member.mobile, text=text, dedupe_key=key))
     return sent
 
 
@@ -245,6 +282,7 @@ def send_reminders(*, today: dt.date) -> dict[str, int]:
     """Run every reminder for `today`; returns how many messages of each kind were sent."""
     return {
         "members": remind_members(today=today),
+        "members_by_sms": remind_members_without_account(today=today),
         "unit_secretaries": remind_unit_secretaries(today=today),
         "unit_approvals": remind_unit_approvals(today=today),
         "community_staff": remind_community_staff(today=today),

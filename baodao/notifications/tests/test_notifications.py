@@ -13,13 +13,14 @@ from django.urls import reverse
 
 from baodao.accounts.models import User
 from baodao.notifications import selectors
-from baodao.notifications.channels import Channel
-from baodao.notifications.models import Delivery, Notification
-from baodao.notifications.services import notifications_mark_read, notify
+from baodao.notifications.channels import Channel, SmsChannel
+from baodao.notifications.models import Delivery, Notification, TextMessage
+from baodao.notifications.services import notifications_mark_read, notify, text_message_send
 
 EMAIL = "baodao.notifications.channels.EmailChannel"
 SMS = "baodao.notifications.channels.LoggingSmsChannel"
 BROKEN = "baodao.notifications.tests.test_notifications.BrokenChannel"
+BROKEN_SMS = "baodao.notifications.tests.test_notifications.BrokenSms"
 RECORDING = "baodao.notifications.tests.test_notifications.RecordingChannel"
 
 
@@ -30,6 +31,13 @@ class BrokenChannel(Channel):
 
     def send(self, notification) -> tuple[bool, str] | None:  # noqa: ANN001
         raise ConnectionError("网关超时 gateway timeout")
+
+
+class BrokenSms(SmsChannel):
+    name = "broken-sms"
+
+    def deliver(self, mobile: str, text: str) -> tuple[bool, str]:
+        raise ConnectionError("短信网关超时")
 
 
 class RecordingChannel(Channel):
@@ -290,3 +298,40 @@ def test_header_unread_count_on_the_phone_pages(world: SimpleNamespace, channels
     html = client_for(w.member_user).get(reverse("reporting:my_report")).content.decode()
 
     assert '<span class="tag warn" id="unread-count">1</span>' in html
+
+
+# --- text messages to a mobile with no account ----------------------------------------------------
+
+
+def test_text_message_goes_by_sms_only_masked_in_the_log_and_stored_encrypted(
+    db: None, channels: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.db import connection
+
+    with caplog.at_level(logging.INFO, logger="baodao.notifications"):
+        msg = text_message_send(mobile="19912345678", text="报到提醒", dedupe_key="k:1")
+
+    assert msg is not None and (msg.ok, msg.detail) == (True, "logged")
+    assert [r.getMessage() for r in caplog.records if r.name == "baodao.notifications"] == [
+        "sms to 199****5678: 【双报到】报到提醒"
+    ]
+    assert mail.outbox == []  # no account, no e-mail address: the e-mail channel is not asked
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT mobile FROM notifications_textmessage")
+        assert "19912345678" not in cursor.fetchone()[0]
+
+
+def test_text_message_dedupe_key_per_mobile(db: None, channels: None) -> None:
+    assert text_message_send(mobile="19912345678", text="a", dedupe_key="k:1") is not None
+    assert text_message_send(mobile="19912345678", text="a", dedupe_key="k:1") is None
+    assert text_message_send(mobile="19912345679", text="a", dedupe_key="k:1") is not None
+    assert text_message_send(mobile="19912345678", text="a") is not None  # no key: always sent
+    assert TextMessage.objects.count() == 3
+
+
+def test_a_failing_sms_gateway_keeps_the_text_message(db: None, settings) -> None:  # noqa: ANN001
+    settings.NOTIFICATION_CHANNELS = [BROKEN_SMS, SMS]
+
+    msg = text_message_send(mobile="19912345678", text="报到提醒", dedupe_key="k:1")
+
+    assert (msg.ok, msg.detail) == (True, "broken-sms: 短信网关超时; logged")

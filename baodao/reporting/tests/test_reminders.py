@@ -19,7 +19,7 @@ from django.utils import timezone
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role, User
 from baodao.directory.services import place_create, rule_set
-from baodao.notifications.models import Notification
+from baodao.notifications.models import Notification, TextMessage
 from baodao.reporting import services
 from baodao.reporting.models import Certificate, MemberReport
 from baodao.reporting.reminders import send_reminders
@@ -53,7 +53,7 @@ def due(world: SimpleNamespace) -> SimpleNamespace:
         m_u_a (U, account)     deadline TODAY+2   -> approaching
         m_u_b (U, account)     deadline TODAY-1   -> overdue
         m_v_b (V, account)     deadline TODAY+10  -> nothing yet
-        m_w_f (W, no account)  deadline TODAY-5   -> overdue, member skipped, W's secretary told
+        m_w_f (W, no account)  deadline TODAY-5   -> overdue: one SMS to the roster mobile, W's secretary told
         m_v_a pending in A for 5 days             -> A's staff told
         m_w_e pending in E for 1 day              -> E's staff not yet
     """
@@ -91,7 +91,16 @@ def test_reminders_go_to_the_right_people_only(due: SimpleNamespace) -> None:
         ("sec_w", "1名党员报到已逾期"),  # W: m_w_f, who has no account of his own
         ("community_staff", "1份党员报到待确认"),  # A: m_v_a
     }
-    assert counts == {"members": 2, "unit_secretaries": 2, "unit_approvals": 0, "community_staff": 1}
+    assert counts == {
+        "members": 2,
+        "members_by_sms": 1,
+        "unit_secretaries": 2,
+        "unit_approvals": 0,
+        "community_staff": 1,
+    }
+    assert [(m.mobile, m.dedupe_key) for m in TextMessage.objects.all()] == [
+        (due.m_w_f.mobile, f"remind:member-sms-overdue:{due.cert_w_f.pk}")
+    ]
     staff_msg = Notification.objects.get(user=due.community_staff)
     assert "安宁社区" in staff_msg.body and "超过3天" in staff_msg.body
     assert "BDZ" in Notification.objects.get(user=due.member_user).body
@@ -103,6 +112,7 @@ def test_reminders_twice_a_day_send_nothing_new_and_a_new_day_sends_again(due: S
 
     assert send_reminders(today=TODAY) == {
         "members": 0,
+        "members_by_sms": 0,
         "unit_secretaries": 0,
         "unit_approvals": 0,
         "community_staff": 0,
@@ -113,6 +123,7 @@ def test_reminders_twice_a_day_send_nothing_new_and_a_new_day_sends_again(due: S
     # The overdue member was told once; the secretaries and staff who must act hear daily.
     assert send_reminders(today=tomorrow) == {
         "members": 1,
+        "members_by_sms": 0,
         "unit_secretaries": 2,
         "unit_approvals": 0,
         "community_staff": 1,
@@ -171,20 +182,27 @@ def test_reminders_skip_reported_members_and_revoked_certificates(due: SimpleNam
 def test_reminders_with_nothing_due_send_nothing(world: SimpleNamespace) -> None:
     assert send_reminders(today=TODAY) == {
         "members": 0,
+        "members_by_sms": 0,
         "unit_secretaries": 0,
         "unit_approvals": 0,
         "community_staff": 0,
     }
-    assert not Notification.objects.exists()
+    assert not Notification.objects.exists() and not TextMessage.objects.exists()
 
 
 def test_send_reminders_command(due: SimpleNamespace) -> None:
     out = StringIO()
     call_command("send_reminders", "--date", TODAY.isoformat(), stdout=out)
-    assert out.getvalue().strip() == "2025-05-10: members=2, unit_secretaries=2, unit_approvals=0, community_staff=1"
+    assert (
+        out.getvalue().strip()
+        == "2025-05-10: members=2, members_by_sms=1, unit_secretaries=2, unit_approvals=0, community_staff=1"
+    )
     out = StringIO()
     call_command("send_reminders", "--date", TODAY.isoformat(), stdout=out)
-    assert out.getvalue().strip() == "2025-05-10: members=0, unit_secretaries=0, unit_approvals=0, community_staff=0"
+    assert (
+        out.getvalue().strip()
+        == "2025-05-10: members=0, members_by_sms=0, unit_secretaries=0, unit_approvals=0, community_staff=0"
+    )
     with pytest.raises(CommandError):
         call_command("send_reminders", "--date", "10/05/2025")
 
@@ -203,17 +221,25 @@ def test_reminders_query_count_does_not_grow_with_people(due: SimpleNamespace) -
     with CaptureQueriesContext(connection) as few:
         send_reminders(today=TODAY)
     Notification.objects.all().delete()
+    TextMessage.objects.all().delete()
     for i in range(3):
         m = new_member(f"新党员{i}", due.U, due.A1)
         link_member_user(m, _user(f"member_new{i}", role=Role.MEMBER, member=m))
         _cert(due, m, TODAY - dt.timedelta(days=i))  # 0: due today; 1, 2: overdue
+        _cert(due, new_member(f"无账号{i}", due.U, due.A2), TODAY + dt.timedelta(days=i))  # texted
         _age(submit(new_member(f"新报到{i}", due.V, due.A2)), 4)
 
     cache.clear()
     with CaptureQueriesContext(connection) as many:
         counts = send_reminders(today=TODAY)
 
-    assert counts == {"members": 5, "unit_secretaries": 2, "unit_approvals": 0, "community_staff": 1}
+    assert counts == {
+        "members": 5,
+        "members_by_sms": 4,
+        "unit_secretaries": 2,
+        "unit_approvals": 0,
+        "community_staff": 1,
+    }
     assert Notification.objects.get(user=due.unit_secretary).title == "3名党员报到已逾期"
     assert Notification.objects.get(user=due.community_staff).title == "4份党员报到待确认"
     assert len(_own_queries(many.captured_queries)) == len(_own_queries(few.captured_queries))
@@ -358,3 +384,91 @@ def test_unit_approval_reminder_query_count_does_not_grow(approvals: SimpleNames
 
     assert Notification.objects.get(user=approvals.sec_v).title == "3份自主报到待单位审核"
     assert len(_own_queries(many.captured_queries)) == len(_own_queries(few.captured_queries))
+
+
+# --- members without an account: SMS to the roster mobile ---------------------------------------
+
+
+@pytest.fixture
+def unopened(due: SimpleNamespace) -> SimpleNamespace:
+    """Two more members who never opened their certificate (no account): 冯未开 (U, lives in A2)
+    with a deadline the day after TODAY, and 韩已报 (U) who reported without it (self-report)."""
+    w = due
+    w.m_new = new_member("冯未开", w.U, w.A2)
+    w.cert_new = _cert(w, w.m_new, TODAY + dt.timedelta(days=1))
+    w.m_done = new_member("韩已报", w.U, w.A2)
+    _cert(w, w.m_done, TODAY + dt.timedelta(days=1))
+    submit(w.m_done)
+    return w
+
+
+def texts_to(member) -> list[str]:  # noqa: ANN001
+    return [m.text for m in TextMessage.objects.filter(mobile_hash=member.mobile_hash).order_by("id")]
+
+
+def test_member_without_account_gets_one_sms_a_day_with_the_certificate_link(
+    unopened: SimpleNamespace, settings, client: Client
+) -> None:  # noqa: ANN001
+    w = unopened
+    settings.SITE_URL = "https://baodao.example.gov.cn"
+
+    assert send_reminders(today=TODAY)["members_by_sms"] == 2  # 冯未开 (deadline near), 孙方远 (overdue)
+    assert send_reminders(today=TODAY)["members_by_sms"] == 0  # twice a day: nothing twice
+
+    link = reverse("reporting:register", args=[services.certificate_token(w.cert_new)])
+    [text] = texts_to(w.m_new)
+    assert (
+        text
+        == f"报到提醒：请于5月11日前到安宁社区完成报到，打开链接开通账号并报到：https://baodao.example.gov.cn{link}"
+    )
+    # A new day texts again before the deadline; the overdue text went once for good.
+    assert send_reminders(today=TODAY + dt.timedelta(days=1))["members_by_sms"] == 1
+    assert send_reminders(today=TODAY + dt.timedelta(days=1))["members_by_sms"] == 0
+    assert len(texts_to(w.m_new)) == 2
+    number = w.cert_w_f.number
+    assert texts_to(w.m_w_f) == [
+        f"报到已逾期：您的报到证（编号 {number}）报到期限5月5日已过，请联系单位党组织重新申领报到证。"
+    ]
+
+    # The link is the certificate's own: it opens the activation page of this member (TODAY is a
+    # fixed day in the past; the certificate is moved into the real future to be followed).
+    Certificate.objects.filter(pk=w.cert_new.pk).update(deadline=timezone.localdate() + dt.timedelta(days=5))
+    page = client.get(link)
+    assert page.status_code == 200 and page.context["certificate"] == w.cert_new
+    assert "reporting/activate.html" in [t.name for t in page.templates]
+
+
+def test_no_sms_for_members_who_reported_or_have_an_account(unopened: SimpleNamespace) -> None:
+    w = unopened
+    submit(w.m_new, certificate=w.cert_new)  # reports after all: the certificate is used
+
+    send_reminders(today=TODAY)
+
+    assert texts_to(w.m_done) == [] and texts_to(w.m_new) == []
+    # Members with an account hear in the app (and by SMS through their account), not twice here.
+    for m in (w.m_u_a, w.m_u_b, w.m_v_b):
+        assert texts_to(m) == []
+    assert set(TextMessage.objects.values_list("mobile_hash", flat=True)) == {w.m_w_f.mobile_hash}
+
+
+def test_sms_to_a_member_without_account_is_logged_with_the_mobile_masked(
+    unopened: SimpleNamespace, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = unopened
+    with caplog.at_level("INFO", logger="baodao.notifications"):
+        send_reminders(today=TODAY)
+
+    logged = [r.getMessage() for r in caplog.records if r.name == "baodao.notifications"]
+    masked = f"{w.m_new.mobile[:3]}****{w.m_new.mobile[-4:]}"
+    assert any(line.startswith(f"sms to {masked}: 【双报到】报到提醒") for line in logged), logged
+    assert not any(w.m_new.mobile in line or w.m_w_f.mobile in line for line in logged)
+    msg = TextMessage.objects.get(mobile_hash=w.m_new.mobile_hash)
+    assert (msg.ok, msg.detail) == (True, "logged")
+
+
+def test_sms_reminders_without_an_sms_channel_are_kept_and_not_repeated(unopened: SimpleNamespace, settings) -> None:  # noqa: ANN001
+    settings.NOTIFICATION_CHANNELS = ["baodao.notifications.channels.EmailChannel"]
+
+    assert send_reminders(today=TODAY)["members_by_sms"] == 2
+    assert send_reminders(today=TODAY)["members_by_sms"] == 0
+    assert set(TextMessage.objects.values_list("ok", flat=True)) == {None}  # nothing went out
