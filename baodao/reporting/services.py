@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.core import signing
@@ -280,11 +281,20 @@ def certificate_issue(*, member: Member, by: User) -> Certificate:
     return _certificate_for(member, by, timezone.localdate())
 
 
+@dataclass
+class BatchIssue:
+    """What a batch issue did: the certificates to print, and the members it had to leave out."""
+
+    issued: list[Certificate] = field(default_factory=list)
+    skipped: list[tuple[Member, str]] = field(default_factory=list)  # (member, reason in Chinese)
+
+
 @transaction.atomic
-def certificates_issue_batch(*, unit: Unit, by: User) -> list[Certificate]:
+def certificates_issue_batch(*, unit: Unit, by: User) -> BatchIssue:
     """Certificates for every in-service member of the unit who has not reported.
 
-    An open certificate still in date is kept (reprinted), not re-issued.
+    An open certificate still in date is kept (reprinted), not re-issued. A member who cannot get
+    one (a residence outside every community) is skipped with the reason; the others are issued.
     """
     today = timezone.localdate()
     members = (
@@ -297,10 +307,16 @@ def certificates_issue_batch(*, unit: Unit, by: User) -> list[Certificate]:
         c.member_id: c
         for c in Certificate.objects.filter(unit=unit, status=Certificate.Status.ISSUED, deadline__gte=today)
     }
-    out = []
+    out = BatchIssue()
     for m in members:
-        cert = open_certs.get(m.pk) or _certificate_for(m, by, today)
-        out.append(cert)
+        if m.pk in open_certs:
+            out.issued.append(open_certs[m.pk])
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a refused member leaves nothing behind
+                out.issued.append(_certificate_for(m, by, today))
+        except ReportError as exc:
+            out.skipped.append((m, "；".join(exc.messages)))
     return out
 
 

@@ -262,18 +262,27 @@ def certificates_issue(request: HttpRequest) -> HttpResponse:
     """Issue for one member (member=<id>) or for every member not yet reported (batch)."""
     unit = _unit_of(request)
     member_id = _int(request.POST.get("member"))
+    skipped: list[tuple[Member, str]] = []
     try:
         if member_id:
             member = get_object_or_404(Member.objects.filter(unit=unit), pk=member_id)
             certs = [services.certificate_issue(member=member, by=request.user)]
         else:
-            certs = services.certificates_issue_batch(unit=unit, by=request.user)
+            batch = services.certificates_issue_batch(unit=unit, by=request.user)
+            certs, skipped = batch.issued, batch.skipped
     except ValidationError as exc:
         for m in _errors(exc):
             messages.error(request, m)
         return _ledger_page(request, unit, status=422)
+    if skipped:
+        messages.warning(
+            request,
+            _("以下 %(n)d 名党员未签发：%(who)s")
+            % {"n": len(skipped), "who": "；".join(reason for _m, reason in skipped)},
+        )
     if not certs:
-        messages.info(request, _("没有需要签发报到证的党员"))
+        if not skipped:
+            messages.info(request, _("没有需要签发报到证的党员"))
         return redirect("reporting:ledger")
     messages.success(request, _("已签发 %(n)d 份报到证") % {"n": len(certs)})
     ids = ",".join(str(c.pk) for c in certs)

@@ -333,7 +333,7 @@ def test_certificates_issue_batch_only_for_members_without_active_report(
     returned = new_member("卫退回", w.U, w.A2)
     services.member_report_return(report=submit(returned), by=w.community_staff, reason="楼栋填错")
 
-    certs = services.certificates_issue_batch(unit=w.U, by=w.unit_secretary)
+    certs = services.certificates_issue_batch(unit=w.U, by=w.unit_secretary).issued
 
     assert {c.member.name for c in certs} == {"王安华", "李北辰", "陈有证", "褚过期", "卫退回"}
     by_name = {c.member.name: c for c in certs}
@@ -346,8 +346,8 @@ def test_certificates_issue_batch_only_for_members_without_active_report(
 
 
 def test_certificates_issue_batch_twice_reuses_the_open_certificates(world: SimpleNamespace) -> None:
-    first = services.certificates_issue_batch(unit=world.U, by=world.unit_secretary)
-    second = services.certificates_issue_batch(unit=world.U, by=world.unit_secretary)
+    first = services.certificates_issue_batch(unit=world.U, by=world.unit_secretary).issued
+    second = services.certificates_issue_batch(unit=world.U, by=world.unit_secretary).issued
 
     assert {c.pk for c in first} == {c.pk for c in second}
     assert Certificate.objects.count() == 2
@@ -357,7 +357,7 @@ def test_certificates_issue_batch_when_everyone_reported(world: SimpleNamespace)
     submit(world.m_u_a)
     submit(world.m_u_b)
 
-    assert services.certificates_issue_batch(unit=world.U, by=world.unit_secretary) == []
+    assert services.certificates_issue_batch(unit=world.U, by=world.unit_secretary) == services.BatchIssue()
 
 
 # --- certificate tokens -------------------------------------------------------------------------
