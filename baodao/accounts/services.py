@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -90,11 +92,28 @@ def api_token_user(token: str) -> User | None:
     return row.user
 
 
+def audit_retention_days() -> int:
+    """The longest retention any city, or the deployment, asks for; never below the 180-day floor.
+
+    Audit entries are not filed per city (an actor may act across cities, a failed login may name no
+    account), so pruning can only honour every city's rule by keeping what the longest one keeps.
+    """
+    from django.apps import apps
+
+    Rule = apps.get_model("directory", "Rule")
+    longest = Rule.objects.filter(key="audit_retention_days").aggregate(m=Max("value"))["m"]
+    days = [MIN_AUDIT_RETENTION_DAYS, get_rule_int("audit_retention_days")]
+    if longest is not None:
+        days.append(math.ceil(longest))
+    return max(days)
+
+
+@transaction.atomic
 def audit_prune(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Delete audit entries older than the retention rule — never any younger than 180 days."""
+    """Delete audit entries older than the longest retention rule — never any younger than 180 days."""
     from auditlog.models import LogEntry
 
-    days = max(get_rule_int("audit_retention_days"), MIN_AUDIT_RETENTION_DAYS)
+    days = audit_retention_days()
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
     security, _ = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
     changes, _ = LogEntry.objects.filter(timestamp__lt=cutoff).delete()
