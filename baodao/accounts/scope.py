@@ -253,6 +253,13 @@ def rule_city_for(user) -> Place | None:  # noqa: ANN001
     return Place.objects.filter(path__in=paths, kind=Place.Kind.CITY).order_by("path").first()
 
 
+def can_edit_categories(user) -> bool:  # noqa: ANN001
+    """Category lists (skills, intentions, special groups, team types) are deployment-wide: the
+    superuser and city admins edit them; every change is in the audit log."""
+    scope = scope_for(user)
+    return scope.superuser or Role.CITY_ADMIN in scope.roles
+
+
 def home_city(user) -> Place | None:  # noqa: ANN001
     """The city a user works in (their first place, unit office or residence), for per-city rules."""
     scope = scope_for(user)

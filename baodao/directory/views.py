@@ -534,7 +534,7 @@ def _audit_change_rows(qs: QuerySet) -> Iterator[list[object]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def category_list(request: HttpRequest) -> HttpResponse:
-    if scope.rule_city_for(request.user) is None:
+    if not scope.can_edit_categories(request.user):
         raise PermissionDenied
     errors: list[str] = []
     if request.method == "POST":
