@@ -34,6 +34,23 @@ def unit_reports_for_user(user, *, status: str = "") -> QuerySet[UnitReport]:  #
     return qs.order_by("submitted_at", "id")
 
 
+# A signed agreement: confirmed, or confirmed and later ended (the unit was re-assigned) — still
+# part of the record and reprintable. A report ended before the community signed has none.
+AGREEMENT_SIGNED = Q(status=UnitReport.Status.CONFIRMED) | Q(
+    status=UnitReport.Status.ENDED, decided_at__isnull=False, community_signatory__gt=""
+)
+
+
+def agreements_for_user(user) -> QuerySet[UnitReport]:  # noqa: ANN001
+    """Unit reports with a signed co-building agreement, as far as the user may see (newest first)."""
+    return (
+        scope.unit_reports_for_user(user)
+        .filter(AGREEMENT_SIGNED)
+        .select_related("unit", "community")
+        .order_by("-decided_at", "-id")
+    )
+
+
 def actionable_communities(user) -> QuerySet[Place]:  # noqa: ANN001
     """Communities whose reports this user may confirm."""
     s = scope.scope_for(user)

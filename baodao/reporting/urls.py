@@ -7,6 +7,7 @@ urlpatterns = [
     # unit secretary
     path("unit/", views.unit_report, name="unit_report"),
     path("unit/agreement/<int:pk>.pdf", views.agreement_pdf, name="agreement_pdf"),
+    path("agreements/", views.agreements, name="agreements"),
     path("ledger/", views.ledger, name="ledger"),
     path("certificates/issue/", views.certificates_issue, name="certificates_issue"),
     path("certificates.pdf", views.certificates_pdf, name="certificates_pdf"),

@@ -169,10 +169,21 @@ def _unit_report_page(
 def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from baodao.reporting.documents import agreement_pdf as render_pdf
 
-    report = get_object_or_404(selectors.unit_reports_for_user(request.user, status=UnitReport.Status.CONFIRMED), pk=pk)
+    report = get_object_or_404(selectors.agreements_for_user(request.user), pk=pk)
     response = HttpResponse(render_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="agreement-{report.pk}.pdf"'
     return response
+
+
+@login_required
+@require_GET
+def agreements(request: HttpRequest) -> HttpResponse:
+    """Signed co-building agreements (in force or ended), for community staff, admins and units."""
+    s = scope.scope_for(request.user)
+    if not (s.is_staff_like or s.unit_ids):
+        raise PermissionDenied
+    page = Paginator(selectors.agreements_for_user(request.user), 100).get_page(request.GET.get("page"))
+    return render(request, "reporting/agreements.html", {"page": page, "no_export": True})
 
 
 LEDGER_HEADERS = [
