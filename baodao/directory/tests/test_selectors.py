@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.urls import reverse
+
 from baodao.conftest import names
 from baodao.directory import selectors, services
 from baodao.directory.models import Member, Place
@@ -165,3 +167,30 @@ def test_current_first_secretaries(world: SimpleNamespace) -> None:
     services.first_secretary_appoint(member=world.m_v_a, place=world.A1, start_on=dt.date.today())
     terms = selectors.current_first_secretaries([world.A1])
     assert terms[world.A1.pk].member == world.m_v_a
+
+
+def test_children_are_ordered_by_sort_order_then_code(world: SimpleNamespace, login) -> None:
+    # Created last, listed by their sort order and code, not by when they were inserted.
+    services.place_create(kind=Place.Kind.COMPOUND, code="990101001001004", name="安四小区", parent=world.A)
+    services.place_create(kind=Place.Kind.GRID, code="990101001001009", name="安宁网格", parent=world.A, sort_order=-1)
+    services.place_create(kind=Place.Kind.COMPOUND, code="990101001001000", name="安零小区", parent=world.A)
+    Place.objects.filter(pk=world.A1.pk).update(sort_order=5)
+
+    stats = selectors.place_children_stats(world.community_staff, world.A)
+    page = login(world.community_staff).get(reverse("directory:place_detail", args=[world.A.pk]))
+
+    expected = ["安宁网格", "安零小区", "安二小区", "安四小区", "安一小区"]
+    assert [c.place.name for c in stats] == expected
+    assert [c.place.name for c in page.context["children"]] == expected
+    html = page.content.decode()
+    assert [html.index(f">{name}</a>") for name in expected] == sorted(html.index(f">{name}</a>") for name in expected)
+
+
+def test_place_list_keeps_each_subtree_together(world: SimpleNamespace) -> None:
+    # Inserted after everything else, the new building still follows its compound.
+    services.place_create(kind=Place.Kind.BUILDING, code="990101001001001002", name="安一2栋", parent=world.A1)
+    services.place_create(kind=Place.Kind.COMPOUND, code="990101001001003", name="安三小区", parent=world.A)
+
+    rows = [p.name for p in selectors.places_for_user(world.community_staff)]
+
+    assert rows == ["安宁社区", "安一小区", "安一1栋", "安一2栋", "安二小区", "安三小区"]
