@@ -584,6 +584,7 @@ def category_add(*, kind: str, name: str) -> Category:
     return Category.objects.create(kind=kind, name=name, sort_order=(last.sort_order + 1) if last else 0)
 
 
+@transaction.atomic
 def category_set_active(*, category: Category, active: bool) -> Category:
     """Categories are retired, never deleted: members keep the skills they chose."""
     category.is_active = active

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from dateutil.relativedelta import relativedelta
 from django.urls import reverse
+from django.utils import timezone
 
 from baodao.conftest import names
 from baodao.directory import selectors, services
@@ -156,15 +158,13 @@ def test_children_stats_for_compound_count_buildings(world: SimpleNamespace) -> 
 
 
 def test_current_first_secretaries(world: SimpleNamespace) -> None:
-    import datetime as dt
-
     terms = selectors.current_first_secretaries([world.A1, world.A2])
 
     assert set(terms) == {world.A1.pk}
     assert terms[world.A1.pk].member == world.m_u_a
-    assert terms[world.A1.pk].end_on == world.term_start.replace(year=world.term_start.year + 2)  # 2-year rule
+    assert terms[world.A1.pk].end_on == world.term_start + relativedelta(years=2)  # 2-year rule
 
-    services.first_secretary_appoint(member=world.m_v_a, place=world.A1, start_on=dt.date.today())
+    services.first_secretary_appoint(member=world.m_v_a, place=world.A1, start_on=timezone.localdate())
     terms = selectors.current_first_secretaries([world.A1])
     assert terms[world.A1.pk].member == world.m_v_a
 
