@@ -15,6 +15,10 @@ from typing import Any
 
 import pytest
 
+# pytester: tests of the test set-up itself. tests.browser_guard: a browser test that skips fails
+# (marked `browser` or using a Playwright fixture such as `page`).
+pytest_plugins = ["pytester", "tests.browser_guard"]
+
 # Sync Playwright runs an event loop in the test thread; Django would refuse ORM calls there.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -87,14 +91,3 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)", pytrace=False)
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
-    """A browser test that skips is a failure: a missing browser must never look like a green run."""
-    report: pytest.TestReport = yield
-    if report.skipped and not hasattr(report, "wasxfail") and item.get_closest_marker("browser"):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        report.outcome = "failed"
-        report.longrepr = f"browser test skipped ({reason}); browser tests must run, not skip"
-    return report
