@@ -167,6 +167,9 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or envbool("CELERY_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True
+# With eager tasks (no REDIS_URL), roster imports run in a background thread so the upload page
+# can show their progress (baodao/directory/tasks.py); the tests turn it off.
+IMPORT_RUN_IN_THREAD = envbool("IMPORT_RUN_IN_THREAD", "True")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
