@@ -95,10 +95,23 @@ def commitment_template_set(*, city: Place, text: str | None, by: User | None) -
     return row
 
 
-def _event(*, kind: str, actor: User | None, note: str = "", unit_report=None, member_report=None) -> None:  # noqa: ANN001
-    ReportEvent.objects.create(
+def _event(
+    *,
+    kind: str,
+    actor: User | None,
+    note: str = "",
+    unit_report: UnitReport | None = None,
+    member_report: MemberReport | None = None,
+    at: dt.datetime | None = None,
+) -> ReportEvent:
+    event = ReportEvent.objects.create(
         kind=kind, actor=actor, note=note[:200], unit_report=unit_report, member_report=member_report
     )
+    if at is not None:
+        # What happened before the report existed (assignment, certificate) goes on its timeline
+        # at the time it happened.
+        ReportEvent.objects.filter(pk=event.pk).update(created_at=at)
+    return event
 
 
 def _revoke_open_certificates(member: Member) -> None:
@@ -106,6 +119,13 @@ def _revoke_open_certificates(member: Member) -> None:
     for cert in Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED):
         cert.status = Certificate.Status.REVOKED
         cert.save(update_fields=["status"])
+
+
+def _place_label(place: Place) -> str:
+    """A residence as people name it: "安一小区 1栋" for a building, the name otherwise."""
+    if place.kind == Place.Kind.BUILDING and place.parent_id:
+        return f"{place.parent.name} {place.name}"
+    return place.name
 
 
 def _number(prefix: str) -> str:
@@ -187,6 +207,16 @@ def unit_report_submit(
         kind = ReportEvent.Kind.SUBMITTED
     report.resource_tags.set(resource_tags)
     report.demand_tags.set(demand_tags)
+    if kind == ReportEvent.Kind.SUBMITTED:
+        start = dt.datetime.combine(assignment.start_on, dt.time.min, tzinfo=timezone.get_current_timezone())
+        _event(
+            kind=ReportEvent.Kind.ASSIGNED,
+            actor=None,
+            note=_("包保联系%(c)s（%(d)s 起）")
+            % {"c": assignment.community.name, "d": assignment.start_on.isoformat()},
+            unit_report=report,
+            at=min(start, timezone.now()),
+        )
     _event(kind=kind, actor=by, unit_report=report)
     return report
 
@@ -620,6 +650,13 @@ def member_report_submit(
     if certificate is not None:
         certificate.status = Certificate.Status.USED
         certificate.save(update_fields=["status"])
+        _event(
+            kind=ReportEvent.Kind.CERTIFICATE,
+            actor=certificate.issued_by,
+            note=certificate.number,
+            member_report=report,
+            at=certificate.issued_at,
+        )
     _event(kind=kind, actor=member.user, member_report=report)
     return report
 
@@ -686,13 +723,30 @@ def _end_active(member: Member, reason: str, by: User | None) -> MemberReport | 
 @transaction.atomic
 def member_move(*, member: Member, residence: Place, by: User | None, room: str = "") -> MemberReport | None:
     """Moving house moves the report: the old one ends, a new one goes to the new community for
-    confirmation, carrying the member's teams and commitment. Returns the new report (or None when
-    the member had not reported)."""
+    confirmation, carrying the member's teams and commitment. A move within the same community
+    only updates the residence of the report (an event on its timeline). Returns the member's
+    report now in force (None when the member had not reported)."""
     if residence.kind not in RESIDENCE_KINDS:
         raise ReportError({"residence": _("居住地应为小区、网格或楼栋")})
     community = community_of(residence)
     if community is None:
         raise ReportError({"residence": _("新居住地不在任何社区内")})
+    active = MemberReport.objects.select_for_update().filter(member=member, status__in=MemberReport.ACTIVE).first()
+    if active is not None and active.community_id == community.pk:
+        # Same community: the report stays as it is (confirmed stays confirmed); the community is
+        # not asked to confirm a second time (DOMAIN.md §5, no extra burden on communities).
+        before = active.residence
+        active.residence, active.room = residence, room.strip()[:50]
+        active.save(update_fields=["residence", "room"])
+        member.residence = residence
+        member.save(update_fields=["residence"])
+        _event(
+            kind=ReportEvent.Kind.MOVED,
+            actor=by,
+            note=_("由 %(a)s 迁至 %(b)s") % {"a": _place_label(before), "b": _place_label(residence)},
+            member_report=active,
+        )
+        return active
     old = _end_active(member, MemberReport.EndReason.MOVED, by)
     member.residence = residence
     member.save(update_fields=["residence"])

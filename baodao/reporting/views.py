@@ -853,9 +853,12 @@ def member_manage(request: HttpRequest, pk: int) -> HttpResponse:
             if residence is None:
                 messages.error(request, _("找不到编码为 %(c)s 的小区或楼栋") % {"c": code})
                 return _member_page(request, member, status=422)
+            before = selectors.active_report_of(member)
             report = services.member_move(member=member, residence=residence, by=request.user)
             note = _("已迁居至 %(p)s") % {"p": residence.name}
-            if report is not None:
+            if report is not None and before is not None and report.pk == before.pk:
+                note += _("，仍在 %(c)s 报到，无需社区重新确认") % {"c": report.community.name}
+            elif report is not None:
                 note += _("，报到已转至 %(c)s 待确认") % {"c": report.community.name}
             messages.success(request, note)
         elif action == "status":

@@ -177,3 +177,19 @@ def test_member_page_shows_the_leave_form_to_managers_only(world: SimpleNamespac
 
     page = login(world.compound_secretary).get(reverse("directory:member_detail", args=[world.m_u_a.pk]))
     assert page.status_code == 200 and 'id="leave-unit"' not in page.content.decode()
+
+
+def test_member_manage_move_within_the_community_needs_no_new_confirmation(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+    old = _confirmed_report(world)
+    client = login(world.unit_secretary)
+
+    response = client.post(
+        reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "move", "residence_code": world.A2.code}
+    )
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "已迁居至 安二小区，仍在 安宁社区 报到，无需社区重新确认" in page
+    old.refresh_from_db()
+    assert (old.status, old.residence) == (MemberReport.Status.CONFIRMED, world.A2)
+    assert list(MemberReport.objects.filter(member=world.m_u_a)) == [old]

@@ -116,7 +116,7 @@ def test_unit_report_submit_goes_to_the_assigned_community(world: SimpleNamespac
     assert (report.community, report.assignment) == (world.A, world.assign_U)
     assert report.contact_phone == "13911112222"
     assert report.submitted_by == world.unit_secretary
-    assert kinds(report) == [K.SUBMITTED]
+    assert kinds(report) == [K.ASSIGNED, K.SUBMITTED]
 
 
 def test_unit_report_submit_with_tags(world: SimpleNamespace) -> None:
@@ -171,7 +171,7 @@ def test_unit_report_confirm(world: SimpleNamespace) -> None:
     assert report.status == UnitReport.Status.CONFIRMED
     assert report.community_signatory == "安宁书记"
     assert report.decided_by == world.community_staff and report.decided_at is not None
-    assert kinds(report) == [K.SUBMITTED, K.CONFIRMED]
+    assert kinds(report) == [K.ASSIGNED, K.SUBMITTED, K.CONFIRMED]
 
 
 def test_unit_report_confirm_needs_the_signatory(world: SimpleNamespace) -> None:
@@ -193,7 +193,7 @@ def test_unit_report_confirm_twice_is_refused(world: SimpleNamespace) -> None:
         services.unit_report_confirm(report=report, by=world.community_staff, community_signatory="安宁书记")
 
     assert messages(exc) == ["该报到不是待确认状态"]
-    assert kinds(report) == [K.SUBMITTED, K.CONFIRMED]
+    assert kinds(report) == [K.ASSIGNED, K.SUBMITTED, K.CONFIRMED]
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
@@ -206,7 +206,7 @@ def test_unit_report_return_needs_a_reason(world: SimpleNamespace, reason: str) 
     assert field_messages(exc) == {"reason": ["退回时请填写原因"]}
     report.refresh_from_db()
     assert report.status == UnitReport.Status.SUBMITTED
-    assert kinds(report) == [K.SUBMITTED]
+    assert kinds(report) == [K.ASSIGNED, K.SUBMITTED]
 
 
 def test_unit_report_return_and_resubmit_reuses_the_row(world: SimpleNamespace) -> None:
@@ -223,7 +223,7 @@ def test_unit_report_return_and_resubmit_reuses_the_row(world: SimpleNamespace) 
     assert again.return_reason == ""
     assert again.community_demands == "安一小区加装路灯"
     assert UnitReport.objects.filter(unit=world.U).count() == 1
-    assert kinds(again) == [K.SUBMITTED, K.RETURNED, K.RESUBMITTED]
+    assert kinds(again) == [K.ASSIGNED, K.SUBMITTED, K.RETURNED, K.RESUBMITTED]
     returned = again.events.get(kind=K.RETURNED)
     assert (returned.actor, returned.note) == (world.community_staff, "需求清单不具体")
 
@@ -603,7 +603,7 @@ def test_member_report_submit_with_certificate(world: SimpleNamespace, teams: li
     w.m_u_a.refresh_from_db()
     assert w.m_u_a.residence == w.A2  # the member corrected the residence
     assert set(w.m_u_a.intentions.all()) == {intention}
-    event = report.events.get()
+    event = report.events.get(kind=K.SUBMITTED)
     assert (event.kind, event.actor) == (K.SUBMITTED, user)
 
 
@@ -867,7 +867,7 @@ def test_member_report_return_and_resubmit_reuses_the_row(world: SimpleNamespace
     assert (again.status, again.return_reason, again.residence) == (MemberReport.Status.PENDING, "", w.A2)
     assert again.certificate == cert
     assert MemberReport.objects.filter(member=w.m_u_a).count() == 1
-    assert kinds(again) == [K.SUBMITTED, K.RETURNED, K.RESUBMITTED]
+    assert kinds(again) == [K.CERTIFICATE, K.SUBMITTED, K.RETURNED, K.RESUBMITTED]
     assert again.events.get(kind=K.RETURNED).note == "楼栋不对"
 
 
@@ -889,7 +889,7 @@ def test_resubmitting_a_returned_certificate_report_keeps_source_certificate(
         cert,
         MemberReport.Status.PENDING,
     )
-    assert kinds(again) == [K.SUBMITTED, K.RETURNED, K.RESUBMITTED]
+    assert kinds(again) == [K.CERTIFICATE, K.SUBMITTED, K.RETURNED, K.RESUBMITTED]
 
 
 def test_reporting_elsewhere_after_a_return_is_a_new_self_report(world: SimpleNamespace, teams: list) -> None:
@@ -943,12 +943,30 @@ def test_member_move_ends_the_report_and_reports_to_the_new_community(world: Sim
     assert [(e.kind, e.note) for e in new.events.all()] == [(K.SUBMITTED, "搬家后转至新社区")]
 
 
-def test_member_move_within_the_community(world: SimpleNamespace, teams: list) -> None:
-    confirmed_report(world.m_u_a, world.community_staff)
+def test_member_move_within_the_community_keeps_the_confirmed_report(world: SimpleNamespace, teams: list) -> None:
+    w = world
+    r = confirmed_report(w.m_u_a, w.community_staff)  # lives in 安一1栋 of 安宁社区
 
-    new = services.member_move(member=world.m_u_a, residence=world.A2, by=None)
+    same = services.member_move(member=w.m_u_a, residence=w.A2, by=w.unit_secretary, room="1单元101")
 
-    assert (new.community, new.status) == (world.A, MemberReport.Status.PENDING)
+    assert same.pk == r.pk
+    same.refresh_from_db()
+    assert (same.community, same.status, same.residence, same.room) == (w.A, "confirmed", w.A2, "1单元101")
+    assert MemberReport.objects.filter(member=w.m_u_a).count() == 1  # nothing for the community to confirm
+    w.m_u_a.refresh_from_db()
+    assert w.m_u_a.residence == w.A2
+    moved = same.events.get(kind=K.MOVED)
+    assert (moved.actor, moved.note) == (w.unit_secretary, "由 安一小区 安一1栋 迁至 安二小区")
+    assert kinds(same) == [K.SUBMITTED, K.CONFIRMED, K.RECEIPT, K.MOVED]
+
+
+def test_member_move_within_the_community_while_pending(world: SimpleNamespace, teams: list) -> None:
+    r = submit(world.m_u_a)
+
+    same = services.member_move(member=world.m_u_a, residence=world.A2, by=None)
+
+    same.refresh_from_db()
+    assert (same.pk, same.status, same.residence) == (r.pk, "pending", world.A2)
 
 
 def test_member_move_without_a_report_only_moves(world: SimpleNamespace) -> None:
@@ -1114,9 +1132,9 @@ def test_every_unit_report_change_is_on_the_timeline_and_in_the_audit_log(world:
     services.unit_assign(unit=w.U, community=w.B, by=w.city_admin)
     counts.append((r.events.count(), len(log_entries(r))))
 
-    assert [c[0] for c in counts] == [1, 2, 3, 4, 5]
+    assert [c[0] for c in counts] == [2, 3, 4, 5, 6]  # the first two: assigned, submitted
     assert all(b[1] > a[1] for a, b in zip(counts, counts[1:], strict=False)), counts
-    assert kinds(r) == [K.SUBMITTED, K.RETURNED, K.RESUBMITTED, K.CONFIRMED, K.ENDED]
+    assert kinds(r) == [K.ASSIGNED, K.SUBMITTED, K.RETURNED, K.RESUBMITTED, K.CONFIRMED, K.ENDED]
 
 
 def test_certificate_changes_are_in_the_audit_log(world: SimpleNamespace, teams: list) -> None:

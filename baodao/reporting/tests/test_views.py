@@ -606,7 +606,7 @@ def test_decide_unit_bad_post_rerenders_the_page_with_422(world: SimpleNamespace
         "",
         None,
     )
-    assert [e.kind for e in u.events.all()] == ["submitted"]
+    assert [e.kind for e in u.events.all()] == ["assigned", "submitted"]
 
 
 def test_decide_unit_on_a_decided_report_rerenders_with_the_refusal(world: SimpleNamespace) -> None:
