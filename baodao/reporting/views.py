@@ -186,6 +186,7 @@ def agreements(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/agreements.html", {"page": page, "no_export": True})
 
 
+# The ledger's export columns (the xlsx the unit files); the page shows the same facts.
 LEDGER_HEADERS = [
     "姓名",
     "党组织",
@@ -213,18 +214,6 @@ def _ledger_page(request: HttpRequest, unit: Unit, status: int = 200) -> HttpRes
     if wanted:
         rows = [r for r in rows if r.status == wanted]
     if request.method == "GET" and request.GET.get("export") == "xlsx":
-        headers = [
-            "姓名",
-            "党组织",
-            "居住地",
-            "状态",
-            "报到证编号",
-            "报到期限",
-            "报到社区",
-            "提交时间",
-            "确认时间",
-            "回执编号",
-        ]
 
         def fmt(value) -> str:  # noqa: ANN001
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
@@ -244,7 +233,7 @@ def _ledger_page(request: HttpRequest, unit: Unit, status: int = 200) -> HttpRes
             ]
             for r in rows
         )
-        response, n = xlsx_response(f"{unit.name}报到台账.xlsx", headers, data, sheet_title="报到台账")
+        response, n = xlsx_response(f"{unit.name}报到台账.xlsx", LEDGER_HEADERS, data, sheet_title="报到台账")
         security_event_record(
             kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what="报到台账", row_count=n
         )
@@ -486,18 +475,25 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- admins: assignment -----------------------------------------------------------------------------
 
 
+ASSIGN_PAGE_SIZE = 100
+UNITS_PAGE_SIZE = 100  # the coverage page's units table
+
+
 @login_required
 @require_GET
 def assign_list(request: HttpRequest) -> HttpResponse:
     units = selectors.units_for_assignment(request.user, q=request.GET.get("q", ""))
     if not scope.scope_for(request.user).superuser and not units.exists() and not request.GET.get("q"):
         raise PermissionDenied
+    page = Paginator(units, ASSIGN_PAGE_SIZE).get_page(request.GET.get("page"))
     current = {
         a.unit_id: a
-        for a in UnitAssignment.objects.filter(unit__in=units, ended_on__isnull=True).select_related("community")
+        for a in UnitAssignment.objects.filter(unit__in=list(page.object_list), ended_on__isnull=True).select_related(
+            "community"
+        )
     }
-    rows = [(u, current.get(u.pk)) for u in units[:200]]
-    return render(request, "reporting/assign_list.html", {"rows": rows, "total": units.count()})
+    rows = [(u, current.get(u.pk)) for u in page.object_list]
+    return render(request, "reporting/assign_list.html", {"rows": rows, "page": page, "no_export": True})
 
 
 @login_required
@@ -590,7 +586,10 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     area = _area(request)
     total, rows = coverage.area_coverage(request.user, area)
-    units = list(coverage.units_qs(request.user).filter(area__startswith=area.path).order_by("code")[:500])
+    units_page = Paginator(
+        coverage.units_qs(request.user).filter(area__startswith=area.path).order_by("code"), UNITS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    units = list(units_page.object_list)
     unit_rates = coverage.unit_member_coverage(request.user, units)
     chart = {
         "names": [r.place.name for r in rows],
@@ -604,6 +603,8 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
         "total": total,
         "rows": rows,
         "unit_rows": [(u, unit_rates.get(u.pk)) for u in units],
+        "page": units_page,
+        "no_export": True,
         "chart_json": json.dumps(chart, ensure_ascii=False),
         "target": coverage.target_percent(area),
         "ancestors": ancestors,
