@@ -157,6 +157,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "baodao.accounts.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "baodao.accounts.services.client_ip"
+
+# Reverse proxies in front that append the client's address to X-Forwarded-For (README's nginx:
+# one). Without this every client would look like 127.0.0.1 to lockouts and rate limits; set 0
+# when clients reach gunicorn directly, or they could choose their own address.
+PROXY_COUNT = envint("PROXY_COUNT", 0 if DEBUG else 1)
+# Failed roster checks on the public self-report page per client address per hour: each one tells
+# whether an ID number is on the party roster, so they are counted (baodao/core/ratelimit.py).
+SELF_REPORT_CHECKS_PER_HOUR = envint("SELF_REPORT_CHECKS_PER_HOUR", 10)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

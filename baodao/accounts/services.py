@@ -5,6 +5,7 @@ import hashlib
 import math
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.db.models import Max
@@ -19,8 +20,17 @@ API_TOKEN_DAYS = 30
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address. Behind PROXY_COUNT reverse proxies that append to X-Forwarded-For
+    (README's nginx: `$proxy_add_x_forwarded_for`, PROXY_COUNT=1) it is the entry the nearest of
+    them wrote; what a client puts in the header itself is never believed."""
     if request is None:
         return None
+    proxies = settings.PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

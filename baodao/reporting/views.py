@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from baodao.accounts import scope
 from baodao.accounts.models import SecurityEvent
 from baodao.accounts.services import client_ip, security_event_record
-from baodao.core import rules
+from baodao.core import ratelimit, rules
 from baodao.core.excel import xlsx_response
 from baodao.core.privacy import mask_mobile
 from baodao.directory import selectors as directory_selectors
@@ -771,6 +772,14 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
     if not request.user.is_authenticated:
         form = forms.RosterActivateForm(request.POST or None)
         ctx = {"form": form, "community": community, "mismatch": False}
+        # Each failed check tells whether an ID number is on the roster: a client gets a few an hour.
+        attempts = f"self-report:{client_ip(request)}"
+        if request.method == "POST" and ratelimit.is_limited(
+            attempts, limit=settings.SELF_REPORT_CHECKS_PER_HOUR, window_seconds=3600
+        ):
+            form.is_valid()
+            form.add_error(None, _("核对失败次数过多，请一小时后再试，或联系所在单位党组织核对名册"))
+            return render(request, "reporting/self_activate.html", ctx, status=429)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -780,6 +789,7 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
             except services.RosterMobileMismatch as exc:
                 # A changed phone: with the box ticked, the request goes to the unit secretary.
                 if not data["request_change"]:
+                    ratelimit.count_attempt(attempts, window_seconds=3600)
                     _form_errors(form, exc)
                     ctx["mismatch"] = True
                 else:
@@ -795,6 +805,7 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
                     else:
                         return render(request, "reporting/self_activate.html", {**ctx, "requested": True})
             except ValidationError as exc:
+                ratelimit.count_attempt(attempts, window_seconds=3600)
                 _form_errors(form, exc)
             else:
                 login(request, user, backend="baodao.accounts.backends.UsernameOrMobileBackend")

@@ -344,3 +344,39 @@ def test_mobile_requests_are_seen_by_the_members_unit_only(secretaries: SimpleNa
     assert set(mobile_change_requests_for_user(w.sec_v)) == {theirs}
     assert set(mobile_change_requests_for_user(w.community_staff)) == set()
     assert set(mobile_change_requests_for_user(w.superuser)) == {mine, theirs}
+
+
+def _check_unknown_id(client: Client, w: SimpleNamespace, **extra: str):  # noqa: ANN202
+    data = {"id_number": make_id_number(), "mobile": NEW_MOBILE, "password": w.password, "password2": w.password}
+    return client.post(reverse("reporting:self_report", args=[w.A.code]), data, **extra)
+
+
+def test_self_report_page_limits_failed_roster_checks_per_client(
+    world: SimpleNamespace, client: Client, settings
+) -> None:  # noqa: ANN001
+    # Each failed check says whether an ID number is on the roster: a client gets a few an hour.
+    settings.SELF_REPORT_CHECKS_PER_HOUR = 3
+    assert [_check_unknown_id(client, world).status_code for _ in range(3)] == [422, 422, 422]
+
+    refused = _check_unknown_id(client, world)
+    assert refused.status_code == 429
+    assert "核对失败次数过多" in refused.content.decode()
+    assert "党员名册中没有该身份证号" not in refused.content.decode()  # nothing is checked any more
+    # A right ID number and mobile from the same address is refused too until the hour is over.
+    m = world.m_u_b
+    data = {"id_number": m.id_number, "mobile": m.mobile, "password": world.password, "password2": world.password}
+    assert client.post(reverse("reporting:self_report", args=[world.A.code]), data).status_code == 429
+    m.refresh_from_db()
+    assert m.user_id is None
+    # Another address still has its own attempts.
+    assert _check_unknown_id(client, world, REMOTE_ADDR="10.0.0.9").status_code == 422
+
+
+def test_self_report_limit_counts_the_address_the_proxy_saw(world: SimpleNamespace, client: Client, settings) -> None:  # noqa: ANN001
+    settings.SELF_REPORT_CHECKS_PER_HOUR = 1
+    settings.PROXY_COUNT = 1
+    assert _check_unknown_id(client, world, HTTP_X_FORWARDED_FOR="10.1.1.1").status_code == 422
+    # The client may write anything before the address nginx appends: it is not believed.
+    spoofed = _check_unknown_id(client, world, HTTP_X_FORWARDED_FOR="1.2.3.4, 10.1.1.1")
+    assert spoofed.status_code == 429
+    assert _check_unknown_id(client, world, HTTP_X_FORWARDED_FOR="10.1.1.2").status_code == 422
