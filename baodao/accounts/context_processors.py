@@ -20,6 +20,7 @@ def nav(request: HttpRequest) -> dict:
         "nav": {
             "can_import": scope.can_manage_master_data(user),
             "can_rules": any(r == "city_admin" for r, _ in s.place_grants),
+            "can_categories": scope.can_edit_categories(user),
             "can_audit": scope.can_view_audit(user),
             "is_community_staff": any(r == "community_staff" for r, _ in s.place_grants),
             "is_unit_secretary": bool(s.unit_ids),

@@ -19,7 +19,6 @@ class DirectoryConfig(AppConfig):
         for model in (
             m.Place,
             m.Category,
-            m.Unit,
             m.PartyOrg,
             m.UnitAssignment,
             m.WorkTeam,
@@ -30,6 +29,8 @@ class DirectoryConfig(AppConfig):
             m.Rule,
         ):
             auditlog.register(model)
+        # A unit's functions (what it can offer) steer its assignment to a community.
+        auditlog.register(m.Unit, m2m_fields={"functions"})
         auditlog.register(m.Member, exclude_fields=secret, m2m_fields={"skills", "intentions"})
         # Special-group flags are hardship details: changes are audited (category names only).
         auditlog.register(m.Resident, exclude_fields=secret, m2m_fields={"special_groups"})

@@ -167,3 +167,11 @@ def test_admin_home_queries_do_not_grow(
         "区域973": (1, 1),
     }
     assert one == three
+
+
+@pytest.mark.parametrize(("who", "shown"), [("superuser", True), ("city_admin", True), ("district_admin", False)])
+def test_category_link_in_the_header_for_those_who_edit(world: SimpleNamespace, login, who: str, shown: bool) -> None:  # noqa: ANN001
+    page = login(getattr(world, who)).get(reverse("directory:place_list"))
+
+    assert page.status_code == 200
+    assert (f'href="{URL}"' in page.content.decode()) is shown

@@ -127,3 +127,15 @@ def test_admin_out_of_scope_cannot_set_functions(world: SimpleNamespace, tags) -
 
     assert response.status_code == 404
     assert list(world.W.functions.all()) == []
+
+
+def test_unit_functions_changes_are_in_the_audit_log(world: SimpleNamespace) -> None:
+    from auditlog.models import LogEntry
+
+    from baodao.directory.models import Category
+
+    legal = Category.objects.create(kind=Category.Kind.INTENTION, name="法律援助")
+    world.W.functions.add(legal)
+
+    entry = LogEntry.objects.get_for_object(world.W).latest("timestamp")
+    assert "functions" in entry.changes_dict

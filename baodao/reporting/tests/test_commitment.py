@@ -85,3 +85,9 @@ def test_commitment_template_in_the_admin(world: SimpleNamespace, login) -> None
     assert changed.status_code == 302
     assert too_long.status_code == 200 and "服务承诺书不能超过 2000 字" in too_long.content.decode()
     assert list(CommitmentTemplate.objects.values_list("city", "text")) == [(world.C.pk, "改过的")]
+
+
+def test_rules_page_links_to_the_commitment(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+    page = login(world.city_admin).get(reverse("directory:rule_list"))
+
+    assert f'href="{reverse(PAGE)}"' in page.content.decode()
