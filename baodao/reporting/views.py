@@ -379,6 +379,8 @@ def pending(request: HttpRequest) -> HttpResponse:
 
 def _pending_page(request: HttpRequest, community: Place, status: int = 200) -> HttpResponse:
     reports = selectors.member_reports_for_user(request.user, status=MemberReport.Status.PENDING, community=community)
+    if request.method == "GET" and request.GET.get("export") == "xlsx":
+        return _pending_export(request, community, reports)
     unit_reports = selectors.unit_reports_for_user(request.user, status=UnitReport.Status.SUBMITTED).filter(
         community=community
     )
@@ -390,6 +392,27 @@ def _pending_page(request: HttpRequest, community: Place, status: int = 200) -> 
         "overdue": selectors.overdue_for_community(request.user, community),
     }
     return render(request, "reporting/pending.html", ctx, status=status)
+
+
+PENDING_HEADERS = [_("姓名"), _("单位"), _("居住小区/楼栋"), _("门牌号"), _("方式"), _("提交时间")]
+
+
+def _pending_export(request: HttpRequest, community: Place, reports) -> HttpResponse:  # noqa: ANN001
+    """The reports waiting for confirmation, as the community files them; recorded as an export."""
+
+    def row(r: MemberReport) -> list:
+        where = f"{r.residence.parent.name} {r.residence.name}" if r.residence.parent_id else r.residence.name
+        submitted = timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
+        return [r.member.name, r.unit.name, where, r.room, r.get_source_display(), submitted]
+
+    title = _("待确认报到")
+    response, n = xlsx_response(
+        f"{community.name}{title}.xlsx", [str(h) for h in PENDING_HEADERS], (row(r) for r in reports), title
+    )
+    security_event_record(
+        kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what=title, row_count=n
+    )
+    return response
 
 
 @login_required
@@ -598,6 +621,8 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
         "members": [r.members.percent or 0 for r in rows],
         "compounds": [r.compounds.percent or 0 for r in rows],
     }
+    if request.GET.get("export") == "xlsx":
+        return _coverage_export(area, total, rows)
     ancestors = list(directory_selectors.places_for_user(request.user).filter(pk__in=area.ancestor_ids()[:-1]))
     ctx = {
         "area": area,
@@ -612,6 +637,35 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
         "ending": coverage.terms_ending(request.user, area).count(),
     }
     return render(request, "reporting/coverage.html", ctx)
+
+
+COVERAGE_HEADERS = [
+    _("区域"),
+    _("单位数"),
+    _("已报到单位"),
+    _("单位报到率%"),
+    _("在职党员"),
+    _("已报到党员"),
+    _("党员报到率%"),
+    _("小区/网格"),
+    _("有第一书记"),
+    _("第一书记覆盖率%"),
+]
+
+
+def _coverage_export(area: Place, total, rows) -> HttpResponse:  # noqa: ANN001
+    """Each sub-area's three coverages side by side, and the area's own figures last (no personal data)."""
+
+    def row(name: str, figures) -> list:  # noqa: ANN001
+        out = [name]
+        for f in (figures.units, figures.members, figures.compounds):
+            out += [f.total, f.done, f.percent if f.percent is not None else ""]
+        return out
+
+    title = _("三个全覆盖")
+    lines = [row(r.place.name, r) for r in rows] + [row(_("%(a)s合计") % {"a": area.name}, total)]
+    response, _n = xlsx_response(f"{area.name}{title}.xlsx", [str(h) for h in COVERAGE_HEADERS], lines, title)
+    return response
 
 
 LAGGARD_KINDS = {

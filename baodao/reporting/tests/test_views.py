@@ -1085,3 +1085,48 @@ def test_retired_member_cannot_register(world: SimpleNamespace, teams: list) -> 
 
     assert response.status_code == 400
     assert "该报到证已作废" in html(response)
+
+
+def test_pending_export_lists_the_communitys_waiting_reports_and_is_audited(pending_world: SimpleNamespace) -> None:
+    w = pending_world
+    c = client_for(w.community_staff)
+
+    page = c.get(f"{url('pending')}?community={w.A.pk}")
+    export = c.get(f"{url('pending')}?community={w.A.pk}&export=xlsx")
+    other = client_for(w.staff_b).get(f"{url('pending')}?community={w.A.pk}&export=xlsx")
+
+    assert f"?community={w.A.pk}&amp;export=xlsx" in html(page)
+    rows = xlsx_rows(export)
+    assert rows[0] == ("姓名", "单位", "居住小区/楼栋", "门牌号", "方式", "提交时间")
+    assert sorted(r[0] for r in rows[1:]) == sorted(r.member.name for r in page.context["reports"])
+    assert len(rows) == 3  # r_a and r_a2, nothing of community B
+    assert other.status_code == 404
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.EXPORT)
+    assert (event.user, event.what, event.row_count) == (w.community_staff, "待确认报到", 2)
+
+
+def test_coverage_export_has_every_sub_area_and_the_total(coverage_world: SimpleNamespace) -> None:
+    w = coverage_world
+    c = client_for(w.city_admin)
+
+    page = c.get(f"{url('coverage')}?place={w.C.pk}")
+    rows = xlsx_rows(c.get(f"{url('coverage')}?place={w.C.pk}&export=xlsx"))
+
+    assert rows[0][:4] == ("区域", "单位数", "已报到单位", "单位报到率%")
+    expected = [
+        (r.place.name, r.units.total, r.units.done, r.members.total, r.members.done, r.compounds.done)
+        for r in page.context["rows"]
+    ]
+    total = page.context["total"]
+    expected.append(
+        (
+            f"{w.C.name}合计",
+            total.units.total,
+            total.units.done,
+            total.members.total,
+            total.members.done,
+            total.compounds.done,
+        )
+    )
+    assert [(r[0], r[1], r[2], r[4], r[5], r[8]) for r in rows[1:]] == expected
+    assert len(expected) > 2  # at least two sub-areas and the total
