@@ -32,7 +32,7 @@ from baodao.accounts.models import Role, RoleAssignment
 from baodao.core.rules import get_rule_int
 from baodao.directory.models import Place
 from baodao.notifications.services import notify, text_message_send
-from baodao.reporting.models import Certificate, MemberReport
+from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest
 from baodao.reporting.selectors import LedgerStatus
 from baodao.reporting.services import certificate_token
 
@@ -236,42 +236,64 @@ def remind_community_staff(*, today: dt.date) -> int:
 
 
 def remind_unit_approvals(*, today: dt.date) -> int:
-    """One message a day to each secretary of a unit with self-reports waiting for its approval.
+    """One message a day to each secretary of a unit with self-reports, or requests to self-report
+    with a changed mobile, waiting for its approval.
 
     The wait is measured as for community staff (report_confirm_reminder_days of the city of the
     community reported to): the unit's approval is the same kind of step, before the community's.
     """
     waiting = MemberReport.objects.filter(status=MemberReport.Status.UNIT_APPROVAL)
+    requests = MobileChangeRequest.objects.filter(status=MobileChangeRequest.Status.PENDING)
     community_ids = set(waiting.order_by().values_list("community_id", flat=True).distinct())
+    community_ids |= set(requests.order_by().values_list("community_id", flat=True).distinct())
     if not community_ids:
         return 0
     days_by_community = _rule_by_community(community_ids, "report_confirm_reminder_days")
-    overdue = _per_days_q(
-        days_by_community, lambda days: Q(submitted_at__lt=_start_of(today - dt.timedelta(days=days)))
-    )
-    counts: dict[int, int] = defaultdict(int)
+
+    def older_than(field: str) -> Q:
+        return _per_days_q(
+            days_by_community, lambda days: Q(**{f"{field}__lt": _start_of(today - dt.timedelta(days=days))})
+        )
+
+    reports: dict[int, int] = defaultdict(int)
+    asks: dict[int, int] = defaultdict(int)
     days_by_unit: dict[int, int] = {}
-    rows = waiting.filter(overdue).values("unit_id", "community_id").annotate(n=Count("id"))
-    for unit_id, community_id, n in rows.values_list("unit_id", "community_id", "n"):
-        counts[unit_id] += n
-        days = days_by_community[community_id]
-        days_by_unit[unit_id] = min(days, days_by_unit.get(unit_id, days))
-    if not counts:
+    tallies = (
+        (reports, waiting.filter(older_than("submitted_at")), "unit_id"),
+        (asks, requests.filter(older_than("created_at")), "member__unit_id"),
+    )
+    for counts, qs, unit_field in tallies:
+        rows = qs.values(unit_field, "community_id").annotate(n=Count("id"))
+        for unit_id, community_id, n in rows.values_list(unit_field, "community_id", "n"):
+            counts[unit_id] += n
+            days = days_by_community[community_id]
+            days_by_unit[unit_id] = min(days, days_by_unit.get(unit_id, days))
+    if not days_by_unit:
         return 0
     secretaries = RoleAssignment.objects.filter(
-        role=Role.UNIT_SECRETARY, is_active=True, unit_id__in=counts, user__is_active=True
+        role=Role.UNIT_SECRETARY, is_active=True, unit_id__in=days_by_unit, user__is_active=True
     ).select_related("user", "unit")
-    ledger = f"{reverse('reporting:ledger')}?status={LedgerStatus.UNIT_APPROVAL}"
     sent = 0
     for ra in secretaries.order_by("unit_id", "user_id"):
-        n = counts[ra.unit_id]
+        n, m = reports[ra.unit_id], asks[ra.unit_id]
+        facts = {"u": ra.unit.name, "n": n, "m": m, "days": days_by_unit[ra.unit_id]}
+        if not m:
+            title = _("%(n)d份自主报到待单位审核") % facts
+            body = _("%(u)s有%(n)d名党员扫码自主报到已超过%(days)d天仍待单位审核，请在报到台账中审核通过或退回。")
+            url = f"{reverse('reporting:ledger')}?status={LedgerStatus.UNIT_APPROVAL}"
+        else:
+            title = _("%(k)d项自主报到事项待单位审核") % {"k": n + m}
+            body = _(
+                "%(u)s有%(n)d名党员扫码自主报到、%(m)d名党员以新手机号报到的申请已超过%(days)d天仍待单位审核，"
+                "请在报到台账中处理。"
+            )
+            url = reverse("reporting:ledger")
         sent += bool(
             notify(
                 user=ra.user,
-                title=_("%(n)d份自主报到待单位审核") % {"n": n},
-                body=_("%(u)s有%(n)d名党员扫码自主报到已超过%(days)d天仍待单位审核，请在报到台账中审核通过或退回。")
-                % {"u": ra.unit.name, "n": n, "days": days_by_unit[ra.unit_id]},
-                url=ledger,
+                title=title,
+                body=body % facts,
+                url=url,
                 dedupe_key=f"remind:unit-approval:{ra.unit_id}:{today.isoformat()}",
             )
         )

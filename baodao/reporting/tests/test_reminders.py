@@ -472,3 +472,31 @@ def test_sms_reminders_without_an_sms_channel_are_kept_and_not_repeated(unopened
     assert send_reminders(today=TODAY)["members_by_sms"] == 2
     assert send_reminders(today=TODAY)["members_by_sms"] == 0
     assert set(TextMessage.objects.values_list("ok", flat=True)) == {None}  # nothing went out
+
+
+def test_unit_secretaries_are_reminded_of_mobile_requests_waiting_for_approval(world: SimpleNamespace) -> None:
+    from baodao.reporting import services
+    from baodao.reporting.models import MobileChangeRequest
+
+    w = world
+    w.sec_v = _user("sec_v", role=Role.UNIT_SECRETARY, unit=w.V)
+
+    def ask(member, days: int) -> None:  # noqa: ANN001
+        req = services.mobile_change_request_submit(
+            id_number=member.id_number, mobile="13912345678", password=w.password, community=w.A
+        )
+        created = timezone.make_aware(dt.datetime.combine(TODAY - dt.timedelta(days=days), dt.time(15, 0)))
+        MobileChangeRequest.objects.filter(pk=req.pk).update(created_at=created)
+
+    ask(w.m_u_b, 5)  # U's secretary is told
+    ask(w.m_v_a, 1)  # not yet for V
+
+    counts = send_reminders(today=TODAY)
+
+    assert counts["unit_approvals"] == 1
+    msg = Notification.objects.get(user=w.unit_secretary, dedupe_key__startswith="remind:")
+    assert msg.title == "1项自主报到事项待单位审核"
+    assert "0名党员扫码自主报到、1名党员以新手机号报到的申请已超过3天仍待单位审核" in msg.body
+    assert msg.url == reverse("reporting:ledger")
+    assert not Notification.objects.filter(user=w.sec_v, dedupe_key__startswith="remind:").exists()
+    assert send_reminders(today=TODAY)["unit_approvals"] == 0
