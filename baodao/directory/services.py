@@ -40,6 +40,7 @@ from baodao.directory.models import (
     WorkTeamMembership,
     path_segment,
 )
+from baodao.directory.signals import places_moved
 
 if TYPE_CHECKING:
     from baodao.accounts.models import User
@@ -141,6 +142,8 @@ def place_move(*, place: Place, parent: Place | None) -> Place:
             depth=F("depth") + (new_depth - old["depth"]),
         )
     place.path, place.depth = new_path, new_depth
+    if new_path != old["path"]:
+        places_moved.send(sender=Place, place=place)
     return place
 
 

@@ -9,7 +9,8 @@ Exactness (nobody counted twice or left out):
 - every save/delete that can move a figure (members, member reports, units, assignments, unit
   reports, first-secretary terms, compounds) leaves a `CoverageMark` on the places it touched, in
   the same transaction as the change, through the signals below;
-- bulk writes that bypass signals (roster import, demo loader) call `mark_everything()`;
+- bulk writes that bypass signals (roster import, demo loader, a moved subtree) call
+  `mark_everything()`;
 - before summing, `refresh()` recounts the marked communities (and those whose first-secretary
   terms lapsed since they were counted) from the record and deletes exactly the marks it read;
   a change committed meanwhile keeps its mark for the next read. Recounts take one lock, so two
@@ -128,11 +129,16 @@ def _roster_imported(sender: type, **kw) -> None:
     mark_everything()  # the import wrote rows in bulk, past the model signals
 
 
+def _places_moved(sender: type, **kw) -> None:
+    mark_everything()  # a subtree's paths changed in one UPDATE: the tallies' paths are stale
+
+
 def connect_signals() -> None:
-    from baodao.directory.signals import roster_imported
+    from baodao.directory.signals import places_moved, roster_imported
 
     uid = "baodao.reporting.tallies"
     roster_imported.connect(_roster_imported, dispatch_uid=f"{uid}.roster_imported")
+    places_moved.connect(_places_moved, dispatch_uid=f"{uid}.places_moved")
     for sender, pre, changed in (
         (Member, _member_pre_save, _member_changed),
         (MemberReport, None, _member_report_changed),

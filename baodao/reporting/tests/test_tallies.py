@@ -119,6 +119,10 @@ def _compound_added_and_removed(w: SimpleNamespace) -> None:
     p.delete()
 
 
+def _community_moves_to_another_street(w: SimpleNamespace) -> None:
+    directory_services.place_move(place=w.B, parent=w.S2)  # its compounds' paths change in bulk
+
+
 CHANGES: dict[str, Callable[[SimpleNamespace], None]] = {
     f.__name__.lstrip("_"): f
     for f in (
@@ -138,6 +142,7 @@ CHANGES: dict[str, Callable[[SimpleNamespace], None]] = {
         _first_secretary_appointed,
         _term_ended,
         _compound_added_and_removed,
+        _community_moves_to_another_street,
     )
 }
 
