@@ -59,7 +59,7 @@ from baodao.core.validators import (
     normalize_id_number,
 )
 from baodao.directory.models import Category, ImportJob, Member, PartyOrg, Place, Resident, Unit
-from baodao.directory.services import places_bulk_create
+from baodao.directory.services import PLACE_LEVEL, party_org_nesting_ok, places_bulk_create
 
 BATCH = 2000
 LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on every version
@@ -107,17 +107,6 @@ PLACE_KIND_NAMES = {
     Place.Kind.COMPOUND: "小区",
     Place.Kind.GRID: "网格",
     Place.Kind.BUILDING: "楼栋",
-}
-# A parent must be of a smaller level than its child; a compound and a grid are the same level.
-PLACE_LEVEL = {
-    Place.Kind.PROVINCE: 0,
-    Place.Kind.CITY: 1,
-    Place.Kind.DISTRICT: 2,
-    Place.Kind.STREET: 3,
-    Place.Kind.COMMUNITY: 4,
-    Place.Kind.COMPOUND: 5,
-    Place.Kind.GRID: 5,
-    Place.Kind.BUILDING: 6,
 }
 RESIDENCE_KINDS = {Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING}
 UNIT_KIND_LABELS = {
@@ -1094,13 +1083,6 @@ class _OrgRow:
     parent_name: str
 
 
-def _org_parent_ok(parent_kind: str, kind: str) -> bool:
-    # A committee may head anything (also a committee); a general branch heads branches only.
-    if parent_kind == PartyOrg.Kind.COMMITTEE:
-        return True
-    return parent_kind == PartyOrg.Kind.GENERAL_BRANCH and kind == PartyOrg.Kind.BRANCH
-
-
 def _units_plan(
     rows: list[tuple[int, list[Any]]], user: User, errors: _Errors, tick: Callable[[int], None]
 ) -> list[_OrgRow]:
@@ -1162,7 +1144,7 @@ def _units_plan(
         parent = orgs.get((p.unit_code, p.parent_name))
         if parent is None or parent is p:
             errors.add(p.row, h[7], _("上级党组织「%(name)s」不是本文件中同一单位的另一行") % {"name": p.parent_name})
-        elif parent.org_kind and p.org_kind and not _org_parent_ok(parent.org_kind, p.org_kind):
+        elif parent.org_kind and p.org_kind and not party_org_nesting_ok(parent.org_kind, p.org_kind):
             errors.add(
                 p.row,
                 h[7],

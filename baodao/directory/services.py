@@ -274,6 +274,13 @@ def member_update(*, member: Member, **fields: object) -> Member:
     return member
 
 
+def party_org_nesting_ok(parent_kind: str, kind: str) -> bool:
+    """A committee may head anything (also a committee); a general branch heads branches only."""
+    if parent_kind == PartyOrg.Kind.COMMITTEE:
+        return True
+    return parent_kind == PartyOrg.Kind.GENERAL_BRANCH and kind == PartyOrg.Kind.BRANCH
+
+
 def party_org_errors(
     *, unit: Unit, kind: str, name: str, parent: PartyOrg | None, org: PartyOrg | None = None
 ) -> dict[str, str]:
@@ -286,15 +293,15 @@ def party_org_errors(
         errors["name"] = _("名称不能为空，且不超过100个字")
     elif PartyOrg.objects.filter(unit=unit, name=name).exclude(pk=org.pk if org else None).exists():
         errors["name"] = _("同一单位内党组织名称重复")
+    if "kind" not in errors and org is not None and org.pk:
+        child_kinds = set(org.children.values_list("kind", flat=True))
+        if not all(party_org_nesting_ok(kind, child) for child in child_kinds):
+            errors["kind"] = _("该党组织的下级与新类型不符")
     if parent is None:
         return errors
     if parent.unit_id != unit.pk:
         errors["parent"] = _("上级党组织必须属于同一单位")
-    elif "kind" not in errors and not (
-        parent.kind == PartyOrg.Kind.COMMITTEE
-        or (parent.kind == PartyOrg.Kind.GENERAL_BRANCH and kind == PartyOrg.Kind.BRANCH)
-    ):
-        # A committee may head anything (also a committee); a general branch heads branches only.
+    elif "kind" not in errors and not party_org_nesting_ok(parent.kind, kind):
         errors["parent"] = _("%(parent)s不能作为%(kind)s的上级") % {
             "parent": PartyOrg.Kind(parent.kind).label,
             "kind": PartyOrg.Kind(kind).label,
@@ -324,14 +331,6 @@ def party_org_update(*, org: PartyOrg, kind: str, name: str, parent: PartyOrg | 
     unit = Unit.objects.get(pk=PartyOrg.objects.values_list("unit_id", flat=True).get(pk=org.pk))
     if errors := party_org_errors(unit=unit, kind=kind, name=name, parent=parent, org=org):
         raise ValidationError(errors)
-    child_kinds = set(org.children.values_list("kind", flat=True))
-    if (
-        kind == PartyOrg.Kind.BRANCH
-        and child_kinds
-        or kind == PartyOrg.Kind.GENERAL_BRANCH
-        and (child_kinds - {PartyOrg.Kind.BRANCH})
-    ):
-        raise ValidationError({"kind": _("该党组织的下级与新类型不符")})
     org.unit, org.kind, org.name, org.parent = unit, kind, name.strip(), parent
     org.save(update_fields=["kind", "name", "parent"])
     return org

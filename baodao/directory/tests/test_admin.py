@@ -246,3 +246,21 @@ def test_party_org_admin_refuses_a_loop(world: SimpleNamespace, login) -> None:
     assert response.status_code == 200
     assert "上级党组织形成循环" in response.content.decode()
     assert PartyOrg.objects.get(pk=committee.pk).parent is None
+
+
+def test_party_org_admin_refuses_a_kind_its_children_do_not_fit(world: SimpleNamespace, login) -> None:
+    committee = world.U.party_orgs.get(kind=PartyOrg.Kind.COMMITTEE)
+    general = services.party_org_create(
+        unit=world.U, kind=PartyOrg.Kind.GENERAL_BRANCH, name="机关党总支", parent=committee
+    )
+
+    # A committee heading a general branch cannot become a branch (a branch heads nothing).
+    response = login(world.superuser).post(
+        reverse("admin:directory_partyorg_change", args=[committee.pk]),
+        {"parent": "", "kind": PartyOrg.Kind.BRANCH, "name": committee.name},
+    )
+
+    assert response.status_code == 200
+    assert "该党组织的下级与新类型不符" in response.content.decode()
+    assert PartyOrg.objects.get(pk=committee.pk).kind == PartyOrg.Kind.COMMITTEE
+    assert PartyOrg.objects.get(pk=general.pk).parent_id == committee.pk
