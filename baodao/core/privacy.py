@@ -23,6 +23,12 @@ def mask_address(value: str) -> str:
     return "******" if value else ""
 
 
+def mask_flags(value: str) -> str:
+    """Flags such as special groups: the same marker whether or not there are any, since an empty
+    cell beside a masked one would tell who is flagged."""
+    return "******"
+
+
 def mask_name(value: str) -> str:
     """张三丰 -> 张*丰, 张三 -> 张*: used where a name itself must not be public."""
     if not value:

@@ -50,7 +50,7 @@ from baodao.accounts.scope import (
 )
 from baodao.accounts.services import security_event_record
 from baodao.core import crypto
-from baodao.core.privacy import mask_address, mask_id_number, mask_mobile
+from baodao.core.privacy import mask_address, mask_flags, mask_id_number, mask_mobile
 from baodao.core.validators import (
     birth_date_from_id,
     gender_from_id,
@@ -1357,7 +1357,7 @@ def resident_export_rows(residents_qs: QuerySet[Resident], user: User) -> Iterat
             r.residence.code,
             r.address_detail if full else mask_address(r.address_detail),
             # Hardship and health groups are personal data too.
-            groups if full else mask_address(groups),
+            groups if full else mask_flags(groups),
             r.residence.name,
         ]
 

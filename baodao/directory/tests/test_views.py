@@ -706,3 +706,16 @@ def test_auditlog_records_the_actor_of_a_web_request(world: SimpleNamespace, log
 
 def test_mask_helpers_match_the_pages(world: SimpleNamespace) -> None:
     assert mask_mobile("13812345678") == "138****5678"
+
+
+def test_resident_export_does_not_tell_who_is_flagged(world: SimpleNamespace) -> None:
+    from baodao.directory import services as directory_services
+
+    directory_services.resident_create(name="林无标", residence=world.r_a1.residence)  # no special group
+    secretary = Client()
+    secretary.force_login(world.compound_secretary)
+
+    rows = _xlsx_rows(secretary.get(reverse("directory:resident_list"), {"export": "xlsx"}))
+
+    groups = {r[0]: r[4] for r in rows[1:]}
+    assert groups == {"陈安居": "******", "林无标": "******"}  # the same marker, flagged or not
