@@ -165,7 +165,8 @@ AXES_CLIENT_IP_CALLABLE = "baodao.accounts.services.client_ip"
 PROXY_COUNT = envint("PROXY_COUNT", 0 if DEBUG else 1)
 # Failed roster checks on the public self-report page per client address per hour: each one tells
 # whether an ID number is on the party roster, so they are counted (baodao/core/ratelimit.py).
-SELF_REPORT_CHECKS_PER_HOUR = envint("SELF_REPORT_CHECKS_PER_HOUR", 10)
+# Failures only, and not too few: members of one office may all report from behind one NAT address.
+SELF_REPORT_CHECKS_PER_HOUR = envint("SELF_REPORT_CHECKS_PER_HOUR", 20)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

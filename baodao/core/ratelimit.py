@@ -1,18 +1,17 @@
-"""A fixed-window attempt counter in the cache (Redis in production, shared by every worker).
+"""An attempt counter in the cache (Redis in production, shared by every worker).
 
 For public forms that reveal something per attempt, such as whether an ID number is on the party
-roster (the self-report page): a client gets `limit` failed attempts per window, then waits.
+roster (the self-report page): a client gets `limit` failed attempts in a window that starts with
+its first one, then waits until the window is over (the counter's expiry; incr keeps it).
 """
 
 from __future__ import annotations
-
-import time
 
 from django.core.cache import cache
 
 
 def _bucket(key: str, window_seconds: int) -> str:
-    return f"ratelimit:{key}:{int(time.time() // window_seconds)}"
+    return f"ratelimit:{window_seconds}:{key}"
 
 
 def is_limited(key: str, *, limit: int, window_seconds: int) -> bool:

@@ -843,7 +843,6 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
             except services.RosterMobileMismatch as exc:
                 # A changed phone: with the box ticked, the request goes to the unit secretary.
                 if not data["request_change"]:
-                    ratelimit.count_attempt(attempts, window_seconds=3600)
                     _form_errors(form, exc)
                     ctx["mismatch"] = True
                 else:
@@ -859,11 +858,12 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
                     else:
                         return render(request, "reporting/self_activate.html", {**ctx, "requested": True})
             except ValidationError as exc:
-                ratelimit.count_attempt(attempts, window_seconds=3600)
                 _form_errors(form, exc)
             else:
                 login(request, user, backend="baodao.accounts.backends.UsernameOrMobileBackend")
                 return redirect(request.path)
+            # Whatever the roster said no to counts against the client's attempts.
+            ratelimit.count_attempt(attempts, window_seconds=3600)
         return render(request, "reporting/self_activate.html", ctx, status=422 if request.method == "POST" else 200)
     member = Member.objects.filter(pk__in=scope.scope_for(request.user).member_ids).select_related("residence").first()
     if member is None:

@@ -380,3 +380,23 @@ def test_self_report_limit_counts_the_address_the_proxy_saw(world: SimpleNamespa
     spoofed = _check_unknown_id(client, world, HTTP_X_FORWARDED_FOR="1.2.3.4, 10.1.1.1")
     assert spoofed.status_code == 429
     assert _check_unknown_id(client, world, HTTP_X_FORWARDED_FOR="10.1.1.2").status_code == 422
+
+
+def test_self_report_limit_counts_refused_change_requests_too(world: SimpleNamespace, client: Client, settings) -> None:  # noqa: ANN001
+    settings.SELF_REPORT_CHECKS_PER_HOUR = 2
+    retired = world.m_u_b
+    retired.status = "retired"
+    retired.save(update_fields=["status"])
+    data = {
+        "id_number": retired.id_number,
+        "mobile": NEW_MOBILE,
+        "password": world.password,
+        "password2": world.password,
+        "request_change": "on",
+    }
+    link = reverse("reporting:self_report", args=[world.A.code])
+
+    answers = [client.post(link, data).status_code for _ in range(3)]
+
+    assert answers == [422, 422, 429]
+    assert not MobileChangeRequest.objects.exists()
