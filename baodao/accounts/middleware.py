@@ -252,6 +252,14 @@ class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
         super().__init__(get_response)
         _connect_audit_receiver()
 
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        # auditlog believes the first X-Forwarded-For entry, which the client writes itself; the
+        # address is the one lockouts and SecurityEvents use (PROXY_COUNT, accounts.services).
+        from baodao.accounts.services import client_ip
+
+        return None if settings.AUDITLOG_DISABLE_REMOTE_ADDR else client_ip(request)
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         set_cid(request)
         context_data = self.get_extra_data(request)

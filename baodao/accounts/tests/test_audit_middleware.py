@@ -29,14 +29,24 @@ def test_it_replaces_auditlogs_own() -> None:
 def test_an_entry_written_by_a_request_has_its_actor_address_and_correlation_id(
     world: SimpleNamespace,
     login,  # noqa: ANN001
+    settings,  # noqa: ANN001
 ) -> None:
+    settings.PROXY_COUNT = 1
+    # The client wrote 6.6.6.6 itself; nginx appended the address it saw.
     entry = _post_rule(
-        login(world.city_admin), "24", HTTP_X_FORWARDED_FOR="10.1.2.3, 10.0.0.1", HTTP_X_CORRELATION_ID="req-42"
+        login(world.city_admin), "24", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.2.3", HTTP_X_CORRELATION_ID="req-42"
     )
 
     assert entry.actor == world.city_admin
     assert entry.remote_addr == "10.1.2.3"
     assert entry.cid == "req-42"
+
+
+def test_without_a_proxy_the_entry_has_the_peer_address(world: SimpleNamespace, login, settings) -> None:  # noqa: ANN001
+    settings.PROXY_COUNT = 0
+    entry = _post_rule(login(world.city_admin), "24", HTTP_X_FORWARDED_FOR="6.6.6.6")
+
+    assert entry.remote_addr == "127.0.0.1"
 
 
 def test_after_the_request_nothing_is_attributed_to_it(world: SimpleNamespace, login) -> None:  # noqa: ANN001
