@@ -20,9 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from baodao.accounts import scope
 from baodao.accounts.middleware import session_city
-from baodao.accounts.models import Role, SecurityEvent
-from baodao.accounts.services import client_ip, security_event_record
-from baodao.core.excel import xlsx_response
+from baodao.accounts.models import Role
+from baodao.core.excel import audited_xlsx_response
 from baodao.core.privacy import mask_address, mask_id_number, mask_mobile
 from baodao.core.rules import RULES, get_rule
 from baodao.directory import homecache, importers, selectors, services
@@ -84,11 +83,7 @@ def _show_resident_pii(user, residents) -> None:  # noqa: ANN001
 
 
 def _export(request: HttpRequest, name: str, headers, rows_iter) -> HttpResponse:  # noqa: ANN001
-    response, n = xlsx_response(f"{name}.xlsx", headers, rows_iter, sheet_title=name)
-    security_event_record(
-        kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what=name, row_count=n
-    )
-    return response
+    return audited_xlsx_response(request, name=name, headers=headers, rows=rows_iter)
 
 
 # --- home ---------------------------------------------------------------------------------------

@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts import scope
-from baodao.accounts.models import SecurityEvent
-from baodao.accounts.services import client_ip, security_event_record
+from baodao.accounts.services import client_ip
 from baodao.core import ratelimit, rules
-from baodao.core.excel import xlsx_response
+from baodao.core.excel import audited_xlsx_response, xlsx_response
 from baodao.core.privacy import mask_mobile
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
@@ -234,11 +233,9 @@ def _ledger_page(request: HttpRequest, unit: Unit, status: int = 200) -> HttpRes
             ]
             for r in rows
         )
-        response, n = xlsx_response(f"{unit.name}报到台账.xlsx", LEDGER_HEADERS, data, sheet_title="报到台账")
-        security_event_record(
-            kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what="报到台账", row_count=n
+        return audited_xlsx_response(
+            request, name=f"{unit.name}报到台账", headers=LEDGER_HEADERS, rows=data, what=_("报到台账")
         )
-        return response
     counts: dict[str, int] = {}
     for r in selectors.unit_ledger(unit) if wanted else rows:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -406,13 +403,10 @@ def _pending_export(request: HttpRequest, community: Place, reports) -> HttpResp
         return [r.member.name, r.unit.name, where, r.room, r.get_source_display(), submitted]
 
     title = _("待确认报到")
-    response, n = xlsx_response(
-        f"{community.name}{title}.xlsx", [str(h) for h in PENDING_HEADERS], (row(r) for r in reports), title
+    rows = (row(r) for r in reports)
+    return audited_xlsx_response(
+        request, name=f"{community.name}{title}", headers=PENDING_HEADERS, rows=rows, what=title
     )
-    security_event_record(
-        kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what=title, row_count=n
-    )
-    return response
 
 
 @login_required
@@ -725,14 +719,8 @@ def laggards(request: HttpRequest, kind: str) -> HttpResponse:
     qs, headers, row = _laggard_table(request.user, kind, area)
     title = str(LAGGARD_KINDS[kind])
     if request.GET.get("export") == "xlsx":
-        safe = title.replace("/", "、")  # "/" is refused in sheet titles and file names
-        response, n = xlsx_response(
-            f"{area.name}{safe}.xlsx", headers, (row(x) for x in qs.iterator(chunk_size=2000)), sheet_title=safe
-        )
-        security_event_record(
-            kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what=title, row_count=n
-        )
-        return response
+        rows = (row(x) for x in qs.iterator(chunk_size=2000))
+        return audited_xlsx_response(request, name=f"{area.name}{title}", headers=headers, rows=rows, what=title)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     rows = [row(x) for x in page.object_list]
     ctx = {"area": area, "kind": kind, "title": title, "headers": headers, "page": page, "rows": rows}

@@ -18,7 +18,7 @@ def _post_rule(client, value: str, **headers: str) -> LogEntry:  # noqa: ANN001
     data = {"key": "member_min_hours_per_year", "value": value}
     response = client.post(reverse("directory:rule_list"), data, **headers)
     assert response.status_code in (200, 302)
-    return LogEntry.objects.filter(content_type__model="rule").latest("timestamp")
+    return LogEntry.objects.filter(content_type__model="rule").latest("id")
 
 
 def test_it_replaces_auditlogs_own() -> None:
@@ -57,7 +57,7 @@ def test_after_the_request_nothing_is_attributed_to_it(world: SimpleNamespace, l
     rule.value = Decimal("30")
     rule.save()
 
-    entry = LogEntry.objects.filter(content_type__model="rule").latest("timestamp")
+    entry = LogEntry.objects.filter(content_type__model="rule").latest("id")
     assert entry.actor is None and entry.remote_addr is None
 
 
@@ -67,5 +67,5 @@ def test_set_actor_outside_requests_still_works(world: SimpleNamespace) -> None:
         rule.value = Decimal("31")
         rule.save()
 
-    entry = LogEntry.objects.filter(content_type__model="rule").latest("timestamp")
+    entry = LogEntry.objects.filter(content_type__model="rule").latest("id")
     assert (entry.actor, entry.remote_addr) == (world.city_admin, "10.9.9.9")
