@@ -88,7 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Outermost: under /api/ it turns every error response, from any layer below, into JSON.
-    "baodao.api.urls.JsonErrorsMiddleware",
+    "baodao.api.middleware.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -274,8 +274,8 @@ def home_city(user) -> Place | None:  # noqa: ANN001
 
 
 def can_view_audit(user) -> bool:  # noqa: ANN001
-    scope = scope_for(user)
-    return scope.superuser or Role.CITY_ADMIN in scope.roles
+    # The same people as the category lists today; two names because the two may part.
+    return can_edit_categories(user)
 
 
 def audit_actors_for_user(user):  # noqa: ANN001, ANN201 - QuerySet[User] | None
@@ -332,6 +332,17 @@ def member_reports_for_user(user):  # noqa: ANN001, ANN201
     if scope.member_ids:
         q |= Q(member_id__in=scope.member_ids)
     return MemberReport.objects.filter(q)
+
+
+def mobile_change_requests_for_user(user):  # noqa: ANN001, ANN201
+    """Members' requests to report with a new mobile: the secretaries of the member's unit (they
+    vouch for their members' roster data; community staff have no say in it) and the superuser."""
+    from baodao.reporting.models import MobileChangeRequest
+
+    scope = scope_for(user)
+    if scope.superuser:
+        return MobileChangeRequest.objects.all()
+    return MobileChangeRequest.objects.filter(member__unit_id__in=scope.unit_ids)
 
 
 def unit_reports_for_user(user):  # noqa: ANN001, ANN201

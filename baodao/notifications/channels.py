@@ -7,6 +7,7 @@ logging implementation only: plug a provider by writing a class with the same `s
 from __future__ import annotations
 
 import logging
+import re
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -15,6 +16,8 @@ from django.utils.module_loading import import_string
 from baodao.core.privacy import mask_mobile
 
 log = logging.getLogger("baodao.notifications")
+# The signed token of a certificate's register link (reporting:register) opens that member's page.
+LINK_TOKEN = re.compile(r"(/reporting/r/)[^\s/]+")
 
 
 class Channel:
@@ -61,7 +64,7 @@ class LoggingSmsChannel(SmsChannel):
     """No SMS provider here: log the message with the number masked (never the full number)."""
 
     def deliver(self, mobile: str, text: str) -> tuple[bool, str]:
-        log.info("sms to %s: %s", mask_mobile(mobile), text)
+        log.info("sms to %s: %s", mask_mobile(mobile), LINK_TOKEN.sub(r"\1…", text))
         return True, "logged"
 
 

@@ -274,12 +274,8 @@ def units_for_assignment(user, *, q: str = "") -> QuerySet[Unit]:  # noqa: ANN00
 
 
 def mobile_change_requests_for_user(user, *, status: str = "") -> QuerySet[MobileChangeRequest]:  # noqa: ANN001
-    """Members' requests to report with a new mobile: seen by the secretaries of the member's unit
-    (they vouch for their members; community staff have no say in the roster)."""
-    s = scope.scope_for(user)
-    qs = MobileChangeRequest.objects.select_related("member__party_org", "community")
-    if not s.superuser:
-        qs = qs.filter(member__unit_id__in=s.unit_ids)
+    """Members' requests to report with a new mobile, as accounts.scope lets the user see them."""
+    qs = scope.mobile_change_requests_for_user(user).select_related("member__party_org", "community")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "id")

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts import scope
@@ -391,7 +392,14 @@ def _pending_page(request: HttpRequest, community: Place, status: int = 200) -> 
     return render(request, "reporting/pending.html", ctx, status=status)
 
 
-PENDING_HEADERS = [_("姓名"), _("单位"), _("居住小区/楼栋"), _("门牌号"), _("方式"), _("提交时间")]
+PENDING_HEADERS = [
+    gettext_lazy("姓名"),
+    gettext_lazy("单位"),
+    gettext_lazy("居住小区/楼栋"),
+    gettext_lazy("门牌号"),
+    gettext_lazy("方式"),
+    gettext_lazy("提交时间"),
+]
 
 
 def _pending_export(request: HttpRequest, community: Place, reports) -> HttpResponse:  # noqa: ANN001
@@ -604,6 +612,8 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     area = _area(request)
     total, rows = coverage.area_coverage(request.user, area)
+    if request.GET.get("export") == "xlsx":
+        return _coverage_export(area, total, rows)
     units_page = Paginator(
         coverage.units_qs(request.user).filter(area__startswith=area.path).order_by("code"), UNITS_PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -615,8 +625,6 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
         "members": [r.members.percent or 0 for r in rows],
         "compounds": [r.compounds.percent or 0 for r in rows],
     }
-    if request.GET.get("export") == "xlsx":
-        return _coverage_export(area, total, rows)
     ancestors = list(directory_selectors.places_for_user(request.user).filter(pk__in=area.ancestor_ids()[:-1]))
     ctx = {
         "area": area,
@@ -634,16 +642,16 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
 
 
 COVERAGE_HEADERS = [
-    _("区域"),
-    _("单位数"),
-    _("已报到单位"),
-    _("单位报到率%"),
-    _("在职党员"),
-    _("已报到党员"),
-    _("党员报到率%"),
-    _("小区/网格"),
-    _("有第一书记"),
-    _("第一书记覆盖率%"),
+    gettext_lazy("区域"),
+    gettext_lazy("单位数"),
+    gettext_lazy("已报到单位"),
+    gettext_lazy("单位报到率%"),
+    gettext_lazy("在职党员"),
+    gettext_lazy("已报到党员"),
+    gettext_lazy("党员报到率%"),
+    gettext_lazy("小区/网格"),
+    gettext_lazy("有第一书记"),
+    gettext_lazy("第一书记覆盖率%"),
 ]
 
 
@@ -663,10 +671,10 @@ def _coverage_export(area: Place, total, rows) -> HttpResponse:  # noqa: ANN001
 
 
 LAGGARD_KINDS = {
-    "units": _("未报到单位"),
-    "members": _("未报到党员"),
-    "compounds": _("未配备第一书记的小区/网格"),
-    "terms": _("任期即将届满的第一书记"),
+    "units": gettext_lazy("未报到单位"),
+    "members": gettext_lazy("未报到党员"),
+    "compounds": gettext_lazy("未配备第一书记的小区/网格"),
+    "terms": gettext_lazy("任期即将届满的第一书记"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from io import StringIO
 from types import SimpleNamespace
@@ -407,12 +408,15 @@ def texts_to(member) -> list[str]:  # noqa: ANN001
 
 
 def test_member_without_account_gets_one_sms_a_day_with_the_certificate_link(
-    unopened: SimpleNamespace, settings, client: Client
+    unopened: SimpleNamespace, settings, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:  # noqa: ANN001
     w = unopened
     settings.SITE_URL = "https://baodao.example.gov.cn"
+    caplog.set_level(logging.INFO, logger="baodao.notifications")
 
     assert send_reminders(today=TODAY)["members_by_sms"] == 2  # 冯未开 (deadline near), 孙方远 (overdue)
+    token = services.certificate_token(w.cert_new)
+    assert "/reporting/r/…" in caplog.text and token not in caplog.text  # the log never holds the token
     assert send_reminders(today=TODAY)["members_by_sms"] == 0  # twice a day: nothing twice
 
     link = reverse("reporting:register", args=[services.certificate_token(w.cert_new)])
