@@ -64,6 +64,14 @@ class Place(models.Model):
     def is_compound_like(self) -> bool:
         return self.kind in (self.Kind.COMPOUND, self.Kind.GRID)
 
+    @property
+    def residence_label(self) -> str:
+        """A residence as people name it: "安一小区 1栋" for a building (its parent is the compound),
+        the name otherwise; never the room."""
+        if self.kind == Place.Kind.BUILDING and self.parent_id:
+            return f"{self.parent.name} {self.name}"
+        return self.name
+
     def ancestor_ids(self) -> list[int]:
         """Primary keys of this node's ancestors and itself, read from the path (no query)."""
         segs = [s for s in self.path.split(".") if s]

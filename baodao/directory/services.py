@@ -188,6 +188,19 @@ def places_bulk_create(places: list[Place]) -> list[Place]:
     return places
 
 
+def community_of(place: Place) -> Place | None:
+    """The community a place lies in (the place itself if it is one); None above community level."""
+    if place.kind == Place.Kind.COMMUNITY:
+        return place
+    return Place.objects.filter(pk__in=place.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
+
+
+def _community_path(place: Place) -> str:
+    """The path of the community a place lies in (the place's own path above community level)."""
+    community = community_of(place)
+    return community.path if community else place.path
+
+
 def city_of(place: Place) -> Place | None:
     """The nearest ancestor of kind city (or the place itself)."""
     ids = place.ancestor_ids()
@@ -520,7 +533,7 @@ def head_appoint(
     person_name = (person.name if person is not None else person_name).strip()
     if not person_name or len(person_name) > 50:
         raise ValidationError({"person_name": _("姓名不能为空，且不超过50个字")})
-    if person is not None and not person.residence.path.startswith(community_path(place)):
+    if person is not None and not person.residence.path.startswith(_community_path(place)):
         raise ValidationError({"person_name": _("三长应由居住在本社区的党员或居民担任")})
     start_on = start_on or timezone.localdate()
     current = HeadAppointment.objects.select_for_update().filter(kind=kind, place=place, ended_on__isnull=True)
@@ -538,13 +551,6 @@ def head_appoint(
 @transaction.atomic
 def head_end(*, appointment: HeadAppointment, on: dt.date | None = None) -> HeadAppointment:
     return _tenure_end(appointment, on)
-
-
-def community_path(place: Place) -> str:
-    """The path of the community a place lies in (the place's own path above community level)."""
-    ids = place.ancestor_ids()
-    community = Place.objects.filter(pk__in=ids, kind=Place.Kind.COMMUNITY).values_list("path", flat=True).first()
-    return community or place.path
 
 
 @transaction.atomic

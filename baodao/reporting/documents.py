@@ -28,7 +28,7 @@ from reportlab.platypus import (
 
 from baodao.core import pdf, qr, rules
 from baodao.core.pdf import escape
-from baodao.directory.models import PartyOrg, Place
+from baodao.directory.models import PartyOrg
 from baodao.directory.services import city_of
 from baodao.reporting.models import Certificate, UnitReport
 from baodao.reporting.public import CommunityBulletin
@@ -109,13 +109,6 @@ def _root_org(org: PartyOrg) -> PartyOrg:
     return org
 
 
-def residence_label(place: Place) -> str:
-    """Compound and building (a building's parent is its compound); never the room."""
-    if place.kind == Place.Kind.BUILDING and place.parent is not None:
-        return f"{place.parent.name} {place.name}"
-    return place.name
-
-
 # --- 报到证 ---------------------------------------------------------------------------------------
 
 
@@ -146,7 +139,7 @@ def _certificate_page(cert: Certificate, url: str) -> list[Flowable]:
                 "兹有我单位在职党员%(name)s同志，居住在%(res)s，属你社区。现按照“双报到”工作要求到你社区报到，"
                 "请予接收，并安排参加社区志愿服务和活动。"
             )
-            % {"name": member.name, "res": residence_label(member.residence)},
+            % {"name": member.name, "res": member.residence.residence_label},
             "body",
         ),
         Spacer(1, 4 * mm),
@@ -156,7 +149,7 @@ def _certificate_page(cert: Certificate, url: str) -> list[Flowable]:
                 (_("工作单位"), cert.unit.name),
                 (_("所在党组织"), member.party_org.name),
                 (_("居住社区"), cert.community.name),
-                (_("居住小区/楼栋"), residence_label(member.residence)),
+                (_("居住小区/楼栋"), member.residence.residence_label),
                 (_("报到期限"), _("%(d)s前") % {"d": deadline}),
             ]
         ),

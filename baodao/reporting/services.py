@@ -23,6 +23,7 @@ from baodao.core.privacy import mask_mobile
 from baodao.core.validators import mobile_error
 from baodao.directory import services as directory_services
 from baodao.directory.models import Category, Member, PartyOrg, Place, Unit, UnitAssignment
+from baodao.directory.services import community_of
 from baodao.reporting.models import (
     Certificate,
     CommitmentTemplate,
@@ -47,12 +48,6 @@ class ReportError(ValidationError):
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def community_of(place: Place) -> Place | None:
-    if place.kind == Place.Kind.COMMUNITY:
-        return place
-    return Place.objects.filter(pk__in=place.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
 
 
 COMMITMENT_MAX_LENGTH = 2000
@@ -119,13 +114,6 @@ def _revoke_open_certificates(member: Member) -> None:
     for cert in Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED):
         cert.status = Certificate.Status.REVOKED
         cert.save(update_fields=["status"])
-
-
-def _place_label(place: Place) -> str:
-    """A residence as people name it: "安一小区 1栋" for a building, the name otherwise."""
-    if place.kind == Place.Kind.BUILDING and place.parent_id:
-        return f"{place.parent.name} {place.name}"
-    return place.name
 
 
 def _number(prefix: str) -> str:
@@ -743,7 +731,7 @@ def member_move(*, member: Member, residence: Place, by: User | None, room: str 
         _event(
             kind=ReportEvent.Kind.MOVED,
             actor=by,
-            note=_("由 %(a)s 迁至 %(b)s") % {"a": _place_label(before), "b": _place_label(residence)},
+            note=_("由 %(a)s 迁至 %(b)s") % {"a": before.residence_label, "b": residence.residence_label},
             member_report=active,
         )
         return active

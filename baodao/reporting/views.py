@@ -406,9 +406,8 @@ def _pending_export(request: HttpRequest, community: Place, reports) -> HttpResp
     """The reports waiting for confirmation, as the community files them; recorded as an export."""
 
     def row(r: MemberReport) -> list:
-        where = f"{r.residence.parent.name} {r.residence.name}" if r.residence.parent_id else r.residence.name
         submitted = timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
-        return [r.member.name, r.unit.name, where, r.room, r.get_source_display(), submitted]
+        return [r.member.name, r.unit.name, r.residence.residence_label, r.room, r.get_source_display(), submitted]
 
     title = _("待确认报到")
     rows = (row(r) for r in reports)
