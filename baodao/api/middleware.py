@@ -26,7 +26,9 @@ class JsonErrorsMiddleware:
             return response
         status = response.status_code
         message = ERROR_MESSAGES.get(status) or ERROR_MESSAGES[500 if status >= 500 else 400]
-        json_response = JsonResponse({"message": str(message)}, status=status)
+        json_response = JsonResponse(
+            {"message": str(message)}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
         if response.has_header("Allow"):
             json_response["Allow"] = response["Allow"]
         return json_response
