@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -317,25 +318,15 @@ def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not scope.can_act_for_unit(request.user, report.unit):
         raise PermissionDenied
-    action = request.POST.get("action")
-    try:
-        if action == "approve":
-            services.member_report_unit_approve(report=report, by=request.user)
-            messages.success(request, _("已审核通过 %(name)s 的报到") % {"name": report.member.name})
-        elif action == "return":
-            form = forms.ReturnForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _form_messages(form))
-                return _ledger_page(request, report.unit, status=422)
-            services.member_report_return(report=report, by=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, _("已退回 %(name)s 的报到") % {"name": report.member.name})
-        else:
-            messages.error(request, _("请选择审核通过或退回"))
-            return _ledger_page(request, report.unit, status=422)
-    except ValidationError as exc:
-        messages.error(request, "；".join(_errors(exc)))
-        return _ledger_page(request, report.unit, status=422)
-    return redirect("reporting:ledger")
+    name = {"name": report.member.name}
+    return _unit_decision(
+        request,
+        report.unit,
+        approve=lambda: services.member_report_unit_approve(report=report, by=request.user),
+        refuse=lambda reason: services.member_report_return(report=report, by=request.user, reason=reason),
+        approved=_("已审核通过 %(name)s 的报到") % name,
+        refused=_("已退回 %(name)s 的报到") % name,
+    )
 
 
 @login_required
@@ -344,19 +335,39 @@ def mobile_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit secretary approves a member's new mobile (the roster takes it, the account opens)
     or refuses it with a reason. Another unit's request is a 404."""
     req = get_object_or_404(selectors.mobile_change_requests_for_user(request.user), pk=pk)
-    unit = req.member.unit
+    name = {"name": req.member.name}
+    return _unit_decision(
+        request,
+        req.member.unit,
+        approve=lambda: services.mobile_change_request_approve(request=req, by=request.user),
+        refuse=lambda reason: services.mobile_change_request_refuse(request=req, by=request.user, reason=reason),
+        approved=_("已通过 %(name)s 的手机号变更申请，账号已开通") % name,
+        refused=_("已退回 %(name)s 的手机号变更申请") % name,
+    )
+
+
+def _unit_decision(
+    request: HttpRequest,
+    unit: Unit,
+    *,
+    approve: Callable[[], object],
+    refuse: Callable[[str], object],
+    approved: str,
+    refused: str,
+) -> HttpResponse:
+    """A unit secretary's approve-or-return on the ledger: the ledger again, with 422, when refused."""
     action = request.POST.get("action")
     try:
         if action == "approve":
-            services.mobile_change_request_approve(request=req, by=request.user)
-            messages.success(request, _("已通过 %(name)s 的手机号变更申请，账号已开通") % {"name": req.member.name})
+            approve()
+            messages.success(request, approved)
         elif action == "return":
             form = forms.ReturnForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _form_messages(form))
                 return _ledger_page(request, unit, status=422)
-            services.mobile_change_request_refuse(request=req, by=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, _("已退回 %(name)s 的手机号变更申请") % {"name": req.member.name})
+            refuse(form.cleaned_data["reason"])
+            messages.success(request, refused)
         else:
             messages.error(request, _("请选择审核通过或退回"))
             return _ledger_page(request, unit, status=422)
