@@ -193,6 +193,34 @@ def world(db: None) -> SimpleNamespace:
 
 
 @pytest.fixture
+def two_cities(world: SimpleNamespace) -> SimpleNamespace:
+    """The world's city and a second city on the same deployment with its own admin and staff; a
+    login of each account, a failed login of nobody, and one place created in each city."""
+    from auditlog.context import set_actor
+
+    from baodao.accounts.models import SecurityEvent
+
+    w = world
+    K = Place.Kind
+    w.C2 = services.place_create(kind=K.CITY, code="990200", name="邻市")
+    w.X = services.place_create(kind=K.COMMUNITY, code="990200001", name="邻市社区", parent=w.C2)
+    w.admin2 = account_services.user_create(
+        username="city2", password=w.password, roles=[{"role": Role.CITY_ADMIN, "place": w.C2}], validate=False
+    )
+    w.staff2 = account_services.user_create(
+        username="staff2", password=w.password, roles=[{"role": Role.COMMUNITY_STAFF, "place": w.X}], validate=False
+    )
+    for u in (w.community_staff, w.unit_secretary, w.member_user, w.resident_user, w.staff2, w.admin2):
+        account_services.security_event_record(kind=SecurityEvent.Kind.LOGIN, user=u, ip="10.0.0.7")
+    account_services.security_event_record(kind=SecurityEvent.Kind.LOGIN_FAILED, username="nosuchname")
+    with set_actor(w.staff2):
+        services.place_create(kind=K.COMPOUND, code="990200001001", name="邻市小区", parent=w.X)
+    with set_actor(w.community_staff):
+        services.place_create(kind=K.COMPOUND, code="990101001001099", name="本市新小区", parent=w.A)
+    return w
+
+
+@pytest.fixture
 def fresh() -> Callable[[User], User]:
     """Reload a user: scope is cached on the user object for the length of a request."""
 

@@ -6,37 +6,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.urls import reverse
 
 from baodao.accounts import scope
-from baodao.accounts.models import Role, SecurityEvent, User
-from baodao.accounts.services import security_event_record, user_create
-from baodao.directory import services
-from baodao.directory.models import Place
-
-
-@pytest.fixture
-def two_cities(world: SimpleNamespace) -> SimpleNamespace:
-    w = world
-    K = Place.Kind
-    w.C2 = services.place_create(kind=K.CITY, code="990200", name="邻市")
-    w.X = services.place_create(kind=K.COMMUNITY, code="990200001", name="邻市社区", parent=w.C2)
-    w.admin2 = user_create(
-        username="city2", password=w.password, roles=[{"role": Role.CITY_ADMIN, "place": w.C2}], validate=False
-    )
-    w.staff2 = user_create(
-        username="staff2", password=w.password, roles=[{"role": Role.COMMUNITY_STAFF, "place": w.X}], validate=False
-    )
-    for u in (w.community_staff, w.unit_secretary, w.member_user, w.resident_user, w.staff2, w.admin2):
-        security_event_record(kind=SecurityEvent.Kind.LOGIN, user=u)
-    security_event_record(kind=SecurityEvent.Kind.LOGIN_FAILED, username="nosuchname")
-    with set_actor(w.staff2):
-        services.place_create(kind=K.COMPOUND, code="990200001001", name="邻市小区", parent=w.X)
-    with set_actor(w.community_staff):
-        services.place_create(kind=K.COMPOUND, code="990101001001099", name="本市新小区", parent=w.A)
-    return w
+from baodao.accounts.models import User
 
 
 def test_city_admin_reads_the_accounts_of_its_city(two_cities: SimpleNamespace) -> None:
