@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -241,21 +241,28 @@ def _place_action(request: HttpRequest, place: Place) -> None:
         raise ValidationError(_("未知操作"))
 
 
+def _post_action(request: HttpRequest, action: Callable[[], object]) -> list[str] | None:
+    """A detail page's POST form: None when the action was saved (the caller redirects), else the
+    messages to show again (422); an empty list on GET."""
+    if request.method != "POST":
+        return []
+    try:
+        action()
+    except ValidationError as exc:
+        return exc.messages
+    messages.success(request, _("已保存"))
+    return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     user = request.user
     place = get_object_or_404(selectors.places_for_user(user), pk=pk)
-    errors: list[str] = []
-    if request.method == "POST":
-        try:
-            _place_action(request, place)
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("directory:place_detail", pk=place.pk)
+    errors = _post_action(request, lambda: _place_action(request, place))
+    if errors is None:
+        return redirect("directory:place_detail", pk=place.pk)
     ancestors = list(selectors.places_for_user(user).filter(pk__in=place.ancestor_ids()[:-1]))
     children = selectors.place_children_stats(user, place)
     ctx = {
@@ -323,15 +330,9 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     user = request.user
     unit = get_object_or_404(selectors.units_for_user(user), pk=pk)
-    errors: list[str] = []
-    if request.method == "POST":
-        try:
-            _unit_action(request, unit)
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("directory:unit_detail", pk=unit.pk)
+    errors = _post_action(request, lambda: _unit_action(request, unit))
+    if errors is None:
+        return redirect("directory:unit_detail", pk=unit.pk)
     assignments = list(unit.assignments.select_related("community").order_by("-start_on", "-id"))
     orgs = list(unit.party_orgs.select_related("parent").order_by("id"))
     counts = selectors.party_org_member_counts(user, unit)
