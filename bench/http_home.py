@@ -11,7 +11,7 @@ sets it and starts a throwaway Redis.
 
 The measured request is a real logged-in member request: the browser's cookies (session and CSRF
 cookie), the full middleware stack, the session and user checks, the member home served from its
-per-user cache (directory.homecache) with this request's CSRF token.
+per-user cache (home.homecache) with this request's CSRF token.
 
 Workers: 2 sync workers, one per core, as in production behind nginx (which by default opens a new
 upstream connection per request, exactly what a sync worker serves). gthread (4 threads) was tried

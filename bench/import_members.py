@@ -29,7 +29,8 @@ REGION = "990199"
 def write_roster(path: Path, rows: int) -> None:
     from openpyxl import Workbook
 
-    from baodao.directory import demo, importers
+    from baodao.demo import directory as demo
+    from baodao.directory.importing import columns
     from baodao.directory.models import Category, PartyOrg, Place
 
     rng = random.Random(99)
@@ -46,7 +47,7 @@ def write_roster(path: Path, rows: int) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "在职党员"
-    ws.append([c.title for c in importers.TEMPLATES["members"]])
+    ws.append([c.title for c in columns.TEMPLATES["members"]])
     for _ in range(rows):
         gender = people.gender()
         birth = people.birth_date(1966, 2000)
@@ -81,13 +82,13 @@ def read_plain(path: Path) -> int:
 def phases(marks: list[tuple[float, int, int]], start: float, total_s: float) -> str:
     """Seconds spent reading, checking and writing (the commit included), from the progress bar's
     calls: its steps per row say where each phase ends."""
-    from baodao.directory.importers import _Bar
+    from baodao.directory.importing.plan import ProgressBar
 
     if not marks:
         return "no progress reported"
-    n = marks[-1][2] // _Bar.PER_ROW
-    read_end = next((t for t, done, _ in marks if done >= n * _Bar.READ), start)
-    check_end = next((t for t, done, _ in marks if done >= n * (_Bar.READ + _Bar.CHECK)), read_end)
+    n = marks[-1][2] // ProgressBar.PER_ROW
+    read_end = next((t for t, done, _ in marks if done >= n * ProgressBar.READ), start)
+    check_end = next((t for t, done, _ in marks if done >= n * (ProgressBar.READ + ProgressBar.CHECK)), read_end)
     return (
         f"read {read_end - start:.1f} s, check {check_end - read_end:.1f} s, write {start + total_s - check_end:.1f} s"
     )
@@ -97,7 +98,7 @@ def main() -> None:
     rows = int(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BENCH_IMPORT_ROWS", 100_000))
     setup_django()
     from baodao.accounts.models import User
-    from baodao.directory import importers
+    from baodao.directory.importing import run
     from baodao.directory.models import Member
 
     user = User.objects.get(username="city")
@@ -116,7 +117,7 @@ def main() -> None:
         with path.open("rb") as f:
             start = time.perf_counter()
             import_s, res = timed(
-                lambda: importers.import_xlsx(
+                lambda: run.import_xlsx(
                     kind="members",
                     file=f,
                     user=user,

@@ -1,6 +1,6 @@
 """On the province-scale demo data: the three coverages (issue 3 §4) for the whole province.
 
-`reporting.coverage.area_coverage(user, province)` (the province's figures and each city's, as the
+`stats.coverage.area_coverage(user, province)` (the province's figures and each city's, as the
 coverage page asks for them, scope included) against three hand-written SQL statements a DBA would
 write for the same figures over the members themselves; both must agree. Target: < 1 s.
 
@@ -57,7 +57,7 @@ def main() -> None:
 
     from baodao.accounts.models import Role, RoleAssignment, User
     from baodao.directory.models import Member, Place
-    from baodao.reporting import coverage, tallies
+    from baodao.stats import coverage, tallies
 
     top = Place.objects.filter(parent__isnull=True).order_by("path").first()
     say(f"{Member.objects.count():,} members; area: {top.name} ({top.get_kind_display()})")
@@ -97,7 +97,7 @@ def main() -> None:
     client.force_login(user)
 
     def page() -> int:
-        response = client.get(reverse("reporting:coverage"))
+        response = client.get(reverse("stats:coverage"))
         assert response.status_code == 200, response.status_code
         return len(response.content)
 

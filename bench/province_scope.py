@@ -1,4 +1,4 @@
-"""On the province-scale demo data: the scoped member count of `accounts.scope` vs hand-written SQL.
+"""On the province-scale demo data: the scoped member count of `directory.scope` vs hand-written SQL.
 
 For the demo `city` admin (members living in the city or working for a unit whose office is in
 it) and the demo `community` staff (members living in the community), time
@@ -32,8 +32,8 @@ def main() -> None:
     from django.db import connection
 
     from baodao.accounts.models import User
-    from baodao.accounts.scope import members_for_user
     from baodao.directory.models import Member
+    from baodao.directory.scope import members_for_user
 
     say(f"{Member.objects.count():,} members in the database")
 

@@ -5,7 +5,7 @@
 #   a. import of 100,000 member rows vs plain openpyxl reading of the same file   (target < 60 s)
 #   b. logged-in member home page vs /healthz under gunicorn + wrk        (≥ 1,000 req/s, p99 < 100 ms)
 #   c. load_demo --scale province (~1,000,000 members)                    (target < 15 min)
-#      and the scoped member count of accounts.scope vs hand-written SQL on that data,
+#      and the scoped member count of directory.scope vs hand-written SQL on that data,
 #      and the three coverages of the whole province vs hand-written SQL (target < 1 s)
 #
 # Knobs: BENCH_PROVINCE=0 skips c (it takes several minutes); BENCH_IMPORT_ROWS (100000, 0 skips a);

@@ -80,8 +80,11 @@ INSTALLED_APPS = [
     "baodao.core",
     "baodao.accounts",
     "baodao.directory",
-    "baodao.reporting",
     "baodao.notifications",
+    "baodao.reporting",
+    "baodao.stats",
+    "baodao.home",
+    "baodao.demo",
     "auditlog",
     "axes",
 ]
@@ -119,7 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "baodao.accounts.context_processors.nav",
+                "baodao.home.context_processors.nav",
             ],
         },
     }

@@ -2,17 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 
 from baodao.api.urls import api
-from baodao.directory import views as directory_views
+from baodao.home import views as home_views
 
 urlpatterns = [
-    path("", directory_views.home, name="home"),
-    path("healthz", directory_views.healthz, name="healthz"),
+    path("", home_views.home, name="home"),
+    path("healthz", home_views.healthz, name="healthz"),
     path("accounts/", include("baodao.accounts.urls")),
     path("directory/", include("baodao.directory.urls")),
     path("directory/import/", include("baodao.directory.import_urls")),
     path("notifications/", include("baodao.notifications.urls")),
     path("reporting/", include("baodao.reporting.urls")),
-    path("p/", include("baodao.reporting.public_urls")),
+    path("stats/", include("baodao.stats.urls")),
+    path("p/", include("baodao.stats.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

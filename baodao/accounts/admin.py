@@ -1,3 +1,5 @@
+"""Django admin of accounts: users with their role grants, and the read-only security events."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 

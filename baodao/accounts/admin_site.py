@@ -1,6 +1,6 @@
 """The Django admin is for superusers only (issue 2 §6): `is_staff` with model permissions is not enough.
 
-Role users manage their scope through the application, where accounts.scope decides what they see;
+Role users manage their scope through the application, where directory.scope decides what they see;
 the admin sees everything, so only a superuser may open it.
 """
 

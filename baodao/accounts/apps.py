@@ -1,3 +1,5 @@
+"""The accounts app: users, role grants, API tokens, security and audit events, login security."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""The login form (username or mobile, with the lockout message of django-axes)."""
+
 from __future__ import annotations
 
 from django import forms

@@ -1,8 +1,11 @@
+"""Middleware of accounts: the user row from the cache, idle logout by the city's rule, auditlog's actor."""
+
 from __future__ import annotations
 
 import functools
 import time
 from collections.abc import Callable
+from typing import Any
 
 import auditlog.middleware
 from auditlog.cid import set_cid
@@ -20,8 +23,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from baodao.accounts.scope import home_city
 from baodao.core import versioned
+from baodao.core.hooks import Hook
 from baodao.core.rules import get_rule_int
 
 SESSION_KEY = "_last_seen"
@@ -32,6 +35,10 @@ RULE_VERSION_KEY = "rule:version"  # owned by baodao.core.rules
 PUBLIC_PREFIX = "/p/"
 USER_SECONDS = 3600
 
+# The pk of the city a user works in, for per-city rules; directory provides it (accounts knows
+# users and grants, not the place tree).
+home_city_id: Hook[Callable[[Any], int | None]] = Hook("home_city_id")
+
 
 def is_public(request: HttpRequest) -> bool:
     return request.path_info.startswith(PUBLIC_PREFIX)
@@ -40,8 +47,7 @@ def is_public(request: HttpRequest) -> bool:
 def session_city(request: HttpRequest) -> int | None:
     """The city whose rules govern this session, looked up once per session."""
     if CITY_KEY not in request.session:
-        city = home_city(request.user)
-        request.session[CITY_KEY] = city.pk if city else None
+        request.session[CITY_KEY] = home_city_id.call(request.user)
     return request.session[CITY_KEY]
 
 

@@ -1,6 +1,10 @@
+"""Users, role grants (string FKs to places, units, members, residents), API tokens and security events."""
+
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import TypeAlias
+
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +24,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+# Whoever makes a request: a logged-in user or nobody. Scope and access helpers take an Actor.
+Actor: TypeAlias = "User | AnonymousUser"
 
 
 class Role(models.TextChoices):

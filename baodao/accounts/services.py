@@ -1,3 +1,5 @@
+"""Writes of accounts: users, API tokens, security events and audit pruning; the client address behind proxies."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""URLs of login and logout."""
+
 from django.urls import path
 
 from baodao.accounts import views

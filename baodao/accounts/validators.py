@@ -1,3 +1,5 @@
+"""Password rules of 等保: length and character classes."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError

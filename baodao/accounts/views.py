@@ -1,3 +1,5 @@
+"""Login, logout and the lockout page."""
+
 from __future__ import annotations
 
 from django.contrib.auth import logout

@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from baodao.accounts import scope
-from baodao.api.urls import api
+from baodao.directory import scope
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Category, Member, Place
 from baodao.reporting import selectors, services
@@ -209,6 +208,3 @@ def member_leave(request: HttpRequest, member_id: int, payload: LeaveIn):  # noq
         "party_org_name": party_org.name,
         "ended_report_id": active.pk if active else None,
     }
-
-
-api.add_router("/reporting", router)

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from baodao.accounts.services import api_token_user
+from baodao.api import accounts, directory, reporting
 from baodao.api.errors import ERROR_MESSAGES
 
 logger = logging.getLogger("baodao.api")
@@ -66,5 +67,7 @@ def on_unhandled(request: HttpRequest, exc: Exception):  # noqa: ANN201
     return api.create_response(request, {"message": str(ERROR_MESSAGES[500])}, status=500)
 
 
-from baodao.api import directory as _directory  # noqa: E402,F401 - registers the routes
-from baodao.api import reporting as _reporting  # noqa: E402,F401
+# One router per app module, mounted here (they import nothing of this module).
+api.add_router("", accounts.router)
+api.add_router("", directory.router)
+api.add_router("/reporting", reporting.router)

@@ -1,3 +1,5 @@
+"""The core app: no models; at start-up it checks that the data key is there when DEBUG is off."""
+
 from django.apps import AppConfig
 
 

@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -43,20 +43,3 @@ def xlsx_response(
     # RFC 5987: Chinese file names survive every current browser.
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response, n
-
-
-def audited_xlsx_response(
-    request: HttpRequest, *, name: str, headers: Sequence[str], rows: Iterable[Sequence], what: str | None = None
-) -> FileResponse:
-    """An .xlsx download of `name` whose rows are recorded as an export (等保: who exported what,
-    how many rows) — every scoped list that may hold personal data goes out through here."""
-    # core has no models: the audit trail lives in accounts.
-    from baodao.accounts.models import SecurityEvent
-    from baodao.accounts.services import client_ip, security_event_record
-
-    sheet = str(name).replace("/", "、")  # "/" is refused in sheet titles and file names
-    response, n = xlsx_response(f"{sheet}.xlsx", [str(h) for h in headers], rows, sheet_title=sheet)
-    security_event_record(
-        kind=SecurityEvent.Kind.EXPORT, user=request.user, ip=client_ip(request), what=str(what or name), row_count=n
-    )
-    return response

@@ -1,3 +1,5 @@
+"""Model fields: text encrypted at rest with SM4-GCM (core.crypto)."""
+
 from __future__ import annotations
 
 from django.db import models

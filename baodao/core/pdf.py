@@ -7,6 +7,7 @@ Parsing the .ttc takes a noticeable fraction of a second, so it is registered on
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 from collections.abc import Callable, Sequence
@@ -14,6 +15,8 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -22,7 +25,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, SimpleDocTemplate
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from baodao.core import qr
 
 FONT_NAME = "WQYMicroHei"
 DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
@@ -128,3 +133,61 @@ def build_pdf(
 def escape(text: object) -> str:
     """Text for a Paragraph: its markup is XML-like, so user data must be escaped."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- building blocks of our documents -----------------------------------------------------------
+
+CONTENT_WIDTH = 210 * mm - 2 * 18 * mm  # A4 less the margins of build_pdf
+
+
+def cn_date(d: dt.date | dt.datetime | None) -> str:
+    if d is None:
+        return ""
+    if isinstance(d, dt.datetime):
+        d = timezone.localdate(d)
+    return _("%(y)d年%(m)d月%(d)d日") % {"y": d.year, "m": d.month, "d": d.day}
+
+
+def para(text: str, style: str = "base") -> Paragraph:
+    """A paragraph of plain text (escaped; line breaks kept)."""
+    return Paragraph(escape(text).replace("\n", "<br/>"), styles()[style])
+
+
+def grid(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> Table:
+    table = Table(
+        [[para(h, "label") for h in header]] + [[para(c, "cell") for c in row] for row in rows],
+        colWidths=list(widths),
+        repeatRows=1,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.6, LINE),
+                ("BACKGROUND", (0, 0), (-1, 0), "#f5f6f7"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return table
+
+
+def qr_box(url: str, lines: Sequence[Flowable], *, qr_size: float) -> KeepTogether:
+    """A red-framed box: the QR code of `url` on the left, what to do with it on the right.
+
+    Shared by the certificates and the posters, so every printed QR code looks and scans the same.
+    """
+    box = Table(
+        [[qr.QrFlowable(url, size=qr_size), list(lines)]],
+        colWidths=[qr_size + 6 * mm, CONTENT_WIDTH - qr_size - 6 * mm],
+    )
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, RED),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+            ]
+        )
+    )
+    return KeepTogether([box])

@@ -1,3 +1,5 @@
+"""The directory app: master data, scope (who sees what), roster import; audit log and home-city hook."""
+
 from django.apps import AppConfig
 
 
@@ -9,10 +11,11 @@ class DirectoryConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from baodao.directory import homecache
+        from baodao.accounts.middleware import home_city_id
         from baodao.directory import models as m
+        from baodao.directory import scope
 
-        homecache.connect_signals()
+        home_city_id.provide(scope.home_city_id)
 
         # Personal fields are never written to the audit log, not even masked.
         secret = ["id_number", "id_hash", "mobile", "mobile_hash", "address_detail"]

@@ -1,3 +1,5 @@
+"""URLs of the roster import pages: templates, uploads and job progress."""
+
 from django.urls import path
 
 from baodao.directory import import_views as views

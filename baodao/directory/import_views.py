@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from baodao.accounts.scope import can_manage_master_data
 from baodao.core.excel import XLSX_MIME, xlsx_response
-from baodao.directory import importers
+from baodao.directory.importing import columns, jobs
 from baodao.directory.models import ImportJob
+from baodao.directory.scope import can_manage_master_data
 from baodao.directory.tasks import job_progress
 
 MAX_UPLOAD_MB = 50
@@ -49,7 +49,7 @@ def _require_manager(request: HttpRequest) -> None:
 
 
 def _kind_or_404(kind: str) -> str:
-    if kind not in importers.TEMPLATES:
+    if kind not in columns.TEMPLATES:
         raise Http404
     return kind
 
@@ -58,8 +58,8 @@ def _kind_or_404(kind: str) -> str:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
-    kinds = [{"kind": k, "label": importers.KIND_LABELS[k], "columns": cols} for k, cols in importers.TEMPLATES.items()]
-    jobs = [(j, importers.KIND_LABELS.get(j.kind, j.kind)) for j in ImportJob.objects.filter(user=request.user)[:10]]
+    kinds = [{"kind": k, "label": columns.KIND_LABELS[k], "columns": cols} for k, cols in columns.TEMPLATES.items()]
+    jobs = [(j, columns.KIND_LABELS.get(j.kind, j.kind)) for j in ImportJob.objects.filter(user=request.user)[:10]]
     return render(request, "directory/import_index.html", {"kinds": kinds, "jobs": jobs})
 
 
@@ -68,8 +68,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def template(request: HttpRequest, kind: str) -> HttpResponse:
     _require_manager(request)
     kind = _kind_or_404(kind)
-    response = HttpResponse(importers.template_workbook(kind), content_type=XLSX_MIME)
-    filename = _("%(kind)s导入模板.xlsx") % {"kind": importers.KIND_LABELS[kind]}
+    response = HttpResponse(columns.template_workbook(kind), content_type=XLSX_MIME)
+    filename = _("%(kind)s导入模板.xlsx") % {"kind": columns.KIND_LABELS[kind]}
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
@@ -82,7 +82,7 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            job = importers.import_job_create(
+            job = jobs.import_job_create(
                 user=request.user,
                 kind=kind,
                 file=form.cleaned_data["file"],
@@ -96,8 +96,8 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
     context = {
         "form": form,
         "kind": kind,
-        "label": importers.KIND_LABELS[kind],
-        "columns": importers.TEMPLATES[kind],
+        "label": columns.KIND_LABELS[kind],
+        "columns": columns.TEMPLATES[kind],
     }
     return render(request, "directory/import_upload.html", context, status=status)
 
@@ -113,7 +113,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     file_error = job.status == ImportJob.Status.FAILED or any(e["row"] in (0, 1) for e in job.errors)
     context = {
         "job": job,
-        "label": importers.KIND_LABELS.get(job.kind, job.kind),
+        "label": columns.KIND_LABELS.get(job.kind, job.kind),
         "percent": 100 if job.is_finished else (min(100, processed * 100 // total) if total else 0),
         "errors": job.errors[:ERRORS_ON_PAGE],
         "errors_cut": len(job.errors) > ERRORS_ON_PAGE,

@@ -390,7 +390,7 @@ def import_upload_to(instance: ImportJob, filename: str) -> str:
 class ImportJob(models.Model):
     """One roster upload and its result. The uploaded file is deleted once the import has run.
 
-    While running, `processed`/`total` are progress steps (weighted per phase, see importers._Bar);
+    While running, `processed`/`total` are progress steps (weighted per phase, see importing.plan.ProgressBar);
     when done, both hold the number of data rows of the file.
     """
 

@@ -1,4 +1,4 @@
-"""Reads of master data, always through accounts.scope."""
+"""Reads of master data, always through directory.scope."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baodao.accounts import scope
 from baodao.core import crypto
 from baodao.core.privacy import mask_name
 from baodao.core.validators import ID_RE, MOBILE_RE, normalize_id_number
+from baodao.directory import scope
 from baodao.directory.models import (
     FirstSecretaryTerm,
     HeadAppointment,

@@ -28,7 +28,7 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baodao.directory.importers import import_xlsx
+from baodao.directory.importing.run import import_xlsx
 from baodao.directory.models import ImportJob
 from baodao.directory.signals import roster_imported
 

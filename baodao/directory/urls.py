@@ -1,3 +1,5 @@
+"""URLs of the master-data pages: places, units, members, residents, categories, rules, audit log."""
+
 from django.urls import path
 
 from baodao.directory import views

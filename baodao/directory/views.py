@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from baodao.accounts import scope
-from baodao.accounts.middleware import session_city
-from baodao.accounts.models import Role
-from baodao.core.excel import audited_xlsx_response
-from baodao.core.privacy import mask_address, mask_id_number, mask_mobile
-from baodao.core.rules import RULES, get_rule
-from baodao.directory import homecache, importers, selectors, services
+from baodao.accounts.exports import audited_xlsx_response
+from baodao.core.http import int_or_none, page_of, post_action
+from baodao.core.rules import RULES
+from baodao.directory import exports, scope, selectors, services
+from baodao.directory.display import show_member_pii, show_resident_pii
 from baodao.directory.models import (
     Category,
     FirstSecretaryTerm,
@@ -43,129 +40,16 @@ PAGE_SIZE = 50
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def _page(request: HttpRequest, qs: QuerySet):  # noqa: ANN202
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
 def _within(request: HttpRequest) -> Place | None:
     """Optional ?place= filter, itself scoped: a place out of scope is a 404."""
-    pk = _int(request.GET.get("place"))
+    pk = int_or_none(request.GET.get("place"))
     if pk is None:
         return None
     return get_object_or_404(selectors.places_for_user(request.user), pk=pk)
 
 
-def _show_member_pii(user, members) -> None:  # noqa: ANN001
-    for m in members:
-        full = scope.member_pii_visible(user, m)
-        m.shown_id = m.id_number if full else mask_id_number(m.id_number)
-        m.shown_mobile = m.mobile if full else mask_mobile(m.mobile)
-        m.shown_address = m.address_detail if full else mask_address(m.address_detail)
-
-
-def _show_resident_pii(user, residents) -> None:  # noqa: ANN001
-    for r in residents:
-        full = scope.resident_pii_visible(user, r)
-        r.pii_full = full  # special-group (hardship) tags are shown only then
-        r.shown_mobile = r.mobile if full else mask_mobile(r.mobile)
-        r.shown_address = r.address_detail if full else mask_address(r.address_detail)
-
-
 def _export(request: HttpRequest, name: str, headers, rows_iter) -> HttpResponse:  # noqa: ANN001
     return audited_xlsx_response(request, name=name, headers=headers, rows=rows_iter)
-
-
-# --- home ---------------------------------------------------------------------------------------
-
-ROLE_PRIORITY = [
-    Role.CITY_ADMIN,
-    Role.DISTRICT_ADMIN,
-    Role.STREET_ADMIN,
-    Role.COMMUNITY_STAFF,
-    Role.COMPOUND_SECRETARY,
-    Role.UNIT_SECRETARY,
-    Role.MEMBER,
-    Role.RESIDENT,
-]
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    # The member home is served from a per-user cache while nothing it shows has changed (homecache).
-    cached = homecache.cached_page(request)
-    if cached is not None:
-        return cached
-    user = request.user
-    assignments = list(scope.scope_for(user).assignments)
-    if not assignments:
-        if user.is_superuser:
-            return redirect("admin:index")
-        return render(request, "directory/home_none.html")
-    assignments.sort(key=lambda a: ROLE_PRIORITY.index(a.role))
-    main = assignments[0]
-    ctx = {"assignment": main, "other_roles": assignments[1:]}
-    if main.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_ADMIN):
-        ctx["children"] = selectors.place_children_stats(user, main.place)
-        ctx["place"] = main.place
-        return render(request, "directory/home_admin.html", ctx)
-    if main.role in (Role.COMMUNITY_STAFF, Role.COMPOUND_SECRETARY):
-        place = main.place
-        children = selectors.place_children_stats(user, place)
-        terms = selectors.current_first_secretaries([c.place for c in children] + [place])
-        for c in children:
-            c.first_secretary = terms.get(c.place.pk)
-        ctx.update(place=place, children=children, own_term=terms.get(place.pk))
-        if place.kind == Place.Kind.COMMUNITY:
-            assignments_qs = selectors.current_assignments(place)
-            member_counts = dict(
-                selectors.members_for_user(user, within=place, status=Member.Status.IN_SERVICE)
-                .values_list("unit_id")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-            ctx["linked_units"] = [(a, member_counts.get(a.unit_id, 0)) for a in assignments_qs]
-        return render(request, "directory/home_place.html", ctx)
-    if main.role == Role.UNIT_SECRETARY:
-        unit = main.unit
-        members = selectors.members_for_user(user, unit_id=unit.pk)
-        ctx.update(
-            unit=unit,
-            assignment_row=unit.assignments.filter(ended_on__isnull=True).select_related("community").first(),
-            orgs=unit.party_orgs.annotate(n=Count("members")).order_by("id"),
-            page=_page(request, members),
-            total=members.count(),
-        )
-        _show_member_pii(user, ctx["page"].object_list)
-        return render(request, "directory/home_unit.html", ctx)
-    if main.role == Role.MEMBER:
-        member = get_object_or_404(selectors.members_for_user(user), pk=main.member_id)
-        _show_member_pii(user, [member])
-        from baodao.reporting.selectors import latest_report_of  # the home page shows the report status
-
-        city = session_city(request)  # rules of the user's city, looked up once per session
-        ctx.update(
-            member=member,
-            report=latest_report_of(member),
-            **selectors.member_categories(member),
-            min_activities=get_rule("member_min_activities_per_year", city=city),
-            min_hours=get_rule("member_min_hours_per_year", city=city),
-        )
-        return homecache.render_page(request, ctx)
-    resident = get_object_or_404(selectors.residents_for_user(user), pk=main.resident_id)
-    _show_resident_pii(user, [resident])
-    ctx.update(resident=resident, groups=list(resident.special_groups.all()))
-    return render(request, "directory/home_resident.html", ctx)
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -184,8 +68,8 @@ def place_list(request: HttpRequest) -> HttpResponse:
         request.user, q=request.GET.get("q", ""), kind=request.GET.get("kind", ""), within=_within(request)
     )
     if request.GET.get("export") == "xlsx":
-        return _export(request, _("区域"), importers.PLACE_EXPORT_HEADERS, importers.place_export_rows(qs))
-    return render(request, "directory/place_list.html", {"page": _page(request, qs), "kinds": Place.Kind.choices})
+        return _export(request, _("区域"), exports.PLACE_EXPORT_HEADERS, exports.place_export_rows(qs))
+    return render(request, "directory/place_list.html", {"page": page_of(request, qs), "kinds": Place.Kind.choices})
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
@@ -213,7 +97,7 @@ def _place_action(request: HttpRequest, place: Place) -> None:
                 start_on=_date(post.get("start_on"), "start_on"),
             )
         else:
-            link = get_object_or_404(LeaderLink, pk=_int(post.get("id")), community=place)
+            link = get_object_or_404(LeaderLink, pk=int_or_none(post.get("id")), community=place)
             services.leader_link_end(link=link, on=_date(post.get("ended_on"), "ended_on"))
         return
     if not scope.can_manage_appointments(user, place):
@@ -223,7 +107,7 @@ def _place_action(request: HttpRequest, place: Place) -> None:
         start_on = _date(post.get("start_on"), "start_on") or timezone.localdate()
         services.first_secretary_appoint(member=member, place=place, start_on=start_on)
     elif action == "fs_end":
-        term = get_object_or_404(FirstSecretaryTerm, pk=_int(post.get("id")), place=place)
+        term = get_object_or_404(FirstSecretaryTerm, pk=int_or_none(post.get("id")), place=place)
         services.first_secretary_end(term=term, on=_date(post.get("ended_on"), "ended_on"))
     elif action == "head_appoint":
         who = post.get("member", "").strip()
@@ -235,23 +119,10 @@ def _place_action(request: HttpRequest, place: Place) -> None:
             start_on=_date(post.get("start_on"), "start_on"),
         )
     elif action == "head_end":
-        head = get_object_or_404(HeadAppointment, pk=_int(post.get("id")), place=place)
+        head = get_object_or_404(HeadAppointment, pk=int_or_none(post.get("id")), place=place)
         services.head_end(appointment=head, on=_date(post.get("ended_on"), "ended_on"))
     else:
         raise ValidationError(_("未知操作"))
-
-
-def _post_action(request: HttpRequest, action: Callable[[], object]) -> list[str] | None:
-    """A detail page's POST form: None when the action was saved (the caller redirects), else the
-    messages to show again (422); an empty list on GET."""
-    if request.method != "POST":
-        return []
-    try:
-        action()
-    except ValidationError as exc:
-        return exc.messages
-    messages.success(request, _("已保存"))
-    return None
 
 
 @login_required
@@ -260,7 +131,7 @@ def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     user = request.user
     place = get_object_or_404(selectors.places_for_user(user), pk=pk)
-    errors = _post_action(request, lambda: _place_action(request, place))
+    errors = post_action(request, lambda: _place_action(request, place))
     if errors is None:
         return redirect("directory:place_detail", pk=place.pk)
     ancestors = list(selectors.places_for_user(user).filter(pk__in=place.ancestor_ids()[:-1]))
@@ -290,8 +161,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         request.user, q=request.GET.get("q", ""), kind=request.GET.get("kind", ""), community=_within(request)
     )
     if request.GET.get("export") == "xlsx":
-        return _export(request, _("单位"), importers.UNIT_EXPORT_HEADERS, importers.unit_export_rows(qs))
-    page = _page(request, qs)
+        return _export(request, _("单位"), exports.UNIT_EXPORT_HEADERS, exports.unit_export_rows(qs))
+    page = page_of(request, qs)
     counts = selectors.unit_member_counts(request.user, page.object_list)
     for u in page.object_list:
         u.member_count = counts.get(u.pk, 0)
@@ -310,7 +181,7 @@ def _unit_action(request: HttpRequest, unit: Unit) -> None:
             raise ValidationError(_("该单位尚未分配联系社区"))
         services.work_team_create(unit=unit, community=row.community, name=post.get("name", ""))
     elif action == "team_add":
-        team = get_object_or_404(WorkTeam, pk=_int(post.get("team")), unit=unit)
+        team = get_object_or_404(WorkTeam, pk=int_or_none(post.get("team")), unit=unit)
         services.work_team_member_add(
             team=team,
             member=selectors.member_pick_for_user(request.user, post.get("member", ""), unit_id=unit.pk),
@@ -318,7 +189,7 @@ def _unit_action(request: HttpRequest, unit: Unit) -> None:
             start_on=_date(post.get("start_on"), "start_on"),
         )
     elif action == "team_end":
-        ms = get_object_or_404(WorkTeamMembership, pk=_int(post.get("id")), team__unit=unit)
+        ms = get_object_or_404(WorkTeamMembership, pk=int_or_none(post.get("id")), team__unit=unit)
         services.work_team_member_end(membership=ms, on=_date(post.get("ended_on"), "ended_on"))
     else:
         raise ValidationError(_("未知操作"))
@@ -330,7 +201,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     user = request.user
     unit = get_object_or_404(selectors.units_for_user(user), pk=pk)
-    errors = _post_action(request, lambda: _unit_action(request, unit))
+    errors = post_action(request, lambda: _unit_action(request, unit))
     if errors is None:
         return redirect("directory:unit_detail", pk=unit.pk)
     assignments = list(unit.assignments.select_related("community").order_by("-start_on", "-id"))
@@ -364,16 +235,16 @@ def member_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.members_for_user(
         request.user,
         q=request.GET.get("q", ""),
-        unit_id=_int(request.GET.get("unit")),
+        unit_id=int_or_none(request.GET.get("unit")),
         status=request.GET.get("status", ""),
         within=_within(request),
     )
     if request.GET.get("export") == "xlsx":
         return _export(
-            request, _("在职党员"), importers.MEMBER_EXPORT_HEADERS, importers.member_export_rows(qs, request.user)
+            request, _("在职党员"), exports.MEMBER_EXPORT_HEADERS, exports.member_export_rows(qs, request.user)
         )
-    page = _page(request, qs)
-    _show_member_pii(request.user, page.object_list)
+    page = page_of(request, qs)
+    show_member_pii(request.user, page.object_list)
     return render(request, "directory/member_list.html", {"page": page, "statuses": Member.Status.choices})
 
 
@@ -386,7 +257,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def render_member_detail(request: HttpRequest, member: Member, *, status: int = 200) -> HttpResponse:
     """The member page; also re-rendered (with a 4xx status) by the actions posted from it."""
-    _show_member_pii(request.user, [member])
+    show_member_pii(request.user, [member])
     return render(
         request,
         "directory/member_detail.html",
@@ -411,14 +282,17 @@ def render_member_detail(request: HttpRequest, member: Member, *, status: int = 
 def resident_list(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     qs = selectors.residents_for_user(
-        request.user, q=request.GET.get("q", ""), group_id=_int(request.GET.get("group")), within=_within(request)
+        request.user,
+        q=request.GET.get("q", ""),
+        group_id=int_or_none(request.GET.get("group")),
+        within=_within(request),
     )
     if request.GET.get("export") == "xlsx":
         return _export(
-            request, _("居民"), importers.RESIDENT_EXPORT_HEADERS, importers.resident_export_rows(qs, request.user)
+            request, _("居民"), exports.RESIDENT_EXPORT_HEADERS, exports.resident_export_rows(qs, request.user)
         )
-    page = _page(request, qs)
-    _show_resident_pii(request.user, page.object_list)
+    page = page_of(request, qs)
+    show_resident_pii(request.user, page.object_list)
     groups = Category.objects.filter(kind=Category.Kind.SPECIAL_GROUP, is_active=True)
     ids = [r.pk for r in page.object_list if r.pii_full]
     through = Resident.special_groups.through.objects.filter(resident_id__in=ids).select_related("category")
@@ -434,7 +308,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = get_object_or_404(selectors.residents_for_user(request.user), pk=pk)
-    _show_resident_pii(request.user, [resident])
+    show_resident_pii(request.user, [resident])
     groups = list(resident.special_groups.all()) if resident.pii_full else []
     return render(request, "directory/resident_detail.html", {"resident": resident, "groups": groups})
 
@@ -495,7 +369,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         if tab == "changes":
             return _export(request, _("审计日志-数据变更"), _audit_change_headers(), _audit_change_rows(qs))
         return _export(request, _("审计日志-登录与导出"), _audit_security_headers(), _audit_security_rows(qs))
-    return render(request, "directory/audit.html", {"tab": tab, "page": _page(request, qs)})
+    return render(request, "directory/audit.html", {"tab": tab, "page": page_of(request, qs)})
 
 
 def _audit_time(value: dt.datetime) -> str:
@@ -536,7 +410,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if "toggle" in request.POST:
-                category = get_object_or_404(Category, pk=_int(request.POST.get("toggle")))
+                category = get_object_or_404(Category, pk=int_or_none(request.POST.get("toggle")))
                 services.category_set_active(category=category, active=not category.is_active)
             else:
                 services.category_add(kind=request.POST.get("kind", ""), name=request.POST.get("name", ""))

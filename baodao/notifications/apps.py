@@ -1,3 +1,5 @@
+"""The notifications app: the in-app inbox and the outside channels."""
+
 from django.apps import AppConfig
 
 

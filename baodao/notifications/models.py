@@ -1,3 +1,5 @@
+"""Notifications (the in-app inbox), their deliveries to outside channels, and texts to mobiles without an account."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""Reads of the inbox: a user's notifications and unread count."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

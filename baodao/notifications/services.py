@@ -1,12 +1,14 @@
+"""Writes of the inbox: store a message and push it to the channels, text a mobile, mark read."""
+
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from baodao.core import crypto
-from baodao.directory.homecache import bump_users
 from baodao.notifications.channels import configured_channels, sms_channels
 from baodao.notifications.models import Delivery, Notification, TextMessage
+from baodao.notifications.signals import notifications_read
 
 
 def notify(*, user, title: str, body: str = "", url: str = "", dedupe_key: str = "") -> Notification | None:  # noqa: ANN001
@@ -68,5 +70,6 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:  # no
         qs = qs.filter(pk__in=ids)
     n = qs.update(read_at=timezone.now())
     if n:
-        bump_users([user.pk])  # update() sends no signal; the unread count is in the page header
+        # update() sends no post_save; the unread count is in the page header (home.homecache)
+        notifications_read.send(sender=Notification, user_ids=[user.pk])
     return n

@@ -1,3 +1,5 @@
+"""URLs of the inbox."""
+
 from django.urls import path
 
 from baodao.notifications import views

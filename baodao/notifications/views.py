@@ -1,3 +1,5 @@
+"""The inbox page: list, open (marks read), mark all read."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required

@@ -1,3 +1,5 @@
+"""The reporting app (双报到): unit and member reports, certificates, receipts; registers the audit log."""
+
 from django.apps import AppConfig
 
 
@@ -10,9 +12,6 @@ class ReportingConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from baodao.reporting import models as m
-        from baodao.reporting import tallies
-
-        tallies.connect_signals()
 
         auditlog.register(m.UnitReport, exclude_fields=["contact_phone"])
         auditlog.register(m.MemberReport, exclude_fields=["room"])

@@ -8,7 +8,6 @@ QR code of a signed link, never an ID number, a mobile or a room number.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 
 from django.utils import timezone
@@ -19,39 +18,22 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
-from baodao.core import pdf, qr, rules
-from baodao.core.pdf import escape
+from baodao.core import pdf, rules
+from baodao.core.pdf import CONTENT_WIDTH, cn_date, para, qr_box
 from baodao.directory.models import PartyOrg
 from baodao.directory.services import city_of
 from baodao.reporting.models import Certificate, UnitReport
-from baodao.reporting.public import CommunityBulletin
-
-CONTENT_WIDTH = 210 * mm - 2 * 18 * mm
-
-
-def cn_date(d: dt.date | dt.datetime | None) -> str:
-    if d is None:
-        return ""
-    if isinstance(d, dt.datetime):
-        d = timezone.localdate(d)
-    return _("%(y)d年%(m)d月%(d)d日") % {"y": d.year, "m": d.month, "d": d.day}
-
-
-def _p(text: str, style: str = "base") -> Paragraph:
-    """A paragraph of plain text (escaped; line breaks kept)."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), pdf.styles()[style])
 
 
 def _kv_table(rows: Sequence[tuple[str, str]], label_width: float = 32 * mm) -> Table:
     table = Table(
-        [[_p(k, "label"), _p(v, "cell")] for k, v in rows],
+        [[para(k, "label"), para(v, "cell")] for k, v in rows],
         colWidths=[label_width, CONTENT_WIDTH - label_width],
     )
     table.setStyle(
@@ -78,28 +60,6 @@ def _frame(canvas: Canvas, doc: SimpleDocTemplate) -> None:
     canvas.setLineWidth(0.6)
     canvas.rect(12 * mm, 12 * mm, w - 24 * mm, h - 24 * mm)
     canvas.restoreState()
-
-
-def _qr_box(url: str, lines: Sequence[Flowable], *, qr_size: float) -> KeepTogether:
-    """A red-framed box: the QR code of `url` on the left, what to do with it on the right.
-
-    Shared by the certificates and the posters, so every printed QR code looks and scans the same.
-    """
-    box = Table(
-        [[qr.QrFlowable(url, size=qr_size), list(lines)]],
-        colWidths=[qr_size + 6 * mm, CONTENT_WIDTH - qr_size - 6 * mm],
-    )
-    box.setStyle(
-        TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.8, pdf.RED),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-            ]
-        )
-    )
-    return KeepTogether([box])
 
 
 def _root_org(org: PartyOrg) -> PartyOrg:
@@ -129,12 +89,12 @@ def _certificate_page(cert: Certificate, url: str) -> list[Flowable]:
     deadline = cn_date(cert.deadline)
     issuer = _root_org(member.party_org).name
     story: list[Flowable] = [
-        _p(_("编号：%(n)s") % {"n": cert.number}, "right"),
+        para(_("编号：%(n)s") % {"n": cert.number}, "right"),
         Spacer(1, 6 * mm),
-        _p(_("在职党员到居住地社区报到证"), "title"),
+        para(_("在职党员到居住地社区报到证"), "title"),
         Spacer(1, 4 * mm),
-        _p(_("%(c)s党组织：") % {"c": cert.community.name}),
-        _p(
+        para(_("%(c)s党组织：") % {"c": cert.community.name}),
+        para(
             _(
                 "兹有我单位在职党员%(name)s同志，居住在%(res)s，属你社区。现按照“双报到”工作要求到你社区报到，"
                 "请予接收，并安排参加社区志愿服务和活动。"
@@ -154,19 +114,19 @@ def _certificate_page(cert: Certificate, url: str) -> list[Flowable]:
             ]
         ),
         Spacer(1, 12 * mm),
-        _p(_("%(org)s（盖章）") % {"org": issuer}, "right"),
-        _p(_("签发日期：%(d)s") % {"d": cn_date(cert.issued_at)}, "right"),
+        para(_("%(org)s（盖章）") % {"org": issuer}, "right"),
+        para(_("签发日期：%(d)s") % {"d": cn_date(cert.issued_at)}, "right"),
         Spacer(1, 18 * mm),
     ]
     instructions = [
-        _p(_("扫描二维码，在手机上完成报到："), "cell"),
-        _p(_("1. 确认居住地（小区、楼栋）；"), "cell"),
-        _p(_("2. 选择兴趣特长和服务意愿；"), "cell"),
-        _p(_("3. 阅读并签署服务承诺书，提交社区确认。"), "cell"),
+        para(_("扫描二维码，在手机上完成报到："), "cell"),
+        para(_("1. 确认居住地（小区、楼栋）；"), "cell"),
+        para(_("2. 选择兴趣特长和服务意愿；"), "cell"),
+        para(_("3. 阅读并签署服务承诺书，提交社区确认。"), "cell"),
         Spacer(1, 2 * mm),
-        _p(_("请于%(d)s前完成报到，逾期请向单位党组织重新申领。本证仅限本人使用。") % {"d": deadline}, "small"),
+        para(_("请于%(d)s前完成报到，逾期请向单位党组织重新申领。本证仅限本人使用。") % {"d": deadline}, "small"),
     ]
-    story.append(_qr_box(url, instructions, qr_size=46 * mm))
+    story.append(qr_box(url, instructions, qr_size=46 * mm))
     return story
 
 
@@ -190,11 +150,11 @@ def certificates_pdf(certificates: Sequence[Certificate], url_for: Callable[[Cer
 def _lines(text: str, style: str = "body") -> list[Flowable]:
     """One paragraph per non-empty line (each indented like the first)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return [_p(line, style) for line in lines] or [_p(_("（无）"), style)]
+    return [para(line, style) for line in lines] or [para(_("（无）"), style)]
 
 
 def _tags_line(label: str, tags: Sequence[str]) -> list[Flowable]:
-    return [_p(_("%(l)s：%(t)s") % {"l": label, "t": "、".join(tags)}, "label")] if tags else []
+    return [para(_("%(l)s：%(t)s") % {"l": label, "t": "、".join(tags)}, "label")] if tags else []
 
 
 def agreement_pdf(report: UnitReport) -> bytes:
@@ -219,8 +179,8 @@ def agreement_pdf(report: UnitReport) -> bytes:
         return rules.get_rule_int(key, city=city)
 
     story: list[Flowable] = [
-        _p(_("共建协议书"), "title"),
-        _p(_("%(u)s 与 %(c)s") % {"u": unit.name, "c": community.name}, "subtitle"),
+        para(_("共建协议书"), "title"),
+        para(_("%(u)s 与 %(c)s") % {"u": unit.name, "c": community.name}, "subtitle"),
         Spacer(1, 6 * mm),
         _kv_table(
             [
@@ -230,21 +190,21 @@ def agreement_pdf(report: UnitReport) -> bytes:
             ]
         ),
         Spacer(1, 3 * mm),
-        _p(
+        para(
             _(
                 "为深入推进机关企事业单位党组织和在职党员到社区“双报到”工作，实现资源共享、优势互补、"
                 "共驻共建，经甲乙双方协商，签订本协议。"
             ),
             "body",
         ),
-        _p(_("一、单位资源清单"), "heading"),
+        para(_("一、单位资源清单"), "heading"),
         *_lines(report.unit_resources),
         *_tags_line(_("资源类别"), [t.name for t in report.resource_tags.all()]),
-        _p(_("二、社区需求清单"), "heading"),
+        para(_("二、社区需求清单"), "heading"),
         *_lines(report.community_demands),
         *_tags_line(_("需求类别"), [t.name for t in report.demand_tags.all()]),
-        _p(_("三、加入社区大党委"), "heading"),
-        _p(
+        para(_("三、加入社区大党委"), "heading"),
+        para(
             _(
                 "乙方党组织加入%(c)s大党委，作为成员单位参加大党委会议和联席会议，"
                 "与社区共商社区事务、共办民生实事、共享阵地资源。"
@@ -254,44 +214,44 @@ def agreement_pdf(report: UnitReport) -> bytes:
             else _("乙方党组织暂不加入社区大党委，按本协议与社区开展共建。"),
             "body",
         ),
-        _p(_("四、共建责任"), "heading"),
-        _p(
+        para(_("四、共建责任"), "heading"),
+        para(
             _("1. 乙方每年为社区办实事不少于%(n)d件，一事一议，办结销号。")
             % {"n": rule("unit_min_projects_per_community_per_year")},
             "body",
         ),
-        _p(
+        para(
             _("2. 乙方党组织书记每年到社区讲党课不少于%(n)d次；乙方联系社区工作队每周到小区工作不少于%(w)d次。")
             % {"n": rule("unit_min_party_lectures_per_year"), "w": rule("work_team_visits_per_week")},
             "body",
         ),
-        _p(
+        para(
             _("3. 乙方在职党员到居住地社区报到，每年参加社区活动不少于%(a)d次、累计服务不少于%(h)d小时。")
             % {"a": rule("member_min_activities_per_year"), "h": rule("member_min_hours_per_year")},
             "body",
         ),
-        _p(
+        para(
             _("4. 甲方及时更新并提供社区需求清单，为乙方及其党员参加社区服务提供便利，逐次记录、确认服务情况。"),
             "body",
         ),
-        _p(_("五、其他"), "heading"),
-        _p(_("本协议自双方签字之日起生效；包保联系关系调整时，本协议随之终止。"), "body"),
+        para(_("五、其他"), "heading"),
+        para(_("本协议自双方签字之日起生效；包保联系关系调整时，本协议随之终止。"), "body"),
     ]
     if report.status == UnitReport.Status.ENDED:
-        story.append(_p(_("（本协议已于%(d)s终止）") % {"d": cn_date(report.ended_at)}, "label"))
+        story.append(para(_("（本协议已于%(d)s终止）") % {"d": cn_date(report.ended_at)}, "label"))
     sign = Table(
         [
             [
-                _p(_("甲方：%(c)s党组织（盖章）") % {"c": community.name}),
-                _p(_("乙方：%(o)s（盖章）") % {"o": unit_org}),
+                para(_("甲方：%(c)s党组织（盖章）") % {"c": community.name}),
+                para(_("乙方：%(o)s（盖章）") % {"o": unit_org}),
             ],
             [
-                _p(_("社区党组织书记（签字）：%(n)s") % {"n": report.community_signatory}),
-                _p(_("单位党组织书记（签字）：%(n)s") % {"n": report.unit_signatory}),
+                para(_("社区党组织书记（签字）：%(n)s") % {"n": report.community_signatory}),
+                para(_("单位党组织书记（签字）：%(n)s") % {"n": report.unit_signatory}),
             ],
             [
-                _p(_("确认日期：%(d)s") % {"d": cn_date(report.decided_at)}),
-                _p(_("报到日期：%(d)s") % {"d": cn_date(report.report_date)}),
+                para(_("确认日期：%(d)s") % {"d": cn_date(report.decided_at)}),
+                para(_("报到日期：%(d)s") % {"d": cn_date(report.report_date)}),
             ],
         ],
         colWidths=[CONTENT_WIDTH / 2] * 2,
@@ -299,84 +259,6 @@ def agreement_pdf(report: UnitReport) -> bytes:
     sign.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 4 * mm), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [Spacer(1, 8 * mm), KeepTogether([sign])]
     return pdf.build_pdf(story, title=_("共建协议书"))
-
-
-# --- 公示海报 -------------------------------------------------------------------------------------
-
-
-def _grid(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> Table:
-    table = Table(
-        [[_p(h, "label") for h in header]] + [[_p(c, "cell") for c in row] for row in rows],
-        colWidths=list(widths),
-        repeatRows=1,
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.6, pdf.LINE),
-                ("BACKGROUND", (0, 0), (-1, 0), "#f5f6f7"),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ]
-        )
-    )
-    return table
-
-
-def bulletin_poster_pdf(bulletin: CommunityBulletin, url: str) -> bytes:
-    """A printable A4 poster of the bulletin, with a QR code of the live page at `url`."""
-    story: list[Flowable] = [
-        _p(_("%(c)s“双报到”公示") % {"c": bulletin.name}, "title"),
-    ]
-    if bulletin.area:
-        story.append(_p(bulletin.area, "subtitle"))
-    story.append(Spacer(1, 4 * mm))
-
-    story.append(_p(_("联系社区市级领导"), "heading"))
-    if bulletin.leaders:
-        story.append(_p("；".join(f"{x.name}（{x.title}）" for x in bulletin.leaders)))
-    else:
-        story.append(_p(_("暂无"), "label"))
-
-    story.append(_p(_("共建单位及联系社区工作队"), "heading"))
-    if bulletin.units:
-        rows = []
-        for u in bulletin.units:
-            if not u.teams:
-                rows.append([u.name, _("暂未组建"), ""])
-            for t in u.teams:
-                names = "、".join(m.name + (_("（队长）") if m.is_leader else "") for m in t.members)
-                rows.append([u.name, t.name, names or _("暂无队员")])
-        story.append(_grid([_("单位"), _("工作队"), _("队员")], rows, [44 * mm, 44 * mm, CONTENT_WIDTH - 88 * mm]))
-    else:
-        story.append(_p(_("暂无共建单位"), "label"))
-
-    story.append(_p(_("小区（网格）第一书记"), "heading"))
-    if bulletin.first_secretaries:
-        rows = [[f.place_label, f.member_name or _("暂缺"), f.unit_name or ""] for f in bulletin.first_secretaries]
-        story.append(
-            _grid([_("小区/网格"), _("第一书记"), _("单位")], rows, [60 * mm, 40 * mm, CONTENT_WIDTH - 100 * mm])
-        )
-    else:
-        story.append(_p(_("暂无"), "label"))
-
-    story.append(_p(_("公开承诺"), "heading"))
-    if bulletin.commitments:
-        for c in bulletin.commitments:
-            story.append(_p(f"{c.unit_name}：{c.text}"))
-    else:
-        story.append(_p(_("暂无公开承诺"), "label"))
-
-    box = _qr_box(
-        url,
-        [
-            _p(_("扫码查看最新公示"), "heading"),
-            _p(_("欢迎居民群众监督。公示内容以网页为准。"), "cell"),
-            _p(_("公示日期：%(d)s") % {"d": cn_date(timezone.localdate())}, "small"),
-        ],
-        qr_size=40 * mm,
-    )
-    story += [Spacer(1, 6 * mm), box]
-    return pdf.build_pdf(story, title=_("%(c)s“双报到”公示") % {"c": bulletin.name})
 
 
 def self_report_poster_pdf(*, community_name: str, area: str, url: str) -> bytes:
@@ -387,14 +269,14 @@ def self_report_poster_pdf(*, community_name: str, area: str, url: str) -> bytes
     """
     title = _("在职党员扫码报到")
     story: list[Flowable] = [
-        _p(community_name, "subtitle"),
-        _p(title, "title"),
+        para(community_name, "subtitle"),
+        para(title, "title"),
     ]
     if area:
-        story.append(_p(area, "center"))
+        story.append(para(area, "center"))
     story += [
         Spacer(1, 6 * mm),
-        _p(
+        para(
             _(
                 "在职党员请到居住地社区报到。没有报到证的，可用手机微信或浏览器扫描下方二维码，"
                 "在手机上完成报到，无需到社区填表。"
@@ -402,16 +284,16 @@ def self_report_poster_pdf(*, community_name: str, area: str, url: str) -> bytes
             "body",
         ),
         Spacer(1, 6 * mm),
-        _qr_box(
+        qr_box(
             url,
             [
-                _p(_("扫码报到步骤"), "heading"),
-                _p(_("1. 输入身份证号和单位登记的手机号，核对党员名册后设置密码；"), "cell"),
-                _p(_("2. 确认居住小区/楼栋，选择兴趣特长、服务意愿和志愿服务队；"), "cell"),
-                _p(_("3. 阅读并签署服务承诺书，提交社区党组织确认；"), "cell"),
-                _p(_("4. 社区确认后，报到回执自动送达您所在单位党组织。"), "cell"),
+                para(_("扫码报到步骤"), "heading"),
+                para(_("1. 输入身份证号和单位登记的手机号，核对党员名册后设置密码；"), "cell"),
+                para(_("2. 确认居住小区/楼栋，选择兴趣特长、服务意愿和志愿服务队；"), "cell"),
+                para(_("3. 阅读并签署服务承诺书，提交社区党组织确认；"), "cell"),
+                para(_("4. 社区确认后，报到回执自动送达您所在单位党组织。"), "cell"),
                 Spacer(1, 2 * mm),
-                _p(
+                para(
                     _(
                         "手机号已更换的，可在页面上提交新手机号，由所在单位党组织审核。持报到证的党员请扫描报到证上的二维码。"
                     ),
@@ -421,7 +303,7 @@ def self_report_poster_pdf(*, community_name: str, area: str, url: str) -> bytes
             qr_size=70 * mm,
         ),
         Spacer(1, 10 * mm),
-        _p(_("%(c)s党组织") % {"c": community_name}, "right"),
-        _p(cn_date(timezone.localdate()), "right"),
+        para(_("%(c)s党组织") % {"c": community_name}, "right"),
+        para(cn_date(timezone.localdate()), "right"),
     ]
     return pdf.build_pdf(story, title=f"{community_name}{title}", on_page=_frame)

@@ -1,3 +1,5 @@
+"""Forms of 双报到: unit report, functions, commitment text, return reasons, activation and registration."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

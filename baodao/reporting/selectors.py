@@ -1,4 +1,4 @@
-"""Reads of 双报到, always through accounts.scope."""
+"""Reads of 双报到, always through directory.scope."""
 
 from __future__ import annotations
 
@@ -9,17 +9,41 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from baodao.accounts import scope
+from baodao.accounts.models import Actor
+from baodao.directory import scope
 from baodao.directory.models import Category, Member, PartyOrg, Place, Unit, UnitAssignment
 from baodao.reporting.models import Certificate, CommitmentTemplate, MemberReport, MobileChangeRequest, UnitReport
 
 UNIT_REPORT_ACTIVE = (UnitReport.Status.SUBMITTED, UnitReport.Status.CONFIRMED)
 
 
+# --- what each role sees (exact sets per role: tests/test_selectors.py) --------------------------
+
+
+def visible_member_reports(user: Actor) -> QuerySet[MemberReport]:
+    """Reports to a community seen by its staff and admins above (and its compounds' secretaries),
+    by the member's unit secretary, and by the member."""
+    return MemberReport.objects.filter(scope.rows_q(user, community="community", unit="unit", member="member"))
+
+
+def visible_unit_reports(user: Actor) -> QuerySet[UnitReport]:
+    return UnitReport.objects.filter(scope.rows_q(user, community="community", unit="unit"))
+
+
+def visible_certificates(user: Actor) -> QuerySet[Certificate]:
+    """Certificates: the issuing unit's secretary, the member, and admins above the community
+    (community staff see the reports that certificates lead to, not the certificates)."""
+    return Certificate.objects.filter(scope.rows_q(user, community_admins="community", unit="unit", member="member"))
+
+
+def visible_mobile_change_requests(user: Actor) -> QuerySet[MobileChangeRequest]:
+    """Members' requests to report with a new mobile: the secretaries of the member's unit (they
+    vouch for their members' roster data; community staff have no say in it) and the superuser."""
+    return MobileChangeRequest.objects.filter(scope.rows_q(user, unit="member__unit"))
+
+
 def member_reports_for_user(user, *, status: str = "", community: Place | None = None) -> QuerySet[MemberReport]:  # noqa: ANN001
-    qs = scope.member_reports_for_user(user).select_related(
-        "member__party_org", "unit", "community", "residence__parent"
-    )
+    qs = visible_member_reports(user).select_related("member__party_org", "unit", "community", "residence__parent")
     if status:
         qs = qs.filter(status=status)
     if community is not None:
@@ -28,7 +52,7 @@ def member_reports_for_user(user, *, status: str = "", community: Place | None =
 
 
 def unit_reports_for_user(user, *, status: str = "") -> QuerySet[UnitReport]:  # noqa: ANN001
-    qs = scope.unit_reports_for_user(user).select_related("unit", "community")
+    qs = visible_unit_reports(user).select_related("unit", "community")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("submitted_at", "id")
@@ -44,7 +68,7 @@ AGREEMENT_SIGNED = Q(status=UnitReport.Status.CONFIRMED) | Q(
 def agreements_for_user(user) -> QuerySet[UnitReport]:  # noqa: ANN001
     """Unit reports with a signed co-building agreement, as far as the user may see (newest first)."""
     return (
-        scope.unit_reports_for_user(user)
+        visible_unit_reports(user)
         .filter(AGREEMENT_SIGNED)
         .select_related("unit", "community")
         .order_by("-decided_at", "-id")
@@ -154,7 +178,7 @@ def overdue_certificates(user, *, today: dt.date | None = None) -> QuerySet[Cert
     """Open certificates past their deadline (member not registered), as far as the user may see."""
     today = today or timezone.localdate()
     return (
-        scope.certificates_for_user(user)
+        visible_certificates(user)
         .filter(status=Certificate.Status.ISSUED, deadline__lt=today, member__status=Member.Status.IN_SERVICE)
         .select_related("member__party_org", "unit", "community")
         .order_by("unit_id", "deadline")
@@ -274,8 +298,8 @@ def units_for_assignment(user, *, q: str = "") -> QuerySet[Unit]:  # noqa: ANN00
 
 
 def mobile_change_requests_for_user(user, *, status: str = "") -> QuerySet[MobileChangeRequest]:  # noqa: ANN001
-    """Members' requests to report with a new mobile, as accounts.scope lets the user see them."""
-    qs = scope.mobile_change_requests_for_user(user).select_related("member__party_org", "community")
+    """Members' requests to report with a new mobile, as directory.scope lets the user see them."""
+    qs = visible_mobile_change_requests(user).select_related("member__party_org", "community")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "id")

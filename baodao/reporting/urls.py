@@ -1,3 +1,5 @@
+"""URLs of 双报到: the unit secretary's, the community staff's, the admins' and the member's pages."""
+
 from django.urls import path
 
 from baodao.reporting import views
@@ -23,8 +25,6 @@ urlpatterns = [
     path("assign/", views.assign_list, name="assign_list"),
     path("assign/<int:pk>/", views.assign_unit, name="assign_unit"),
     path("commitment/", views.commitment, name="commitment"),
-    path("coverage/", views.coverage_view, name="coverage"),
-    path("coverage/<str:kind>/", views.laggards, name="laggards"),
     path("members/<int:pk>/manage/", views.member_manage, name="member_manage"),
     # member, on the phone
     path("r/<str:token>/", views.register, name="register"),

@@ -63,7 +63,7 @@ def log_in(page: Page, base: str, username: str, password: str) -> None:
 
 
 def member_rate(page: Page, base: str) -> str:
-    page.goto(f"{base}/reporting/coverage/")
+    page.goto(f"{base}/stats/coverage/")
     return page.locator("#rate-members").inner_text().strip()
 
 

@@ -9,8 +9,8 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from baodao.accounts import scope
 from baodao.accounts.models import User
+from baodao.directory import scope
 
 
 def test_city_admin_reads_the_accounts_of_its_city(two_cities: SimpleNamespace) -> None:

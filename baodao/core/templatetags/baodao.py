@@ -1,3 +1,5 @@
+"""Template filters of every page (percentages and small formatting)."""
+
 from django import template
 
 register = template.Library()

@@ -8,10 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from baodao.accounts import scope
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role
-from baodao.directory import services
+from baodao.directory import scope, services
 from baodao.directory.models import Member, PartyOrg, Place, path_segment
 
 

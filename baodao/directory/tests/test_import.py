@@ -34,16 +34,12 @@ from openpyxl.utils import get_column_letter
 from baodao.accounts.models import Role, SecurityEvent, User
 from baodao.accounts.services import user_create
 from baodao.core.validators import id_check_digit
-from baodao.directory import importers, services, tasks
-from baodao.directory.importers import (
-    MEMBER_EXPORT_HEADERS,
-    TEMPLATES,
-    ImportResult,
-    RowError,
-    import_xlsx,
-    member_export_rows,
-    template_workbook,
-)
+from baodao.directory import services, tasks
+from baodao.directory.exports import MEMBER_EXPORT_HEADERS, member_export_rows
+from baodao.directory.importing import members, plan, readers
+from baodao.directory.importing.columns import TEMPLATES, template_workbook
+from baodao.directory.importing.plan import ImportResult, RowError
+from baodao.directory.importing.run import import_xlsx
 from baodao.directory.models import Category, ImportJob, Member, PartyOrg, Place, Resident, Unit
 from baodao.directory.tasks import run_import
 
@@ -620,7 +616,7 @@ def test_import_residents_bad_rows(w: SimpleNamespace) -> None:
 def reader(request: Any, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run the test with each reader: calamine (the fast path) and openpyxl (the fallback)."""
     if request.param == "openpyxl":
-        monkeypatch.setattr(importers, "CalamineWorkbook", None)
+        monkeypatch.setattr(readers, "CalamineWorkbook", None)
     return request.param
 
 
@@ -640,9 +636,9 @@ def with_sheet_xml(buf: io.BytesIO, old: str, new: str) -> io.BytesIO:
 
 
 def read_both(buf: io.BytesIO, monkeypatch: pytest.MonkeyPatch) -> tuple[list, list, int]:
-    """_read_rows with each reader, and how many times calamine's rows were taken."""
+    """read_rows with each reader, and how many times calamine's rows were taken."""
     taken = 0
-    real = importers._calamine_sheet
+    real = readers._calamine_sheet
 
     def spy(data: bytes) -> Any:
         nonlocal taken
@@ -650,12 +646,12 @@ def read_both(buf: io.BytesIO, monkeypatch: pytest.MonkeyPatch) -> tuple[list, l
         taken += sheet is not None
         return sheet
 
-    bar = importers._Bar(lambda done, total: None)
+    bar = plan.ProgressBar(lambda done, total: None)
     columns = TEMPLATES["members"]
-    monkeypatch.setattr(importers, "_calamine_sheet", spy)
-    fast = importers._read_rows(buf, columns, bar)
-    monkeypatch.setattr(importers, "CalamineWorkbook", None)
-    slow = importers._read_rows(buf, columns, bar)
+    monkeypatch.setattr(readers, "_calamine_sheet", spy)
+    fast = readers.read_rows(buf, columns, bar)
+    monkeypatch.setattr(readers, "CalamineWorkbook", None)
+    slow = readers.read_rows(buf, columns, bar)
     return fast, slow, taken
 
 
@@ -736,7 +732,7 @@ def test_import_members_duplicate_written_meanwhile_writes_nothing(
 ) -> None:
     """Someone registers the same ID number between the check and the insert: the unique key
     stops the insert (COPY or executemany), and nothing of the file is written."""
-    monkeypatch.setattr(importers, "_existing_values", lambda model, field, values: set())
+    monkeypatch.setattr(members, "existing_values", lambda model, field, values: set())
     rows = [member_row(1), member_row(2, 身份证号=w.existing_id), member_row(3)]
 
     result = run("members", w.staff_a, rows)
@@ -1214,7 +1210,7 @@ def test_import_workbook_without_a_worksheet(w: SimpleNamespace, reader: str) ->
 
 
 def test_import_row_limit(w: SimpleNamespace, reader: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importers, "MAX_ROWS", 3)
+    monkeypatch.setattr(readers, "MAX_ROWS", 3)
 
     over = run("members", w.staff_a, [member_row(i) for i in range(1, 5)])
     at = run("members", w.staff_a, [member_row(i) for i in range(1, 4)])

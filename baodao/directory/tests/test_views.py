@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from baodao.accounts.models import SecurityEvent, User
 from baodao.core.privacy import mask_id_number, mask_mobile
 from baodao.core.rules import get_rule, get_rule_int
-from baodao.directory import importers, services
+from baodao.directory import exports, services
 from baodao.directory.models import Member, Place, Rule, Unit
 from baodao.directory.services import rule_set
 
@@ -227,14 +227,14 @@ def test_member_home_shows_own_data_in_full(world: SimpleNamespace, login) -> No
 @pytest.mark.parametrize(
     ("role", "template"),
     [
-        ("city_admin", "directory/home_admin.html"),
-        ("district_admin", "directory/home_admin.html"),
-        ("street_admin", "directory/home_admin.html"),
-        ("community_staff", "directory/home_place.html"),
-        ("compound_secretary", "directory/home_place.html"),
-        ("unit_secretary", "directory/home_unit.html"),
-        ("member", "directory/home_member.html"),
-        ("resident", "directory/home_resident.html"),
+        ("city_admin", "home/admin.html"),
+        ("district_admin", "home/admin.html"),
+        ("street_admin", "home/admin.html"),
+        ("community_staff", "home/place.html"),
+        ("compound_secretary", "home/place.html"),
+        ("unit_secretary", "home/unit.html"),
+        ("member", "home/member.html"),
+        ("resident", "home/resident.html"),
     ],
 )
 def test_home_per_role(world: SimpleNamespace, login, role: str, template: str) -> None:
@@ -248,7 +248,7 @@ def test_home_without_role(world: SimpleNamespace, login) -> None:
     response = login(world.nobody).get("/")
 
     assert response.status_code == 200
-    assert "directory/home_none.html" in [t.name for t in response.templates]
+    assert "home/none.html" in [t.name for t in response.templates]
 
 
 def test_home_anonymous_redirects_to_login(db: None, client: Client) -> None:
@@ -326,7 +326,7 @@ def test_member_export_for_community_staff_is_scoped_full_and_audited(world: Sim
 
     assert response.status_code == 200
     rows = _xlsx_rows(response)
-    headers = list(importers.MEMBER_EXPORT_HEADERS)
+    headers = list(exports.MEMBER_EXPORT_HEADERS)
     assert list(rows[0]) == headers
     data = [dict(zip(headers, r, strict=True)) for r in rows[1:]]
     assert {d["姓名"] for d in data} == {"王安华", "钱安宁"}
@@ -341,7 +341,7 @@ def test_member_export_masked_for_compound_secretary(world: SimpleNamespace, log
     response = login(world.compound_secretary).get(reverse("directory:member_list"), {"export": "xlsx"})
 
     rows = _xlsx_rows(response)
-    headers = list(importers.MEMBER_EXPORT_HEADERS)
+    headers = list(exports.MEMBER_EXPORT_HEADERS)
     data = [dict(zip(headers, r, strict=True)) for r in rows[1:]]
     assert [d["姓名"] for d in data] == ["王安华"]
     assert data[0]["身份证号"] == mask_id_number(world.m_u_a.id_number)
@@ -369,7 +369,7 @@ def test_resident_export_scoped_and_masked(world: SimpleNamespace) -> None:
     full = _xlsx_rows(staff.get(url, {"export": "xlsx"}))
     masked = _xlsx_rows(secretary.get(url, {"export": "xlsx"}))
 
-    assert list(full[0]) == list(importers.RESIDENT_EXPORT_HEADERS)
+    assert list(full[0]) == list(exports.RESIDENT_EXPORT_HEADERS)
     assert {r[0] for r in full[1:]} == {"陈安居", "杨北居", "郑恩居"}
     assert "13987654321" in repr(full)
     assert {r[0] for r in masked[1:]} == {"陈安居"}
@@ -382,7 +382,7 @@ def test_resident_export_scoped_and_masked(world: SimpleNamespace) -> None:
 def test_unit_export_scoped(world: SimpleNamespace, login) -> None:
     rows = _xlsx_rows(login(world.community_staff).get(reverse("directory:unit_list"), {"export": "xlsx"}))
 
-    assert list(rows[0]) == list(importers.UNIT_EXPORT_HEADERS)
+    assert list(rows[0]) == list(exports.UNIT_EXPORT_HEADERS)
     assert {r[0] for r in rows[1:]} == {"U001", "W001"}
     event = SecurityEvent.objects.get(kind="export")
     assert event.row_count == len(rows) - 1
@@ -391,7 +391,7 @@ def test_unit_export_scoped(world: SimpleNamespace, login) -> None:
 def test_place_export_scoped(world: SimpleNamespace, login) -> None:
     rows = _xlsx_rows(login(world.compound_secretary).get(reverse("directory:place_list"), {"export": "xlsx"}))
 
-    assert list(rows[0]) == list(importers.PLACE_EXPORT_HEADERS)
+    assert list(rows[0]) == list(exports.PLACE_EXPORT_HEADERS)
     assert {r[1] for r in rows[1:]} == {"安一小区", "安一1栋"}
     assert SecurityEvent.objects.get(kind="export").row_count == 2
 

@@ -18,6 +18,7 @@ from baodao.directory import services as directory_services
 from baodao.directory.models import PartyOrg, Place, Unit
 from baodao.reporting import views
 from baodao.reporting.tests.conftest import new_member
+from baodao.stats import views as stats_views
 
 
 def client_for(user: User) -> Client:
@@ -67,7 +68,7 @@ def test_laggard_list_query_count_is_the_same_for_1_and_3_rows(world: SimpleName
     g = Laggards(world)
     g.add()
     c = client_for(world.city_admin)
-    path = f"{reverse('reporting:laggards', args=[kind])}?place={g.G.pk}"
+    path = f"{reverse('stats:laggards', args=[kind])}?place={g.G.pk}"
 
     one = count_queries(c, path)
     rows_one = len(c.get(path).context["rows"])
@@ -108,9 +109,9 @@ def test_assign_list_pages_instead_of_cutting(world: SimpleNamespace, monkeypatc
 
 
 def test_coverage_units_table_pages_instead_of_cutting(world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(views, "UNITS_PAGE_SIZE", 2)
+    monkeypatch.setattr(stats_views, "UNITS_PAGE_SIZE", 2)
     c = client_for(world.city_admin)
-    path = f"{reverse('reporting:coverage')}?place={world.C.pk}"
+    path = f"{reverse('stats:coverage')}?place={world.C.pk}"
 
     first = c.get(path)
     second = c.get(f"{path}&page=2")

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from baodao.accounts import scope
+from baodao.directory import scope
 from baodao.directory import services as directory_services
 from baodao.directory.models import Category, Member, Place, Unit
 from baodao.reporting import selectors, services
@@ -133,7 +133,7 @@ def test_certificates_for_user_by_role(world: SimpleNamespace) -> None:
         "resident": set(),
     }
 
-    got = {role: set(scope.certificates_for_user(u)) for role, u in w.role_users.items()}
+    got = {role: set(selectors.visible_certificates(u)) for role, u in w.role_users.items()}
 
     assert got == expected
 

@@ -13,9 +13,9 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from baodao.accounts import scope
 from baodao.accounts.models import Role, RoleAssignment, User
 from baodao.conftest import make_id_number
+from baodao.directory import scope
 from baodao.directory.models import Category, Member, PartyOrg, UnitAssignment
 from baodao.directory.services import rule_set
 from baodao.reporting import services

@@ -32,8 +32,12 @@ from baodao.reporting.views import LEDGER_HEADERS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+STATS_PAGES = {"coverage", "laggards"}  # the figures pages live in the stats app
+
+
 def url(name: str, *args: object) -> str:
-    return reverse(f"reporting:{name}", args=args)
+    app = "stats" if name in STATS_PAGES else "reporting"
+    return reverse(f"{app}:{name}", args=args)
 
 
 def xlsx_rows(response) -> list[tuple]:  # noqa: ANN001

@@ -1,3 +1,5 @@
+"""`auditlogflush` refused: the audit log is pruned by retention (`prune_audit`), never flushed whole."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 

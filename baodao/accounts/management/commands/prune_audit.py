@@ -1,3 +1,5 @@
+"""python manage.py prune_audit: delete audit entries older than the longest retention rule (180 days at least)."""
+
 from django.core.management.base import BaseCommand
 
 from baodao.accounts.services import audit_prune

@@ -1,0 +1,56 @@
+"""Small HTTP helpers every app's views share: query-string numbers, pages, form errors, POST actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+PAGE_SIZE = 50
+
+
+def int_or_none(value: str | None) -> int | None:
+    """An optional integer from a query string or form: None when absent or not a number."""
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def page_of(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE) -> Page[Any]:
+    """The `?page=` page of `qs` (the last one past the end, the first one for nonsense)."""
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def form_messages(form: forms.Form) -> str:
+    """The errors of a small action form, as one line for a flash message."""
+    return "；".join(m for errs in form.errors.values() for m in errs)
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's errors on the form: field errors where the field exists, else non-field."""
+    if hasattr(exc, "error_dict"):
+        for name, errs in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def post_action(request: HttpRequest, action: Callable[[], object]) -> list[str] | None:
+    """A detail page's POST form: None when the action was saved (the caller redirects), else the
+    messages to show again (the caller re-renders with 422); an empty list on GET."""
+    if request.method != "POST":
+        return []
+    try:
+        action()
+    except ValidationError as exc:
+        return exc.messages
+    messages.success(request, _("已保存"))
+    return None

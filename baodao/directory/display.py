@@ -1,0 +1,30 @@
+"""What a user is shown of a person: personal data in full or masked, as scope decides per person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from baodao.accounts.models import Actor
+from baodao.core.privacy import mask_address, mask_id_number, mask_mobile
+from baodao.directory import scope
+from baodao.directory.models import Member, Resident
+
+
+def show_member_pii(user: Actor, members: Iterable[Member]) -> None:
+    """Set `shown_id`, `shown_mobile`, `shown_address` on each member: full only for those who
+    manage the person (scope.member_pii_visible)."""
+    for m in members:
+        full = scope.member_pii_visible(user, m)
+        m.shown_id = m.id_number if full else mask_id_number(m.id_number)
+        m.shown_mobile = m.mobile if full else mask_mobile(m.mobile)
+        m.shown_address = m.address_detail if full else mask_address(m.address_detail)
+
+
+def show_resident_pii(user: Actor, residents: Iterable[Resident]) -> None:
+    """Set `pii_full`, `shown_mobile`, `shown_address` on each resident; special-group (hardship)
+    tags are shown only where `pii_full` holds."""
+    for r in residents:
+        full = scope.resident_pii_visible(user, r)
+        r.pii_full = full
+        r.shown_mobile = r.mobile if full else mask_mobile(r.mobile)
+        r.shown_address = r.address_detail if full else mask_address(r.address_detail)

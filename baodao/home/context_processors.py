@@ -1,0 +1,31 @@
+"""The header of every page: the audience's base template, the links a user may follow, the unread count."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from baodao.directory import scope
+from baodao.notifications.selectors import unread_count
+
+
+def nav(request: HttpRequest) -> dict:
+    """Header links, the audience's base template and the unread count (lazy: paid only if shown)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"base_template": "base_mobile.html"}
+    s = scope.scope_for(user)
+    return {
+        "base_template": "base_staff.html" if s.is_staff_like else "base_mobile.html",
+        "unread_count": SimpleLazyObject(lambda: unread_count(user)),
+        "nav": {
+            "can_import": scope.can_manage_master_data(user),
+            "can_rules": any(r == "city_admin" for r, _ in s.place_grants),
+            "can_categories": scope.can_edit_categories(user),
+            "can_audit": scope.can_view_audit(user),
+            "is_community_staff": any(r == "community_staff" for r, _ in s.place_grants),
+            "is_unit_secretary": bool(s.unit_ids),
+            "is_admin": bool(s.admin_paths) or s.superuser,
+            "is_member": bool(s.member_ids),
+        },
+    }

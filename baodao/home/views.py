@@ -1,0 +1,101 @@
+"""Each role's home page: the admin's areas, a community's compounds and units, a unit's members,
+the member's own page (served from the per-user cache, home.homecache) and the resident's."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from baodao.accounts.middleware import session_city
+from baodao.accounts.models import Role
+from baodao.core.http import page_of
+from baodao.core.rules import get_rule
+from baodao.directory import scope, selectors
+from baodao.directory.display import show_member_pii, show_resident_pii
+from baodao.directory.models import Member, Place
+from baodao.home import homecache
+from baodao.reporting.selectors import latest_report_of
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+ROLE_PRIORITY = [
+    Role.CITY_ADMIN,
+    Role.DISTRICT_ADMIN,
+    Role.STREET_ADMIN,
+    Role.COMMUNITY_STAFF,
+    Role.COMPOUND_SECRETARY,
+    Role.UNIT_SECRETARY,
+    Role.MEMBER,
+    Role.RESIDENT,
+]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    # The member home is served from a per-user cache while nothing it shows has changed (homecache).
+    cached = homecache.cached_page(request)
+    if cached is not None:
+        return cached
+    user = request.user
+    assignments = list(scope.scope_for(user).assignments)
+    if not assignments:
+        if user.is_superuser:
+            return redirect("admin:index")
+        return render(request, "home/none.html")
+    assignments.sort(key=lambda a: ROLE_PRIORITY.index(a.role))
+    main = assignments[0]
+    ctx = {"assignment": main, "other_roles": assignments[1:]}
+    if main.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_ADMIN):
+        ctx["children"] = selectors.place_children_stats(user, main.place)
+        ctx["place"] = main.place
+        return render(request, "home/admin.html", ctx)
+    if main.role in (Role.COMMUNITY_STAFF, Role.COMPOUND_SECRETARY):
+        place = main.place
+        children = selectors.place_children_stats(user, place)
+        terms = selectors.current_first_secretaries([c.place for c in children] + [place])
+        for c in children:
+            c.first_secretary = terms.get(c.place.pk)
+        ctx.update(place=place, children=children, own_term=terms.get(place.pk))
+        if place.kind == Place.Kind.COMMUNITY:
+            assignments_qs = selectors.current_assignments(place)
+            member_counts = dict(
+                selectors.members_for_user(user, within=place, status=Member.Status.IN_SERVICE)
+                .values_list("unit_id")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            ctx["linked_units"] = [(a, member_counts.get(a.unit_id, 0)) for a in assignments_qs]
+        return render(request, "home/place.html", ctx)
+    if main.role == Role.UNIT_SECRETARY:
+        unit = main.unit
+        members = selectors.members_for_user(user, unit_id=unit.pk)
+        ctx.update(
+            unit=unit,
+            assignment_row=unit.assignments.filter(ended_on__isnull=True).select_related("community").first(),
+            orgs=unit.party_orgs.annotate(n=Count("members")).order_by("id"),
+            page=page_of(request, members),
+            total=members.count(),
+        )
+        show_member_pii(user, ctx["page"].object_list)
+        return render(request, "home/unit.html", ctx)
+    if main.role == Role.MEMBER:
+        member = get_object_or_404(selectors.members_for_user(user), pk=main.member_id)
+        show_member_pii(user, [member])
+        city = session_city(request)  # rules of the user's city, looked up once per session
+        ctx.update(
+            member=member,
+            report=latest_report_of(member),
+            **selectors.member_categories(member),
+            min_activities=get_rule("member_min_activities_per_year", city=city),
+            min_hours=get_rule("member_min_hours_per_year", city=city),
+        )
+        return homecache.render_page(request, ctx)
+    resident = get_object_or_404(selectors.residents_for_user(user), pk=main.resident_id)
+    show_resident_pii(user, [resident])
+    ctx.update(resident=resident, groups=list(resident.special_groups.all()))
+    return render(request, "home/resident.html", ctx)

@@ -1,0 +1,14 @@
+"""The stats app: read-only figures (the three coverages, tallies, laggard lists, the public bulletin)."""
+
+from django.apps import AppConfig
+
+
+class StatsConfig(AppConfig):
+    name = "baodao.stats"
+    label = "stats"
+    verbose_name = "统计"
+
+    def ready(self) -> None:
+        from baodao.stats import tallies
+
+        tallies.connect_signals()

@@ -1,0 +1,68 @@
+"""Public pages (no login): the bulletin board of a community, its printable poster, and the
+self-report poster (扫码报到) that leads in-service members to the community's self-report page.
+
+The self-report poster is public like the bulletin's: it carries no personal data (the community's
+name, instructions and a QR code of a page that is itself open to anyone), communities print it to
+hang up, and units and streets print it too; the roster check happens on the page it opens.
+
+Nothing here reads the session or sets a cookie, so a reverse proxy may cache the answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from baodao.directory.models import Place
+from baodao.reporting.documents import self_report_poster_pdf
+from baodao.stats.bulletin import community_bulletin, community_heading
+from baodao.stats.documents import bulletin_poster_pdf
+
+CACHE_SECONDS = 300
+
+
+def _community(code: str) -> Place:
+    return get_object_or_404(Place, code=code, kind=Place.Kind.COMMUNITY)
+
+
+@require_safe
+@cache_control(public=True, max_age=CACHE_SECONDS)
+def community(request: HttpRequest, code: str) -> HttpResponse:
+    bulletin = community_bulletin(_community(code))
+    context = {
+        "bulletin": bulletin,
+        "poster_url": reverse("public:poster", args=[bulletin.code]),
+        "self_report_url": reverse("reporting:self_report", args=[bulletin.code]),
+        # The page has no form: an empty token keeps base.html from setting a CSRF cookie.
+        "csrf_token": "",
+    }
+    return render(request, "stats/public/community.html", context)
+
+
+@require_safe
+@cache_control(public=True, max_age=CACHE_SECONDS)
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    bulletin = community_bulletin(_community(code))
+    page_url = request.build_absolute_uri(reverse("public:community", args=[bulletin.code]))
+    return _pdf(bulletin_poster_pdf(bulletin, page_url), f"bulletin-{bulletin.code}")
+
+
+@require_safe
+@cache_control(public=True, max_age=CACHE_SECONDS)
+def self_report_poster(request: HttpRequest, code: str) -> HttpResponse:
+    heading = community_heading(_community(code))
+    url = request.build_absolute_uri(reverse("reporting:self_report", args=[heading.code]))
+    data = self_report_poster_pdf(community_name=heading.name, area=heading.area, url=url)
+    return _pdf(data, f"self-report-{heading.code}")
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    safe_name = re.sub(r"[^A-Za-z0-9_-]", "", name)
+    response["Content-Disposition"] = f'inline; filename="{safe_name}.pdf"'
+    return response

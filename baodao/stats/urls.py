@@ -1,0 +1,11 @@
+"""URLs of the figures pages (staff): /stats/coverage/ and its laggard lists."""
+
+from django.urls import path
+
+from baodao.stats import views
+
+app_name = "stats"
+urlpatterns = [
+    path("coverage/", views.coverage_view, name="coverage"),
+    path("coverage/<str:kind>/", views.laggards, name="laggards"),
+]
