@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from baodao.accounts.models import Role, RoleAssignment, User
 from baodao.accounts.services import user_create
 from baodao.core import crypto, rules
 from baodao.core.privacy import mask_mobile
+from baodao.core.transitions import apply, apply_many
 from baodao.core.validators import mobile_error
 from baodao.directory import services as directory_services
 from baodao.directory.models import Category, Member, PartyOrg, Place, Unit, UnitAssignment
@@ -32,6 +32,7 @@ from baodao.reporting.models import (
     ReportEvent,
     UnitReport,
 )
+from baodao.reporting.transitions import ReportError, member_reports, mobile_requests, unit_reports
 
 TOKEN_SALT = "baodao.reporting.certificate"
 RESIDENCE_KINDS = (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING)
@@ -41,10 +42,6 @@ DEFAULT_COMMITMENT = (
     "积极参加社区组织的志愿服务和活动，每年参加社区活动不少于{activities}次、累计服务不少于{hours}小时；"
     "认领并落实服务项目，带头遵守居民公约，发挥先锋模范作用。"
 )
-
-
-class ReportError(ValidationError):
-    """A refused step of 双报到, with a message fit to show the user."""
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -130,11 +127,10 @@ def unit_assign(*, unit: Unit, community: Place, by: User, note: str = "") -> Un
     if current and current.community_id == community.pk:
         raise ReportError(_("该单位已分配到此社区"))
     assignment = directory_services.unit_assign(unit=unit, community=community, note=note)
-    for report in UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]):
-        report.status = UnitReport.Status.ENDED
-        report.ended_at = timezone.now()
-        report.save(update_fields=["status", "ended_at"])
-        _event(kind=ReportEvent.Kind.ENDED, actor=by, note=_("联系社区已调整"), unit_report=report)
+    active = UnitReport.objects.filter(unit=unit, status__in=unit_reports["end"].sources)
+    apply_many(
+        unit_reports, "end", active, by=by, changes=lambda r: {"ended_at": timezone.now()}, note=_("联系社区已调整")
+    )
     return assignment
 
 
@@ -211,32 +207,29 @@ def unit_report_submit(
 
 @transaction.atomic
 def unit_report_confirm(*, report: UnitReport, by: User, community_signatory: str) -> UnitReport:
-    report = UnitReport.objects.select_for_update().get(pk=report.pk)
-    if report.status != UnitReport.Status.SUBMITTED:
-        raise ReportError(_("该报到不是待确认状态"))
-    if not community_signatory.strip():
-        raise ReportError({"community_signatory": _("请填写社区党组织书记姓名")})
-    report.status = UnitReport.Status.CONFIRMED
-    report.community_signatory = community_signatory.strip()
-    report.decided_by, report.decided_at = by, timezone.now()
-    report.save(update_fields=["status", "community_signatory", "decided_by", "decided_at"])
-    _event(kind=ReportEvent.Kind.CONFIRMED, actor=by, unit_report=report)
-    return report
+    def check(row: UnitReport) -> None:
+        if not community_signatory.strip():
+            raise ReportError({"community_signatory": _("请填写社区党组织书记姓名")})
+
+    changes = {"community_signatory": community_signatory.strip(), "decided_by": by, "decided_at": timezone.now()}
+    return apply(unit_reports, "confirm", report, by=by, check=check, changes=changes)
 
 
 @transaction.atomic
 def unit_report_return(*, report: UnitReport, by: User, reason: str) -> UnitReport:
-    report = UnitReport.objects.select_for_update().get(pk=report.pk)
-    if report.status != UnitReport.Status.SUBMITTED:
-        raise ReportError(_("该报到不是待确认状态"))
-    if not reason.strip():
-        raise ReportError({"reason": _("退回时请填写原因")})
-    report.status = UnitReport.Status.RETURNED
-    report.return_reason = reason.strip()[:200]
-    report.decided_by, report.decided_at = by, timezone.now()
-    report.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
-    _event(kind=ReportEvent.Kind.RETURNED, actor=by, note=report.return_reason, unit_report=report)
-    return report
+    reason = reason.strip()[:200]
+    changes = {"return_reason": reason, "decided_by": by, "decided_at": timezone.now()}
+    return apply(unit_reports, "return", report, by=by, check=_reason_given(reason), changes=changes, note=reason)
+
+
+def _reason_given(reason: str) -> Callable[[object], None]:
+    """The check of a return or refusal: a reason is required (after the status check, as before)."""
+
+    def check(row: object) -> None:
+        if not reason:
+            raise ReportError({"reason": _("退回时请填写原因")})
+
+    return check
 
 
 # --- certificates -------------------------------------------------------------------------------
@@ -499,33 +492,29 @@ def mobile_change_request_submit(
     return request
 
 
-def _pending_request(request: MobileChangeRequest) -> MobileChangeRequest:
-    request = MobileChangeRequest.objects.select_for_update().select_related("member").get(pk=request.pk)
-    if request.status != MobileChangeRequest.Status.PENDING:
-        raise ReportError(_("该申请已审核，无需重复处理"))
-    return request
-
-
 @transaction.atomic
 def mobile_change_request_approve(*, request: MobileChangeRequest, by: User) -> MobileChangeRequest:
     """The unit secretary vouches for the new mobile: the roster takes it (encrypted, re-hashed),
     the member's account opens with the password chosen in the request."""
-    request = _pending_request(request)
-    member = Member.objects.select_for_update().get(pk=request.member_id)
-    if member.user_id:
-        raise ReportError(_("%(name)s 已开通账号，无需审核") % {"name": member.name})
-    if User.objects.filter(mobile_hash=request.mobile_hash).exists():
-        raise ReportError(_("该手机号已被其他账号使用，请退回并告知党员换一个手机号"))
-    directory_services.member_update(member=member, mobile=request.mobile)
-    # The password was validated and hashed when the member chose it; a random one stands in
-    # until the stored hash replaces it.
-    user = _member_user_create(member, password=secrets.token_urlsafe(24))
-    user.password = request.password_hash
-    user.save(update_fields=["password"])
-    request.status = MobileChangeRequest.Status.APPROVED
-    request.decided_by, request.decided_at = by, timezone.now()
-    request.password_hash = ""
-    request.save(update_fields=["status", "decided_by", "decided_at", "password_hash"])
+    members: list[Member] = []
+
+    def check(row: MobileChangeRequest) -> None:
+        member = Member.objects.select_for_update().get(pk=row.member_id)
+        if member.user_id:
+            raise ReportError(_("%(name)s 已开通账号，无需审核") % {"name": member.name})
+        if User.objects.filter(mobile_hash=row.mobile_hash).exists():
+            raise ReportError(_("该手机号已被其他账号使用，请退回并告知党员换一个手机号"))
+        directory_services.member_update(member=member, mobile=row.mobile)
+        # The password was validated and hashed when the member chose it; a random one stands in
+        # until the stored hash replaces it.
+        user = _member_user_create(member, password=secrets.token_urlsafe(24))
+        user.password = row.password_hash
+        user.save(update_fields=["password"])
+        members.append(member)
+
+    changes = {"decided_by": by, "decided_at": timezone.now(), "password_hash": ""}
+    request = apply(mobile_requests, "approve", request, by=by, check=check, changes=changes)
+    member = members[0]
     _tell_unit_secretaries(
         request,
         step="approved",
@@ -541,12 +530,8 @@ def mobile_change_request_refuse(*, request: MobileChangeRequest, by: User, reas
     """The unit secretary refuses, with a reason the member reads on the self-report page."""
     if not reason.strip():
         raise ReportError({"reason": _("退回时请填写原因")})
-    request = _pending_request(request)
-    request.status = MobileChangeRequest.Status.REFUSED
-    request.reason = reason.strip()[:200]
-    request.decided_by, request.decided_at = by, timezone.now()
-    request.password_hash = ""
-    request.save(update_fields=["status", "reason", "decided_by", "decided_at", "password_hash"])
+    changes = {"reason": reason.strip()[:200], "decided_by": by, "decided_at": timezone.now(), "password_hash": ""}
+    request = apply(mobile_requests, "refuse", request, by=by, changes=changes)
     _tell_unit_secretaries(
         request,
         step="refused",
@@ -651,61 +636,42 @@ def member_report_submit(
 
 @transaction.atomic
 def member_report_unit_approve(*, report: MemberReport, by: User) -> MemberReport:
-    report = MemberReport.objects.select_for_update().get(pk=report.pk)
-    if report.status != MemberReport.Status.UNIT_APPROVAL:
-        raise ReportError(_("该报到不需要单位审核"))
-    report.status = MemberReport.Status.PENDING
-    report.save(update_fields=["status"])
+    report = apply(member_reports, "unit_approve", report, by=by)
     report.member.residence = report.residence
     report.member.save(update_fields=["residence"])
-    _event(kind=ReportEvent.Kind.UNIT_APPROVED, actor=by, member_report=report)
     return report
 
 
 @transaction.atomic
 def member_reports_confirm(*, reports: Iterable[MemberReport], by: User) -> int:
     """Step 3: the community confirms (many at once); each receipt goes to the unit's ledger."""
-    ids = [r.pk for r in reports]
-    rows = list(MemberReport.objects.select_for_update().filter(pk__in=ids, status=MemberReport.Status.PENDING))
     now = timezone.now()
-    for r in rows:
-        r.status = MemberReport.Status.CONFIRMED
-        r.decided_by, r.decided_at = by, now
-        r.receipt_number = _number("HZ")
-        r.save(update_fields=["status", "decided_by", "decided_at", "receipt_number"])  # save(): audit log
-    events = []
-    for r in rows:
-        events.append(ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=by, member_report=r))
-        events.append(ReportEvent(kind=ReportEvent.Kind.RECEIPT, actor=by, member_report=r, note=r.receipt_number))
-    ReportEvent.objects.bulk_create(events)
+    rows = apply_many(
+        member_reports,
+        "confirm",
+        list(reports),
+        by=by,
+        changes=lambda r: {"decided_by": by, "decided_at": now, "receipt_number": _number("HZ")},
+    )
+    ReportEvent.objects.bulk_create(
+        [ReportEvent(kind=ReportEvent.Kind.RECEIPT, actor=by, member_report=r, note=r.receipt_number) for r in rows]
+    )
     return len(rows)
 
 
 @transaction.atomic
 def member_report_return(*, report: MemberReport, by: User, reason: str) -> MemberReport:
-    report = MemberReport.objects.select_for_update().get(pk=report.pk)
-    if report.status not in (MemberReport.Status.PENDING, MemberReport.Status.UNIT_APPROVAL):
-        raise ReportError(_("该报到不是待确认状态"))
-    if not reason.strip():
-        raise ReportError({"reason": _("退回时请填写原因")})
-    report.status = MemberReport.Status.RETURNED
-    report.return_reason = reason.strip()[:200]
-    report.decided_by, report.decided_at = by, timezone.now()
-    report.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
-    _event(kind=ReportEvent.Kind.RETURNED, actor=by, note=report.return_reason, member_report=report)
-    return report
+    reason = reason.strip()[:200]
+    changes = {"return_reason": reason, "decided_by": by, "decided_at": timezone.now()}
+    return apply(member_reports, "return", report, by=by, check=_reason_given(reason), changes=changes, note=reason)
 
 
 def _end_active(member: Member, reason: str, by: User | None) -> MemberReport | None:
     report = MemberReport.objects.select_for_update().filter(member=member, status__in=MemberReport.ACTIVE).first()
     if report is None:
         return None
-    report.status = MemberReport.Status.ENDED
-    report.ended_at = timezone.now()
-    report.end_reason = reason
-    report.save(update_fields=["status", "ended_at", "end_reason"])
-    _event(kind=ReportEvent.Kind.ENDED, actor=by, note=report.get_end_reason_display(), member_report=report)
-    return report
+    changes = {"ended_at": timezone.now(), "end_reason": reason}
+    return apply(member_reports, "end", report, by=by, changes=changes, note=lambda r: r.get_end_reason_display())
 
 
 @transaction.atomic

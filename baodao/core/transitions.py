@@ -1,0 +1,156 @@
+"""Status transitions: a declared table per model (from, to, who, event) and the one helper that runs them.
+
+Every model with a status declares its `Workflow`: which transitions exist, from which states, to
+which state, which roles may ask for them (as words for people; the app's access.py enforces it) and
+which timeline event each writes. `apply` is the recipe that used to be written out in every
+service: lock the row, check that its status allows the transition, set the status and the other
+fields, save with `update_fields`, write the timeline event — all in one transaction. A transition
+asked of a row in the wrong state raises the workflow's error with the transition's message, and
+nothing is written.
+
+`python manage.py transitions` prints every table (tests/test_transitions.py reads them too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+M = TypeVar("M", bound=models.Model)
+
+# Every workflow declared, for the printed tables (in the order the apps declared them).
+WORKFLOWS: list[Workflow[Any]] = []
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    who: str  # the roles that may ask for it, as people say it ("社区工作人员、上级管理员")
+    refused: str  # the message when the row is in none of `sources`
+    event: str = ""  # the timeline event kind written, if any
+
+
+class Workflow(Generic[M]):
+    """The transition table of one model's status field.
+
+    `record(row, transition, by, note)` writes the timeline event of a transition whose `event` is
+    set; `error` is the ValidationError subclass the app raises for refused steps.
+    """
+
+    def __init__(
+        self,
+        model: type[M],
+        transitions: Sequence[Transition],
+        *,
+        field: str = "status",
+        record: Callable[[M, Transition, Any, str], object] | None = None,
+        error: type[ValidationError] = ValidationError,
+    ) -> None:
+        self.model = model
+        self.field = field
+        self.record = record
+        self.error = error
+        self.transitions = {t.name: t for t in transitions}
+        if len(self.transitions) != len(transitions):
+            raise ValueError(f"{model.__name__}: two transitions share a name")
+        states = {value for value, _label in model._meta.get_field(field).choices or []}
+        for t in transitions:
+            unknown = {*t.sources, t.target} - states
+            if unknown:
+                raise ValueError(f"{model.__name__}.{t.name}: unknown states {sorted(unknown)}")
+        WORKFLOWS.append(self)
+
+    def __getitem__(self, name: str) -> Transition:
+        return self.transitions[name]
+
+    def allows(self, name: str, status: str) -> bool:
+        return status in self.transitions[name].sources
+
+    def label(self, status: str) -> str:
+        choices = dict(self.model._meta.get_field(self.field).choices or [])
+        return str(choices.get(status, status))
+
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        """(transition, from, to, who, event) for people to read; states by their Chinese labels."""
+        return [
+            (t.name, "、".join(self.label(s) for s in t.sources), self.label(t.target), t.who, t.event)
+            for t in self.transitions.values()
+        ]
+
+    def _check(self, row: M, t: Transition) -> None:
+        if getattr(row, self.field) not in t.sources:
+            raise self.error(t.refused)
+
+    def _save(self, row: M, t: Transition, changes: Mapping[str, Any], by: Any, note: str | Callable[[M], str]) -> None:
+        setattr(row, self.field, t.target)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.save(update_fields=[self.field, *changes])  # save(), not update(): the audit log sees it
+        if t.event and self.record is not None:
+            self.record(row, t, by, note(row) if callable(note) else note)
+
+
+def apply(
+    workflow: Workflow[M],
+    name: str,
+    obj: M,
+    *,
+    by: Any = None,
+    changes: Mapping[str, Any] | None = None,
+    check: Callable[[M], None] | None = None,
+    note: str | Callable[[M], str] = "",
+) -> M:
+    """Run transition `name` on `obj`'s row: lock, check the status (then `check(row)`, which may
+    raise), set the target status and `changes`, save them, write the event (its note may be read
+    from the saved row). Returns the locked, updated row; `obj` itself is left as it was."""
+    t = workflow[name]
+    with transaction.atomic():
+        row = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        workflow._check(row, t)
+        if check is not None:
+            check(row)
+        changes = dict(changes or {})
+        workflow._save(row, t, changes, by, note)
+    return row
+
+
+def apply_many(
+    workflow: Workflow[M],
+    name: str,
+    rows: Iterable[M],
+    *,
+    by: Any = None,
+    changes: Callable[[M], Mapping[str, Any]] | None = None,
+    note: str = "",
+) -> list[M]:
+    """Run transition `name` on every row of `rows` (primary keys taken from them) that is in a
+    source state, under one lock in primary-key order; rows in another state are skipped (a batch
+    of confirmations where someone else decided one meanwhile). Returns the rows changed."""
+    t = workflow[name]
+    with transaction.atomic():
+        locked = list(
+            workflow.model._default_manager.select_for_update()
+            .filter(pk__in=[r.pk for r in rows], **{f"{workflow.field}__in": t.sources})
+            .order_by("pk")
+        )
+        for row in locked:
+            workflow._save(row, t, dict(changes(row)) if changes else {}, by, note)
+    return locked
+
+
+def render_tables(workflows: Iterable[Workflow[Any]] | None = None) -> str:
+    """Every workflow's table as Markdown, for the `transitions` command and for review."""
+    out = []
+    for wf in WORKFLOWS if workflows is None else workflows:
+        out.append(f"### {wf.model._meta.verbose_name} ({wf.model._meta.label}.{wf.field})\n")
+        out.append("| 操作 | 从 | 到 | 谁可以 | 时间线事件 |")
+        out.append("|---|---|---|---|---|")
+        out += [f"| {' | '.join(str(c) for c in row)} |" for row in wf.rows()]
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,74 @@
+"""The status tables of 双报到: unit reports, member reports, mobile-change requests (run by core.transitions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from baodao.core.transitions import Transition, Workflow
+from baodao.reporting.models import MemberReport, MobileChangeRequest, ReportEvent, UnitReport
+
+
+class ReportError(ValidationError):
+    """A refused step of 双报到, with a message fit to show the user."""
+
+
+def _record(row: UnitReport | MemberReport, t: Transition, by: Any, note: str) -> None:
+    target = {"unit_report": row} if isinstance(row, UnitReport) else {"member_report": row}
+    ReportEvent.objects.create(kind=t.event, actor=by, note=note[:200], **target)
+
+
+U = UnitReport.Status
+M = MemberReport.Status
+R = MobileChangeRequest.Status
+STAFF = _("社区工作人员、上级管理员")
+
+UNIT_REPORT = [
+    Transition("confirm", (U.SUBMITTED,), U.CONFIRMED, STAFF, _("该报到不是待确认状态"), ReportEvent.Kind.CONFIRMED),
+    Transition("return", (U.SUBMITTED,), U.RETURNED, STAFF, _("该报到不是待确认状态"), ReportEvent.Kind.RETURNED),
+    Transition(
+        "end",
+        (U.SUBMITTED, U.CONFIRMED),
+        U.ENDED,
+        _("市、区管理员（重新分配联系社区时）"),
+        _("该报到已结束"),
+        ReportEvent.Kind.ENDED,
+    ),
+]
+MEMBER_REPORT = [
+    Transition(
+        "unit_approve",
+        (M.UNIT_APPROVAL,),
+        M.PENDING,
+        _("单位党组织书记"),
+        _("该报到不需要单位审核"),
+        ReportEvent.Kind.UNIT_APPROVED,
+    ),
+    Transition("confirm", (M.PENDING,), M.CONFIRMED, STAFF, _("该报到不是待确认状态"), ReportEvent.Kind.CONFIRMED),
+    Transition(
+        "return",
+        (M.PENDING, M.UNIT_APPROVAL),
+        M.RETURNED,
+        _("社区工作人员、上级管理员；单位党组织书记（待单位审核时）"),
+        _("该报到不是待确认状态"),
+        ReportEvent.Kind.RETURNED,
+    ),
+    Transition(
+        "end",
+        (M.PENDING, M.UNIT_APPROVAL, M.CONFIRMED),
+        M.ENDED,
+        _("单位党组织书记、居住地社区工作人员、上级管理员（迁居、调离、退休等）"),
+        _("该报到已结束"),
+        ReportEvent.Kind.ENDED,
+    ),
+]
+MOBILE_REQUEST = [
+    Transition("approve", (R.PENDING,), R.APPROVED, _("党员所在单位党组织书记"), _("该申请已审核，无需重复处理")),
+    Transition("refuse", (R.PENDING,), R.REFUSED, _("党员所在单位党组织书记"), _("该申请已审核，无需重复处理")),
+]
+
+unit_reports = Workflow(UnitReport, UNIT_REPORT, record=_record, error=ReportError)
+member_reports = Workflow(MemberReport, MEMBER_REPORT, record=_record, error=ReportError)
+mobile_requests = Workflow(MobileChangeRequest, MOBILE_REQUEST, error=ReportError)
