@@ -4,7 +4,7 @@
 coverage page asks for them, scope included) against three hand-written SQL statements a DBA would
 write for the same figures over the members themselves; both must agree. Target: < 1 s.
 
-Above community level the figures are sums of per-community tallies (reporting/tallies.py), so
+Above community level the figures are sums of per-community tallies (stats/tallies.py), so
 the script also prints what keeping them costs: a full recount (`rebuild_coverage`, run by
 load_demo and nightly), a read right after a change in one community (the read recounts it) and
 the whole coverage page (charts, table of units) as the province admin gets it.

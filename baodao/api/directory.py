@@ -6,12 +6,11 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from baodao.api.common import ApiPagination
 from baodao.core.privacy import mask_id_number, mask_mobile
-from baodao.directory import scope, selectors
+from baodao.directory import access, scope, selectors
 
 router = Router(tags=["directory"])
 
@@ -77,8 +76,7 @@ class MemberOut(Schema):
 
 
 def _staff(request: HttpRequest) -> None:
-    if not scope.scope_for(request.auth).is_staff_like:
-        raise HttpError(403, "没有权限")
+    access.require_staff(request.auth)
 
 
 @router.get("/places", response=list[PlaceOut])

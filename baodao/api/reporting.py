@@ -10,10 +10,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from baodao.directory import scope
-from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Category, Member, Place
-from baodao.reporting import selectors, services
+from baodao.reporting import access, selectors, services
 from baodao.reporting.models import MemberReport
 
 router = Router(tags=["reporting"])
@@ -77,10 +75,7 @@ def _refuse(exc: ValidationError) -> HttpError:
 
 
 def _own_member(request: HttpRequest) -> Member:
-    member = Member.objects.filter(pk__in=scope.scope_for(request.auth).member_ids).select_related("residence").first()
-    if member is None:
-        raise HttpError(403, "只有在职党员可以报到")
-    return member
+    return access.get_own_member(request.auth, message="只有在职党员可以报到")
 
 
 @router.get("/certificate/{token}", response=CertificateOut, auth=None)
@@ -144,13 +139,7 @@ def pending(request: HttpRequest, community: int | None = None):  # noqa: ANN201
 
 @router.post("/confirm", response=ConfirmOut)
 def confirm(request: HttpRequest, payload: ConfirmIn):  # noqa: ANN201
-    reports = [
-        r
-        for r in selectors.member_reports_for_user(request.auth, status=MemberReport.Status.PENDING).filter(
-            pk__in=payload.ids
-        )
-        if scope.can_act_for_community(request.auth, r.community)
-    ]
+    reports = access.member_reports_for_confirmation(request.auth, payload.ids)
     if not reports:
         raise HttpError(404, "没有可确认的报到")
     return {"confirmed": services.member_reports_confirm(reports=reports, by=request.auth)}
@@ -158,9 +147,7 @@ def confirm(request: HttpRequest, payload: ConfirmIn):  # noqa: ANN201
 
 @router.post("/reports/{report_id}/return", response=ReportOut)
 def return_report(request: HttpRequest, report_id: int, payload: ReturnIn):  # noqa: ANN201
-    report = get_object_or_404(selectors.member_reports_for_user(request.auth), pk=report_id)
-    if not scope.can_act_for_community(request.auth, report.community):
-        raise HttpError(403, "没有权限")
+    report = access.get_member_report_for_return(request.auth, report_id)
     try:
         services.member_report_return(report=report, by=request.auth, reason=payload.reason)
     except ValidationError as exc:
@@ -188,12 +175,7 @@ def member_leave(request: HttpRequest, member_id: int, payload: LeaveIn):  # noq
     For those who manage the member (unit secretary, community staff where the member lives,
     admins above either), as on the member page; a member out of scope is a 404.
     """
-    member = get_object_or_404(
-        directory_selectors.members_for_user(request.auth).select_related("residence", "unit__office_place"),
-        pk=member_id,
-    )
-    if not scope.can_manage_member(request.auth, member):
-        raise HttpError(403, "没有权限调整该党员")
+    member = access.get_member_for_management(request.auth, member_id)
     active = selectors.active_report_of(member)
     try:
         unit, party_org = services.member_leave_unit_by_code(

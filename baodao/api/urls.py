@@ -56,7 +56,8 @@ def on_not_found(request: HttpRequest, exc: Http404):  # noqa: ANN201
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: PermissionDenied):  # noqa: ANN201
-    return api.create_response(request, {"message": "没有权限"}, status=403)
+    # access.py words its refusals ("没有权限调整该党员"); a bare PermissionDenied says 没有权限.
+    return api.create_response(request, {"message": str(exc) or "没有权限"}, status=403)
 
 
 @api.exception_handler(Exception)

@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,9 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from baodao.core.excel import XLSX_MIME, xlsx_response
+from baodao.directory import access
 from baodao.directory.importing import columns, jobs
 from baodao.directory.models import ImportJob
-from baodao.directory.scope import can_manage_master_data
 from baodao.directory.tasks import job_progress
 
 MAX_UPLOAD_MB = 50
@@ -44,8 +43,7 @@ class UploadForm(forms.Form):
 
 
 def _require_manager(request: HttpRequest) -> None:
-    if not can_manage_master_data(request.user):
-        raise PermissionDenied
+    access.require_master_data_manager(request.user)
 
 
 def _kind_or_404(kind: str) -> str:

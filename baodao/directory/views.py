@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.core.http import int_or_none, page_of, post_action
 from baodao.core.rules import RULES
-from baodao.directory import exports, scope, selectors, services
+from baodao.directory import access, exports, scope, selectors, services
 from baodao.directory.display import show_member_pii, show_resident_pii
 from baodao.directory.models import (
     Category,
@@ -53,8 +53,7 @@ def _export(request: HttpRequest, name: str, headers, rows_iter) -> HttpResponse
 
 
 def _staff_only(request: HttpRequest) -> None:
-    if not scope.scope_for(request.user).is_staff_like:
-        raise PermissionDenied
+    access.require_staff(request.user)
 
 
 # --- places -------------------------------------------------------------------------------------
@@ -87,8 +86,7 @@ def _place_action(request: HttpRequest, place: Place) -> None:
     user, post = request.user, request.POST
     action = post.get("action", "")
     if action == "leader_add" or action == "leader_end":
-        if place.kind != Place.Kind.COMMUNITY or not scope.can_link_city_leaders(user, place):
-            raise PermissionDenied
+        access.get_community_for_leader_links(user, place)
         if action == "leader_add":
             services.leader_link_add(
                 community=place,
@@ -100,8 +98,7 @@ def _place_action(request: HttpRequest, place: Place) -> None:
             link = get_object_or_404(LeaderLink, pk=int_or_none(post.get("id")), community=place)
             services.leader_link_end(link=link, on=_date(post.get("ended_on"), "ended_on"))
         return
-    if not scope.can_manage_appointments(user, place):
-        raise PermissionDenied
+    access.get_place_for_appointments(user, place)
     if action == "fs_appoint":
         member = selectors.member_pick_for_user(user, post.get("member", ""))
         start_on = _date(post.get("start_on"), "start_on") or timezone.localdate()
@@ -171,8 +168,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 def _unit_action(request: HttpRequest, unit: Unit) -> None:
     """Run the work-team change posted from a unit page (one service call); raises ValidationError."""
-    if not scope.can_manage_work_teams(request.user, unit):
-        raise PermissionDenied
+    access.get_unit_for_work_teams(request.user, unit)
     post = request.POST
     action = post.get("action", "")
     if action == "team_create":
@@ -319,9 +315,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rule_list(request: HttpRequest) -> HttpResponse:
-    city = scope.rule_city_for(request.user)
-    if city is None:
-        raise PermissionDenied
+    city = access.get_city_for_rules(request.user)
     error = None
     status = 200
     if request.method == "POST":
@@ -348,8 +342,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def audit(request: HttpRequest) -> HttpResponse:
-    if not scope.can_view_audit(request.user):
-        raise PermissionDenied
+    access.require_audit_reader(request.user)
     from auditlog.models import LogEntry
 
     from baodao.accounts.models import SecurityEvent as SE
@@ -404,8 +397,7 @@ def _audit_change_rows(qs: QuerySet) -> Iterator[list[object]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def category_list(request: HttpRequest) -> HttpResponse:
-    if not scope.can_edit_categories(request.user):
-        raise PermissionDenied
+    access.require_category_editor(request.user)
     errors: list[str] = []
     if request.method == "POST":
         try:

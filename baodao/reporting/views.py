@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,9 +22,8 @@ from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.services import client_ip
 from baodao.core import ratelimit, rules
 from baodao.directory import scope
-from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
-from baodao.reporting import forms, selectors, services
+from baodao.reporting import access, forms, selectors, services
 from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
 
 
@@ -53,26 +52,14 @@ def _form_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
         form.add_error(None, exc.messages)
 
 
-def _unit_of(request: HttpRequest):  # noqa: ANN202
-    """The unit a unit secretary acts for (the first, if several)."""
-    units = list(
-        directory_selectors.units_for_user(request.user).filter(pk__in=scope.scope_for(request.user).unit_ids)[:1]
-    )
-    if not units:
-        raise PermissionDenied
-    return units[0]
+def _unit_of(request: HttpRequest) -> Unit:
+    return access.get_unit_for_secretary(request.user)
 
 
 def _community_of(request: HttpRequest) -> Place:
     """The community a staff member acts for: ?community= among those allowed, else the first."""
-    qs = selectors.actionable_communities(request.user)
     pk = _int(request.GET.get("community") or request.POST.get("community"))
-    if pk:
-        return get_object_or_404(qs, pk=pk)
-    community = qs.order_by("path").first()
-    if community is None:
-        raise PermissionDenied
-    return community
+    return access.get_community_for_decisions(request.user, pk)
 
 
 def certificate_url(request: HttpRequest, certificate: Certificate) -> str:
@@ -109,8 +96,7 @@ def unit_report(request: HttpRequest) -> HttpResponse:
 
 def _unit_functions_post(request: HttpRequest, unit: Unit, back: str, page) -> HttpResponse:  # noqa: ANN001
     """Save the unit's functions (unit secretary or assigning admin); `page(form)` re-renders (422)."""
-    if not (scope.can_act_for_unit(request.user, unit) or scope.can_assign_units(request.user, unit)):
-        raise PermissionDenied
+    access.get_unit_for_functions(request.user, unit)
     form = forms.UnitFunctionsForm(request.POST)
     if form.is_valid():
         try:
@@ -179,9 +165,7 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def agreements(request: HttpRequest) -> HttpResponse:
     """Signed co-building agreements (in force or ended), for community staff, admins and units."""
-    s = scope.scope_for(request.user)
-    if not (s.is_staff_like or s.unit_ids):
-        raise PermissionDenied
+    access.require_agreements_reader(request.user)
     page = Paginator(selectors.agreements_for_user(request.user), 100).get_page(request.GET.get("page"))
     return render(request, "reporting/agreements.html", {"page": page, "no_export": True})
 
@@ -311,11 +295,7 @@ def certificates_pdf(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(
-        selectors.member_reports_for_user(request.user, status=MemberReport.Status.UNIT_APPROVAL), pk=pk
-    )
-    if not scope.can_act_for_unit(request.user, report.unit):
-        raise PermissionDenied
+    report = access.get_member_report_for_unit_approval(request.user, pk)
     name = {"name": report.member.name}
     return _unit_decision(
         request,
@@ -332,7 +312,7 @@ def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def mobile_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit secretary approves a member's new mobile (the roster takes it, the account opens)
     or refuses it with a reason. Another unit's request is a 404."""
-    req = get_object_or_404(selectors.mobile_change_requests_for_user(request.user), pk=pk)
+    req = access.get_mobile_request_for_decision(request.user, pk)
     name = {"name": req.member.name}
     return _unit_decision(
         request,
@@ -446,9 +426,7 @@ def confirm_members(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def return_member(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(selectors.member_reports_for_user(request.user), pk=pk)
-    if not scope.can_act_for_community(request.user, report.community):
-        raise PermissionDenied
+    report = access.get_member_report_for_return(request.user, pk)
     form = forms.ReturnForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_messages(form))
@@ -465,9 +443,7 @@ def return_member(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decide_unit(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(selectors.unit_reports_for_user(request.user), pk=pk)
-    if not scope.can_act_for_community(request.user, report.community):
-        raise PermissionDenied
+    report = access.get_unit_report_for_decision(request.user, pk)
     action = request.POST.get("action")
     if action == "confirm":
         form = forms.ConfirmUnitForm(request.POST)
@@ -515,9 +491,7 @@ ASSIGN_PAGE_SIZE = 100
 @login_required
 @require_GET
 def assign_list(request: HttpRequest) -> HttpResponse:
-    units = selectors.units_for_assignment(request.user, q=request.GET.get("q", ""))
-    if not scope.scope_for(request.user).superuser and not units.exists() and not request.GET.get("q"):
-        raise PermissionDenied
+    units = access.assignable_units(request.user, q=request.GET.get("q", ""))
     page = Paginator(units, ASSIGN_PAGE_SIZE).get_page(request.GET.get("page"))
     current = {
         a.unit_id: a
@@ -575,9 +549,7 @@ def _assign_page(
 @require_http_methods(["GET", "POST"])
 def commitment(request: HttpRequest) -> HttpResponse:
     """The city admin edits the city's 服务承诺书 (new reports sign it; old ones keep theirs)."""
-    city = scope.rule_city_for(request.user)
-    if city is None:
-        raise PermissionDenied
+    city = access.get_city_for_commitment(request.user)
     row = selectors.commitment_template_of(city)
     form = forms.CommitmentForm(
         request.POST or None, initial={"text": row.text if row else services.DEFAULT_COMMITMENT}
@@ -724,18 +696,14 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
             # Whatever the roster said no to counts against the client's attempts.
             ratelimit.count_attempt(attempts, window_seconds=3600)
         return render(request, "reporting/self_activate.html", ctx, status=422 if request.method == "POST" else 200)
-    member = Member.objects.filter(pk__in=scope.scope_for(request.user).member_ids).select_related("residence").first()
-    if member is None:
-        raise PermissionDenied
+    member = access.get_own_member(request.user)
     return _registration(request, member=member, community=community, certificate=None)
 
 
 @login_required
 @require_GET
 def my_report(request: HttpRequest) -> HttpResponse:
-    member = Member.objects.filter(pk__in=scope.scope_for(request.user).member_ids).first()
-    if member is None:
-        raise PermissionDenied
+    member = access.get_own_member(request.user)
     reports = (
         selectors.member_reports_for_user(request.user)
         .filter(member=member)
@@ -765,9 +733,7 @@ def member_manage(request: HttpRequest, pk: int) -> HttpResponse:
     """Moving house, retiring, transfer, leaving the unit: forms on the member page, one service each."""
     from baodao.directory.services import city_of
 
-    member = get_object_or_404(directory_selectors.members_for_user(request.user), pk=pk)
-    if not scope.can_manage_member(request.user, member):
-        raise PermissionDenied
+    member = access.get_member_for_management(request.user, pk)
     action = request.POST.get("action")
     try:
         if action == "move":

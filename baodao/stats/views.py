@@ -17,7 +17,7 @@ from baodao.accounts.exports import audited_xlsx_response
 from baodao.core.excel import xlsx_response
 from baodao.core.http import int_or_none
 from baodao.core.privacy import mask_mobile
-from baodao.directory import scope
+from baodao.directory import access, scope
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
 from baodao.stats import coverage
@@ -39,8 +39,7 @@ def _area(request: HttpRequest) -> Place:
 @login_required
 @require_GET
 def coverage_view(request: HttpRequest) -> HttpResponse:
-    if not scope.scope_for(request.user).is_staff_like:
-        raise PermissionDenied
+    access.require_staff(request.user)
     area = _area(request)
     total, rows = coverage.area_coverage(request.user, area)
     if request.GET.get("export") == "xlsx":
@@ -152,7 +151,8 @@ def _laggard_table(user, kind: str, area: Place):  # noqa: ANN001, ANN202
 @login_required
 @require_GET
 def laggards(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in LAGGARD_KINDS or not scope.scope_for(request.user).is_staff_like:
+    access.require_staff(request.user)
+    if kind not in LAGGARD_KINDS:
         raise PermissionDenied
     area = _area(request)
     qs, headers, row = _laggard_table(request.user, kind, area)

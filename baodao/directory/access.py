@@ -1,0 +1,69 @@
+"""Who may DO what with the master data: one helper per action, for the pages and the API alike.
+
+Seeing is directory.scope's (out of sight is a 404); these decide whether a user who sees a place,
+a unit or a list may act on it (PermissionDenied otherwise, with a message the API passes on).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from baodao.accounts.models import Actor
+from baodao.directory import scope
+from baodao.directory.models import Place, Unit
+
+
+def _denied(message: str | None = None) -> PermissionDenied:
+    return PermissionDenied(message or _("没有权限"))
+
+
+def require_staff(user: Actor) -> None:
+    """Staff pages (lists of places, units, people, figures): place grants and unit secretaries."""
+    if not scope.scope_for(user).is_staff_like:
+        raise _denied()
+
+
+def require_master_data_manager(user: Actor) -> None:
+    """Roster import and master-data edits: admins and community staff."""
+    if not scope.can_manage_master_data(user):
+        raise _denied()
+
+
+def require_audit_reader(user: Actor) -> None:
+    if not scope.can_view_audit(user):
+        raise _denied()
+
+
+def require_category_editor(user: Actor) -> None:
+    if not scope.can_edit_categories(user):
+        raise _denied()
+
+
+def get_city_for_rules(user: Actor) -> Place:
+    """The city whose rules the user edits: a city admin's."""
+    city = scope.rule_city_for(user)
+    if city is None:
+        raise _denied()
+    return city
+
+
+def get_place_for_appointments(user: Actor, place: Place) -> Place:
+    """Appoint or end first secretaries and 三长 here: the community's staff, or an admin above."""
+    if not scope.can_manage_appointments(user, place):
+        raise _denied()
+    return place
+
+
+def get_community_for_leader_links(user: Actor, place: Place) -> Place:
+    """Link city leaders to a community: the city admin above it (communities only)."""
+    if place.kind != Place.Kind.COMMUNITY or not scope.can_link_city_leaders(user, place):
+        raise _denied()
+    return place
+
+
+def get_unit_for_work_teams(user: Actor, unit: Unit) -> Unit:
+    """Change a unit's liaison work teams: its secretary, or an admin above its office."""
+    if not scope.can_manage_work_teams(user, unit):
+        raise _denied()
+    return unit
