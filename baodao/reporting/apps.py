@@ -11,10 +11,21 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from baodao.directory.signals import places_moved
         from baodao.reporting import models as m
+
+        # A compound moved to another community takes its members' reports along (the tallies
+        # follow the same signal in stats).
+        places_moved.connect(_follow_moved_place, dispatch_uid="baodao.reporting.places_moved")
 
         auditlog.register(m.UnitReport, exclude_fields=["contact_phone"])
         auditlog.register(m.MemberReport, exclude_fields=["room"])
         auditlog.register(m.Certificate, exclude_fields=["nonce"])
         auditlog.register(m.CommitmentTemplate)
         auditlog.register(m.MobileChangeRequest, exclude_fields=["mobile", "mobile_hash", "password_hash"])
+
+
+def _follow_moved_place(sender: type, place: object, **kwargs: object) -> None:
+    from baodao.reporting import services
+
+    services.reports_follow_moved_place(place=place)

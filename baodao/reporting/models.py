@@ -172,6 +172,7 @@ class ReportEvent(models.Model):
         ENDED = "ended", _("报到结束")
         CERTIFICATE = "certificate", _("签发报到证")
         MOVED = "moved", _("社区内迁居")
+        TRANSFERRED = "transferred", _("小区划转社区")
 
     unit_report = models.ForeignKey(UnitReport, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     member_report = models.ForeignKey(

@@ -675,6 +675,45 @@ def _end_active(member: Member, reason: str, by: User | None) -> MemberReport | 
 
 
 @transaction.atomic
+def reports_follow_moved_place(*, place: Place, by: User | None = None) -> int:
+    """A compound, grid or building was moved under another community (place_move, admin): the
+    active reports and open certificates of the members living there now belong to that community.
+    The members did not move, so a confirmed report stays confirmed; its timeline says where it came
+    from, and the audit log keeps the old community. Returns the reports moved.
+
+    A community or an area above one takes its residences along unchanged: nothing to do."""
+    if place.kind not in (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING):
+        return 0
+    new = community_of(place)  # every residence under a compound lies in the compound's community
+    if new is None:
+        return 0
+    reports = list(
+        MemberReport.objects.select_for_update()
+        .filter(status__in=MemberReport.ACTIVE, residence__path__startswith=place.path)
+        .exclude(community=new)
+        .select_related("community")
+        .order_by("pk")
+    )
+    for report in reports:
+        old = report.community
+        report.community = new
+        report.save(update_fields=["community"])  # save(): the audit log keeps the old community
+        _event(
+            kind=ReportEvent.Kind.TRANSFERRED,
+            actor=by,
+            note=_("所在小区由%(old)s划归%(new)s") % {"old": old.name, "new": new.name},
+            member_report=report,
+        )
+    certificates = Certificate.objects.filter(
+        status=Certificate.Status.ISSUED, member__residence__path__startswith=place.path
+    ).exclude(community=new)
+    for cert in certificates:
+        cert.community = new
+        cert.save(update_fields=["community"])
+    return len(reports)
+
+
+@transaction.atomic
 def member_move(*, member: Member, residence: Place, by: User | None, room: str = "") -> MemberReport | None:
     """Moving house moves the report: the old one ends, a new one goes to the new community for
     confirmation, carrying the member's teams and commitment. A move within the same community
