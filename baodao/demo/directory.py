@@ -702,6 +702,7 @@ class _Loader:
         for p in level:
             p.pk, p.depth = pk, p.parent.depth + 1
             p.path = services.place_path(p.parent, pk)
+            p.sort_key = services.place_sort_key(p.parent, p.sort_order, p.code)
             pk += 1
         insert_objects(Place, level)
         return level

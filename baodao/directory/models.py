@@ -14,6 +14,17 @@ from baodao.core.rules import RULES
 PATH_SEGMENT = 8  # 7 base-36 chars of the primary key + "." -> 78 billion rows per tree
 
 
+SORT_SEGMENT_CODE_BYTES = 32  # codes are at most 32 characters; longer UTF-8 is cut (ties go by path)
+
+
+def sort_segment(sort_order: int, code: str) -> str:
+    """A place's part of `Place.sort_key`: its sort order, then its code, at a fixed width in hex
+    digits only, so siblings compare as (sort_order, code) under any database collation and a
+    child's key starts with its parent's."""
+    order = f"{sort_order + 2**31:08x}"
+    return order + code.encode()[:SORT_SEGMENT_CODE_BYTES].hex().ljust(2 * SORT_SEGMENT_CODE_BYTES, "0")
+
+
 def path_segment(pk: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
@@ -48,6 +59,9 @@ class Place(models.Model):
     sort_order = models.IntegerField(_("排序"), default=0)
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The ancestors' and the place's own sort_segment: ordering by it lists each subtree together,
+    # siblings by (sort order, code) — the place list's order (kept by directory.services).
+    sort_key = models.CharField(max_length=720, db_index=True, editable=False, default="")
     # Office location for distance-based assignment (就近就便); optional.
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)

@@ -40,7 +40,8 @@ def places_for_user(user, *, q: str = "", kind: str = "", within: Place | None =
         qs = qs.filter(kind=kind)
     if within is not None:
         qs = qs.filter(path__startswith=within.path)
-    return qs.order_by("path")
+    # Each subtree together, siblings by (sort order, code); path breaks the rare tie.
+    return qs.order_by("sort_key", "path")
 
 
 def units_for_user(user, *, q: str = "", kind: str = "", community: Place | None = None) -> QuerySet[Unit]:  # noqa: ANN001

@@ -39,6 +39,7 @@ from baodao.directory.models import (
     WorkTeam,
     WorkTeamMembership,
     path_segment,
+    sort_segment,
 )
 from baodao.directory.signals import places_moved
 
@@ -61,6 +62,22 @@ PLACE_LEVEL = {
 
 def place_path(parent: Place | None, pk: int) -> str:
     return (parent.path if parent else "") + path_segment(pk)
+
+
+def place_sort_key(parent: Place | None, sort_order: int, code: str) -> str:
+    return (parent.sort_key if parent else "") + sort_segment(sort_order, code)
+
+
+def _rekey_subtree(place: Place, old_key: str) -> None:
+    """After a place's code, sort order or parent changed: its subtree's sort keys, in one UPDATE."""
+    prefix = Place.objects.values_list("sort_key", flat=True).get(pk=place.parent_id) if place.parent_id else ""
+    new_key = prefix + sort_segment(place.sort_order, place.code)
+    if new_key == old_key:
+        return
+    _subtree(place.path, place.pk).filter(sort_key__startswith=old_key).update(
+        sort_key=Concat(Value(new_key), Substr("sort_key", len(old_key) + 1), output_field=CharField())
+    )
+    place.sort_key = new_key
 
 
 def _subtree(path: str, pk: int) -> QuerySet[Place]:
@@ -112,6 +129,7 @@ def place_create(
         parent=parent,
         sort_order=sort_order,
         depth=(parent.depth + 1 if parent else 0),
+        sort_key=place_sort_key(parent, sort_order, code),
         latitude=latitude,
         longitude=longitude,
     )
@@ -127,7 +145,7 @@ def place_move(*, place: Place, parent: Place | None) -> Place:
     One UPDATE over the old path prefix (an index range), however large the subtree. The place's
     own row is saved first, so the audit log records the parent change.
     """
-    old = Place.objects.select_for_update().values("path", "depth").get(pk=place.pk)
+    old = Place.objects.select_for_update().values("path", "depth", "sort_key").get(pk=place.pk)
     if parent is not None:
         parent = Place.objects.get(pk=parent.pk)  # its stored path, not a stale copy
     if errors := place_errors(kind=place.kind, parent=parent, place=place):
@@ -142,6 +160,7 @@ def place_move(*, place: Place, parent: Place | None) -> Place:
             depth=F("depth") + (new_depth - old["depth"]),
         )
     place.path, place.depth = new_path, new_depth
+    _rekey_subtree(place, old["sort_key"])
     if new_path != old["path"]:
         places_moved.send(sender=Place, place=place)
     return place
@@ -165,12 +184,15 @@ def place_update(
         errors["code"] = _("编码「%(code)s」已被使用") % {"code": code}
     if errors:
         raise ValidationError(errors)
-    old_parent_id = Place.objects.values_list("parent_id", flat=True).get(pk=place.pk)
+    old_parent_id, old_key = Place.objects.values_list("parent_id", "sort_key").get(pk=place.pk)
     place.kind, place.code, place.name, place.sort_order = kind, code, name, sort_order
     place.latitude, place.longitude = latitude, longitude
     place.save(update_fields=["kind", "code", "name", "sort_order", "latitude", "longitude"])
     if (parent.pk if parent else None) != old_parent_id:
-        place_move(place=place, parent=parent)
+        place_move(place=place, parent=parent)  # re-keys the subtree too
+    else:
+        place.sort_key = old_key
+        _rekey_subtree(place, old_key)
     return place
 
 
@@ -181,6 +203,7 @@ def places_bulk_create(places: list[Place]) -> list[Place]:
     """
     for p in places:
         p.depth = p.parent.depth + 1 if p.parent else 0
+        p.sort_key = place_sort_key(p.parent, p.sort_order, p.code)
     Place.objects.bulk_create(places, batch_size=2000)
     for p in places:
         p.path = place_path(p.parent, p.pk)

@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 from baodao.accounts.models import Role, SecurityEvent, User
 from baodao.accounts.services import user_create
 from baodao.core.validators import id_check_digit
-from baodao.directory import services, tasks
+from baodao.directory import selectors, services, tasks
 from baodao.directory.exports import MEMBER_EXPORT_HEADERS, member_export_rows
 from baodao.directory.importing import members, plan, readers
 from baodao.directory.importing.columns import TEMPLATES, template_workbook
@@ -424,6 +424,10 @@ def test_import_places_happy_path_builds_the_tree(w: SimpleNamespace) -> None:
     assert set(Place.objects.filter(path__startswith=w.A.path).values_list("code", flat=True)) == {
         "A", "A1", "A2", "A11", "A11-2", "A3", "A31", "A4"
     }  # fmt: skip
+    # Imported places take their place in the list's order: A1, A2 (sort 0), A4 (no sort order:
+    # 0, code after A2), then A3 (sort order 3) with its building.
+    listed = [p.code for p in selectors.places_for_user(w.staff_a, within=w.A)]
+    assert listed == ["A", "A1", "A11", "A11-2", "A2", "A4", "A3", "A31"]
 
 
 @pytest.mark.parametrize(

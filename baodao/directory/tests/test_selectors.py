@@ -194,3 +194,45 @@ def test_place_list_keeps_each_subtree_together(world: SimpleNamespace) -> None:
     rows = [p.name for p in selectors.places_for_user(world.community_staff)]
 
     assert rows == ["安宁社区", "安一小区", "安一1栋", "安一2栋", "安二小区", "安三小区"]
+
+
+def test_place_list_orders_siblings_by_sort_order_then_code_within_each_subtree(world: SimpleNamespace) -> None:
+    w = world
+    # Inserted last, but first by sort order; a lower code first among equal sort orders.
+    services.place_create(kind=Place.Kind.GRID, code="990101001001009", name="安宁网格", parent=w.A, sort_order=-1)
+    services.place_create(kind=Place.Kind.COMPOUND, code="990101001001000", name="安零小区", parent=w.A)
+    services.place_create(kind=Place.Kind.BUILDING, code="990101001001001002", name="安一2栋", parent=w.A1)
+
+    rows = [p.name for p in selectors.places_for_user(w.community_staff)]
+
+    assert rows == ["安宁社区", "安宁网格", "安零小区", "安一小区", "安一1栋", "安一2栋", "安二小区"]
+
+
+def test_place_list_follows_a_changed_sort_order_code_and_parent(world: SimpleNamespace) -> None:
+    w = world
+
+    def update(place: Place, **kw: object) -> None:
+        fields = {"kind": place.kind, "code": place.code, "name": place.name, "parent": place.parent}
+        services.place_update(place=place, **{**fields, "sort_order": place.sort_order, **kw})
+
+    update(w.A1, sort_order=5)  # the compound and its building go last, together
+    assert [p.name for p in selectors.places_for_user(w.community_staff)] == [
+        "安宁社区",
+        "安二小区",
+        "安一小区",
+        "安一1栋",
+    ]
+
+    update(w.A2, code="990101001001099")  # A2 after A1 by code once their sort orders are equal
+    update(Place.objects.get(pk=w.A1.pk), sort_order=0)
+    assert [p.name for p in selectors.places_for_user(w.community_staff)] == [
+        "安宁社区",
+        "安一小区",
+        "安一1栋",
+        "安二小区",
+    ]
+
+    # Moved under B, the compound's subtree sorts among B's compounds by code (…001001 < …002001).
+    services.place_move(place=Place.objects.get(pk=w.A1.pk), parent=w.B)
+    rows = [p.name for p in selectors.places_for_user(w.staff_b)]
+    assert rows == ["北门社区", "安一小区", "安一1栋", "北一小区", "北一1栋"]
