@@ -43,6 +43,12 @@ def get_own_member(user: Actor, message: str | None = None) -> Member:
     return member
 
 
+def require_unit_secretary(user: Actor) -> None:
+    """Pages of a unit's own ledger (its certificates): unit secretaries."""
+    if not scope.scope_for(user).unit_ids:
+        raise _denied()
+
+
 def get_unit_for_secretary(user: Actor) -> Unit:
     """The unit a unit secretary acts for (the first, if several)."""
     units = list(directory_selectors.units_for_user(user).filter(pk__in=scope.scope_for(user).unit_ids)[:1])

@@ -276,6 +276,7 @@ def certificates_issue(request: HttpRequest) -> HttpResponse:
 def certificates_pdf(request: HttpRequest) -> HttpResponse:
     from baodao.reporting.documents import certificates_pdf as render_pdf
 
+    access.require_unit_secretary(request.user)
     ids = [i for i in (_int(x) for x in request.GET.get("ids", "").split(",")) if i]
     certs = list(
         selectors.visible_certificates(request.user)

@@ -1,0 +1,237 @@
+"""The permission matrix: every URL pattern × every demo role, and the status each one gets.
+
+Read a row as "this page, asked this way, answers each role with…". GET for pages, POST with an
+empty form for actions (so an allowed role gets the form's own 422 or a redirect, and nothing is
+changed that a later row depends on). 404 means out of sight (the same as missing), 403 seen but
+not allowed, 302 to the login page for nobody logged in (`anon`), 405 the wrong method.
+
+A new URL pattern without a row here fails `test_every_url_pattern_has_a_row`: add its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from baodao.directory.models import ImportJob
+from baodao.notifications.services import notify
+from baodao.reporting import services
+from baodao.reporting.tests.conftest import submit, teams, unit_submit
+
+__all__ = ["teams"]
+
+ROLES = [
+    "anon",
+    "nobody",
+    "city_admin",
+    "district_admin",
+    "street_admin",
+    "community_staff",
+    "compound_secretary",
+    "unit_secretary",
+    "member",
+    "resident",
+    "superuser",
+]
+
+# name, method, args (from the world below), then one status per role in ROLES' order.
+MATRIX: list[tuple[str, str, Callable[[SimpleNamespace], list[object]], list[int]]] = []
+
+
+def row(name: str, method: str, args: Callable[[SimpleNamespace], list[object]], statuses: list[int]) -> None:
+    assert len(statuses) == len(ROLES), name
+    MATRIX.append((name, method, args, statuses))
+
+
+def no(w: SimpleNamespace) -> list[object]:
+    return []
+
+
+# fmt: off
+#                                                                      anon nob  city dist strt comm cmpd unit memb resd root
+row("home", "GET", no,                                                 [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 302])
+row("healthz", "GET", no,                                              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("accounts:login", "GET", no,                                       [200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302])
+row("accounts:logout", "GET", no,                                      [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405])
+# directory
+row("directory:place_list", "GET", no,                                 [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+row("directory:place_detail", "GET", lambda w: [w.A.pk],               [302, 403, 200, 200, 200, 200, 404, 200, 403, 403, 200])
+row("directory:place_detail", "POST", lambda w: [w.A.pk],              [302, 403, 422, 422, 422, 422, 404, 403, 403, 403, 422])
+row("directory:unit_list", "GET", no,                                  [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+row("directory:unit_detail", "GET", lambda w: [w.U.pk],                [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+row("directory:unit_detail", "POST", lambda w: [w.U.pk],               [302, 403, 422, 422, 422, 403, 403, 422, 403, 403, 422])
+row("directory:member_list", "GET", no,                                [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+row("directory:member_detail", "GET", lambda w: [w.m_u_a.pk],          [302, 404, 200, 200, 200, 200, 200, 200, 200, 404, 200])
+row("directory:resident_list", "GET", no,                              [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+row("directory:resident_detail", "GET", lambda w: [w.r_a1.pk],         [302, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200])
+row("directory:rule_list", "GET", no,                                  [302, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403])
+row("directory:category_list", "GET", no,                              [302, 403, 200, 403, 403, 403, 403, 403, 403, 403, 200])
+row("directory:audit", "GET", no,                                      [302, 403, 200, 403, 403, 403, 403, 403, 403, 403, 200])
+# roster import
+row("import:index", "GET", no,                                         [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+row("import:template", "GET", lambda w: ["members"],                   [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+row("import:upload", "GET", lambda w: ["members"],                     [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+row("import:upload", "POST", lambda w: ["members"],                    [302, 403, 422, 422, 422, 422, 403, 403, 403, 403, 422])
+row("import:job", "GET", lambda w: [w.job.pk],                         [302, 403, 404, 404, 404, 200, 403, 403, 403, 403, 404])
+row("import:job_errors", "GET", lambda w: [w.job.pk],                  [302, 403, 404, 404, 404, 200, 403, 403, 403, 403, 404])
+# notifications
+row("notifications:inbox", "GET", no,                                  [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("notifications:open", "POST", lambda w: [w.note.pk],               [302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404])
+row("notifications:mark_all_read", "POST", no,                         [302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302])
+# 双报到: unit secretary
+row("reporting:unit_report", "GET", no,                                [302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403])
+row("reporting:unit_report", "POST", no,                               [302, 403, 403, 403, 403, 403, 403, 422, 403, 403, 403])
+row("reporting:agreement_pdf", "GET", lambda w: [w.unit_report.pk],    [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("reporting:agreements", "GET", no,                                 [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+row("reporting:ledger", "GET", no,                                     [302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403])
+row("reporting:certificates_pdf", "GET", no,                           [302, 403, 403, 403, 403, 403, 403, 302, 403, 403, 403])
+row("reporting:unit_approve", "POST", lambda w: [w.report.pk],         [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("reporting:mobile_request_decide", "POST", lambda w: [999999],     [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("reporting:certificates_issue", "POST", no,                        [302, 403, 403, 403, 403, 403, 403, 302, 403, 403, 403])
+# 双报到: community staff
+row("reporting:pending", "GET", no,                                    [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+row("reporting:confirm_members", "POST", no,                           [302, 403, 422, 422, 422, 422, 403, 403, 403, 403, 422])
+row("reporting:report_detail", "GET", lambda w: [w.report.pk],         [302, 404, 200, 200, 200, 200, 200, 200, 200, 404, 200])
+row("reporting:return_member", "POST", lambda w: [w.report.pk],        [302, 404, 422, 422, 422, 422, 403, 403, 403, 404, 422])
+row("reporting:decide_unit", "POST", lambda w: [w.unit_report.pk],     [302, 404, 422, 422, 422, 422, 403, 403, 404, 404, 422])
+# 双报到: admins
+row("reporting:assign_list", "GET", no,                                [302, 403, 200, 200, 403, 403, 403, 403, 403, 403, 200])
+row("reporting:assign_unit", "GET", lambda w: [w.U.pk],                [302, 404, 200, 200, 404, 404, 404, 404, 404, 404, 200])
+row("reporting:commitment", "GET", no,                                 [302, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403])
+row("reporting:member_manage", "POST", lambda w: [w.m_u_a.pk],         [302, 404, 422, 422, 422, 422, 403, 422, 403, 404, 422])
+# 双报到: the member on the phone
+row("reporting:register", "GET", lambda w: ["not-a-token"],            [400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400])
+row("reporting:self_report", "GET", lambda w: [w.A.code],              [200, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
+row("reporting:my_report", "GET", no,                                  [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
+# figures
+row("stats:coverage", "GET", no,                                       [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+row("stats:laggards", "GET", lambda w: ["members"],                    [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+# public (no login)
+row("public:community", "GET", lambda w: [w.A.code],                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("public:poster", "GET", lambda w: [w.A.code],                      [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("public:self_report_poster", "GET", lambda w: [w.A.code],          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+# fmt: on
+
+# Patterns the matrix does not walk, and why.
+NOT_WALKED = {
+    "admin:*": "Django admin: superusers only, tested in accounts/tests/test_admin.py",
+    "api:*": "the JSON API: API_MATRIX below (bearer tokens, not sessions)",
+}
+
+
+def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
+    out = set()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            if ns.rstrip(":") in {k.split(":")[0] for k in NOT_WALKED}:
+                continue
+            out |= _names(p, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            out.add(prefix + p.name)
+    return out
+
+
+# The JSON API, with a bearer token of each role (anon: none). Bodies are the smallest valid ones.
+API_MATRIX: list[tuple[str, str, Callable[[SimpleNamespace], dict[str, object] | None], list[int]]] = []
+
+
+def api_row(
+    method: str, path: str, body: Callable[[SimpleNamespace], dict[str, object] | None], statuses: list[int]
+) -> None:
+    assert len(statuses) == len(ROLES), path
+    API_MATRIX.append((method, path, body, statuses))
+
+
+def none(w: SimpleNamespace) -> None:
+    return None
+
+
+# fmt: off
+#                                                                                 anon nob  city dist strt comm cmpd unit memb resd root
+api_row("POST", "/auth/token", lambda w: {"username": "x", "password": "y"},     [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401])
+api_row("GET", "/me", none,                                                       [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+api_row("GET", "/places", none,                                                   [401, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+api_row("GET", "/units", none,                                                    [401, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+api_row("GET", "/members", none,                                                  [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+api_row("GET", "/reporting/certificate/not-a-token", none,                        [400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400])
+api_row("POST", "/reporting/reports", lambda w: {"residence_id": w.A1.pk},        [401, 403, 403, 403, 403, 403, 403, 403, 400, 403, 403])
+api_row("GET", "/reporting/status", none,                                         [401, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
+api_row("GET", "/reporting/pending", none,                                        [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+api_row("POST", "/reporting/confirm", lambda w: {"ids": [w.report.pk + 1000]},    [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+api_row("POST", "/reporting/reports/{report}/return", lambda w: {"reason": ""},   [401, 404, 400, 400, 400, 400, 403, 403, 403, 404, 400])
+api_row("POST", "/reporting/members/{member}/leave", lambda w: {"unit_code": "NONE"},
+                                                                                  [401, 404, 400, 400, 400, 400, 403, 400, 403, 404, 400])
+# fmt: on
+
+
+def test_every_api_operation_has_a_row() -> None:
+    from baodao.api.urls import api
+
+    operations = {
+        (method, "/" + path.strip("/") if path.strip("/") else "/")
+        for prefix, router in api._routers
+        for path, view in router.path_operations.items()
+        for op in view.operations
+        for method in op.methods
+        for path in [f"{prefix}/{path}".replace("//", "/")]
+    }
+    listed = {(m, p.replace("{report}", "{report_id}").replace("{member}", "{member_id}")) for m, p, *_r in API_MATRIX}
+    listed = {(m, p.replace("/not-a-token", "/{token}")) for m, p in listed}
+    assert operations == listed
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
+    from baodao.accounts.services import api_token_issue
+
+    w = matrix_world
+    user = {"anon": None, "nobody": w.nobody, "superuser": w.superuser}.get(role, w.role_users.get(role))
+    headers = {} if user is None else {"Authorization": f"Bearer {api_token_issue(user=user)}"}
+    got, want = {}, {}
+    for method, path, body, statuses in API_MATRIX:
+        url = "/api/v1" + path.format(report=w.report.pk, member=w.m_u_a.pk)
+        client = Client()
+        if method == "GET":
+            response = client.get(url, headers=headers)
+        else:
+            response = client.post(url, data=body(w), content_type="application/json", headers=headers)
+        assert response["Content-Type"].startswith("application/json"), (path, response.status_code)
+        got[f"{method} {path}"] = response.status_code
+        want[f"{method} {path}"] = statuses[ROLES.index(role)]
+    assert got == want
+
+
+def test_every_url_pattern_has_a_row() -> None:
+    assert _names(get_resolver()) == {name for name, *_rest in MATRIX}
+
+
+@pytest.fixture
+def matrix_world(world: SimpleNamespace, teams: list) -> SimpleNamespace:
+    w = world
+    w.report = submit(w.m_u_a)  # pending at A
+    w.unit_report = unit_submit(w.U, w.unit_secretary)  # submitted to A
+    w.job = ImportJob.objects.create(user=w.community_staff, kind="members", status=ImportJob.Status.DONE)
+    w.note = notify(user=w.member_user, title="测试消息", url="/")
+    services.certificate_issue(member=w.m_u_b, by=w.unit_secretary)
+    return w
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
+    w = matrix_world
+    user = {"anon": None, "nobody": w.nobody, "superuser": w.superuser}.get(role, w.role_users.get(role))
+    got, want = {}, {}
+    for name, method, args, statuses in MATRIX:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        url = reverse(name, args=args(w))
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        got[f"{method} {name}"] = response.status_code
+        want[f"{method} {name}"] = statuses[ROLES.index(role)]
+    assert got == want
