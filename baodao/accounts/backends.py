@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from baodao.accounts.models import User
 from baodao.core import crypto
 from baodao.core.privacy import mask_id_number, mask_mobile
 from baodao.core.validators import MOBILE_RE
@@ -22,7 +23,7 @@ _DIGIT_RUN = re.compile(r"\d{7,}")
 _CACHE_ATTR = "_baodao_login_identity"
 
 
-def _lookup(typed: str):  # noqa: ANN202 - returns a User or None
+def _lookup(typed: str) -> User | None:
     User = get_user_model()
     user = User.objects.filter(username=typed).first()
     if user is None and MOBILE_RE.match(typed.strip()):
@@ -74,7 +75,9 @@ def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
 class UsernameOrMobileBackend(ModelBackend):
     """Log in with the username, or with the mobile number (looked up by its keyed hash)."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):  # noqa: ANN001, ANN201
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: object
+    ) -> User | None:
         if username is None or password is None:
             return None
         user = login_identity(request, username)[0]

@@ -13,6 +13,7 @@ from auditlog.context import _set_extra_data, auditlog_value
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, load_backend, logout
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import DEFAULT_CACHE_ALIAS
@@ -77,7 +78,7 @@ def _user_keys(request: HttpRequest, backend_path: str, user_id: object) -> tupl
     return made[1]
 
 
-def _user_row(request: HttpRequest, backend_path: str, user_id: object):  # noqa: ANN202 - a User or None
+def _user_row(request: HttpRequest, backend_path: str, user_id: object) -> AbstractBaseUser | None:
     """backend.get_user(user_id), through a cache entry valid until the user row changes.
 
     The row is what Django's `get_user` reads on every request; caching it saves the query (and
@@ -138,7 +139,7 @@ def _prefetch_with_session(request: HttpRequest) -> None:
         session._session_cache = data  # as SessionStore.load() on a cache hit; on a miss load() runs
 
 
-def get_user(request: HttpRequest):  # noqa: ANN201 - a User or AnonymousUser
+def get_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     """django.contrib.auth.get_user with the user row from `_user_row`: the same session checks
     (backend still configured, session hash matches the current password, fallback secret keys),
     and the backend's own rule on inactive users (ModelBackend.get_user returns None for them)."""
@@ -185,7 +186,7 @@ class CachedUserAuthenticationMiddleware(AuthenticationMiddleware):
         request.user = SimpleLazyObject(lambda: _cached_user(request))
 
 
-def _cached_user(request: HttpRequest):  # noqa: ANN202
+def _cached_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     if not hasattr(request, "_cached_user"):
         request._cached_user = get_user(request)
     return request._cached_user

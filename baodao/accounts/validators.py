@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 class ComplexityValidator:
     """At least three of: lower case, upper case, digits, symbols (等保 2.0 password complexity)."""
 
-    def validate(self, password: str, user=None) -> None:  # noqa: ANN001
+    def validate(self, password: str, user: object = None) -> None:
         classes = [
             any(c.islower() for c in password),
             any(c.isupper() for c in password),

@@ -23,7 +23,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
-def lockout_response(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+def lockout_response(
+    request: HttpRequest, credentials: dict[str, object] | None = None, *args: object, **kwargs: object
+) -> HttpResponse:
     """django-axes lockout: JSON for the API, the Chinese page for the web; always 429."""
     message = "连续多次登录失败，账号已暂时锁定，请稍后再试或联系管理员解锁。"
     if request.path.startswith("/api/"):

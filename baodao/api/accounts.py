@@ -38,7 +38,7 @@ class MeOut(Schema):
 
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: MessageOut})
-def auth_token(request: HttpRequest, payload: TokenIn):  # noqa: ANN201
+def auth_token(request: HttpRequest, payload: TokenIn) -> Status | dict[str, str]:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         return Status(401, {"message": "账号或密码错误"})
@@ -46,7 +46,7 @@ def auth_token(request: HttpRequest, payload: TokenIn):  # noqa: ANN201
 
 
 @router.get("/me", response=MeOut)
-def me(request: HttpRequest):  # noqa: ANN201
+def me(request: HttpRequest) -> dict[str, object]:
     user = request.auth
     rows = user.role_assignments.filter(is_active=True).select_related("place", "unit")
     return {

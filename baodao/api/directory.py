@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
@@ -11,6 +13,7 @@ from ninja.pagination import paginate
 from baodao.api.common import ApiPagination
 from baodao.core.privacy import mask_id_number, mask_mobile
 from baodao.directory import access, scope, selectors
+from baodao.directory.models import Member, Place, Unit
 
 router = Router(tags=["directory"])
 
@@ -24,7 +27,7 @@ class PlaceOut(Schema):
     parent_id: int | None
 
     @staticmethod
-    def resolve_kind_label(obj) -> str:  # noqa: ANN001
+    def resolve_kind_label(obj: Place) -> str:
         return obj.get_kind_display()
 
 
@@ -38,7 +41,7 @@ class UnitOut(Schema):
     party_relation_local: bool
 
     @staticmethod
-    def resolve_kind_label(obj) -> str:  # noqa: ANN001
+    def resolve_kind_label(obj: Unit) -> str:
         return obj.get_kind_display()
 
 
@@ -61,16 +64,16 @@ class MemberOut(Schema):
     joined_party_on: dt.date | None
 
     @staticmethod
-    def resolve_status_label(obj) -> str:  # noqa: ANN001
+    def resolve_status_label(obj: Member) -> str:
         return obj.get_status_display()
 
     @staticmethod
-    def resolve_id_number(obj, context) -> str:  # noqa: ANN001
+    def resolve_id_number(obj: Member, context: dict[str, Any]) -> str:
         full = scope.member_pii_visible(context["request"].auth, obj)
         return obj.id_number if full else mask_id_number(obj.id_number)
 
     @staticmethod
-    def resolve_mobile(obj, context) -> str:  # noqa: ANN001
+    def resolve_mobile(obj: Member, context: dict[str, Any]) -> str:
         full = scope.member_pii_visible(context["request"].auth, obj)
         return obj.mobile if full else mask_mobile(obj.mobile)
 
@@ -81,19 +84,19 @@ def _staff(request: HttpRequest) -> None:
 
 @router.get("/places", response=list[PlaceOut])
 @paginate(ApiPagination)
-def places(request: HttpRequest, q: str = "", kind: str = ""):  # noqa: ANN201
+def places(request: HttpRequest, q: str = "", kind: str = "") -> QuerySet[Place]:
     _staff(request)
     return selectors.places_for_user(request.auth, q=q, kind=kind)
 
 
 @router.get("/units", response=list[UnitOut])
 @paginate(ApiPagination)
-def units(request: HttpRequest, q: str = "", kind: str = ""):  # noqa: ANN201
+def units(request: HttpRequest, q: str = "", kind: str = "") -> QuerySet[Unit]:
     _staff(request)
     return selectors.units_for_user(request.auth, q=q, kind=kind)
 
 
 @router.get("/members", response=list[MemberOut])
 @paginate(ApiPagination)
-def members(request: HttpRequest, q: str = "", unit: int | None = None, status: str = ""):  # noqa: ANN201
+def members(request: HttpRequest, q: str = "", unit: int | None = None, status: str = "") -> QuerySet[Member]:
     return selectors.members_for_user(request.auth, q=q, unit_id=unit, status=status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -12,7 +13,7 @@ from ninja.errors import HttpError
 
 from baodao.directory.models import Category, Member, Place
 from baodao.reporting import access, selectors, services
-from baodao.reporting.models import MemberReport
+from baodao.reporting.models import Certificate, MemberReport
 
 router = Router(tags=["reporting"])
 
@@ -54,7 +55,7 @@ class ReportOut(Schema):
     receipt_number: str
 
     @staticmethod
-    def resolve_status_label(obj) -> str:  # noqa: ANN001
+    def resolve_status_label(obj: MemberReport) -> str:
         return obj.get_status_display()
 
 
@@ -79,7 +80,7 @@ def _own_member(request: HttpRequest) -> Member:
 
 
 @router.get("/certificate/{token}", response=CertificateOut, auth=None)
-def certificate_read(request: HttpRequest, token: str):  # noqa: ANN201
+def certificate_read(request: HttpRequest, token: str) -> Certificate:
     """What a certificate says; the token itself is the proof of holding it."""
     try:
         cert = services.certificate_from_token(token)
@@ -89,7 +90,7 @@ def certificate_read(request: HttpRequest, token: str):  # noqa: ANN201
 
 
 @router.post("/reports", response={201: ReportOut})
-def report_submit(request: HttpRequest, payload: ReportIn):  # noqa: ANN201
+def report_submit(request: HttpRequest, payload: ReportIn) -> Status:
     member = _own_member(request)
     certificate = None
     try:
@@ -122,13 +123,13 @@ def report_submit(request: HttpRequest, payload: ReportIn):  # noqa: ANN201
 
 
 @router.get("/status", response=list[ReportOut])
-def report_status(request: HttpRequest):  # noqa: ANN201
+def report_status(request: HttpRequest) -> QuerySet[MemberReport]:
     member = _own_member(request)
     return selectors.member_reports_for_user(request.auth).filter(member=member).order_by("-submitted_at")
 
 
 @router.get("/pending", response=list[ReportOut])
-def pending(request: HttpRequest, community: int | None = None):  # noqa: ANN201
+def pending(request: HttpRequest, community: int | None = None) -> QuerySet[MemberReport]:
     communities = selectors.actionable_communities(request.auth)
     if community is not None:
         communities = communities.filter(pk=community)
@@ -138,7 +139,7 @@ def pending(request: HttpRequest, community: int | None = None):  # noqa: ANN201
 
 
 @router.post("/confirm", response=ConfirmOut)
-def confirm(request: HttpRequest, payload: ConfirmIn):  # noqa: ANN201
+def confirm(request: HttpRequest, payload: ConfirmIn) -> dict[str, int]:
     reports = access.member_reports_for_confirmation(request.auth, payload.ids)
     if not reports:
         raise HttpError(404, "没有可确认的报到")
@@ -146,7 +147,7 @@ def confirm(request: HttpRequest, payload: ConfirmIn):  # noqa: ANN201
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut)
-def return_report(request: HttpRequest, report_id: int, payload: ReturnIn):  # noqa: ANN201
+def return_report(request: HttpRequest, report_id: int, payload: ReturnIn) -> MemberReport:
     report = access.get_member_report_for_return(request.auth, report_id)
     try:
         services.member_report_return(report=report, by=request.auth, reason=payload.reason)
@@ -169,7 +170,7 @@ class LeaveOut(Schema):
 
 
 @router.post("/members/{member_id}/leave", response=LeaveOut)
-def member_leave(request: HttpRequest, member_id: int, payload: LeaveIn):  # noqa: ANN201
+def member_leave(request: HttpRequest, member_id: int, payload: LeaveIn) -> dict[str, object]:
     """Leaving the unit for another one in the city: the report ends, open certificates are revoked.
 
     For those who manage the member (unit secretary, community staff where the member lives,

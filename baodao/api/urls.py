@@ -6,11 +6,12 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from baodao.accounts.models import User
 from baodao.accounts.services import api_token_user
 from baodao.api import accounts, directory, reporting
 from baodao.api.errors import ERROR_MESSAGES
@@ -19,7 +20,7 @@ logger = logging.getLogger("baodao.api")
 
 
 class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):  # noqa: ANN201
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = api_token_user(token)
         if user is not None:
             request.user = user
@@ -35,33 +36,33 @@ api = NinjaAPI(
 
 
 @api.exception_handler(ValidationError)
-def on_validation_error(request: HttpRequest, exc: ValidationError):  # noqa: ANN201
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"message": "请求参数有误", "errors": exc.errors}, status=422)
 
 
 @api.exception_handler(AuthenticationError)
-def on_auth_error(request: HttpRequest, exc: AuthenticationError):  # noqa: ANN201
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"message": "未登录或令牌无效"}, status=401)
 
 
 @api.exception_handler(HttpError)
-def on_http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN201
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"message": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(Http404)
-def on_not_found(request: HttpRequest, exc: Http404):  # noqa: ANN201
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"message": "对象不存在"}, status=404)
 
 
 @api.exception_handler(PermissionDenied)
-def on_forbidden(request: HttpRequest, exc: PermissionDenied):  # noqa: ANN201
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     # access.py words its refusals ("没有权限调整该党员"); a bare PermissionDenied says 没有权限.
     return api.create_response(request, {"message": str(exc) or "没有权限"}, status=403)
 
 
 @api.exception_handler(Exception)
-def on_unhandled(request: HttpRequest, exc: Exception):  # noqa: ANN201
+def on_unhandled(request: HttpRequest, exc: Exception) -> HttpResponse:
     if settings.DEBUG:
         raise exc  # Django's debug page with the traceback
     logger.error("Unhandled API error: %s %s", request.method, request.path, exc_info=exc)

@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
         checks.register(check_field_key, checks.Tags.security)
 
 
-def check_field_key(app_configs, **kwargs) -> list:  # noqa: ANN001, ANN003
+def check_field_key(app_configs: object, **kwargs: object) -> list[object]:
     """Fail at start-up, not at the first read of an ID number, when the data key is missing."""
     from django.conf import settings
     from django.core import checks

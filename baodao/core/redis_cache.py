@@ -13,7 +13,12 @@ home request). The local-memory cache of the tests still warns about such keys.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+if TYPE_CHECKING:  # redis is installed only where REDIS_URL is used
+    import redis
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
@@ -21,7 +26,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
 
-    def get_client(self, key: object = None, *, write: bool = False):  # noqa: ANN201 - a redis.Redis
+    def get_client(self, key: object = None, *, write: bool = False) -> redis.Redis:
         pool = self._get_connection_pool(write)
         client = self._clients.get(id(pool))  # pools live as long as this object: ids are stable
         if client is None:

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from django.apps import apps
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+class HasPk(Protocol):
+    pk: int | None
+
+
+# A city for per-city rules: a directory.Place (anything with a `pk`), its primary key, or None
+# for the deployment's values. core has no models, so it asks only for what it reads.
+CityRef = HasPk | int | None
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ def _cache_key(key: str, city_id: int | None) -> str:
     return f"rule:v{version}:{city_id or 0}:{key}"
 
 
-def get_rule(key: str, *, city=None) -> Decimal:  # noqa: ANN001 - city is a directory.Place
+def get_rule(key: str, *, city: CityRef = None) -> Decimal:
     """The value of rule `key` for `city` (a Place of kind city, or None for the deployment)."""
     if key not in RULES:
         raise KeyError(f"unknown rule {key!r}")
@@ -78,7 +88,7 @@ def get_rule(key: str, *, city=None) -> Decimal:  # noqa: ANN001 - city is a dir
     return Decimal(value)
 
 
-def get_rule_int(key: str, *, city=None) -> int:  # noqa: ANN001
+def get_rule_int(key: str, *, city: CityRef = None) -> int:
     return int(get_rule(key, city=city))
 
 

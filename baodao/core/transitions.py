@@ -87,7 +87,9 @@ class Workflow(Generic[M]):
         if getattr(row, self.field) not in t.sources:
             raise self.error(t.refused)
 
-    def _save(self, row: M, t: Transition, changes: Mapping[str, Any], by: Any, note: str | Callable[[M], str]) -> None:
+    def _save(
+        self, row: M, t: Transition, changes: Mapping[str, Any], by: object, note: str | Callable[[M], str]
+    ) -> None:
         setattr(row, self.field, t.target)
         for name, value in changes.items():
             setattr(row, name, value)
@@ -101,7 +103,7 @@ def apply(
     name: str,
     obj: M,
     *,
-    by: Any = None,
+    by: object = None,
     changes: Mapping[str, Any] | None = None,
     check: Callable[[M], None] | None = None,
     note: str | Callable[[M], str] = "",
@@ -125,7 +127,7 @@ def apply_many(
     name: str,
     rows: Iterable[M],
     *,
-    by: Any = None,
+    by: object = None,
     changes: Callable[[M], Mapping[str, Any]] | None = None,
     note: str = "",
 ) -> list[M]:

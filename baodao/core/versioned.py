@@ -136,7 +136,7 @@ class Lookup:
             return None
         try:
             return unseal(sealed)
-        except Exception:  # noqa: BLE001 - another field key, a class that moved: just a miss
+        except Exception:
             return None
 
     def prepare(self) -> None:

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
     valid_only = forms.BooleanField(required=False, label=gettext_lazy("只导入校验通过的行"))
 
-    def clean_file(self):  # noqa: ANN201
+    def clean_file(self) -> UploadedFile:
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件（不支持 .xls、.csv 等格式）。"))

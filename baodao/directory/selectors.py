@@ -11,6 +11,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from baodao.accounts.models import Actor
 from baodao.core import crypto
 from baodao.core.privacy import mask_name
 from baodao.core.validators import ID_RE, MOBILE_RE, normalize_id_number
@@ -32,7 +33,7 @@ from baodao.directory.models import (
 PLACE_SEGMENT = len(path_segment(1))
 
 
-def places_for_user(user, *, q: str = "", kind: str = "", within: Place | None = None) -> QuerySet[Place]:  # noqa: ANN001
+def places_for_user(user: Actor, *, q: str = "", kind: str = "", within: Place | None = None) -> QuerySet[Place]:
     qs = scope.places_for_user(user).select_related("parent")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
@@ -44,7 +45,7 @@ def places_for_user(user, *, q: str = "", kind: str = "", within: Place | None =
     return qs.order_by("sort_key", "path")
 
 
-def units_for_user(user, *, q: str = "", kind: str = "", community: Place | None = None) -> QuerySet[Unit]:  # noqa: ANN001
+def units_for_user(user: Actor, *, q: str = "", kind: str = "", community: Place | None = None) -> QuerySet[Unit]:
     qs = scope.units_for_user(user).select_related("office_place")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
@@ -70,7 +71,7 @@ def _person_search(qs: QuerySet, q: str, *, with_id: bool) -> QuerySet:
 
 
 def members_for_user(
-    user,  # noqa: ANN001
+    user: Actor,
     *,
     q: str = "",
     unit_id: int | None = None,
@@ -90,7 +91,7 @@ def members_for_user(
 
 
 def residents_for_user(
-    user,  # noqa: ANN001
+    user: Actor,
     *,
     q: str = "",
     group_id: int | None = None,
@@ -121,7 +122,7 @@ class ChildStats:
     counts: dict[str, int]
 
 
-def place_children_stats(user, place: Place) -> list[ChildStats]:  # noqa: ANN001
+def place_children_stats(user: Actor, place: Place) -> list[ChildStats]:
     """Each child of `place` with counts of what lies under it, in a fixed number of queries.
 
     Counts group on the path prefix of the child level (one index range per metric), so the page
@@ -197,7 +198,7 @@ def member_categories(member: Member) -> dict[str, list[str]]:
     return out
 
 
-def unit_member_counts(user, units: list[Unit]) -> dict[int, int]:  # noqa: ANN001
+def unit_member_counts(user: Actor, units: list[Unit]) -> dict[int, int]:
     """In-service members per unit, counting only the members the user may see."""
     return dict(
         scope.members_for_user(user)
@@ -208,7 +209,7 @@ def unit_member_counts(user, units: list[Unit]) -> dict[int, int]:  # noqa: ANN0
     )
 
 
-def party_org_member_counts(user, unit: Unit) -> dict[int, int]:  # noqa: ANN001
+def party_org_member_counts(user: Actor, unit: Unit) -> dict[int, int]:
     """Members per party organization of `unit`, counting only the members the user may see."""
     return dict(
         scope.members_for_user(user).filter(unit=unit).values_list("party_org_id").annotate(n=Count("pk")).order_by()
@@ -220,7 +221,7 @@ def _current_first() -> list:
     return [F("ended_on").desc(nulls_first=True), "-start_on", "-id"]
 
 
-def _show_member_names(user, rows: list, attr: str = "member") -> None:  # noqa: ANN001
+def _show_member_names(user: Actor, rows: list, attr: str = "member") -> None:
     """Set `shown_name` on rows pointing at a member: the name when the member is in the user's
     scope, masked otherwise (a team or a term may hold people who live elsewhere)."""
     ids = {getattr(r, f"{attr}_id") for r in rows if getattr(r, f"{attr}_id")}
@@ -233,7 +234,7 @@ def _show_member_names(user, rows: list, attr: str = "member") -> None:  # noqa:
             r.shown_name = person.name if person.pk in visible else mask_name(person.name)
 
 
-def unit_work_teams(user, unit: Unit) -> list[WorkTeam]:  # noqa: ANN001
+def unit_work_teams(user: Actor, unit: Unit) -> list[WorkTeam]:
     """The unit's work teams with current and past memberships (names per the user's scope)."""
     memberships = WorkTeamMembership.objects.select_related("member").order_by(*_current_first())
     teams = list(
@@ -252,7 +253,7 @@ class PlaceAppointments:
     leader_links: list[LeaderLink]
 
 
-def place_appointments(user, place: Place) -> PlaceAppointments:  # noqa: ANN001
+def place_appointments(user: Actor, place: Place) -> PlaceAppointments:
     """First secretaries, 三长 and city leader links of a place, current ones first, with history."""
     terms = list(
         FirstSecretaryTerm.objects.filter(place=place).select_related("member__unit").order_by(*_current_first())
@@ -268,7 +269,7 @@ def place_appointments(user, place: Place) -> PlaceAppointments:  # noqa: ANN001
     return PlaceAppointments(terms=terms, heads=heads, leader_links=links)
 
 
-def member_pick_for_user(user, q: str, *, unit_id: int | None = None) -> Member:  # noqa: ANN001
+def member_pick_for_user(user: Actor, q: str, *, unit_id: int | None = None) -> Member:
     """The one in-scope member matching an ID number, a mobile or a name (for appointment forms)."""
     q = q.strip()
     if not q:

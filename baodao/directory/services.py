@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -389,7 +389,7 @@ def resident_create(
     return resident
 
 
-def _end_tenures(qs, on: dt.date) -> None:  # noqa: ANN001
+def _end_tenures(qs: QuerySet[Any], on: dt.date) -> None:
     """End current appointments row by row, so each ending is in the audit log (update() is not)."""
     for row in qs:
         row.ended_on = on

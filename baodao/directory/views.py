@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -48,7 +48,9 @@ def _within(request: HttpRequest) -> Place | None:
     return get_object_or_404(selectors.places_for_user(request.user), pk=pk)
 
 
-def _export(request: HttpRequest, name: str, headers, rows_iter) -> HttpResponse:  # noqa: ANN001
+def _export(
+    request: HttpRequest, name: str, headers: Sequence[object], rows_iter: Iterable[Sequence[object]]
+) -> HttpResponse:
     return audited_xlsx_response(request, name=name, headers=headers, rows=rows_iter)
 
 

@@ -220,7 +220,9 @@ def _on_member_fk(sender: type, instance: object, **kwargs: object) -> None:
     bump_users(member_user_ids([instance.member_id]))
 
 
-def _on_member_categories(sender: type, instance: object, action: str, reverse: bool, pk_set, **kwargs: object) -> None:  # noqa: ANN001
+def _on_member_categories(
+    sender: type, instance: object, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: object
+) -> None:
     if not action.startswith("post_"):
         return
     if not reverse:

@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
 from baodao.core.privacy import mask_mobile
+from baodao.notifications.models import Notification
 
 log = logging.getLogger("baodao.notifications")
 # The signed token of a certificate's register link (reporting:register) opens that member's page.
@@ -23,7 +24,7 @@ LINK_TOKEN = re.compile(r"(/reporting/r/)[^\s/]+")
 class Channel:
     name = "base"
 
-    def send(self, notification) -> tuple[bool, str] | None:  # noqa: ANN001
+    def send(self, notification: Notification) -> tuple[bool, str] | None:
         """Send; return (ok, detail) or None when the user cannot be reached on this channel."""
         raise NotImplementedError
 
@@ -31,7 +32,7 @@ class Channel:
 class EmailChannel(Channel):
     name = "email"
 
-    def send(self, notification) -> tuple[bool, str] | None:  # noqa: ANN001
+    def send(self, notification: Notification) -> tuple[bool, str] | None:
         email = notification.user.email
         if not email:
             return None
@@ -46,7 +47,7 @@ class SmsChannel(Channel):
     name = "sms"
     SIGNATURE = "【双报到】"
 
-    def send(self, notification) -> tuple[bool, str] | None:  # noqa: ANN001
+    def send(self, notification: Notification) -> tuple[bool, str] | None:
         mobile = notification.user.mobile
         if not mobile:
             return None

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from baodao.accounts.models import User
 from baodao.core import crypto
 from baodao.notifications.channels import configured_channels, sms_channels
 from baodao.notifications.models import Delivery, Notification, TextMessage
 from baodao.notifications.signals import notifications_read
 
 
-def notify(*, user, title: str, body: str = "", url: str = "", dedupe_key: str = "") -> Notification | None:  # noqa: ANN001
+def notify(*, user: User, title: str, body: str = "", url: str = "", dedupe_key: str = "") -> Notification | None:
     """Store an in-app message and push it to the outside channels.
 
     Returns None (and sends nothing) when a message with the same dedupe_key already went to the user.
@@ -26,7 +27,7 @@ def notify(*, user, title: str, body: str = "", url: str = "", dedupe_key: str =
     for channel in configured_channels():
         try:
             result = channel.send(n)
-        except Exception as exc:  # noqa: BLE001 - a channel failure must not lose the in-app message
+        except Exception as exc:
             Delivery.objects.create(notification=n, channel=channel.name, ok=False, detail=str(exc)[:200])
             continue
         if result is not None:
@@ -55,7 +56,7 @@ def text_message_send(*, mobile: str, text: str, dedupe_key: str = "") -> TextMe
     for channel in sms_channels():
         try:
             results.append(channel.send_text(mobile, message.text))
-        except Exception as exc:  # noqa: BLE001 - one gateway failing must not stop the run
+        except Exception as exc:
             results.append((False, f"{channel.name}: {exc}"))
     if results:
         message.ok = any(ok for ok, _detail in results)
@@ -64,7 +65,7 @@ def text_message_send(*, mobile: str, text: str, dedupe_key: str = "") -> TextMe
     return message
 
 
-def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:  # noqa: ANN001
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)

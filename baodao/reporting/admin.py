@@ -4,6 +4,8 @@ Reports, certificates and their timelines change only through the services (the 
 pages), so they are not registered here.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -20,7 +22,7 @@ class CommitmentTemplateForm(forms.ModelForm):
         model = CommitmentTemplate
         fields = ("city", "text")
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - Django's form signature
         super().__init__(*args, **kwargs)
         if "city" in self.fields:
             self.fields["city"].queryset = Place.objects.filter(kind=Place.Kind.CITY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -32,7 +33,7 @@ class UnitReportForm(forms.Form):
     demand_tags = _categories(Category.Kind.INTENTION)
     joins_big_committee = forms.BooleanField(label=_("单位党组织加入社区大党委"), required=False, initial=True)
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - Django's form signature
         super().__init__(*args, **kwargs)
         self.fields["report_date"].initial = timezone.localdate()
         self.fields["resource_tags"].label = _("资源类别")
@@ -50,7 +51,7 @@ class UnitFunctionsForm(forms.Form):
 
     functions = _categories(Category.Kind.INTENTION)
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - Django's form signature
         super().__init__(*args, **kwargs)
         self.fields["functions"].label = _("单位职能（资源类别）")
 
@@ -153,7 +154,7 @@ class RegisterForm(forms.Form):
     team_types = _categories(Category.Kind.TEAM_TYPE)
     commitment = forms.BooleanField(label=_("我已阅读并签署服务承诺书"), required=False)
 
-    def __init__(self, *args, community: Place, min_teams: int = 1, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args: Any, community: Place, min_teams: int = 1, **kwargs: Any) -> None:  # noqa: ANN401
         super().__init__(*args, **kwargs)
         self.community = community
         self.fields["residence"].queryset = Place.objects.filter(

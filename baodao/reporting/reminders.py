@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,7 +79,7 @@ def _per_days_q(days_by_community: dict[int, int], q_for_days: Callable[[int], Q
     return q
 
 
-def _open_certificates():  # noqa: ANN202
+def _open_certificates() -> QuerySet[Certificate]:
     # An open certificate of a member who has reported anyway (self-report) is no obligation.
     return Certificate.objects.filter(status=Certificate.Status.ISSUED).exclude(
         member__reports__status__in=MemberReport.ACTIVE

@@ -42,7 +42,7 @@ def visible_mobile_change_requests(user: Actor) -> QuerySet[MobileChangeRequest]
     return MobileChangeRequest.objects.filter(scope.rows_q(user, unit="member__unit"))
 
 
-def member_reports_for_user(user, *, status: str = "", community: Place | None = None) -> QuerySet[MemberReport]:  # noqa: ANN001
+def member_reports_for_user(user: Actor, *, status: str = "", community: Place | None = None) -> QuerySet[MemberReport]:
     qs = visible_member_reports(user).select_related("member__party_org", "unit", "community", "residence__parent")
     if status:
         qs = qs.filter(status=status)
@@ -51,7 +51,7 @@ def member_reports_for_user(user, *, status: str = "", community: Place | None =
     return qs.order_by("submitted_at", "id")
 
 
-def unit_reports_for_user(user, *, status: str = "") -> QuerySet[UnitReport]:  # noqa: ANN001
+def unit_reports_for_user(user: Actor, *, status: str = "") -> QuerySet[UnitReport]:
     qs = visible_unit_reports(user).select_related("unit", "community")
     if status:
         qs = qs.filter(status=status)
@@ -65,7 +65,7 @@ AGREEMENT_SIGNED = Q(status=UnitReport.Status.CONFIRMED) | Q(
 )
 
 
-def agreements_for_user(user) -> QuerySet[UnitReport]:  # noqa: ANN001
+def agreements_for_user(user: Actor) -> QuerySet[UnitReport]:
     """Unit reports with a signed co-building agreement, as far as the user may see (newest first)."""
     return (
         visible_unit_reports(user)
@@ -75,7 +75,7 @@ def agreements_for_user(user) -> QuerySet[UnitReport]:  # noqa: ANN001
     )
 
 
-def actionable_communities(user) -> QuerySet[Place]:  # noqa: ANN001
+def actionable_communities(user: Actor) -> QuerySet[Place]:
     """Communities whose reports this user may confirm."""
     s = scope.scope_for(user)
     qs = scope.places_for_user(user).filter(kind=Place.Kind.COMMUNITY)
@@ -174,7 +174,7 @@ def unit_ledger(unit: Unit, *, today: dt.date | None = None) -> list[LedgerRow]:
     return rows
 
 
-def overdue_certificates(user, *, today: dt.date | None = None) -> QuerySet[Certificate]:  # noqa: ANN001
+def overdue_certificates(user: Actor, *, today: dt.date | None = None) -> QuerySet[Certificate]:
     """Open certificates past their deadline (member not registered), as far as the user may see."""
     today = today or timezone.localdate()
     return (
@@ -185,7 +185,7 @@ def overdue_certificates(user, *, today: dt.date | None = None) -> QuerySet[Cert
     )
 
 
-def overdue_for_community(user, community: Place, *, today: dt.date | None = None) -> QuerySet[Certificate]:  # noqa: ANN001
+def overdue_for_community(user: Actor, community: Place, *, today: dt.date | None = None) -> QuerySet[Certificate]:
     """Overdue members who should report to `community`; only for those who act for it."""
     today = today or timezone.localdate()
     if not scope.can_act_for_community(user, community):
@@ -240,7 +240,7 @@ def unit_functions(unit: Unit) -> list[Category]:
     return list(Category.objects.filter(q))
 
 
-def assignment_candidates(user, unit: Unit) -> list[Candidate]:  # noqa: ANN001
+def assignment_candidates(user: Actor, unit: Unit) -> list[Candidate]:
     """Communities in the user's scope with distance to the unit's office, load, and demand match.
 
     Sorted by distance (unknown last), then by fewest units: near, balanced, and the matching
@@ -287,7 +287,7 @@ def assignment_candidates(user, unit: Unit) -> list[Candidate]:  # noqa: ANN001
     return out
 
 
-def units_for_assignment(user, *, q: str = "") -> QuerySet[Unit]:  # noqa: ANN001
+def units_for_assignment(user: Actor, *, q: str = "") -> QuerySet[Unit]:
     """Units the user may assign, unassigned first."""
     qs = scope.assignable_units_for_user(user).filter(is_active=True).select_related("office_place")
     if q:
@@ -297,7 +297,7 @@ def units_for_assignment(user, *, q: str = "") -> QuerySet[Unit]:  # noqa: ANN00
     ).order_by("assigned", "code")
 
 
-def mobile_change_requests_for_user(user, *, status: str = "") -> QuerySet[MobileChangeRequest]:  # noqa: ANN001
+def mobile_change_requests_for_user(user: Actor, *, status: str = "") -> QuerySet[MobileChangeRequest]:
     """Members' requests to report with a new mobile, as directory.scope lets the user see them."""
     qs = visible_mobile_change_requests(user).select_related("member__party_org", "community")
     if status:

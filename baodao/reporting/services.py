@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -429,7 +430,7 @@ def member_activate_by_roster(*, id_number: str, mobile: str, password: str) -> 
     return _member_user_create(member, password=password)
 
 
-def _unit_secretaries(unit_id: int):  # noqa: ANN202
+def _unit_secretaries(unit_id: int) -> QuerySet[RoleAssignment]:
     return (
         RoleAssignment.objects.filter(role=Role.UNIT_SECRETARY, is_active=True, unit_id=unit_id, user__is_active=True)
         .select_related("user")
@@ -780,7 +781,7 @@ def member_set_status(*, member: Member, status: str, by: User | None) -> Member
 
 
 @transaction.atomic
-def member_leave_unit(*, member: Member, unit: Unit, party_org, by: User | None) -> Member:  # noqa: ANN001
+def member_leave_unit(*, member: Member, unit: Unit, party_org: PartyOrg | None, by: User | None) -> Member:
     """Leaving the unit for another one ends the report; the new unit issues a new certificate."""
     if party_org.unit_id != unit.pk:
         raise ReportError({"party_org": _("党组织不属于该单位")})

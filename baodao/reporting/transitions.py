@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +13,7 @@ class ReportError(ValidationError):
     """A refused step of 双报到, with a message fit to show the user."""
 
 
-def _record(row: UnitReport | MemberReport, t: Transition, by: Any, note: str) -> None:
+def _record(row: UnitReport | MemberReport, t: Transition, by: object, note: str) -> None:
     target = {"unit_report": row} if isinstance(row, UnitReport) else {"member_report": row}
     ReportEvent.objects.create(kind=t.event, actor=by, note=note[:200], **target)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from django import forms as forms_lib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -38,12 +39,12 @@ def _errors(exc: ValidationError) -> list[str]:
     return exc.messages
 
 
-def _form_messages(form) -> str:  # noqa: ANN001
+def _form_messages(form: forms_lib.Form) -> str:
     """The errors of a small action form, as one line for a flash message."""
     return "；".join(m for errs in form.errors.values() for m in errs)
 
 
-def _form_errors(form, exc: ValidationError) -> None:  # noqa: ANN001
+def _form_errors(form: forms_lib.Form, exc: ValidationError) -> None:
     """Put a service's errors on the form: field errors where the field exists, else non-field."""
     if hasattr(exc, "error_dict"):
         for name, errs in exc.message_dict.items():
@@ -94,7 +95,9 @@ def unit_report(request: HttpRequest) -> HttpResponse:
     return _unit_report_page(request, unit)
 
 
-def _unit_functions_post(request: HttpRequest, unit: Unit, back: str, page) -> HttpResponse:  # noqa: ANN001
+def _unit_functions_post(
+    request: HttpRequest, unit: Unit, back: str, page: Callable[[forms_lib.Form], HttpResponse]
+) -> HttpResponse:
     """Save the unit's functions (unit secretary or assigning admin); `page(form)` re-renders (422)."""
     access.get_unit_for_functions(request.user, unit)
     form = forms.UnitFunctionsForm(request.POST)
@@ -199,7 +202,7 @@ def _ledger_page(request: HttpRequest, unit: Unit, status: int = 200) -> HttpRes
         rows = [r for r in rows if r.status == wanted]
     if request.method == "GET" and request.GET.get("export") == "xlsx":
 
-        def fmt(value) -> str:  # noqa: ANN001
+        def fmt(value: object) -> str:
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
         data = (
@@ -392,7 +395,7 @@ PENDING_HEADERS = [
 ]
 
 
-def _pending_export(request: HttpRequest, community: Place, reports) -> HttpResponse:  # noqa: ANN001
+def _pending_export(request: HttpRequest, community: Place, reports: Iterable[MemberReport]) -> HttpResponse:
     """The reports waiting for confirmation, as the community files them; recorded as an export."""
 
     def row(r: MemberReport) -> list:
@@ -574,7 +577,9 @@ def commitment(request: HttpRequest) -> HttpResponse:
 # --- member (phone) ---------------------------------------------------------------------------------
 
 
-def _registration(request: HttpRequest, *, member: Member, community: Place, certificate: Certificate | None):  # noqa: ANN202
+def _registration(
+    request: HttpRequest, *, member: Member, community: Place, certificate: Certificate | None
+) -> HttpResponse:
     from baodao.directory.services import city_of
 
     form = forms.RegisterForm(

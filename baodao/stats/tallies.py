@@ -74,64 +74,64 @@ def _old(model: type, pk: int | None, field: str) -> int | None:
     return model.objects.filter(pk=pk).values_list(field, flat=True).first()
 
 
-def _member_pre_save(sender: type, instance: Member, update_fields=None, **kw) -> None:  # noqa: ANN001
+def _member_pre_save(sender: type, instance: Member, update_fields: Iterable[str] | None = None, **kw: object) -> None:
     if update_fields is not None and not {"residence", "residence_id", "status"} & set(update_fields):
         return
     mark(_old(Member, instance.pk, "residence_id"))
 
 
-def _member_changed(sender: type, instance: Member, update_fields=None, **kw) -> None:  # noqa: ANN001
+def _member_changed(sender: type, instance: Member, update_fields: Iterable[str] | None = None, **kw: object) -> None:
     if update_fields is not None and not {"residence", "residence_id", "status"} & set(update_fields):
         return
     mark(instance.residence_id)
 
 
-def _member_report_changed(sender: type, instance: MemberReport, **kw) -> None:
+def _member_report_changed(sender: type, instance: MemberReport, **kw: object) -> None:
     mark(_old(Member, instance.member_id, "residence_id"))
 
 
-def _unit_pre_save(sender: type, instance: Unit, **kw) -> None:
+def _unit_pre_save(sender: type, instance: Unit, **kw: object) -> None:
     mark(_old(Unit, instance.pk, "office_place_id"))
 
 
-def _unit_changed(sender: type, instance: Unit, **kw) -> None:
+def _unit_changed(sender: type, instance: Unit, **kw: object) -> None:
     mark(instance.office_place_id, *_unit_places(instance.pk))
 
 
-def _assignment_pre_save(sender: type, instance: UnitAssignment, **kw) -> None:
+def _assignment_pre_save(sender: type, instance: UnitAssignment, **kw: object) -> None:
     mark(_old(UnitAssignment, instance.pk, "community_id"))
 
 
-def _assignment_changed(sender: type, instance: UnitAssignment, **kw) -> None:
+def _assignment_changed(sender: type, instance: UnitAssignment, **kw: object) -> None:
     mark(instance.community_id, *_unit_places(instance.unit_id))
 
 
-def _unit_report_changed(sender: type, instance: UnitReport, **kw) -> None:
+def _unit_report_changed(sender: type, instance: UnitReport, **kw: object) -> None:
     mark(instance.community_id, *_unit_places(instance.unit_id))
 
 
-def _term_pre_save(sender: type, instance: FirstSecretaryTerm, **kw) -> None:
+def _term_pre_save(sender: type, instance: FirstSecretaryTerm, **kw: object) -> None:
     mark(_old(FirstSecretaryTerm, instance.pk, "place_id"))
 
 
-def _term_changed(sender: type, instance: FirstSecretaryTerm, **kw) -> None:
+def _term_changed(sender: type, instance: FirstSecretaryTerm, **kw: object) -> None:
     mark(instance.place_id)
 
 
-def _place_changed(sender: type, instance: Place, **kw) -> None:
+def _place_changed(sender: type, instance: Place, **kw: object) -> None:
     if instance.kind in (Place.Kind.COMPOUND, Place.Kind.GRID):
         mark(instance.pk, instance.parent_id)
 
 
-def _place_deleted(sender: type, instance: Place, **kw) -> None:
+def _place_deleted(sender: type, instance: Place, **kw: object) -> None:
     mark(instance.parent_id)
 
 
-def _roster_imported(sender: type, **kw) -> None:
+def _roster_imported(sender: type, **kw: object) -> None:
     mark_everything()  # the import wrote rows in bulk, past the model signals
 
 
-def _places_moved(sender: type, **kw) -> None:
+def _places_moved(sender: type, **kw: object) -> None:
     mark_everything()  # a subtree's paths changed in one UPDATE: the tallies' paths are stale
 
 

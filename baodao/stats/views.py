@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -14,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from baodao.accounts.exports import audited_xlsx_response
+from baodao.accounts.models import Actor
 from baodao.core.excel import xlsx_response
 from baodao.core.http import int_or_none
 from baodao.core.privacy import mask_mobile
@@ -21,6 +25,7 @@ from baodao.directory import access, scope
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
 from baodao.stats import coverage
+from baodao.stats.coverage import AreaCoverage
 
 UNITS_PAGE_SIZE = 100  # the coverage page's units table
 
@@ -85,10 +90,10 @@ COVERAGE_HEADERS = [
 ]
 
 
-def _coverage_export(area: Place, total, rows) -> HttpResponse:  # noqa: ANN001
+def _coverage_export(area: Place, total: AreaCoverage, rows: Sequence[AreaCoverage]) -> HttpResponse:
     """Each sub-area's three coverages side by side, and the area's own figures last (no personal data)."""
 
-    def row(name: str, figures) -> list:  # noqa: ANN001
+    def row(name: str, figures: AreaCoverage) -> list[object]:
         out = [name]
         for f in (figures.units, figures.members, figures.compounds):
             out += [f.total, f.done, f.percent if f.percent is not None else ""]
@@ -108,7 +113,9 @@ LAGGARD_KINDS = {
 }
 
 
-def _laggard_table(user, kind: str, area: Place):  # noqa: ANN001, ANN202
+def _laggard_table(
+    user: Actor, kind: str, area: Place
+) -> tuple[QuerySet[Any], list[str], Callable[[Any], Sequence[object]]]:
     """(queryset, headers, row function) of one laggard list."""
     if kind == "units":
         return (

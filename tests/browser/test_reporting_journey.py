@@ -95,7 +95,7 @@ def qr_urls(pdf: Path, page: int, out: Path) -> list[str]:
 
 
 def test_certificate_to_receipt_journey(
-    live_server,  # noqa: ANN001
+    live_server,
     city: SimpleNamespace,
     desktop: BrowserContext,
     phone: BrowserContext,

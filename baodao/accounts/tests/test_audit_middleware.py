@@ -14,7 +14,7 @@ from django.urls import reverse
 from baodao.directory.models import Rule
 
 
-def _post_rule(client, value: str, **headers: str) -> LogEntry:  # noqa: ANN001
+def _post_rule(client, value: str, **headers: str) -> LogEntry:
     data = {"key": "member_min_hours_per_year", "value": value}
     response = client.post(reverse("directory:rule_list"), data, **headers)
     assert response.status_code in (200, 302)
@@ -28,8 +28,8 @@ def test_it_replaces_auditlogs_own() -> None:
 
 def test_an_entry_written_by_a_request_has_its_actor_address_and_correlation_id(
     world: SimpleNamespace,
-    login,  # noqa: ANN001
-    settings,  # noqa: ANN001
+    login,
+    settings,
 ) -> None:
     settings.PROXY_COUNT = 1
     # The client wrote 6.6.6.6 itself; nginx appended the address it saw.
@@ -42,14 +42,14 @@ def test_an_entry_written_by_a_request_has_its_actor_address_and_correlation_id(
     assert entry.cid == "req-42"
 
 
-def test_without_a_proxy_the_entry_has_the_peer_address(world: SimpleNamespace, login, settings) -> None:  # noqa: ANN001
+def test_without_a_proxy_the_entry_has_the_peer_address(world: SimpleNamespace, login, settings) -> None:
     settings.PROXY_COUNT = 0
     entry = _post_rule(login(world.city_admin), "24", HTTP_X_FORWARDED_FOR="6.6.6.6")
 
     assert entry.remote_addr == "127.0.0.1"
 
 
-def test_after_the_request_nothing_is_attributed_to_it(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_after_the_request_nothing_is_attributed_to_it(world: SimpleNamespace, login) -> None:
     by_request = _post_rule(login(world.city_admin), "24")
 
     assert auditlog_value.get(None) is None or auditlog_value.get()["actor"] is None

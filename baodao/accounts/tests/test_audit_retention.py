@@ -78,7 +78,7 @@ def test_user_log_entries_hold_no_password_mobile_or_last_login(world: SimpleNam
         assert all(field not in e.changes_dict for e in entries)
 
 
-def test_a_login_alone_writes_no_user_log_entry(world: SimpleNamespace, client) -> None:  # noqa: ANN001
+def test_a_login_alone_writes_no_user_log_entry(world: SimpleNamespace, client) -> None:
     before = len(_entries(User, world.community_staff.pk))
 
     client.post(reverse("accounts:login"), {"username": "community_staff", "password": world.password})

@@ -28,7 +28,7 @@ def test_other_roles_read_no_one(two_cities: SimpleNamespace, role: str) -> None
     assert not scope.audit_actors_for_user(two_cities.role_users[role]).exists()
 
 
-def test_audit_pages_show_only_the_own_city(two_cities: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_audit_pages_show_only_the_own_city(two_cities: SimpleNamespace, login) -> None:
     w = two_cities
     client = login(w.city_admin)
 

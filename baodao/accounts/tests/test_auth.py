@@ -16,7 +16,7 @@ from baodao.directory.services import rule_set
 # --- login -----------------------------------------------------------------------------------------
 
 
-def _post_login(client: Client, username: str, password: str):  # noqa: ANN202
+def _post_login(client: Client, username: str, password: str):
     return client.post(reverse("accounts:login"), {"username": username, "password": password})
 
 

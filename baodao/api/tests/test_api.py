@@ -22,24 +22,24 @@ class Api:
         self.client = client
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
-    def get(self, path: str, **params: object):  # noqa: ANN201
+    def get(self, path: str, **params: object):
         return self.client.get(f"{API}{path}", params, headers=self.headers)
 
-    def post(self, path: str, payload: dict):  # noqa: ANN201
+    def post(self, path: str, payload: dict):
         return self.client.post(
             f"{API}{path}", json.dumps(payload), content_type="application/json", headers=self.headers
         )
 
 
 @pytest.fixture
-def api_as(client: Client):  # noqa: ANN201
+def api_as(client: Client):
     def _as(user: User | None) -> Api:
         return Api(client, api_token_issue(user=user) if user else None)
 
     return _as
 
 
-def _names(response) -> set[str]:  # noqa: ANN001
+def _names(response) -> set[str]:
     return {item["name"] for item in response.json()["items"]}
 
 
@@ -332,7 +332,7 @@ def test_openapi_schema_lists_the_paths(db: None, client: Client) -> None:
         assert path in paths
 
 
-def _json_error(response, status: int) -> dict:  # noqa: ANN001
+def _json_error(response, status: int) -> dict:
     assert response.status_code == status
     assert response["Content-Type"].startswith("application/json")
     return response.json()
@@ -359,7 +359,7 @@ def test_wrong_method_is_405_json(world: SimpleNamespace, api_as, method: str, p
 
 
 @override_settings(DEBUG=False)
-def test_unhandled_error_in_an_operation_is_500_json(world: SimpleNamespace, api_as, monkeypatch) -> None:  # noqa: ANN001
+def test_unhandled_error_in_an_operation_is_500_json(world: SimpleNamespace, api_as, monkeypatch) -> None:
     from baodao.directory import selectors
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -375,7 +375,7 @@ def test_unhandled_error_in_an_operation_is_500_json(world: SimpleNamespace, api
 
 
 @override_settings(DEBUG=False)
-def test_unhandled_error_outside_an_operation_is_500_json(db: None, client: Client, monkeypatch) -> None:  # noqa: ANN001
+def test_unhandled_error_outside_an_operation_is_500_json(db: None, client: Client, monkeypatch) -> None:
     from baodao.api.urls import api
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -388,7 +388,7 @@ def test_unhandled_error_outside_an_operation_is_500_json(db: None, client: Clie
 
 
 @override_settings(DEBUG=False)
-def test_errors_outside_the_api_stay_html(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_errors_outside_the_api_stay_html(world: SimpleNamespace, login) -> None:
     client = login(world.community_staff)
 
     response = client.get("/directory/nothing-here")

@@ -27,10 +27,10 @@ class Api:
         self.client = Client()
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
-    def get(self, path: str):  # noqa: ANN201
+    def get(self, path: str):
         return self.client.get(f"{BASE}{path}", headers=self.headers)
 
-    def post(self, path: str, data: dict | None = None):  # noqa: ANN201
+    def post(self, path: str, data: dict | None = None):
         return self.client.post(f"{BASE}{path}", data or {}, content_type="application/json", headers=self.headers)
 
 
@@ -70,7 +70,7 @@ def report_payload(world: SimpleNamespace, **kw: object) -> dict:
     return data
 
 
-def issue(world: SimpleNamespace, member=None) -> tuple[Certificate, str]:  # noqa: ANN001
+def issue(world: SimpleNamespace, member=None) -> tuple[Certificate, str]:
     cert = services.certificate_issue(member=member or world.m_u_a, by=world.unit_secretary)
     return cert, services.certificate_token(cert)
 

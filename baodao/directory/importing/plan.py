@@ -131,7 +131,7 @@ def existing_values(model: type, field: str, values: list[str]) -> set[str]:
         qn = connection.ops.quote_name
         column, table = qn(model._meta.get_field(field).column), qn(model._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)", [values])  # noqa: S608
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)", [values])
             return {r[0] for r in cursor.fetchall()}
     found: set[str] = set()
     for chunk in chunks(values, LOOKUP_CHUNK):

@@ -207,11 +207,11 @@ def test_head_must_live_in_the_community(world: SimpleNamespace) -> None:
 # --- pages --------------------------------------------------------------------------------------
 
 
-def _place_url(place) -> str:  # noqa: ANN001
+def _place_url(place) -> str:
     return reverse("directory:place_detail", args=[place.pk])
 
 
-def _unit_url(unit) -> str:  # noqa: ANN001
+def _unit_url(unit) -> str:
     return reverse("directory:unit_detail", args=[unit.pk])
 
 

@@ -14,14 +14,14 @@ from baodao.accounts.models import SecurityEvent, User
 URL = reverse("directory:audit")
 
 
-def sheet(response) -> list[tuple]:  # noqa: ANN001
+def sheet(response) -> list[tuple]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     return list(wb.worksheets[0].iter_rows(values_only=True))
 
 
-def test_audit_security_export_is_scoped_like_the_page_and_audited(two_cities: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_audit_security_export_is_scoped_like_the_page_and_audited(two_cities: SimpleNamespace, login) -> None:
     w = two_cities
     client = login(w.city_admin)
     SecurityEvent.objects.filter(user=w.city_admin).delete()  # the test login's own event, if any
@@ -49,7 +49,7 @@ def test_audit_security_export_is_scoped_like_the_page_and_audited(two_cities: S
     assert ("导出个人数据", "city_admin", "127.0.0.1", "审计日志-登录与导出", 4) in [r[1:] for r in again]
 
 
-def test_audit_changes_export_is_scoped_like_the_page(two_cities: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_audit_changes_export_is_scoped_like_the_page(two_cities: SimpleNamespace, login) -> None:
     w = two_cities
     client = login(w.city_admin)
 
@@ -64,7 +64,7 @@ def test_audit_changes_export_is_scoped_like_the_page(two_cities: SimpleNamespac
     assert (event.what, event.row_count) == ("审计日志-数据变更", len(rows) - 1)
 
 
-def test_audit_export_for_the_superuser_has_everyone(two_cities: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_audit_export_for_the_superuser_has_everyone(two_cities: SimpleNamespace, login) -> None:
     client = login(User.objects.get(pk=two_cities.superuser.pk))
 
     rows = sheet(client.get(URL, {"export": "xlsx"}))
@@ -73,14 +73,14 @@ def test_audit_export_for_the_superuser_has_everyone(two_cities: SimpleNamespace
 
 
 @pytest.mark.parametrize("role", ["district_admin", "community_staff", "member"])
-def test_audit_export_forbidden_without_audit_rights(two_cities: SimpleNamespace, login, role: str) -> None:  # noqa: ANN001
+def test_audit_export_forbidden_without_audit_rights(two_cities: SimpleNamespace, login, role: str) -> None:
     client = login(two_cities.role_users[role])
 
     assert client.get(URL, {"export": "xlsx"}).status_code == 403
     assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.EXPORT).exists()
 
 
-def test_audit_page_offers_the_export(two_cities: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_audit_page_offers_the_export(two_cities: SimpleNamespace, login) -> None:
     page = login(two_cities.city_admin).get(URL, {"tab": "changes"}).content.decode()
 
     assert "tab=changes&amp;export=xlsx" in page or "tab=changes&export=xlsx" in page

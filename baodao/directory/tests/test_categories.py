@@ -99,7 +99,7 @@ def test_only_superuser_and_city_admins_edit_categories(world: SimpleNamespace, 
 # --- query counts -------------------------------------------------------------------------------
 
 
-def _queries(client, url: str) -> int:  # noqa: ANN001
+def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -121,7 +121,7 @@ def test_category_list_queries_do_not_grow(world: SimpleNamespace, login) -> Non
     assert one == three
 
 
-def _area(parent: Place, code: str, kind: str, make_member, unit) -> Place:  # noqa: ANN001
+def _area(parent: Place, code: str, kind: str, make_member, unit) -> Place:
     """A child of `parent` with a community, a compound, a member living there and a first secretary."""
     K = Place.Kind
     top = services.place_create(kind=kind, code=code, name=f"区域{code}", parent=parent)
@@ -170,7 +170,7 @@ def test_admin_home_queries_do_not_grow(
 
 
 @pytest.mark.parametrize(("who", "shown"), [("superuser", True), ("city_admin", True), ("district_admin", False)])
-def test_category_link_in_the_header_for_those_who_edit(world: SimpleNamespace, login, who: str, shown: bool) -> None:  # noqa: ANN001
+def test_category_link_in_the_header_for_those_who_edit(world: SimpleNamespace, login, who: str, shown: bool) -> None:
     page = login(getattr(world, who)).get(reverse("directory:place_list"))
 
     assert page.status_code == 200

@@ -102,7 +102,7 @@ def test_ended_assignment_is_not_counted_for_the_old_community(world: SimpleName
     assert [a.unit.name for a in selectors.current_assignments(world.A)] == ["城建局"]
 
 
-def _stats(user, place: Place) -> dict[str, dict[str, int]]:  # noqa: ANN001
+def _stats(user, place: Place) -> dict[str, dict[str, int]]:
     return {c.place.name: c.counts for c in selectors.place_children_stats(user, place)}
 
 

@@ -31,11 +31,11 @@ STAFF_A_LISTS = {
 }
 
 
-def _page_names(response) -> set[str]:  # noqa: ANN001
+def _page_names(response) -> set[str]:
     return {o.name for o in response.context["page"].object_list}
 
 
-def _xlsx_rows(response) -> list[tuple]:  # noqa: ANN001
+def _xlsx_rows(response) -> list[tuple]:
     body = b"".join(response.streaming_content)
     ws = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
     return [tuple(r) for r in ws.iter_rows(values_only=True)]

@@ -39,7 +39,7 @@ def _home(client: Client, **headers: str) -> str:
 
 
 @pytest.fixture
-def member(world: SimpleNamespace, login) -> Client:  # noqa: ANN001
+def member(world: SimpleNamespace, login) -> Client:
     """The member's client, with the home page already in the cache."""
     client = login(world.member_user)
     _home(client)
@@ -87,7 +87,7 @@ def test_pending_messages_are_shown_and_never_cached(member: Client) -> None:
     assert "一条提示" not in _served_from_cache(member)
 
 
-def test_pages_are_per_user_and_per_language(world: SimpleNamespace, member: Client, make_member) -> None:  # noqa: ANN001
+def test_pages_are_per_user_and_per_language(world: SimpleNamespace, member: Client, make_member) -> None:
     other = make_member(name="周二号", unit=world.U, residence=world.A1_1)
     other_user = User.objects.create_user(username="zhou", password=world.password, display_name="周二号")
     other_user.role_assignments.create(role=Role.MEMBER, member=other)
@@ -250,7 +250,7 @@ def test_deactivated_user_is_logged_out_at_once(world: SimpleNamespace, member: 
 # --- versions and transactions ------------------------------------------------------------------
 
 
-def test_a_page_read_before_the_commit_is_never_served(db: None, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_a_page_read_before_the_commit_is_never_served(db: None, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         versioned.bump(["v"])
         # A reader between the change and its commit: reads the new version, but the old rows.

@@ -29,7 +29,7 @@ def _home(client: Client) -> str:
 
 
 @pytest.fixture
-def member(world: SimpleNamespace, login) -> Client:  # noqa: ANN001
+def member(world: SimpleNamespace, login) -> Client:
     client = login(world.member_user)
     _home(client)  # stores the page, and this process learns the session's user
     return client
@@ -146,7 +146,7 @@ def test_sealed_entries_are_authenticated(db: None) -> None:
     assert b"110101199001011234" not in blob
     assert versioned.unseal(blob) == {"id_number": "110101199001011234"}
     tampered = blob[:-1] + bytes([blob[-1] ^ 1])
-    with pytest.raises(Exception):  # noqa: B017, PT011 - cryptography's InvalidTag
+    with pytest.raises(Exception):  # noqa: B017 - cryptography's InvalidTag
         versioned.unseal(tampered)
 
 

@@ -29,7 +29,7 @@ class BrokenChannel(Channel):
 
     name = "broken"
 
-    def send(self, notification) -> tuple[bool, str] | None:  # noqa: ANN001
+    def send(self, notification) -> tuple[bool, str] | None:
         raise ConnectionError("网关超时 gateway timeout")
 
 
@@ -44,13 +44,13 @@ class RecordingChannel(Channel):
     name = "recording"
     sent: list[int] = []
 
-    def send(self, notification) -> tuple[bool, str] | None:  # noqa: ANN001
+    def send(self, notification) -> tuple[bool, str] | None:
         self.sent.append(notification.pk)
         return True, "ok"
 
 
 @pytest.fixture
-def channels(settings) -> None:  # noqa: ANN001
+def channels(settings) -> None:
     settings.NOTIFICATION_CHANNELS = [EMAIL, SMS]
 
 
@@ -108,7 +108,7 @@ def test_sms_is_logged_with_the_mobile_masked(staff: User, channels: None, caplo
     assert ("sms", True, "logged") in deliveries(n)
 
 
-def test_sms_skipped_without_a_mobile(world: SimpleNamespace, channels: None, caplog) -> None:  # noqa: ANN001
+def test_sms_skipped_without_a_mobile(world: SimpleNamespace, channels: None, caplog) -> None:
     caplog.set_level(logging.INFO, logger="baodao.notifications")
 
     n = notify(user=world.unit_secretary, title="提醒")
@@ -137,7 +137,7 @@ def test_dedupe_key_is_per_user_and_empty_keys_do_not_dedupe(world: SimpleNamesp
     assert Notification.objects.count() == 4
 
 
-def test_a_failing_channel_does_not_lose_the_message(staff: User, settings) -> None:  # noqa: ANN001
+def test_a_failing_channel_does_not_lose_the_message(staff: User, settings) -> None:
     RecordingChannel.sent = []
     settings.NOTIFICATION_CHANNELS = [BROKEN, EMAIL, RECORDING]
 
@@ -154,7 +154,7 @@ def test_a_failing_channel_does_not_lose_the_message(staff: User, settings) -> N
     assert RecordingChannel.sent == [n.pk]
 
 
-def test_only_in_app_when_no_channel_is_configured(staff: User, settings) -> None:  # noqa: ANN001
+def test_only_in_app_when_no_channel_is_configured(staff: User, settings) -> None:
     settings.NOTIFICATION_CHANNELS = []
 
     n = notify(user=staff, title="仅站内")
@@ -329,7 +329,7 @@ def test_text_message_dedupe_key_per_mobile(db: None, channels: None) -> None:
     assert TextMessage.objects.count() == 3
 
 
-def test_a_failing_sms_gateway_keeps_the_text_message(db: None, settings) -> None:  # noqa: ANN001
+def test_a_failing_sms_gateway_keeps_the_text_message(db: None, settings) -> None:
     settings.NOTIFICATION_CHANNELS = [BROKEN_SMS, SMS]
 
     msg = text_message_send(mobile="19912345678", text="报到提醒", dedupe_key="k:1")

@@ -34,7 +34,7 @@ def by_name(user: User, unit: Unit) -> dict[str, selectors.Candidate]:
     return {c.community.name: c for c in selectors.assignment_candidates(user, unit)}
 
 
-def test_first_assignment_shows_the_match_from_the_units_functions(world: SimpleNamespace, tags) -> None:  # noqa: ANN001
+def test_first_assignment_shows_the_match_from_the_units_functions(world: SimpleNamespace, tags) -> None:
     w = world
     new = Unit.objects.create(code="X001", name="司法局", kind=Unit.Kind.ORGAN, office_place=w.E1)
     services.unit_functions_set(unit=new, functions=[tags.law, tags.env], by=w.city_admin)
@@ -48,7 +48,7 @@ def test_first_assignment_shows_the_match_from_the_units_functions(world: Simple
     assert {n: c.matching_tags for n, c in cands.items() if c.matching_tags} == {"北门社区": ["法律援助"]}
 
 
-def test_unit_functions_join_the_latest_reports_resource_tags(world: SimpleNamespace, tags) -> None:  # noqa: ANN001
+def test_unit_functions_join_the_latest_reports_resource_tags(world: SimpleNamespace, tags) -> None:
     w = world
     services.unit_functions_set(unit=w.U, functions=[tags.env], by=w.unit_secretary)
     unit_submit(w.U, w.unit_secretary, resource_tags=[tags.law])
@@ -56,7 +56,7 @@ def test_unit_functions_join_the_latest_reports_resource_tags(world: SimpleNames
     assert {t.name for t in selectors.unit_functions(w.U)} == {"法律援助", "环境整治"}
 
 
-def test_returned_and_ended_reports_are_not_open_demand(world: SimpleNamespace, tags) -> None:  # noqa: ANN001
+def test_returned_and_ended_reports_are_not_open_demand(world: SimpleNamespace, tags) -> None:
     w = world
     new = Unit.objects.create(code="X001", name="司法局", kind=Unit.Kind.ORGAN, office_place=w.E1)
     services.unit_functions_set(unit=new, functions=[tags.law, tags.env, tags.old], by=w.city_admin)
@@ -83,7 +83,7 @@ def test_unit_functions_refuse_other_category_kinds(world: SimpleNamespace) -> N
     assert list(world.U.functions.all()) == []
 
 
-def test_unit_secretary_sets_functions_on_the_unit_report_page(world: SimpleNamespace, tags) -> None:  # noqa: ANN001
+def test_unit_secretary_sets_functions_on_the_unit_report_page(world: SimpleNamespace, tags) -> None:
     c = client_for(world.unit_secretary)
 
     response = c.post(reverse("reporting:unit_report"), {"action": "functions", "functions": [tags.law.pk]})
@@ -95,7 +95,7 @@ def test_unit_secretary_sets_functions_on_the_unit_report_page(world: SimpleName
     assert page.context["functions_form"].initial["functions"] == [tags.law]
 
 
-def test_unit_functions_with_a_bad_choice_rerender_with_422(world: SimpleNamespace, tags) -> None:  # noqa: ANN001
+def test_unit_functions_with_a_bad_choice_rerender_with_422(world: SimpleNamespace, tags) -> None:
     response = client_for(world.unit_secretary).post(
         reverse("reporting:unit_report"), {"action": "functions", "functions": [999999]}
     )
@@ -105,7 +105,7 @@ def test_unit_functions_with_a_bad_choice_rerender_with_422(world: SimpleNamespa
     assert list(world.U.functions.all()) == []
 
 
-def test_admin_sets_functions_on_the_assign_page(world: SimpleNamespace, tags) -> None:  # noqa: ANN001
+def test_admin_sets_functions_on_the_assign_page(world: SimpleNamespace, tags) -> None:
     c = client_for(world.district_admin)
 
     response = c.post(
@@ -119,7 +119,7 @@ def test_admin_sets_functions_on_the_assign_page(world: SimpleNamespace, tags) -
     assert [f.name for f in page.context["functions"]] == ["环境整治"]
 
 
-def test_admin_out_of_scope_cannot_set_functions(world: SimpleNamespace, tags) -> None:  # noqa: ANN001
+def test_admin_out_of_scope_cannot_set_functions(world: SimpleNamespace, tags) -> None:
     # W's office is in 西山区: not the 东湖区 admin's to assign.
     response = client_for(world.district_admin).post(
         reverse("reporting:assign_unit", args=[world.W.pk]), {"action": "functions", "functions": [tags.env.pk]}

@@ -17,7 +17,7 @@ PAGE = "reporting:commitment"
 OWN = "本人承诺每年参加社区活动不少于{activities}次、服务不少于{hours}小时，{不替换的括号}。"
 
 
-def test_city_admin_edits_the_commitment_and_new_reports_sign_it(world: SimpleNamespace, login, teams) -> None:  # noqa: ANN001
+def test_city_admin_edits_the_commitment_and_new_reports_sign_it(world: SimpleNamespace, login, teams) -> None:
     rule_set(key="member_min_activities_per_year", value=Decimal(6), city=world.C)
     before = submit(world.m_v_b)  # signed the default text
     c = login(world.city_admin)
@@ -34,7 +34,7 @@ def test_city_admin_edits_the_commitment_and_new_reports_sign_it(world: SimpleNa
     assert "不少于6次" in before.commitment_text and "本人自愿" in before.commitment_text  # kept what it signed
 
 
-def test_commitment_reset_returns_to_the_default(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_commitment_reset_returns_to_the_default(world: SimpleNamespace, login) -> None:
     services.commitment_template_set(city=world.C, text="自定义", by=world.city_admin)
     c = login(world.city_admin)
 
@@ -48,7 +48,7 @@ def test_commitment_reset_returns_to_the_default(world: SimpleNamespace, login) 
 @pytest.mark.parametrize(
     ("text", "message"), [("  ", "请填写服务承诺书内容"), ("字" * 2001, "服务承诺书不能超过 2000 字")]
 )
-def test_commitment_bad_text_rerenders_with_422(world: SimpleNamespace, login, text: str, message: str) -> None:  # noqa: ANN001
+def test_commitment_bad_text_rerenders_with_422(world: SimpleNamespace, login, text: str, message: str) -> None:
     response = login(world.city_admin).post(reverse(PAGE), {"action": "save", "text": text})
 
     assert response.status_code == 422
@@ -57,7 +57,7 @@ def test_commitment_bad_text_rerenders_with_422(world: SimpleNamespace, login, t
 
 
 @pytest.mark.parametrize("role", ["district_admin", "street_admin", "community_staff", "unit_secretary", "member"])
-def test_commitment_page_is_for_city_admins_only(world: SimpleNamespace, login, role: str) -> None:  # noqa: ANN001
+def test_commitment_page_is_for_city_admins_only(world: SimpleNamespace, login, role: str) -> None:
     c = login(world.role_users[role])
 
     assert c.get(reverse(PAGE)).status_code == 403
@@ -71,7 +71,7 @@ def test_commitment_is_per_city_only(world: SimpleNamespace) -> None:
     assert not CommitmentTemplate.objects.exists()
 
 
-def test_commitment_template_in_the_admin(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_commitment_template_in_the_admin(world: SimpleNamespace, login) -> None:
     c = login(world.superuser)
 
     added = c.post(reverse("admin:reporting_commitmenttemplate_add"), {"city": world.C.pk, "text": OWN})
@@ -87,7 +87,7 @@ def test_commitment_template_in_the_admin(world: SimpleNamespace, login) -> None
     assert list(CommitmentTemplate.objects.values_list("city", "text")) == [(world.C.pk, "改过的")]
 
 
-def test_rules_page_links_to_the_commitment(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_rules_page_links_to_the_commitment(world: SimpleNamespace, login) -> None:
     page = login(world.city_admin).get(reverse("directory:rule_list"))
 
     assert f'href="{reverse(PAGE)}"' in page.content.decode()

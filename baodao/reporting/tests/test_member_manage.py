@@ -28,7 +28,7 @@ def _confirmed_report(world: SimpleNamespace) -> MemberReport:
     return report
 
 
-def test_member_manage_move_transfers_the_report(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_member_manage_move_transfers_the_report(world: SimpleNamespace, login) -> None:
     old = _confirmed_report(world)
     client = login(world.unit_secretary)
     url = reverse("reporting:member_manage", args=[world.m_u_a.pk])
@@ -56,7 +56,7 @@ def test_member_manage_move_transfers_the_report(world: SimpleNamespace, login) 
 )
 def test_member_manage_bad_post_rerenders_the_member_page_with_422(
     world: SimpleNamespace,
-    login,  # noqa: ANN001
+    login,
     data: dict,
     message: str,
 ) -> None:
@@ -75,7 +75,7 @@ def test_member_manage_bad_post_rerenders_the_member_page_with_422(
     assert (member.status, member.residence) == (Member.Status.IN_SERVICE, world.A1_1)
 
 
-def test_member_manage_retire_ends_the_report(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_member_manage_retire_ends_the_report(world: SimpleNamespace, login) -> None:
     old = _confirmed_report(world)
     client = login(world.community_staff)
 
@@ -86,7 +86,7 @@ def test_member_manage_retire_ends_the_report(world: SimpleNamespace, login) -> 
     assert Member.objects.get(pk=world.m_u_a.pk).status == Member.Status.RETIRED
 
 
-def test_member_manage_refused_for_compound_secretary(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_member_manage_refused_for_compound_secretary(world: SimpleNamespace, login) -> None:
     client = login(world.compound_secretary)
 
     response = client.post(
@@ -100,7 +100,7 @@ def test_member_manage_refused_for_compound_secretary(world: SimpleNamespace, lo
 # --- leaving the unit ---------------------------------------------------------------------------
 
 
-def test_member_manage_leave_ends_the_report_and_changes_the_unit(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_member_manage_leave_ends_the_report_and_changes_the_unit(world: SimpleNamespace, login) -> None:
     old = _confirmed_report(world)
     cert = services.certificate_issue(member=world.m_v_a, by=world.superuser)  # someone else's: untouched
     client = login(world.unit_secretary)
@@ -118,7 +118,7 @@ def test_member_manage_leave_ends_the_report_and_changes_the_unit(world: SimpleN
     assert cert.status == "issued"
 
 
-def test_member_manage_leave_without_a_party_org_takes_the_units_first(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_member_manage_leave_without_a_party_org_takes_the_units_first(world: SimpleNamespace, login) -> None:
     client = login(world.community_staff)  # 王安华 lives in 安宁社区
 
     response = client.post(
@@ -141,7 +141,7 @@ def test_member_manage_leave_without_a_party_org_takes_the_units_first(world: Si
 )
 def test_member_manage_leave_bad_input_rerenders_with_422(
     world: SimpleNamespace,
-    login,  # noqa: ANN001
+    login,
     data: dict,
     message: str,
 ) -> None:
@@ -158,7 +158,7 @@ def test_member_manage_leave_bad_input_rerenders_with_422(
     assert Member.objects.get(pk=world.m_u_a.pk).unit == world.U
 
 
-def test_member_manage_leave_out_of_scope_is_404(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_member_manage_leave_out_of_scope_is_404(world: SimpleNamespace, login) -> None:
     old = _confirmed_report(world)
 
     response = login(world.staff_b).post(
@@ -171,7 +171,7 @@ def test_member_manage_leave_out_of_scope_is_404(world: SimpleNamespace, login) 
     assert Member.objects.get(pk=world.m_u_a.pk).unit == world.U
 
 
-def test_member_page_shows_the_leave_form_to_managers_only(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_member_page_shows_the_leave_form_to_managers_only(world: SimpleNamespace, login) -> None:
     page = login(world.unit_secretary).get(reverse("directory:member_detail", args=[world.m_u_a.pk]))
     assert 'id="leave-unit"' in page.content.decode()
 
@@ -179,7 +179,7 @@ def test_member_page_shows_the_leave_form_to_managers_only(world: SimpleNamespac
     assert page.status_code == 200 and 'id="leave-unit"' not in page.content.decode()
 
 
-def test_member_manage_move_within_the_community_needs_no_new_confirmation(world: SimpleNamespace, login) -> None:  # noqa: ANN001
+def test_member_manage_move_within_the_community_needs_no_new_confirmation(world: SimpleNamespace, login) -> None:
     old = _confirmed_report(world)
     client = login(world.unit_secretary)
 

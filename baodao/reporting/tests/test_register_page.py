@@ -24,7 +24,7 @@ def register_url(world: SimpleNamespace) -> str:
     return reverse("reporting:register", args=[services.certificate_token(cert)])
 
 
-def client_for(user) -> Client:  # noqa: ANN001
+def client_for(user) -> Client:
     c = Client()
     c.force_login(user)
     return c

@@ -35,7 +35,7 @@ def _user(username: str, **role: object) -> User:
     )
 
 
-def _cert(w: SimpleNamespace, member, deadline: dt.date) -> Certificate:  # noqa: ANN001
+def _cert(w: SimpleNamespace, member, deadline: dt.date) -> Certificate:
     cert = services.certificate_issue(member=member, by=w.unit_secretary)
     Certificate.objects.filter(pk=cert.pk).update(deadline=deadline)
     return cert
@@ -267,7 +267,7 @@ def test_each_reminder_links_to_the_page_where_its_reader_acts(due: SimpleNamesp
 def test_reminder_links_open_the_pages_with_what_to_do(due: SimpleNamespace) -> None:
     send_reminders(today=TODAY)
 
-    def follow(user: User):  # noqa: ANN202
+    def follow(user: User):
         c = Client()
         c.force_login(user)
         response = c.get(Notification.objects.get(user=user).url)
@@ -403,13 +403,13 @@ def unopened(due: SimpleNamespace) -> SimpleNamespace:
     return w
 
 
-def texts_to(member) -> list[str]:  # noqa: ANN001
+def texts_to(member) -> list[str]:
     return [m.text for m in TextMessage.objects.filter(mobile_hash=member.mobile_hash).order_by("id")]
 
 
 def test_member_without_account_gets_one_sms_a_day_with_the_certificate_link(
     unopened: SimpleNamespace, settings, client: Client, caplog: pytest.LogCaptureFixture
-) -> None:  # noqa: ANN001
+) -> None:
     w = unopened
     settings.SITE_URL = "https://baodao.example.gov.cn"
     caplog.set_level(logging.INFO, logger="baodao.notifications")
@@ -470,7 +470,7 @@ def test_sms_to_a_member_without_account_is_logged_with_the_mobile_masked(
     assert (msg.ok, msg.detail) == (True, "logged")
 
 
-def test_sms_reminders_without_an_sms_channel_are_kept_and_not_repeated(unopened: SimpleNamespace, settings) -> None:  # noqa: ANN001
+def test_sms_reminders_without_an_sms_channel_are_kept_and_not_repeated(unopened: SimpleNamespace, settings) -> None:
     settings.NOTIFICATION_CHANNELS = ["baodao.notifications.channels.EmailChannel"]
 
     assert send_reminders(today=TODAY)["members_by_sms"] == 2
@@ -485,7 +485,7 @@ def test_unit_secretaries_are_reminded_of_mobile_requests_waiting_for_approval(w
     w = world
     w.sec_v = _user("sec_v", role=Role.UNIT_SECRETARY, unit=w.V)
 
-    def ask(member, days: int) -> None:  # noqa: ANN001
+    def ask(member, days: int) -> None:
         req = services.mobile_change_request_submit(
             id_number=member.id_number, mobile="13912345678", password=w.password, community=w.A
         )

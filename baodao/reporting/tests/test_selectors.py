@@ -35,7 +35,7 @@ def reports(world: SimpleNamespace, teams: list) -> SimpleNamespace:
     return w
 
 
-def fresh(user):  # noqa: ANN001, ANN201
+def fresh(user):
     from baodao.accounts.models import User
 
     return User.objects.get(pk=user.pk)

@@ -45,7 +45,7 @@ def secretaries(world: SimpleNamespace) -> SimpleNamespace:
     return world
 
 
-def _ask(w: SimpleNamespace, member=None, mobile: str = NEW_MOBILE, community=None) -> MobileChangeRequest:  # noqa: ANN001
+def _ask(w: SimpleNamespace, member=None, mobile: str = NEW_MOBILE, community=None) -> MobileChangeRequest:
     m = member or w.m_u_b
     return services.mobile_change_request_submit(
         id_number=m.id_number, mobile=mobile, password=w.password, community=community or w.B
@@ -222,7 +222,7 @@ def test_refusal_changes_nothing_and_the_member_reads_the_reason(secretaries: Si
 # --- pages ----------------------------------------------------------------------------------------
 
 
-def _post(client: Client, w: SimpleNamespace, code: str, **extra: str):  # noqa: ANN202
+def _post(client: Client, w: SimpleNamespace, code: str, **extra: str):
     data = {
         "id_number": w.m_u_b.id_number,
         "mobile": NEW_MOBILE,
@@ -346,14 +346,14 @@ def test_mobile_requests_are_seen_by_the_members_unit_only(secretaries: SimpleNa
     assert set(mobile_change_requests_for_user(w.superuser)) == {mine, theirs}
 
 
-def _check_unknown_id(client: Client, w: SimpleNamespace, **extra: str):  # noqa: ANN202
+def _check_unknown_id(client: Client, w: SimpleNamespace, **extra: str):
     data = {"id_number": make_id_number(), "mobile": NEW_MOBILE, "password": w.password, "password2": w.password}
     return client.post(reverse("reporting:self_report", args=[w.A.code]), data, **extra)
 
 
 def test_self_report_page_limits_failed_roster_checks_per_client(
     world: SimpleNamespace, client: Client, settings
-) -> None:  # noqa: ANN001
+) -> None:
     # Each failed check says whether an ID number is on the roster: a client gets a few an hour.
     settings.SELF_REPORT_CHECKS_PER_HOUR = 3
     assert [_check_unknown_id(client, world).status_code for _ in range(3)] == [422, 422, 422]
@@ -372,7 +372,7 @@ def test_self_report_page_limits_failed_roster_checks_per_client(
     assert _check_unknown_id(client, world, REMOTE_ADDR="10.0.0.9").status_code == 422
 
 
-def test_self_report_limit_counts_the_address_the_proxy_saw(world: SimpleNamespace, client: Client, settings) -> None:  # noqa: ANN001
+def test_self_report_limit_counts_the_address_the_proxy_saw(world: SimpleNamespace, client: Client, settings) -> None:
     settings.SELF_REPORT_CHECKS_PER_HOUR = 1
     settings.PROXY_COUNT = 1
     assert _check_unknown_id(client, world, HTTP_X_FORWARDED_FOR="10.1.1.1").status_code == 422
@@ -382,7 +382,7 @@ def test_self_report_limit_counts_the_address_the_proxy_saw(world: SimpleNamespa
     assert _check_unknown_id(client, world, HTTP_X_FORWARDED_FOR="10.1.1.2").status_code == 422
 
 
-def test_self_report_limit_counts_refused_change_requests_too(world: SimpleNamespace, client: Client, settings) -> None:  # noqa: ANN001
+def test_self_report_limit_counts_refused_change_requests_too(world: SimpleNamespace, client: Client, settings) -> None:
     settings.SELF_REPORT_CHECKS_PER_HOUR = 2
     retired = world.m_u_b
     retired.status = "retired"

@@ -71,7 +71,7 @@ def test_unit_assign_to_the_same_community_is_refused(world: SimpleNamespace) ->
 
 
 def test_unit_assign_to_a_compound_is_refused(world: SimpleNamespace) -> None:
-    with pytest.raises(Exception) as exc:  # noqa: PT011 - a ValidationError from directory.services
+    with pytest.raises(Exception) as exc:
         services.unit_assign(unit=world.U, community=world.A1, by=world.city_admin)
 
     assert "只能分配到社区" in str(exc.value)
@@ -1068,7 +1068,7 @@ def test_every_member_report_change_is_on_the_timeline_and_in_the_audit_log(
     w = world
     steps = []
 
-    def step(name: str, report: MemberReport, action) -> None:  # noqa: ANN001
+    def step(name: str, report: MemberReport, action) -> None:
         events, entries = report.events.count(), len(log_entries(report))
         action()
         report.refresh_from_db()

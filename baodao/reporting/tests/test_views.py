@@ -40,19 +40,19 @@ def url(name: str, *args: object) -> str:
     return reverse(f"{app}:{name}", args=args)
 
 
-def xlsx_rows(response) -> list[tuple]:  # noqa: ANN001
+def xlsx_rows(response) -> list[tuple]:
     assert response["Content-Type"] == XLSX
     body = b"".join(response.streaming_content)
     ws = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
     return [tuple("" if v is None else v for v in r) for r in ws.iter_rows(values_only=True)]
 
 
-def flashed(response) -> list[str]:  # noqa: ANN001
+def flashed(response) -> list[str]:
     """Messages waiting in the session (those of earlier redirects too, until a page shows them)."""
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def html(response) -> str:  # noqa: ANN001
+def html(response) -> str:
     return response.content.decode()
 
 
@@ -282,7 +282,7 @@ def test_unit_secretary_cannot_print_another_units_certificates(world: SimpleNam
     assert flashed(response) == ["没有可打印的报到证"]
 
 
-def test_mixed_ids_print_only_own_certificates(world: SimpleNamespace, tmp_path) -> None:  # noqa: ANN001
+def test_mixed_ids_print_only_own_certificates(world: SimpleNamespace, tmp_path) -> None:
     import subprocess
 
     mine = services.certificate_issue(member=world.m_u_a, by=world.unit_secretary)

@@ -364,7 +364,7 @@ def test_two_roles_see_the_union(coverage_world: SimpleNamespace) -> None:
 # --- cost ---------------------------------------------------------------------------------------
 
 
-def _queries(user, place: Place) -> int:  # noqa: ANN001
+def _queries(user, place: Place) -> int:
     from baodao.accounts.models import User
 
     user = User.objects.get(pk=user.pk)  # a fresh scope each time

@@ -116,7 +116,7 @@ def test_public_page_is_404_for_anything_but_a_community(world: SimpleNamespace,
     assert client.get(reverse("public:self_report_poster", args=[code])).status_code == 404
 
 
-def test_public_page_query_count_does_not_grow_with_units(world: SimpleNamespace, client: Client, make_member) -> None:  # noqa: ANN001
+def test_public_page_query_count_does_not_grow_with_units(world: SimpleNamespace, client: Client, make_member) -> None:
     w = world
     url = reverse("public:community", args=[w.B.code])
     _team(w.V, w.B, w.m_v_b)
@@ -218,7 +218,7 @@ def test_pending_page_links_to_the_self_report_poster_of_the_community_shown(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_public_page_reads_on_a_phone(board: SimpleNamespace, live_server, page, artifacts_dir: Path) -> None:  # noqa: ANN001
+def test_public_page_reads_on_a_phone(board: SimpleNamespace, live_server, page, artifacts_dir: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + reverse("public:community", args=[board.A.code]))
     assert page.locator("h1").inner_text() == "安宁社区“双报到”公示"

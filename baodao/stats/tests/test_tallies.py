@@ -339,7 +339,7 @@ def test_unit_report_flow_moves_the_unit_figure(coverage_world: SimpleNamespace)
 # --- bulk writes -------------------------------------------------------------------------------
 
 
-def test_a_roster_import_is_counted(db: None, settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_roster_import_is_counted(db: None, settings, tmp_path) -> None:
     from django.core.files.base import ContentFile
 
     from baodao.directory.models import ImportJob
@@ -362,7 +362,7 @@ def test_a_roster_import_is_counted(db: None, settings, tmp_path) -> None:  # no
     assert (total, rows) == (live_total, live_rows)
 
 
-def test_load_demo_leaves_exact_tallies_and_no_marks(db: None, settings) -> None:  # noqa: ANN001
+def test_load_demo_leaves_exact_tallies_and_no_marks(db: None, settings) -> None:
     from io import StringIO
 
     settings.DEBUG = True

@@ -8,7 +8,7 @@ from baodao.accounts.services import audit_prune
 class Command(BaseCommand):
     help = "删除超过保存期限的审计日志（至少保留180天）。Delete audit entries older than the retention rule."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         result = audit_prune()
         self.stdout.write(
             f"保存期限 {result['days']} 天；删除安全事件 {result['security_events']} 条，"
