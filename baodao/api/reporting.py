@@ -96,8 +96,7 @@ def report_submit(request: HttpRequest, payload: ReportIn) -> Status:
     try:
         if payload.token:
             certificate = services.certificate_from_token(payload.token)
-            if certificate.member_id != member.pk:
-                raise HttpError(403, "该报到证不属于当前账号")
+            access.require_certificate_holder(request.auth, certificate)
             community = certificate.community
         elif payload.community_id:
             community = get_object_or_404(Place, pk=payload.community_id, kind=Place.Kind.COMMUNITY)

@@ -1,4 +1,7 @@
-"""URLs of the master-data pages: places, units, members, residents, categories, rules, audit log."""
+"""URLs of the master-data pages: places, units, members, residents, categories, rules, audit log.
+
+One URL per action: the appointments on a place page and the work teams on a unit page each post
+to their own URL."""
 
 from django.urls import path
 
@@ -8,8 +11,17 @@ app_name = "directory"
 urlpatterns = [
     path("places/", views.place_list, name="place_list"),
     path("places/<int:pk>/", views.place_detail, name="place_detail"),
+    path("places/<int:pk>/first-secretary/appoint/", views.place_fs_appoint, name="place_fs_appoint"),
+    path("places/<int:pk>/first-secretary/end/", views.place_fs_end, name="place_fs_end"),
+    path("places/<int:pk>/heads/appoint/", views.place_head_appoint, name="place_head_appoint"),
+    path("places/<int:pk>/heads/end/", views.place_head_end, name="place_head_end"),
+    path("places/<int:pk>/leaders/add/", views.place_leader_add, name="place_leader_add"),
+    path("places/<int:pk>/leaders/end/", views.place_leader_end, name="place_leader_end"),
     path("units/", views.unit_list, name="unit_list"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/teams/create/", views.unit_team_create, name="unit_team_create"),
+    path("units/<int:pk>/teams/add/", views.unit_team_add, name="unit_team_add"),
+    path("units/<int:pk>/teams/end/", views.unit_team_end, name="unit_team_end"),
     path("members/", views.member_list, name="member_list"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("residents/", views.resident_list, name="resident_list"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -15,13 +15,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.exports import audited_xlsx_response
+from baodao.accounts.models import Actor
 from baodao.core.http import int_or_none, page_of, post_action
 from baodao.core.rules import RULES
 from baodao.directory import access, exports, scope, selectors, services
-from baodao.directory.display import show_member_pii, show_resident_pii
+from baodao.directory.display import member_page_context, show_member_pii, show_resident_pii
 from baodao.directory.models import (
     Category,
     FirstSecretaryTerm,
@@ -83,62 +84,21 @@ def _date(value: str | None, field: str) -> dt.date | None:
         raise ValidationError({field: _("日期格式应为 年-月-日，如 2025-03-01")}) from None
 
 
-def _place_action(request: HttpRequest, place: Place) -> None:
-    """Run the appointment posted from a place page (one service call); raises ValidationError."""
-    user, post = request.user, request.POST
-    action = post.get("action", "")
-    if action == "leader_add" or action == "leader_end":
-        access.get_community_for_leader_links(user, place)
-        if action == "leader_add":
-            services.leader_link_add(
-                community=place,
-                leader_name=post.get("leader_name", ""),
-                title=post.get("title", ""),
-                start_on=_date(post.get("start_on"), "start_on"),
-            )
-        else:
-            link = get_object_or_404(LeaderLink, pk=int_or_none(post.get("id")), community=place)
-            services.leader_link_end(link=link, on=_date(post.get("ended_on"), "ended_on"))
-        return
-    access.get_place_for_appointments(user, place)
-    if action == "fs_appoint":
-        member = selectors.member_pick_for_user(user, post.get("member", ""))
-        start_on = _date(post.get("start_on"), "start_on") or timezone.localdate()
-        services.first_secretary_appoint(member=member, place=place, start_on=start_on)
-    elif action == "fs_end":
-        term = get_object_or_404(FirstSecretaryTerm, pk=int_or_none(post.get("id")), place=place)
-        services.first_secretary_end(term=term, on=_date(post.get("ended_on"), "ended_on"))
-    elif action == "head_appoint":
-        who = post.get("member", "").strip()
-        services.head_appoint(
-            kind=post.get("kind", ""),
-            place=place,
-            person_name=post.get("person_name", ""),
-            member=selectors.member_pick_for_user(user, who) if who else None,
-            start_on=_date(post.get("start_on"), "start_on"),
-        )
-    elif action == "head_end":
-        head = get_object_or_404(HeadAppointment, pk=int_or_none(post.get("id")), place=place)
-        services.head_end(appointment=head, on=_date(post.get("ended_on"), "ended_on"))
-    else:
-        raise ValidationError(_("未知操作"))
-
-
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
+    return _place_page(request, get_object_or_404(selectors.places_for_user(request.user), pk=pk))
+
+
+def _place_page(request: HttpRequest, place: Place, errors: list[str] | None = None) -> HttpResponse:
+    """The place page; also re-rendered (422, with `errors`) by the appointments posted from it."""
     user = request.user
-    place = get_object_or_404(selectors.places_for_user(user), pk=pk)
-    errors = post_action(request, lambda: _place_action(request, place))
-    if errors is None:
-        return redirect("directory:place_detail", pk=place.pk)
     ancestors = list(selectors.places_for_user(user).filter(pk__in=place.ancestor_ids()[:-1]))
-    children = selectors.place_children_stats(user, place)
     ctx = {
         "place": place,
         "ancestors": ancestors,
-        "children": children,
+        "children": selectors.place_children_stats(user, place),
         "appointments": selectors.place_appointments(user, place),
         "can_appoint": scope.can_manage_appointments(user, place),
         "can_link_leaders": place.kind == Place.Kind.COMMUNITY and scope.can_link_city_leaders(user, place),
@@ -147,6 +107,99 @@ def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": errors,
     }
     return render(request, "directory/place_detail.html", ctx, status=422 if errors else 200)
+
+
+def _place_post(
+    request: HttpRequest, pk: int, allowed: Callable[[Actor, Place], Place], act: Callable[[Place], object]
+) -> HttpResponse:
+    """One appointment posted from a place page: the place among those seen (else 404), `allowed`
+    asks access (403), `act` calls one service; saved → the page, refused → the page with 422."""
+    _staff_only(request)
+    place = allowed(request.user, get_object_or_404(selectors.places_for_user(request.user), pk=pk))
+    errors = post_action(request, lambda: act(place))
+    if errors is None:
+        return redirect("directory:place_detail", pk=place.pk)
+    return _place_page(request, place, errors)
+
+
+@login_required
+@require_POST
+def place_fs_appoint(request: HttpRequest, pk: int) -> HttpResponse:
+    """Appoint a first secretary (the one in office, if any, ends the day before)."""
+    post = request.POST
+
+    def appoint(place: Place) -> None:
+        member = selectors.member_pick_for_user(request.user, post.get("member", ""))
+        start_on = _date(post.get("start_on"), "start_on") or timezone.localdate()
+        services.first_secretary_appoint(member=member, place=place, start_on=start_on)
+
+    return _place_post(request, pk, access.get_place_for_appointments, appoint)
+
+
+@login_required
+@require_POST
+def place_fs_end(request: HttpRequest, pk: int) -> HttpResponse:
+    def end(place: Place) -> None:
+        term = get_object_or_404(FirstSecretaryTerm, pk=int_or_none(request.POST.get("id")), place=place)
+        services.first_secretary_end(term=term, on=_date(request.POST.get("ended_on"), "ended_on"))
+
+    return _place_post(request, pk, access.get_place_for_appointments, end)
+
+
+@login_required
+@require_POST
+def place_head_appoint(request: HttpRequest, pk: int) -> HttpResponse:
+    """Appoint a compound, building or household head (三长): a named person or a member."""
+    post = request.POST
+
+    def appoint(place: Place) -> None:
+        who = post.get("member", "").strip()
+        services.head_appoint(
+            kind=post.get("kind", ""),
+            place=place,
+            person_name=post.get("person_name", ""),
+            member=selectors.member_pick_for_user(request.user, who) if who else None,
+            start_on=_date(post.get("start_on"), "start_on"),
+        )
+
+    return _place_post(request, pk, access.get_place_for_appointments, appoint)
+
+
+@login_required
+@require_POST
+def place_head_end(request: HttpRequest, pk: int) -> HttpResponse:
+    def end(place: Place) -> None:
+        head = get_object_or_404(HeadAppointment, pk=int_or_none(request.POST.get("id")), place=place)
+        services.head_end(appointment=head, on=_date(request.POST.get("ended_on"), "ended_on"))
+
+    return _place_post(request, pk, access.get_place_for_appointments, end)
+
+
+@login_required
+@require_POST
+def place_leader_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link a city leader to a community (city admins)."""
+    post = request.POST
+
+    def add(place: Place) -> None:
+        services.leader_link_add(
+            community=place,
+            leader_name=post.get("leader_name", ""),
+            title=post.get("title", ""),
+            start_on=_date(post.get("start_on"), "start_on"),
+        )
+
+    return _place_post(request, pk, access.get_community_for_leader_links, add)
+
+
+@login_required
+@require_POST
+def place_leader_end(request: HttpRequest, pk: int) -> HttpResponse:
+    def end(place: Place) -> None:
+        link = get_object_or_404(LeaderLink, pk=int_or_none(request.POST.get("id")), community=place)
+        services.leader_link_end(link=link, on=_date(request.POST.get("ended_on"), "ended_on"))
+
+    return _place_post(request, pk, access.get_community_for_leader_links, end)
 
 
 # --- units --------------------------------------------------------------------------------------
@@ -168,40 +221,16 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/unit_list.html", {"page": page, "kinds": Unit.Kind.choices})
 
 
-def _unit_action(request: HttpRequest, unit: Unit) -> None:
-    """Run the work-team change posted from a unit page (one service call); raises ValidationError."""
-    access.get_unit_for_work_teams(request.user, unit)
-    post = request.POST
-    action = post.get("action", "")
-    if action == "team_create":
-        row = unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
-        if row is None:
-            raise ValidationError(_("该单位尚未分配联系社区"))
-        services.work_team_create(unit=unit, community=row.community, name=post.get("name", ""))
-    elif action == "team_add":
-        team = get_object_or_404(WorkTeam, pk=int_or_none(post.get("team")), unit=unit)
-        services.work_team_member_add(
-            team=team,
-            member=selectors.member_pick_for_user(request.user, post.get("member", ""), unit_id=unit.pk),
-            role=post.get("role", WorkTeamMembership.Role.MEMBER),
-            start_on=_date(post.get("start_on"), "start_on"),
-        )
-    elif action == "team_end":
-        ms = get_object_or_404(WorkTeamMembership, pk=int_or_none(post.get("id")), team__unit=unit)
-        services.work_team_member_end(membership=ms, on=_date(post.get("ended_on"), "ended_on"))
-    else:
-        raise ValidationError(_("未知操作"))
-
-
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
+    return _unit_page(request, get_object_or_404(selectors.units_for_user(request.user), pk=pk))
+
+
+def _unit_page(request: HttpRequest, unit: Unit, errors: list[str] | None = None) -> HttpResponse:
+    """The unit page; also re-rendered (422, with `errors`) by the work-team changes posted from it."""
     user = request.user
-    unit = get_object_or_404(selectors.units_for_user(user), pk=pk)
-    errors = post_action(request, lambda: _unit_action(request, unit))
-    if errors is None:
-        return redirect("directory:unit_detail", pk=unit.pk)
     assignments = list(unit.assignments.select_related("community").order_by("-start_on", "-id"))
     orgs = list(unit.party_orgs.select_related("parent").order_by("id"))
     counts = selectors.party_org_member_counts(user, unit)
@@ -221,6 +250,60 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": errors,
     }
     return render(request, "directory/unit_detail.html", ctx, status=422 if errors else 200)
+
+
+def _unit_post(request: HttpRequest, pk: int, act: Callable[[Unit], object]) -> HttpResponse:
+    """One work-team change posted from a unit page: seen (else 404), allowed (else 403), one
+    service; saved → the page, refused → the page with 422."""
+    _staff_only(request)
+    unit = get_object_or_404(selectors.units_for_user(request.user), pk=pk)
+    access.get_unit_for_work_teams(request.user, unit)
+    errors = post_action(request, lambda: act(unit))
+    if errors is None:
+        return redirect("directory:unit_detail", pk=unit.pk)
+    return _unit_page(request, unit, errors)
+
+
+@login_required
+@require_POST
+def unit_team_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Form the unit's work team for the community it is assigned to."""
+
+    def create(unit: Unit) -> None:
+        row = unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
+        if row is None:
+            raise ValidationError(_("该单位尚未分配联系社区"))
+        services.work_team_create(unit=unit, community=row.community, name=request.POST.get("name", ""))
+
+    return _unit_post(request, pk, create)
+
+
+@login_required
+@require_POST
+def unit_team_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add one of the unit's members to one of its work teams."""
+    post = request.POST
+
+    def add(unit: Unit) -> None:
+        team = get_object_or_404(WorkTeam, pk=int_or_none(post.get("team")), unit=unit)
+        services.work_team_member_add(
+            team=team,
+            member=selectors.member_pick_for_user(request.user, post.get("member", ""), unit_id=unit.pk),
+            role=post.get("role", WorkTeamMembership.Role.MEMBER),
+            start_on=_date(post.get("start_on"), "start_on"),
+        )
+
+    return _unit_post(request, pk, add)
+
+
+@login_required
+@require_POST
+def unit_team_end(request: HttpRequest, pk: int) -> HttpResponse:
+    def end(unit: Unit) -> None:
+        ms = get_object_or_404(WorkTeamMembership, pk=int_or_none(request.POST.get("id")), team__unit=unit)
+        services.work_team_member_end(membership=ms, on=_date(request.POST.get("ended_on"), "ended_on"))
+
+    return _unit_post(request, pk, end)
 
 
 # --- members ------------------------------------------------------------------------------------
@@ -250,26 +333,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(selectors.members_for_user(request.user), pk=pk)
-    return render_member_detail(request, member)
-
-
-def render_member_detail(request: HttpRequest, member: Member, *, status: int = 200) -> HttpResponse:
-    """The member page; also re-rendered (with a 4xx status) by the actions posted from it."""
-    show_member_pii(request.user, [member])
-    return render(
-        request,
-        "directory/member_detail.html",
-        {
-            "member": member,
-            "skills": list(member.skills.all()),
-            "intentions": list(member.intentions.all()),
-            "terms": member.first_secretary_terms.select_related("place").order_by("-start_on"),
-            "can_manage": scope.can_manage_member(request.user, member),
-            "statuses": Member.Status.choices,
-            "reports": member.reports.select_related("community").order_by("-submitted_at")[:10],
-        },
-        status=status,
-    )
+    return render(request, "directory/member_detail.html", member_page_context(request.user, member))
 
 
 # --- residents ----------------------------------------------------------------------------------

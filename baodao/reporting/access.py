@@ -18,7 +18,7 @@ from baodao.directory import scope
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Member, Place, Unit
 from baodao.reporting import selectors
-from baodao.reporting.models import MemberReport, MobileChangeRequest, UnitReport
+from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
 
 
 def _denied(message: str | None = None) -> PermissionDenied:
@@ -41,6 +41,13 @@ def get_own_member(user: Actor, message: str | None = None) -> Member:
     if member is None:
         raise _denied(message)
     return member
+
+
+def require_certificate_holder(user: Actor, certificate: Certificate, message: str | None = None) -> None:
+    """Report with a certificate: only the member it was issued to (the token alone opens the
+    account on first visit; once the member has an account, that account)."""
+    if certificate.member.user_id is None or certificate.member.user_id != user.pk:
+        raise _denied(message or _("该报到证不属于当前账号"))
 
 
 def require_unit_secretary(user: Actor) -> None:

@@ -1,33 +1,44 @@
-"""URLs of 双报到: the unit secretary's, the community staff's, the admins' and the member's pages."""
+"""URLs of 双报到: the unit secretary's, the community staff's, the admins' and the member's pages.
+
+One URL per action: a form posts to the action it means, never to a page that dispatches on a field.
+"""
 
 from django.urls import path
 
-from baodao.reporting import views
+from baodao.reporting.views import admin, community, member, unit
 
 app_name = "reporting"
 urlpatterns = [
     # unit secretary
-    path("unit/", views.unit_report, name="unit_report"),
-    path("unit/agreement/<int:pk>.pdf", views.agreement_pdf, name="agreement_pdf"),
-    path("agreements/", views.agreements, name="agreements"),
-    path("ledger/", views.ledger, name="ledger"),
-    path("certificates/issue/", views.certificates_issue, name="certificates_issue"),
-    path("certificates.pdf", views.certificates_pdf, name="certificates_pdf"),
-    path("approvals/<int:pk>/", views.unit_approve, name="unit_approve"),
-    path("approvals/mobile/<int:pk>/", views.mobile_request_decide, name="mobile_request_decide"),
-    # community staff
-    path("pending/", views.pending, name="pending"),
-    path("pending/confirm/", views.confirm_members, name="confirm_members"),
-    path("reports/<int:pk>/", views.report_detail, name="report_detail"),
-    path("reports/<int:pk>/return/", views.return_member, name="return_member"),
-    path("unit-reports/<int:pk>/decide/", views.decide_unit, name="decide_unit"),
+    path("unit/", unit.unit_report, name="unit_report"),
+    path("unit/functions/", unit.unit_functions, name="unit_functions"),
+    path("ledger/", unit.ledger, name="ledger"),
+    path("certificates/issue/", unit.certificates_issue, name="certificates_issue"),
+    path("certificates.pdf", unit.certificates_pdf, name="certificates_pdf"),
+    path("approvals/<int:pk>/approve/", unit.unit_approve, name="unit_approve"),
+    path("approvals/<int:pk>/return/", unit.unit_return, name="unit_return"),
+    path("approvals/mobile/<int:pk>/approve/", unit.mobile_request_approve, name="mobile_request_approve"),
+    path("approvals/mobile/<int:pk>/refuse/", unit.mobile_request_refuse, name="mobile_request_refuse"),
+    # community staff (agreements: units and admins read them too)
+    path("pending/", community.pending, name="pending"),
+    path("pending/confirm/", community.confirm_members, name="confirm_members"),
+    path("reports/<int:pk>/", community.report_detail, name="report_detail"),
+    path("reports/<int:pk>/return/", community.return_member, name="return_member"),
+    path("unit-reports/<int:pk>/confirm/", community.unit_report_confirm, name="unit_report_confirm"),
+    path("unit-reports/<int:pk>/return/", community.unit_report_return, name="unit_report_return"),
+    path("agreements/", community.agreements, name="agreements"),
+    path("unit/agreement/<int:pk>.pdf", community.agreement_pdf, name="agreement_pdf"),
     # admins
-    path("assign/", views.assign_list, name="assign_list"),
-    path("assign/<int:pk>/", views.assign_unit, name="assign_unit"),
-    path("commitment/", views.commitment, name="commitment"),
-    path("members/<int:pk>/manage/", views.member_manage, name="member_manage"),
+    path("assign/", admin.assign_list, name="assign_list"),
+    path("assign/<int:pk>/", admin.assign_unit, name="assign_unit"),
+    path("assign/<int:pk>/functions/", admin.assign_unit_functions, name="assign_unit_functions"),
+    path("commitment/", admin.commitment, name="commitment"),
+    path("commitment/reset/", admin.commitment_reset, name="commitment_reset"),
+    path("members/<int:pk>/move/", admin.member_move, name="member_move"),
+    path("members/<int:pk>/status/", admin.member_status, name="member_status"),
+    path("members/<int:pk>/leave/", admin.member_leave, name="member_leave"),
     # member, on the phone
-    path("r/<str:token>/", views.register, name="register"),
-    path("c/<str:code>/", views.self_report, name="self_report"),
-    path("me/", views.my_report, name="my_report"),
+    path("r/<str:token>/", member.register, name="register"),
+    path("c/<str:code>/", member.self_report, name="self_report"),
+    path("me/", member.my_report, name="my_report"),
 ]

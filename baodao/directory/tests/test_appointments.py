@@ -207,19 +207,19 @@ def test_head_must_live_in_the_community(world: SimpleNamespace) -> None:
 # --- pages --------------------------------------------------------------------------------------
 
 
-def _place_url(place) -> str:
-    return reverse("directory:place_detail", args=[place.pk])
+def _place_url(place, action: str = "") -> str:
+    return reverse(f"directory:place_{action}" if action else "directory:place_detail", args=[place.pk])
 
 
-def _unit_url(unit) -> str:
-    return reverse("directory:unit_detail", args=[unit.pk])
+def _unit_url(unit, action: str = "") -> str:
+    return reverse(f"directory:unit_{action}" if action else "directory:unit_detail", args=[unit.pk])
 
 
 def test_place_page_shows_current_and_past_first_secretaries(world: SimpleNamespace, login) -> None:
     client = login(world.community_staff)
     start = (world.term_start + dt.timedelta(days=1)).isoformat()
 
-    response = client.post(_place_url(world.A1), {"action": "fs_appoint", "member": "钱安宁", "start_on": start})
+    response = client.post(_place_url(world.A1, "fs_appoint"), {"member": "钱安宁", "start_on": start})
 
     assert response.status_code == 302
     page = client.get(_place_url(world.A1))
@@ -233,7 +233,7 @@ def test_place_page_shows_current_and_past_first_secretaries(world: SimpleNamesp
 
 
 def test_first_secretary_appoint_with_an_unknown_member_is_422(world: SimpleNamespace, login) -> None:
-    response = login(world.community_staff).post(_place_url(world.A1), {"action": "fs_appoint", "member": "李北辰"})
+    response = login(world.community_staff).post(_place_url(world.A1, "fs_appoint"), {"member": "李北辰"})
 
     assert response.status_code == 422
     assert "在您的管辖范围内未找到该党员" in response.content.decode()  # 李北辰 lives in B
@@ -242,7 +242,7 @@ def test_first_secretary_appoint_with_an_unknown_member_is_422(world: SimpleName
 
 def test_bad_date_is_422_and_writes_nothing(world: SimpleNamespace, login) -> None:
     response = login(world.community_staff).post(
-        _place_url(world.A2), {"action": "fs_appoint", "member": "钱安宁", "start_on": "2025-13-40"}
+        _place_url(world.A2, "fs_appoint"), {"member": "钱安宁", "start_on": "2025-13-40"}
     )
 
     assert response.status_code == 422
@@ -251,7 +251,7 @@ def test_bad_date_is_422_and_writes_nothing(world: SimpleNamespace, login) -> No
 
 
 def test_first_secretary_end_from_the_page(world: SimpleNamespace, login) -> None:
-    response = login(world.community_staff).post(_place_url(world.A1), {"action": "fs_end", "id": world.term_A1.pk})
+    response = login(world.community_staff).post(_place_url(world.A1, "fs_end"), {"id": world.term_A1.pk})
 
     assert response.status_code == 302
     assert FirstSecretaryTerm.objects.get(pk=world.term_A1.pk).ended_on == timezone.localdate()
@@ -261,23 +261,18 @@ def test_out_of_scope_post_is_404_and_writes_nothing(world: SimpleNamespace, log
     client = login(world.community_staff)
 
     assert (
-        client.post(
-            _place_url(world.B1), {"action": "head_appoint", "kind": "compound_head", "person_name": "某"}
-        ).status_code
+        client.post(_place_url(world.B1, "head_appoint"), {"kind": "compound_head", "person_name": "某"}).status_code
         == 404
     )
-    assert (
-        client.post(_place_url(world.B), {"action": "leader_add", "leader_name": "张", "title": "市长"}).status_code
-        == 404
-    )
-    assert login(world.staff_b).post(_unit_url(world.W), {"action": "team_create"}).status_code == 404
+    assert client.post(_place_url(world.B, "leader_add"), {"leader_name": "张", "title": "市长"}).status_code == 404
+    assert login(world.staff_b).post(_unit_url(world.W, "team_create")).status_code == 404
     assert not HeadAppointment.objects.exists()
     assert not LeaderLink.objects.exists()
     assert not WorkTeam.objects.exists()
 
 
 def test_ending_a_row_of_another_place_is_404(world: SimpleNamespace, login) -> None:
-    response = login(world.community_staff).post(_place_url(world.A2), {"action": "fs_end", "id": world.term_A1.pk})
+    response = login(world.community_staff).post(_place_url(world.A2, "fs_end"), {"id": world.term_A1.pk})
 
     assert response.status_code == 404
     assert FirstSecretaryTerm.objects.get(pk=world.term_A1.pk).ended_on is None
@@ -287,9 +282,7 @@ def test_compound_secretary_sees_but_cannot_appoint(world: SimpleNamespace, logi
     client = login(world.compound_secretary)
 
     page = client.get(_place_url(world.A1))
-    response = client.post(
-        _place_url(world.A1), {"action": "head_appoint", "kind": "compound_head", "person_name": "某"}
-    )
+    response = client.post(_place_url(world.A1, "head_appoint"), {"kind": "compound_head", "person_name": "某"})
 
     assert page.status_code == 200
     assert page.context["can_appoint"] is False
@@ -301,12 +294,10 @@ def test_compound_secretary_sees_but_cannot_appoint(world: SimpleNamespace, logi
 def test_heads_appointed_and_ended_from_the_page(world: SimpleNamespace, login) -> None:
     client = login(world.community_staff)
 
-    ok = client.post(_place_url(world.A1_1), {"action": "head_appoint", "kind": "building_head", "member": "王安华"})
-    wrong_kind = client.post(
-        _place_url(world.A1), {"action": "head_appoint", "kind": "building_head", "person_name": "某"}
-    )
+    ok = client.post(_place_url(world.A1_1, "head_appoint"), {"kind": "building_head", "member": "王安华"})
+    wrong_kind = client.post(_place_url(world.A1, "head_appoint"), {"kind": "building_head", "person_name": "某"})
     head = HeadAppointment.objects.get()
-    ended = client.post(_place_url(world.A1_1), {"action": "head_end", "id": head.pk})
+    ended = client.post(_place_url(world.A1_1, "head_end"), {"id": head.pk})
 
     assert (ok.status_code, wrong_kind.status_code, ended.status_code) == (302, 422, 302)
     assert "楼长只能任职于楼栋" in wrong_kind.content.decode()
@@ -317,16 +308,14 @@ def test_heads_appointed_and_ended_from_the_page(world: SimpleNamespace, login) 
 
 
 def test_city_admin_links_a_leader_and_community_staff_cannot(world: SimpleNamespace, login, client) -> None:
-    staff = login(world.community_staff).post(
-        _place_url(world.A), {"action": "leader_add", "leader_name": "张", "title": "市长"}
-    )
+    staff = login(world.community_staff).post(_place_url(world.A, "leader_add"), {"leader_name": "张", "title": "市长"})
     assert staff.status_code == 403
 
     admin = login(world.city_admin)
-    empty = admin.post(_place_url(world.A), {"action": "leader_add", "leader_name": "张市长", "title": ""})
-    added = admin.post(_place_url(world.A), {"action": "leader_add", "leader_name": "张市长", "title": "副市长"})
+    empty = admin.post(_place_url(world.A, "leader_add"), {"leader_name": "张市长", "title": ""})
+    added = admin.post(_place_url(world.A, "leader_add"), {"leader_name": "张市长", "title": "副市长"})
     link = LeaderLink.objects.get()
-    ended = admin.post(_place_url(world.A), {"action": "leader_end", "id": link.pk})
+    ended = admin.post(_place_url(world.A, "leader_end"), {"id": link.pk})
 
     assert (empty.status_code, added.status_code, ended.status_code) == (422, 302, 302)
     assert "职务不能为空" in empty.content.decode()
@@ -338,14 +327,12 @@ def test_city_admin_links_a_leader_and_community_staff_cannot(world: SimpleNames
 def test_unit_secretary_runs_the_work_team_from_the_unit_page(world: SimpleNamespace, login) -> None:
     client = login(world.unit_secretary)
 
-    created = client.post(_unit_url(world.U), {"action": "team_create"})
+    created = client.post(_unit_url(world.U, "team_create"))
     team = WorkTeam.objects.get()
-    added = client.post(
-        _unit_url(world.U), {"action": "team_add", "team": team.pk, "member": "王安华", "role": "leader"}
-    )
-    other_unit = client.post(_unit_url(world.U), {"action": "team_add", "team": team.pk, "member": "钱安宁"})
+    added = client.post(_unit_url(world.U, "team_add"), {"team": team.pk, "member": "王安华", "role": "leader"})
+    other_unit = client.post(_unit_url(world.U, "team_add"), {"team": team.pk, "member": "钱安宁"})
     ms = WorkTeamMembership.objects.get()
-    ended = client.post(_unit_url(world.U), {"action": "team_end", "id": ms.pk})
+    ended = client.post(_unit_url(world.U, "team_end"), {"id": ms.pk})
 
     assert (created.status_code, added.status_code, other_unit.status_code, ended.status_code) == (302, 302, 422, 302)
     assert "在您的管辖范围内未找到该党员" in other_unit.content.decode()
@@ -359,9 +346,7 @@ def test_unit_secretary_runs_the_work_team_from_the_unit_page(world: SimpleNames
 def test_community_staff_cannot_change_a_units_team(world: SimpleNamespace, login) -> None:
     team = services.work_team_create(unit=world.W, community=world.A)
 
-    response = login(world.community_staff).post(
-        _unit_url(world.W), {"action": "team_add", "team": team.pk, "member": "孙方远"}
-    )
+    response = login(world.community_staff).post(_unit_url(world.W, "team_add"), {"team": team.pk, "member": "孙方远"})
 
     assert response.status_code == 403
     assert not WorkTeamMembership.objects.exists()

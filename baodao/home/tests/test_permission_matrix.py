@@ -60,10 +60,17 @@ row("accounts:logout", "GET", no,                                      [405, 405
 # directory
 row("directory:place_list", "GET", no,                                 [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 row("directory:place_detail", "GET", lambda w: [w.A.pk],               [302, 403, 200, 200, 200, 200, 404, 200, 403, 403, 200])
-row("directory:place_detail", "POST", lambda w: [w.A.pk],              [302, 403, 422, 422, 422, 422, 404, 403, 403, 403, 422])
+row("directory:place_fs_appoint", "POST", lambda w: [w.A.pk],          [302, 403, 422, 422, 422, 422, 404, 403, 403, 403, 422])
+row("directory:place_fs_end", "POST", lambda w: [w.A.pk],              [302, 403, 404, 404, 404, 404, 404, 403, 403, 403, 404])
+row("directory:place_head_appoint", "POST", lambda w: [w.A.pk],        [302, 403, 422, 422, 422, 422, 404, 403, 403, 403, 422])
+row("directory:place_head_end", "POST", lambda w: [w.A.pk],            [302, 403, 404, 404, 404, 404, 404, 403, 403, 403, 404])
+row("directory:place_leader_add", "POST", lambda w: [w.A.pk],          [302, 403, 422, 403, 403, 403, 404, 403, 403, 403, 422])
+row("directory:place_leader_end", "POST", lambda w: [w.A.pk],          [302, 403, 404, 403, 403, 403, 404, 403, 403, 403, 404])
 row("directory:unit_list", "GET", no,                                  [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 row("directory:unit_detail", "GET", lambda w: [w.U.pk],                [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
-row("directory:unit_detail", "POST", lambda w: [w.U.pk],               [302, 403, 422, 422, 422, 403, 403, 422, 403, 403, 422])
+row("directory:unit_team_create", "POST", lambda w: [w.U.pk],          [302, 403, 302, 302, 302, 403, 403, 302, 403, 403, 302])
+row("directory:unit_team_add", "POST", lambda w: [w.U.pk],             [302, 403, 404, 404, 404, 403, 403, 404, 403, 403, 404])
+row("directory:unit_team_end", "POST", lambda w: [w.U.pk],             [302, 403, 404, 404, 404, 403, 403, 404, 403, 403, 404])
 row("directory:member_list", "GET", no,                                [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 row("directory:member_detail", "GET", lambda w: [w.m_u_a.pk],          [302, 404, 200, 200, 200, 200, 200, 200, 200, 404, 200])
 row("directory:resident_list", "GET", no,                              [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
@@ -85,24 +92,34 @@ row("notifications:mark_all_read", "POST", no,                         [302, 302
 # 双报到: unit secretary
 row("reporting:unit_report", "GET", no,                                [302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403])
 row("reporting:unit_report", "POST", no,                               [302, 403, 403, 403, 403, 403, 403, 422, 403, 403, 403])
+row("reporting:unit_functions", "POST", no,                            [302, 403, 403, 403, 403, 403, 403, 302, 403, 403, 403])
 row("reporting:agreement_pdf", "GET", lambda w: [w.unit_report.pk],    [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("reporting:agreements", "GET", no,                                 [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 row("reporting:ledger", "GET", no,                                     [302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403])
 row("reporting:certificates_pdf", "GET", no,                           [302, 403, 403, 403, 403, 403, 403, 302, 403, 403, 403])
 row("reporting:unit_approve", "POST", lambda w: [w.report.pk],         [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
-row("reporting:mobile_request_decide", "POST", lambda w: [999999],     [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("reporting:unit_return", "POST", lambda w: [w.report.pk],          [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("reporting:mobile_request_approve", "POST", lambda w: [999999],    [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("reporting:mobile_request_refuse", "POST", lambda w: [999999],     [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("reporting:certificates_issue", "POST", no,                        [302, 403, 403, 403, 403, 403, 403, 302, 403, 403, 403])
 # 双报到: community staff
 row("reporting:pending", "GET", no,                                    [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 row("reporting:confirm_members", "POST", no,                           [302, 403, 422, 422, 422, 422, 403, 403, 403, 403, 422])
 row("reporting:report_detail", "GET", lambda w: [w.report.pk],         [302, 404, 200, 200, 200, 200, 200, 200, 200, 404, 200])
 row("reporting:return_member", "POST", lambda w: [w.report.pk],        [302, 404, 422, 422, 422, 422, 403, 403, 403, 404, 422])
-row("reporting:decide_unit", "POST", lambda w: [w.unit_report.pk],     [302, 404, 422, 422, 422, 422, 403, 403, 404, 404, 422])
+row("reporting:unit_report_confirm", "POST", lambda w: [w.unit_report.pk], [302, 404, 422, 422, 422, 422, 403, 403, 404, 404, 422])
+row("reporting:unit_report_return", "POST", lambda w: [w.unit_report.pk], [302, 404, 422, 422, 422, 422, 403, 403, 404, 404, 422])
 # 双报到: admins
 row("reporting:assign_list", "GET", no,                                [302, 403, 200, 200, 403, 403, 403, 403, 403, 403, 200])
 row("reporting:assign_unit", "GET", lambda w: [w.U.pk],                [302, 404, 200, 200, 404, 404, 404, 404, 404, 404, 200])
+row("reporting:assign_unit", "POST", lambda w: [w.U.pk],               [302, 404, 422, 422, 404, 404, 404, 404, 404, 404, 422])
+row("reporting:assign_unit_functions", "POST", lambda w: [w.U.pk],     [302, 404, 302, 302, 404, 404, 404, 404, 404, 404, 302])
 row("reporting:commitment", "GET", no,                                 [302, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403])
-row("reporting:member_manage", "POST", lambda w: [w.m_u_a.pk],         [302, 404, 422, 422, 422, 422, 403, 422, 403, 404, 422])
+row("reporting:commitment", "POST", no,                                [302, 403, 422, 403, 403, 403, 403, 403, 403, 403, 403])
+row("reporting:commitment_reset", "POST", no,                          [302, 403, 302, 403, 403, 403, 403, 403, 403, 403, 403])
+row("reporting:member_move", "POST", lambda w: [w.m_u_a.pk],           [302, 404, 422, 422, 422, 422, 403, 422, 403, 404, 422])
+row("reporting:member_status", "POST", lambda w: [w.m_u_a.pk],         [302, 404, 422, 422, 422, 422, 403, 422, 403, 404, 422])
+row("reporting:member_leave", "POST", lambda w: [w.m_u_a.pk],          [302, 404, 422, 422, 422, 422, 403, 422, 403, 404, 422])
 # 双报到: the member on the phone
 row("reporting:register", "GET", lambda w: ["not-a-token"],            [400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400])
 row("reporting:self_report", "GET", lambda w: [w.A.code],              [200, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
@@ -235,3 +252,18 @@ def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
         got[f"{method} {name}"] = response.status_code
         want[f"{method} {name}"] = statuses[ROLES.index(role)]
     assert got == want
+
+
+def test_actions_have_their_own_url_and_refuse_get(matrix_world: SimpleNamespace) -> None:
+    """One URL per action: what is posted to is never a page too, so a GET is 405, and the detail
+    pages take no POST at all (no `action=` dispatch)."""
+    w = matrix_world
+    client = Client()
+    client.force_login(w.superuser)
+    pages = {name for name, method, *_rest in MATRIX if method == "GET"}
+    actions = {name: args for name, method, args, _s in MATRIX if method == "POST" and name not in pages}
+    got = {name: client.get(reverse(name, args=args(w))).status_code for name, args in actions.items()}
+    assert got == dict.fromkeys(actions, 405)
+    detail_pages = {"directory:place_detail": w.A.pk, "directory:unit_detail": w.U.pk, "reporting:assign_list": None}
+    posted = {n: client.post(reverse(n, args=[pk] if pk else []), {}).status_code for n, pk in detail_pages.items()}
+    assert posted == dict.fromkeys(detail_pages, 405)

@@ -86,7 +86,7 @@ def test_unit_functions_refuse_other_category_kinds(world: SimpleNamespace) -> N
 def test_unit_secretary_sets_functions_on_the_unit_report_page(world: SimpleNamespace, tags) -> None:
     c = client_for(world.unit_secretary)
 
-    response = c.post(reverse("reporting:unit_report"), {"action": "functions", "functions": [tags.law.pk]})
+    response = c.post(reverse("reporting:unit_functions"), {"functions": [tags.law.pk]})
 
     assert response.status_code == 302
     assert set(world.U.functions.all()) == {tags.law}
@@ -96,9 +96,7 @@ def test_unit_secretary_sets_functions_on_the_unit_report_page(world: SimpleName
 
 
 def test_unit_functions_with_a_bad_choice_rerender_with_422(world: SimpleNamespace, tags) -> None:
-    response = client_for(world.unit_secretary).post(
-        reverse("reporting:unit_report"), {"action": "functions", "functions": [999999]}
-    )
+    response = client_for(world.unit_secretary).post(reverse("reporting:unit_functions"), {"functions": [999999]})
 
     assert response.status_code == 422
     assert "999999 不在可用的选项中" in response.content.decode()
@@ -108,9 +106,7 @@ def test_unit_functions_with_a_bad_choice_rerender_with_422(world: SimpleNamespa
 def test_admin_sets_functions_on_the_assign_page(world: SimpleNamespace, tags) -> None:
     c = client_for(world.district_admin)
 
-    response = c.post(
-        reverse("reporting:assign_unit", args=[world.U.pk]), {"action": "functions", "functions": [tags.env.pk]}
-    )
+    response = c.post(reverse("reporting:assign_unit_functions", args=[world.U.pk]), {"functions": [tags.env.pk]})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("reporting:assign_unit", args=[world.U.pk])
@@ -122,7 +118,7 @@ def test_admin_sets_functions_on_the_assign_page(world: SimpleNamespace, tags) -
 def test_admin_out_of_scope_cannot_set_functions(world: SimpleNamespace, tags) -> None:
     # W's office is in 西山区: not the 东湖区 admin's to assign.
     response = client_for(world.district_admin).post(
-        reverse("reporting:assign_unit", args=[world.W.pk]), {"action": "functions", "functions": [tags.env.pk]}
+        reverse("reporting:assign_unit_functions", args=[world.W.pk]), {"functions": [tags.env.pk]}
     )
 
     assert response.status_code == 404

@@ -22,7 +22,7 @@ def test_city_admin_edits_the_commitment_and_new_reports_sign_it(world: SimpleNa
     before = submit(world.m_v_b)  # signed the default text
     c = login(world.city_admin)
 
-    response = c.post(reverse(PAGE), {"action": "save", "text": OWN})
+    response = c.post(reverse(PAGE), {"text": OWN})
 
     assert response.status_code == 302
     assert CommitmentTemplate.objects.get(city=world.C).text == OWN
@@ -38,7 +38,7 @@ def test_commitment_reset_returns_to_the_default(world: SimpleNamespace, login) 
     services.commitment_template_set(city=world.C, text="自定义", by=world.city_admin)
     c = login(world.city_admin)
 
-    response = c.post(reverse(PAGE), {"action": "reset"})
+    response = c.post(reverse("reporting:commitment_reset"))
 
     assert response.status_code == 302
     assert not CommitmentTemplate.objects.exists()
@@ -49,7 +49,7 @@ def test_commitment_reset_returns_to_the_default(world: SimpleNamespace, login) 
     ("text", "message"), [("  ", "请填写服务承诺书内容"), ("字" * 2001, "服务承诺书不能超过 2000 字")]
 )
 def test_commitment_bad_text_rerenders_with_422(world: SimpleNamespace, login, text: str, message: str) -> None:
-    response = login(world.city_admin).post(reverse(PAGE), {"action": "save", "text": text})
+    response = login(world.city_admin).post(reverse(PAGE), {"text": text})
 
     assert response.status_code == 422
     assert message in response.content.decode()
@@ -61,7 +61,8 @@ def test_commitment_page_is_for_city_admins_only(world: SimpleNamespace, login, 
     c = login(world.role_users[role])
 
     assert c.get(reverse(PAGE)).status_code == 403
-    assert c.post(reverse(PAGE), {"action": "save", "text": "x"}).status_code == 403
+    assert c.post(reverse(PAGE), {"text": "x"}).status_code == 403
+    assert c.post(reverse("reporting:commitment_reset")).status_code == 403
     assert not CommitmentTemplate.objects.exists()
 
 

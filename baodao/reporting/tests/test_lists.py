@@ -16,8 +16,8 @@ from django.utils import timezone
 from baodao.accounts.models import User
 from baodao.directory import services as directory_services
 from baodao.directory.models import PartyOrg, Place, Unit
-from baodao.reporting import views
 from baodao.reporting.tests.conftest import new_member
+from baodao.reporting.views import admin as views
 from baodao.stats import views as stats_views
 
 

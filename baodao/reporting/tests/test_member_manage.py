@@ -31,9 +31,9 @@ def _confirmed_report(world: SimpleNamespace) -> MemberReport:
 def test_member_manage_move_transfers_the_report(world: SimpleNamespace, login) -> None:
     old = _confirmed_report(world)
     client = login(world.unit_secretary)
-    url = reverse("reporting:member_manage", args=[world.m_u_a.pk])
+    url = reverse("reporting:member_move", args=[world.m_u_a.pk])
 
-    response = client.post(url, {"action": "move", "residence_code": world.B1_1.code})
+    response = client.post(url, {"residence_code": world.B1_1.code})
 
     assert response.status_code == 302
     old.refresh_from_db()
@@ -46,24 +46,25 @@ def test_member_manage_move_transfers_the_report(world: SimpleNamespace, login) 
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("action", "data", "message"),
     [
-        ({"action": "move", "residence_code": "nope"}, "找不到编码为 nope 的小区或楼栋"),
-        ({"action": "status", "status": "flying"}, "未知状态"),
-        ({"action": "jump"}, "未知操作"),
-        ({}, "未知操作"),
+        ("move", {"residence_code": "nope"}, "找不到编码为 nope 的小区或楼栋"),
+        ("move", {}, "找不到编码为  的小区或楼栋"),
+        ("status", {"status": "flying"}, "未知状态"),
+        ("status", {}, "未知状态"),
     ],
 )
 def test_member_manage_bad_post_rerenders_the_member_page_with_422(
     world: SimpleNamespace,
     login,
+    action: str,
     data: dict,
     message: str,
 ) -> None:
     old = _confirmed_report(world)
     client = login(world.unit_secretary)
 
-    response = client.post(reverse("reporting:member_manage", args=[world.m_u_a.pk]), data)
+    response = client.post(reverse(f"reporting:member_{action}", args=[world.m_u_a.pk]), data)
 
     assert response.status_code == 422
     assert response.templates[0].name == "directory/member_detail.html"
@@ -79,7 +80,7 @@ def test_member_manage_retire_ends_the_report(world: SimpleNamespace, login) -> 
     old = _confirmed_report(world)
     client = login(world.community_staff)
 
-    client.post(reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "status", "status": "retired"})
+    client.post(reverse("reporting:member_status", args=[world.m_u_a.pk]), {"status": "retired"})
 
     old.refresh_from_db()
     assert old.status == MemberReport.Status.ENDED
@@ -89,9 +90,7 @@ def test_member_manage_retire_ends_the_report(world: SimpleNamespace, login) -> 
 def test_member_manage_refused_for_compound_secretary(world: SimpleNamespace, login) -> None:
     client = login(world.compound_secretary)
 
-    response = client.post(
-        reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "status", "status": "retired"}
-    )
+    response = client.post(reverse("reporting:member_status", args=[world.m_u_a.pk]), {"status": "retired"})
 
     assert response.status_code == 403
     assert Member.objects.get(pk=world.m_u_a.pk).status == Member.Status.IN_SERVICE
@@ -104,9 +103,9 @@ def test_member_manage_leave_ends_the_report_and_changes_the_unit(world: SimpleN
     old = _confirmed_report(world)
     cert = services.certificate_issue(member=world.m_v_a, by=world.superuser)  # someone else's: untouched
     client = login(world.unit_secretary)
-    url = reverse("reporting:member_manage", args=[world.m_u_a.pk])
+    url = reverse("reporting:member_leave", args=[world.m_u_a.pk])
 
-    response = client.post(url, {"action": "leave", "unit_code": "V001", "party_org_name": "教育局第一党支部"})
+    response = client.post(url, {"unit_code": "V001", "party_org_name": "教育局第一党支部"})
 
     assert response.status_code == 302
     old.refresh_from_db()
@@ -121,9 +120,7 @@ def test_member_manage_leave_ends_the_report_and_changes_the_unit(world: SimpleN
 def test_member_manage_leave_without_a_party_org_takes_the_units_first(world: SimpleNamespace, login) -> None:
     client = login(world.community_staff)  # 王安华 lives in 安宁社区
 
-    response = client.post(
-        reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "leave", "unit_code": "W001"}
-    )
+    response = client.post(reverse("reporting:member_leave", args=[world.m_u_a.pk]), {"unit_code": "W001"})
 
     assert response.status_code == 302
     member = Member.objects.get(pk=world.m_u_a.pk)
@@ -147,9 +144,7 @@ def test_member_manage_leave_bad_input_rerenders_with_422(
 ) -> None:
     old = _confirmed_report(world)
 
-    response = login(world.unit_secretary).post(
-        reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "leave", **data}
-    )
+    response = login(world.unit_secretary).post(reverse("reporting:member_leave", args=[world.m_u_a.pk]), {**data})
 
     assert response.status_code == 422
     assert message in response.content.decode()
@@ -162,7 +157,7 @@ def test_member_manage_leave_out_of_scope_is_404(world: SimpleNamespace, login) 
     old = _confirmed_report(world)
 
     response = login(world.staff_b).post(
-        reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "leave", "unit_code": "V001"}
+        reverse("reporting:member_leave", args=[world.m_u_a.pk]), {"unit_code": "V001"}
     )
 
     assert response.status_code == 404
@@ -183,9 +178,7 @@ def test_member_manage_move_within_the_community_needs_no_new_confirmation(world
     old = _confirmed_report(world)
     client = login(world.unit_secretary)
 
-    response = client.post(
-        reverse("reporting:member_manage", args=[world.m_u_a.pk]), {"action": "move", "residence_code": world.A2.code}
-    )
+    response = client.post(reverse("reporting:member_move", args=[world.m_u_a.pk]), {"residence_code": world.A2.code})
 
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()

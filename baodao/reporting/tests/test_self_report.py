@@ -279,7 +279,7 @@ def test_unit_secretary_approves_in_the_ledger_and_the_member_logs_in_and_report
     ledger = sec.get(reverse("reporting:ledger"))
     assert [q.pk for q in ledger.context["mobile_requests"]] == [req.pk]
     assert NEW_MOBILE in ledger.content.decode()  # the secretary calls the new number to check
-    decided = sec.post(reverse("reporting:mobile_request_decide", args=[req.pk]), {"action": "approve"})
+    decided = sec.post(reverse("reporting:mobile_request_approve", args=[req.pk]))
     assert decided.status_code == 302 and decided["Location"] == reverse("reporting:ledger")
     assert list(sec.get(reverse("reporting:ledger")).context["mobile_requests"]) == []
 
@@ -304,14 +304,14 @@ def test_unit_secretary_refuses_with_a_reason_in_the_ledger(secretaries: SimpleN
     req = _ask(w)
     sec = Client()
     sec.force_login(w.unit_secretary)
-    link = reverse("reporting:mobile_request_decide", args=[req.pk])
+    link = reverse("reporting:mobile_request_refuse", args=[req.pk])
 
-    no_reason = sec.post(link, {"action": "return"})
+    no_reason = sec.post(link)
     assert no_reason.status_code == 422
     req.refresh_from_db()
     assert req.status == "pending"
 
-    assert sec.post(link, {"action": "return", "reason": "不是本人"}).status_code == 302
+    assert sec.post(link, {"reason": "不是本人"}).status_code == 302
     req.refresh_from_db()
     assert (req.status, req.reason) == ("refused", "不是本人")
     back = _post(client, w, w.B.code)
@@ -325,8 +325,8 @@ def test_another_units_secretary_or_anyone_else_cannot_decide(secretaries: Simpl
     c = Client()
     c.force_login(getattr(w, who))
 
-    for action in ("approve", "return"):
-        response = c.post(reverse("reporting:mobile_request_decide", args=[req.pk]), {"action": action, "reason": "x"})
+    for action in ("approve", "refuse"):
+        response = c.post(reverse(f"reporting:mobile_request_{action}", args=[req.pk]), {"reason": "x"})
         assert response.status_code == 404
     req.refresh_from_db()
     w.m_u_b.refresh_from_db()

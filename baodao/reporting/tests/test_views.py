@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from baodao.accounts.models import SecurityEvent, User
 from baodao.directory.models import Category, Member, Unit, UnitAssignment
 from baodao.reporting import services
+from baodao.reporting.exports import LEDGER_HEADERS
 from baodao.reporting.models import Certificate, MemberReport, UnitReport
 from baodao.reporting.tests.conftest import (
     confirmed_report,
@@ -27,7 +28,6 @@ from baodao.reporting.tests.conftest import (
     unit_report_fields,
     unit_submit,
 )
-from baodao.reporting.views import LEDGER_HEADERS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -356,8 +356,8 @@ def test_ledger_lists_self_reports_to_approve(world: SimpleNamespace, teams: lis
     response = c.get(url("ledger"))
 
     assert [r.pk for r in response.context["approvals"]] == [away.pk]
-    assert 'name="action" value="approve"' in html(response)
-    approve = c.post(url("unit_approve", away.pk), {"action": "approve"})
+    assert f'action="{url("unit_approve", away.pk)}"' in html(response)
+    approve = c.post(url("unit_approve", away.pk))
     assert approve.status_code == 302 and approve["Location"] == url("ledger")
     assert flashed(approve) == ["已审核通过 王安华 的报到"]
     away.refresh_from_db()
@@ -368,7 +368,7 @@ def test_unit_approve_return_needs_a_reason(world: SimpleNamespace, teams: list)
     away = submit(world.m_u_a, community=world.B, residence=world.B1)
     c = client_for(world.unit_secretary)
 
-    response = c.post(url("unit_approve", away.pk), {"action": "return", "reason": ""})
+    response = c.post(url("unit_return", away.pk), {"reason": ""})
 
     assert response.status_code == 422
     assert "退回时请填写原因" in html(response)
@@ -376,7 +376,7 @@ def test_unit_approve_return_needs_a_reason(world: SimpleNamespace, teams: list)
     away.refresh_from_db()
     assert away.status == MemberReport.Status.UNIT_APPROVAL
     assert [e.kind for e in away.events.all()] == ["submitted"]
-    back = c.post(url("unit_approve", away.pk), {"action": "return", "reason": "地址不符"})
+    back = c.post(url("unit_return", away.pk), {"reason": "地址不符"})
     assert back.status_code == 302
     away.refresh_from_db()
     assert (away.status, away.return_reason) == (MemberReport.Status.RETURNED, "地址不符")
@@ -385,20 +385,17 @@ def test_unit_approve_return_needs_a_reason(world: SimpleNamespace, teams: list)
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({}, "请选择审核通过或退回"),
-        ({"action": ""}, "请选择审核通过或退回"),
-        ({"action": "delete"}, "请选择审核通过或退回"),
-        ({"action": "return"}, "退回时请填写原因"),
-        ({"action": "return", "reason": "   "}, "退回时请填写原因"),
-        ({"action": "return", "reason": "长" * 201}, "不超过 200 字符"),
+        ({}, "退回时请填写原因"),
+        ({"reason": "   "}, "退回时请填写原因"),
+        ({"reason": "长" * 201}, "不超过 200 字符"),
     ],
 )
-def test_unit_approve_bad_post_rerenders_the_ledger_with_422(
+def test_unit_return_bad_post_rerenders_the_ledger_with_422(
     world: SimpleNamespace, teams: list, data: dict, message: str
 ) -> None:
     away = submit(world.m_u_a, community=world.B, residence=world.B1)
 
-    response = client_for(world.unit_secretary).post(url("unit_approve", away.pk), data)
+    response = client_for(world.unit_secretary).post(url("unit_return", away.pk), data)
 
     assert response.status_code == 422
     assert message in html(response)
@@ -571,9 +568,9 @@ def test_decide_unit_confirm_and_return(world: SimpleNamespace) -> None:
     page = c.get(url("pending"))
     assert {r.pk for r in page.context["unit_reports"]} == {u.pk, wr.pk}
 
-    assert html(page).count('name="action" value="confirm"') == 2
-    ok = c.post(url("decide_unit", u.pk), {"action": "confirm", "community_signatory": "安宁书记"})
-    back = c.post(url("decide_unit", wr.pk), {"action": "return", "reason": "资源清单太笼统"})
+    assert html(page).count("/unit-reports/") == 4  # confirm and return, for each
+    ok = c.post(url("unit_report_confirm", u.pk), {"community_signatory": "安宁书记"})
+    back = c.post(url("unit_report_return", wr.pk), {"reason": "资源清单太笼统"})
 
     assert flashed(ok) == ["已确认 城建局 报到，共建协议可打印"]
     assert flashed(back)[-1] == "已退回 西山医院 的报到"
@@ -583,22 +580,23 @@ def test_decide_unit_confirm_and_return(world: SimpleNamespace) -> None:
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("action", "data", "message"),
     [
-        ({}, "请选择确认或退回"),
-        ({"community_signatory": "安宁书记"}, "请选择确认或退回"),
-        ({"action": "approve", "community_signatory": "安宁书记"}, "请选择确认或退回"),
-        ({"action": "return"}, "退回时请填写原因"),
-        ({"action": "return", "reason": "  "}, "退回时请填写原因"),
-        ({"action": "confirm"}, "请填写社区党组织书记姓名"),
-        ({"action": "confirm", "community_signatory": " "}, "请填写社区党组织书记姓名"),
+        ("unit_report_return", {}, "退回时请填写原因"),
+        ("unit_report_return", {"community_signatory": "安宁书记"}, "退回时请填写原因"),
+        ("unit_report_return", {"reason": "  "}, "退回时请填写原因"),
+        ("unit_report_confirm", {}, "请填写社区党组织书记姓名"),
+        ("unit_report_confirm", {"reason": "x"}, "请填写社区党组织书记姓名"),
+        ("unit_report_confirm", {"community_signatory": " "}, "请填写社区党组织书记姓名"),
     ],
 )
-def test_decide_unit_bad_post_rerenders_the_page_with_422(world: SimpleNamespace, data: dict, message: str) -> None:
+def test_decide_unit_bad_post_rerenders_the_page_with_422(
+    world: SimpleNamespace, action: str, data: dict, message: str
+) -> None:
     w = world
     u = unit_submit(w.U, w.unit_secretary)
 
-    response = client_for(w.community_staff).post(url("decide_unit", u.pk), data)
+    response = client_for(w.community_staff).post(url(action, u.pk), data)
 
     assert response.status_code == 422
     assert message in html(response)
@@ -617,9 +615,9 @@ def test_decide_unit_on_a_decided_report_rerenders_with_the_refusal(world: Simpl
     w = world
     u = unit_submit(w.U, w.unit_secretary)
     c = client_for(w.community_staff)
-    c.post(url("decide_unit", u.pk), {"action": "confirm", "community_signatory": "安宁书记"})
+    c.post(url("unit_report_confirm", u.pk), {"community_signatory": "安宁书记"})
 
-    response = c.post(url("decide_unit", u.pk), {"action": "return", "reason": "再退"})
+    response = c.post(url("unit_report_return", u.pk), {"reason": "再退"})
 
     assert response.status_code == 422
     assert "该报到不是待确认状态" in html(response)
@@ -632,10 +630,13 @@ def test_decide_unit_of_another_community_is_404(world: SimpleNamespace) -> None
     u = unit_submit(w.U, w.unit_secretary)
 
     assert (
-        client_for(w.staff_b).post(url("decide_unit", u.pk), {"action": "confirm", "community_signatory": "x"})
+        client_for(w.staff_b).post(url("unit_report_confirm", u.pk), {"community_signatory": "x"})
     ).status_code == 404
     assert (
-        client_for(w.compound_secretary).post(url("decide_unit", u.pk), {"community_signatory": "x"}).status_code == 403
+        client_for(w.compound_secretary)
+        .post(url("unit_report_confirm", u.pk), {"community_signatory": "x"})
+        .status_code
+        == 403
     )
     u.refresh_from_db()
     assert u.status == UnitReport.Status.SUBMITTED
@@ -842,7 +843,7 @@ def test_laggards_are_scoped(coverage_world: SimpleNamespace) -> None:
 
     assert {row[2] for row in response.context["rows"]} == {"钱安宁", "郑搬家"}
     assert c.get(f"{url('laggards', 'members')}?place={w.B.pk}").status_code == 404
-    assert c.get(url("laggards", "nonsense")).status_code == 403
+    assert c.get(url("laggards", "nonsense")).status_code == 404  # no such list: a missing page
     assert client_for(w.member_user).get(url("laggards", "members")).status_code == 403
 
 

@@ -1,0 +1,200 @@
+"""Admins' pages of 双报到: assigning units to communities, the commitment text, and the dynamic
+management of a member (move, status, leave the unit) posted from the member page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from baodao.core.http import add_service_errors, int_or_none
+from baodao.directory.display import member_page_context
+from baodao.directory.models import Member, Place, Unit, UnitAssignment
+from baodao.directory.services import city_of
+from baodao.reporting import access, forms, selectors, services
+from baodao.reporting.views.common import functions_form_of, unit_functions_post
+
+ASSIGN_PAGE_SIZE = 100
+
+
+# --- assignment ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def assign_list(request: HttpRequest) -> HttpResponse:
+    units = access.assignable_units(request.user, q=request.GET.get("q", ""))
+    page = Paginator(units, ASSIGN_PAGE_SIZE).get_page(request.GET.get("page"))
+    current = {
+        a.unit_id: a
+        for a in UnitAssignment.objects.filter(unit__in=list(page.object_list), ended_on__isnull=True).select_related(
+            "community"
+        )
+    }
+    rows = [(u, current.get(u.pk)) for u in page.object_list]
+    return render(request, "reporting/assign_list.html", {"rows": rows, "page": page, "no_export": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(selectors.units_for_assignment(request.user), pk=pk)
+    if request.method == "GET":
+        return _assign_page(request, unit)
+    candidates = selectors.assignment_candidates(request.user, unit)
+    wanted = int_or_none(request.POST.get("community"))
+    community = next((c.community for c in candidates if c.community.pk == wanted), None)
+    if community is None:
+        return _assign_page(request, unit, error=_("请选择一个社区"))
+    try:
+        services.unit_assign(unit=unit, community=community, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        return _assign_page(request, unit, error="；".join(exc.messages))
+    messages.success(request, _("已将 %(u)s 分配到 %(c)s") % {"u": unit.name, "c": community.name})
+    return redirect("reporting:assign_list")
+
+
+@login_required
+@require_POST
+def assign_unit_functions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assigning admin sets a unit's functions, which the community matching reads."""
+    unit = get_object_or_404(selectors.units_for_assignment(request.user), pk=pk)
+    return unit_functions_post(
+        request,
+        unit,
+        saved=redirect("reporting:assign_unit", unit.pk),
+        page=lambda form: _assign_page(request, unit, functions_form=form),
+    )
+
+
+def _assign_page(
+    request: HttpRequest, unit: Unit, *, error: str | None = None, functions_form: forms.UnitFunctionsForm | None = None
+) -> HttpResponse:
+    history = unit.assignments.select_related("community").order_by("-start_on", "-id")
+    ctx = {
+        "unit": unit,
+        "candidates": selectors.assignment_candidates(request.user, unit),
+        "functions": selectors.unit_functions(unit),
+        "functions_form": functions_form or functions_form_of(unit),
+        "history": history,
+        "error": error,
+    }
+    return render(request, "reporting/assign_unit.html", ctx, status=422 if error or functions_form else 200)
+
+
+# --- the commitment text -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment(request: HttpRequest) -> HttpResponse:
+    """The city admin edits the city's 服务承诺书 (new reports sign it; old ones keep theirs)."""
+    city = access.get_city_for_commitment(request.user)
+    row = selectors.commitment_template_of(city)
+    form = forms.CommitmentForm(
+        request.POST if request.method == "POST" else None,
+        initial={"text": row.text if row else services.DEFAULT_COMMITMENT},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.commitment_template_set(city=city, text=form.cleaned_data["text"], by=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("服务承诺书已保存"))
+            return redirect("reporting:commitment")
+    ctx = {"city": city, "form": form, "custom": row is not None, "preview": services.commitment_text(city=city)}
+    return render(request, "reporting/commitment.html", ctx, status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def commitment_reset(request: HttpRequest) -> HttpResponse:
+    """Back to the default text (the city's own row goes; reports already signed keep theirs)."""
+    city = access.get_city_for_commitment(request.user)
+    services.commitment_template_set(city=city, text=None, by=request.user)
+    messages.success(request, _("已恢复默认服务承诺书"))
+    return redirect("reporting:commitment")
+
+
+# --- dynamic management (动态管理), posted from the member page ------------------------------------
+
+
+@login_required
+@require_POST
+def member_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Moving house: the report follows the member to the new community (or stays, if the same)."""
+    member = access.get_member_for_management(request.user, pk)
+    code = request.POST.get("residence_code", "").strip()
+    # Members move anywhere in their city, not only within the manager's own area.
+    city = city_of(member.residence)
+    residence = Place.objects.filter(code=code, path__startswith=city.path if city else "").first()
+    if residence is None:
+        messages.error(request, _("找不到编码为 %(c)s 的小区或楼栋") % {"c": code})
+        return _member_page(request, member, status=422)
+
+    def move() -> str:
+        before = selectors.active_report_of(member)
+        report = services.member_move(member=member, residence=residence, by=request.user)
+        note = _("已迁居至 %(p)s") % {"p": residence.name}
+        if report is not None and before is not None and report.pk == before.pk:
+            note += _("，仍在 %(c)s 报到，无需社区重新确认") % {"c": report.community.name}
+        elif report is not None:
+            note += _("，报到已转至 %(c)s 待确认") % {"c": report.community.name}
+        return note
+
+    return _managed(request, member, move)
+
+
+@login_required
+@require_POST
+def member_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Retired, transferred out, left: the status ends the member's report."""
+    member = access.get_member_for_management(request.user, pk)
+
+    def set_status() -> str:
+        services.member_set_status(member=member, status=request.POST.get("status", ""), by=request.user)
+        return _("状态已更新为 %(s)s") % {"s": member.get_status_display()}
+
+    return _managed(request, member, set_status)
+
+
+@login_required
+@require_POST
+def member_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """Leaving for another unit of the city: the report ends and the new unit issues a certificate."""
+    member = access.get_member_for_management(request.user, pk)
+
+    def leave() -> str:
+        unit, party_org = services.member_leave_unit_by_code(
+            member=member,
+            unit_code=request.POST.get("unit_code", ""),
+            party_org_name=request.POST.get("party_org_name", ""),
+            by=request.user,
+        )
+        return _("已调至 %(u)s %(o)s，原报到已结束，请新单位签发报到证") % {"u": unit.name, "o": party_org.name}
+
+    return _managed(request, member, leave)
+
+
+def _managed(request: HttpRequest, member: Member, act: Callable[[], str]) -> HttpResponse:
+    """Run one management service: back to the member page, or the page again (422) when refused."""
+    try:
+        note = act()
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return _member_page(request, member, status=422)
+    messages.success(request, note)
+    return redirect("directory:member_detail", pk=member.pk)
+
+
+def _member_page(request: HttpRequest, member: Member, status: int) -> HttpResponse:
+    """The member page re-rendered after a refused action, with the flashed error."""
+    return render(request, "directory/member_detail.html", member_page_context(request.user, member), status=status)

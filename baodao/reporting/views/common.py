@@ -1,0 +1,37 @@
+"""What more than one audience's pages of 双报到 share: the unit's functions form and its pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms as forms_lib
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from baodao.core.http import add_service_errors
+from baodao.directory.models import Unit
+from baodao.reporting import access, forms, services
+
+
+def unit_functions_post(
+    request: HttpRequest, unit: Unit, saved: HttpResponse, page: Callable[[forms_lib.Form], HttpResponse]
+) -> HttpResponse:
+    """Save the unit's functions (unit secretary or assigning admin): `saved` when saved, else
+    `page(form)` re-renders the form with its errors (422)."""
+    access.get_unit_for_functions(request.user, unit)
+    form = forms.UnitFunctionsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.unit_functions_set(unit=unit, functions=form.cleaned_data["functions"], by=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("单位职能已保存"))
+            return saved
+    return page(form)
+
+
+def functions_form_of(unit: Unit) -> forms.UnitFunctionsForm:
+    return forms.UnitFunctionsForm(initial={"functions": list(unit.functions.all())})

@@ -1,0 +1,182 @@
+"""Community staff's pages: reports waiting for confirmation, confirm or return them, agreements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from baodao.accounts.exports import audited_xlsx_response
+from baodao.core.http import form_messages, int_or_none
+from baodao.directory.models import Place
+from baodao.reporting import access, exports, forms, selectors, services
+from baodao.reporting.models import MemberReport, UnitReport
+
+
+def _community_of(request: HttpRequest) -> Place:
+    """The community a staff member acts for: ?community= among those allowed, else the first."""
+    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
+    return access.get_community_for_decisions(request.user, pk)
+
+
+def _back_to_pending(community_id: int) -> HttpResponse:
+    return redirect(f"{reverse('reporting:pending')}?community={community_id}")
+
+
+@login_required
+@require_GET
+def pending(request: HttpRequest) -> HttpResponse:
+    community = _community_of(request)
+    if request.GET.get("export") == "xlsx":
+        title = _("待确认报到")
+        reports = selectors.member_reports_for_user(
+            request.user, status=MemberReport.Status.PENDING, community=community
+        )
+        return audited_xlsx_response(
+            request,
+            name=f"{community.name}{title}",
+            headers=exports.PENDING_HEADERS,
+            rows=exports.pending_rows(reports),
+            what=title,
+        )
+    return _pending_page(request, community)
+
+
+def _pending_page(request: HttpRequest, community: Place, status: int = 200) -> HttpResponse:
+    """What waits for `community`; also re-rendered (422) by the page's POST actions on bad input."""
+    reports = selectors.member_reports_for_user(request.user, status=MemberReport.Status.PENDING, community=community)
+    unit_reports = selectors.unit_reports_for_user(request.user, status=UnitReport.Status.SUBMITTED).filter(
+        community=community
+    )
+    ctx = {
+        "community": community,
+        "communities": selectors.actionable_communities(request.user),
+        "reports": reports,
+        "unit_reports": unit_reports.prefetch_related("resource_tags", "demand_tags"),
+        "overdue": selectors.overdue_for_community(request.user, community),
+    }
+    return render(request, "reporting/pending.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def confirm_members(request: HttpRequest) -> HttpResponse:
+    community = _community_of(request)
+    ids = [i for i in (int_or_none(x) for x in request.POST.getlist("report")) if i]
+    reports = list(
+        selectors.member_reports_for_user(request.user, status=MemberReport.Status.PENDING, community=community).filter(
+            pk__in=ids
+        )
+    )
+    if not reports:
+        messages.error(request, _("请先勾选要确认的报到"))
+        return _pending_page(request, community, status=422)
+    n = services.member_reports_confirm(reports=reports, by=request.user)
+    messages.success(request, _("已确认 %(n)d 名党员报到，回执已送达所在单位") % {"n": n})
+    return _back_to_pending(community.pk)
+
+
+@login_required
+@require_POST
+def return_member(request: HttpRequest, pk: int) -> HttpResponse:
+    report = access.get_member_report_for_return(request.user, pk)
+    return _decide(
+        request,
+        report.community,
+        forms.ReturnForm(request.POST),
+        lambda data: services.member_report_return(report=report, by=request.user, reason=data["reason"]),
+        _("已退回 %(name)s 的报到") % {"name": report.member.name},
+    )
+
+
+@login_required
+@require_POST
+def unit_report_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a unit's report: the co-building agreement is signed and can be printed."""
+    report = access.get_unit_report_for_decision(request.user, pk)
+    return _decide(
+        request,
+        report.community,
+        forms.ConfirmUnitForm(request.POST),
+        lambda data: services.unit_report_confirm(
+            report=report, by=request.user, community_signatory=data["community_signatory"]
+        ),
+        _("已确认 %(u)s 报到，共建协议可打印") % {"u": report.unit.name},
+    )
+
+
+@login_required
+@require_POST
+def unit_report_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a unit's report back, with the reason the unit secretary reads."""
+    report = access.get_unit_report_for_decision(request.user, pk)
+    return _decide(
+        request,
+        report.community,
+        forms.ReturnForm(request.POST),
+        lambda data: services.unit_report_return(report=report, by=request.user, reason=data["reason"]),
+        _("已退回 %(u)s 的报到") % {"u": report.unit.name},
+    )
+
+
+def _decide(
+    request: HttpRequest,
+    community: Place,
+    form: forms.ReturnForm | forms.ConfirmUnitForm,
+    decide: Callable[[dict], object],
+    done: str,
+) -> HttpResponse:
+    """A decision from the pending page: back to it, or the page again with 422 when refused."""
+    if not form.is_valid():
+        messages.error(request, form_messages(form))
+        return _pending_page(request, community, status=422)
+    try:
+        decide(form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return _pending_page(request, community, status=422)
+    messages.success(request, done)
+    return _back_to_pending(community.pk)
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(selectors.member_reports_for_user(request.user), pk=pk)
+    events = report.events.select_related("actor")
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {"report": report, "events": events, "team_types": list(report.team_types.all())},
+    )
+
+
+# --- signed co-building agreements (community staff, admins and the unit alike) -------------------
+
+
+@login_required
+@require_GET
+def agreements(request: HttpRequest) -> HttpResponse:
+    """Signed co-building agreements (in force or ended), for community staff, admins and units."""
+    access.require_agreements_reader(request.user)
+    page = Paginator(selectors.agreements_for_user(request.user), 100).get_page(request.GET.get("page"))
+    return render(request, "reporting/agreements.html", {"page": page, "no_export": True})
+
+
+@login_required
+@require_GET
+def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from baodao.reporting.documents import agreement_pdf as render_pdf
+
+    report = get_object_or_404(selectors.agreements_for_user(request.user), pk=pk)
+    response = HttpResponse(render_pdf(report), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="agreement-{report.pk}.pdf"'
+    return response

@@ -1,0 +1,281 @@
+"""The unit secretary's pages: the unit's report and agreement, its ledger, certificates, approvals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from baodao.accounts.exports import audited_xlsx_response
+from baodao.core.http import add_service_errors, form_messages, int_or_none
+from baodao.directory import scope
+from baodao.directory.models import Member, Unit
+from baodao.reporting import access, exports, forms, selectors, services
+from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
+from baodao.reporting.views.common import functions_form_of, unit_functions_post
+
+
+def certificate_url(request: HttpRequest, certificate: Certificate) -> str:
+    return request.build_absolute_uri(reverse("reporting:register", args=[services.certificate_token(certificate)]))
+
+
+# --- the unit's own report ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_report(request: HttpRequest) -> HttpResponse:
+    unit = access.get_unit_for_secretary(request.user)
+    if request.method == "GET":
+        return _unit_report_page(request, unit)
+    form = forms.UnitReportForm(request.POST)
+    if UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]).exists():
+        messages.error(request, _("本单位已向社区报到，无需重复提交"))
+    elif form.is_valid():
+        try:
+            services.unit_report_submit(unit=unit, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已提交，等待社区确认"))
+            return redirect("reporting:unit_report")
+    return _unit_report_page(request, unit, report_form=form)
+
+
+@login_required
+@require_POST
+def unit_functions(request: HttpRequest) -> HttpResponse:
+    """The unit secretary sets the unit's functions (what it can offer a community)."""
+    unit = access.get_unit_for_secretary(request.user)
+    return unit_functions_post(
+        request,
+        unit,
+        saved=redirect("reporting:unit_report"),
+        page=lambda form: _unit_report_page(request, unit, functions_form=form),
+    )
+
+
+def _unit_report_page(
+    request: HttpRequest,
+    unit: Unit,
+    functions_form: forms.UnitFunctionsForm | None = None,
+    report_form: forms.UnitReportForm | None = None,
+) -> HttpResponse:
+    """The unit's report page; a bound form passed in is shown with its errors (422)."""
+    assignment = unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
+    active = UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]).first()
+    history = (
+        UnitReport.objects.filter(unit=unit)
+        .select_related("community")
+        .prefetch_related("events__actor", "resource_tags", "demand_tags")
+        .order_by("-submitted_at")
+    )
+    form = report_form or forms.UnitReportForm()
+    returned = history.filter(status=UnitReport.Status.RETURNED).first() if active is None else None
+    if returned is not None and report_form is None:
+        form = forms.UnitReportForm(
+            initial={
+                "contact_name": returned.contact_name,
+                "contact_phone": returned.contact_phone,
+                "unit_signatory": returned.unit_signatory,
+                "unit_resources": returned.unit_resources,
+                "community_demands": returned.community_demands,
+                "resource_tags": list(returned.resource_tags.all()),
+                "demand_tags": list(returned.demand_tags.all()),
+            }
+        )
+    ctx = {
+        "unit": unit,
+        "assignment": assignment,
+        "active": active,
+        "form": form,
+        "history": history,
+        "functions_form": functions_form or functions_form_of(unit),
+    }
+    bound = report_form is not None or functions_form is not None
+    return render(request, "reporting/unit_report.html", ctx, status=422 if bound else 200)
+
+
+# --- the ledger and its certificates ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def ledger(request: HttpRequest) -> HttpResponse:
+    unit = access.get_unit_for_secretary(request.user)
+    if request.GET.get("export") == "xlsx":
+        rows = _ledger_rows(request, unit)
+        return audited_xlsx_response(
+            request,
+            name=f"{unit.name}报到台账",
+            headers=exports.LEDGER_HEADERS,
+            rows=exports.ledger_rows(rows),
+            what=_("报到台账"),
+        )
+    return _ledger_page(request, unit)
+
+
+def _ledger_rows(request: HttpRequest, unit: Unit) -> list[selectors.LedgerRow]:
+    wanted = request.GET.get("status", "")
+    rows = selectors.unit_ledger(unit)
+    return [r for r in rows if r.status == wanted] if wanted else rows
+
+
+def _ledger_page(request: HttpRequest, unit: Unit, status: int = 200) -> HttpResponse:
+    """The ledger of `unit`; also re-rendered (422) by the ledger's POST actions on bad input."""
+    everyone = selectors.unit_ledger(unit)
+    wanted = request.GET.get("status", "")
+    counts: dict[str, int] = {}
+    for r in everyone:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    ctx = {
+        "unit": unit,
+        "rows": [r for r in everyone if r.status == wanted] if wanted else everyone,
+        "counts": [(k, v, counts.get(k, 0)) for k, v in selectors.LedgerStatus.LABELS.items()],
+        "wanted": wanted,
+        "approvals": selectors.member_reports_for_user(request.user, status=MemberReport.Status.UNIT_APPROVAL).filter(
+            unit=unit
+        ),
+        "mobile_requests": selectors.mobile_change_requests_for_user(
+            request.user, status=MobileChangeRequest.Status.PENDING
+        ).filter(member__unit=unit),
+    }
+    return render(request, "reporting/ledger.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def certificates_issue(request: HttpRequest) -> HttpResponse:
+    """Issue for one member (member=<id>) or for every member not yet reported (batch)."""
+    unit = access.get_unit_for_secretary(request.user)
+    member_id = int_or_none(request.POST.get("member"))
+    skipped: list[tuple[Member, str]] = []
+    try:
+        if member_id:
+            member = get_object_or_404(Member.objects.filter(unit=unit), pk=member_id)
+            certs = [services.certificate_issue(member=member, by=request.user)]
+        else:
+            batch = services.certificates_issue_batch(unit=unit, by=request.user)
+            certs, skipped = batch.issued, batch.skipped
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+        return _ledger_page(request, unit, status=422)
+    if skipped:
+        messages.warning(
+            request,
+            _("以下 %(n)d 名党员未签发：%(who)s")
+            % {"n": len(skipped), "who": "；".join(reason for _m, reason in skipped)},
+        )
+    if not certs:
+        if not skipped:
+            messages.info(request, _("没有需要签发报到证的党员"))
+        return redirect("reporting:ledger")
+    messages.success(request, _("已签发 %(n)d 份报到证") % {"n": len(certs)})
+    ids = ",".join(str(c.pk) for c in certs)
+    return redirect(f"{reverse('reporting:ledger')}?printed={ids}")
+
+
+@login_required
+@require_GET
+def certificates_pdf(request: HttpRequest) -> HttpResponse:
+    from baodao.reporting.documents import certificates_pdf as render_pdf
+
+    access.require_unit_secretary(request.user)
+    ids = [i for i in (int_or_none(x) for x in request.GET.get("ids", "").split(",")) if i]
+    certs = list(
+        selectors.visible_certificates(request.user)
+        .filter(pk__in=ids, status=Certificate.Status.ISSUED, unit_id__in=scope.scope_for(request.user).unit_ids)
+        .select_related("member__party_org", "member__residence__parent", "unit", "community")
+        .order_by("member__party_org_id", "member_id")
+    )
+    if not certs:
+        messages.error(request, _("没有可打印的报到证"))
+        return redirect("reporting:ledger")
+    pdf = render_pdf(certs, lambda c: certificate_url(request, c))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="certificates.pdf"'
+    return response
+
+
+# --- decisions that wait for the unit -----------------------------------------------------------
+
+
+@login_required
+@require_POST
+def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve a member's self-report that waits for the unit (the community confirms it next)."""
+    report = access.get_member_report_for_unit_approval(request.user, pk)
+    return _decided(
+        request,
+        report.unit,
+        lambda: services.member_report_unit_approve(report=report, by=request.user),
+        _("已审核通过 %(name)s 的报到") % {"name": report.member.name},
+    )
+
+
+@login_required
+@require_POST
+def unit_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a member's self-report back, with the reason the member reads."""
+    report = access.get_member_report_for_unit_approval(request.user, pk)
+    return _returned(
+        request,
+        report.unit,
+        lambda reason: services.member_report_return(report=report, by=request.user, reason=reason),
+        _("已退回 %(name)s 的报到") % {"name": report.member.name},
+    )
+
+
+@login_required
+@require_POST
+def mobile_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve a member's new mobile: the roster takes it and the account opens. Another unit's
+    request is a 404."""
+    req = access.get_mobile_request_for_decision(request.user, pk)
+    return _decided(
+        request,
+        req.member.unit,
+        lambda: services.mobile_change_request_approve(request=req, by=request.user),
+        _("已通过 %(name)s 的手机号变更申请，账号已开通") % {"name": req.member.name},
+    )
+
+
+@login_required
+@require_POST
+def mobile_request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refuse a member's new mobile, with the reason the member reads on the self-report page."""
+    req = access.get_mobile_request_for_decision(request.user, pk)
+    return _returned(
+        request,
+        req.member.unit,
+        lambda reason: services.mobile_change_request_refuse(request=req, by=request.user, reason=reason),
+        _("已退回 %(name)s 的手机号变更申请") % {"name": req.member.name},
+    )
+
+
+def _decided(request: HttpRequest, unit: Unit, decide: Callable[[], object], done: str) -> HttpResponse:
+    """A decision on the ledger: back to the ledger, or the ledger again with 422 when refused."""
+    try:
+        decide()
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return _ledger_page(request, unit, status=422)
+    messages.success(request, done)
+    return redirect("reporting:ledger")
+
+
+def _returned(request: HttpRequest, unit: Unit, refuse: Callable[[str], object], done: str) -> HttpResponse:
+    """A return on the ledger, which needs a reason (422 on the ledger without one)."""
+    form = forms.ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_messages(form))
+        return _ledger_page(request, unit, status=422)
+    return _decided(request, unit, lambda: refuse(form.cleaned_data["reason"]), done)

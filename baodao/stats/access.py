@@ -1,0 +1,39 @@
+"""Who may open which figures: the staff pages of coverage and the lists of who is behind.
+
+Seeing an area is directory.scope's (an area out of sight is a 404); these decide whether a user
+who reaches a figures page may read it at all (PermissionDenied otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from baodao.accounts.models import Actor
+from baodao.directory import access as directory_access
+from baodao.directory import selectors as directory_selectors
+from baodao.directory.models import Place
+
+
+def get_area_for_figures(user: Actor, pk: int | None) -> Place:
+    """The area whose figures a staff user reads: `pk` among the places seen, else the top one.
+
+    Staff only; a user whose grants reach no area (a unit secretary) is refused."""
+    directory_access.require_staff(user)
+    places = directory_selectors.places_for_user(user)
+    if pk:
+        return get_object_or_404(places, pk=pk)
+    top = places.exclude(kind=Place.Kind.BUILDING).order_by("depth", "path").first()
+    if top is None:
+        raise PermissionDenied(_("没有可查看的区域"))
+    return top
+
+
+def require_known_list(kind: str, known: Container[str]) -> None:
+    """A list of who is behind exists for each coverage; any other name is a missing page."""
+    if kind not in known:
+        raise Http404(_("没有这个名单"))
