@@ -2,7 +2,7 @@
 
 # make run   - install (first time), migrate, load the demo city into an empty database, serve on http://127.0.0.1:8000
 # make test  - the whole suite on SQLite and on PostgreSQL (installs what it needs; see scripts/test.sh)
-# make lint  - ruff check + ruff format --check
+# make lint  - ruff check + ruff format --check + mypy (django-stubs) on baodao/ and config/
 # make bench - 100k-member import and home page throughput on PostgreSQL (bench/run.sh)
 
 run:
@@ -15,6 +15,7 @@ lint:
 	@bash scripts/venv.sh requirements-dev.txt
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 bench:
 	@bash scripts/venv.sh requirements-dev.txt

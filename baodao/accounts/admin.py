@@ -17,7 +17,7 @@ class RoleInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [RoleInline]
     list_display = ("username", "display_name", "is_active", "is_superuser")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Baodao", {"fields": ("display_name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Baodao", {"fields": ("display_name",)}))
 
 
 @admin.register(SecurityEvent)

@@ -41,7 +41,7 @@ def safe_login_label(typed: str) -> str:
     return mask_id_number(value)[:150]
 
 
-def login_identity(request: HttpRequest | None, typed: str | None) -> tuple[object | None, str]:
+def login_identity(request: HttpRequest | None, typed: object) -> tuple[User | None, str]:
     """(the account a typed username or mobile names, or None; the label safe to store for it).
 
     The label is the account's username when there is one, otherwise `safe_login_label`. The answer

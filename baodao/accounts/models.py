@@ -7,6 +7,7 @@ from typing import TypeAlias
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from baodao.core.fields import EncryptedTextField
@@ -28,6 +29,13 @@ class User(AbstractUser):
 
 # Whoever makes a request: a logged-in user or nobody. Scope and access helpers take an Actor.
 Actor: TypeAlias = "User | AnonymousUser"
+
+
+class AuthedHttpRequest(HttpRequest):
+    """A request behind login_required: `user` is a signed-in User. Only a type for the checker
+    (views that anyone may open take a plain HttpRequest, whose user is an Actor)."""
+
+    user: User
 
 
 class Role(models.TextChoices):

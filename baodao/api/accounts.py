@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from baodao.accounts.services import api_token_issue, client_ip
-from baodao.api.common import MessageOut
+from baodao.api.common import AuthedRequest, MessageOut
 
 router = Router(tags=["auth"])
 
@@ -46,7 +46,7 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> Status | dict[str, str
 
 
 @router.get("/me", response=MeOut)
-def me(request: HttpRequest) -> dict[str, object]:
+def me(request: AuthedRequest) -> dict[str, object]:
     user = request.auth
     rows = user.role_assignments.filter(is_active=True).select_related("place", "unit")
     return {

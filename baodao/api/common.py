@@ -1,10 +1,20 @@
-"""What every API module shares: the error body schema and the capped pagination."""
+"""What every API module shares: the authenticated request, the error body schema, the capped pagination."""
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import field_validator
+
+from baodao.accounts.models import User
+
+
+class AuthedRequest(HttpRequest):
+    """A request the API's token authentication let through: `auth` is the token's user.
+    (Handlers declared with auth=None take a plain HttpRequest.)"""
+
+    auth: User
 
 
 class MessageOut(Schema):

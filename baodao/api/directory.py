@@ -6,11 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from baodao.api.common import ApiPagination
+from baodao.api.common import ApiPagination, AuthedRequest
 from baodao.core.privacy import mask_id_number, mask_mobile
 from baodao.directory import access, scope, selectors
 from baodao.directory.models import Member, Place, Unit
@@ -78,25 +77,25 @@ class MemberOut(Schema):
         return obj.mobile if full else mask_mobile(obj.mobile)
 
 
-def _staff(request: HttpRequest) -> None:
+def _staff(request: AuthedRequest) -> None:
     access.require_staff(request.auth)
 
 
 @router.get("/places", response=list[PlaceOut])
 @paginate(ApiPagination)
-def places(request: HttpRequest, q: str = "", kind: str = "") -> QuerySet[Place]:
+def places(request: AuthedRequest, q: str = "", kind: str = "") -> QuerySet[Place]:
     _staff(request)
     return selectors.places_for_user(request.auth, q=q, kind=kind)
 
 
 @router.get("/units", response=list[UnitOut])
 @paginate(ApiPagination)
-def units(request: HttpRequest, q: str = "", kind: str = "") -> QuerySet[Unit]:
+def units(request: AuthedRequest, q: str = "", kind: str = "") -> QuerySet[Unit]:
     _staff(request)
     return selectors.units_for_user(request.auth, q=q, kind=kind)
 
 
 @router.get("/members", response=list[MemberOut])
 @paginate(ApiPagination)
-def members(request: HttpRequest, q: str = "", unit: int | None = None, status: str = "") -> QuerySet[Member]:
+def members(request: AuthedRequest, q: str = "", unit: int | None = None, status: str = "") -> QuerySet[Member]:
     return selectors.members_for_user(request.auth, q=q, unit_id=unit, status=status)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from baodao.api.common import AuthedRequest
 from baodao.directory.models import Category, Member, Place
 from baodao.reporting import access, selectors, services
 from baodao.reporting.models import Certificate, MemberReport
@@ -75,7 +76,7 @@ def _refuse(exc: ValidationError) -> HttpError:
     return HttpError(400, "；".join(exc.messages))
 
 
-def _own_member(request: HttpRequest) -> Member:
+def _own_member(request: AuthedRequest) -> Member:
     return access.get_own_member(request.auth, message="只有在职党员可以报到")
 
 
@@ -90,7 +91,7 @@ def certificate_read(request: HttpRequest, token: str) -> Certificate:
 
 
 @router.post("/reports", response={201: ReportOut})
-def report_submit(request: HttpRequest, payload: ReportIn) -> Status:
+def report_submit(request: AuthedRequest, payload: ReportIn) -> Status:
     member = _own_member(request)
     certificate = None
     try:
@@ -122,13 +123,13 @@ def report_submit(request: HttpRequest, payload: ReportIn) -> Status:
 
 
 @router.get("/status", response=list[ReportOut])
-def report_status(request: HttpRequest) -> QuerySet[MemberReport]:
+def report_status(request: AuthedRequest) -> QuerySet[MemberReport]:
     member = _own_member(request)
     return selectors.member_reports_for_user(request.auth).filter(member=member).order_by("-submitted_at")
 
 
 @router.get("/pending", response=list[ReportOut])
-def pending(request: HttpRequest, community: int | None = None) -> QuerySet[MemberReport]:
+def pending(request: AuthedRequest, community: int | None = None) -> QuerySet[MemberReport]:
     communities = selectors.actionable_communities(request.auth)
     if community is not None:
         communities = communities.filter(pk=community)
@@ -138,7 +139,7 @@ def pending(request: HttpRequest, community: int | None = None) -> QuerySet[Memb
 
 
 @router.post("/confirm", response=ConfirmOut)
-def confirm(request: HttpRequest, payload: ConfirmIn) -> dict[str, int]:
+def confirm(request: AuthedRequest, payload: ConfirmIn) -> dict[str, int]:
     reports = access.member_reports_for_confirmation(request.auth, payload.ids)
     if not reports:
         raise HttpError(404, "没有可确认的报到")
@@ -146,7 +147,7 @@ def confirm(request: HttpRequest, payload: ConfirmIn) -> dict[str, int]:
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut)
-def return_report(request: HttpRequest, report_id: int, payload: ReturnIn) -> MemberReport:
+def return_report(request: AuthedRequest, report_id: int, payload: ReturnIn) -> MemberReport:
     report = access.get_member_report_for_return(request.auth, report_id)
     try:
         services.member_report_return(report=report, by=request.auth, reason=payload.reason)
@@ -169,7 +170,7 @@ class LeaveOut(Schema):
 
 
 @router.post("/members/{member_id}/leave", response=LeaveOut)
-def member_leave(request: HttpRequest, member_id: int, payload: LeaveIn) -> dict[str, object]:
+def member_leave(request: AuthedRequest, member_id: int, payload: LeaveIn) -> dict[str, object]:
     """Leaving the unit for another one in the city: the report ends, open certificates are revoked.
 
     For those who manage the member (unit secretary, community staff where the member lives,

@@ -1,6 +1,7 @@
 """The core app: no models; at start-up it checks that the data key is there when DEBUG is off."""
 
 from django.apps import AppConfig
+from django.core.checks import CheckMessage
 
 
 class CoreConfig(AppConfig):
@@ -13,7 +14,7 @@ class CoreConfig(AppConfig):
         checks.register(check_field_key, checks.Tags.security)
 
 
-def check_field_key(app_configs: object, **kwargs: object) -> list[object]:
+def check_field_key(app_configs: object, **kwargs: object) -> list[CheckMessage]:
     """Fail at start-up, not at the first read of an ID number, when the data key is missing."""
     from django.conf import settings
     from django.core import checks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Sequence
+from typing import IO
 from urllib.parse import quote
 
 from django.http import FileResponse
@@ -13,7 +14,9 @@ from openpyxl.styles import Font
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def write_xlsx(path: str, headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1") -> int:
+def write_xlsx(
+    path: str | IO[bytes], headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1"
+) -> int:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title[:31])
     from openpyxl.cell import WriteOnlyCell

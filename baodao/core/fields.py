@@ -15,4 +15,4 @@ class EncryptedTextField(models.TextField):
 
     def get_prep_value(self, value: object) -> str | None:
         value = super().get_prep_value(value)
-        return crypto.encrypt(value) if value else ""
+        return crypto.encrypt(str(value)) if value else ""

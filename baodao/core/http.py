@@ -31,7 +31,7 @@ def page_of(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE) -> P
 
 def form_messages(form: forms.Form) -> str:
     """The errors of a small action form, as one line for a flash message."""
-    return "；".join(m for errs in form.errors.values() for m in errs)
+    return "；".join(str(m) for errs in form.errors.values() for m in errs)
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:

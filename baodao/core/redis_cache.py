@@ -13,7 +13,7 @@ home request). The local-memory cache of the tests still warns about such keys.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
@@ -22,9 +22,13 @@ if TYPE_CHECKING:  # redis is installed only where REDIS_URL is used
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    # Django's private `_get_connection_pool` and `_client` are not in the type stubs.
+    _get_connection_pool: Any
+    _client: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - Django's signature, passed on
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
+        self._clients: dict[int, redis.Redis] = {}
 
     def get_client(self, key: object = None, *, write: bool = False) -> redis.Redis:
         pool = self._get_connection_pool(write)

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.apps import apps
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class HasPk(Protocol):
-    pk: int | None
+    @property
+    def pk(self) -> int | None: ...
 
 
 # A city for per-city rules: a directory.Place (anything with a `pk`), its primary key, or None
@@ -28,8 +32,8 @@ CityRef = HasPk | int | None
 @dataclass(frozen=True)
 class RuleDef:
     default: Decimal
-    label: str
-    unit: str
+    label: StrOrPromise
+    unit: StrOrPromise
     source: str  # where in DOMAIN.md / the seeds the number comes from
 
 
@@ -75,7 +79,7 @@ def get_rule(key: str, *, city: CityRef = None) -> Decimal:
     """The value of rule `key` for `city` (a Place of kind city, or None for the deployment)."""
     if key not in RULES:
         raise KeyError(f"unknown rule {key!r}")
-    city_id = getattr(city, "pk", city)
+    city_id = city if city is None or isinstance(city, int) else city.pk
     ck = _cache_key(key, city_id)
     value = cache.get(ck)
     if value is not None:

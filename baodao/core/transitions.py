@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 M = TypeVar("M", bound=models.Model)
 
@@ -26,13 +29,18 @@ M = TypeVar("M", bound=models.Model)
 WORKFLOWS: list[Workflow[Any]] = []
 
 
+def _choices(model: type[models.Model], field: str) -> list[tuple[Any, Any]]:
+    f = model._meta.get_field(field)
+    return list(getattr(f, "choices", None) or [])
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
     sources: tuple[str, ...]
     target: str
-    who: str  # the roles that may ask for it, as people say it ("社区工作人员、上级管理员")
-    refused: str  # the message when the row is in none of `sources`
+    who: StrOrPromise  # the roles that may ask for it, as people say it ("社区工作人员、上级管理员")
+    refused: StrOrPromise  # the message when the row is in none of `sources`
     event: str = ""  # the timeline event kind written, if any
 
 
@@ -59,7 +67,7 @@ class Workflow(Generic[M]):
         self.transitions = {t.name: t for t in transitions}
         if len(self.transitions) != len(transitions):
             raise ValueError(f"{model.__name__}: two transitions share a name")
-        states = {value for value, _label in model._meta.get_field(field).choices or []}
+        states = {value for value, _label in _choices(model, field)}
         for t in transitions:
             unknown = {*t.sources, t.target} - states
             if unknown:
@@ -73,13 +81,13 @@ class Workflow(Generic[M]):
         return status in self.transitions[name].sources
 
     def label(self, status: str) -> str:
-        choices = dict(self.model._meta.get_field(self.field).choices or [])
+        choices = dict(_choices(self.model, self.field))
         return str(choices.get(status, status))
 
     def rows(self) -> list[tuple[str, str, str, str, str]]:
         """(transition, from, to, who, event) for people to read; states by their Chinese labels."""
         return [
-            (t.name, "、".join(self.label(s) for s in t.sources), self.label(t.target), t.who, t.event)
+            (t.name, "、".join(self.label(s) for s in t.sources), self.label(t.target), str(t.who), t.event)
             for t in self.transitions.values()
         ]
 

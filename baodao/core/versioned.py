@@ -54,7 +54,11 @@ def bump(keys: Iterable[str]) -> None:
     keys = list(dict.fromkeys(keys))
     if keys:
         _bumps += 1
-        _now_and_on_commit(lambda: cache.set_many({k: _new_token() for k in keys}, VERSION_SECONDS))
+
+        def store() -> None:
+            cache.set_many({k: _new_token() for k in keys}, VERSION_SECONDS)
+
+        _now_and_on_commit(store)
 
 
 def add_prefetcher(fn: Callable[[HttpRequest, object], list[str]]) -> None:
@@ -88,7 +92,7 @@ def prefetch(request: HttpRequest, keys: Sequence[str]) -> dict:
     if pre is not None and pre[0] == _bumps and pre[1].issuperset(keys):
         return {k: pre[2][k] for k in keys if k in pre[2]}
     values = cache.get_many(keys)
-    request._versioned_prefetch = (_bumps, frozenset(keys), values)
+    request._versioned_prefetch = (_bumps, frozenset(keys), values)  # type: ignore[attr-defined]
     return values
 
 

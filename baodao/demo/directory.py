@@ -244,7 +244,7 @@ UNIT_MIX = (
     (Unit.Kind.PRIVATE, 0.11),
     (Unit.Kind.SOCIAL, 0.06),
 )
-UNIT_WEIGHT = {
+UNIT_WEIGHT: dict[str, float] = {
     Unit.Kind.ORGAN: 1.0,
     Unit.Kind.INSTITUTION: 1.2,
     Unit.Kind.SOE: 1.0,
@@ -383,13 +383,14 @@ def unit_names(rng: random.Random, *, city: str, districts: Sequence[str], kind:
 
 
 def kind_label(kind: str) -> str:
-    return {
+    labels: dict[str, str] = {
         Unit.Kind.ORGAN: "机关事务中心",
         Unit.Kind.INSTITUTION: "公共服务中心",
         Unit.Kind.SOE: "国有企业",
         Unit.Kind.PRIVATE: "企业",
         Unit.Kind.SOCIAL: "社会组织",
-    }[kind]
+    }
+    return labels[kind]
 
 
 # --- inserting -----------------------------------------------------------------------------------

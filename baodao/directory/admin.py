@@ -3,6 +3,8 @@
 Personal fields are not listed; ID numbers and mobiles are edited through the application's services.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
@@ -19,8 +21,8 @@ class PlaceAdminForm(forms.ModelForm):
         model = m.Place
         fields = ("parent", "kind", "code", "name", "sort_order", "latitude", "longitude")
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if "kind" in data and "parent" in data:
             place = self.instance if self.instance.pk else None
             for field, message in services.place_errors(kind=data["kind"], parent=data["parent"], place=place).items():
@@ -42,7 +44,7 @@ class PlaceAdmin(admin.ModelAdmin):
     readonly_fields = ("path", "depth")
 
     def save_model(self, request: HttpRequest, obj: m.Place, form: forms.ModelForm, change: bool) -> None:
-        fields = {k: form.cleaned_data.get(k) for k in PlaceAdminForm.Meta.fields}
+        fields: dict[str, Any] = {k: form.cleaned_data.get(k) for k in PlaceAdminForm.Meta.fields}
         if change:
             services.place_update(place=obj, **fields)
         else:
@@ -70,8 +72,8 @@ class PartyOrgAdminForm(forms.ModelForm):
         model = m.PartyOrg
         fields = ("unit", "parent", "kind", "name")
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         unit = self.instance.unit if self.instance.pk else data.get("unit")
         if unit is not None and data.get("kind") and data.get("name"):
             org = self.instance if self.instance.pk else None

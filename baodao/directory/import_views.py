@@ -7,12 +7,14 @@ from urllib.parse import quote
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import XLSX_MIME, xlsx_response
 from baodao.directory import access
 from baodao.directory.importing import columns, jobs
@@ -43,7 +45,7 @@ class UploadForm(forms.Form):
         return f
 
 
-def _require_manager(request: HttpRequest) -> None:
+def _require_manager(request: AuthedHttpRequest) -> None:
     access.require_master_data_manager(request.user)
 
 
@@ -55,7 +57,7 @@ def _kind_or_404(kind: str) -> str:
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedHttpRequest) -> HttpResponseBase:
     _require_manager(request)
     kinds = [{"kind": k, "label": columns.KIND_LABELS[k], "columns": cols} for k, cols in columns.TEMPLATES.items()]
     jobs = [(j, columns.KIND_LABELS.get(j.kind, j.kind)) for j in ImportJob.objects.filter(user=request.user)[:10]]
@@ -64,7 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def template(request: HttpRequest, kind: str) -> HttpResponse:
+def template(request: AuthedHttpRequest, kind: str) -> HttpResponseBase:
     _require_manager(request)
     kind = _kind_or_404(kind)
     response = HttpResponse(columns.template_workbook(kind), content_type=XLSX_MIME)
@@ -75,7 +77,7 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest, kind: str) -> HttpResponse:
+def upload(request: AuthedHttpRequest, kind: str) -> HttpResponse:
     _require_manager(request)
     kind = _kind_or_404(kind)
     if request.method == "POST":
@@ -103,7 +105,7 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def job(request: HttpRequest, pk: int) -> HttpResponse:
+def job(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     _require_manager(request)
     job = get_object_or_404(ImportJob, pk=pk, user=request.user)
     processed, total = job_progress(job) if not job.is_finished else (job.processed, job.total)
@@ -127,7 +129,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def job_errors(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     """Every rejected row of a job as .xlsx (the page shows the first ERRORS_ON_PAGE)."""
     _require_manager(request)
     job = get_object_or_404(ImportJob, pk=pk, user=request.user)

@@ -82,7 +82,7 @@ class Place(models.Model):
     def residence_label(self) -> str:
         """A residence as people name it: "安一小区 1栋" for a building (its parent is the compound),
         the name otherwise; never the room."""
-        if self.kind == Place.Kind.BUILDING and self.parent_id:
+        if self.kind == Place.Kind.BUILDING and self.parent is not None:
             return f"{self.parent.name} {self.name}"
         return self.name
 
@@ -158,6 +158,8 @@ class PartyOrg(models.Model):
         GENERAL_BRANCH = "general_branch", _("党总支")
         BRANCH = "branch", _("党支部")
 
+    n: int  # members the viewer sees in it, set by the unit page; never stored
+
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="party_orgs")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     kind = models.CharField(_("组织类型"), max_length=16, choices=Kind.choices)
@@ -184,6 +186,11 @@ class Member(models.Model):
         IN_SERVICE = "in_service", _("在职")
         RETIRED = "retired", _("离退休")
         TRANSFERRED = "transferred", _("调出")
+
+    # Set per viewer by directory.display.show_member_pii, in full or masked; never stored.
+    shown_id: str
+    shown_mobile: str
+    shown_address: str
 
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
@@ -223,6 +230,11 @@ class Member(models.Model):
 
 
 class Resident(models.Model):
+    # Set per viewer by directory.display.show_resident_pii; never stored.
+    pii_full: bool
+    shown_mobile: str
+    shown_address: str
+
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     mobile = EncryptedTextField(_("手机号"), blank=True)
     mobile_hash = models.CharField(max_length=64, db_index=True, blank=True, editable=False)

@@ -53,18 +53,22 @@ def scope_for(user: Actor) -> Scope:
     cached = getattr(user, "_baodao_scope", None)
     if cached is not None:
         return cached
-    grants, units, members, residents, roles = [], set(), set(), set(), set()
+    grants: list[tuple[str, str]] = []
+    units: set[int] = set()
+    members: set[int] = set()
+    residents: set[int] = set()
+    roles: set[str] = set()
     rows = list(RoleAssignment.objects.filter(user=user, is_active=True).select_related("place"))
 
     for ra in rows:
         roles.add(ra.role)
-        if ra.role in PLACE_ROLES:
+        if ra.role in PLACE_ROLES and ra.place is not None:
             grants.append((ra.role, ra.place.path))
-        elif ra.role == Role.UNIT_SECRETARY:
+        elif ra.role == Role.UNIT_SECRETARY and ra.unit_id is not None:
             units.add(ra.unit_id)
-        elif ra.role == Role.MEMBER:
+        elif ra.role == Role.MEMBER and ra.member_id is not None:
             members.add(ra.member_id)
-        elif ra.role == Role.RESIDENT:
+        elif ra.role == Role.RESIDENT and ra.resident_id is not None:
             residents.add(ra.resident_id)
     scope = Scope(
         superuser=user.is_superuser,
@@ -75,7 +79,7 @@ def scope_for(user: Actor) -> Scope:
         roles=frozenset(roles),
         assignments=tuple(rows),
     )
-    user._baodao_scope = scope
+    user._baodao_scope = scope  # type: ignore[attr-defined]  # cached on the user object for this request
     return scope
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 # A parent must be of a smaller level than its child (some cities skip a level); a compound and a
 # grid are the same level.
-PLACE_LEVEL = {
+PLACE_LEVEL: dict[str, int] = {
     Place.Kind.PROVINCE: 0,
     Place.Kind.CITY: 1,
     Place.Kind.DISTRICT: 2,
@@ -327,7 +327,7 @@ def party_org_errors(
     name = name.strip()
     if not name or len(name) > 100:
         errors["name"] = _("名称不能为空，且不超过100个字")
-    elif PartyOrg.objects.filter(unit=unit, name=name).exclude(pk=org.pk if org else None).exists():
+    elif PartyOrg.objects.filter(unit=unit, name=name).exclude(pk__in=[org.pk] if org else []).exists():
         errors["name"] = _("同一单位内党组织名称重复")
     if "kind" not in errors and org is not None and org.pk:
         child_kinds = set(org.children.values_list("kind", flat=True))
@@ -406,7 +406,10 @@ def unit_assign(*, unit: Unit, community: Place, start_on: dt.date | None = None
     return UnitAssignment.objects.create(unit=unit, community=community, start_on=today, note=note)
 
 
-def _tenure_end(row: Tenure, on: dt.date | None) -> Tenure:
+T = TypeVar("T", bound=Tenure)
+
+
+def _tenure_end(row: T, on: dt.date | None) -> T:
     """End one appointment; the row stays (history), with the day it ended."""
     on = on or timezone.localdate()
     if row.ended_on is not None:
@@ -524,7 +527,7 @@ def leader_link_end(*, link: LeaderLink, on: dt.date | None = None) -> LeaderLin
 
 # Where each of the 三长 serves. The model has no household label, so a 户长 is appointed on the
 # building; several 户长 per building, one current 院长 per compound and 楼长 per building.
-HEAD_PLACE_KINDS = {
+HEAD_PLACE_KINDS: dict[str, set[str]] = {
     HeadAppointment.Kind.COMPOUND_HEAD: {Place.Kind.COMPOUND, Place.Kind.GRID},
     HeadAppointment.Kind.BUILDING_HEAD: {Place.Kind.BUILDING},
     HeadAppointment.Kind.HOUSEHOLD_HEAD: {Place.Kind.BUILDING},

@@ -11,14 +11,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.exports import audited_xlsx_response
-from baodao.accounts.models import Actor
+from baodao.accounts.models import Actor, AuthedHttpRequest
 from baodao.core.http import int_or_none, page_of, post_action
 from baodao.core.rules import RULES
 from baodao.directory import access, exports, scope, selectors, services
@@ -41,7 +42,7 @@ PAGE_SIZE = 50
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 
 
-def _within(request: HttpRequest) -> Place | None:
+def _within(request: AuthedHttpRequest) -> Place | None:
     """Optional ?place= filter, itself scoped: a place out of scope is a 404."""
     pk = int_or_none(request.GET.get("place"))
     if pk is None:
@@ -50,12 +51,12 @@ def _within(request: HttpRequest) -> Place | None:
 
 
 def _export(
-    request: HttpRequest, name: str, headers: Sequence[object], rows_iter: Iterable[Sequence[object]]
-) -> HttpResponse:
+    request: AuthedHttpRequest, name: str, headers: Sequence[object], rows_iter: Iterable[Sequence[object]]
+) -> HttpResponseBase:
     return audited_xlsx_response(request, name=name, headers=headers, rows=rows_iter)
 
 
-def _staff_only(request: HttpRequest) -> None:
+def _staff_only(request: AuthedHttpRequest) -> None:
     access.require_staff(request.user)
 
 
@@ -64,7 +65,7 @@ def _staff_only(request: HttpRequest) -> None:
 
 @login_required
 @require_GET
-def place_list(request: HttpRequest) -> HttpResponse:
+def place_list(request: AuthedHttpRequest) -> HttpResponseBase:
     _staff_only(request)
     qs = selectors.places_for_user(
         request.user, q=request.GET.get("q", ""), kind=request.GET.get("kind", ""), within=_within(request)
@@ -86,12 +87,12 @@ def _date(value: str | None, field: str) -> dt.date | None:
 
 @login_required
 @require_GET
-def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def place_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     _staff_only(request)
     return _place_page(request, get_object_or_404(selectors.places_for_user(request.user), pk=pk))
 
 
-def _place_page(request: HttpRequest, place: Place, errors: list[str] | None = None) -> HttpResponse:
+def _place_page(request: AuthedHttpRequest, place: Place, errors: list[str] | None = None) -> HttpResponse:
     """The place page; also re-rendered (422, with `errors`) by the appointments posted from it."""
     user = request.user
     ancestors = list(selectors.places_for_user(user).filter(pk__in=place.ancestor_ids()[:-1]))
@@ -102,7 +103,9 @@ def _place_page(request: HttpRequest, place: Place, errors: list[str] | None = N
         "appointments": selectors.place_appointments(user, place),
         "can_appoint": scope.can_manage_appointments(user, place),
         "can_link_leaders": place.kind == Place.Kind.COMMUNITY and scope.can_link_city_leaders(user, place),
-        "head_kinds": [(k, k.label) for k, kinds in services.HEAD_PLACE_KINDS.items() if place.kind in kinds],
+        "head_kinds": [
+            (k, HeadAppointment.Kind(k).label) for k, kinds in services.HEAD_PLACE_KINDS.items() if place.kind in kinds
+        ],
         "first_secretary_place": place.kind in (Place.Kind.COMMUNITY, Place.Kind.COMPOUND, Place.Kind.GRID),
         "errors": errors,
     }
@@ -110,7 +113,7 @@ def _place_page(request: HttpRequest, place: Place, errors: list[str] | None = N
 
 
 def _place_post(
-    request: HttpRequest, pk: int, allowed: Callable[[Actor, Place], Place], act: Callable[[Place], object]
+    request: AuthedHttpRequest, pk: int, allowed: Callable[[Actor, Place], Place], act: Callable[[Place], object]
 ) -> HttpResponse:
     """One appointment posted from a place page: the place among those seen (else 404), `allowed`
     asks access (403), `act` calls one service; saved → the page, refused → the page with 422."""
@@ -124,7 +127,7 @@ def _place_post(
 
 @login_required
 @require_POST
-def place_fs_appoint(request: HttpRequest, pk: int) -> HttpResponse:
+def place_fs_appoint(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Appoint a first secretary (the one in office, if any, ends the day before)."""
     post = request.POST
 
@@ -138,7 +141,7 @@ def place_fs_appoint(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def place_fs_end(request: HttpRequest, pk: int) -> HttpResponse:
+def place_fs_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def end(place: Place) -> None:
         term = get_object_or_404(FirstSecretaryTerm, pk=int_or_none(request.POST.get("id")), place=place)
         services.first_secretary_end(term=term, on=_date(request.POST.get("ended_on"), "ended_on"))
@@ -148,7 +151,7 @@ def place_fs_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def place_head_appoint(request: HttpRequest, pk: int) -> HttpResponse:
+def place_head_appoint(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Appoint a compound, building or household head (三长): a named person or a member."""
     post = request.POST
 
@@ -167,7 +170,7 @@ def place_head_appoint(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def place_head_end(request: HttpRequest, pk: int) -> HttpResponse:
+def place_head_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def end(place: Place) -> None:
         head = get_object_or_404(HeadAppointment, pk=int_or_none(request.POST.get("id")), place=place)
         services.head_end(appointment=head, on=_date(request.POST.get("ended_on"), "ended_on"))
@@ -177,7 +180,7 @@ def place_head_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def place_leader_add(request: HttpRequest, pk: int) -> HttpResponse:
+def place_leader_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Link a city leader to a community (city admins)."""
     post = request.POST
 
@@ -194,7 +197,7 @@ def place_leader_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def place_leader_end(request: HttpRequest, pk: int) -> HttpResponse:
+def place_leader_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def end(place: Place) -> None:
         link = get_object_or_404(LeaderLink, pk=int_or_none(request.POST.get("id")), community=place)
         services.leader_link_end(link=link, on=_date(request.POST.get("ended_on"), "ended_on"))
@@ -207,7 +210,7 @@ def place_leader_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: AuthedHttpRequest) -> HttpResponseBase:
     _staff_only(request)
     qs = selectors.units_for_user(
         request.user, q=request.GET.get("q", ""), kind=request.GET.get("kind", ""), community=_within(request)
@@ -215,7 +218,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return _export(request, _("单位"), exports.UNIT_EXPORT_HEADERS, exports.unit_export_rows(qs))
     page = page_of(request, qs)
-    counts = selectors.unit_member_counts(request.user, page.object_list)
+    counts = selectors.unit_member_counts(request.user, list(page.object_list))
     for u in page.object_list:
         u.member_count = counts.get(u.pk, 0)
     return render(request, "directory/unit_list.html", {"page": page, "kinds": Unit.Kind.choices})
@@ -223,12 +226,12 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     _staff_only(request)
     return _unit_page(request, get_object_or_404(selectors.units_for_user(request.user), pk=pk))
 
 
-def _unit_page(request: HttpRequest, unit: Unit, errors: list[str] | None = None) -> HttpResponse:
+def _unit_page(request: AuthedHttpRequest, unit: Unit, errors: list[str] | None = None) -> HttpResponse:
     """The unit page; also re-rendered (422, with `errors`) by the work-team changes posted from it."""
     user = request.user
     assignments = list(unit.assignments.select_related("community").order_by("-start_on", "-id"))
@@ -252,7 +255,7 @@ def _unit_page(request: HttpRequest, unit: Unit, errors: list[str] | None = None
     return render(request, "directory/unit_detail.html", ctx, status=422 if errors else 200)
 
 
-def _unit_post(request: HttpRequest, pk: int, act: Callable[[Unit], object]) -> HttpResponse:
+def _unit_post(request: AuthedHttpRequest, pk: int, act: Callable[[Unit], object]) -> HttpResponse:
     """One work-team change posted from a unit page: seen (else 404), allowed (else 403), one
     service; saved → the page, refused → the page with 422."""
     _staff_only(request)
@@ -266,7 +269,7 @@ def _unit_post(request: HttpRequest, pk: int, act: Callable[[Unit], object]) -> 
 
 @login_required
 @require_POST
-def unit_team_create(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_team_create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Form the unit's work team for the community it is assigned to."""
 
     def create(unit: Unit) -> None:
@@ -280,7 +283,7 @@ def unit_team_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_team_add(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_team_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Add one of the unit's members to one of its work teams."""
     post = request.POST
 
@@ -298,7 +301,7 @@ def unit_team_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_team_end(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_team_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def end(unit: Unit) -> None:
         ms = get_object_or_404(WorkTeamMembership, pk=int_or_none(request.POST.get("id")), team__unit=unit)
         services.work_team_member_end(membership=ms, on=_date(request.POST.get("ended_on"), "ended_on"))
@@ -311,7 +314,7 @@ def unit_team_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def member_list(request: HttpRequest) -> HttpResponse:
+def member_list(request: AuthedHttpRequest) -> HttpResponseBase:
     _staff_only(request)
     qs = selectors.members_for_user(
         request.user,
@@ -331,7 +334,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def member_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     member = get_object_or_404(selectors.members_for_user(request.user), pk=pk)
     return render(request, "directory/member_detail.html", member_page_context(request.user, member))
 
@@ -341,7 +344,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def resident_list(request: HttpRequest) -> HttpResponse:
+def resident_list(request: AuthedHttpRequest) -> HttpResponseBase:
     _staff_only(request)
     qs = selectors.residents_for_user(
         request.user,
@@ -368,7 +371,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     resident = get_object_or_404(selectors.residents_for_user(request.user), pk=pk)
     show_resident_pii(request.user, [resident])
     groups = list(resident.special_groups.all()) if resident.pii_full else []
@@ -380,7 +383,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: AuthedHttpRequest) -> HttpResponse:
     city = access.get_city_for_rules(request.user)
     error = None
     status = 200
@@ -407,7 +410,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: AuthedHttpRequest) -> HttpResponseBase:
     access.require_audit_reader(request.user)
     from auditlog.models import LogEntry
 
@@ -462,7 +465,7 @@ def _audit_change_rows(qs: QuerySet) -> Iterator[list[object]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def category_list(request: HttpRequest) -> HttpResponse:
+def category_list(request: AuthedHttpRequest) -> HttpResponse:
     access.require_category_editor(request.user)
     errors: list[str] = []
     if request.method == "POST":

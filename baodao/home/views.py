@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from baodao.accounts.middleware import session_city
-from baodao.accounts.models import Role
+from baodao.accounts.models import AuthedHttpRequest, Role
 from baodao.core.http import page_of
 from baodao.core.rules import get_rule
 from baodao.directory import scope, selectors
@@ -19,7 +19,7 @@ from baodao.home import homecache
 from baodao.reporting.selectors import latest_report_of
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
+def healthz(request: AuthedHttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -36,7 +36,7 @@ ROLE_PRIORITY = [
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedHttpRequest) -> HttpResponse:
     # The member home is served from a per-user cache while nothing it shows has changed (homecache).
     cached = homecache.cached_page(request)
     if cached is not None:

@@ -1,6 +1,13 @@
 """The reporting app (双报到): unit and member reports, certificates, receipts; registers the audit log."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from baodao.directory.models import Place
 
 
 class ReportingConfig(AppConfig):
@@ -25,7 +32,7 @@ class ReportingConfig(AppConfig):
         auditlog.register(m.MobileChangeRequest, exclude_fields=["mobile", "mobile_hash", "password_hash"])
 
 
-def _follow_moved_place(sender: type, place: object, **kwargs: object) -> None:
+def _follow_moved_place(sender: type, place: Place, **kwargs: object) -> None:
     from baodao.reporting import services
 
     services.reports_follow_moved_place(place=place)

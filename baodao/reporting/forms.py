@@ -93,8 +93,8 @@ class ActivateForm(forms.Form):
             raise forms.ValidationError(err)
         return value
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", _("两次输入的密码不一致"))
         elif data.get("password"):
@@ -157,11 +157,13 @@ class RegisterForm(forms.Form):
     def __init__(self, *args: Any, community: Place, min_teams: int = 1, **kwargs: Any) -> None:  # noqa: ANN401
         super().__init__(*args, **kwargs)
         self.community = community
-        self.fields["residence"].queryset = Place.objects.filter(
+        residence = self.fields["residence"]
+        assert isinstance(residence, forms.ModelChoiceField)
+        residence.queryset = Place.objects.filter(
             path__startswith=community.path,
             kind__in=[Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING],
         ).select_related("parent")
-        self.fields["residence"].label_from_instance = lambda p: (
+        residence.label_from_instance = lambda p: (  # type: ignore[assignment]
             f"{p.parent.name} {p.name}" if p.kind == Place.Kind.BUILDING else p.name
         )
         self.fields["skills"].label = _("兴趣特长")
@@ -178,7 +180,9 @@ class RegisterForm(forms.Form):
         chosen = int(value) if value.isdigit() else None
         groups: dict[int, ResidenceGroup] = {}
         loose = ResidenceGroup(place=self.community)
-        for p in self.fields["residence"].queryset.order_by("path"):
+        residence = self.fields["residence"]
+        assert isinstance(residence, forms.ModelChoiceField) and residence.queryset is not None
+        for p in residence.queryset.order_by("path"):
             if p.kind != Place.Kind.BUILDING:
                 groups[p.pk] = ResidenceGroup(place=p, chosen=chosen if p.pk == chosen else None)
                 continue

@@ -100,6 +100,8 @@ def remind_members(*, today: dt.date) -> int:
     sent = 0
     for cert in certs.filter(window).select_related("member__user", "community").order_by("deadline", "pk"):
         user = cert.member.user
+        if user is None:  # filtered out above; the type does not know
+            continue
         if cert.deadline >= today:
             sent += bool(
                 notify(

@@ -217,7 +217,8 @@ class Candidate:
 def _distance_km(a: Place, b: Place) -> float | None:
     if None in (a.latitude, a.longitude, b.latitude, b.longitude):
         return None
-    lat1, lon1, lat2, lon2 = map(math.radians, map(float, (a.latitude, a.longitude, b.latitude, b.longitude)))
+    coords = (a.latitude, a.longitude, b.latitude, b.longitude)
+    lat1, lon1, lat2, lon2 = (math.radians(float(c)) for c in coords)  # type: ignore[arg-type]  # callers pass placed points
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return round(6371 * 2 * math.asin(math.sqrt(h)), 1)
 

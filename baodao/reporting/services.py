@@ -761,7 +761,7 @@ def member_move(*, member: Member, residence: Place, by: User | None, room: str 
     return new
 
 
-STATUS_END_REASON = {
+STATUS_END_REASON: dict[str, str] = {
     Member.Status.RETIRED: MemberReport.EndReason.RETIRED,
     Member.Status.TRANSFERRED: MemberReport.EndReason.TRANSFERRED,
 }
@@ -781,7 +781,7 @@ def member_set_status(*, member: Member, status: str, by: User | None) -> Member
 
 
 @transaction.atomic
-def member_leave_unit(*, member: Member, unit: Unit, party_org: PartyOrg | None, by: User | None) -> Member:
+def member_leave_unit(*, member: Member, unit: Unit, party_org: PartyOrg, by: User | None) -> Member:
     """Leaving the unit for another one ends the report; the new unit issues a new certificate."""
     if party_org.unit_id != unit.pk:
         raise ReportError({"party_org": _("党组织不属于该单位")})

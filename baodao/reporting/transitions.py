@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from baodao.accounts.models import User
 from baodao.core.transitions import Transition, Workflow
 from baodao.reporting.models import MemberReport, MobileChangeRequest, ReportEvent, UnitReport
 
@@ -13,7 +14,7 @@ class ReportError(ValidationError):
     """A refused step of 双报到, with a message fit to show the user."""
 
 
-def _record(row: UnitReport | MemberReport, t: Transition, by: object, note: str) -> None:
+def _record(row: UnitReport | MemberReport, t: Transition, by: User | None, note: str) -> None:
     target = {"unit_report": row} if isinstance(row, UnitReport) else {"member_report": row}
     ReportEvent.objects.create(kind=t.event, actor=by, note=note[:200], **target)
 

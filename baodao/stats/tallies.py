@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -68,7 +68,7 @@ def _unit_places(unit_id: int) -> list[int]:
     return office + current
 
 
-def _old(model: type, pk: int | None, field: str) -> int | None:
+def _old(model: type[models.Model], pk: int | None, field: str) -> int | None:
     if pk is None:
         return None
     return model.objects.filter(pk=pk).values_list(field, flat=True).first()

@@ -6,12 +6,13 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from baodao.accounts.exports import audited_xlsx_response
+from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import xlsx_response
 from baodao.core.http import int_or_none
 from baodao.directory import selectors as directory_selectors
@@ -22,7 +23,7 @@ UNITS_PAGE_SIZE = 100  # the coverage page's units table
 
 @login_required
 @require_GET
-def coverage_view(request: HttpRequest) -> HttpResponse:
+def coverage_view(request: AuthedHttpRequest) -> HttpResponseBase:
     area = access.get_area_for_figures(request.user, int_or_none(request.GET.get("place")))
     total, rows = coverage.area_coverage(request.user, area)
     if request.GET.get("export") == "xlsx":
@@ -61,7 +62,7 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def laggards(request: HttpRequest, kind: str) -> HttpResponse:
+def laggards(request: AuthedHttpRequest, kind: str) -> HttpResponseBase:
     area = access.get_area_for_figures(request.user, int_or_none(request.GET.get("place")))
     access.require_known_list(kind, exports.LAGGARD_KINDS)
     qs, headers, row = exports.laggard_table(request.user, kind, area)

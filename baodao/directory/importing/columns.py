@@ -44,7 +44,7 @@ PLACE_KIND_LABELS = {
     "网格": Place.Kind.GRID,
     "楼栋": Place.Kind.BUILDING,
 }
-PLACE_KIND_NAMES = {
+PLACE_KIND_NAMES: dict[str, str] = {
     Place.Kind.PROVINCE: "省",
     Place.Kind.CITY: "市",
     Place.Kind.DISTRICT: "区(县)",
@@ -68,7 +68,7 @@ ORG_KIND_LABELS = {
     "党总支": PartyOrg.Kind.GENERAL_BRANCH,
     "党支部": PartyOrg.Kind.BRANCH,
 }
-ORG_KIND_NAMES = {v: k for k, v in ORG_KIND_LABELS.items()}
+ORG_KIND_NAMES: dict[str, str] = {v: k for k, v in ORG_KIND_LABELS.items()}
 YES_NO = {"是": True, "否": False, "": True}
 LIST_SPLIT = re.compile(r"[、,，;；]+")
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,7 +151,7 @@ def members_plan(
     return [m for m in plan if m.row not in errors.bad]
 
 
-def _insert_sql(model: type, columns: list[str]) -> str:
+def _insert_sql(model: type[models.Model], columns: list[str]) -> str:
     qn = connection.ops.quote_name
     return "INSERT INTO {} ({}) VALUES ({})".format(
         qn(model._meta.db_table), ", ".join(qn(c) for c in columns), ", ".join(["%s"] * len(columns))
@@ -275,7 +275,7 @@ def _members_copy(
 
 
 @contextlib.contextmanager
-def _pg_copy(cursor: Any, model: type, columns: list[str]) -> Iterator[Any]:
+def _pg_copy(cursor: Any, model: type[models.Model], columns: list[str]) -> Iterator[Any]:
     """A COPY … FROM STDIN into the table (PostgreSQL); psycopg errors come out as Django's (an
     IntegrityError the import catches)."""
     qn = connection.ops.quote_name

@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import add_service_errors, int_or_none
 from baodao.directory.display import member_page_context
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
@@ -29,7 +30,7 @@ ASSIGN_PAGE_SIZE = 100
 
 @login_required
 @require_GET
-def assign_list(request: HttpRequest) -> HttpResponse:
+def assign_list(request: AuthedHttpRequest) -> HttpResponse:
     units = access.assignable_units(request.user, q=request.GET.get("q", ""))
     page = Paginator(units, ASSIGN_PAGE_SIZE).get_page(request.GET.get("page"))
     current = {
@@ -44,7 +45,7 @@ def assign_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assign_unit(request: HttpRequest, pk: int) -> HttpResponse:
+def assign_unit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(selectors.units_for_assignment(request.user), pk=pk)
     if request.method == "GET":
         return _assign_page(request, unit)
@@ -63,7 +64,7 @@ def assign_unit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def assign_unit_functions(request: HttpRequest, pk: int) -> HttpResponse:
+def assign_unit_functions(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The assigning admin sets a unit's functions, which the community matching reads."""
     unit = get_object_or_404(selectors.units_for_assignment(request.user), pk=pk)
     return unit_functions_post(
@@ -75,7 +76,11 @@ def assign_unit_functions(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _assign_page(
-    request: HttpRequest, unit: Unit, *, error: str | None = None, functions_form: forms.UnitFunctionsForm | None = None
+    request: AuthedHttpRequest,
+    unit: Unit,
+    *,
+    error: str | None = None,
+    functions_form: forms.UnitFunctionsForm | None = None,
 ) -> HttpResponse:
     history = unit.assignments.select_related("community").order_by("-start_on", "-id")
     ctx = {
@@ -94,7 +99,7 @@ def _assign_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def commitment(request: HttpRequest) -> HttpResponse:
+def commitment(request: AuthedHttpRequest) -> HttpResponse:
     """The city admin edits the city's 服务承诺书 (new reports sign it; old ones keep theirs)."""
     city = access.get_city_for_commitment(request.user)
     row = selectors.commitment_template_of(city)
@@ -116,7 +121,7 @@ def commitment(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def commitment_reset(request: HttpRequest) -> HttpResponse:
+def commitment_reset(request: AuthedHttpRequest) -> HttpResponse:
     """Back to the default text (the city's own row goes; reports already signed keep theirs)."""
     city = access.get_city_for_commitment(request.user)
     services.commitment_template_set(city=city, text=None, by=request.user)
@@ -129,7 +134,7 @@ def commitment_reset(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_move(request: HttpRequest, pk: int) -> HttpResponse:
+def member_move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Moving house: the report follows the member to the new community (or stays, if the same)."""
     member = access.get_member_for_management(request.user, pk)
     code = request.POST.get("residence_code", "").strip()
@@ -155,7 +160,7 @@ def member_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_status(request: HttpRequest, pk: int) -> HttpResponse:
+def member_status(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Retired, transferred out, left: the status ends the member's report."""
     member = access.get_member_for_management(request.user, pk)
 
@@ -168,7 +173,7 @@ def member_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_leave(request: HttpRequest, pk: int) -> HttpResponse:
+def member_leave(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Leaving for another unit of the city: the report ends and the new unit issues a certificate."""
     member = access.get_member_for_management(request.user, pk)
 
@@ -184,7 +189,7 @@ def member_leave(request: HttpRequest, pk: int) -> HttpResponse:
     return _managed(request, member, leave)
 
 
-def _managed(request: HttpRequest, member: Member, act: Callable[[], str]) -> HttpResponse:
+def _managed(request: AuthedHttpRequest, member: Member, act: Callable[[], str]) -> HttpResponse:
     """Run one management service: back to the member page, or the page again (422) when refused."""
     try:
         note = act()
@@ -195,6 +200,6 @@ def _managed(request: HttpRequest, member: Member, act: Callable[[], str]) -> Ht
     return redirect("directory:member_detail", pk=member.pk)
 
 
-def _member_page(request: HttpRequest, member: Member, status: int) -> HttpResponse:
+def _member_page(request: AuthedHttpRequest, member: Member, status: int) -> HttpResponse:
     """The member page re-rendered after a refused action, with the flashed error."""
     return render(request, "directory/member_detail.html", member_page_context(request.user, member), status=status)

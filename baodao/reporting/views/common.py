@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django import forms as forms_lib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import add_service_errors
 from baodao.directory.models import Unit
 from baodao.reporting import access, forms, services
 
 
 def unit_functions_post(
-    request: HttpRequest, unit: Unit, saved: HttpResponse, page: Callable[[forms_lib.Form], HttpResponse]
+    request: AuthedHttpRequest, unit: Unit, saved: HttpResponse, page: Callable[[forms.UnitFunctionsForm], HttpResponse]
 ) -> HttpResponse:
     """Save the unit's functions (unit secretary or assigning admin): `saved` when saved, else
     `page(form)` re-renders the form with its errors (422)."""

@@ -8,20 +8,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from baodao.accounts.exports import audited_xlsx_response
+from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import form_messages, int_or_none
 from baodao.directory.models import Place
 from baodao.reporting import access, exports, forms, selectors, services
 from baodao.reporting.models import MemberReport, UnitReport
 
 
-def _community_of(request: HttpRequest) -> Place:
+def _community_of(request: AuthedHttpRequest) -> Place:
     """The community a staff member acts for: ?community= among those allowed, else the first."""
     pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
     return access.get_community_for_decisions(request.user, pk)
@@ -33,7 +35,7 @@ def _back_to_pending(community_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def pending(request: HttpRequest) -> HttpResponse:
+def pending(request: AuthedHttpRequest) -> HttpResponseBase:
     community = _community_of(request)
     if request.GET.get("export") == "xlsx":
         title = _("待确认报到")
@@ -50,7 +52,7 @@ def pending(request: HttpRequest) -> HttpResponse:
     return _pending_page(request, community)
 
 
-def _pending_page(request: HttpRequest, community: Place, status: int = 200) -> HttpResponse:
+def _pending_page(request: AuthedHttpRequest, community: Place, status: int = 200) -> HttpResponse:
     """What waits for `community`; also re-rendered (422) by the page's POST actions on bad input."""
     reports = selectors.member_reports_for_user(request.user, status=MemberReport.Status.PENDING, community=community)
     unit_reports = selectors.unit_reports_for_user(request.user, status=UnitReport.Status.SUBMITTED).filter(
@@ -68,7 +70,7 @@ def _pending_page(request: HttpRequest, community: Place, status: int = 200) -> 
 
 @login_required
 @require_POST
-def confirm_members(request: HttpRequest) -> HttpResponse:
+def confirm_members(request: AuthedHttpRequest) -> HttpResponse:
     community = _community_of(request)
     ids = [i for i in (int_or_none(x) for x in request.POST.getlist("report")) if i]
     reports = list(
@@ -86,7 +88,7 @@ def confirm_members(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def return_member(request: HttpRequest, pk: int) -> HttpResponse:
+def return_member(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     report = access.get_member_report_for_return(request.user, pk)
     return _decide(
         request,
@@ -99,7 +101,7 @@ def return_member(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_report_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_report_confirm(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Confirm a unit's report: the co-building agreement is signed and can be printed."""
     report = access.get_unit_report_for_decision(request.user, pk)
     return _decide(
@@ -115,7 +117,7 @@ def unit_report_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_report_return(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_report_return(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Send a unit's report back, with the reason the unit secretary reads."""
     report = access.get_unit_report_for_decision(request.user, pk)
     return _decide(
@@ -128,7 +130,7 @@ def unit_report_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _decide(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     community: Place,
     form: forms.ReturnForm | forms.ConfirmUnitForm,
     decide: Callable[[dict], object],
@@ -149,7 +151,7 @@ def _decide(
 
 @login_required
 @require_GET
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     report = get_object_or_404(selectors.member_reports_for_user(request.user), pk=pk)
     events = report.events.select_related("actor")
     return render(
@@ -164,7 +166,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def agreements(request: HttpRequest) -> HttpResponse:
+def agreements(request: AuthedHttpRequest) -> HttpResponseBase:
     """Signed co-building agreements (in force or ended), for community staff, admins and units."""
     access.require_agreements_reader(request.user)
     page = Paginator(selectors.agreements_for_user(request.user), 100).get_page(request.GET.get("page"))
@@ -173,7 +175,7 @@ def agreements(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_pdf(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     from baodao.reporting.documents import agreement_pdf as render_pdf
 
     report = get_object_or_404(selectors.agreements_for_user(request.user), pk=pk)

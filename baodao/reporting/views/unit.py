@@ -7,13 +7,15 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.exports import audited_xlsx_response
+from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import add_service_errors, form_messages, int_or_none
 from baodao.directory import scope
 from baodao.directory.models import Member, Unit
@@ -22,7 +24,7 @@ from baodao.reporting.models import Certificate, MemberReport, MobileChangeReque
 from baodao.reporting.views.common import functions_form_of, unit_functions_post
 
 
-def certificate_url(request: HttpRequest, certificate: Certificate) -> str:
+def certificate_url(request: AuthedHttpRequest, certificate: Certificate) -> str:
     return request.build_absolute_uri(reverse("reporting:register", args=[services.certificate_token(certificate)]))
 
 
@@ -31,7 +33,7 @@ def certificate_url(request: HttpRequest, certificate: Certificate) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_report(request: HttpRequest) -> HttpResponse:
+def unit_report(request: AuthedHttpRequest) -> HttpResponse:
     unit = access.get_unit_for_secretary(request.user)
     if request.method == "GET":
         return _unit_report_page(request, unit)
@@ -51,7 +53,7 @@ def unit_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_functions(request: HttpRequest) -> HttpResponse:
+def unit_functions(request: AuthedHttpRequest) -> HttpResponse:
     """The unit secretary sets the unit's functions (what it can offer a community)."""
     unit = access.get_unit_for_secretary(request.user)
     return unit_functions_post(
@@ -63,7 +65,7 @@ def unit_functions(request: HttpRequest) -> HttpResponse:
 
 
 def _unit_report_page(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     unit: Unit,
     functions_form: forms.UnitFunctionsForm | None = None,
     report_form: forms.UnitReportForm | None = None,
@@ -108,7 +110,7 @@ def _unit_report_page(
 
 @login_required
 @require_GET
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthedHttpRequest) -> HttpResponseBase:
     unit = access.get_unit_for_secretary(request.user)
     if request.GET.get("export") == "xlsx":
         rows = _ledger_rows(request, unit)
@@ -122,13 +124,13 @@ def ledger(request: HttpRequest) -> HttpResponse:
     return _ledger_page(request, unit)
 
 
-def _ledger_rows(request: HttpRequest, unit: Unit) -> list[selectors.LedgerRow]:
+def _ledger_rows(request: AuthedHttpRequest, unit: Unit) -> list[selectors.LedgerRow]:
     wanted = request.GET.get("status", "")
     rows = selectors.unit_ledger(unit)
     return [r for r in rows if r.status == wanted] if wanted else rows
 
 
-def _ledger_page(request: HttpRequest, unit: Unit, status: int = 200) -> HttpResponse:
+def _ledger_page(request: AuthedHttpRequest, unit: Unit, status: int = 200) -> HttpResponse:
     """The ledger of `unit`; also re-rendered (422) by the ledger's POST actions on bad input."""
     everyone = selectors.unit_ledger(unit)
     wanted = request.GET.get("status", "")
@@ -152,7 +154,7 @@ def _ledger_page(request: HttpRequest, unit: Unit, status: int = 200) -> HttpRes
 
 @login_required
 @require_POST
-def certificates_issue(request: HttpRequest) -> HttpResponse:
+def certificates_issue(request: AuthedHttpRequest) -> HttpResponse:
     """Issue for one member (member=<id>) or for every member not yet reported (batch)."""
     unit = access.get_unit_for_secretary(request.user)
     member_id = int_or_none(request.POST.get("member"))
@@ -185,7 +187,7 @@ def certificates_issue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def certificates_pdf(request: HttpRequest) -> HttpResponse:
+def certificates_pdf(request: AuthedHttpRequest) -> HttpResponseBase:
     from baodao.reporting.documents import certificates_pdf as render_pdf
 
     access.require_unit_secretary(request.user)
@@ -210,7 +212,7 @@ def certificates_pdf(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_approve(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Approve a member's self-report that waits for the unit (the community confirms it next)."""
     report = access.get_member_report_for_unit_approval(request.user, pk)
     return _decided(
@@ -223,7 +225,7 @@ def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_return(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_return(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Send a member's self-report back, with the reason the member reads."""
     report = access.get_member_report_for_unit_approval(request.user, pk)
     return _returned(
@@ -236,7 +238,7 @@ def unit_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mobile_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def mobile_request_approve(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Approve a member's new mobile: the roster takes it and the account opens. Another unit's
     request is a 404."""
     req = access.get_mobile_request_for_decision(request.user, pk)
@@ -250,7 +252,7 @@ def mobile_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mobile_request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def mobile_request_refuse(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Refuse a member's new mobile, with the reason the member reads on the self-report page."""
     req = access.get_mobile_request_for_decision(request.user, pk)
     return _returned(
@@ -261,7 +263,7 @@ def mobile_request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _decided(request: HttpRequest, unit: Unit, decide: Callable[[], object], done: str) -> HttpResponse:
+def _decided(request: AuthedHttpRequest, unit: Unit, decide: Callable[[], object], done: str) -> HttpResponse:
     """A decision on the ledger: back to the ledger, or the ledger again with 422 when refused."""
     try:
         decide()
@@ -272,7 +274,7 @@ def _decided(request: HttpRequest, unit: Unit, decide: Callable[[], object], don
     return redirect("reporting:ledger")
 
 
-def _returned(request: HttpRequest, unit: Unit, refuse: Callable[[str], object], done: str) -> HttpResponse:
+def _returned(request: AuthedHttpRequest, unit: Unit, refuse: Callable[[str], object], done: str) -> HttpResponse:
     """A return on the ledger, which needs a reason (422 on the ledger without one)."""
     form = forms.ReturnForm(request.POST)
     if not form.is_valid():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", type=_date, default=None, help="the day to remind for (default: today)")
 
     def handle(self, *args: object, **options: object) -> None:
-        today = options["date"] or timezone.localdate()
+        today = cast("dt.date | None", options["date"]) or timezone.localdate()
         counts = send_reminders(today=today)
         summary = ", ".join(f"{k}={v}" for k, v in counts.items())
         self.stdout.write(f"{today.isoformat()}: {summary}")
