@@ -14,6 +14,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 started=$SECONDS
+# Per-stage times, printed at the end with the runs' results.
+stages=()
+stage_start=$SECONDS
+stage_done() {
+    stages+=("$(printf '%-26s %ss' "$1:" $((SECONDS - stage_start)))")
+    stage_start=$SECONDS
+}
 
 # --- 1. system packages ------------------------------------------------------------------------
 missing=()
@@ -53,8 +60,11 @@ if ((${#missing[@]})); then
     fi
 fi
 
+stage_done "system packages"
+
 # --- 2. Python packages ------------------------------------------------------------------------
 bash scripts/venv.sh requirements-dev.txt
+stage_done "Python packages"
 
 # --- 3. services -------------------------------------------------------------------------------
 # shellcheck source=scripts/pg.sh
@@ -73,6 +83,7 @@ unset DEBUG DATABASE_URL REDIS_URL CELERY_EAGER FIELD_KEY FIELD_KEY_FILE SECRET_
     ALLOWED_HOSTS SQLITE_TEST_NAME DJANGO_SETTINGS_MODULE
 pg_start
 redis_start
+stage_done "PostgreSQL and Redis up"
 pg_url=$DATABASE_URL
 redis_url=$REDIS_URL
 unset DATABASE_URL REDIS_URL
@@ -117,6 +128,7 @@ run_suite "PostgreSQL + Redis" postgresql DATABASE_URL="$pg_url" REDIS_URL="$red
 
 echo
 echo "================ make test ================"
+printf '%s\n' "${stages[@]}"
 printf '%s\n' "${summary[@]}"
 if ((status == 0)); then
     echo "make test: all runs passed ($((SECONDS - started))s)"
