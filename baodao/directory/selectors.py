@@ -120,6 +120,7 @@ def first_secretary_terms_in_force(today: dt.date | None = None) -> QuerySet[Fir
 class ChildStats:
     place: Place
     counts: dict[str, int]
+    first_secretary: FirstSecretaryTerm | None = None  # filled in by the community's home page
 
 
 def place_children_stats(user: Actor, place: Place) -> list[ChildStats]:

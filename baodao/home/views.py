@@ -23,7 +23,7 @@ def healthz(request: AuthedHttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-ROLE_PRIORITY = [
+ROLE_PRIORITY: list[str] = [
     Role.CITY_ADMIN,
     Role.DISTRICT_ADMIN,
     Role.STREET_ADMIN,
@@ -49,12 +49,12 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         return render(request, "home/none.html")
     assignments.sort(key=lambda a: ROLE_PRIORITY.index(a.role))
     main = assignments[0]
-    ctx = {"assignment": main, "other_roles": assignments[1:]}
-    if main.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_ADMIN):
+    ctx: dict[str, object] = {"assignment": main, "other_roles": assignments[1:]}
+    if main.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_ADMIN) and main.place is not None:
         ctx["children"] = selectors.place_children_stats(user, main.place)
         ctx["place"] = main.place
         return render(request, "home/admin.html", ctx)
-    if main.role in (Role.COMMUNITY_STAFF, Role.COMPOUND_SECRETARY):
+    if main.role in (Role.COMMUNITY_STAFF, Role.COMPOUND_SECRETARY) and main.place is not None:
         place = main.place
         children = selectors.place_children_stats(user, place)
         terms = selectors.current_first_secretaries([c.place for c in children] + [place])
@@ -71,17 +71,18 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
             )
             ctx["linked_units"] = [(a, member_counts.get(a.unit_id, 0)) for a in assignments_qs]
         return render(request, "home/place.html", ctx)
-    if main.role == Role.UNIT_SECRETARY:
+    if main.role == Role.UNIT_SECRETARY and main.unit is not None:
         unit = main.unit
         members = selectors.members_for_user(user, unit_id=unit.pk)
+        page = page_of(request, members)
         ctx.update(
             unit=unit,
             assignment_row=unit.assignments.filter(ended_on__isnull=True).select_related("community").first(),
-            orgs=unit.party_orgs.annotate(n=Count("members")).order_by("id"),
-            page=page_of(request, members),
+            orgs=unit.party_orgs.annotate(members_n=Count("members")).order_by("id"),
+            page=page,
             total=members.count(),
         )
-        show_member_pii(user, ctx["page"].object_list)
+        show_member_pii(user, page.object_list)
         return render(request, "home/unit.html", ctx)
     if main.role == Role.MEMBER:
         member = get_object_or_404(selectors.members_for_user(user), pk=main.member_id)
