@@ -67,6 +67,21 @@ def pytest_configure(config: pytest.Config) -> None:
     crypto._keys.cache_clear()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Roll the kept world back (baodao/conftest.py WorldCache) before a test that would see it
+    without asking for it: one that uses the database but not `world`, or one that commits."""
+    from baodao.conftest import WORLD_CACHE, uses_transactions
+
+    if WORLD_CACHE.world is None:
+        return
+    names = getattr(item, "fixturenames", [])
+    marker = item.get_closest_marker("django_db")
+    uses_db = marker is not None or {"db", "transactional_db", "live_server"} & set(names)
+    if uses_transactions(names, marker) or (uses_db and "world" not in names):
+        WORLD_CACHE.close()
+
+
 @pytest.fixture(autouse=True)
 def _clear_caches() -> Iterator[None]:
     """Rules, sessions and lockout state live in the cache: nothing may leak from one test to the next."""

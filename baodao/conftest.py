@@ -2,7 +2,9 @@
 
 The world is built only through the services (place_create, member_create, resident_create,
 unit_assign, first_secretary_appoint, accounts.services.user_create). Units and party organizations
-have no create service yet, so they are plain model rows.
+have no create service yet, so they are plain model rows. It is built once and kept for the tests
+that follow, each of which gets it as built (WorldCache below): about half the suite's time went
+into building it again for every test.
 
     city C (测试市)
     ├── district D1 (东湖区)
@@ -24,12 +26,16 @@ have no create service yet, so they are plain model rows.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import caches
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -186,10 +192,105 @@ def build_world() -> SimpleNamespace:
     return w
 
 
+class WorldCache:
+    """The world, built once and kept for the tests that follow, instead of once per test.
+
+    It is built inside a transaction that stays open (and is never committed) while consecutive
+    tests use it; each test runs in a savepoint inside it (pytest-django's `db`), so what a test
+    writes is rolled back and the next one finds the world as built. Each test gets a deep copy of
+    the objects, so nothing a test changes in memory reaches the next, and the cache as building
+    the world left it (version tokens, rule values): a test starts exactly as if it had built the
+    world itself. The transaction is rolled back (the world is gone) before any test that uses the
+    database without the world, and before any test that commits (root conftest's
+    `pytest_runtest_setup`); the next world test builds it again. A test whose own transaction
+    opened first (it asked for `db` before `world`) builds its own world inside it, as before.
+    """
+
+    def __init__(self) -> None:
+        self.blocker: object = None
+        self.atomic: transaction.Atomic | None = None
+        self.world: SimpleNamespace | None = None
+        self.cached: list[tuple[str, object, float | None]] = []  # (key, value, seconds left)
+
+    def get(self) -> SimpleNamespace:
+        if self.world is not None and not connection.in_atomic_block:
+            self.close()  # the connection was closed under us: its transaction is gone
+        if self.world is None:
+            with self.blocker.unblock():
+                self.atomic = transaction.atomic()
+                self.atomic.__enter__()
+                try:
+                    self.world = build_world()
+                except BaseException:
+                    self.close()
+                    raise
+            self.cached = self._cache_entries()
+        else:
+            self._restore_cache()
+        return copy.deepcopy(self.world)
+
+    def close(self) -> None:
+        atomic, self.atomic, self.world, self.cached = self.atomic, None, None, []
+        if atomic is None or not connection.in_atomic_block:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+    # The tests' cache is the local-memory one (root conftest): its entries are copied as stored.
+    @staticmethod
+    def _cache_entries() -> list[tuple[str, object, float | None]]:
+        store = caches["default"]
+        now = time.time()
+        with store._lock:
+            return [(k, v, _left(store._expire_info.get(k), now)) for k, v in store._cache.items()]
+
+    def _restore_cache(self) -> None:
+        store = caches["default"]
+        now = time.time()
+        with store._lock:
+            for key, value, left in self.cached:
+                store._cache[key] = value
+                store._expire_info[key] = None if left is None else now + left
+
+
+def _left(expires: float | None, now: float) -> float | None:
+    return None if expires is None else expires - now
+
+
+WORLD_CACHE = WorldCache()
+
+
+def uses_transactions(fixturenames: list[str], marker: pytest.Mark | None) -> bool:
+    """A test that commits (threads, a live server, a browser): it can run in no open transaction."""
+    if {"transactional_db", "live_server", "django_db_serialized_rollback"} & set(fixturenames):
+        return True
+    return bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback")))
+
+
+@pytest.fixture(scope="session")
+def _world_cache(django_db_setup: None, django_db_blocker: object) -> Iterator[WorldCache]:
+    WORLD_CACHE.blocker = django_db_blocker
+    yield WORLD_CACHE
+    WORLD_CACHE.close()  # before the test database goes
+
+
 @pytest.fixture
-def world(db: None) -> SimpleNamespace:
+def _kept_world(request: pytest.FixtureRequest, _world_cache: WorldCache) -> SimpleNamespace | None:
+    """A copy of the kept world, set up before `db` opens the test's transaction (see WorldCache);
+    None when this test must build its own."""
+    if uses_transactions(request.fixturenames, request.node.get_closest_marker("django_db")):
+        _world_cache.close()
+        return None
+    if _world_cache.world is None and connection.in_atomic_block:
+        return None  # the test's own transaction opened first: the world is built inside it
+    return _world_cache.get()
+
+
+@pytest.fixture
+def world(_kept_world: SimpleNamespace | None, db: None) -> SimpleNamespace:
     """The small city described in this module's docstring, with one user per role."""
-    return build_world()
+    return _kept_world if _kept_world is not None else build_world()
 
 
 @pytest.fixture
