@@ -26,6 +26,7 @@ into building it again for every test.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import itertools
@@ -35,7 +36,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from django.utils import timezone
 
@@ -208,15 +210,17 @@ class WorldCache:
 
     def __init__(self) -> None:
         self.blocker: object = None
+        self.conn: BaseDatabaseWrapper | None = None  # the connection the world lives in
         self.atomic: transaction.Atomic | None = None
         self.world: SimpleNamespace | None = None
         self.cached: list[tuple[str, object, float | None]] = []  # (key, value, seconds left)
 
     def get(self) -> SimpleNamespace:
-        if self.world is not None and not connection.in_atomic_block:
-            self.close()  # the connection was closed under us: its transaction is gone
+        if self.world is not None and not (self.conn is transaction.get_connection() and self.conn.in_atomic_block):
+            self.close()  # the transaction is gone (a closed or another connection): build again
         if self.world is None:
             with self.blocker.unblock():
+                self.conn = transaction.get_connection()
                 self.atomic = transaction.atomic()
                 self.atomic.__enter__()
                 try:
@@ -230,12 +234,19 @@ class WorldCache:
         return copy.deepcopy(self.world)
 
     def close(self) -> None:
-        atomic, self.atomic, self.world, self.cached = self.atomic, None, None, []
-        if atomic is None or not connection.in_atomic_block:
+        conn, atomic = self.conn, self.atomic
+        self.conn, self.atomic, self.world, self.cached = None, None, None, []
+        if conn is None or atomic is None:
             return
         with self.blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+            if conn is transaction.get_connection() and conn.in_atomic_block:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+            else:
+                # Not this thread's connection any more (the test machinery gave it another one):
+                # closing it ends its transaction, so the world goes and nothing holds the database.
+                with contextlib.suppress(DatabaseError):
+                    conn.close()
 
     # The tests' cache is the local-memory one (root conftest): its entries are copied as stored.
     @staticmethod

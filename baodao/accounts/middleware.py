@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import auditlog.middleware
 from auditlog.cid import set_cid
@@ -74,7 +74,7 @@ def _user_keys(request: HttpRequest, backend_path: str, user_id: object) -> tupl
             [user_version_key(user_id)],
             [RULE_VERSION_KEY, *versioned.prefetch_keys(request, user_id)],
         )
-        made = request._user_keys = ((backend_path, user_id), keys)
+        made = request._user_keys = ((backend_path, user_id), keys)  # type: ignore[attr-defined]
     return made[1]
 
 
@@ -89,7 +89,7 @@ def _user_row(request: HttpRequest, backend_path: str, user_id: object) -> Abstr
     """
     entry_key, version_keys, also = _user_keys(request, backend_path, user_id)
     lookup = versioned.Lookup(entry_key, version_keys, request=request, also=also)
-    user = lookup.hit()
+    user = cast("AbstractBaseUser | None", lookup.hit())
     if user is None:
         lookup.prepare()
         user = load_backend(backend_path).get_user(user_id)
@@ -136,7 +136,8 @@ def _prefetch_with_session(request: HttpRequest) -> None:
     entry_key, version_keys, also = _user_keys(request, *seen)
     data = versioned.prefetch(request, [session_cache_key, entry_key, *version_keys, *also]).get(session_cache_key)
     if data is not None:
-        session._session_cache = data  # as SessionStore.load() on a cache hit; on a miss load() runs
+        # as SessionStore.load() on a cache hit; on a miss load() runs
+        session._session_cache = data  # type: ignore[attr-defined]
 
 
 def get_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
@@ -145,7 +146,7 @@ def get_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     and the backend's own rule on inactive users (ModelBackend.get_user returns None for them)."""
     user = None
     try:
-        user_id = auth._get_user_session_key(request)
+        user_id = auth._get_user_session_key(request)  # type: ignore[attr-defined]  # as Django's get_user
         backend_path = request.session[BACKEND_SESSION_KEY]
     except KeyError:
         pass
@@ -153,10 +154,10 @@ def get_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
         if backend_path in settings.AUTHENTICATION_BACKENDS:
             _remember_session_user(request, backend_path, user_id)
             user = _user_row(request, backend_path, user_id)
-            if hasattr(user, "get_session_auth_hash"):
+            if user is not None:
                 session_hash = request.session.get(HASH_SESSION_KEY)
                 session_auth_hash = user.get_session_auth_hash()
-                verified = bool(session_hash) and constant_time_compare(session_hash, session_auth_hash)
+                verified = bool(session_hash) and constant_time_compare(str(session_hash), session_auth_hash)
                 if not verified:
                     if session_hash and any(
                         constant_time_compare(session_hash, fallback)
@@ -183,13 +184,13 @@ class CachedUserAuthenticationMiddleware(AuthenticationMiddleware):
             request.user = AnonymousUser()
             return
         _prefetch_with_session(request)
-        request.user = SimpleLazyObject(lambda: _cached_user(request))
+        request.user = SimpleLazyObject(lambda: _cached_user(request))  # type: ignore[assignment]  # as Django's
 
 
 def _cached_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     if not hasattr(request, "_cached_user"):
-        request._cached_user = get_user(request)
-    return request._cached_user
+        request._cached_user = get_user(request)  # type: ignore[attr-defined]  # as Django's middleware
+    return request._cached_user  # type: ignore[attr-defined]
 
 
 # --- idle sessions ------------------------------------------------------------------------------
@@ -265,7 +266,7 @@ class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
         # address is the one lockouts and SecurityEvents use (PROXY_COUNT, accounts.services).
         from baodao.accounts.services import client_ip
 
-        return None if settings.AUDITLOG_DISABLE_REMOTE_ADDR else client_ip(request)
+        return None if getattr(settings, "AUDITLOG_DISABLE_REMOTE_ADDR", False) else client_ip(request)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         set_cid(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
@@ -11,6 +11,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from baodao.core.fields import EncryptedTextField
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
 
 
 class User(AbstractUser):
@@ -36,6 +39,7 @@ class AuthedHttpRequest(HttpRequest):
     (views that anyone may open take a plain HttpRequest, whose user is an Actor)."""
 
     user: User
+    htmx: HtmxDetails  # django-htmx's middleware sets it on every request
 
 
 class Role(models.TextChoices):

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from dateutil.relativedelta import relativedelta
 from django.core.management.color import no_style
@@ -37,6 +38,7 @@ from baodao.core import crypto, rules
 from baodao.core.fields import EncryptedTextField
 from baodao.core.validators import id_check_digit
 from baodao.directory import services
+from baodao.directory.importing.plan import column_of
 from baodao.directory.models import (
     Category,
     FirstSecretaryTerm,
@@ -173,8 +175,8 @@ def words(text: str) -> tuple[str, ...]:
 
 # The most common surnames, each with a rough weight (per mille of the population).
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
-SURNAME_WEIGHTS = (71, 70, 67, 54, 45, 31, 22, 20, 20, 19, 15, 14, 13, 13, 12, 12, 11, 10, 10, 9, 9, 8, 8, 7, 7, 7)
-SURNAME_WEIGHTS += (6,) * 6 + (5,) * 9 + (4,) * 8 + (3,) * 15 + (2,) * 28 + (1,) * 8
+_TOP_WEIGHTS = (71, 70, 67, 54, 45, 31, 22, 20, 20, 19, 15, 14, 13, 13, 12, 12, 11, 10, 10, 9, 9, 8, 8, 7, 7, 7)
+SURNAME_WEIGHTS: tuple[int, ...] = _TOP_WEIGHTS + (6,) * 6 + (5,) * 9 + (4,) * 8 + (3,) * 15 + (2,) * 28 + (1,) * 8
 GIVEN_MALE = (
     "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆旭宁龙林阳建国志文晨博峰亮东海兵毅成康星宏忠德振家嘉睿轩泽航"
 )
@@ -400,8 +402,14 @@ def _postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _parent(place: Place) -> Place:
+    """The parent of a place below the top, held in memory by the generator."""
+    assert place.parent is not None, place.code
+    return place.parent
+
+
 def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    return (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
 
 
 def _reset_sequences(*model_list: type[models.Model]) -> None:
@@ -451,7 +459,10 @@ def add_foreign_keys(keys: list[tuple[str, str, str]]) -> None:
             cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
 
 
-def insert_objects(model: type[models.Model], objs: list[models.Model]) -> None:
+M = TypeVar("M", bound=models.Model)
+
+
+def insert_objects(model: type[M], objs: Sequence[M]) -> None:
     """Bulk insert model instances that carry their own primary keys (COPY on PostgreSQL).
 
     Encrypted fields go through their own `get_prep_value`, so they are encrypted exactly as by
@@ -460,7 +471,7 @@ def insert_objects(model: type[models.Model], objs: list[models.Model]) -> None:
     if not objs:
         return
     if not _postgresql():
-        model.objects.bulk_create(objs, batch_size=2_000)
+        model._default_manager.bulk_create(objs, batch_size=2_000)
         return
     fields = list(model._meta.concrete_fields)
     now = timezone.now()
@@ -474,7 +485,8 @@ def insert_objects(model: type[models.Model], objs: list[models.Model]) -> None:
         else operator.attrgetter(f.attname)
         for f in fields
     ]
-    _copy_rows(model._meta.db_table, [f.column for f in fields], ([g(obj) for g in getters] for obj in objs))
+    columns = [column_of(model, f.name) for f in fields]
+    _copy_rows(model._meta.db_table, columns, ([g(obj) for g in getters] for obj in objs))
 
 
 def insert_pairs(through: type[models.Model], left: str, right: str, pairs: list[tuple[int, int]]) -> None:
@@ -483,9 +495,9 @@ def insert_pairs(through: type[models.Model], left: str, right: str, pairs: list
         return
     if _postgresql():
         opts = through._meta
-        _copy_rows(opts.db_table, [opts.get_field(left).column, opts.get_field(right).column], pairs)
+        _copy_rows(opts.db_table, [column_of(through, left), column_of(through, right)], pairs)
     else:
-        through.objects.bulk_create(
+        through._default_manager.bulk_create(
             [through(**{f"{left}_id": a, f"{right}_id": b}) for a, b in pairs], batch_size=5_000
         )
 
@@ -634,8 +646,8 @@ class _Loader:
                 )
                 level[-1].sort_order = d + 1
         self.districts = self.insert_places(level)
-        for d in self.districts:
-            self.city_of[d.pk] = self.cities.index(d.parent)
+        for district in self.districts:
+            self.city_of[district.pk] = self.cities.index(_parent(district))
 
         self.streets = self._children(self.districts, s.streets, Place.Kind.STREET, "{name}街道", digits=3, minimum=1)
         self.communities = self._children(
@@ -672,20 +684,20 @@ class _Loader:
         self.buildings = self.insert_places(level)
 
         # lookups for the later stages (parents are in memory: no queries)
-        street_district = {st.pk: st.parent for st in self.streets}
-        comm_district = {cm.pk: street_district[cm.parent_id] for cm in self.communities}
+        street_district = {st.pk: _parent(st) for st in self.streets}
+        comm_district = {cm.pk: street_district[_parent(cm).pk] for cm in self.communities}
         for cm in self.communities:
             self.city_of[cm.pk] = self.city_of[comm_district[cm.pk].pk]
             self.district_of[cm.pk] = comm_district[cm.pk]
             self.community_buildings[cm.pk] = []
         self.city_buildings = [[] for _ in self.cities]
-        for b in self.buildings:
-            comp = b.parent
-            self.community_buildings[comp.parent_id].append(b.pk)
-            self.city_buildings[self.city_of[comp.parent_id]].append(b.pk)
-            self.building_address[b.pk] = comp.name + b.name if comp.kind == Place.Kind.COMPOUND else b.name
-            self.building_compound[b.pk] = comp.pk
-            self.district_of[b.pk] = comm_district[comp.parent_id]
+        for bld in self.buildings:
+            comp = _parent(bld)
+            self.community_buildings[_parent(comp).pk].append(bld.pk)
+            self.city_buildings[self.city_of[_parent(comp).pk]].append(bld.pk)
+            self.building_address[bld.pk] = comp.name + bld.name if comp.kind == Place.Kind.COMPOUND else bld.name
+            self.building_compound[bld.pk] = comp.pk
+            self.district_of[bld.pk] = comm_district[_parent(comp).pk]
         for key, rows in (
             ("districts", self.districts),
             ("streets", self.streets),
@@ -701,7 +713,7 @@ class _Loader:
         the province's 235k places on PostgreSQL.)"""
         pk = _next_id(Place)
         for p in level:
-            p.pk, p.depth = pk, p.parent.depth + 1
+            p.pk, p.depth = pk, _parent(p).depth + 1
             p.path = services.place_path(p.parent, pk)
             p.sort_key = services.place_sort_key(p.parent, p.sort_order, p.code)
             pk += 1
@@ -756,16 +768,16 @@ class _Loader:
             # Balanced (总体平衡): walk the city's communities in a shuffled order, round robin.
             order = list(comm_by_city[ci])
             rng.shuffle(order)
-            for i, (kind, name) in enumerate(plans):
+            for i, (unit_kind, name) in enumerate(plans):
                 serial += 1
                 community = order[i % len(order)]
                 # Near (就近就便): the office is in the same district as the community.
                 office = rng.choice(comm_by_district[self.district_of[community.pk].pk])
-                local = not (kind in (Unit.Kind.SOE, Unit.Kind.INSTITUTION) and rng.random() < 0.1)
+                local = not (unit_kind in (Unit.Kind.SOE, Unit.Kind.INSTITUTION) and rng.random() < 0.1)
                 unit = Unit(
                     name=name,
                     code=f"{city.code}{serial:06d}",
-                    kind=kind,
+                    kind=unit_kind,
                     office_place=office,
                     party_relation_local=local,
                 )
@@ -795,9 +807,9 @@ class _Loader:
         for plan in self.units:
             n_branches = rng.randint(10, 14) if plan.big else max(1, min(6, round(plan.members / 30)))
             shapes.append(n_branches)
-            kind = PartyOrg.Kind.COMMITTEE if n_branches >= 3 else PartyOrg.Kind.GENERAL_BRANCH
-            label = "委员会" if kind == PartyOrg.Kind.COMMITTEE else "总支部委员会"
-            roots.append(PartyOrg(unit=plan.unit, kind=kind, name=f"中共{plan.unit.name}{label}"))
+            org_kind = PartyOrg.Kind.COMMITTEE if n_branches >= 3 else PartyOrg.Kind.GENERAL_BRANCH
+            label = "委员会" if org_kind == PartyOrg.Kind.COMMITTEE else "总支部委员会"
+            roots.append(PartyOrg(unit=plan.unit, kind=org_kind, name=f"中共{plan.unit.name}{label}"))
         PartyOrg.objects.bulk_create(roots, batch_size=5_000)
         middles: list[PartyOrg] = []
         middle_of: list[list[PartyOrg]] = []
@@ -941,8 +953,8 @@ class _Loader:
         for plan in self.units:
             by_community.setdefault(plan.community.pk, []).append(plan)
         pools = {id(p): [m for m, _ in p.pool] for p in self.units}
-        for pool in pools.values():
-            rng.shuffle(pool)
+        for unit_pool in pools.values():
+            rng.shuffle(unit_pool)
         by_city: list[list[_UnitPlan]] = [[] for _ in self.cities]
         for plan in self.units:
             by_city[plan.city].append(plan)
@@ -954,13 +966,14 @@ class _Loader:
         turn: dict[int, int] = {}
         for idx in covered:
             comp = self.compounds[idx]
-            ci = self.city_of[comp.parent_id]
+            comm_id = _parent(comp).pk
+            ci = self.city_of[comm_id]
             # Units assigned to the community first, then any unit of the same city, so the count is exact.
-            plans = by_community.get(comp.parent_id, [])
-            k = turn.get(comp.parent_id, 0)
-            turn[comp.parent_id] = k + 1
+            plans = by_community.get(comm_id, [])
+            k = turn.get(comm_id, 0)
+            turn[comm_id] = k + 1
             candidates = [plans[(k + j) % len(plans)] for j in range(len(plans))] + by_city[ci]
-            pool = next((pools[id(p)] for p in candidates if pools[id(p)]), None)
+            pool: list[int] | None = next((pools[id(p)] for p in candidates if pools[id(p)]), None)
             if pool is None:
                 raise ValueError("scale has fewer members in service than first secretaries")
             member_id = pool.pop()
@@ -1047,12 +1060,12 @@ class _Loader:
         for comp in self.compounds:
             if comp.kind == Place.Kind.COMPOUND and rng.random() < 0.6:
                 heads.append(head(HeadAppointment.Kind.COMPOUND_HEAD, comp.pk, by_compound.get(comp.pk, [])))
-        for b in self.buildings:
+        for bld in self.buildings:
             roll = rng.random()
             if roll < 0.3:
-                heads.append(head(HeadAppointment.Kind.BUILDING_HEAD, b.pk, by_building.get(b.pk, [])))
-            elif roll < 0.35 and by_building.get(b.pk):
-                heads.append(head(HeadAppointment.Kind.HOUSEHOLD_HEAD, b.pk, by_building[b.pk]))
+                heads.append(head(HeadAppointment.Kind.BUILDING_HEAD, bld.pk, by_building.get(bld.pk, [])))
+            elif roll < 0.35 and by_building.get(bld.pk):
+                heads.append(head(HeadAppointment.Kind.HOUSEHOLD_HEAD, bld.pk, by_building[bld.pk]))
         HeadAppointment.objects.bulk_create(heads, batch_size=5_000)
         self.count("heads", len(heads))
 
@@ -1073,12 +1086,14 @@ class _Loader:
         )
         if member is None:  # very small scales: move one member home to the community
             member = Member.objects.filter(unit=unit, status=Member.Status.IN_SERVICE).order_by("pk").first()
+            assert member is not None, unit.code  # every unit has members in service
             member.residence_id = self.community_buildings[community.pk][0]
             member.save(update_fields=["residence"])
         compound_id = self.building_compound.get(member.residence_id, member.residence_id)
         resident = Resident.objects.filter(residence__path__startswith=comm_path).order_by("pk").first()
         if resident is None:
             resident = Resident.objects.order_by("pk").first()
+            assert resident is not None  # the residents are loaded before the demo users
             resident.residence_id = self.community_buildings[community.pk][0]
             resident.save(update_fields=["residence"])
 
@@ -1157,8 +1172,10 @@ def demo_accounts() -> list[tuple[str, str, str]]:
             scope = ra.unit.name + (f"（联系 {community.community.name}）" if community else "")
         elif ra.member is not None:
             scope = f"{ra.member.name}，{ra.member.unit.name}，住 {place_trail(ra.member.residence)}"
-        else:
+        elif ra.resident is not None:
             scope = f"{ra.resident.name}，住 {place_trail(ra.resident.residence)}"
+        else:
+            scope = ""
         rows.append((username, str(Role(ra.role).label), scope))
     return rows
 

@@ -177,12 +177,12 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
             [through(memberreport_id=r.pk, category_id=rng.choice(team_types).pk) for r in reports], batch_size=5000
         )
     events = []
-    for r in reports:
-        events.append(ReportEvent(kind=ReportEvent.Kind.SUBMITTED, member_report=r))
-        if r.status == MemberReport.Status.CONFIRMED:
-            events.append(ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=actor, member_report=r))
+    for mr in reports:
+        events.append(ReportEvent(kind=ReportEvent.Kind.SUBMITTED, member_report=mr))
+        if mr.status == MemberReport.Status.CONFIRMED:
+            events.append(ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=actor, member_report=mr))
             events.append(
-                ReportEvent(kind=ReportEvent.Kind.RECEIPT, actor=actor, member_report=r, note=r.receipt_number)
+                ReportEvent(kind=ReportEvent.Kind.RECEIPT, actor=actor, member_report=mr, note=mr.receipt_number)
             )
     ReportEvent.objects.bulk_create(events, batch_size=5000)
     return {

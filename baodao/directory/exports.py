@@ -8,11 +8,6 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-try:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
-except ImportError:  # pragma: no cover - a venv made before the requirement: openpyxl reads alone
-    CalamineWorkbook = SheetTypeEnum = None
-
 from baodao.accounts.models import User
 from baodao.core.privacy import mask_address, mask_flags, mask_id_number, mask_mobile
 from baodao.directory.importing.columns import ORG_KIND_NAMES, PLACE_KIND_NAMES, TEMPLATES, UNIT_KIND_NAMES

@@ -30,8 +30,10 @@ import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from django.conf import settings
+from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
@@ -39,6 +41,7 @@ from django.template.loader import get_template, render_to_string
 from django.urls import get_resolver
 from django.utils.translation import get_language
 
+from baodao.accounts.models import AuthedHttpRequest
 from baodao.core import versioned
 
 PAGE_SECONDS = 300  # a safety net only: every change we know of bumps a version
@@ -99,13 +102,13 @@ def _build_id() -> str:
 
         h = hashlib.sha256()
         for name in TEMPLATES:
-            h.update(get_template(name).template.source.encode())
+            h.update(get_template(name).template.source.encode())  # type: ignore[attr-defined]  # Django engine's
         h.update(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
         _build = h.hexdigest()[:12]
     return _build
 
 
-def user_key(user_id: int) -> str:
+def user_key(user_id: object) -> str:
     return f"home:u:{user_id}"
 
 
@@ -142,7 +145,7 @@ def _response(request: HttpRequest, body: str) -> HttpResponse:
     return HttpResponse(body.replace(_csrf_placeholder(), _csrf_token(request)))
 
 
-def cached_page(request: HttpRequest) -> HttpResponse | None:
+def cached_page(request: AuthedHttpRequest) -> HttpResponse | None:
     """The cached member home of request.user when it is still current, else None.
 
     On a miss, remembers on the request the versions read now, for `render_page` to store with.
@@ -152,17 +155,17 @@ def cached_page(request: HttpRequest) -> HttpResponse | None:
     uid = request.user.pk
     lookup = versioned.Lookup(_page_key(uid), [user_key(uid), GLOBAL_KEY], optional=[RULE_VERSION_KEY], request=request)
     body = lookup.hit()
-    if body is not None:
+    if isinstance(body, str):
         return _response(request, body)
     lookup.prepare()
-    request._home_lookup = lookup
+    request._home_lookup = lookup  # type: ignore[attr-defined]
     # The scope may have been computed (and cached on the user) before the versions were read:
     # compute it again, so that a role change committed in between is not stored under them.
     request.user.__dict__.pop("_baodao_scope", None)  # the per-request cache of directory.scope
     return None
 
 
-def render_page(request: HttpRequest, context: dict) -> HttpResponse:
+def render_page(request: AuthedHttpRequest, context: dict) -> HttpResponse:
     """Render the member home, store it when `cached_page` missed, answer it with this request's token."""
     lookup = getattr(request, "_home_lookup", None)
     if lookup is not None:
@@ -198,30 +201,39 @@ def member_user_ids(member_ids: Iterable[int]) -> set[int]:
     return ids
 
 
-def _on_user(sender: type, instance: object, **kwargs: object) -> None:
+class _HasUser(Protocol):
+    pk: int
+    user_id: int | None
+
+
+class _HasMember(Protocol):
+    member_id: int
+
+
+def _on_user(sender: type, instance: models.Model, **kwargs: object) -> None:
     from baodao.accounts.middleware import user_version_key
 
     # The user row is cached too (password, active flag: see accounts.middleware.get_user).
     versioned.bump([user_key(instance.pk), user_version_key(instance.pk)])
 
 
-def _on_user_fk(sender: type, instance: object, **kwargs: object) -> None:
+def _on_user_fk(sender: type, instance: _HasUser, **kwargs: object) -> None:
     bump_users([instance.user_id])
 
 
-def _on_member(sender: type, instance: object, **kwargs: object) -> None:
+def _on_member(sender: type, instance: _HasUser, **kwargs: object) -> None:
     ids = {instance.user_id}
     if kwargs.get("signal") is post_save:  # after a delete the links are gone with the member
         ids |= member_user_ids([instance.pk])
     bump_users(ids)
 
 
-def _on_member_fk(sender: type, instance: object, **kwargs: object) -> None:
+def _on_member_fk(sender: type, instance: _HasMember, **kwargs: object) -> None:
     bump_users(member_user_ids([instance.member_id]))
 
 
 def _on_member_categories(
-    sender: type, instance: object, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: object
+    sender: type, instance: models.Model, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: object
 ) -> None:
     if not action.startswith("post_"):
         return

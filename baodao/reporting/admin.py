@@ -4,13 +4,14 @@ Reports, certificates and their timelines change only through the services (the 
 pages), so they are not registered here.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from baodao.accounts.models import User
 from baodao.directory.models import Place
 from baodao.reporting import services
 from baodao.reporting.forms import COMMITMENT_HELP
@@ -25,7 +26,9 @@ class CommitmentTemplateForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - Django's form signature
         super().__init__(*args, **kwargs)
         if "city" in self.fields:
-            self.fields["city"].queryset = Place.objects.filter(kind=Place.Kind.CITY)
+            city = self.fields["city"]
+            assert isinstance(city, forms.ModelChoiceField)
+            city.queryset = Place.objects.filter(kind=Place.Kind.CITY)
         self.fields["text"].help_text = COMMITMENT_HELP
 
     def clean_text(self) -> str:
@@ -46,7 +49,10 @@ class CommitmentTemplateAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: CommitmentTemplate, form: forms.ModelForm, change: bool) -> None:
         row = services.commitment_template_set(
-            city=form.cleaned_data.get("city") or obj.city, text=form.cleaned_data["text"], by=request.user
+            city=form.cleaned_data.get("city") or obj.city,
+            text=form.cleaned_data["text"],
+            by=cast(User, request.user),  # the admin is for superusers only
         )
+        assert row is not None  # a text was given: the row is there
         obj.pk = row.pk
         obj._state.adding = False

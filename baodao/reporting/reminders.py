@@ -181,7 +181,9 @@ def remind_unit_secretaries(*, today: dt.date) -> int:
     ledger = f"{reverse('reporting:ledger')}?status={LedgerStatus.OVERDUE}"
     sent = 0
     for ra in secretaries.order_by("unit_id", "user_id"):
-        n = counts[ra.unit_id]
+        if ra.unit is None:  # filtered out above; the type does not know
+            continue
+        n = counts[ra.unit.pk]
         sent += bool(
             notify(
                 user=ra.user,
@@ -223,13 +225,15 @@ def remind_community_staff(*, today: dt.date) -> int:
     pending_page = reverse("reporting:pending")
     sent = 0
     for ra in staff.order_by("place_id", "user_id"):
-        n = counts[ra.place_id]
+        if ra.place is None:  # filtered out above; the type does not know
+            continue
+        n = counts[ra.place.pk]
         sent += bool(
             notify(
                 user=ra.user,
                 title=_("%(n)d份党员报到待确认") % {"n": n},
                 body=_("%(c)s有%(n)d名党员提交报到已超过%(days)d天仍未确认，请及时确认或退回。")
-                % {"c": ra.place.name, "n": n, "days": days_by_community[ra.place_id]},
+                % {"c": ra.place.name, "n": n, "days": days_by_community[ra.place.pk]},
                 url=f"{pending_page}?community={ra.place_id}",
                 dedupe_key=f"remind:community-pending:{ra.place_id}:{today.isoformat()}",
             )
@@ -277,8 +281,10 @@ def remind_unit_approvals(*, today: dt.date) -> int:
     ).select_related("user", "unit")
     sent = 0
     for ra in secretaries.order_by("unit_id", "user_id"):
-        n, m = reports[ra.unit_id], asks[ra.unit_id]
-        facts = {"u": ra.unit.name, "n": n, "m": m, "days": days_by_unit[ra.unit_id]}
+        if ra.unit is None:  # filtered out above; the type does not know
+            continue
+        n, m = reports[ra.unit.pk], asks[ra.unit.pk]
+        facts = {"u": ra.unit.name, "n": n, "m": m, "days": days_by_unit[ra.unit.pk]}
         if not m:
             title = _("%(n)d份自主报到待单位审核") % facts
             body = _("%(u)s有%(n)d名党员扫码自主报到已超过%(days)d天仍待单位审核，请在报到台账中审核通过或退回。")

@@ -138,24 +138,27 @@ def target_percent(place: Place) -> Decimal:
 # --- laggard lists ------------------------------------------------------------------------------
 
 
+def _behind(place: Place) -> Q:
+    # As a Q: `area` and `done` are the *_base annotations, which the type checker cannot see.
+    return Q(area__startswith=place.path, done=False)
+
+
 def laggard_units(user: Actor, place: Place) -> QuerySet[Unit]:
-    return (
-        units_qs(user).filter(area__startswith=place.path, done=False).select_related("office_place").order_by("code")
-    )
+    return units_qs(user).filter(_behind(place)).select_related("office_place").order_by("code")
 
 
 def laggard_members(user: Actor, place: Place) -> QuerySet[Member]:
     """Members not reported, grouped by unit (ordered by unit)."""
     return (
         members_qs(user)
-        .filter(area__startswith=place.path, done=False)
+        .filter(_behind(place))
         .select_related("unit", "party_org", "residence__parent")
         .order_by("unit__code", "party_org_id", "id")
     )
 
 
 def laggard_compounds(user: Actor, place: Place) -> QuerySet[Place]:
-    return compounds_qs(user).filter(area__startswith=place.path, done=False).select_related("parent")
+    return compounds_qs(user).filter(_behind(place)).select_related("parent")
 
 
 def terms_ending(user: Actor, place: Place, *, today: dt.date | None = None) -> QuerySet[FirstSecretaryTerm]:

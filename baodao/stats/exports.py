@@ -40,7 +40,7 @@ def coverage_rows(area: Place, total: AreaCoverage, rows: Sequence[AreaCoverage]
             out += [f.total, f.done, f.percent if f.percent is not None else ""]
         return out
 
-    return [row(r.place.name, r) for r in rows] + [row(_("%(a)s合计") % {"a": area.name}, total)]
+    return [row(r.place.name if r.place else "", r) for r in rows] + [row(_("%(a)s合计") % {"a": area.name}, total)]
 
 
 LAGGARD_KINDS = {

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db import connection, models, transaction
 from django.db.models import F, Min, Q, QuerySet, Sum
@@ -71,7 +72,7 @@ def _unit_places(unit_id: int) -> list[int]:
 def _old(model: type[models.Model], pk: int | None, field: str) -> int | None:
     if pk is None:
         return None
-    return model.objects.filter(pk=pk).values_list(field, flat=True).first()
+    return model._default_manager.filter(pk=pk).values_list(field, flat=True).first()
 
 
 def _member_pre_save(sender: type, instance: Member, update_fields: Iterable[str] | None = None, **kw: object) -> None:
@@ -324,4 +325,8 @@ def summed(place: Place, child_len: int) -> dict[str, dict[str, int]]:
         .annotate(**{f: Sum(f) for f in COUNTS})
         .order_by()
     )
-    return {r["key"]: {f: r[f] or 0 for f in COUNTS} for r in rows}
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        row = cast("dict[str, Any]", r)  # the sums are named by COUNTS, which the checker cannot see
+        out[row["key"]] = {f: row[f] or 0 for f in COUNTS}
+    return out

@@ -6,6 +6,7 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -34,12 +35,12 @@ def coverage_view(request: AuthedHttpRequest) -> HttpResponseBase:
         )
         return response
     units_page = Paginator(
-        coverage.units_qs(request.user).filter(area__startswith=area.path).order_by("code"), UNITS_PAGE_SIZE
+        coverage.units_qs(request.user).filter(Q(area__startswith=area.path)).order_by("code"), UNITS_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     units = list(units_page.object_list)
     unit_rates = coverage.unit_member_coverage(request.user, units)
     chart = {
-        "names": [r.place.name for r in rows],
+        "names": [r.place.name if r.place else "" for r in rows],
         "units": [r.units.percent or 0 for r in rows],
         "members": [r.members.percent or 0 for r in rows],
         "compounds": [r.compounds.percent or 0 for r in rows],
@@ -68,8 +69,8 @@ def laggards(request: AuthedHttpRequest, kind: str) -> HttpResponseBase:
     qs, headers, row = exports.laggard_table(request.user, kind, area)
     title = str(exports.LAGGARD_KINDS[kind])
     if request.GET.get("export") == "xlsx":
-        rows = (row(x) for x in qs.iterator(chunk_size=2000))
-        return audited_xlsx_response(request, name=f"{area.name}{title}", headers=headers, rows=rows, what=title)
+        lines = (row(x) for x in qs.iterator(chunk_size=2000))
+        return audited_xlsx_response(request, name=f"{area.name}{title}", headers=headers, rows=lines, what=title)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     rows = [row(x) for x in page.object_list]
     ctx = {"area": area, "kind": kind, "title": title, "headers": headers, "page": page, "rows": rows}

@@ -8,7 +8,7 @@
   const none = document.getElementById("residence-none");
   const opened = new Map(groups.map((g) => [g, g.querySelector("details").open]));
 
-  input.addEventListener("input", function () {
+  function filter() {
     const q = input.value.trim();
     let shown = 0;
     groups.forEach(function (g) {
@@ -25,5 +25,9 @@
       if (!g.hidden) shown += 1;
     });
     none.hidden = shown > 0;
-  });
+  }
+
+  input.addEventListener("input", filter);
+  // Typed before this script ran (a slow phone), or put back by the browser on "back": apply it now.
+  if (input.value.trim()) filter();
 })();

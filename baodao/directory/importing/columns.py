@@ -62,7 +62,7 @@ UNIT_KIND_LABELS = {
     "非公企业": Unit.Kind.PRIVATE,
     "社会组织": Unit.Kind.SOCIAL,
 }
-UNIT_KIND_NAMES = {v: k for k, v in UNIT_KIND_LABELS.items()}
+UNIT_KIND_NAMES: dict[str, str] = {v: k for k, v in UNIT_KIND_LABELS.items()}
 ORG_KIND_LABELS = {
     "党委": PartyOrg.Kind.COMMITTEE,
     "党总支": PartyOrg.Kind.GENERAL_BRANCH,

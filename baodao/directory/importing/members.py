@@ -32,6 +32,7 @@ from baodao.directory.importing.plan import (
     category_ids,
     category_map,
     chunks,
+    column_of,
     existing_values,
     mark_duplicates,
     parse_date,
@@ -183,8 +184,7 @@ def members_write(plan: list[_MemberRow], tick: Callable[[int], None]) -> int:
     holds them equal), so each value is hashed once; the encrypted columns are encrypted as the
     field's get_prep_value does for a text value.
     """
-    meta = Member._meta
-    columns = [meta.get_field(n).column for n in MEMBER_INSERT_FIELDS]
+    columns = [column_of(Member, n) for n in MEMBER_INSERT_FIELDS]
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     in_service = Member.Status.IN_SERVICE.value

@@ -9,16 +9,15 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import python_calamine
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-try:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
-except ImportError:  # pragma: no cover - a venv made before the requirement: openpyxl reads alone
-    CalamineWorkbook = SheetTypeEnum = None
-
 from baodao.directory.importing.columns import Column
 from baodao.directory.importing.plan import MAX_ROWS, PROGRESS_EVERY, FileProblem, ProgressBar
+
+# calamine reads first; None (as a test sets it) leaves every file to openpyxl.
+CalamineWorkbook: type[python_calamine.CalamineWorkbook] | None = python_calamine.CalamineWorkbook
 
 
 def _clean(value: Any) -> Any:
@@ -109,7 +108,9 @@ def _calamine_sheet(data: bytes) -> tuple[Iterator[Sequence[Any]], int] | None:
             if "xl/workbook.xml" not in zf.namelist() or not _calamine_fits(zf):
                 return None
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        index = next((i for i, m in enumerate(wb.sheets_metadata) if m.typ == SheetTypeEnum.WorkSheet), None)
+        index = next(
+            (i for i, m in enumerate(wb.sheets_metadata) if m.typ == python_calamine.SheetTypeEnum.WorkSheet), None
+        )
         if index is None:
             return None
         sheet = wb.get_sheet_by_index(index)

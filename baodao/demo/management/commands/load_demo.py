@@ -37,7 +37,9 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"生成示范数据 / loading demo data: scale={options['scale']} seed={options['seed']}")
         try:
-            result = demo.demo_load(scale=options["scale"], seed=options["seed"], progress=self.stdout.write)
+            result = demo.demo_load(
+                scale=str(options["scale"]), seed=int(str(options["seed"])), progress=self.stdout.write
+            )
         except demo.DemoExists as exc:
             raise CommandError(
                 f"示范数据已存在（{exc}），未重复加载。/ The demo data is already loaded ({exc})."
@@ -48,7 +50,7 @@ class Command(BaseCommand):
         from baodao.demo.reporting import seed_reporting_demo
 
         t0 = time.monotonic()
-        reporting = seed_reporting_demo(seed=options["seed"])
+        reporting = seed_reporting_demo(seed=int(str(options["seed"])))
         self.stdout.write(f"  双报到状态 / reporting state: {time.monotonic() - t0:.1f} s")
         result.counts.update({k: v for k, v in reporting.items() if k != "units"})
         # Inserted in bulk, past the model signals: count the three coverages once, now.
