@@ -1,4 +1,4 @@
-"""What more than one audience's pages of 双报到 share: the unit's functions form and its pages."""
+"""What more than one audience of 双报到 posts to: the unit's functions form (unit report page, assign page)."""
 
 from __future__ import annotations
 
