@@ -9,27 +9,42 @@ from urllib.parse import quote
 
 from django.http import FileResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# Text that a spreadsheet program reads as a formula, or as DDE, when it starts with one of these
+# (OWASP "CSV injection"): a name, an address or a typed room number like "=HYPERLINK(...)" must
+# arrive as the text it is, never as something Excel runs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: object) -> object:
+    """`value` as it may be written to a cell: text starting like a formula gets a leading
+    apostrophe (the OWASP rule); numbers, dates and other text are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_xlsx(
     path: str | IO[bytes], headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1"
 ) -> int:
+    """Every export's workbook: bold headers, then the rows, each cell neutralised (so no text
+    starts with "=", which openpyxl would store as a formula: every text cell is stored as text)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title[:31])
-    from openpyxl.cell import WriteOnlyCell
-
     header_cells = []
     for h in headers:
-        c = WriteOnlyCell(ws, value=h)
+        c = WriteOnlyCell(ws, value=neutralised(h))
         c.font = Font(bold=True)
         header_cells.append(c)
     ws.append(header_cells)
     n = 0
     for row in rows:
-        ws.append(list(row))
+        ws.append([neutralised(v) for v in row])
         n += 1
     wb.save(path)
     return n
