@@ -1,7 +1,5 @@
 """API of the master data: places, units and members as the caller sees them (scoped and masked as on the pages)."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
@@ -9,7 +7,7 @@ from django.db.models import QuerySet
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from baodao.api.common import ApiPagination, AuthedRequest
+from baodao.api.common import ApiPagination, AuthedRequest, Id
 from baodao.core.privacy import mask_id_number, mask_mobile
 from baodao.directory import access, scope, selectors
 from baodao.directory.models import Member, Place, Unit
@@ -97,5 +95,5 @@ def units(request: AuthedRequest, q: str = "", kind: str = "") -> QuerySet[Unit]
 
 @router.get("/members", response=list[MemberOut])
 @paginate(ApiPagination)
-def members(request: AuthedRequest, q: str = "", unit: int | None = None, status: str = "") -> QuerySet[Member]:
+def members(request: AuthedRequest, q: str = "", unit: Id | None = None, status: str = "") -> QuerySet[Member]:
     return selectors.members_for_user(request.auth, q=q, unit_id=unit, status=status)

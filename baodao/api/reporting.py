@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from baodao.api.common import AuthedRequest
+from baodao.api.common import AuthedRequest, Id
 from baodao.directory.models import Category, Member, Place
 from baodao.reporting import access, selectors, services
 from baodao.reporting.models import Certificate, MemberReport
@@ -30,12 +30,12 @@ class CertificateOut(Schema):
 
 class ReportIn(Schema):
     token: str | None = None
-    community_id: int | None = None
-    residence_id: int
+    community_id: Id | None = None
+    residence_id: Id
     room: str = ""
-    skill_ids: list[int] = []
-    intention_ids: list[int] = []
-    team_type_ids: list[int] = []
+    skill_ids: list[Id] = []
+    intention_ids: list[Id] = []
+    team_type_ids: list[Id] = []
     commitment: bool = False
 
 
@@ -65,7 +65,7 @@ class ReturnIn(Schema):
 
 
 class ConfirmIn(Schema):
-    ids: list[int]
+    ids: list[Id]
 
 
 class ConfirmOut(Schema):
@@ -129,7 +129,7 @@ def report_status(request: AuthedRequest) -> QuerySet[MemberReport]:
 
 
 @router.get("/pending", response=list[ReportOut])
-def pending(request: AuthedRequest, community: int | None = None) -> QuerySet[MemberReport]:
+def pending(request: AuthedRequest, community: Id | None = None) -> QuerySet[MemberReport]:
     communities = selectors.actionable_communities(request.auth)
     if community is not None:
         communities = communities.filter(pk=community)
@@ -147,7 +147,7 @@ def confirm(request: AuthedRequest, payload: ConfirmIn) -> dict[str, int]:
 
 
 @router.post("/reports/{report_id}/return", response=ReportOut)
-def return_report(request: AuthedRequest, report_id: int, payload: ReturnIn) -> MemberReport:
+def return_report(request: AuthedRequest, report_id: Id, payload: ReturnIn) -> MemberReport:
     report = access.get_member_report_for_return(request.auth, report_id)
     try:
         services.member_report_return(report=report, by=request.auth, reason=payload.reason)
@@ -170,7 +170,7 @@ class LeaveOut(Schema):
 
 
 @router.post("/members/{member_id}/leave", response=LeaveOut)
-def member_leave(request: AuthedRequest, member_id: int, payload: LeaveIn) -> dict[str, object]:
+def member_leave(request: AuthedRequest, member_id: Id, payload: LeaveIn) -> dict[str, object]:
     """Leaving the unit for another one in the city: the report ends, open certificates are revoked.
 
     For those who manage the member (unit secretary, community staff where the member lives,

@@ -10,8 +10,12 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core import checks
+        from django.urls import register_converter
+
+        from baodao.core.http import IdConverter
 
         checks.register(check_field_key, checks.Tags.security)
+        register_converter(IdConverter, "id")  # before any URLconf is read
 
 
 def check_field_key(app_configs: object, **kwargs: object) -> list[CheckMessage]:

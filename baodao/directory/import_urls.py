@@ -9,6 +9,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("template/<str:kind>/", views.template, name="template"),
     path("upload/<str:kind>/", views.upload, name="upload"),
-    path("jobs/<int:pk>/", views.job, name="job"),
-    path("jobs/<int:pk>/errors.xlsx", views.job_errors, name="job_errors"),
+    path("jobs/<id:pk>/", views.job, name="job"),
+    path("jobs/<id:pk>/errors.xlsx", views.job_errors, name="job_errors"),
 ]

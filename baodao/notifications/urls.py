@@ -7,6 +7,6 @@ from baodao.notifications import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("<int:pk>/open/", views.open_notification, name="open"),
+    path("<id:pk>/open/", views.open_notification, name="open"),
     path("read-all/", views.mark_all_read, name="mark_all_read"),
 ]
