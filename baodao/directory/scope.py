@@ -188,6 +188,26 @@ def member_pii_visible(user: Actor, member: Member) -> bool:
     return member.pk in scope_for(user).member_ids or can_manage_member(user, member)
 
 
+def members_with_pii_for_user(user: Actor) -> QuerySet[Member]:
+    """The members for whom `member_pii_visible` holds, as a queryset: a search by a full ID
+    number or mobile finds only these (for anyone else it would confirm a guessed number)."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return Member.objects.all()
+    q = NOTHING
+    if scope.member_ids:
+        q |= Q(pk__in=scope.member_ids)
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    for role, path in scope.place_grants:
+        if role == Role.COMPOUND_SECRETARY:
+            continue
+        q |= Q(residence__path__startswith=path)
+        if role in ADMIN_ROLES:
+            q |= Q(unit__office_place__path__startswith=path)
+    return Member.objects.filter(q)
+
+
 def can_manage_member(user: Actor, member: Member) -> bool:
     """Change a member's status or residence: the unit secretary, the community staff where the
     member lives, and admins above either (the people who see the member's full data)."""

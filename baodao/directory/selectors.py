@@ -60,13 +60,15 @@ def units_for_user(user: Actor, *, q: str = "", kind: str = "", community: Place
     return qs.order_by("code")
 
 
-def _person_search(qs: QuerySet, q: str, *, with_id: bool) -> QuerySet:
-    """Names by substring; ID numbers and mobiles only by exact match (they are encrypted)."""
+def _person_search(qs: QuerySet, q: str, *, with_id: bool, unmasked: QuerySet) -> QuerySet:
+    """Names by substring; ID numbers and mobiles only by exact match (they are encrypted), and
+    only among the people whose numbers the user sees in full (`unmasked`): to anyone else, a
+    search would confirm a guessed number that the page shows masked."""
     q = q.strip()
     if with_id and ID_RE.match(normalize_id_number(q)):
-        return qs.filter(id_hash=crypto.lookup_hash(normalize_id_number(q)))
+        return qs.filter(id_hash=crypto.lookup_hash(normalize_id_number(q)), pk__in=unmasked.values("pk"))
     if MOBILE_RE.match(q):
-        return qs.filter(mobile_hash=crypto.lookup_hash(q))
+        return qs.filter(mobile_hash=crypto.lookup_hash(q), pk__in=unmasked.values("pk"))
     return qs.filter(name__icontains=q)
 
 
@@ -80,7 +82,7 @@ def members_for_user(
 ) -> QuerySet[Member]:
     qs = scope.members_for_user(user).select_related("unit__office_place", "party_org", "residence__parent")
     if q:
-        qs = _person_search(qs, q, with_id=True)
+        qs = _person_search(qs, q, with_id=True, unmasked=scope.members_with_pii_for_user(user))
     if unit_id:
         qs = qs.filter(unit_id=unit_id)
     if status:
@@ -99,7 +101,7 @@ def residents_for_user(
 ) -> QuerySet[Resident]:
     qs = scope.residents_for_user(user).select_related("residence__parent")
     if q:
-        qs = _person_search(qs, q, with_id=False)
+        qs = _person_search(qs, q, with_id=False, unmasked=scope.residents_with_pii_for_user(user))
     if group_id:
         # Hardship flags are personal data: only residents whose flags the user sees can match.
         qs = qs.filter(special_groups__id=group_id, pk__in=scope.residents_with_pii_for_user(user).values("pk"))

@@ -96,6 +96,8 @@ def test_the_api_answers_numbers_past_a_bigint_with_422(
     if method == "GET":
         response = client.get("/api/v1" + path, headers=headers)
     else:
-        response = client.post("/api/v1" + path, data=json.dumps(body), content_type="application/json", headers=headers)
+        response = client.post(
+            "/api/v1" + path, data=json.dumps(body), content_type="application/json", headers=headers
+        )
 
     assert (response.status_code, response.json()["message"]) == (422, "请求参数有误")
