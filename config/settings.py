@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # The API docs page then uses django-ninja's own Swagger UI files (served under /static/ninja/),
+    # not a CDN: an intranet without internet shows it.
+    "ninja",
     # Our apps come before auditlog so accounts' `auditlogflush` (which refuses) shadows auditlog's.
     "baodao.core",
     "baodao.accounts",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -15,6 +18,7 @@ from baodao.accounts.models import User
 from baodao.accounts.services import api_token_user
 from baodao.api import accounts, directory, reporting
 from baodao.api.errors import ERROR_MESSAGES
+from baodao.directory import scope
 
 logger = logging.getLogger("baodao.api")
 
@@ -27,11 +31,34 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API's description (openapi.json) and its docs page: for signed-in staff, or for any
+    valid API token; nobody else learns the API's shape. Not signed in: the login page (docs) or
+    401 (openapi.json); signed in without a staff role or a token: 403."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and api_token_user(header.removeprefix("Bearer ").strip()):
+            return view(request, *args, **kwargs)
+        user = request.user
+        if user.is_authenticated and scope.scope_for(user).is_staff_like:
+            return view(request, *args, **kwargs)
+        if user.is_authenticated:
+            return JsonResponse({"message": "没有权限"}, status=403, json_dumps_params={"ensure_ascii": False})
+        if request.path.endswith("/docs"):
+            return redirect_to_login(request.get_full_path())
+        return JsonResponse({"message": "未登录或令牌无效"}, status=401, json_dumps_params={"ensure_ascii": False})
+
+    return wrapped
+
+
 api = NinjaAPI(
     title="双报到 Baodao API",
     version="1",
     auth=TokenAuth(),
     urls_namespace="api",
+    docs_decorator=docs_access,
 )
 
 

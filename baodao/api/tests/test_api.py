@@ -323,7 +323,9 @@ def test_out_of_range_paging_is_422_json(world: SimpleNamespace, api_as, params:
     assert response.json()["message"]
 
 
-def test_openapi_schema_lists_the_paths(db: None, client: Client) -> None:
+def test_openapi_schema_lists_the_paths(world: SimpleNamespace, client: Client) -> None:
+    client.force_login(world.community_staff)  # the schema is for staff and token holders (test_docs)
+
     response = client.get(f"{API}/openapi.json")
 
     assert response.status_code == 200
@@ -375,8 +377,10 @@ def test_unhandled_error_in_an_operation_is_500_json(world: SimpleNamespace, api
 
 
 @override_settings(DEBUG=False)
-def test_unhandled_error_outside_an_operation_is_500_json(db: None, client: Client, monkeypatch) -> None:
+def test_unhandled_error_outside_an_operation_is_500_json(world: SimpleNamespace, client: Client, monkeypatch) -> None:
     from baodao.api.urls import api
+
+    client.force_login(world.community_staff)
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
