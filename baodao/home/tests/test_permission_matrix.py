@@ -10,6 +10,7 @@ A new URL pattern without a row here fails `test_every_url_pattern_has_a_row`: a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -223,6 +224,25 @@ def test_api_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None
     assert got == want
 
 
+# What a page loads (not what it links to): <script src>, <link href>, <img src>, CSS url().
+ASSET = re.compile(
+    r"<(?:script|img|source|iframe)\b[^>]*\ssrc=[\"']([^\"']+)|<link\b[^>]*\shref=[\"']([^\"']+)|url\(([^)]+)\)"
+)
+
+
+def external_assets(html: str) -> list[str]:
+    found = ("".join(groups).strip("\"' ") for groups in ASSET.findall(html))
+    return [u for u in found if re.match(r"^(?:[a-z]+:)?//", u, re.IGNORECASE)]
+
+
+def test_external_assets_are_found() -> None:
+    html = '<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//cdn.example/y.css">'
+    html += (
+        '<img src="/static/a.png"><a href="https://gov.example/">link</a><div style="background:url(http://x/i.png)">'
+    )
+    assert external_assets(html) == ["https://cdn.example/x.js", "//cdn.example/y.css", "http://x/i.png"]
+
+
 def test_every_url_pattern_has_a_row() -> None:
     assert _names(get_resolver()) == {name for name, *_rest in MATRIX}
 
@@ -242,7 +262,7 @@ def matrix_world(world: SimpleNamespace, teams: list) -> SimpleNamespace:
 def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
     w = matrix_world
     user = {"anon": None, "nobody": w.nobody, "superuser": w.superuser}.get(role, w.role_users.get(role))
-    got, want = {}, {}
+    got, want, outside = {}, {}, {}
     for name, method, args, statuses in MATRIX:
         client = Client()
         if user is not None:
@@ -251,7 +271,11 @@ def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
         response = client.get(url) if method == "GET" else client.post(url, {})
         got[f"{method} {name}"] = response.status_code
         want[f"{method} {name}"] = statuses[ROLES.index(role)]
+        if response["Content-Type"].startswith("text/html") and not response.streaming:
+            outside[f"{method} {name}"] = external_assets(response.content.decode())
     assert got == want
+    # An intranet has no internet: no page loads a script, style, font or image from elsewhere.
+    assert {k: v for k, v in outside.items() if v} == {}
 
 
 def test_actions_have_their_own_url_and_refuse_get(matrix_world: SimpleNamespace) -> None:
