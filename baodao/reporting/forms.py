@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baodao.core.validators import id_number_error, mobile_error
+from baodao.core.widgets import DateInput
 from baodao.directory.models import Category, Place
 
 
@@ -25,7 +26,7 @@ def _categories(kind: str) -> forms.ModelMultipleChoiceField:
 class UnitReportForm(forms.Form):
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
     contact_phone = forms.CharField(label=_("联系电话（手机）"), max_length=11)
-    report_date = forms.DateField(label=_("报到日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    report_date = forms.DateField(label=_("报到日期"), widget=DateInput())
     unit_signatory = forms.CharField(label=_("单位党组织书记"), max_length=50)
     unit_resources = forms.CharField(label=_("单位资源清单"), widget=forms.Textarea(attrs={"rows": 4}))
     resource_tags = _categories(Category.Kind.INTENTION)

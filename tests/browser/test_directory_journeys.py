@@ -147,3 +147,19 @@ def test_wrong_password_shows_chinese_error(
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
     expect(page.get_by_label("密码", exact=True)).to_have_value("")
     page.screenshot(path=artifacts_dir / "login_wrong_password.png")
+
+
+def test_date_fields_show_their_value_in_a_chinese_browser(
+    live_server, city: SimpleNamespace, desktop: BrowserContext, artifacts_dir: Path
+) -> None:
+    """The unit's report date is filled with today: a zh-CN Chromium must show it, not blank."""
+    from django.utils import timezone
+
+    page = desktop.new_page()
+    _log_in(page, live_server.url, "unit_secretary", city.password)
+    page.goto(f"{live_server.url}/reporting/unit/")
+
+    field = page.get_by_label("报到日期")
+    expect(field).to_have_value(timezone.localdate().isoformat())
+    assert page.evaluate("navigator.language") == "zh-CN"
+    page.screenshot(path=artifacts_dir / "unit_report_date_zh_cn.png", full_page=True)

@@ -135,3 +135,17 @@ def test_unit_functions_changes_are_in_the_audit_log(world: SimpleNamespace) -> 
 
     entry = LogEntry.objects.get_for_object(world.W).latest("timestamp")
     assert "functions" in entry.changes_dict
+
+
+def test_the_report_date_is_rendered_as_an_iso_value_in_chinese(world: SimpleNamespace) -> None:
+    """<input type="date"> takes only 2026-12-04; the Chinese input format 2026/12/04 shows blank."""
+    import datetime as dt
+
+    from django.utils import translation
+
+    from baodao.reporting.forms import UnitReportForm
+
+    with translation.override("zh-hans"):
+        html = str(UnitReportForm(initial={"report_date": dt.date(2026, 12, 4)})["report_date"])
+
+    assert 'type="date"' in html and 'value="2026-12-04"' in html
