@@ -107,12 +107,15 @@ MIDDLEWARE = [
     "baodao.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A 405 (require_POST...) outside the API as a page in the site's layout.
+    "baodao.home.errors.MethodNotAllowedPage",
     # auditlog's, with its signal receiver connected once instead of on every request.
     "baodao.accounts.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
+CSRF_FAILURE_VIEW = "baodao.home.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -17,3 +17,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the site's layout (baodao.home.errors); 404, 403 and 500 are Django's views with our templates.
+handler400 = "baodao.home.errors.bad_request"

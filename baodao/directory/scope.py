@@ -436,6 +436,12 @@ def assignable_units_for_user(user: Actor) -> QuerySet[Unit]:
     return Unit.objects.filter(_any_prefix("office_place__path", _assigner_paths(scope)))
 
 
+def may_assign_units(user: Actor) -> bool:
+    """Whether the user assigns any units at all (the 分配社区 link): city and district admins."""
+    scope = scope_for(user)
+    return scope.superuser or bool(_assigner_paths(scope))
+
+
 def can_assign_units(user: Actor, unit: Unit) -> bool:
     scope = scope_for(user)
     office = unit.office_place.path

@@ -26,6 +26,7 @@ def nav(request: HttpRequest) -> dict:
             "is_community_staff": any(r == "community_staff" for r, _ in s.place_grants),
             "is_unit_secretary": bool(s.unit_ids),
             "is_admin": bool(s.admin_paths) or s.superuser,
+            "can_assign": scope.may_assign_units(user),
             "is_member": bool(s.member_ids),
         },
     }
