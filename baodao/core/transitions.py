@@ -42,13 +42,16 @@ class Transition:
     who: StrOrPromise  # the roles that may ask for it, as people say it ("社区工作人员、上级管理员")
     refused: StrOrPromise  # the message when the row is in none of `sources`
     event: str = ""  # the timeline event kind written, if any
+    tell: tuple[str, ...] = ()  # who hears of it (the app's words: "党员", "单位党组织书记"...), see `announce`
 
 
 class Workflow(Generic[M]):
     """The transition table of one model's status field.
 
     `record(row, transition, by, note)` writes the timeline event of a transition whose `event` is
-    set; `error` is the ValidationError subclass the app raises for refused steps.
+    set; `announce(row, transition, by)` tells the people waiting on a transition whose `tell` is
+    set, once the transaction has committed (nothing goes out for a step that was rolled back);
+    `error` is the ValidationError subclass the app raises for refused steps.
     """
 
     def __init__(
@@ -58,11 +61,13 @@ class Workflow(Generic[M]):
         *,
         field: str = "status",
         record: Callable[[M, Transition, Any, str], object] | None = None,
+        announce: Callable[[M, Transition, Any], object] | None = None,
         error: type[ValidationError] = ValidationError,
     ) -> None:
         self.model = model
         self.field = field
         self.record = record
+        self.announce = announce
         self.error = error
         self.transitions = {t.name: t for t in transitions}
         if len(self.transitions) != len(transitions):
@@ -72,6 +77,8 @@ class Workflow(Generic[M]):
             unknown = {*t.sources, t.target} - states
             if unknown:
                 raise ValueError(f"{model.__name__}.{t.name}: unknown states {sorted(unknown)}")
+            if t.tell and announce is None:
+                raise ValueError(f"{model.__name__}.{t.name}: tells {t.tell} but the workflow announces nothing")
         WORKFLOWS.append(self)
 
     def __getitem__(self, name: str) -> Transition:
@@ -84,10 +91,17 @@ class Workflow(Generic[M]):
         choices = dict(_choices(self.model, self.field))
         return str(choices.get(status, status))
 
-    def rows(self) -> list[tuple[str, str, str, str, str]]:
-        """(transition, from, to, who, event) for people to read; states by their Chinese labels."""
+    def rows(self) -> list[tuple[str, str, str, str, str, str]]:
+        """(transition, from, to, who, event, told) for people to read; states by their Chinese labels."""
         return [
-            (t.name, "、".join(self.label(s) for s in t.sources), self.label(t.target), str(t.who), t.event)
+            (
+                t.name,
+                "、".join(self.label(s) for s in t.sources),
+                self.label(t.target),
+                str(t.who),
+                t.event,
+                "、".join(t.tell),
+            )
             for t in self.transitions.values()
         ]
 
@@ -104,6 +118,9 @@ class Workflow(Generic[M]):
         row.save(update_fields=[self.field, *changes])  # save(), not update(): the audit log sees it
         if t.event and self.record is not None:
             self.record(row, t, by, note(row) if callable(note) else note)
+        if t.tell and self.announce is not None:
+            announce = self.announce
+            transaction.on_commit(lambda: announce(row, t, by), robust=True)
 
 
 def apply(
@@ -159,8 +176,8 @@ def render_tables(workflows: Iterable[Workflow[Any]] | None = None) -> str:
     out = []
     for wf in WORKFLOWS if workflows is None else workflows:
         out.append(f"### {wf.model._meta.verbose_name} ({wf.model._meta.label}.{wf.field})\n")
-        out.append("| 操作 | 从 | 到 | 谁可以 | 时间线事件 |")
-        out.append("|---|---|---|---|---|")
+        out.append("| 操作 | 从 | 到 | 谁可以 | 时间线事件 | 通知 |")
+        out.append("|---|---|---|---|---|---|")
         out += [f"| {' | '.join(str(c) for c in row)} |" for row in wf.rows()]
         out.append("")
     return "\n".join(out)

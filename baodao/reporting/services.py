@@ -25,6 +25,7 @@ from baodao.core.validators import mobile_error
 from baodao.directory import services as directory_services
 from baodao.directory.models import Category, Member, PartyOrg, Place, Unit, UnitAssignment
 from baodao.directory.services import community_of
+from baodao.reporting import notices
 from baodao.reporting.models import (
     Certificate,
     CommitmentTemplate,
@@ -203,6 +204,7 @@ def unit_report_submit(
             at=min(start, timezone.now()),
         )
     _event(kind=kind, actor=by, unit_report=report)
+    notices.unit_report_submitted(report, by)
     return report
 
 
@@ -632,6 +634,7 @@ def member_report_submit(
             at=certificate.issued_at,
         )
     _event(kind=kind, actor=member.user, member_report=report)
+    notices.member_report_submitted(report, member.user)
     return report
 
 

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import User
 from baodao.core.transitions import Transition, Workflow
+from baodao.reporting import notices
 from baodao.reporting.models import MemberReport, MobileChangeRequest, ReportEvent, UnitReport
+from baodao.reporting.notices import COMMUNITY, MEMBER, UNIT
 
 
 class ReportError(ValidationError):
@@ -25,8 +27,12 @@ R = MobileChangeRequest.Status
 STAFF = _("社区工作人员、上级管理员")
 
 UNIT_REPORT = [
-    Transition("confirm", (U.SUBMITTED,), U.CONFIRMED, STAFF, _("该报到不是待确认状态"), ReportEvent.Kind.CONFIRMED),
-    Transition("return", (U.SUBMITTED,), U.RETURNED, STAFF, _("该报到不是待确认状态"), ReportEvent.Kind.RETURNED),
+    Transition(
+        "confirm", (U.SUBMITTED,), U.CONFIRMED, STAFF, _("该报到不是待确认状态"), ReportEvent.Kind.CONFIRMED, (UNIT,)
+    ),
+    Transition(
+        "return", (U.SUBMITTED,), U.RETURNED, STAFF, _("该报到不是待确认状态"), ReportEvent.Kind.RETURNED, (UNIT,)
+    ),
     Transition(
         "end",
         (U.SUBMITTED, U.CONFIRMED),
@@ -44,8 +50,17 @@ MEMBER_REPORT = [
         _("单位党组织书记"),
         _("该报到不需要单位审核"),
         ReportEvent.Kind.UNIT_APPROVED,
+        (COMMUNITY,),
     ),
-    Transition("confirm", (M.PENDING,), M.CONFIRMED, STAFF, _("该报到不是待确认状态"), ReportEvent.Kind.CONFIRMED),
+    Transition(
+        "confirm",
+        (M.PENDING,),
+        M.CONFIRMED,
+        STAFF,
+        _("该报到不是待确认状态"),
+        ReportEvent.Kind.CONFIRMED,
+        (MEMBER, UNIT),
+    ),
     Transition(
         "return",
         (M.PENDING, M.UNIT_APPROVAL),
@@ -53,6 +68,7 @@ MEMBER_REPORT = [
         _("社区工作人员、上级管理员；单位党组织书记（待单位审核时）"),
         _("该报到不是待确认状态"),
         ReportEvent.Kind.RETURNED,
+        (MEMBER, UNIT),
     ),
     Transition(
         "end",
@@ -68,6 +84,10 @@ MOBILE_REQUEST = [
     Transition("refuse", (R.PENDING,), R.REFUSED, _("党员所在单位党组织书记"), _("该申请已审核，无需重复处理")),
 ]
 
-unit_reports = Workflow(UnitReport, UNIT_REPORT, record=_record, error=ReportError)
-member_reports = Workflow(MemberReport, MEMBER_REPORT, record=_record, error=ReportError)
+unit_reports = Workflow(
+    UnitReport, UNIT_REPORT, record=_record, announce=notices.announce_unit_report, error=ReportError
+)
+member_reports = Workflow(
+    MemberReport, MEMBER_REPORT, record=_record, announce=notices.announce_member_report, error=ReportError
+)
 mobile_requests = Workflow(MobileChangeRequest, MOBILE_REQUEST, error=ReportError)

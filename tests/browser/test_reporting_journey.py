@@ -188,6 +188,12 @@ def test_certificate_to_receipt_journey(
     expect(staff.locator(f'#pending tr[data-member="{MEMBER}"]')).to_have_count(0)
     staff_context.close()
 
+    # 3b. the member hears of it (件件有回音): the inbox on the phone says so
+    member.goto(f"{base}/notifications/")
+    expect(member.locator("main")).to_contain_text("您的报到已确认")
+    expect(member.locator("main")).to_contain_text("安宁社区已确认您的报到。")
+    member.screenshot(path=artifacts_dir / "journey_03b_phone_inbox.png", full_page=True)
+
     # 4. the unit secretary: the receipt is in the ledger, the coverage moved
     report = MemberReport.objects.get(member=city.member)
     assert report.status == MemberReport.Status.CONFIRMED
@@ -195,6 +201,10 @@ def test_certificate_to_receipt_journey(
     expect(row).to_contain_text("已报到")
     expect(row.locator("td.receipt")).to_have_text(report.receipt_number)
     assert report.receipt_number.startswith("HZ")
+    secretary.goto(f"{base}/notifications/")
+    expect(secretary.locator("main")).to_contain_text(f"{MEMBER} 已在安宁社区报到")
+    expect(secretary.locator("main")).to_contain_text(f"回执 {report.receipt_number}")
+    secretary.goto(f"{base}/reporting/ledger/")
     secretary.screenshot(path=artifacts_dir / "journey_04_receipt.png", full_page=True)
 
     after = member_rate(secretary, base)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 
 from baodao.core import transitions
 from baodao.core.transitions import Transition, Workflow, apply, apply_many, render_tables
@@ -40,13 +40,14 @@ def _retry_locked(call: Callable[[], object]) -> None:
 def test_member_report_table_reads_as_declared() -> None:
     rows = reporting_transitions.member_reports.rows()
 
-    assert [(name, src, dst) for name, src, dst, _who, _event in rows] == [
+    assert [(name, src, dst) for name, src, dst, _who, _event, _told in rows] == [
         ("unit_approve", "待单位审核", "待社区确认"),
         ("confirm", "待社区确认", "已报到"),
         ("return", "待社区确认、待单位审核", "已退回"),
         ("end", "待社区确认、待单位审核、已报到", "已结束"),
     ]
-    assert {event for *_rest, event in rows} == {"unit_approved", "confirmed", "returned", "ended"}
+    assert {event for *_rest, event, _told in rows} == {"unit_approved", "confirmed", "returned", "ended"}
+    assert [told for *_rest, told in rows] == ["社区工作人员", "党员、单位党组织书记", "党员、单位党组织书记", ""]
 
 
 def test_every_table_renders_for_people(capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,7 +57,7 @@ def test_every_table_renders_for_people(capsys: pytest.CaptureFixture[str]) -> N
     assert out == render_tables()
     for wf in (reporting_transitions.unit_reports, reporting_transitions.member_reports):
         assert f"({wf.model._meta.label}.status)" in out
-    assert "| confirm | 待社区确认 | 已确认 | 社区工作人员、上级管理员 | confirmed |" in out
+    assert "| confirm | 待社区确认 | 已确认 | 社区工作人员、上级管理员 | confirmed | 单位党组织书记 |" in out
 
 
 def test_a_table_with_an_unknown_state_is_refused_at_declaration() -> None:
@@ -160,3 +161,32 @@ def test_two_decisions_at_once_one_wins(world: SimpleNamespace) -> None:
     assert decided.count() == 1
     report.refresh_from_db()
     assert report.status == {"confirmed": "confirmed", "returned": "returned"}[decided.get().kind]
+
+
+def test_a_transition_that_tells_needs_an_announcer() -> None:
+    with pytest.raises(ValueError, match="announces nothing"):
+        Workflow(UnitReport, [Transition("confirm", ("submitted",), "confirmed", "x", "y", tell=("单位",))])
+
+
+def test_the_announcer_runs_after_commit_and_not_after_a_rollback(
+    world: SimpleNamespace, django_capture_on_commit_callbacks
+) -> None:
+    heard: list[tuple[int, str]] = []
+    wf = Workflow(
+        UnitReport,
+        [Transition("confirm", ("submitted",), "confirmed", "x", "y", tell=("单位",))],
+        announce=lambda row, t, by: heard.append((row.pk, t.name)),
+    )
+    transitions.WORKFLOWS.remove(wf)  # a table of this test only
+    report = unit_submit(world.U, world.unit_secretary)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        apply(wf, "confirm", report, by=world.community_staff)
+    assert heard == [(report.pk, "confirm")]
+    report.status = "submitted"
+    report.save(update_fields=["status"])
+
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        apply(wf, "confirm", report, by=world.community_staff)
+        raise RuntimeError("the work around the step failed after it")
+    assert heard == [(report.pk, "confirm")]  # nothing more: the step rolled back
