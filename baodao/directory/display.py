@@ -37,6 +37,10 @@ def member_page_context(user: Actor, member: Member) -> dict[str, Any]:
     masked as scope decides, first-secretary terms, the latest reports and whether the user may
     manage the member (move, status, leave; those forms post to 双报到's actions)."""
     show_member_pii(user, [member])
+    reports = list(member.reports.select_related("community").order_by("-submitted_at")[:10])
+    full = scope.member_pii_visible(user, member)
+    for r in reports:  # the room typed at registration: an address, shown as the member's others are
+        r.shown_room = r.room if full else mask_address(r.room)
     return {
         "member": member,
         "skills": list(member.skills.all()),
@@ -44,5 +48,5 @@ def member_page_context(user: Actor, member: Member) -> dict[str, Any]:
         "terms": member.first_secretary_terms.select_related("place").order_by("-start_on"),
         "can_manage": scope.can_manage_member(user, member),
         "statuses": Member.Status.choices,
-        "reports": member.reports.select_related("community").order_by("-submitted_at")[:10],
+        "reports": reports,
     }

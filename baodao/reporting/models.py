@@ -98,6 +98,8 @@ class Certificate(models.Model):
 class MemberReport(models.Model):
     """A member's report to the community where he or she lives. At most one active per member."""
 
+    shown_room: str  # the room, in full or masked for the viewer (directory.display); never stored
+
     class Status(models.TextChoices):
         PENDING = "pending", _("待社区确认")
         UNIT_APPROVAL = "unit_approval", _("待单位审核")

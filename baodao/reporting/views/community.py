@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import form_messages, int_or_none
+from baodao.core.privacy import mask_address
+from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.reporting import access, exports, forms, selectors, services
 from baodao.reporting.models import MemberReport, UnitReport
@@ -152,12 +154,19 @@ def _decide(
 @login_required
 @require_GET
 def report_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
-    report = get_object_or_404(selectors.member_reports_for_user(request.user), pk=pk)
+    report = get_object_or_404(
+        selectors.member_reports_for_user(request.user).select_related(
+            "member__residence", "member__unit__office_place"
+        ),
+        pk=pk,
+    )
     events = report.events.select_related("actor")
+    # The room the member typed is an address: in full only for those who manage the member.
+    room = report.room if scope.member_pii_visible(request.user, report.member) else mask_address(report.room)
     return render(
         request,
         "reporting/report_detail.html",
-        {"report": report, "events": events, "team_types": list(report.team_types.all())},
+        {"report": report, "events": events, "team_types": list(report.team_types.all()), "room": room},
     )
 
 
