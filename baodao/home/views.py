@@ -15,8 +15,10 @@ from baodao.core.rules import get_rule
 from baodao.directory import scope, selectors
 from baodao.directory.display import show_member_pii, show_resident_pii
 from baodao.directory.models import Member, Place
+from baodao.directory.services import community_of
 from baodao.home import homecache
 from baodao.reporting.selectors import latest_report_of
+from baodao.stats.bulletin import community_bulletin
 
 
 def healthz(request: AuthedHttpRequest) -> HttpResponse:
@@ -98,5 +100,12 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         return homecache.render_page(request, ctx)
     resident = get_object_or_404(selectors.residents_for_user(user), pk=main.resident_id)
     show_resident_pii(user, [resident])
-    ctx.update(resident=resident, groups=list(resident.special_groups.all()))
+    community = community_of(resident.residence)
+    ctx.update(
+        resident=resident,
+        groups=list(resident.special_groups.all()),
+        community=community,
+        # What a resident can do today: see who serves the community (the public bulletin's lists).
+        bulletin=community_bulletin(community) if community is not None else None,
+    )
     return render(request, "home/resident.html", ctx)

@@ -56,3 +56,18 @@ def test_done_with_the_receipt(member: SimpleNamespace) -> None:
     report.refresh_from_db()
 
     assert _next_step(member) == f"报到已完成，回执 {report.receipt_number} 已送达所在单位。"
+
+
+def test_a_residents_home_offers_the_community_and_its_people(world: SimpleNamespace) -> None:
+    c = Client()
+    c.force_login(world.resident_user)  # 陈安居, 安一小区 of 安宁社区
+
+    html = c.get("/").content.decode()
+
+    community = re.search(r'id="community-card">(.*?)</div>', html, re.S).group(1)
+    assert "我的社区：安宁社区" in community and "安北街道" in community
+    assert "安一小区：王安华（城建局）" in community  # the compound's first secretary
+    assert "城建局" in community and "西山医院" in community  # the units reported to the community
+    assert "教育局" not in community and "北门社区" not in community  # next door
+    assert f'href="/p/c/{world.A.code}/"' in community
+    assert 'id="wish-card"' in html and "微心愿" in html
