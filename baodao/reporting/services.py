@@ -297,21 +297,20 @@ def certificate_issue(*, member: Member, by: User) -> Certificate:
 
 @dataclass
 class BatchIssue:
-    """What a batch issue did: the certificates to print, and the members it had to leave out."""
+    """What a batch issue did: the new certificates (to print), the valid ones it left alone (the
+    members already hold one; re-issuing is an explicit action per member), and the members it had
+    to leave out, with the reason."""
 
     issued: list[Certificate] = field(default_factory=list)
+    kept: list[Certificate] = field(default_factory=list)
     skipped: list[tuple[Member, str]] = field(default_factory=list)  # (member, reason in Chinese)
 
 
-@transaction.atomic
-def certificates_issue_batch(*, unit: Unit, by: User) -> BatchIssue:
-    """Certificates for every in-service member of the unit who has not reported.
-
-    An open certificate still in date is kept (reprinted), not re-issued. A member who cannot get
-    one (a residence outside every community) is skipped with the reason; the others are issued.
-    """
+def certificates_batch_plan(*, unit: Unit) -> tuple[list[Member], list[Certificate]]:
+    """Who a batch issue is for: the in-service members of the unit with no active report and no
+    certificate in date, and the certificates in date that it keeps (what the confirmation counts)."""
     today = timezone.localdate()
-    members = (
+    members = list(
         Member.objects.filter(unit=unit, status=Member.Status.IN_SERVICE)
         .exclude(reports__status__in=MemberReport.ACTIVE)
         .select_related("residence")
@@ -321,11 +320,18 @@ def certificates_issue_batch(*, unit: Unit, by: User) -> BatchIssue:
         c.member_id: c
         for c in Certificate.objects.filter(unit=unit, status=Certificate.Status.ISSUED, deadline__gte=today)
     }
-    out = BatchIssue()
+    return [m for m in members if m.pk not in open_certs], [open_certs[m.pk] for m in members if m.pk in open_certs]
+
+
+@transaction.atomic
+def certificates_issue_batch(*, unit: Unit, by: User) -> BatchIssue:
+    """Certificates for every in-service member of the unit who has not reported and holds none in
+    date (`certificates_batch_plan`). A member who cannot get one (a residence outside every
+    community) is skipped with the reason; the others are issued."""
+    today = timezone.localdate()
+    members, kept = certificates_batch_plan(unit=unit)
+    out = BatchIssue(kept=kept)
     for m in members:
-        if m.pk in open_certs:
-            out.issued.append(open_certs[m.pk])
-            continue
         try:
             with transaction.atomic():  # a savepoint: a refused member leaves nothing behind
                 out.issued.append(_certificate_for(m, by, today))

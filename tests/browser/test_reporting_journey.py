@@ -113,8 +113,10 @@ def test_certificate_to_receipt_journey(
     expect(secretary.get_by_role("heading", level=1)).to_contain_text("城建局 · 党员报到台账")
     row = secretary.locator(f'#ledger tr[data-member="{MEMBER}"]')
     expect(row).to_contain_text("未发报到证")
-    secretary.get_by_role("button", name="为未报到党员批量签发报到证").click()
-    expect(secretary.locator("ul.messages")).to_contain_text("已签发 3 份报到证")
+    secretary.get_by_role("link", name="为未报到党员批量签发报到证").click()
+    expect(secretary.locator("#batch-summary")).to_contain_text("将为 3 名未报到的党员签发报到证")
+    secretary.locator("#confirm-batch").click()
+    expect(secretary.locator("ul.messages")).to_contain_text("签发 3 张报到证")
     expect(row).to_contain_text("已发证待报到")
     secretary.screenshot(path=artifacts_dir / "journey_01_ledger.png", full_page=True)
 

@@ -102,6 +102,7 @@ row("reporting:unit_approve", "POST", lambda w: [w.report.pk],         [302, 404
 row("reporting:unit_return", "POST", lambda w: [w.report.pk],          [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("reporting:mobile_request_approve", "POST", lambda w: [999999],    [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("reporting:mobile_request_refuse", "POST", lambda w: [999999],     [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("reporting:certificates_issue", "GET", no,                         [302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403])
 row("reporting:certificates_issue", "POST", no,                        [302, 403, 403, 403, 403, 403, 403, 302, 403, 403, 403])
 # 双报到: community staff
 row("reporting:pending", "GET", no,                                    [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])

@@ -49,7 +49,7 @@ def test_batch_issue_page_lists_the_skipped_members(outside: SimpleNamespace) ->
     assert response["Location"] == f"{reverse('reporting:ledger')}?printed={ids}"
     ledger = c.get(response["Location"]).content.decode()
     assert "以下 1 名党员未签发：韩街直 的居住地不在任何社区内，请先更正居住地" in ledger
-    assert "已签发 2 份报到证" in ledger
+    assert "签发 2 张报到证" in ledger
 
 
 def test_batch_issue_with_only_skipped_members(outside: SimpleNamespace) -> None:

@@ -333,11 +333,12 @@ def test_certificates_issue_batch_only_for_members_without_active_report(
     returned = new_member("卫退回", w.U, w.A2)
     services.member_report_return(report=submit(returned), by=w.community_staff, reason="楼栋填错")
 
-    certs = services.certificates_issue_batch(unit=w.U, by=w.unit_secretary).issued
+    batch = services.certificates_issue_batch(unit=w.U, by=w.unit_secretary)
+    certs = batch.issued
 
-    assert {c.member.name for c in certs} == {"王安华", "李北辰", "陈有证", "褚过期", "卫退回"}
+    assert {c.member.name for c in certs} == {"王安华", "李北辰", "褚过期", "卫退回"}
+    assert [c.pk for c in batch.kept] == [open_cert.pk]  # 陈有证 keeps his, not re-issued
     by_name = {c.member.name: c for c in certs}
-    assert by_name["陈有证"].pk == open_cert.pk  # reused, not re-issued
     assert by_name["褚过期"].pk != expired_cert.pk
     expired_cert.refresh_from_db()
     assert expired_cert.status == Certificate.Status.REVOKED
@@ -345,11 +346,11 @@ def test_certificates_issue_batch_only_for_members_without_active_report(
     assert not Certificate.objects.filter(member__in=[retired, reported]).exists()
 
 
-def test_certificates_issue_batch_twice_reuses_the_open_certificates(world: SimpleNamespace) -> None:
+def test_certificates_issue_batch_twice_keeps_the_open_certificates(world: SimpleNamespace) -> None:
     first = services.certificates_issue_batch(unit=world.U, by=world.unit_secretary).issued
-    second = services.certificates_issue_batch(unit=world.U, by=world.unit_secretary).issued
+    second = services.certificates_issue_batch(unit=world.U, by=world.unit_secretary)
 
-    assert {c.pk for c in first} == {c.pk for c in second}
+    assert second.issued == [] and {c.pk for c in first} == {c.pk for c in second.kept}
     assert Certificate.objects.count() == 2
 
 

@@ -8,6 +8,7 @@ import io
 from types import SimpleNamespace
 
 import pytest
+from auditlog.models import LogEntry
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
@@ -223,7 +224,7 @@ def test_certificates_issue_batch_and_print(world: SimpleNamespace) -> None:
     assert {x.member.name for x in certs} == {"王安华", "李北辰"}
     ids = ",".join(str(x.pk) for x in certs)
     assert response.status_code == 302 and response["Location"] == f"{url('ledger')}?printed={ids}"
-    assert flashed(response) == ["已签发 2 份报到证"]
+    assert flashed(response) == ["签发 2 张报到证"]
     ledger = c.get(response["Location"])
     assert f'href="{url("certificates_pdf")}?ids={ids}"' in html(ledger)
 
@@ -266,10 +267,42 @@ def test_certificates_issue_when_nobody_needs_one(world: SimpleNamespace, teams:
     assert flashed(response) == ["没有需要签发报到证的党员"]
 
 
-def test_certificates_issue_needs_post_and_the_role(world: SimpleNamespace) -> None:
-    assert client_for(world.unit_secretary).get(url("certificates_issue")).status_code == 405
+def test_certificates_issue_is_confirmed_first_and_needs_the_role(world: SimpleNamespace) -> None:
+    page = client_for(world.unit_secretary).get(url("certificates_issue"))
+
+    assert page.status_code == 200 and "将为 2 名未报到的党员签发报到证" in html(page)
+    assert 'id="confirm-batch"' in html(page) and "确认签发 2 张" in html(page)
+    assert client_for(world.community_staff).get(url("certificates_issue")).status_code == 403
     assert client_for(world.community_staff).post(url("certificates_issue")).status_code == 403
-    assert not Certificate.objects.exists()
+    assert not Certificate.objects.exists()  # looking at the confirmation issues nothing
+
+
+def test_a_batch_skips_members_who_hold_a_certificate_and_says_so(world: SimpleNamespace) -> None:
+    held = services.certificate_issue(member=world.m_u_a, by=world.unit_secretary)
+    c = client_for(world.unit_secretary)
+
+    page = c.get(url("certificates_issue"))
+    response = c.post(url("certificates_issue"))
+
+    assert "将为 1 名未报到的党员签发报到证，跳过 1 名已有报到证（在有效期内）的党员" in html(page)
+    new = Certificate.objects.exclude(pk=held.pk).get()
+    assert new.member == world.m_u_b
+    assert flashed(response) == ["签发 1 张报到证，跳过 1 名已有报到证的党员"]
+    assert response["Location"] == f"{url('ledger')}?printed={new.pk}"  # only the new one to print
+    held.refresh_from_db()
+    assert held.status == Certificate.Status.ISSUED  # kept, its QR still opens the registration
+
+
+def test_re_issuing_one_member_revokes_the_old_certificate(world: SimpleNamespace) -> None:
+    old = services.certificate_issue(member=world.m_u_a, by=world.unit_secretary)
+    token = services.certificate_token(old)
+
+    client_for(world.unit_secretary).post(url("certificates_issue"), {"member": world.m_u_a.pk})
+
+    old.refresh_from_db()
+    assert old.status == Certificate.Status.REVOKED
+    assert client_for(world.member_user).get(url("register", token)).status_code == 400  # the old QR
+    assert LogEntry.objects.get_for_object(old).filter(changes__icontains="revoked").exists()  # audited
 
 
 def test_unit_secretary_cannot_print_another_units_certificates(world: SimpleNamespace) -> None:

@@ -153,35 +153,43 @@ def _ledger_page(request: AuthedHttpRequest, unit: Unit, status: int = 200) -> H
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def certificates_issue(request: AuthedHttpRequest) -> HttpResponse:
-    """Issue for one member (member=<id>) or for every member not yet reported (batch)."""
+    """GET: what a batch issue would do, to confirm (how many certificates, how many members keep
+    theirs). POST: issue for one member (member=<id>; a re-issue revokes the old certificate, whose
+    QR code then opens nothing) or, confirmed, for every member not yet reported (batch)."""
     unit = access.get_unit_for_secretary(request.user)
+    if request.method == "GET":
+        members, kept = services.certificates_batch_plan(unit=unit)
+        ctx = {"unit": unit, "to_issue": members, "kept": kept}
+        return render(request, "reporting/certificates_issue.html", ctx)
     member_id = int_or_none(request.POST.get("member"))
-    skipped: list[tuple[Member, str]] = []
+    batch = services.BatchIssue()
     try:
         if member_id:
             member = get_object_or_404(Member.objects.filter(unit=unit), pk=member_id)
-            certs = [services.certificate_issue(member=member, by=request.user)]
+            batch.issued = [services.certificate_issue(member=member, by=request.user)]
         else:
             batch = services.certificates_issue_batch(unit=unit, by=request.user)
-            certs, skipped = batch.issued, batch.skipped
     except ValidationError as exc:
         for m in exc.messages:
             messages.error(request, m)
         return _ledger_page(request, unit, status=422)
-    if skipped:
+    if batch.skipped:
         messages.warning(
             request,
             _("以下 %(n)d 名党员未签发：%(who)s")
-            % {"n": len(skipped), "who": "；".join(reason for _m, reason in skipped)},
+            % {"n": len(batch.skipped), "who": "；".join(reason for _m, reason in batch.skipped)},
         )
-    if not certs:
-        if not skipped:
-            messages.info(request, _("没有需要签发报到证的党员"))
+    done = _("签发 %(n)d 张报到证") % {"n": len(batch.issued)}
+    if batch.kept:
+        done += _("，跳过 %(k)d 名已有报到证的党员") % {"k": len(batch.kept)}
+    if not batch.issued:
+        if not batch.skipped:
+            messages.info(request, done if batch.kept else _("没有需要签发报到证的党员"))
         return redirect("reporting:ledger")
-    messages.success(request, _("已签发 %(n)d 份报到证") % {"n": len(certs)})
-    ids = ",".join(str(c.pk) for c in certs)
+    messages.success(request, done)
+    ids = ",".join(str(c.pk) for c in batch.issued)
     return redirect(f"{reverse('reporting:ledger')}?printed={ids}")
 
 
