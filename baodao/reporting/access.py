@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import Actor
+from baodao.core.http import int_or_none
 from baodao.directory import scope
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Member, Place, Unit
@@ -73,6 +74,31 @@ def get_community_for_decisions(user: Actor, pk: int | None) -> Place:
     if community is None:
         raise _denied()
     return community
+
+
+ALL_COMMUNITIES = "all"
+
+
+def get_communities_for_decisions(user: Actor, wanted: str | None) -> Place | None:
+    """What the 报到确认 page shows: one community (`wanted` is its id, or the user acts for one
+    only) or, for users above several communities, all of them at once (None; `wanted` is "all"
+    or absent). A user who acts for no community is refused."""
+    qs = selectors.actionable_communities(user)
+    if wanted and wanted != ALL_COMMUNITIES:
+        pk = int_or_none(wanted)
+        return get_object_or_404(qs, pk=pk) if pk else _only_or_all(qs)
+    if wanted == ALL_COMMUNITIES:
+        if not qs.exists():
+            raise _denied()
+        return None
+    return _only_or_all(qs)
+
+
+def _only_or_all(qs: QuerySet[Place]) -> Place | None:
+    first_two = list(qs.order_by("path")[:2])
+    if not first_two:
+        raise _denied()
+    return first_two[0] if len(first_two) == 1 else None
 
 
 def get_city_for_commitment(user: Actor) -> Place:

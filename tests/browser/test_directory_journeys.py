@@ -163,3 +163,26 @@ def test_date_fields_show_their_value_in_a_chinese_browser(
     expect(field).to_have_value(timezone.localdate().isoformat())
     assert page.evaluate("navigator.language") == "zh-CN"
     page.screenshot(path=artifacts_dir / "unit_report_date_zh_cn.png", full_page=True)
+
+
+def test_a_street_confirms_for_all_its_communities_and_errors_read_in_chinese(
+    live_server, city: SimpleNamespace, desktop: BrowserContext, artifacts_dir: Path
+) -> None:
+    from baodao.reporting.tests.conftest import submit
+
+    submit(city.m_u_a)  # 安宁社区
+    submit(city.m_v_b)  # 北门社区
+    page = desktop.new_page()
+    _log_in(page, live_server.url, "street_admin", city.password)
+
+    page.get_by_role("navigation").get_by_role("link", name="报到确认").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("全部 2 个社区 · 报到确认")
+    expect(page.locator("#pending tr.group")).to_have_count(2)
+    expect(page.locator('#pending tr[data-member="王安华"] td.waited')).not_to_be_empty()
+    expect(page.get_by_role("navigation").get_by_role("link", name="分配社区")).to_have_count(0)
+    page.screenshot(path=artifacts_dir / "pending_all_communities.png", full_page=True)
+
+    page.goto(f"{live_server.url}/directory/no-such-page/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
+    expect(page.get_by_role("navigation").get_by_role("link", name="报到确认")).to_be_visible()
+    page.screenshot(path=artifacts_dir / "error_404.png", full_page=True)

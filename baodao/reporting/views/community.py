@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,14 +26,16 @@ from baodao.reporting import access, exports, forms, selectors, services
 from baodao.reporting.models import MemberReport, UnitReport
 
 
-def _community_of(request: AuthedHttpRequest) -> Place:
-    """The community a staff member acts for: ?community= among those allowed, else the first."""
-    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    return access.get_community_for_decisions(request.user, pk)
+def _community_of(request: AuthedHttpRequest) -> Place | None:
+    """The community a staff member acts for (?community=), or None: all the communities of a
+    user above several (a street, a district, the city)."""
+    wanted = request.GET.get("community") or request.POST.get("community")
+    return access.get_communities_for_decisions(request.user, wanted)
 
 
-def _back_to_pending(community_id: int) -> HttpResponse:
-    return redirect(f"{reverse('reporting:pending')}?community={community_id}")
+def _back_to_pending(community_id: int | None) -> HttpResponse:
+    which = community_id if community_id is not None else access.ALL_COMMUNITIES
+    return redirect(f"{reverse('reporting:pending')}?community={which}")
 
 
 @login_required
@@ -41,12 +44,10 @@ def pending(request: AuthedHttpRequest) -> HttpResponseBase:
     community = _community_of(request)
     if request.GET.get("export") == "xlsx":
         title = _("待确认报到")
-        reports = selectors.member_reports_for_user(
-            request.user, status=MemberReport.Status.PENDING, community=community
-        )
+        reports = _waiting(request, community)
         return audited_xlsx_response(
             request,
-            name=f"{community.name}{title}",
+            name=f"{community.name if community else _('全部社区')}{title}",
             headers=exports.PENDING_HEADERS,
             rows=exports.pending_rows(reports),
             what=title,
@@ -54,18 +55,34 @@ def pending(request: AuthedHttpRequest) -> HttpResponseBase:
     return _pending_page(request, community)
 
 
-def _pending_page(request: AuthedHttpRequest, community: Place, status: int = 200) -> HttpResponse:
-    """What waits for `community`; also re-rendered (422) by the page's POST actions on bad input."""
+def _waiting(request: AuthedHttpRequest, community: Place | None) -> QuerySet[MemberReport]:
+    """Members' reports waiting for `community`, or for every community the user acts for, grouped
+    by community (in tree order), the longest waiting first within each."""
     reports = selectors.member_reports_for_user(request.user, status=MemberReport.Status.PENDING, community=community)
-    unit_reports = selectors.unit_reports_for_user(request.user, status=UnitReport.Status.SUBMITTED).filter(
-        community=community
+    if community is None:
+        reports = reports.filter(community__in=selectors.actionable_communities(request.user)).order_by(
+            "community__path", "submitted_at", "id"
+        )
+    return reports
+
+
+def _pending_page(request: AuthedHttpRequest, community: Place | None, status: int = 200) -> HttpResponse:
+    """What waits for `community` (None: all the user's communities); also re-rendered (422) by the
+    page's POST actions on bad input."""
+    communities = selectors.actionable_communities(request.user)
+    unit_reports = selectors.unit_reports_for_user(request.user, status=UnitReport.Status.SUBMITTED)
+    unit_reports = (
+        unit_reports.filter(community=community)
+        if community is not None
+        else unit_reports.filter(community__in=communities).order_by("community__path", "submitted_at")
     )
     ctx = {
         "community": community,
-        "communities": selectors.actionable_communities(request.user),
-        "reports": reports,
+        "communities": communities.order_by("path"),
+        "reports": _waiting(request, community),
         "unit_reports": unit_reports.prefetch_related("resource_tags", "demand_tags"),
-        "overdue": selectors.overdue_for_community(request.user, community),
+        "overdue": selectors.overdue_for_community(request.user, community) if community is not None else None,
+        "all_value": access.ALL_COMMUNITIES,
     }
     return render(request, "reporting/pending.html", ctx, status=status)
 
@@ -75,17 +92,14 @@ def _pending_page(request: AuthedHttpRequest, community: Place, status: int = 20
 def confirm_members(request: AuthedHttpRequest) -> HttpResponse:
     community = _community_of(request)
     ids = [i for i in (int_or_none(x) for x in request.POST.getlist("report")) if i]
-    reports = list(
-        selectors.member_reports_for_user(request.user, status=MemberReport.Status.PENDING, community=community).filter(
-            pk__in=ids
-        )
-    )
+    # Of the ticked reports, those waiting for a community this user acts for (one or all).
+    reports = [r for r in access.member_reports_for_confirmation(request.user, ids) if community in (None, r.community)]
     if not reports:
         messages.error(request, _("请先勾选要确认的报到"))
         return _pending_page(request, community, status=422)
     n = services.member_reports_confirm(reports=reports, by=request.user)
     messages.success(request, _("已确认 %(n)d 名党员报到，回执已送达所在单位") % {"n": n})
-    return _back_to_pending(community.pk)
+    return _back_to_pending(community.pk if community is not None else None)
 
 
 @login_required
