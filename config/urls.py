@@ -7,6 +7,8 @@ from baodao.home import views as home_views
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("healthz", home_views.healthz, name="healthz"),
+    # Browsers and WeChat still ask for /favicon.ico whatever the page links.
+    path("favicon.ico", home_views.favicon, name="favicon"),
     path("accounts/", include("baodao.accounts.urls")),
     path("directory/", include("baodao.directory.urls")),
     path("directory/import/", include("baodao.directory.import_urls")),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 
 from baodao.accounts.middleware import session_city
 from baodao.accounts.models import AuthedHttpRequest, Role
@@ -21,7 +22,7 @@ from baodao.reporting.selectors import latest_report_of
 from baodao.stats.bulletin import community_bulletin
 
 
-def healthz(request: AuthedHttpRequest) -> HttpResponse:
+def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -109,3 +110,9 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         bulletin=community_bulletin(community) if community is not None else None,
     )
     return render(request, "home/resident.html", ctx)
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers and WeChat ask for whatever the page links: the static icon
+    (its name read when asked: the manifest of collected files may hash it)."""
+    return HttpResponsePermanentRedirect(static("icons/favicon.ico"))

@@ -98,3 +98,14 @@ def test_every_link_in_a_roles_navigation_opens(world: SimpleNamespace, role: st
     got = {link: client.get(link).status_code for link in links}
 
     assert got == dict.fromkeys(links, 200)
+
+
+def test_every_page_links_an_icon_and_favicon_ico_answers(world: SimpleNamespace) -> None:
+    from django.contrib.staticfiles import finders
+
+    response = Client().get("/favicon.ico")
+    page = _page(_client(world.member_user).get("/"))
+
+    assert response.status_code == 301 and response["Location"].endswith("icons/favicon.ico")
+    assert finders.find("icons/favicon.ico") and finders.find("icons/apple-touch-icon.png")
+    assert 'rel="icon"' in page and 'rel="apple-touch-icon"' in page

@@ -55,6 +55,7 @@ def no(w: SimpleNamespace) -> list[object]:
 # fmt: off
 #                                                                      anon nob  city dist strt comm cmpd unit memb resd root
 row("home", "GET", no,                                                 [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 302])
+row("favicon", "GET", no,                                              [301, 301, 301, 301, 301, 301, 301, 301, 301, 301, 301])
 row("healthz", "GET", no,                                              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("accounts:login", "GET", no,                                       [200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302])
 row("accounts:logout", "GET", no,                                      [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405])
@@ -263,7 +264,7 @@ def matrix_world(world: SimpleNamespace, teams: list) -> SimpleNamespace:
 def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
     w = matrix_world
     user = {"anon": None, "nobody": w.nobody, "superuser": w.superuser}.get(role, w.role_users.get(role))
-    got, want, outside = {}, {}, {}
+    got, want, outside, untitled = {}, {}, {}, []
     for name, method, args, statuses in MATRIX:
         client = Client()
         if user is not None:
@@ -273,8 +274,13 @@ def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
         got[f"{method} {name}"] = response.status_code
         want[f"{method} {name}"] = statuses[ROLES.index(role)]
         if response["Content-Type"].startswith("text/html") and not response.streaming:
-            outside[f"{method} {name}"] = external_assets(response.content.decode())
+            page = response.content.decode()
+            outside[f"{method} {name}"] = external_assets(page)
+            title = re.search(r"<title>(.*?)</title>", page, re.S)
+            if page and (title is None or not title.group(1).split("·")[0].strip()):
+                untitled.append(f"{method} {name}")
     assert got == want
+    assert untitled == []  # every page says what it is in the browser tab
     # An intranet has no internet: no page loads a script, style, font or image from elsewhere.
     assert {k: v for k, v in outside.items() if v} == {}
 
