@@ -16,8 +16,13 @@ class RoleInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [RoleInline]
-    list_display = ("username", "display_name", "is_active", "is_superuser")
-    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Baodao", {"fields": ("display_name",)}))
+    list_display = ("username", "display_name", "is_active", "must_change_password", "is_superuser")
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Baodao", {"fields": ("display_name", "must_change_password")}))
+
+    def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
+        if not change:  # the password was chosen here, not by its owner: changed at the first login
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(SecurityEvent)

@@ -1,4 +1,5 @@
-"""Middleware of accounts: the user row from the cache, idle logout by the city's rule, auditlog's actor."""
+"""Middleware of accounts: the user row from the cache, idle logout by the city's rule, the forced
+password change, auditlog's actor."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.db.models.signals import pre_save
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from baodao.accounts.usercache import user_version_key
 from baodao.core import versioned
 from baodao.core.hooks import Hook
 from baodao.core.rules import get_rule_int
@@ -53,15 +56,6 @@ def session_city(request: HttpRequest) -> int | None:
 
 
 # --- the logged-in user, from the cache --------------------------------------------------------
-
-
-def user_version_key(user_id: object) -> str:
-    return f"authuser:v:{user_id}"
-
-
-def forget_user(user_id: object) -> None:
-    """After any change of the user row (password, active flag, name...): read it again."""
-    versioned.bump([user_version_key(user_id)])
 
 
 def _user_keys(request: HttpRequest, backend_path: str, user_id: object) -> tuple[str, list[str], list[str]]:
@@ -228,6 +222,32 @@ class IdleTimeoutMiddleware:
             # Write at most once a minute so not every request touches the session store.
             if last is None or now - last >= 60:
                 request.session[SESSION_KEY] = now
+        return self.get_response(request)
+
+
+# --- a password somebody else chose ------------------------------------------------------------
+
+# What a user who must change the password may still open: that page, logging out, and what the
+# browser fetches on its own.
+PASSWORD_FREE_URLS = ("accounts:password_change", "accounts:logout", "favicon", "healthz")
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password an admin chose (a new account, a reset) changes it before anything
+    else: every page sends them to the password change, every API call answers 403 in JSON."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.free: frozenset[str] | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_public(request) and getattr(request.user, "must_change_password", False):
+            if self.free is None:
+                self.free = frozenset(reverse(name) for name in PASSWORD_FREE_URLS)
+            if request.path_info not in self.free:
+                if request.path_info.startswith("/api/"):
+                    return JsonResponse({"message": _("请先修改管理员设置的初始或临时密码")}, status=403)
+                return redirect("accounts:password_change")
         return self.get_response(request)
 
 

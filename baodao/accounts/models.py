@@ -21,6 +21,9 @@ class User(AbstractUser):
     mobile = EncryptedTextField(_("手机号"), blank=True)
     # Keyed hash of the mobile: login by mobile and uniqueness without storing it in clear.
     mobile_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    # Set on a password somebody else chose (an account made by an admin, a reset): every page but
+    # the password change sends the user there until a password of their own replaces it.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -125,8 +128,10 @@ class SecurityEvent(models.Model):
         EXPORT = "export", _("导出个人数据")
         IMPORT = "import", _("导入")
         API_TOKEN = "api_token", _("签发接口令牌")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
+        PASSWORD_RESET = "password_reset", _("重置密码")
 
-    kind = models.CharField(_("事件"), max_length=16, choices=Kind.choices, db_index=True)
+    kind = models.CharField(_("事件"), max_length=24, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     username = models.CharField(_("账号"), max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

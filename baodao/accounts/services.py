@@ -9,12 +9,16 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from baodao.accounts.models import ApiToken, RoleAssignment, SecurityEvent, User
+from baodao.accounts.signals import password_set
+from baodao.accounts.usercache import forget_user
 from baodao.core import crypto
 from baodao.core.rules import MIN_AUDIT_RETENTION_DAYS, get_rule_int
 
@@ -75,6 +79,60 @@ def user_create(
     for r in roles:
         RoleAssignment.objects.create(user=user, **r)
     return user
+
+
+# Easy to read out over the phone: no 0/O, 1/l/I.
+_LOWER, _UPPER, _DIGITS = "abcdefghjkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789"
+
+
+def temporary_password(user: User | None = None) -> str:
+    """A random password that passes every validator, in three groups of four (e.g. "hK7m-Qr3x-9tWe")."""
+    alphabet = _LOWER + _UPPER + _DIGITS
+    while True:
+        chars = [secrets.choice(alphabet) for _ in range(12)]
+        password = "-".join("".join(chars[i : i + 4]) for i in (0, 4, 8))
+        if all(any(c in cls for c in password) for cls in (_LOWER, _UPPER, _DIGITS)):
+            try:
+                validate_password(password, user)
+            except ValidationError:
+                continue
+            return password
+
+
+def _password_store(*, user: User, password: str, must_change: bool) -> None:
+    """The new password, and every way in that the old one opened closes: the other sessions (their
+    session hash no longer matches, Django's get_user logs them out) and every API token."""
+    user.set_password(password)
+    user.must_change_password = must_change
+    user.save(update_fields=["password", "must_change_password"])
+    ApiToken.objects.filter(user=user).delete()
+    forget_user(user.pk)  # the cached user row (accounts.middleware) holds the old hash
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str, ip: str | None = None) -> User:
+    """The user's own new password (validated by the form: the old one checked, the rules applied)."""
+    validate_password(new_password, user)
+    _password_store(user=user, password=new_password, must_change=False)
+    security_event_record(kind=SecurityEvent.Kind.PASSWORD_CHANGED, user=user, ip=ip)
+    transaction.on_commit(lambda: password_set.send(sender=User, user=user, by=user, reset=False))
+    return user
+
+
+@transaction.atomic
+def password_reset(*, user: User, by: User, ip: str | None = None) -> str:
+    """An admin gives the user a temporary password, to be changed at the next login; returns it
+    (shown once to the admin, never stored in clear nor logged). The user is told in the inbox."""
+    password = temporary_password(user)
+    _password_store(user=user, password=password, must_change=True)
+    security_event_record(
+        kind=SecurityEvent.Kind.PASSWORD_RESET,
+        user=by,
+        ip=ip,
+        what=str(_("重置 %(username)s 的密码") % {"username": user.username}),
+    )
+    transaction.on_commit(lambda: password_set.send(sender=User, user=user, by=by, reset=True))
+    return password
 
 
 def _token_hash(token: str) -> str:

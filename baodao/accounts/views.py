@@ -1,14 +1,20 @@
-"""Login, logout and the lockout page."""
+"""Login, logout, the password change and the lockout page."""
 
 from __future__ import annotations
 
-from django.contrib.auth import logout
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
-from baodao.accounts.forms import LoginForm
+from baodao.accounts import services
+from baodao.accounts.forms import LoginForm, PasswordChangeForm
+from baodao.accounts.models import AuthedHttpRequest
 
 
 class LoginView(auth_views.LoginView):
@@ -21,6 +27,26 @@ class LoginView(auth_views.LoginView):
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("accounts:login")
+
+
+@sensitive_post_parameters()
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: AuthedHttpRequest) -> HttpResponse:
+    """Any user's own password: the current one, the new one twice. This session stays signed in;
+    every other session and API token of the user ends."""
+    user = request.user
+    form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.password_change(
+            user=user, new_password=form.cleaned_data["new_password1"], ip=services.client_ip(request)
+        )
+        update_session_auth_hash(request, user)
+        messages.success(request, _("密码已修改。其他设备上的登录已退出。"))
+        return redirect("home")
+    status = 422 if form.errors else 200
+    ctx = {"form": form, "forced": user.must_change_password}
+    return render(request, "accounts/password_change.html", ctx, status=status)
 
 
 def lockout_response(

@@ -37,11 +37,13 @@ class MeOut(Schema):
     roles: list[RoleOut]
 
 
-@router.post("/auth/token", auth=None, response={200: TokenOut, 401: MessageOut})
+@router.post("/auth/token", auth=None, response={200: TokenOut, 401: MessageOut, 403: MessageOut})
 def auth_token(request: HttpRequest, payload: TokenIn) -> Status | dict[str, str]:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         return Status(401, {"message": "账号或密码错误"})
+    if user.must_change_password:  # an initial or reset password opens nothing but its own change
+        return Status(403, {"message": "请先在网页登录，修改管理员设置的初始或临时密码"})
     return {"token": api_token_issue(user=user, ip=client_ip(request))}
 
 

@@ -7,9 +7,10 @@ a unit or a list may act on it (PermissionDenied otherwise, with a message the A
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Actor
+from baodao.accounts.models import Actor, User
 from baodao.directory import scope
 from baodao.directory.models import Place, Unit
 
@@ -67,3 +68,15 @@ def get_unit_for_work_teams(user: Actor, unit: Unit) -> Unit:
     if not scope.can_manage_work_teams(user, unit):
         raise _denied()
     return unit
+
+
+def require_password_resetter(user: Actor) -> None:
+    """The list of accounts to reset: city, district and street admins."""
+    if not scope.may_reset_passwords(user):
+        raise _denied(_("只有市、区、街道管理员可以重置密码"))
+
+
+def get_user_for_password_reset(user: Actor, pk: int) -> User:
+    """Reset this account's password: an admin above every role it holds (out of reach is a 404)."""
+    require_password_resetter(user)
+    return get_object_or_404(scope.password_reset_users_for_user(user), pk=pk)

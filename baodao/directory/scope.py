@@ -333,6 +333,48 @@ def audit_actors_for_user(user: Actor) -> QuerySet[User] | None:
     return User.objects.filter(pk__in=RoleAssignment.objects.filter(q).values("user_id"))
 
 
+# --- accounts whose password an admin may reset -------------------------------------------------
+
+
+def may_reset_passwords(user: Actor) -> bool:
+    """City, district and street admins (and the superuser) reset the passwords of the accounts beneath them."""
+    scope = scope_for(user)
+    return scope.superuser or bool(scope.admin_paths)
+
+
+def password_reset_users_for_user(user: Actor) -> QuerySet[User]:
+    """The accounts whose password the user may reset: active accounts (never a superuser, never
+    the user's own) whose every active role lies strictly beneath one of the user's admin places —
+    a place role on a place below it, the secretary of a unit with its office there, a member who
+    lives or works there, a resident who lives there. An admin of the same level (another street
+    admin of the street) or above is not theirs; nor is an account with any role elsewhere (its
+    other admin would not know). Accounts with no role at all are the superuser's.
+    """
+    scope = scope_for(user)
+    if not isinstance(user, User):
+        return User.objects.none()
+    users = User.objects.filter(is_active=True, is_superuser=False).exclude(pk=user.pk)
+    if scope.superuser:
+        return users
+    paths = scope.admin_paths
+    if not paths:
+        return users.none()
+    beneath = NOTHING
+    for p in paths:
+        beneath |= Q(place__path__startswith=p) & ~Q(place__path=p)
+    allowed = (
+        Q(role__in=sorted(r.value for r in PLACE_ROLES)) & beneath
+        | Q(role=Role.UNIT_SECRETARY) & _any_prefix("unit__office_place__path", paths)
+        | Q(role=Role.MEMBER)
+        & (_any_prefix("member__residence__path", paths) | _any_prefix("member__unit__office_place__path", paths))
+        | Q(role=Role.RESIDENT) & _any_prefix("resident__residence__path", paths)
+    )
+    active = RoleAssignment.objects.filter(is_active=True)
+    return users.filter(pk__in=active.filter(allowed).values("user_id")).exclude(
+        pk__in=active.exclude(allowed).values("user_id")
+    )
+
+
 # --- rows of the domain apps -------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Actor
+from baodao.accounts.models import Actor, RoleAssignment, User
 from baodao.core import crypto
 from baodao.core.privacy import mask_name
 from baodao.core.validators import ID_RE, MOBILE_RE, normalize_id_number
@@ -289,3 +289,14 @@ def member_pick_for_user(user: Actor, q: str, *, unit_id: int | None = None) -> 
     if not found:
         raise ValidationError({"member": _("在您的管辖范围内未找到该党员")})
     raise ValidationError({"member": _("找到多名党员，请输入完整姓名或身份证号")})
+
+
+def password_reset_users(user: Actor, *, q: str = "") -> QuerySet[User]:
+    """The accounts the user may reset, by username or name, with their active roles loaded."""
+    qs = scope.password_reset_users_for_user(user)
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    roles = RoleAssignment.objects.filter(is_active=True).select_related("place", "unit", "member", "resident")
+    return qs.prefetch_related(Prefetch("role_assignments", queryset=roles, to_attr="active_roles")).order_by(
+        "username"
+    )

@@ -1,11 +1,12 @@
-"""URLs of the master-data pages: places, units, members, residents, categories, rules, audit log.
+"""URLs of the master-data pages: places, units, members, residents, categories, rules, audit log,
+the accounts beneath an admin.
 
 One URL per action: the appointments on a place page and the work teams on a unit page each post
 to their own URL."""
 
 from django.urls import path
 
-from baodao.directory import views
+from baodao.directory import account_views, views
 
 app_name = "directory"
 urlpatterns = [
@@ -29,4 +30,6 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rule_list"),
     path("categories/", views.category_list, name="category_list"),
     path("audit/", views.audit, name="audit"),
+    path("accounts/", account_views.account_list, name="account_list"),
+    path("accounts/<id:pk>/password-reset/", account_views.account_password_reset, name="account_password_reset"),
 ]

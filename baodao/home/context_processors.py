@@ -23,6 +23,7 @@ def nav(request: HttpRequest) -> dict:
             "can_rules": any(r == "city_admin" for r, _ in s.place_grants),
             "can_categories": scope.can_edit_categories(user),
             "can_audit": scope.can_view_audit(user),
+            "can_reset_passwords": scope.may_reset_passwords(user),
             "is_community_staff": any(r == "community_staff" for r, _ in s.place_grants),
             "is_unit_secretary": bool(s.unit_ids),
             "is_admin": bool(s.admin_paths) or s.superuser,

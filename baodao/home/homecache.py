@@ -211,7 +211,7 @@ class _HasMember(Protocol):
 
 
 def _on_user(sender: type, instance: models.Model, **kwargs: object) -> None:
-    from baodao.accounts.middleware import user_version_key
+    from baodao.accounts.usercache import user_version_key
 
     # The user row is cached too (password, active flag: see accounts.middleware.get_user).
     versioned.bump([user_key(instance.pk), user_version_key(instance.pk)])

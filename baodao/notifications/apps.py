@@ -7,3 +7,6 @@ class NotificationsConfig(AppConfig):
     name = "baodao.notifications"
     label = "notifications"
     verbose_name = "消息"
+
+    def ready(self) -> None:
+        from baodao.notifications import receivers  # noqa: F401 - connects the receivers

@@ -59,6 +59,8 @@ row("favicon", "GET", no,                                              [301, 301
 row("healthz", "GET", no,                                              [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("accounts:login", "GET", no,                                       [200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302])
 row("accounts:logout", "GET", no,                                      [405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405])
+row("accounts:password_change", "GET", no,                             [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("accounts:password_change", "POST", no,                            [302, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422])
 # directory
 row("directory:place_list", "GET", no,                                 [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 row("directory:place_detail", "GET", lambda w: [w.A.pk],               [302, 403, 200, 200, 200, 200, 404, 200, 403, 403, 200])
@@ -80,6 +82,13 @@ row("directory:resident_detail", "GET", lambda w: [w.r_a1.pk],         [302, 404
 row("directory:rule_list", "GET", no,                                  [302, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403])
 row("directory:category_list", "GET", no,                              [302, 403, 200, 403, 403, 403, 403, 403, 403, 403, 200])
 row("directory:audit", "GET", no,                                      [302, 403, 200, 403, 403, 403, 403, 403, 403, 403, 200])
+row("directory:account_list", "GET", no,                               [302, 403, 200, 200, 200, 403, 403, 403, 403, 403, 200])
+row("directory:account_password_reset", "GET", lambda w: [w.resident_user.pk],
+                                                                       [302, 403, 200, 200, 200, 403, 403, 403, 403, 403, 200])
+row("directory:account_password_reset", "POST", lambda w: [w.resident_user.pk],
+                                                                       [302, 403, 200, 200, 200, 403, 403, 403, 403, 403, 200])
+row("directory:account_password_reset", "GET", lambda w: [w.district_admin.pk],
+                                                                       [302, 403, 200, 404, 404, 403, 403, 403, 403, 403, 200])
 # roster import
 row("import:index", "GET", no,                                         [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 row("import:template", "GET", lambda w: ["members"],                   [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
@@ -271,14 +280,15 @@ def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
             client.force_login(user)
         url = reverse(name, args=args(w))
         response = client.get(url) if method == "GET" else client.post(url, {})
-        got[f"{method} {name}"] = response.status_code
-        want[f"{method} {name}"] = statuses[ROLES.index(role)]
+        key = f"{method} {url} ({name})"
+        got[key] = response.status_code
+        want[key] = statuses[ROLES.index(role)]
         if response["Content-Type"].startswith("text/html") and not response.streaming:
             page = response.content.decode()
-            outside[f"{method} {name}"] = external_assets(page)
+            outside[key] = external_assets(page)
             title = re.search(r"<title>(.*?)</title>", page, re.S)
             if page and (title is None or not title.group(1).split("·")[0].strip()):
-                untitled.append(f"{method} {name}")
+                untitled.append(key)
     assert got == want
     assert untitled == []  # every page says what it is in the browser tab
     # An intranet has no internet: no page loads a script, style, font or image from elsewhere.
