@@ -5,6 +5,7 @@ Each test asserts what a person sees and saves a screenshot under test-artifacts
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -186,3 +187,45 @@ def test_a_street_confirms_for_all_its_communities_and_errors_read_in_chinese(
     expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
     expect(page.get_by_role("navigation").get_by_role("link", name="报到确认")).to_be_visible()
     page.screenshot(path=artifacts_dir / "error_404.png", full_page=True)
+
+
+def test_a_street_resets_a_password_and_the_owner_must_change_it_on_a_phone(
+    live_server, city: SimpleNamespace, desktop: BrowserContext, phone: BrowserContext, artifacts_dir: Path
+) -> None:
+    admin = desktop.new_page()
+    _log_in(admin, live_server.url, "street_admin", city.password)
+    admin.get_by_role("navigation").get_by_role("link", name="账号").click()
+    admin.get_by_label("账号或姓名").fill("compound")
+    admin.get_by_role("button", name="查找").click()
+    assert _column(admin, "table#accounts", 1) == {"compound_secretary"}
+    admin.get_by_role("link", name="重置密码").click()
+    admin.get_by_role("button", name="确认重置").click()
+    temporary = admin.locator("#temporary-password").inner_text().strip()
+    admin.screenshot(path=artifacts_dir / "password_reset_by_admin.png", full_page=True)
+
+    page = phone.new_page()
+    _log_in(page, live_server.url, "compound_secretary", temporary)
+    expect(page).to_have_url(f"{live_server.url}/accounts/password/")
+    expect(page.locator("#must-change")).to_be_visible()
+    page.get_by_label("当前密码").fill(temporary)
+    page.get_by_label(re.compile("^新密码")).fill("abc")
+    page.get_by_label("再次输入新密码").fill("abc")
+    page.get_by_role("button", name="修改密码").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("新密码：密码太短，至少需要 8 个字符")
+    expect(page.locator("#field-new_password1 .errorlist")).to_contain_text("密码太短")
+    assert summary.bounding_box()["y"] < PHONE["height"]  # in sight without scrolling
+    page.screenshot(path=artifacts_dir / "password_change_errors_390.png", full_page=True)
+
+    page.get_by_label("当前密码").fill(temporary)
+    page.get_by_label(re.compile("^新密码")).fill("Wo#Zijide2026")
+    page.get_by_label("再次输入新密码").fill("Wo#Zijide2026")
+    page.get_by_role("button", name="修改密码").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.locator(".messages")).to_contain_text("密码已修改")
+    expect(page.locator("#unread-count")).to_have_text("2")  # told of the reset, and of the change
+    page.locator("#inbox-link").click()
+    expect(page.locator("main")).to_contain_text("您的登录密码已被重置")
+    expect(page.locator("main")).to_contain_text("您的登录密码已修改")
+    page.screenshot(path=artifacts_dir / "password_changed_inbox_390.png", full_page=True)
