@@ -8,13 +8,18 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_texts
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import User
+from baodao.core.forms import name_errors
 
 
 class LoginForm(AuthenticationForm):
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - Django's
+        super().__init__(request, *args, **kwargs)
+        name_errors(self)
+
     username = forms.CharField(label=_("账号或手机号"), max_length=150)
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
 
@@ -37,8 +42,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             str(t).rstrip("。") for t in password_validators_help_texts()
         )
         self.fields["new_password2"].help_text = _("与新密码一致")
-        for field in self.fields.values():
-            field.error_messages["required"] = _("请填写%(label)s") % {"label": field.label}
+        name_errors(self)
         self.error_messages = {
             **self.error_messages,
             "password_incorrect": _("当前密码不正确，请重新输入"),

@@ -34,7 +34,24 @@ class RuleDef:
     default: Decimal
     label: StrOrPromise
     unit: StrOrPromise
-    source: str  # where in DOMAIN.md / the seeds the number comes from
+    source: str  # where in DOMAIN.md / the seeds the number comes from (a key of SOURCES)
+
+    @property
+    def source_label(self) -> StrOrPromise:
+        """The source in words a user understands (the document's title), never the citation tag."""
+        return SOURCES[self.source]
+
+
+# The citations of the rules, as a user reads them on the rules page.
+SOURCES: dict[str, StrOrPromise] = {
+    "[seed 000]": _("《关于进一步健全机关企事业单位党员干部常态化下沉小区(网格)工作机制的若干措施》"),
+    "[seed 001]": _("《在小区展风采显初心》（《党员生活》）"),
+    "[seed 002]": _("《把“圆桌会”开到小区》"),
+    "[seed 003]": _("《机关党员进社区 为民服务暖心窝》（市直机关“双报到双评议”）"),
+    "[seed 004]": _("《到社区报到，党员“八小时”外的新任务》"),
+    "DOMAIN §3.1": _("平台默认值（报到流程时限），可按本市实际调整"),
+    "等保2.0": _("《信息安全技术 网络安全等级保护基本要求》（等保2.0）"),
+}
 
 
 RULES: dict[str, RuleDef] = {

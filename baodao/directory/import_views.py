@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import XLSX_MIME, xlsx_response
+from baodao.core.forms import Form
 from baodao.directory import access
 from baodao.directory.importing import columns, jobs
 from baodao.directory.models import ImportJob
@@ -26,7 +27,7 @@ ERRORS_ON_PAGE = 2000
 XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
     valid_only = forms.BooleanField(required=False, label=gettext_lazy("只导入校验通过的行"))
 

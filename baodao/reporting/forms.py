@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from baodao.core.forms import Form
 from baodao.core.validators import id_number_error, mobile_error
 from baodao.core.widgets import DateInput
 from baodao.directory.models import Category, Place
@@ -23,7 +24,7 @@ def _categories(kind: str) -> forms.ModelMultipleChoiceField:
     )
 
 
-class UnitReportForm(forms.Form):
+class UnitReportForm(Form):
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
     contact_phone = forms.CharField(label=_("联系电话（手机）"), max_length=11)
     report_date = forms.DateField(label=_("报到日期"), widget=DateInput())
@@ -47,7 +48,7 @@ class UnitReportForm(forms.Form):
         return value
 
 
-class UnitFunctionsForm(forms.Form):
+class UnitFunctionsForm(Form):
     """The unit's functions: what it can offer a community, before and besides any agreement."""
 
     functions = _categories(Category.Kind.INTENTION)
@@ -60,7 +61,7 @@ class UnitFunctionsForm(forms.Form):
 COMMITMENT_HELP = _("可用 {activities} 和 {hours} 代表本市规则中每年参加活动的次数和服务小时数，规则调整后自动更新。")
 
 
-class CommitmentForm(forms.Form):
+class CommitmentForm(Form):
     """A city's own 服务承诺书 (city admin)."""
 
     text = forms.CharField(
@@ -71,22 +72,23 @@ class CommitmentForm(forms.Form):
     )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     reason = forms.CharField(label=_("退回原因"), max_length=200, error_messages={"required": _("退回时请填写原因")})
 
 
-class ConfirmUnitForm(forms.Form):
+class ConfirmUnitForm(Form):
     community_signatory = forms.CharField(
         label=_("社区党组织书记"), max_length=50, error_messages={"required": _("请填写社区党组织书记姓名")}
     )
 
 
-class ActivateForm(forms.Form):
+class ActivateForm(Form):
     """First visit from a certificate link: prove the roster mobile, choose a password."""
 
     mobile = forms.CharField(label=_("手机号（单位登记的）"), max_length=11)
-    password = forms.CharField(label=_("设置密码"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("再次输入密码"), widget=forms.PasswordInput, strip=False)
+    # Kept when the page comes back for another field's error; emptied when they are what is wrong.
+    password = forms.CharField(label=_("设置密码"), widget=forms.PasswordInput(render_value=True), strip=False)
+    password2 = forms.CharField(label=_("再次输入密码"), widget=forms.PasswordInput(render_value=True), strip=False)
 
     def clean_mobile(self) -> str:
         value = self.cleaned_data["mobile"].strip()
@@ -96,13 +98,19 @@ class ActivateForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", _("两次输入的密码不一致"))
-        elif data.get("password"):
+        # What the rules say belongs to the password itself; the confirmation only has to match it.
+        if data.get("password"):
             try:
                 validate_password(data["password"])
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", _("两次输入的密码不一致"))
+        if "password" in self.errors or "password2" in self.errors:
+            for name in ("password", "password2"):
+                widget = self.fields[name].widget
+                assert isinstance(widget, forms.PasswordInput)
+                widget.render_value = False
         return data
 
 
@@ -141,7 +149,7 @@ class ResidenceGroup:
         return self.place.kind != Place.Kind.COMMUNITY
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     """Step 2 on the phone: residence, skills, intentions, team types, the commitment."""
 
     residence = forms.ModelChoiceField(

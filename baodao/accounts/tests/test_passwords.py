@@ -69,7 +69,7 @@ def test_a_wrong_change_says_why_next_to_the_field_and_at_the_top(
 
     assert response.status_code == 422
     summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
-    assert message in summary and f'href="#id_{field}"' in summary
+    assert message in summary and f'href="#field-{field}"' in summary
     block = page[page.index(f'id="field-{field}"') :]
     block = block[: block.index("</div>")]
     assert message in block

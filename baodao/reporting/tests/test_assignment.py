@@ -99,7 +99,7 @@ def test_unit_functions_with_a_bad_choice_rerender_with_422(world: SimpleNamespa
     response = client_for(world.unit_secretary).post(reverse("reporting:unit_functions"), {"functions": [999999]})
 
     assert response.status_code == 422
-    assert "999999 不在可用的选项中" in response.content.decode()
+    assert "请从列表中选择单位职能" in response.content.decode()
     assert list(world.U.functions.all()) == []
 
 

@@ -157,7 +157,7 @@ def test_unit_report_missing_fields_rerenders_with_422(world: SimpleNamespace) -
     response = client_for(world.unit_secretary).post(url("unit_report"), _unit_form(unit_resources=""))
 
     assert response.status_code == 422
-    assert "这个字段是必填项" in html(response)
+    assert "请填写单位资源清单" in html(response) and "这个字段是必填项" not in html(response)
 
 
 def test_unit_report_twice_is_refused(world: SimpleNamespace) -> None:
@@ -420,7 +420,7 @@ def test_unit_approve_return_needs_a_reason(world: SimpleNamespace, teams: list)
     [
         ({}, "退回时请填写原因"),
         ({"reason": "   "}, "退回时请填写原因"),
-        ({"reason": "长" * 201}, "不超过 200 字符"),
+        ({"reason": "长" * 201}, "退回原因最多 200 个字（现在 201 个）"),
     ],
 )
 def test_unit_return_bad_post_rerenders_the_ledger_with_422(

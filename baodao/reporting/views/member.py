@@ -29,7 +29,7 @@ def _registration(
     request: HttpRequest, *, member: Member, community: Place, certificate: Certificate | None
 ) -> HttpResponse:
     form = forms.RegisterForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         community=community,
         min_teams=rules.get_rule_int("member_min_teams", city=city_of(community)),
         initial={
@@ -82,7 +82,7 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
         if member.user_id:
             messages.info(request, _("请先登录，再完成报到"))
             return redirect(f"{reverse('accounts:login')}?next={request.path}")
-        form = forms.ActivateForm(request.POST or None)
+        form = forms.ActivateForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 user = services.member_activate(
@@ -107,7 +107,7 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
     """From a community's QR poster: report without a certificate, matched against the roster."""
     community = get_object_or_404(Place, code=code, kind=Place.Kind.COMMUNITY)
     if not request.user.is_authenticated:
-        form = forms.RosterActivateForm(request.POST or None)
+        form = forms.RosterActivateForm(request.POST if request.method == "POST" else None)
         ctx = {"form": form, "community": community, "mismatch": False}
         # Each failed check tells whether an ID number is on the roster: a client gets a few an hour.
         attempts = f"self-report:{client_ip(request)}"
