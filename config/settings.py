@@ -96,6 +96,7 @@ MIDDLEWARE = [
     # Outermost: under /api/ it turns every error response, from any layer below, into JSON.
     "baodao.api.middleware.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "baodao.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -114,6 +115,23 @@ MIDDLEWARE = [
     "baodao.accounts.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Nothing from elsewhere, nothing inline (baodao.core.middleware). Images may be data: URIs (the
+# certificate's QR, Swagger UI's icons); a page may not be framed.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 ROOT_URLCONF = "config.urls"
 CSRF_FAILURE_VIEW = "baodao.home.errors.csrf_failure"

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from baodao.conftest import build_world
+from tests.browser.watch import watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,16 +29,12 @@ def city(transactional_db: None) -> SimpleNamespace:
 
 @pytest.fixture
 def desktop(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    yield context
-    context.close()
+    yield from watched(browser, viewport=DESKTOP, locale="zh-CN")
 
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="zh-CN")
-    yield context
-    context.close()
+    yield from watched(browser, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="zh-CN")
 
 
 def _log_in(page: Page, base: str, username: str, password: str) -> None:
@@ -182,6 +179,11 @@ def test_a_street_confirms_for_all_its_communities_and_errors_read_in_chinese(
     expect(page.locator('#pending tr[data-member="王安华"] td.waited')).not_to_be_empty()
     expect(page.get_by_role("navigation").get_by_role("link", name="分配社区")).to_have_count(0)
     page.screenshot(path=artifacts_dir / "pending_all_communities.png", full_page=True)
+    # 全选 runs from a static script (the policy allows no inline handler).
+    page.get_by_label("全选").check()
+    expect(page.locator('#pending input[name="report"]:checked')).to_have_count(2)
+    page.get_by_label("全选").uncheck()
+    expect(page.locator('#pending input[name="report"]:checked')).to_have_count(0)
 
     page.goto(f"{live_server.url}/directory/no-such-page/")
     expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
@@ -229,3 +231,36 @@ def test_a_street_resets_a_password_and_the_owner_must_change_it_on_a_phone(
     expect(page.locator("main")).to_contain_text("您的登录密码已被重置")
     expect(page.locator("main")).to_contain_text("您的登录密码已修改")
     page.screenshot(path=artifacts_dir / "password_changed_inbox_390.png", full_page=True)
+
+
+def test_the_policy_is_sent_and_what_it_refuses_is_caught(live_server, city: SimpleNamespace, browser: Browser) -> None:
+    from tests.browser.watch import Watcher
+
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    watcher = Watcher()
+    context.on("page", watcher.page)
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}/accounts/login/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert watcher.problems == []
+
+    injected = '<img src="/static/icons/icon-192.png" onload="window.ran = 1">'
+    page.evaluate("html => document.body.insertAdjacentHTML('beforeend', html)", injected)
+    page.wait_for_timeout(300)
+
+    assert page.evaluate("window.ran") is None  # the inline handler did not run
+    assert any("Content Security Policy" in p for p in watcher.problems)
+    context.close()
+
+
+def test_the_coverage_chart_draws_under_the_policy(
+    live_server, city: SimpleNamespace, desktop: BrowserContext, artifacts_dir: Path
+) -> None:
+    page = desktop.new_page()
+    _log_in(page, live_server.url, "city_admin", city.password)
+
+    page.goto(f"{live_server.url}/stats/coverage/")
+
+    expect(page.locator("#chart canvas")).to_have_count(1)
+    page.goto(f"{live_server.url}/api/v1/docs")
+    expect(page.locator(".swagger-ui .info")).to_be_visible()

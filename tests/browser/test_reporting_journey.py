@@ -21,6 +21,7 @@ from baodao.conftest import build_world
 from baodao.directory.models import Category
 from baodao.reporting.models import MemberReport
 from baodao.reporting.tests.conftest import new_member, team_types
+from tests.browser.watch import watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,16 +43,12 @@ def city(transactional_db: None) -> SimpleNamespace:
 
 @pytest.fixture
 def desktop(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    yield context
-    context.close()
+    yield from watched(browser, viewport=DESKTOP, locale="zh-CN")
 
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="zh-CN")
-    yield context
-    context.close()
+    yield from watched(browser, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="zh-CN")
 
 
 def log_in(page: Page, base: str, username: str, password: str) -> None:

@@ -246,6 +246,21 @@ def external_assets(html: str) -> list[str]:
     return [u for u in found if re.match(r"^(?:[a-z]+:)?//", u, re.IGNORECASE)]
 
 
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.IGNORECASE)
+HANDLER = re.compile(r"<[a-z][^>]*\s(on[a-z]+|style)\s*=", re.IGNORECASE)
+
+
+def inline_code(html: str) -> list[str]:
+    """What the Content-Security-Policy would refuse: inline <script>, on…= handlers, style attributes."""
+    return [m.group(0)[:80] for m in INLINE_SCRIPT.finditer(html)] + [m.group(0)[-40:] for m in HANDLER.finditer(html)]
+
+
+def test_inline_code_is_found() -> None:
+    html = '<script>alert(1)</script><script src="/static/a.js"></script><script type="application/json">{}</script>'
+    html += '<input onclick="x()"><div style="color:red"><p data-style="ok" class="a">'
+    assert len(inline_code(html)) == 3
+
+
 def test_external_assets_are_found() -> None:
     html = '<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//cdn.example/y.css">'
     html += (
@@ -273,7 +288,7 @@ def matrix_world(world: SimpleNamespace, teams: list) -> SimpleNamespace:
 def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
     w = matrix_world
     user = {"anon": None, "nobody": w.nobody, "superuser": w.superuser}.get(role, w.role_users.get(role))
-    got, want, outside, untitled = {}, {}, {}, []
+    got, want, outside, untitled, inline, no_policy = {}, {}, {}, [], {}, []
     for name, method, args, statuses in MATRIX:
         client = Client()
         if user is not None:
@@ -283,9 +298,12 @@ def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
         key = f"{method} {url} ({name})"
         got[key] = response.status_code
         want[key] = statuses[ROLES.index(role)]
+        if "Content-Security-Policy" not in response:
+            no_policy.append(key)
         if response["Content-Type"].startswith("text/html") and not response.streaming:
             page = response.content.decode()
             outside[key] = external_assets(page)
+            inline[key] = inline_code(page)
             title = re.search(r"<title>(.*?)</title>", page, re.S)
             if page and (title is None or not title.group(1).split("·")[0].strip()):
                 untitled.append(key)
@@ -293,6 +311,9 @@ def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
     assert untitled == []  # every page says what it is in the browser tab
     # An intranet has no internet: no page loads a script, style, font or image from elsewhere.
     assert {k: v for k, v in outside.items() if v} == {}
+    # Every response carries the policy, and no page of ours has what it refuses.
+    assert no_policy == []
+    assert {k: v for k, v in inline.items() if v} == {}
 
 
 def test_actions_have_their_own_url_and_refuse_get(matrix_world: SimpleNamespace) -> None:
