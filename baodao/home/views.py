@@ -4,7 +4,7 @@ the member's own page (served from the per-user cache, home.homecache) and the r
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -81,9 +81,12 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         ctx.update(
             unit=unit,
             assignment_row=unit.assignments.filter(ended_on__isnull=True).select_related("community").first(),
-            orgs=unit.party_orgs.annotate(members_n=Count("members")).order_by("id"),
+            orgs=unit.party_orgs.annotate(
+                members_n=Count("members", filter=Q(members__status=Member.Status.IN_SERVICE))
+            ).order_by("id"),
             page=page,
             total=members.count(),
+            in_service=members.filter(status=Member.Status.IN_SERVICE).count(),
         )
         show_member_pii(user, page.object_list)
         return render(request, "home/unit.html", ctx)

@@ -139,6 +139,7 @@ def _ledger_page(request: AuthedHttpRequest, unit: Unit, status: int = 200) -> H
         counts[r.status] = counts.get(r.status, 0) + 1
     ctx = {
         "unit": unit,
+        "total": len(everyone),
         "rows": [r for r in everyone if r.status == wanted] if wanted else everyone,
         "counts": [(k, v, counts.get(k, 0)) for k, v in selectors.LedgerStatus.LABELS.items()],
         "wanted": wanted,
