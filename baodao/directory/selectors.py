@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
@@ -300,3 +301,58 @@ def password_reset_users(user: Actor, *, q: str = "") -> QuerySet[User]:
     return qs.prefetch_related(Prefetch("role_assignments", queryset=roles, to_attr="active_roles")).order_by(
         "username"
     )
+
+
+# --- pickers: a place or a unit chosen by name or code, never typed as a code -------------------
+
+SUGGESTIONS = 20
+PickedT = TypeVar("PickedT", Place, Unit)
+RESIDENCE_KINDS = (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING)
+
+
+def place_labels(places: list[Place]) -> dict[int, str]:
+    """Each place with the names above it below the city ("安宁社区 › 安一小区 › 3栋"), in one query."""
+    ids = {i for p in places for i in p.ancestor_ids()}
+    names = dict(Place.objects.filter(pk__in=ids, depth__gt=1).values_list("pk", "name"))
+    return {p.pk: " › ".join(names[i] for i in p.ancestor_ids() if i in names) or p.name for p in places}
+
+
+def residences_in_city(city: Place | None, q: str) -> list[Place]:
+    """Compounds, grids and buildings of the city whose name or code matches: where a member may
+    move to (anywhere in the city, as member_move allows)."""
+    q = q.strip()
+    if city is None or not q:
+        return []
+    qs = Place.objects.filter(path__startswith=city.path, kind__in=RESIDENCE_KINDS)
+    return list(qs.filter(Q(name__icontains=q) | Q(code__startswith=q)).order_by("path")[:SUGGESTIONS])
+
+
+def units_in_city(city: Place | None, q: str) -> list[Unit]:
+    """Active units with their office in the city whose name or code matches (a member's new unit)."""
+    q = q.strip()
+    if city is None or not q:
+        return []
+    qs = Unit.objects.filter(is_active=True, office_place__path__startswith=city.path)
+    return list(qs.filter(Q(name__icontains=q) | Q(code__startswith=q)).order_by("code")[:SUGGESTIONS])
+
+
+def place_tree_children(user: Actor, parent: Place | None) -> list[tuple[Place, int]]:
+    """The places of the tree under `parent` (None: the top of what the user sees), each with how
+    many children it has for the user, in two queries."""
+    visible = scope.places_for_user(user)
+    if parent is None:
+        nodes = list(visible.exclude(parent__in=visible).order_by("depth", "sort_order", "code"))
+    else:
+        nodes = list(visible.filter(parent=parent).order_by("sort_order", "code"))
+    counts = dict(
+        visible.filter(parent__in=[n.pk for n in nodes]).values_list("parent_id").annotate(n=Count("pk")).order_by()
+    )
+    return [(n, counts.get(n.pk, 0)) for n in nodes]
+
+
+def pick_one(candidates: list[PickedT], typed: str) -> PickedT | None:
+    """What a person typed without choosing a suggestion: the one candidate whose name or code is
+    exactly that, if only one is."""
+    typed = typed.strip()
+    exact = [c for c in candidates if typed in (c.name, c.code)]
+    return exact[0] if len(exact) == 1 else None

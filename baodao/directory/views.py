@@ -72,7 +72,30 @@ def place_list(request: AuthedHttpRequest) -> HttpResponseBase:
     )
     if request.GET.get("export") == "xlsx":
         return _export(request, _("区域"), exports.PLACE_EXPORT_HEADERS, exports.place_export_rows(qs))
-    return render(request, "directory/place_list.html", {"page": page_of(request, qs), "kinds": Place.Kind.choices})
+    searching = any(request.GET.get(k) for k in ("q", "kind", "place", "page", "view"))
+    ctx: dict[str, object] = {"kinds": Place.Kind.choices, "searching": searching}
+    if searching:  # what matches, flat, each with the names above it
+        page = page_of(request, qs)
+        labels = selectors.place_labels(list(page.object_list))
+        for p in page.object_list:
+            p.path_label = labels[p.pk]
+        ctx["page"] = page
+    else:  # the tree: what the user sees at the top, one level open; deeper levels load when opened
+        ctx["tree"] = [
+            (node, n, selectors.place_tree_children(request.user, node) if n else [])
+            for node, n in selectors.place_tree_children(request.user, None)
+        ]
+    return render(request, "directory/place_list.html", ctx)
+
+
+@login_required
+@require_GET
+def place_children(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """One level of the place tree (htmx, when a node is opened)."""
+    _staff_only(request)
+    place = get_object_or_404(selectors.places_for_user(request.user), pk=pk)
+    nodes = selectors.place_tree_children(request.user, place)
+    return render(request, "directory/_place_tree.html", {"nodes": nodes})
 
 
 def _date(value: str | None, field: str) -> dt.date | None:

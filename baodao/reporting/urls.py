@@ -35,8 +35,10 @@ urlpatterns = [
     path("commitment/", admin.commitment, name="commitment"),
     path("commitment/reset/", admin.commitment_reset, name="commitment_reset"),
     path("members/<id:pk>/move/", admin.member_move, name="member_move"),
+    path("members/<id:pk>/move/suggest/", admin.member_move_suggest, name="member_move_suggest"),
     path("members/<id:pk>/status/", admin.member_status, name="member_status"),
     path("members/<id:pk>/leave/", admin.member_leave, name="member_leave"),
+    path("members/<id:pk>/leave/suggest/", admin.member_leave_suggest, name="member_leave_suggest"),
     # member, on the phone
     path("r/<str:token>/", member.register, name="register"),
     path("c/<str:code>/", member.self_report, name="self_report"),

@@ -48,7 +48,7 @@ def _xlsx_rows(response) -> list[tuple]:
 def test_list_for_community_staff_shows_exactly_its_community(world: SimpleNamespace, login, view: str) -> None:
     expected, next_door = STAFF_A_LISTS[view]
 
-    response = login(world.community_staff).get(reverse(f"directory:{view}"))
+    response = login(world.community_staff).get(reverse(f"directory:{view}"), {"view": "list"})
 
     assert response.status_code == 200
     assert _page_names(response) == expected
@@ -75,7 +75,7 @@ def test_list_for_community_staff_shows_exactly_its_community(world: SimpleNames
     ],
 )
 def test_list_for_other_roles_is_exact(world: SimpleNamespace, login, role: str, view: str, expected: set) -> None:
-    response = login(world.role_users[role]).get(reverse(f"directory:{view}"))
+    response = login(world.role_users[role]).get(reverse(f"directory:{view}"), {"view": "list"})
 
     assert response.status_code == 200
     assert _page_names(response) == expected
@@ -719,3 +719,42 @@ def test_resident_export_does_not_tell_who_is_flagged(world: SimpleNamespace) ->
 
     groups = {r[0]: r[4] for r in rows[1:]}
     assert groups == {"陈安居": "******", "林无标": "******"}  # the same marker, flagged or not
+
+
+# --- the place tree -------------------------------------------------------------------------------
+
+
+def _tree_names(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<a href="/directory/places/\d+/">([^<]+)</a>', html)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("community_staff", ["安宁社区", "安一小区", "安二小区"]),
+        ("compound_secretary", ["安一小区", "安一1栋"]),
+        ("street_admin", ["安北街道", "安宁社区", "北门社区"]),
+        ("city_admin", ["测试市", "东湖区", "西山区"]),
+    ],
+)
+def test_the_place_list_is_a_tree_of_what_the_role_sees(
+    world: SimpleNamespace, login, role: str, expected: list[str]
+) -> None:
+    response = login(world.role_users[role]).get(reverse("directory:place_list"))
+
+    assert response.status_code == 200
+    assert _tree_names(response.content.decode().split('id="place-tree"')[1]) == expected
+
+
+def test_a_node_opens_with_its_children_and_next_door_stays_closed(world: SimpleNamespace, login) -> None:
+    client = login(world.community_staff)
+
+    opened = client.get(reverse("directory:place_children", args=[world.A1.pk]))
+    next_door = client.get(reverse("directory:place_children", args=[world.B.pk]))
+
+    assert _tree_names(opened.content.decode()) == ["安一1栋"]
+    assert next_door.status_code == 404
+    tree = login(world.city_admin).get(reverse("directory:place_list")).content.decode()
+    assert f'hx-get="/directory/places/{world.D1.pk}/children/"' in tree and "2 个下级" in tree

@@ -48,8 +48,9 @@ def test_member_manage_move_transfers_the_report(world: SimpleNamespace, login) 
 @pytest.mark.parametrize(
     ("action", "data", "message"),
     [
-        ("move", {"residence_code": "nope"}, "找不到编码为 nope 的小区或楼栋"),
-        ("move", {}, "找不到编码为  的小区或楼栋"),
+        ("move", {"residence_code": "nope"}, "没有唯一对应“nope”的小区或楼栋，请从输入框下方的建议中选择"),
+        ("move", {}, "请选择新居住的小区或楼栋"),
+        ("move", {"residence": "999999"}, "请选择新居住的小区或楼栋"),
         ("status", {"status": "flying"}, "未知状态"),
         ("status", {}, "未知状态"),
     ],
@@ -130,8 +131,9 @@ def test_member_manage_leave_without_a_party_org_takes_the_units_first(world: Si
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"unit_code": "NOPE"}, "找不到编码为 NOPE 的单位（须为本市在册单位）"),
-        ({"unit_code": ""}, "找不到编码为  的单位（须为本市在册单位）"),
+        ({"unit_code": "NOPE"}, "没有唯一对应“NOPE”的单位，请从输入框下方的建议中选择"),
+        ({"unit_code": ""}, "请选择调往的单位"),
+        ({"unit": "999999"}, "请选择调往的单位"),
         ({"unit_code": "V001", "party_org_name": "不存在支部"}, "教育局 没有名为 不存在支部 的党组织"),
         ({"unit_code": "U001"}, "王安华 已在城建局，无需调整"),
     ],

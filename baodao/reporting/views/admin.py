@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import add_service_errors, int_or_none
+from baodao.directory import selectors as directory_selectors
 from baodao.directory.display import member_page_context
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
 from baodao.directory.services import city_of
@@ -135,14 +136,27 @@ def commitment_reset(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def member_move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    """Moving house: the report follows the member to the new community (or stays, if the same)."""
+    """Moving house: the report follows the member to the new community (or stays, if the same).
+
+    The new residence is picked from suggestions (its id); typed without picking, a name or code
+    that names exactly one compound or building of the city is taken too."""
     member = access.get_member_for_management(request.user, pk)
-    code = request.POST.get("residence_code", "").strip()
     # Members move anywhere in their city, not only within the manager's own area.
     city = city_of(member.residence)
-    residence = Place.objects.filter(code=code, path__startswith=city.path if city else "").first()
+    picked = int_or_none(request.POST.get("residence"))
+    typed = request.POST.get("residence_text", "") or request.POST.get("residence_code", "")
+    if picked is not None:
+        residence = Place.objects.filter(
+            pk=picked, kind__in=directory_selectors.RESIDENCE_KINDS, path__startswith=city.path if city else "-"
+        ).first()
+    else:
+        residence = directory_selectors.pick_one(directory_selectors.residences_in_city(city, typed), typed)
     if residence is None:
-        messages.error(request, _("找不到编码为 %(c)s 的小区或楼栋") % {"c": code})
+        if typed.strip():
+            message = _("没有唯一对应“%(c)s”的小区或楼栋，请从输入框下方的建议中选择") % {"c": typed.strip()}
+        else:
+            message = _("请选择新居住的小区或楼栋")
+        messages.error(request, message)
         return _member_page(request, member, status=422)
 
     def move() -> str:
@@ -178,15 +192,50 @@ def member_leave(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     member = access.get_member_for_management(request.user, pk)
 
     def leave() -> str:
+        unit_code = request.POST.get("unit_text", "") or request.POST.get("unit_code", "")
+        picked = int_or_none(request.POST.get("unit"))
+        if picked is not None:
+            # The service checks that the unit is active and in the member's city.
+            unit_code = Unit.objects.filter(pk=picked).values_list("code", flat=True).first() or ""
+        else:
+            found = directory_selectors.pick_one(
+                directory_selectors.units_in_city(city_of(member.residence), unit_code), unit_code
+            )
+            if found is None and unit_code.strip():
+                raise ValidationError(
+                    _("没有唯一对应“%(c)s”的单位，请从输入框下方的建议中选择") % {"c": unit_code.strip()}
+                )
+            unit_code = found.code if found is not None else ""
+        if not unit_code.strip():
+            raise ValidationError(_("请选择调往的单位"))
         unit, party_org = services.member_leave_unit_by_code(
             member=member,
-            unit_code=request.POST.get("unit_code", ""),
+            unit_code=unit_code,
             party_org_name=request.POST.get("party_org_name", ""),
             by=request.user,
         )
         return _("已调至 %(u)s %(o)s，原报到已结束，请新单位签发报到证") % {"u": unit.name, "o": party_org.name}
 
     return _managed(request, member, leave)
+
+
+@login_required
+@require_GET
+def member_move_suggest(request: AuthedHttpRequest, pk: int) -> JsonResponse:
+    """Suggestions for the move's picker: compounds and buildings of the member's city."""
+    member = access.get_member_for_management(request.user, pk)
+    found = directory_selectors.residences_in_city(city_of(member.residence), request.GET.get("q", ""))
+    labels = directory_selectors.place_labels(found)
+    return JsonResponse({"results": [{"id": p.pk, "label": labels[p.pk], "code": p.code} for p in found]})
+
+
+@login_required
+@require_GET
+def member_leave_suggest(request: AuthedHttpRequest, pk: int) -> JsonResponse:
+    """Suggestions for the new unit's picker: active units of the member's city."""
+    member = access.get_member_for_management(request.user, pk)
+    found = directory_selectors.units_in_city(city_of(member.residence), request.GET.get("q", ""))
+    return JsonResponse({"results": [{"id": u.pk, "label": u.name, "code": u.code} for u in found]})
 
 
 def _managed(request: AuthedHttpRequest, member: Member, act: Callable[[], str]) -> HttpResponse:
