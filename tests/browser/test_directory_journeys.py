@@ -264,3 +264,36 @@ def test_the_coverage_chart_draws_under_the_policy(
     expect(page.locator("#chart canvas")).to_have_count(1)
     page.goto(f"{live_server.url}/api/v1/docs")
     expect(page.locator(".swagger-ui .info")).to_be_visible()
+
+
+def test_a_move_is_picked_from_suggestions_and_the_place_tree_opens(
+    live_server, city: SimpleNamespace, desktop: BrowserContext, artifacts_dir: Path
+) -> None:
+    page = desktop.new_page()
+    _log_in(page, live_server.url, "unit_secretary", city.password)
+    page.goto(f"{live_server.url}/directory/members/{city.m_u_a.pk}/")
+
+    box = page.get_by_role("combobox", name="搬家：新居住小区/楼栋")
+    box.press_sequentially("北一", delay=50)
+    options = page.locator("#move-residence-list [role=option]")
+    expect(options).to_have_count(2)
+    expect(options.first).to_contain_text("北门社区 › 北一小区")
+    page.screenshot(path=artifacts_dir / "member_move_picker.png", full_page=True)
+    box.press("ArrowDown")
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(box).to_have_value("安北街道 › 北门社区 › 北一小区 › 北一1栋")
+    page.get_by_role("button", name="迁居并转移报到").click()
+    expect(page.locator(".messages")).to_contain_text("已迁居至 北一1栋")
+
+    page.context.clear_cookies()
+    _log_in(page, live_server.url, "city_admin", city.password)
+    page.get_by_role("navigation").get_by_role("link", name="区域").click()
+    tree = page.locator("#place-tree")
+    expect(tree).to_contain_text("东湖区")
+    expect(tree).not_to_contain_text("安北街道")
+    tree.locator("summary", has_text="东湖区").click()
+    expect(tree).to_contain_text("安北街道")  # loaded when opened
+    tree.locator("summary", has_text="安北街道").click()
+    expect(tree).to_contain_text("北门社区")
+    page.screenshot(path=artifacts_dir / "place_tree.png", full_page=True)
