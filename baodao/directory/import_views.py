@@ -19,6 +19,7 @@ from baodao.core.excel import XLSX_MIME, xlsx_response
 from baodao.core.forms import Form
 from baodao.directory import access
 from baodao.directory.importing import columns, jobs
+from baodao.directory.importing.template import template_workbook
 from baodao.directory.models import ImportJob
 from baodao.directory.tasks import job_progress
 
@@ -70,7 +71,7 @@ def index(request: AuthedHttpRequest) -> HttpResponseBase:
 def template(request: AuthedHttpRequest, kind: str) -> HttpResponseBase:
     _require_manager(request)
     kind = _kind_or_404(kind)
-    response = HttpResponse(columns.template_workbook(kind), content_type=XLSX_MIME)
+    response = HttpResponse(template_workbook(kind, request.user), content_type=XLSX_MIME)
     filename = _("%(kind)s导入模板.xlsx") % {"kind": columns.KIND_LABELS[kind]}
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

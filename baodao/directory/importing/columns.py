@@ -1,16 +1,12 @@
-"""The import file format: each roster kind's columns and Chinese headers, kind labels, and the
-downloadable template workbook. Headers and labels are a file format, plain Chinese constants."""
+"""The import file format: each roster kind's columns and Chinese headers, and kind labels (the
+template workbook is importing.template). Headers and labels are a file format, plain Chinese constants."""
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from baodao.directory.models import PartyOrg, Place, Unit
 
@@ -142,45 +138,3 @@ KIND_LABELS = {
     "members": gettext_lazy("在职党员"),
     "residents": gettext_lazy("居民"),
 }
-
-
-# --- template -----------------------------------------------------------------------------------
-
-
-def template_workbook(kind: str) -> bytes:
-    """The .xlsx template for `kind`: a data sheet with the header row and a "说明" sheet."""
-    columns = TEMPLATES[kind]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(KIND_LABELS[kind])
-    bold = Font(bold=True)
-    required_fill = PatternFill("solid", fgColor="FDE9D9")
-    for i, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=i, value=col.title)
-        cell.font = bold
-        if col.required:
-            cell.fill = required_fill
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = col.width
-        if col.text:
-            # Text format for the whole column (a column style, applied by Excel and WPS to new
-            # cells): otherwise Excel turns an 18-digit ID number into 4.20102E+17 and loses digits.
-            ws.column_dimensions[letter].number_format = "@"
-    ws.freeze_panes = "A2"
-
-    notes = wb.create_sheet("说明")
-    notes.append(["列名", "是否必填", "填写说明", "示例"])
-    for c in notes[1]:
-        c.font = bold
-    for col in columns:
-        notes.append([col.header, "必填" if col.required else "选填", col.rule, col.example])
-    notes.append([])
-    notes.append(["", "", "第一行是表头，请勿修改；从第二行起每行一条数据。带 * 的列必填。"])
-    notes.append(["", "", "导入前会逐行校验：任何一行有错，全部不写入（除非选择“只导入校验通过的行”）。"])
-    for letter, width in (("A", 18), ("B", 10), ("C", 80), ("D", 24)):
-        notes.column_dimensions[letter].width = width
-    for row in notes.iter_rows(min_row=2):
-        row[2].alignment = Alignment(wrap_text=True, vertical="top")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

@@ -98,8 +98,14 @@ class RowErrors:
     def __init__(self) -> None:
         self.items: list[RowError] = []
         self.bad: set[int] = set()
+        self.cells: set[tuple[int, str]] = set()
 
     def add(self, row: int, column: str, message: str) -> None:
+        # One message per cell, the first: a later check of a cell already found wrong (a code
+        # looked up after its name was found ambiguous) would only say the same thing worse.
+        if column and (row, column) in self.cells:
+            return
+        self.cells.add((row, column))
         self.items.append(RowError(row, column, message))
         self.bad.add(row)
 

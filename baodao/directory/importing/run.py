@@ -13,6 +13,7 @@ from baodao.accounts.models import SecurityEvent, User
 from baodao.accounts.services import security_event_record
 from baodao.directory.importing.columns import KIND_LABELS, TEMPLATES
 from baodao.directory.importing.members import members_plan, members_write
+from baodao.directory.importing.names import resolve_names
 from baodao.directory.importing.places import places_plan, places_write
 from baodao.directory.importing.plan import FileProblem, ImportResult, Progress, ProgressBar, RowError, RowErrors
 from baodao.directory.importing.readers import read_rows
@@ -66,6 +67,7 @@ def import_xlsx(
     n = bar.n = result.total_rows = len(rows)
     bar.checked(0)
     errors = RowErrors()
+    resolve_names(kind, rows, user, errors)
     plan = _planner(kind)(rows, user, errors, bar.checked)
     del rows
     order = {c.header: i for i, c in enumerate(TEMPLATES[kind])}

@@ -37,9 +37,10 @@ from baodao.core.validators import id_check_digit
 from baodao.directory import selectors, services, tasks
 from baodao.directory.exports import MEMBER_EXPORT_HEADERS, member_export_rows
 from baodao.directory.importing import members, plan, readers
-from baodao.directory.importing.columns import TEMPLATES, template_workbook
+from baodao.directory.importing.columns import TEMPLATES
 from baodao.directory.importing.plan import ImportResult, RowError
 from baodao.directory.importing.run import import_xlsx
+from baodao.directory.importing.template import template_workbook
 from baodao.directory.models import Category, ImportJob, Member, PartyOrg, Place, Resident, Unit
 from baodao.directory.tasks import run_import
 
@@ -752,11 +753,11 @@ def test_import_members_duplicate_written_meanwhile_writes_nothing(
 
 @pytest.mark.parametrize("kind", list(TEMPLATES))
 def test_template_workbook_round_trips_through_the_importer(w: SimpleNamespace, kind: str) -> None:
-    data = template_workbook(kind)
+    data = template_workbook(kind, w.staff_a)
     wb = load_workbook(io.BytesIO(data))
 
     assert [c.value for c in wb.worksheets[0][1]] == [c.title for c in TEMPLATES[kind]]
-    assert wb.sheetnames[1] == "说明"
+    assert wb.sheetnames[1:] == ["说明", "选项"] and wb["选项"].sheet_state == "hidden"
     text_columns = [i for i, c in enumerate(TEMPLATES[kind], start=1) if c.text]
     assert text_columns  # codes, ID numbers and mobiles must stay text in Excel
     for i in text_columns:
