@@ -64,7 +64,9 @@ def _log_in(page: Page, base: str, username: str, password: str) -> None:
     page.wait_for_url(f"{base}/**")
 
 
-def test_the_phone_pages_pass_axe(live_server, city: SimpleNamespace, phone: BrowserContext) -> None:
+def test_the_phone_pages_pass_axe(
+    live_server, city: SimpleNamespace, phone: BrowserContext, artifacts_dir: Path
+) -> None:
     base = live_server.url
     page = phone.new_page()
     found: dict[str, list[str]] = {}
@@ -96,5 +98,6 @@ def test_the_phone_pages_pass_axe(live_server, city: SimpleNamespace, phone: Bro
     page.get_by_role("button", name="提交报到").click()  # nothing chosen: the errors are shown
     page.wait_for_selector("#error-summary")
     found["registration with errors"] = serious(page)
+    page.screenshot(path=artifacts_dir / "registration_errors_390.png")  # the summary in sight, at the top
 
     assert {k: v for k, v in found.items() if v} == {}
