@@ -9,11 +9,14 @@ locked — the last assertion checks that the staff token endpoint still answers
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 
@@ -22,8 +25,22 @@ from baodao.accounts.services import api_token_issue
 EXAMPLES = 15  # per operation and role: bounded, the suite stays fast; derandomized, it repeats
 
 
+@pytest.fixture
+def in_process() -> Iterator[None]:
+    """Requests through the plain WSGI handler inside the test's transaction: as Django's test client
+    does, keep the handler from closing the connection (which ends the transaction on PostgreSQL)
+    at the start and end of each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ["community_staff", "member"])
-def test_no_operation_answers_a_server_error(world: SimpleNamespace, role: str) -> None:
+def test_no_operation_answers_a_server_error(world: SimpleNamespace, role: str, in_process: None) -> None:
     user = world.role_users[role]
     headers = {"Authorization": f"Bearer {api_token_issue(user=user)}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application(), headers=headers)
