@@ -148,3 +148,17 @@ def test_the_rules_page_cites_its_sources_in_words(world: SimpleNamespace) -> No
     assert "《关于进一步健全机关企事业单位党员干部常态化下沉小区(网格)工作机制的若干措施》" in page
     assert "《信息安全技术 网络安全等级保护基本要求》" in page
     assert not re.search(r"\[seed|DOMAIN|§", page)
+
+
+def test_the_unit_report_says_what_is_missing_at_the_top_and_at_the_field(world: SimpleNamespace) -> None:
+    client = Client()
+    client.force_login(world.unit_secretary)
+
+    response = client.post(reverse("reporting:unit_report"), {"contact_phone": "123"})
+    page = _page(response)
+
+    assert response.status_code == 422
+    assert page.index('id="error-summary"') < page.index('id="field-contact_name"')
+    field = page[page.index('id="field-contact_name"') :]
+    assert "请填写联系人" in field[: field.index("</div>")]
+    assert 'href="#field-contact_phone"' in page
