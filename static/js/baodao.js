@@ -8,3 +8,14 @@ document.addEventListener("change", function (event) {
     c.checked = box.checked;
   });
 });
+
+// A search box with data-filter-rows="#table" hides the rows (with data-name) that do not contain
+// what is typed, as one types; its form still filters on the server without script.
+document.addEventListener("input", function (event) {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.filterRows) return;
+  const q = box.value.trim();
+  document.querySelectorAll(box.dataset.filterRows + " tbody tr[data-name]").forEach(function (tr) {
+    tr.hidden = Boolean(q) && !tr.dataset.name.includes(q);
+  });
+});

@@ -288,6 +288,11 @@ def test_a_move_is_picked_from_suggestions_and_the_place_tree_opens(
 
     page.context.clear_cookies()
     _log_in(page, live_server.url, "city_admin", city.password)
+    page.goto(f"{live_server.url}/reporting/assign/{city.V.pk}/")
+    expect(page.locator("#candidates tbody tr:visible")).to_have_count(4)
+    page.get_by_label("查找社区（名称或编码）").press_sequentially("恩泽", delay=30)
+    expect(page.locator("#candidates tbody tr:visible")).to_have_count(1)
+    expect(page.locator("#candidates tbody tr:visible")).to_contain_text("恩泽社区")
     page.get_by_role("navigation").get_by_role("link", name="区域").click()
     tree = page.locator("#place-tree")
     expect(tree).to_contain_text("东湖区")

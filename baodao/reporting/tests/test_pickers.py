@@ -98,3 +98,16 @@ def test_the_member_page_offers_pickers_not_code_boxes(world: SimpleNamespace, l
     assert 'data-suggest="/reporting/members/' in page and 'role="combobox"' in page
     assert "编码" not in page.split('id="leave-unit"')[0].split("动态管理")[1].replace("名称、编码", "")
     assert "residence_code" not in page and "unit_code" not in page
+
+
+def test_the_assign_page_finds_a_community_by_name_or_code(world: SimpleNamespace, login) -> None:
+    url = reverse("reporting:assign_unit", args=[world.U.pk])
+    client = login(world.city_admin)
+
+    every = client.get(url).context["candidates"]
+    by_name = client.get(url, {"q": "北门"}).context["candidates"]
+    by_code = client.get(url, {"q": world.F.code}).context["candidates"]
+
+    assert len(every) == 4
+    assert [c.community for c in by_name] == [world.B]
+    assert [c.community for c in by_code] == [world.F]

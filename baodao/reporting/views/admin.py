@@ -84,9 +84,14 @@ def _assign_page(
     functions_form: forms.UnitFunctionsForm | None = None,
 ) -> HttpResponse:
     history = unit.assignments.select_related("community").order_by("-start_on", "-id")
+    q = request.GET.get("q", "").strip()
+    candidates = selectors.assignment_candidates(request.user, unit)
+    if q:  # without script; with it, static/js/baodao.js filters the rows as one types
+        candidates = [c for c in candidates if q in c.community.name or c.community.code.startswith(q)]
     ctx = {
         "unit": unit,
-        "candidates": selectors.assignment_candidates(request.user, unit),
+        "q": q,
+        "candidates": candidates,
         "functions": selectors.unit_functions(unit),
         "functions_form": functions_form or functions_form_of(unit),
         "history": history,
