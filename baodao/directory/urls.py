@@ -13,6 +13,7 @@ urlpatterns = [
     path("places/", views.place_list, name="place_list"),
     path("places/<id:pk>/", views.place_detail, name="place_detail"),
     path("places/<id:pk>/children/", views.place_children, name="place_children"),
+    path("places/<id:pk>/members/suggest/", views.place_member_suggest, name="place_member_suggest"),
     path("places/<id:pk>/first-secretary/appoint/", views.place_fs_appoint, name="place_fs_appoint"),
     path("places/<id:pk>/first-secretary/end/", views.place_fs_end, name="place_fs_end"),
     path("places/<id:pk>/heads/appoint/", views.place_head_appoint, name="place_head_appoint"),

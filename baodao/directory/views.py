@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -155,11 +155,40 @@ def place_fs_appoint(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     post = request.POST
 
     def appoint(place: Place) -> None:
-        member = selectors.member_pick_for_user(request.user, post.get("member", ""))
+        member = _picked_member(request)
         start_on = _date(post.get("start_on"), "start_on") or timezone.localdate()
         services.first_secretary_appoint(member=member, place=place, start_on=start_on)
 
     return _place_post(request, pk, access.get_place_for_appointments, appoint)
+
+
+def _picked_member(request: AuthedHttpRequest) -> Member:
+    """The member chosen from the picker's suggestions (member_id), or typed (member: a name, ID
+    number or mobile that names one member in scope)."""
+    picked = int_or_none(request.POST.get("member_id"))
+    if picked is not None:
+        found = selectors.members_for_user(request.user).filter(pk=picked).first()
+        if found is None:
+            raise ValidationError({"member": _("在您的管辖范围内未找到该党员")})
+        return found
+    return selectors.member_pick_for_user(request.user, request.POST.get("member", ""))
+
+
+@login_required
+@require_GET
+def place_member_suggest(request: AuthedHttpRequest, pk: int) -> JsonResponse:
+    """Suggestions for the appointment pickers of a place: in-service members in the user's scope."""
+    _staff_only(request)
+    access.get_place_for_appointments(request.user, get_object_or_404(selectors.places_for_user(request.user), pk=pk))
+    q = request.GET.get("q", "").strip()
+    if not q:
+        return JsonResponse({"results": []})
+    found = list(
+        selectors.members_for_user(request.user, q=q, status=Member.Status.IN_SERVICE)[: selectors.SUGGESTIONS]
+    )
+    return JsonResponse(
+        {"results": [{"id": m.pk, "label": f"{m.name} · {m.unit.name}", "code": m.residence.name} for m in found]}
+    )
 
 
 @login_required
@@ -179,12 +208,12 @@ def place_head_appoint(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     post = request.POST
 
     def appoint(place: Place) -> None:
-        who = post.get("member", "").strip()
+        chosen = post.get("member_id", "").strip() or post.get("member", "").strip()
         services.head_appoint(
             kind=post.get("kind", ""),
             place=place,
             person_name=post.get("person_name", ""),
-            member=selectors.member_pick_for_user(request.user, who) if who else None,
+            member=_picked_member(request) if chosen else None,
             start_on=_date(post.get("start_on"), "start_on"),
         )
 

@@ -65,6 +65,7 @@ row("accounts:password_change", "POST", no,                            [302, 422
 row("directory:place_list", "GET", no,                                 [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 row("directory:place_detail", "GET", lambda w: [w.A.pk],               [302, 403, 200, 200, 200, 200, 404, 200, 403, 403, 200])
 row("directory:place_children", "GET", lambda w: [w.A.pk],             [302, 403, 200, 200, 200, 200, 404, 200, 403, 403, 200])
+row("directory:place_member_suggest", "GET", lambda w: [w.A.pk],      [302, 403, 200, 200, 200, 200, 404, 403, 403, 403, 200])
 row("directory:place_fs_appoint", "POST", lambda w: [w.A.pk],          [302, 403, 422, 422, 422, 422, 404, 403, 403, 403, 422])
 row("directory:place_fs_end", "POST", lambda w: [w.A.pk],              [302, 403, 404, 404, 404, 404, 404, 403, 403, 403, 404])
 row("directory:place_head_appoint", "POST", lambda w: [w.A.pk],        [302, 403, 422, 422, 422, 422, 404, 403, 403, 403, 422])

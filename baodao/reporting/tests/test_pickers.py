@@ -111,3 +111,22 @@ def test_the_assign_page_finds_a_community_by_name_or_code(world: SimpleNamespac
     assert len(every) == 4
     assert [c.community for c in by_name] == [world.B]
     assert [c.community for c in by_code] == [world.F]
+
+
+def test_a_first_secretary_is_picked_from_member_suggestions_in_scope(world: SimpleNamespace, login) -> None:
+    client = login(world.community_staff)
+    suggest = reverse("directory:place_member_suggest", args=[world.A2.pk])
+
+    got = client.get(suggest, {"q": "王"}).json()["results"]
+    next_door = client.get(suggest, {"q": "李北辰"}).json()["results"]  # lives in B: not A's to appoint
+    appointed = client.post(
+        reverse("directory:place_fs_appoint", args=[world.A2.pk]),
+        {"member_id": world.m_u_a.pk, "member": "王安华 · 城建局"},
+    )
+    refused = client.post(reverse("directory:place_fs_appoint", args=[world.A2.pk]), {"member_id": world.m_u_b.pk})
+
+    assert [(r["id"], r["label"]) for r in got] == [(world.m_u_a.pk, "王安华 · 城建局")]
+    assert next_door == []
+    assert appointed.status_code == 302
+    assert world.A2.first_secretary_terms.filter(member=world.m_u_a, ended_on__isnull=True).exists()
+    assert refused.status_code == 422 and "在您的管辖范围内未找到该党员" in refused.content.decode()
