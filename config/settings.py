@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "baodao.directory",
     "baodao.notifications",
     "baodao.reporting",
+    "baodao.needs",
     "baodao.stats",
     "baodao.home",
     "baodao.demo",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("directory/import/", include("baodao.directory.import_urls")),
     path("notifications/", include("baodao.notifications.urls")),
     path("reporting/", include("baodao.reporting.urls")),
+    path("needs/", include("baodao.needs.urls")),
     path("stats/", include("baodao.stats.urls")),
     path("p/", include("baodao.stats.public_urls")),
     path("api/v1/", api.urls),

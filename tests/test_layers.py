@@ -23,7 +23,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("accounts",),
     ("directory",),
     ("notifications",),
-    ("reporting",),  # then needs, records, meetings, evaluation, each its own row in spine order
+    ("reporting",),
+    ("needs",),  # then records, meetings, evaluation, each its own row in spine order
     ("stats",),
     ("home", "api", "demo"),
 ]

@@ -50,6 +50,7 @@ SOURCES: dict[str, StrOrPromise] = {
     "[seed 003]": _("《机关党员进社区 为民服务暖心窝》（市直机关“双报到双评议”）"),
     "[seed 004]": _("《到社区报到，党员“八小时”外的新任务》"),
     "DOMAIN §3.1": _("平台默认值（报到流程时限），可按本市实际调整"),
+    "DOMAIN §3.2": _("平台默认值（三张清单办理时限，件件有回音、事事有着落），可按本市实际调整"),
     "等保2.0": _("《信息安全技术 网络安全等级保护基本要求》（等保2.0）"),
 }
 
@@ -78,6 +79,14 @@ RULES: dict[str, RuleDef] = {
     "report_deadline_warning_days": RuleDef(Decimal(3), _("报到期限前几天提醒党员"), _("天"), "DOMAIN §3.1"),
     "report_confirm_reminder_days": RuleDef(Decimal(3), _("社区待确认报到超过几天提醒"), _("天"), "DOMAIN §3.1"),
     "term_ending_warning_days": RuleDef(Decimal(60), _("第一书记任期届满提前提醒"), _("天"), "DOMAIN §3.1"),
+    "need_unclaimed_overdue_days": RuleDef(
+        Decimal(7), _("服务项目发布后无人认领超过几天列为超期"), _("天"), "DOMAIN §3.2"
+    ),
+    "need_claim_reminder_days": RuleDef(Decimal(7), _("认领后无进展超过几天提醒认领方"), _("天"), "DOMAIN §3.2"),
+    "need_claim_release_days": RuleDef(Decimal(14), _("认领后无进展超过几天退回服务清单"), _("天"), "DOMAIN §3.2"),
+    "need_accept_window_days": RuleDef(
+        Decimal(7), _("办结后居民验收（或重新打开）期限，逾期视为验收"), _("天"), "DOMAIN §3.2"
+    ),
     "session_idle_minutes": RuleDef(Decimal(30), _("登录空闲超时"), _("分钟"), "等保2.0"),
     "audit_retention_days": RuleDef(Decimal(180), _("审计日志至少保存"), _("天"), "等保2.0"),
 }

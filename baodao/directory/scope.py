@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from baodao.accounts.models import ADMIN_ROLES, PLACE_ROLES, Actor, Role, RoleAssignment, User
-from baodao.directory.models import Member, Place, Resident, Unit, UnitAssignment
+from baodao.directory.models import Member, Place, Resident, Unit, UnitAssignment, WorkTeam, WorkTeamMembership
 
 NOTHING = Q(pk__in=[])
 
@@ -426,6 +426,88 @@ def rows_q(
     if resident is not None and scope.resident_ids:
         q |= Q(**{f"{resident}_id__in": scope.resident_ids})
     return q
+
+
+# --- the service list (三张清单) -------------------------------------------------------------------
+
+
+def led_team_ids(user: Actor) -> set[int]:
+    """The liaison work teams the user's member record currently leads (队长负责制)."""
+    scope = scope_for(user)
+    if not scope.member_ids:
+        return set()
+    return set(
+        WorkTeamMembership.objects.filter(
+            member_id__in=scope.member_ids, role=WorkTeamMembership.Role.LEADER, ended_on__isnull=True
+        ).values_list("team_id", flat=True)
+    )
+
+
+def serving_q(user: Actor, community: str) -> Q:
+    """Rows tied to a community (`community` a FK to it) on the service list this user sees:
+    a member or a resident the community he or she lives in; a unit secretary the communities the
+    unit is assigned to; a team leader the team's community; staff and admins what `rows_q` grants."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return Q()
+    q = _community_q(scope, community)
+    if scope.member_ids:
+        homes = list(Member.objects.filter(pk__in=scope.member_ids).values_list("residence__path", flat=True))
+        q |= Q(**{f"{community}_id__in": _ancestor_ids(homes)})
+        teams = led_team_ids(user)
+        if teams:
+            led = WorkTeam.objects.filter(pk__in=teams).values("community_id")
+            q |= Q(**{f"{community}_id__in": led})
+    if scope.unit_ids:
+        current = UnitAssignment.objects.filter(unit_id__in=scope.unit_ids, ended_on__isnull=True)
+        q |= Q(**{f"{community}_id__in": current.values("community_id")})
+    if scope.resident_ids:
+        # Residents read their community's service list (what the public board shows, too).
+        homes = list(Resident.objects.filter(pk__in=scope.resident_ids).values_list("residence__path", flat=True))
+        q |= Q(**{f"{community}_id__in": _ancestor_ids(homes)})
+    return q
+
+
+def holder_q(user: Actor, *, member: str, team: str, unit: str) -> Q:
+    """Rows (claims) held by the user: as the member, as a leader of the team, as the unit's
+    secretary. Who holds a claim on a resident's demand sees the beneficiary's contact."""
+    scope = scope_for(user)
+    q = NOTHING
+    if scope.member_ids:
+        q |= Q(**{f"{member}_id__in": scope.member_ids})
+        teams = led_team_ids(user)
+        if teams:
+            q |= Q(**{f"{team}_id__in": teams})
+    if scope.unit_ids:
+        q |= Q(**{f"{unit}_id__in": scope.unit_ids})
+    return q
+
+
+def place_pii_visible(user: Actor, place: Place) -> bool:
+    """Contact details given for a place (a poster submission without a roster record): the
+    people who manage the residents there, as for `resident_pii_visible`."""
+    scope = scope_for(user)
+    return scope.superuser or any(
+        role != Role.COMPOUND_SECRETARY and place.path.startswith(path) for role, path in scope.place_grants
+    )
+
+
+def can_review_at(user: Actor, place: Place) -> bool:
+    """Review residents' demands about a place: the staff of its community (or an admin above),
+    and the secretary of the compound it lies in."""
+    scope = scope_for(user)
+    return scope.superuser or any(
+        (r in (Role.COMMUNITY_STAFF, Role.COMPOUND_SECRETARY) or r in ADMIN_ROLES) and place.path.startswith(p)
+        for r, p in scope.place_grants
+    )
+
+
+def is_community_staff_of(user: Actor, community: Place) -> bool:
+    """The community's own staff (销号 is theirs alone)."""
+    scope = scope_for(user)
+    return scope.superuser or any(
+        r == Role.COMMUNITY_STAFF and community.path.startswith(p) for r, p in scope.place_grants
+    )
 
 
 # --- who acts where -----------------------------------------------------------------------------

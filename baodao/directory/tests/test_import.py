@@ -107,7 +107,7 @@ def w(db: None, settings: Any, tmp_path: Any) -> SimpleNamespace:
     w.V_branch = PartyOrg.objects.create(unit=w.V, kind=PartyOrg.Kind.BRANCH, name="教育局党支部")
     w.law = Category.objects.create(kind=Category.Kind.SKILL, name="法律咨询")
     w.medic = Category.objects.create(kind=Category.Kind.SKILL, name="医疗保健")
-    w.policy = Category.objects.create(kind=Category.Kind.INTENTION, name="政策宣传")
+    w.policy = Category.objects.get_or_create(kind=Category.Kind.INTENTION, name="政策宣传")[0]
     w.elder = Category.objects.create(kind=Category.Kind.SPECIAL_GROUP, name="空巢老人")
     w.existing_id = id_number(999, birth="19700101")
     w.m0 = services.member_create(

@@ -19,6 +19,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from baodao.directory.models import ImportJob
+from baodao.needs import services as needs_services
+from baodao.needs.tests.conftest import ask as needs_ask
 from baodao.notifications.services import notify
 from baodao.reporting import services
 from baodao.reporting.tests.conftest import submit, teams, unit_submit
@@ -144,6 +146,41 @@ row("reporting:my_report", "GET", no,                                  [302, 403
 row("stats:coverage", "GET", no,                                       [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 row("stats:laggards", "GET", lambda w: ["members"],                    [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 # public (no login)
+# the three lists (needs): w.demand is 陈安居's pending demand at 安一小区; w.item is published
+row("needs:submit", "GET", no,                                         [302, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403])
+row("needs:submit", "POST", no,                                        [302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403])
+row("needs:similar", "GET", no,                                        [302, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403])
+row("needs:mine", "GET", no,                                           [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("needs:demand", "GET", lambda w: [w.demand.pk],                    [302, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200])
+row("needs:follow", "POST", lambda w: [w.item.pk],                     [302, 404, 403, 403, 403, 403, 403, 403, 403, 422, 403])
+row("needs:accept", "POST", lambda w: [w.demand.pk],                   [302, 404, 403, 403, 403, 403, 403, 404, 404, 422, 403])
+row("needs:reopen", "POST", lambda w: [w.demand.pk],                   [302, 404, 403, 403, 403, 403, 403, 404, 404, 422, 403])
+row("needs:rate", "POST", lambda w: [w.demand.pk],                     [302, 404, 403, 403, 403, 403, 403, 404, 404, 422, 403])
+row("needs:withdraw", "POST", lambda w: [w.spare.pk],                  [302, 404, 403, 403, 403, 403, 403, 404, 404, 302, 403])
+row("needs:photo", "GET", lambda w: [999999],                          [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("needs:poster", "GET", lambda w: [w.A.code],                       [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("needs:follow_link", "GET", lambda w: ["not-a-token"],             [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("needs:token_accept", "POST", lambda w: ["not-a-token"],           [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("needs:token_reopen", "POST", lambda w: ["not-a-token"],           [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("needs:token_rate", "POST", lambda w: ["not-a-token"],             [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("needs:items", "GET", no,                                          [302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("needs:item", "GET", lambda w: [w.item.pk],                        [302, 404, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("needs:claim", "POST", lambda w: [w.item.pk],                      [302, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+row("needs:claim_withdraw", "POST", lambda w: [999999],                [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("needs:claim_decline", "POST", lambda w: [999999],                 [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("needs:claim_start", "POST", lambda w: [999999],                   [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("needs:claim_done", "POST", lambda w: [999999],                    [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("needs:review", "GET", no,                                         [302, 403, 200, 200, 200, 200, 200, 403, 403, 403, 200])
+row("needs:overdue", "GET", no,                                        [302, 403, 200, 200, 200, 200, 200, 403, 403, 403, 200])
+row("needs:entry", "GET", no,                                          [302, 403, 200, 200, 200, 200, 200, 403, 403, 403, 200])
+row("needs:entry", "POST", no,                                         [302, 403, 422, 422, 422, 422, 422, 403, 403, 403, 422])
+row("needs:manage", "GET", lambda w: [w.demand.pk],                    [302, 404, 200, 200, 200, 200, 200, 404, 404, 404, 200])
+row("needs:staff_accept", "POST", lambda w: [w.demand.pk],             [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
+row("needs:staff_reject", "POST", lambda w: [w.demand.pk],             [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
+row("needs:staff_merge", "POST", lambda w: [w.demand.pk],              [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
+row("needs:staff_dispatch", "POST", lambda w: [w.item.pk],             [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
+row("needs:staff_unable", "POST", lambda w: [w.demand.pk],             [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
+row("needs:staff_close", "POST", lambda w: [w.item.pk],                [302, 404, 403, 403, 403, 422, 403, 404, 404, 404, 422])
 row("public:community", "GET", lambda w: [w.A.code],                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("public:poster", "GET", lambda w: [w.A.code],                      [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("public:self_report_poster", "GET", lambda w: [w.A.code],          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
@@ -285,6 +322,10 @@ def matrix_world(world: SimpleNamespace, teams: list) -> SimpleNamespace:
     w.job = ImportJob.objects.create(user=w.community_staff, kind="members", status=ImportJob.Status.DONE)
     w.note = notify(user=w.member_user, title="测试消息", url="/")
     services.certificate_issue(member=w.m_u_b, by=w.unit_secretary)
+    w.demand = needs_ask(w)
+    w.spare = needs_ask(w, title="想学用智能手机")  # withdrawn by its resident's empty POST
+    w.item = needs_ask(w, title="楼道灯不亮")
+    needs_services.demand_accept(demand=w.item, by=w.community_staff, size="person", slots=1)
     return w
 
 

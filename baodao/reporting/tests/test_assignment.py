@@ -25,7 +25,7 @@ def client_for(user: User) -> Client:
 def tags(world: SimpleNamespace) -> SimpleNamespace:
     return SimpleNamespace(
         law=Category.objects.create(kind=Category.Kind.INTENTION, name="法律援助"),
-        env=Category.objects.create(kind=Category.Kind.INTENTION, name="环境整治"),
+        env=Category.objects.get_or_create(kind=Category.Kind.INTENTION, name="环境整治")[0],
         old=Category.objects.create(kind=Category.Kind.INTENTION, name="居家养老"),
     )
 

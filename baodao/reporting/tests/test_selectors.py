@@ -359,7 +359,7 @@ def test_assignment_candidates_of_a_district_admin(located: SimpleNamespace) -> 
 def test_assignment_candidates_show_matching_demands(located: SimpleNamespace, today: dt.date) -> None:
     w = located
     law = Category.objects.create(kind=Category.Kind.INTENTION, name="法律援助")
-    env = Category.objects.create(kind=Category.Kind.INTENTION, name="环境整治")
+    env = Category.objects.get_or_create(kind=Category.Kind.INTENTION, name="环境整治")[0]
     old = Category.objects.create(kind=Category.Kind.INTENTION, name="居家养老")
     services.unit_report_submit(
         unit=w.U,

@@ -121,7 +121,7 @@ def test_unit_report_submit_goes_to_the_assigned_community(world: SimpleNamespac
 
 def test_unit_report_submit_with_tags(world: SimpleNamespace) -> None:
     law = Category.objects.create(kind=Category.Kind.INTENTION, name="法律援助")
-    env = Category.objects.create(kind=Category.Kind.INTENTION, name="环境整治")
+    env = Category.objects.get_or_create(kind=Category.Kind.INTENTION, name="环境整治")[0]
 
     report = services.unit_report_submit(
         unit=world.U, by=world.unit_secretary, resource_tags=[law], demand_tags=[env], **unit_report_fields()

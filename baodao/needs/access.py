@@ -1,0 +1,230 @@
+"""Who may DO what with the three lists: one helper per action, for the pages and the API alike.
+
+Each finds the object among what the user sees (needs.selectors, directory.scope) — out of sight is
+Http404, the same as missing — and then asks whether this user may take this action on it: seen but
+not allowed is PermissionDenied with a message the API passes on. Services trust their caller asked
+here; they keep the domain's rules (states, slots, deadlines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from baodao.accounts.models import Actor
+from baodao.directory import scope
+from baodao.directory.models import Member, Place, Resident, Unit, UnitAssignment, WorkTeam
+from baodao.needs import selectors
+from baodao.needs.models import Claim, Demand
+from baodao.reporting.models import MemberReport
+
+
+def _denied(message: str | None = None) -> PermissionDenied:
+    return PermissionDenied(message or _("没有权限"))
+
+
+# --- residents ------------------------------------------------------------------------------------
+
+
+def get_own_resident(user: Actor) -> Resident:
+    """The resident a resident account submits as."""
+    resident = Resident.objects.filter(pk__in=scope.scope_for(user).resident_ids).select_related("residence").first()
+    if resident is None:
+        raise _denied(_("只有居民账号可以提交需求；没有账号可扫描社区二维码提交"))
+    return resident
+
+
+def community_of(place: Place) -> Place | None:
+    """The community a place lies in (itself, if it is one)."""
+    if place.kind == Place.Kind.COMMUNITY:
+        return place
+    return Place.objects.filter(pk__in=place.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
+
+
+def get_demand_for_view(user: Actor, pk: int) -> Demand:
+    return get_object_or_404(
+        selectors.visible_demands(user).select_related("community", "place__parent", "category", "resident__residence"),
+        pk=pk,
+    )
+
+
+def is_asker(user: Actor, demand: Demand) -> bool:
+    s = scope.scope_for(user)
+    return (demand.resident_id is not None and demand.resident_id in s.resident_ids) or (
+        demand.resident_id is None and demand.created_by_id is not None and demand.created_by_id == user.pk
+    )
+
+
+def get_demand_for_answer(user: Actor, pk: int) -> Demand:
+    """Accept, reopen, rate or withdraw: only the resident who asked (not a follower, not staff)."""
+    demand = get_demand_for_view(user, pk)
+    if not is_asker(user, demand):
+        raise _denied(_("只有提出需求的居民可以验收、重新打开、评价或撤回"))
+    return demand
+
+
+def get_demand_for_follow(user: Actor, pk: int) -> Demand:
+    demand = get_demand_for_view(user, pk)
+    if not scope.scope_for(user).resident_ids:
+        raise _denied(_("只有居民可以点“我也需要”"))
+    return demand
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+
+def require_staff(user: Actor) -> None:
+    s = scope.scope_for(user)
+    if not (s.superuser or s.place_grants):
+        raise _denied()
+
+
+def get_demand_for_review(user: Actor, pk: int) -> Demand:
+    """Accept, reject, merge, dispatch, declare unable: the community's staff, an admin above it,
+    or the secretary of the compound the demand is about."""
+    demand = get_object_or_404(
+        selectors.staff_demands(user).select_related("community", "place__parent", "category", "resident__residence"),
+        pk=pk,
+    )
+    if not scope.can_review_at(user, demand.place):
+        raise _denied(_("只有本社区工作人员或所在小区党支部书记可以处理该需求"))
+    return demand
+
+
+def get_demand_for_close(user: Actor, pk: int) -> Demand:
+    """销号: the community's own staff."""
+    demand = get_object_or_404(selectors.staff_demands(user).select_related("community"), pk=pk)
+    if not scope.is_community_staff_of(user, demand.community):
+        raise _denied(_("只有社区工作人员可以销号"))
+    return demand
+
+
+def communities_for_entry(user: Actor) -> list[Place]:
+    """Communities the user may enter demands for (collected by door-knocking, WeChat groups...):
+    those the user reviews at, and the community of a compound whose secretary the user is."""
+    s = scope.scope_for(user)
+    seen = scope.places_for_user(user).filter(kind=Place.Kind.COMMUNITY).order_by("sort_key")
+    ids = {c.pk for c in seen if scope.can_review_at(user, c)}
+    for place in Place.objects.filter(path__in=[p for _r, p in s.place_grants]):
+        community = community_of(place)
+        if community is not None:
+            ids.add(community.pk)
+    return list(Place.objects.filter(pk__in=ids).order_by("sort_key"))
+
+
+# --- claims ---------------------------------------------------------------------------------------
+
+Party = Member | WorkTeam | Unit
+
+# Who may take an item of each size: a member an individual one; a team or a unit a group one;
+# a unit (or a team with it) a unit-level 实事.
+SIZE_PARTIES: dict[str, tuple[str, ...]] = {
+    Demand.Size.PERSON: (Claim.Party.MEMBER,),
+    Demand.Size.TEAM: (Claim.Party.TEAM, Claim.Party.UNIT),
+    Demand.Size.UNIT: (Claim.Party.UNIT, Claim.Party.TEAM),
+}
+
+
+def member_serves(member: Member, community: Place) -> bool:
+    """A member may take items of a community he or she is reported to (confirmed) and in service."""
+    return (
+        member.status == Member.Status.IN_SERVICE
+        and MemberReport.objects.filter(
+            member=member, community=community, status=MemberReport.Status.CONFIRMED
+        ).exists()
+    )
+
+
+def team_serves(team: WorkTeam, community: Place) -> bool:
+    return team.is_active and team.community_id == community.pk
+
+
+def unit_serves(unit: Unit, community: Place) -> bool:
+    return (
+        unit.is_active and UnitAssignment.objects.filter(unit=unit, community=community, ended_on__isnull=True).exists()
+    )
+
+
+def party_serves(party: Party, demand: Demand) -> bool:
+    if isinstance(party, Member):
+        return Claim.Party.MEMBER in SIZE_PARTIES[demand.size] and member_serves(party, demand.community)
+    if isinstance(party, WorkTeam):
+        return Claim.Party.TEAM in SIZE_PARTIES[demand.size] and team_serves(party, demand.community)
+    return Claim.Party.UNIT in SIZE_PARTIES[demand.size] and unit_serves(party, demand.community)
+
+
+def claim_parties(user: Actor, demand: Demand) -> list[Party]:
+    """Everyone the user may claim this item as: himself, a team he leads, a unit he is secretary of."""
+    s = scope.scope_for(user)
+    out: list[Party] = []
+    out += [m for m in Member.objects.filter(pk__in=s.member_ids) if party_serves(m, demand)]
+    teams = scope.led_team_ids(user)
+    out += [t for t in WorkTeam.objects.filter(pk__in=teams) if party_serves(t, demand)]
+    out += [u for u in Unit.objects.filter(pk__in=s.unit_ids) if party_serves(u, demand)]
+    return out
+
+
+@dataclass(frozen=True)
+class ClaimAsk:
+    demand: Demand
+    party: Party
+
+
+def get_item_for_claim(user: Actor, pk: int, *, party: str = "") -> ClaimAsk:
+    """The item and the party the user claims it as (`party`: "member", "team:<id>", "unit:<id>",
+    or empty for the first the user may use)."""
+    demand = get_object_or_404(selectors.service_list(user).select_related("community"), pk=pk)
+    parties = claim_parties(user, demand)
+    if not parties:
+        raise _denied(_why_no_party(demand))
+    if not party:
+        return ClaimAsk(demand, parties[0])
+    for p in parties:
+        if party_key(p) == party:
+            return ClaimAsk(demand, p)
+    raise _denied(_("不能以所选身份认领该服务项目"))
+
+
+def party_key(party: Party) -> str:
+    """How a form names the party one claims as: "member", "team:<id>" or "unit:<id>"."""
+    if isinstance(party, Member):
+        return "member"
+    return f"{'team' if isinstance(party, WorkTeam) else 'unit'}:{party.pk}"
+
+
+def _why_no_party(demand: Demand) -> str:
+    if demand.size == Demand.Size.PERSON:
+        return _("只有已向本社区报到的在职党员可以认领该服务项目")
+    if demand.size == Demand.Size.TEAM:
+        return _("该服务项目需要组团认领：请由本社区工作队队长或联系本社区的单位党组织书记认领")
+    return _("该服务项目是单位实事：请由联系本社区的单位党组织书记认领")
+
+
+def get_claim_for_party(user: Actor, pk: int) -> Claim:
+    """Withdraw, decline, start or report done: whoever acts for the claim's party."""
+    return get_object_or_404(
+        selectors.held_claims(user).select_related("demand__community", "member", "team", "unit"), pk=pk
+    )
+
+
+def live_claim_of(user: Actor, demand: Demand) -> Claim | None:
+    return selectors.held_claims(user).filter(demand=demand).select_related("member", "team", "unit").first()
+
+
+def get_dispatch_party(demand: Demand, *, party: str, party_id: int) -> Party:
+    """The party staff dispatch to: one who serves the item's community and fits its size."""
+    obj: Party | None
+    if party == "member":
+        obj = Member.objects.filter(pk=party_id).first()
+    elif party == "team":
+        obj = WorkTeam.objects.filter(pk=party_id).first()
+    elif party == "unit":
+        obj = Unit.objects.filter(pk=party_id).first()
+    else:
+        raise _denied(_("请选择派单对象"))
+    if obj is None or not party_serves(obj, demand):
+        raise _denied(_("派单对象须已向本社区报到，并适合该服务项目的办理规模"))
+    return obj

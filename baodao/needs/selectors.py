@@ -1,0 +1,327 @@
+"""Reads of the three lists, composed from directory.scope (who sees what is decided there alone).
+
+- staff (community staff, compound secretaries, admins above) see every demand of their
+  communities, in any state;
+- a resident sees the demands he or she submitted or follows;
+- members, team leaders and unit secretaries see the service list (published and later) of the
+  communities they serve;
+- the beneficiary's name, mobile and address are shown in full only to the people who manage the
+  resident (or the place, for a poster submission) and to the holders of a live claim while they
+  hold it; everyone else reads a masked name and nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baodao.accounts.models import Actor
+from baodao.core.privacy import mask_address, mask_mobile, mask_name
+from baodao.core.rules import get_rule_int
+from baodao.directory import scope
+from baodao.directory.models import Member, Place, UnitAssignment, WorkTeam
+from baodao.needs.models import Claim, Demand, DemandEvent, Follower
+from baodao.reporting.models import MemberReport
+
+S = Demand.Status
+# What the service list shows: published items and their later life (not the pending, rejected,
+# merged or withdrawn demands, which are the review's business).
+ON_LIST = (S.PUBLISHED, S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS, S.DONE, S.CLOSED, S.UNABLE)
+
+
+def _own_q(user: Actor) -> Q:
+    s = scope.scope_for(user)
+    if not getattr(user, "is_authenticated", False):
+        return scope.NOTHING
+    q = Q(created_by_id=user.pk) | Q(Exists(Follower.objects.filter(demand=OuterRef("pk"), user_id=user.pk or 0)))
+    if s.resident_ids:
+        q |= Q(resident_id__in=s.resident_ids)
+    return q
+
+
+def staff_demands(user: Actor) -> QuerySet[Demand]:
+    """Every demand of the communities the user works for (review, dispatch, close)."""
+    return Demand.objects.filter(scope.rows_q(user, community="community"))
+
+
+def own_demands(user: Actor) -> QuerySet[Demand]:
+    """The resident's own demands and those he or she follows (我也需要)."""
+    return Demand.objects.filter(_own_q(user))
+
+
+def service_list(user: Actor) -> QuerySet[Demand]:
+    """The service items of the communities the user serves from."""
+    return Demand.objects.filter(scope.serving_q(user, "community"), status__in=ON_LIST)
+
+
+def visible_demands(user: Actor) -> QuerySet[Demand]:
+    """Any demand the user may open: staff's, own or followed, or on the user's service list."""
+    if scope.scope_for(user).superuser:
+        return Demand.objects.all()  # (an empty Q would vanish in the union below)
+    on_list = scope.serving_q(user, "community") & Q(status__in=ON_LIST)
+    return Demand.objects.filter(scope.rows_q(user, community="community") | _own_q(user) | on_list)
+
+
+def held_claims(user: Actor) -> QuerySet[Claim]:
+    """Live claims the user acts for (as the member, the team's leader, the unit's secretary)."""
+    return Claim.objects.filter(scope.holder_q(user, member="member", team="team", unit="unit"), status__in=Claim.LIVE)
+
+
+def my_claims(user: Actor) -> QuerySet[Claim]:
+    """Every claim the user acted for, live or ended (the member's own history)."""
+    return Claim.objects.filter(scope.holder_q(user, member="member", team="team", unit="unit"))
+
+
+def staff_list(user: Actor, *, status: str = "", community: Place | None = None, q: str = "") -> QuerySet[Demand]:
+    qs = staff_demands(user).select_related("community", "place__parent", "category", "resident")
+    if status:
+        qs = qs.filter(status=status)
+    if community is not None:
+        qs = qs.filter(community=community)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def items_for_user(user: Actor, *, status: str = "", category_id: int | None = None) -> QuerySet[Demand]:
+    qs = service_list(user).select_related("community", "place__parent", "category")
+    if status:
+        qs = qs.filter(status=status)
+    if category_id:
+        qs = qs.filter(category_id=category_id)
+    return qs.order_by("-published_at", "-id")
+
+
+def resident_list(user: Actor) -> QuerySet[Demand]:
+    return own_demands(user).select_related("community", "place__parent", "category").order_by("-created_at", "-id")
+
+
+def demand_by_token(token: str) -> Demand | None:
+    """A poster submission followed by its link (the token is a 256-bit secret)."""
+    if not token or len(token) > 64:
+        return None
+    return Demand.objects.filter(follow_token=token).select_related("community", "place", "category").first()
+
+
+# --- what each viewer reads of the beneficiary ----------------------------------------------------
+
+
+def beneficiary_visible(user: Actor, demand: Demand, *, holder_ids: set[int] | None = None) -> bool:
+    if demand.resident is not None:
+        if scope.resident_pii_visible(user, demand.resident):
+            return True
+    elif scope.place_pii_visible(user, demand.place):
+        return True
+    if demand.created_by_id is not None and demand.created_by_id == getattr(user, "pk", None):
+        return True
+    held = holder_ids if holder_ids is not None else set(held_claims(user).values_list("demand_id", flat=True))
+    return demand.pk in held
+
+
+def show_beneficiary(user: Actor, demands: list[Demand]) -> None:
+    """Set `shown_name`, `shown_mobile`, `shown_address`, `pii_full` on each demand for `user`.
+    Expects `resident__residence` and `place` loaded."""
+    held = set(held_claims(user).filter(demand__in=[d.pk for d in demands]).values_list("demand_id", flat=True))
+    for d in demands:
+        full = beneficiary_visible(user, d, holder_ids=held)
+        name = d.resident.name if d.resident is not None else d.contact_name
+        mobile = d.resident.mobile if d.resident is not None else d.contact_mobile
+        address = d.resident.address_detail if d.resident is not None else ""
+        d.pii_full = full
+        d.shown_name = name if full else mask_name(name)
+        d.shown_mobile = mobile if full else mask_mobile(mobile)
+        d.shown_address = address if full else mask_address(address)
+
+
+def public_name(demand: Demand) -> str:
+    """What a public page says of who asked: a masked name if the resident allowed it, else nothing."""
+    if not demand.show_name:
+        return ""
+    name = demand.resident.name if demand.resident is not None else demand.contact_name
+    return mask_name(name)
+
+
+# --- the timeline ---------------------------------------------------------------------------------
+
+
+def timeline(demand: Demand) -> list[DemandEvent]:
+    return list(demand.events.select_related("actor").order_by("created_at", "id"))
+
+
+# --- overdue --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueRules:
+    unclaimed_days: int
+    idle_days: int
+
+
+def overdue_rules(community: Place | None = None) -> OverdueRules:
+    city = None
+    if community is not None:
+        city = next(iter(Place.objects.filter(pk__in=community.ancestor_ids(), kind=Place.Kind.CITY)), None)
+    return OverdueRules(
+        get_rule_int("need_unclaimed_overdue_days", city=city), get_rule_int("need_claim_reminder_days", city=city)
+    )
+
+
+def overdue_q(*, now: dt.datetime | None = None, rules: OverdueRules) -> Q:
+    """Open items overdue: published and unclaimed for N days, or a live claim idle for M days."""
+    now = now or timezone.now()
+    idle = Claim.objects.filter(
+        demand=OuterRef("pk"),
+        status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED),
+        progress_at__lt=now - dt.timedelta(days=rules.idle_days),
+    )
+    return Q(status=S.PUBLISHED, published_at__lt=now - dt.timedelta(days=rules.unclaimed_days)) | Q(
+        Exists(idle), status__in=(S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS)
+    )
+
+
+def overdue_for_user(user: Actor, *, community: Place | None = None) -> QuerySet[Demand]:
+    qs = staff_list(user, community=community)
+    return qs.filter(overdue_q(rules=overdue_rules(community))).order_by("published_at", "id")
+
+
+# --- duplicates: the most similar open demands of the community ------------------------------------
+
+
+def _grams(text: str) -> set[str]:
+    """Chinese character bigrams (and single characters, so a two-character need still matches),
+    ignoring spaces and punctuation."""
+    chars = [c for c in text if c.isalnum()]
+    return set(chars) | {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+@dataclass(frozen=True)
+class Similar:
+    demand: Demand
+    score: float
+
+
+def similar_demands(community: Place, text: str, *, exclude: int | None = None, limit: int = 5) -> list[Similar]:
+    """The open demands of `community` most like `text`, best first (ranked, not thresholded:
+    a score of zero is left out). Dice coefficient over character bigrams of the title and the
+    start of the description; ties go to the most followed. bench/needs_similar.py measures it."""
+    wanted = _grams(text)
+    if not wanted:
+        return []
+    rows = Demand.objects.filter(community=community, status__in=Demand.FOLLOWABLE)
+    if exclude:
+        rows = rows.exclude(pk=exclude)
+    scored: list[tuple[float, int, int]] = []
+    for pk, title, description, followers in rows.values_list("pk", "title", "description", "follower_count"):
+        grams = _grams(title + description[:60])
+        common = len(wanted & grams)
+        if common:
+            scored.append((2 * common / (len(wanted) + len(grams)), followers, pk))
+    scored.sort(reverse=True)
+    best = scored[:limit]
+    by_pk = Demand.objects.select_related("category", "place__parent").in_bulk([pk for _s, _f, pk in best])
+    return [Similar(by_pk[pk], round(score, 3)) for score, _f, pk in best if pk in by_pk]
+
+
+# --- suggestions: who could take an item, and why ---------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    party: str  # "member", "team", "unit"
+    pk: int
+    name: str
+    reasons: list[str]
+    rank: tuple[int, ...]
+
+
+def _open_claims(field: str, ids: list[int]) -> dict[int, int]:
+    rows = (
+        Claim.objects.filter(**{f"{field}_id__in": ids}, status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED))
+        .values(f"{field}_id")
+        .annotate(n=Count("id"))
+    )
+    return {r[f"{field}_id"]: r["n"] for r in rows}
+
+
+def _year_claims(field: str, ids: list[int], year: int) -> dict[int, int]:
+    rows = (
+        Claim.objects.filter(**{f"{field}_id__in": ids}, created_at__year=year, status__in=Claim.LIVE)
+        .values(f"{field}_id")
+        .annotate(n=Count("id"))
+    )
+    return {r[f"{field}_id"]: r["n"] for r in rows}
+
+
+def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
+    """Who could take the item, ranked with the reasons said: for an individual item, members
+    reported to the community with a matching intention or skill, nearest first (same building >
+    same compound > same community), then fewest open claims; for a group or unit item, the
+    community's work teams and the units assigned to it whose functions match."""
+    year = timezone.localdate().year
+    out: list[Suggestion] = []
+    category = demand.category
+    if demand.size == Demand.Size.PERSON:
+        reported = MemberReport.objects.filter(community=demand.community, status=MemberReport.Status.CONFIRMED)
+        members = list(
+            Member.objects.filter(pk__in=reported.values("member_id"), status=Member.Status.IN_SERVICE)
+            .filter(Q(intentions=category) | Q(skills__name=category.name))
+            .distinct()
+            .select_related("residence")[:500]
+        )
+        ids = [m.pk for m in members]
+        open_n, year_n = _open_claims("member", ids), _year_claims("member", ids, year)
+        wants = set(
+            Member.intentions.through.objects.filter(member_id__in=ids, category=category).values_list(
+                "member_id", flat=True
+            )
+        )
+        target = demand.place
+        compound = target if target.kind != Place.Kind.BUILDING else target.parent
+        for m in members:
+            reasons = (
+                [_("服务意愿: %(c)s") % {"c": category.name}]
+                if m.pk in wants
+                else [_("特长: %(c)s") % {"c": category.name}]
+            )
+            if m.residence_id == target.pk and target.kind == Place.Kind.BUILDING:
+                near, reasons = 0, [*reasons, _("同一楼栋")]
+            elif compound is not None and (m.residence_id == compound.pk or m.residence.parent_id == compound.pk):
+                near, reasons = 1, [*reasons, _("同一小区")]
+            else:
+                near, reasons = 2, [*reasons, _("同一社区")]
+            reasons.append(_("本年已认领 %(n)s 件") % {"n": year_n.get(m.pk, 0)})
+            if open_n.get(m.pk):
+                reasons.append(_("在办 %(n)s 件") % {"n": open_n[m.pk]})
+            out.append(
+                Suggestion(
+                    "member", m.pk, m.name, reasons, (near, open_n.get(m.pk, 0), 0 if m.pk in wants else 1, m.pk)
+                )
+            )
+    else:
+        teams = list(WorkTeam.objects.filter(community=demand.community, is_active=True).select_related("unit"))
+        open_t = _open_claims("team", [t.pk for t in teams])
+        for t in teams:
+            matches = category in t.unit.functions.all()
+            reasons = [_("联系本社区的工作队")]
+            if matches:
+                reasons.insert(0, _("单位职能: %(c)s") % {"c": category.name})
+            reasons.append(_("在办 %(n)s 件") % {"n": open_t.get(t.pk, 0)})
+            out.append(Suggestion("team", t.pk, t.name, reasons, (0 if matches else 1, open_t.get(t.pk, 0), 1, t.pk)))
+        assigned = UnitAssignment.objects.filter(community=demand.community, ended_on__isnull=True).select_related(
+            "unit"
+        )
+        units = [a.unit for a in assigned if a.unit.is_active]
+        open_u, year_u = _open_claims("unit", [u.pk for u in units]), _year_claims("unit", [u.pk for u in units], year)
+        for u in units:
+            matches = category in u.functions.all()
+            reasons = [_("包保联系本社区")]
+            if matches:
+                reasons.insert(0, _("单位职能: %(c)s") % {"c": category.name})
+            reasons.append(_("本年已认领 %(n)s 件") % {"n": year_u.get(u.pk, 0)})
+            out.append(Suggestion("unit", u.pk, u.name, reasons, (0 if matches else 1, open_u.get(u.pk, 0), 0, u.pk)))
+    out.sort(key=lambda s: s.rank)
+    return out[:limit]

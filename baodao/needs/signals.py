@@ -1,0 +1,18 @@
+"""What the three lists tell the layers above them (stats keeps its counters by these), sent inside
+the transaction of the change, so a counter moves exactly when the change commits."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# demand: a new demand was written (status pending)
+demand_created = Signal()
+# demand, old, new: the demand's status moved from old to new
+demand_moved = Signal()
+# demand, old, new: the resident's acceptance moved (accepted, or silent once the window lapsed)
+demand_answered = Signal()
+# demand: the resident rated it
+demand_rated = Signal()
+# claim: a claimant's share was done (credited) / taken back by a reopen
+claim_done = Signal()
+claim_reopened = Signal()

@@ -1,0 +1,129 @@
+"""The status table of a demand and its service item, from submission to closure (销号), run by
+core.transitions. `python manage.py transitions` prints it; tests/test_transitions.py walks it as a
+matrix (every transition from every state, by every role)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from baodao.accounts.models import User
+from baodao.core.transitions import Transition, Workflow
+from baodao.needs import notices
+from baodao.needs.models import Demand, DemandEvent
+from baodao.needs.notices import CLAIMANTS, COMMUNITY, FOLLOWERS, RESIDENT
+
+
+class NeedError(ValidationError):
+    """A refused step of the three lists, with a message fit to show the user (400)."""
+
+    status = 400
+
+
+class NeedConflict(NeedError):
+    """A step refused because someone else got there first or the item is taken (409)."""
+
+    status = 409
+
+
+def _record(row: Demand, t: Transition, by: User | None, note: str) -> None:
+    DemandEvent.objects.create(demand=row, kind=t.event, actor=by, note=note[:300])
+
+
+S = Demand.Status
+E = DemandEvent.Kind
+STAFF = _("社区工作人员、上级管理员")
+PARTY = _("认领方（党员、服务队队长、单位党组织书记）或被派单方")
+
+DEMAND = [
+    Transition(
+        "accept", (S.PENDING,), S.PUBLISHED, STAFF, _("该需求不是待审核状态"), E.ACCEPTED, (RESIDENT, FOLLOWERS)
+    ),
+    Transition("reject", (S.PENDING,), S.REJECTED, STAFF, _("该需求不是待审核状态"), E.REJECTED, (RESIDENT,)),
+    Transition(
+        "merge",
+        (S.PENDING, S.PUBLISHED),
+        S.MERGED,
+        STAFF,
+        _("只有待审核或已发布、尚无人认领的需求可以合并"),
+        E.MERGED,
+        (RESIDENT, FOLLOWERS),
+    ),
+    Transition(
+        "withdraw",
+        (S.PENDING, S.PUBLISHED),
+        S.WITHDRAWN,
+        _("提交需求的居民"),
+        _("已有人认领，不能撤回；如不再需要请联系社区"),
+        E.WITHDRAWN,
+        (COMMUNITY,),
+    ),
+    Transition(
+        "claim",
+        (S.PUBLISHED, S.CLAIMED),
+        S.CLAIMED,
+        PARTY,
+        _("该服务项目当前不能认领"),
+        E.CLAIMED,
+        (RESIDENT, COMMUNITY),
+    ),
+    Transition(
+        "dispatch",
+        (S.PUBLISHED, S.CLAIMED, S.DISPATCHED),
+        S.DISPATCHED,
+        STAFF,
+        _("该服务项目当前不能派单"),
+        E.DISPATCHED,
+        (RESIDENT, CLAIMANTS),
+    ),
+    Transition(
+        "relist",
+        (S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS),
+        S.PUBLISHED,
+        _("系统（最后一个认领撤回、被拒绝或超期释放时）"),
+        _("该服务项目不在办理中"),
+        "",
+        (COMMUNITY,),
+    ),
+    Transition(
+        "start", (S.CLAIMED, S.DISPATCHED), S.IN_PROGRESS, PARTY, _("该服务项目不是待办理状态"), E.STARTED, (RESIDENT,)
+    ),
+    Transition(
+        "done",
+        (S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS),
+        S.DONE,
+        PARTY,
+        _("该服务项目不在办理中"),
+        E.DONE,
+        (RESIDENT, FOLLOWERS, COMMUNITY),
+    ),
+    Transition(
+        "close",
+        (S.DONE,),
+        S.CLOSED,
+        _("社区工作人员"),
+        _("只有已完成待验收的服务项目可以销号"),
+        E.CLOSED,
+        (RESIDENT, FOLLOWERS, CLAIMANTS),
+    ),
+    Transition(
+        "reopen",
+        (S.DONE, S.CLOSED),
+        S.IN_PROGRESS,
+        _("提交需求的居民（验收期限内）"),
+        _("该服务项目尚未办结，不需要重新打开"),
+        E.REOPENED,
+        (CLAIMANTS, COMMUNITY),
+    ),
+    Transition(
+        "unable",
+        (S.PENDING, S.PUBLISHED, S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS),
+        S.UNABLE,
+        STAFF,
+        _("该需求已办结或已关闭"),
+        E.UNABLE,
+        (RESIDENT, FOLLOWERS, CLAIMANTS),
+    ),
+]
+
+demands = Workflow(Demand, DEMAND, record=_record, announce=notices.announce, error=NeedError)

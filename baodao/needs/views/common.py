@@ -1,0 +1,63 @@
+"""What the needs pages share: the detail context, the photo view, the re-render on a refused step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+
+from baodao.accounts.models import Actor
+from baodao.core.http import form_messages
+from baodao.needs import access, selectors, services
+from baodao.needs.models import Demand, DemandPhoto
+
+
+def demand_context(user: Actor, demand: Demand) -> dict[str, Any]:
+    """The facts every detail page shows of a demand, masked for the viewer."""
+    selectors.show_beneficiary(user, [demand])
+    deadline = services.accept_deadline(demand) if demand.status in (Demand.Status.DONE, Demand.Status.CLOSED) else None
+    return {
+        "d": demand,
+        "events": selectors.timeline(demand),
+        "photos": list(demand.photos.all()),
+        "claims": list(demand.claims.select_related("member", "team", "unit").order_by("created_at", "id")),
+        "accept_deadline": deadline,
+        "may_reopen": deadline is not None
+        and timezone.now() <= deadline
+        and demand.acceptance == Demand.Acceptance.WAITING,
+    }
+
+
+Page = Callable[[list[str]], HttpResponse]
+
+
+def act(request: HttpRequest, action: Callable[[], object], *, ok: str, back: str, page: Page) -> HttpResponse:
+    """Run a POSTed step: the success message and back to the page (303), or the page again with
+    what was refused (422), the state unchanged."""
+    try:
+        action()
+    except ValidationError as exc:
+        return page(exc.messages)
+    messages.success(request, ok)
+    return redirect(back)
+
+
+def form_refused(form: Any, page: Page) -> HttpResponse:  # noqa: ANN401 - any bound form
+    return page([form_messages(form)])
+
+
+@login_required
+def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A demand's photo, for whoever may open the demand (never public: it may show the person)."""
+    row = get_object_or_404(DemandPhoto, pk=pk)
+    access.get_demand_for_view(request.user, row.demand_id)
+    response = FileResponse(row.image.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,253 @@
+"""The community staff's pages (dense tables): the demand list by state, entering demands collected
+offline, review (accept, reject, merge), suggestions and dispatch, unable, close; overdue items."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.http import add_service_errors, int_or_none, page_of
+from baodao.directory.models import Place
+from baodao.needs import access, forms, selectors, services
+from baodao.needs.models import Demand
+from baodao.needs.views.common import Page, act, demand_context, form_refused
+
+
+def _community(request: AuthedHttpRequest) -> tuple[list[Place], Place | None]:
+    communities = access.communities_for_entry(request.user)
+    pk = int_or_none(request.GET.get("community"))
+    chosen = next((c for c in communities if c.pk == pk), None)
+    return communities, chosen
+
+
+@login_required
+@require_GET
+def review(request: AuthedHttpRequest) -> HttpResponse:
+    access.require_staff(request.user)
+    communities, community = _community(request)
+    status = request.GET.get("status", Demand.Status.PENDING)
+    if status not in Demand.Status.values and status != "all":
+        status = Demand.Status.PENDING
+    qs = selectors.staff_list(
+        request.user, status="" if status == "all" else status, community=community, q=request.GET.get("q", "")[:60]
+    )
+    page = page_of(request, qs)
+    rows = list(page.object_list)
+    selectors.show_beneficiary(request.user, rows)
+    counts = dict(
+        selectors.staff_list(request.user, community=community).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    tabs = [(value, label, counts.get(value, 0)) for value, label in Demand.Status.choices]
+    return render(
+        request,
+        "needs/review.html",
+        {
+            "page": page,
+            "demands": rows,
+            "status": status,
+            "tabs": tabs,
+            "total": sum(counts.values()),
+            "communities": communities,
+            "community": community,
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+@login_required
+@require_GET
+def overdue(request: AuthedHttpRequest) -> HttpResponse:
+    access.require_staff(request.user)
+    communities, community = _community(request)
+    rows = list(selectors.overdue_for_user(request.user, community=community)[:500])
+    return render(
+        request,
+        "needs/overdue.html",
+        {
+            "demands": rows,
+            "communities": communities,
+            "community": community,
+            "rules": selectors.overdue_rules(community),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry(request: AuthedHttpRequest) -> HttpResponse:
+    """Enter a demand collected by a door-knocking group, a WeChat group, a questionnaire, a street walk."""
+    access.require_staff(request.user)
+    communities, community = _community(request)
+    if community is None:
+        community = communities[0] if communities else None
+    if community is None:
+        return render(request, "needs/entry.html", {"communities": []})
+    form = (
+        forms.EntryForm(request.POST, request.FILES, community=community)
+        if request.method == "POST"
+        else forms.EntryForm(community=community, initial=request.GET.dict())
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                d = services.demand_submit(
+                    by=request.user,
+                    community=community,
+                    place=data["place"],
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    kind=data["kind"],
+                    channel=data["channel"],
+                    governance=data["governance"],
+                    preferred_time=data["preferred_time"],
+                    show_name=data["show_name"],
+                    contact_name=data["contact_name"],
+                    contact_mobile=data["contact_mobile"],
+                    photos=data["photos"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("需求已录入"))
+                return redirect("needs:manage", d.pk)
+        status = 422
+    text = request.GET.get("title", "") or request.POST.get("title", "")
+    similar = selectors.similar_demands(community, text) if text.strip() else []
+    return render(
+        request,
+        "needs/entry.html",
+        {"form": form, "communities": communities, "community": community, "similar": similar, "checked": bool(text)},
+        status=status,
+    )
+
+
+def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None) -> HttpResponse:
+    d = access.get_demand_for_review(request.user, pk)
+    ctx = demand_context(request.user, d)
+    ctx["similar"] = selectors.similar_demands(d.community, d.title + d.description[:60], exclude=d.pk)
+    ctx["suggestions"] = selectors.suggestions(d) if d.status in Demand.CLAIMABLE + (Demand.Status.DISPATCHED,) else []
+    ctx["accept_form"] = forms.AcceptForm(initial={"size": d.size, "slots": d.slots})
+    ctx["may_close"] = d.status == Demand.Status.DONE and access.scope.is_community_staff_of(request.user, d.community)
+    ctx["errors"] = errors or []
+    return render(request, "needs/manage.html", ctx, status=422 if errors else 200)
+
+
+@login_required
+@require_GET
+def manage(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    return _render(request, pk)
+
+
+def _back(pk: int) -> str:
+    return reverse("needs:manage", args=[pk])
+
+
+def _page(request: AuthedHttpRequest, pk: int) -> Page:
+    return lambda errors: _render(request, pk, errors)
+
+
+@login_required
+@require_POST
+def accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_review(request.user, pk)
+    form = forms.AcceptForm(request.POST)
+    if not form.is_valid():
+        return form_refused(form, _page(request, pk))
+    data = form.cleaned_data
+    return act(
+        request,
+        lambda: services.demand_accept(demand=d, by=request.user, size=data["size"], slots=data["slots"]),
+        ok=_("已受理并发布到服务清单"),
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
+def reject(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_review(request.user, pk)
+    form = forms.ReasonForm(request.POST)
+    if not form.is_valid():
+        return form_refused(form, _page(request, pk))
+    return act(
+        request,
+        lambda: services.demand_reject(demand=d, by=request.user, reason=form.cleaned_data["reason"]),
+        ok=_("已告知居民不予受理的原因"),
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
+def merge(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_review(request.user, pk)
+    form = forms.MergeForm(request.POST)
+    if not form.is_valid():
+        return form_refused(form, _page(request, pk))
+    into = get_object_or_404(selectors.staff_demands(request.user), pk=form.cleaned_data["into"])
+    return act(
+        request,
+        lambda: services.demand_merge(demand=d, into=into, by=request.user),
+        ok=_("已合并"),
+        back=_back(into.pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
+def dispatch(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_review(request.user, pk)
+    form = forms.DispatchForm(request.POST)
+    if not form.is_valid():
+        return form_refused(form, _page(request, pk))
+    party = access.get_dispatch_party(d, party=form.cleaned_data["party"], party_id=form.cleaned_data["party_id"])
+    return act(
+        request,
+        lambda: services.item_dispatch(demand=d, party=party, by=request.user),
+        ok=_("已派单给 %(p)s") % {"p": party},
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
+def unable(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_review(request.user, pk)
+    form = forms.ReasonForm(request.POST)
+    if not form.is_valid():
+        return form_refused(form, _page(request, pk))
+    return act(
+        request,
+        lambda: services.item_unable(demand=d, by=request.user, reason=form.cleaned_data["reason"]),
+        ok=_("已标记为无法办理，并告知居民原因"),
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
+def close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_close(request.user, pk)
+    return act(
+        request,
+        lambda: services.item_close(demand=d, by=request.user),
+        ok=_("已销号"),
+        back=_back(pk),
+        page=_page(request, pk),
+    )

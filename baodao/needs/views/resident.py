@@ -1,0 +1,327 @@
+"""The resident's pages, on the phone: ask (with the similar demands shown first), follow one's
+demands, accept, reopen, rate — with an account, or by the poster's link without one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from baodao.accounts.models import AuthedHttpRequest
+from baodao.accounts.services import client_ip
+from baodao.core import ratelimit
+from baodao.core.http import add_service_errors
+from baodao.directory import scope
+from baodao.directory.models import Place
+from baodao.needs import access, forms, selectors, services
+from baodao.needs.models import Demand
+from baodao.needs.views.common import Page, act, demand_context, form_refused
+
+POSTER_LIMIT = 10  # poster submissions per address per hour, as the self-report page
+
+
+def _similar(community: Place, text: str, exclude: int | None = None) -> list[selectors.Similar]:
+    return selectors.similar_demands(community, text, exclude=exclude) if text.strip() else []
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request: AuthedHttpRequest) -> HttpResponse:
+    resident = access.get_own_resident(request.user)
+    community = access.community_of(resident.residence)
+    if community is None:
+        raise Http404
+    initial = {"place": resident.residence}
+    if request.method == "POST":
+        form = forms.DemandForm(request.POST, request.FILES, community=community)
+    else:
+        # "先看看有没有相同的需求" submits the form by GET (works without script): keep what was typed.
+        form = forms.DemandForm(community=community, initial={**initial, **request.GET.dict()})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                demand = services.demand_submit(
+                    by=request.user,
+                    community=community,
+                    place=data["place"],
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    kind=data["kind"],
+                    preferred_time=data["preferred_time"],
+                    show_name=data["show_name"],
+                    resident=resident,
+                    photos=data["photos"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("需求已提交，社区审核后会发布到服务清单"))
+                return redirect("needs:demand", demand.pk)
+        status = 422
+    text = request.GET.get("title", "") or request.POST.get("title", "")
+    return render(
+        request,
+        "needs/submit.html",
+        {"form": form, "community": community, "similar": _similar(community, text), "checked": bool(text)},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def similar(request: AuthedHttpRequest) -> HttpResponse:
+    """The similar-demand hint while typing (htmx): the community's open demands most like it."""
+    s = access.get_own_resident(request.user) if not request.GET.get("community") else None
+    if s is not None:
+        community = access.community_of(s.residence)
+    else:
+        access.require_staff(request.user)
+        community = get_object_or_404(
+            Place.objects.filter(pk__in=[c.pk for c in access.communities_for_entry(request.user)]),
+            pk=request.GET.get("community") or 0,
+        )
+    if community is None:
+        raise Http404
+    rows = _similar(community, request.GET.get("title", ""))
+    return render(request, "needs/_similar.html", {"similar": rows, "checked": True, "resident": s is not None})
+
+
+@login_required
+@require_GET
+def mine(request: AuthedHttpRequest) -> HttpResponse:
+    rows = list(selectors.resident_list(request.user)[:100])
+    return render(request, "needs/mine.html", {"demands": rows})
+
+
+def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None) -> HttpResponse:
+    d = access.get_demand_for_view(request.user, pk)
+    ctx: dict[str, Any] = demand_context(request.user, d)
+    s = scope.scope_for(request.user)
+    ctx["asker"] = access.is_asker(request.user, d)
+    ctx["following"] = d.followers.filter(user=request.user).exists()
+    ctx["may_follow"] = bool(s.resident_ids) and not ctx["asker"] and d.status in Demand.FOLLOWABLE
+    ctx["reopen_form"] = forms.ReopenForm()
+    ctx["rate_form"] = forms.RateForm()
+    ctx["errors"] = errors or []
+    return render(request, "needs/demand.html", ctx, status=422 if errors else 200)
+
+
+@login_required
+@require_GET
+def demand(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    return _render(request, pk)
+
+
+def _back(pk: int) -> str:
+    return reverse("needs:demand", args=[pk])
+
+
+def _page(request: AuthedHttpRequest, pk: int) -> Page:
+    return lambda errors: _render(request, pk, errors)
+
+
+@login_required
+@require_POST
+def follow(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_follow(request.user, pk)
+
+    def run() -> None:
+        if not services.demand_follow(demand=d, by=request.user):
+            raise ValidationError(_("您已经点过“我也需要”"))
+
+    return act(request, run, ok=_("已记下：您也需要。办理进展会通知您"), back=_back(pk), page=_page(request, pk))
+
+
+@login_required
+@require_POST
+def accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_answer(request.user, pk)
+    return act(
+        request,
+        lambda: services.demand_resident_accept(demand=d, by=request.user),
+        ok=_("已验收，谢谢"),
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
+def reopen(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_answer(request.user, pk)
+    form = forms.ReopenForm(request.POST)
+    if not form.is_valid():
+        return form_refused(form, _page(request, pk))
+    return act(
+        request,
+        lambda: services.demand_reopen(demand=d, by=request.user, comment=form.cleaned_data["comment"]),
+        ok=_("已重新打开，认领方和社区会继续办理"),
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
+def rate(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_answer(request.user, pk)
+    form = forms.RateForm(request.POST)
+    if not form.is_valid():
+        return form_refused(form, _page(request, pk))
+    data = form.cleaned_data
+    return act(
+        request,
+        lambda: services.demand_rate(demand=d, by=request.user, stars=data["stars"], comment=data["comment"]),
+        ok=_("谢谢您的评价"),
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
+def withdraw(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    d = access.get_demand_for_answer(request.user, pk)
+    return act(
+        request,
+        lambda: services.demand_withdraw(demand=d, by=request.user),
+        ok=_("需求已撤回"),
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+# --- the poster: without an account --------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    """The community's QR poster: a resident without an account asks with a name and a mobile, and
+    follows the demand by the link shown (and texted) afterwards. Rate-limited per address."""
+    community = get_object_or_404(Place, code=code, kind=Place.Kind.COMMUNITY)
+    key = f"needs-poster:{client_ip(request)}"
+    if request.method == "POST" and ratelimit.is_limited(key, limit=POSTER_LIMIT, window_seconds=3600):
+        return render(request, "needs/poster.html", {"community": community, "limited": True}, status=429)
+    if request.method == "POST":
+        form = forms.PosterDemandForm(request.POST, request.FILES, community=community)
+    else:
+        form = forms.PosterDemandForm(community=community, initial=request.GET.dict())
+    status = 200
+    if request.method == "POST":
+        ratelimit.count_attempt(key, window_seconds=3600)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                d = services.demand_submit(
+                    by=None,
+                    community=community,
+                    place=data["place"],
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    kind=data["kind"],
+                    preferred_time=data["preferred_time"],
+                    show_name=data["show_name"],
+                    contact_name=data["contact_name"],
+                    contact_mobile=data["contact_mobile"],
+                    photos=data["photos"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("需求已提交。请收藏本页链接，随时查看办理进展"))
+                return redirect("needs:follow_link", d.follow_token)
+        status = 422
+    text = request.GET.get("title", "") or request.POST.get("title", "")
+    return render(
+        request,
+        "needs/poster.html",
+        {"form": form, "community": community, "similar": _similar(community, text), "checked": bool(text)},
+        status=status,
+    )
+
+
+def _by_token(token: str) -> Demand:
+    d = selectors.demand_by_token(token)
+    if d is None:
+        raise Http404
+    return d
+
+
+def _render_token(request: HttpRequest, token: str, errors: list[str] | None = None) -> HttpResponse:
+    d = _by_token(token)
+    ctx = demand_context(request.user, d)
+    # The link's holder is the asker: the contact is theirs to read.
+    d.shown_name, d.shown_mobile, d.pii_full = d.contact_name, d.contact_mobile, True
+    ctx.update({"token": token, "asker": True, "reopen_form": forms.ReopenForm(), "rate_form": forms.RateForm()})
+    ctx["errors"] = errors or []
+    response = render(request, "needs/demand.html", ctx, status=422 if errors else 200)
+    response["Referrer-Policy"] = "no-referrer"  # the link is the key: never sent on elsewhere
+    return response
+
+
+@require_GET
+def follow_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The poster submitter's page: the demand, its timeline, and the answers once it is done."""
+    return _render_token(request, token)
+
+
+def _token_back(token: str) -> str:
+    return reverse("needs:follow_link", args=[token])
+
+
+def _token_page(request: HttpRequest, token: str) -> Page:
+    return lambda errors: _render_token(request, token, errors)
+
+
+@require_POST
+def token_accept(request: HttpRequest, token: str) -> HttpResponse:
+    d = _by_token(token)
+    return act(
+        request,
+        lambda: services.demand_resident_accept(demand=d, by=None),
+        ok=_("已验收，谢谢"),
+        back=_token_back(token),
+        page=_token_page(request, token),
+    )
+
+
+@require_POST
+def token_reopen(request: HttpRequest, token: str) -> HttpResponse:
+    d = _by_token(token)
+    form = forms.ReopenForm(request.POST)
+    if not form.is_valid():
+        return form_refused(form, _token_page(request, token))
+    return act(
+        request,
+        lambda: services.demand_reopen(demand=d, by=None, comment=form.cleaned_data["comment"]),
+        ok=_("已重新打开，认领方和社区会继续办理"),
+        back=_token_back(token),
+        page=_token_page(request, token),
+    )
+
+
+@require_POST
+def token_rate(request: HttpRequest, token: str) -> HttpResponse:
+    d = _by_token(token)
+    form = forms.RateForm(request.POST)
+    if not form.is_valid():
+        return form_refused(form, _token_page(request, token))
+    data = form.cleaned_data
+    return act(
+        request,
+        lambda: services.demand_rate(demand=d, by=None, stars=data["stars"], comment=data["comment"]),
+        ok=_("谢谢您的评价"),
+        back=_token_back(token),
+        page=_token_page(request, token),
+    )
