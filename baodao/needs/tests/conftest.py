@@ -22,7 +22,8 @@ from baodao.reporting.tests.conftest import confirmed_report
 
 
 def law() -> Category:
-    return Category.objects.get(kind=Category.Kind.INTENTION, name="法律咨询")
+    # get_or_create: a test that commits flushes the tables, seeded rows included
+    return Category.objects.get_or_create(kind=Category.Kind.INTENTION, name="法律咨询")[0]
 
 
 def ask(w: SimpleNamespace, title: str = "想咨询房屋继承的法律问题", **kw: object) -> Demand:

@@ -1,0 +1,136 @@
+"""Claims under contention (SQLite here, PostgreSQL in `make test`'s second run): many people
+claim the same item at the same moment from their own threads and connections. Exactly as many
+succeed as there are slots, the rest are refused with a clear conflict, and nothing else is
+written: no claim beyond the slots, no second claim by the same party, a counter equal to the rows."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+from django.db import OperationalError, connection
+
+from baodao.accounts import services as account_services
+from baodao.accounts.models import Role, User
+from baodao.directory.models import Member
+from baodao.needs import services
+from baodao.needs.models import Claim, Demand, DemandEvent
+from baodao.needs.tests.conftest import nw, published
+from baodao.reporting.tests.conftest import confirmed_report, new_member
+
+__all__ = ["nw"]
+pytestmark = pytest.mark.django_db(transaction=True)  # each thread has its own connection
+
+
+def _retry_locked(call: Callable[[], object]) -> object:
+    """SQLite's in-memory test database fails a locked table at once instead of waiting (a file
+    database waits): retry as the busy wait would."""
+    for _ in range(2000):
+        try:
+            return call()
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.005)
+    raise AssertionError("still locked")
+
+
+def _race(calls: list[Callable[[], object]]) -> list[str]:
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            _retry_locked(call)
+            result = "ok"
+        except services.NeedConflict:
+            result = "conflict"
+        except services.NeedError as exc:
+            result = f"refused: {exc.messages}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
+def _members(w: SimpleNamespace, n: int) -> list[tuple[Member, User]]:
+    out = []
+    for i in range(n):
+        m = new_member(f"党员{i:02d}", w.U, w.A1)
+        confirmed_report(m, w.community_staff)
+        u = account_services.user_create(
+            username=f"m{i:02d}", password=w.password, roles=[{"role": Role.MEMBER, "member": m}]
+        )
+        out.append((m, u))
+    return out
+
+
+def test_twelve_members_race_for_a_single_slot_one_wins(nw: SimpleNamespace) -> None:
+    w = nw
+    d = published(w)
+    people = _members(w, 12)
+
+    outcomes = _race([lambda m=m, u=u: services.item_claim(demand=d, party=m, by=u) for m, u in people])
+
+    assert sorted(outcomes) == ["conflict"] * 11 + ["ok"]
+    d.refresh_from_db()
+    assert (d.status, d.claimed_slots) == (Demand.Status.CLAIMED, 1)
+    assert Claim.objects.filter(demand=d).count() == 1
+    assert DemandEvent.objects.filter(demand=d, kind="claimed").count() == 1
+
+
+def test_a_group_item_takes_exactly_its_slots(nw: SimpleNamespace) -> None:
+    """Units and teams race for a 3-slot group item (each party twice): 3 claims, no party twice."""
+    w = nw
+    d = published(w, size=Demand.Size.TEAM, slots=3)
+    parties = [(w.team, w.leader), (w.U, w.unit_secretary), (w.W, None)]
+    secretary_w = account_services.user_create(
+        username="sec_w", password=w.password, roles=[{"role": Role.UNIT_SECRETARY, "unit": w.W}]
+    )
+    calls = []
+    for party, user in parties:
+        for _ in range(2):
+            calls.append(lambda p=party, u=user or secretary_w: services.item_claim(demand=d, party=p, by=u))
+
+    outcomes = _race(calls)
+
+    assert sorted(outcomes) == ["conflict"] * 3 + ["ok"] * 3
+    d.refresh_from_db()
+    claims = list(Claim.objects.filter(demand=d))
+    assert d.claimed_slots == len(claims) == 3
+    assert {c.team_id or c.unit_id for c in claims} == {w.team.pk, w.U.pk, w.W.pk}
+
+
+def test_one_party_claiming_twice_at_once_gets_one_claim(nw: SimpleNamespace) -> None:
+    w = nw
+    d = published(w, size=Demand.Size.TEAM, slots=5)
+
+    outcomes = _race([lambda: services.item_claim(demand=d, party=w.team, by=w.leader) for _ in range(6)])
+
+    assert sorted(outcomes) == ["conflict"] * 5 + ["ok"]
+    d.refresh_from_db()
+    assert d.claimed_slots == Claim.objects.filter(demand=d).count() == 1
+
+
+def test_two_ratings_at_once_one_counts(nw: SimpleNamespace) -> None:
+    w = nw
+    d = published(w)
+    c = services.item_claim(demand=d, party=w.m_u_a, by=w.member_user)
+    services.item_done(claim=c, by=w.member_user, note="已办")
+
+    outcomes = _race([lambda s=s: services.demand_rate(demand=d, by=w.resident_user, stars=s) for s in (2, 5)])
+
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert DemandEvent.objects.filter(demand=d, kind="rated").count() == 1
