@@ -77,7 +77,7 @@ def my_claims(user: Actor) -> QuerySet[Claim]:
 
 
 def staff_list(user: Actor, *, status: str = "", community: Place | None = None, q: str = "") -> QuerySet[Demand]:
-    qs = staff_demands(user).select_related("community", "place__parent", "category", "resident")
+    qs = staff_demands(user).select_related("community", "place__parent", "category", "resident__residence")
     if status:
         qs = qs.filter(status=status)
     if community is not None:
@@ -310,7 +310,15 @@ def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
             if matches:
                 reasons.insert(0, _("单位职能: %(c)s") % {"c": category.name})
             reasons.append(_("在办 %(n)s 件") % {"n": open_t.get(t.pk, 0)})
-            out.append(Suggestion("team", t.pk, t.name, reasons, (0 if matches else 1, open_t.get(t.pk, 0), 1, t.pk)))
+            out.append(
+                Suggestion(
+                    "team",
+                    t.pk,
+                    t.name,
+                    reasons,
+                    (0 if matches else 1, open_t.get(t.pk, 0), 0 if demand.size == Demand.Size.TEAM else 1, t.pk),
+                )
+            )
         assigned = UnitAssignment.objects.filter(community=demand.community, ended_on__isnull=True).select_related(
             "unit"
         )
@@ -322,6 +330,14 @@ def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
             if matches:
                 reasons.insert(0, _("单位职能: %(c)s") % {"c": category.name})
             reasons.append(_("本年已认领 %(n)s 件") % {"n": year_u.get(u.pk, 0)})
-            out.append(Suggestion("unit", u.pk, u.name, reasons, (0 if matches else 1, open_u.get(u.pk, 0), 0, u.pk)))
+            out.append(
+                Suggestion(
+                    "unit",
+                    u.pk,
+                    u.name,
+                    reasons,
+                    (0 if matches else 1, open_u.get(u.pk, 0), 0 if demand.size == Demand.Size.UNIT else 1, u.pk),
+                )
+            )
     out.sort(key=lambda s: s.rank)
     return out[:limit]

@@ -1,0 +1,153 @@
+"""Who sees which demands, and who reads the beneficiary in full — exact sets per role, with the
+community next door holding demands that must not leak; the similar-demand ranking; suggestions."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from baodao.needs import selectors, services
+from baodao.needs.models import Demand
+from baodao.needs.tests.conftest import ask, law, published
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lists(nw: SimpleNamespace) -> SimpleNamespace:
+    w = nw
+    w.pending = ask(w, title="A待审核")
+    w.item = published(w, title="A已发布")
+    w.poster = services.demand_submit(
+        by=None,
+        community=w.A,
+        place=w.A2,
+        category=law(),
+        title="A海报",
+        contact_name="刘海报",
+        contact_mobile="13900000002",
+    )
+    w.next_pending = services.demand_submit(
+        by=w.staff_b, community=w.B, place=w.B1, category=law(), title="B待审核", contact_name="杨北居"
+    )
+    w.next_item = services.demand_accept(
+        demand=services.demand_submit(by=w.staff_b, community=w.B, place=w.B1, category=law(), title="B已发布"),
+        by=w.staff_b,
+        size=Demand.Size.PERSON,
+        slots=1,
+    )
+    return w
+
+
+def test_visible_demands_per_role(lists: SimpleNamespace) -> None:
+    w = lists
+    everything_a = {"A待审核", "A已发布", "A海报"}
+    expected = {
+        "city_admin": everything_a | {"B待审核", "B已发布"},
+        "district_admin": everything_a | {"B待审核", "B已发布"},
+        "street_admin": everything_a | {"B待审核", "B已发布"},
+        "community_staff": everything_a,
+        "compound_secretary": everything_a,
+        "unit_secretary": {"A已发布"},  # 城建局 is assigned to 安宁社区 only
+        "member": {"A已发布"},  # 王安华 lives in 安宁社区
+        "resident": {"A待审核", "A已发布"},  # own demands, and the service list of the community
+    }
+    got = {role: {o.title for o in selectors.visible_demands(u)} for role, u in w.role_users.items()}
+    assert got == expected
+    assert {d.title for d in selectors.visible_demands(w.nobody)} == set()
+    assert {d.title for d in selectors.visible_demands(w.superuser)} == everything_a | {"B待审核", "B已发布"}
+    assert {d.title for d in selectors.service_list(w.staff_b)} == {"B已发布"}
+
+
+def test_the_beneficiary_in_full_only_for_who_manages_or_holds(lists: SimpleNamespace) -> None:
+    w = lists
+    roles = (
+        "city_admin",
+        "district_admin",
+        "street_admin",
+        "community_staff",
+        "compound_secretary",
+        "unit_secretary",
+        "member",
+        "resident",
+    )
+
+    def full(d: Demand) -> set[str]:
+        out = set()
+        for role in roles:
+            row = Demand.objects.select_related("resident__residence", "place").get(pk=d.pk)
+            selectors.show_beneficiary(w.role_users[role], [row])
+            if row.pii_full:
+                assert row.shown_name == "陈安居" and row.shown_mobile == "13987654321"
+                out.add(role)
+            else:
+                assert row.shown_name == "陈*居" and "*" in row.shown_mobile and row.shown_address in ("", "******")
+        return out
+
+    managers = {"city_admin", "district_admin", "street_admin", "community_staff"}
+    assert full(w.item) == managers | {"resident"}
+    claim = services.item_claim(demand=w.item, party=w.m_u_a, by=w.member_user)
+    assert full(w.item) == managers | {"resident", "member"}  # while the member holds it
+    services.claim_withdraw(claim=claim, by=w.member_user, reason="有事")
+    assert full(w.item) == managers | {"resident"}
+
+
+def test_public_name_is_masked_and_only_if_allowed(lists: SimpleNamespace) -> None:
+    w = lists
+    assert selectors.public_name(w.item) == ""
+    w.item.show_name = True
+    assert selectors.public_name(w.item) == "陈*居"
+
+
+def test_similar_demands_rank_the_closest_first(lists: SimpleNamespace) -> None:
+    w = lists
+    for title in ("小区3栋楼道灯坏了", "楼道灯不亮晚上看不见", "想要一台轮椅", "垃圾桶满了没人清"):
+        ask(w, title=title)
+    ask(w, title="北门楼道灯", place=w.A1)  # same community, still a candidate
+    services.demand_submit(by=w.staff_b, community=w.B, place=w.B1, category=law(), title="楼道灯坏了")
+
+    got = [s.demand.title for s in selectors.similar_demands(w.A, "楼道的灯坏了")]
+
+    assert got[0] == "小区3栋楼道灯坏了"
+    assert set(got[:3]) == {"小区3栋楼道灯坏了", "楼道灯不亮晚上看不见", "北门楼道灯"}
+    assert "想要一台轮椅" not in got
+    assert all(s.demand.community_id == w.A.pk for s in selectors.similar_demands(w.A, "楼道的灯坏了"))
+
+
+def test_suggestions_say_why_nearest_first(lists: SimpleNamespace) -> None:
+    w = lists
+    w.m_v_a.skills.add(w.skill)  # 钱安宁 has the skill 法律咨询, lives in 安二小区
+    rows = selectors.suggestions(Demand.objects.get(pk=w.item.pk))
+    assert [(s.party, s.name) for s in rows] == [("member", "王安华"), ("member", "钱安宁")]
+    assert rows[0].reasons == ["服务意愿: 法律咨询", "同一小区", "本年已认领 0 件"]
+    assert rows[1].reasons == ["特长: 法律咨询", "同一社区", "本年已认领 0 件"]
+
+    group = published(w, title="清理楼道杂物", size=Demand.Size.TEAM, slots=2)
+    w.U.functions.add(law())
+    got = [(s.party, s.name, s.reasons[0]) for s in selectors.suggestions(group)]
+    assert got == [
+        ("team", "城建局安宁社区工作队", "单位职能: 法律咨询"),
+        ("unit", "城建局", "单位职能: 法律咨询"),
+        ("unit", "西山医院", "包保联系本社区"),
+    ]
+
+
+def test_staff_list_queries_do_not_grow_with_rows(lists: SimpleNamespace) -> None:
+    w = lists
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            rows = list(selectors.staff_list(w.community_staff))
+            selectors.show_beneficiary(w.community_staff, rows)
+            for d in rows:
+                (d.community.name, d.place.residence_label, d.category.name, d.shown_name)
+        return len(ctx.captured_queries)
+
+    count()  # the user's scope, read once per request
+    before = count()
+    for i in range(5):
+        ask(w, title=f"又一个需求{i}")
+    assert count() == before

@@ -1,0 +1,92 @@
+"""The demand's transition table as a matrix: every transition from every state (allowed exactly
+from its declared sources, nothing written otherwise), and who may ask for each step, per role."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from baodao.core.transitions import apply, render_tables
+from baodao.needs import access, services
+from baodao.needs.models import Demand, DemandEvent
+from baodao.needs.tests.conftest import ask, law, published
+from baodao.needs.transitions import NeedError, demands
+
+pytestmark = pytest.mark.django_db
+S = Demand.Status
+
+
+def test_the_table_reads_as_declared() -> None:
+    rows = {name: (src, dst) for name, src, dst, *_rest in demands.rows()}
+    assert rows == {
+        "accept": ("待审核", "已发布"),
+        "reject": ("待审核", "已驳回"),
+        "merge": ("待审核、已发布", "已合并"),
+        "withdraw": ("待审核、已发布", "已撤回"),
+        "claim": ("已发布、已认领", "已认领"),
+        "dispatch": ("已发布、已认领、已派单", "已派单"),
+        "relist": ("已认领、已派单、进行中", "已发布"),
+        "start": ("已认领、已派单", "进行中"),
+        "done": ("已认领、已派单、进行中", "已完成待验收"),
+        "close": ("已完成待验收", "已销号"),
+        "reopen": ("已完成待验收、已销号", "进行中"),
+        "unable": ("待审核、已发布、已认领、已派单、进行中", "无法办理"),
+    }
+    assert "| close | 已完成待验收 | 已销号 | 社区工作人员 | closed | 居民、关注的居民、认领方 |" in render_tables(
+        [demands]
+    )
+
+
+@pytest.mark.parametrize("name", list(demands.transitions))
+def test_each_transition_from_each_state(world: SimpleNamespace, name: str) -> None:
+    w = world
+    d = ask(w)
+    t = demands[name]
+    for status in S.values:
+        Demand.objects.filter(pk=d.pk).update(status=status)
+        events = DemandEvent.objects.count()
+        if status in t.sources:
+            row = apply(demands, name, Demand.objects.get(pk=d.pk), by=w.community_staff)
+            assert row.status == t.target, (name, status)
+            assert DemandEvent.objects.count() == events + (1 if t.event else 0)
+        else:
+            with pytest.raises(NeedError):
+                apply(demands, name, Demand.objects.get(pk=d.pk), by=w.community_staff)
+            assert Demand.objects.get(pk=d.pk).status == status, (name, status)
+            assert DemandEvent.objects.count() == events
+
+
+def _allowed(w: SimpleNamespace, helper: object, pk: int) -> set[str]:
+    out = set()
+    for role, user in w.role_users.items():
+        try:
+            helper(user, pk)  # type: ignore[operator]
+        except (Http404, PermissionDenied):
+            continue
+        out.add(role)
+    return out
+
+
+def test_who_may_review_close_answer_and_claim(nw: SimpleNamespace) -> None:
+    """With a demand in 安宁社区 (安一小区) and one next door in 北门社区 that must not be reachable."""
+    w = nw
+    d = ask(w)
+    item = published(w, title="楼道灯不亮")
+    next_door = services.demand_submit(
+        by=w.staff_b, community=w.B, place=w.B1, category=law(), title="北门小区的路灯", contact_name="杨北居"
+    )
+    staff = {"city_admin", "district_admin", "street_admin", "community_staff", "compound_secretary"}
+
+    assert _allowed(w, access.get_demand_for_review, d.pk) == staff
+    assert _allowed(w, access.get_demand_for_close, d.pk) == {"community_staff"}
+    assert _allowed(w, access.get_demand_for_answer, d.pk) == {"resident"}
+    assert _allowed(w, access.get_demand_for_view, d.pk) == staff | {"resident"}
+    # Published: on the service list of the members and units who serve 安宁社区.
+    assert _allowed(w, access.get_demand_for_view, item.pk) == staff | {"resident", "member", "unit_secretary"}
+    assert _allowed(w, lambda u, pk: access.get_item_for_claim(u, pk), item.pk) == {"member"}
+    # Next door (北门社区): only the admins above both; 安宁's staff, secretary, member and resident see nothing.
+    assert _allowed(w, access.get_demand_for_review, next_door.pk) == {"city_admin", "district_admin", "street_admin"}
+    assert _allowed(w, access.get_demand_for_view, next_door.pk) == {"city_admin", "district_admin", "street_admin"}
