@@ -236,6 +236,24 @@ api_row("POST", "/reporting/confirm", lambda w: {"ids": [w.report.pk + 1000]},  
 api_row("POST", "/reporting/reports/{report}/return", lambda w: {"reason": ""},   [401, 404, 400, 400, 400, 400, 403, 403, 403, 404, 400])
 api_row("POST", "/reporting/members/{member}/leave", lambda w: {"unit_code": "NONE"},
                                                                                   [401, 404, 400, 400, 400, 400, 403, 400, 403, 404, 400])
+api_row("POST", "/needs/demands", lambda w: {"title": "x", "category_id": 1, "place_id": w.B1.pk},[401, 403, 403, 403, 403, 403, 403, 403, 403, 400, 403])
+api_row("GET", "/needs/demands/mine", none,                                       [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+api_row("GET", "/needs/demands", none,                                            [401, 403, 200, 200, 200, 200, 200, 403, 403, 403, 200])
+api_row("GET", "/needs/demands/{demand}", none,                                   [401, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200])
+api_row("POST", "/needs/demands/{item}/follow", none,                             [401, 404, 403, 403, 403, 403, 403, 403, 403, 400, 403])
+api_row("POST", "/needs/demands/{demand}/accept", none,                           [401, 404, 403, 403, 403, 403, 403, 404, 404, 400, 403])
+api_row("POST", "/needs/demands/{demand}/reopen", lambda w: {"comment": "x"},     [401, 404, 403, 403, 403, 403, 403, 404, 404, 400, 403])
+api_row("POST", "/needs/demands/{demand}/rating", lambda w: {"stars": 5},         [401, 404, 403, 403, 403, 403, 403, 404, 404, 400, 403])
+api_row("POST", "/needs/demands/{demand}/review", lambda w: {"decision": "reject"},[401, 404, 400, 400, 400, 400, 400, 404, 404, 404, 400])
+api_row("GET", "/needs/demands/{demand}/similar", none,                           [401, 404, 200, 200, 200, 200, 200, 404, 404, 404, 200])
+api_row("GET", "/needs/items/{item}/suggestions", none,                           [401, 404, 200, 200, 200, 200, 200, 404, 404, 404, 200])
+api_row("POST", "/needs/items/{item}/dispatch", lambda w: {"party": "unit", "party_id": w.V.pk},[401, 404, 403, 403, 403, 403, 403, 404, 404, 404, 403])
+api_row("POST", "/needs/items/{item}/close", none,                                [401, 404, 403, 403, 403, 400, 403, 404, 404, 404, 400])
+api_row("GET", "/needs/items", none,                                              [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+api_row("GET", "/needs/items/{item}", none,                                       [401, 404, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+api_row("POST", "/needs/items/{item}/claim", none,                                [401, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+api_row("POST", "/needs/items/{item}/withdraw", lambda w: {"reason": "x"},        [401, 404, 409, 409, 409, 409, 409, 409, 409, 409, 409])
+api_row("POST", "/needs/items/{item}/done", lambda w: {"note": "x"},              [401, 404, 409, 409, 409, 409, 409, 409, 409, 409, 409])
 # fmt: on
 
 
@@ -252,6 +270,7 @@ def test_every_api_operation_has_a_row() -> None:
     }
     listed = {(m, p.replace("{report}", "{report_id}").replace("{member}", "{member_id}")) for m, p, *_r in API_MATRIX}
     listed = {(m, p.replace("/not-a-token", "/{token}")) for m, p in listed}
+    listed = {(m, p.replace("{demand}", "{demand_id}").replace("{item}", "{item_id}")) for m, p in listed}
     assert operations == listed
 
 
@@ -264,7 +283,7 @@ def test_api_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None
     headers = {} if user is None else {"Authorization": f"Bearer {api_token_issue(user=user)}"}
     got, want = {}, {}
     for method, path, body, statuses in API_MATRIX:
-        url = "/api/v1" + path.format(report=w.report.pk, member=w.m_u_a.pk)
+        url = "/api/v1" + path.format(report=w.report.pk, member=w.m_u_a.pk, demand=w.demand.pk, item=w.item.pk)
         client = Client()
         if method == "GET":
             response = client.get(url, headers=headers)

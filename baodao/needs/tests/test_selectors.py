@@ -143,7 +143,7 @@ def test_staff_list_queries_do_not_grow_with_rows(lists: SimpleNamespace) -> Non
             rows = list(selectors.staff_list(w.community_staff))
             selectors.show_beneficiary(w.community_staff, rows)
             for d in rows:
-                _shown = (d.community.name, d.place.residence_label, d.category.name, d.shown_name)  # noqa: F841 - read as the page does
+                _shown = (d.community.name, d.place.residence_label, d.category.name, d.shown_name)
         return len(ctx.captured_queries)
 
     count()  # the user's scope, read once per request

@@ -1,0 +1,448 @@
+"""API of the three lists for mini-program clients: residents ask and answer, members, team
+leaders and unit secretaries claim and report done, staff review, dispatch and close — each
+action asked of needs.access exactly as the web pages ask it.
+
+A refused step is a 4xx with the reason in Chinese and nothing written: 409 when the item is taken,
+full or already answered, 400 for anything else the domain refuses, 403 seen but not allowed,
+404 out of sight.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+
+from baodao.api.common import ApiPagination, AuthedRequest, Id
+from baodao.core.images import MAX_PHOTO_BYTES
+from baodao.directory.models import Category, Place
+from baodao.needs import access, selectors, services
+from baodao.needs.models import Claim, Demand
+
+router = Router(tags=["needs"])
+
+MAX_PHOTO_B64 = (MAX_PHOTO_BYTES * 4) // 3 + 8
+
+
+def _refuse(exc: ValidationError) -> HttpError:
+    return HttpError(getattr(exc, "status", 400), "；".join(exc.messages))
+
+
+class DemandIn(Schema):
+    title: str = Field(..., max_length=60)
+    category_id: Id
+    place_id: Id
+    kind: Demand.Kind = Demand.Kind.WISH
+    description: str = Field("", max_length=1000)
+    preferred_time: str = Field("", max_length=60)
+    show_name: bool = False
+    photos: list[str] = Field([], max_length=services.MAX_PHOTOS, description="JPG/PNG，base64")
+
+
+class ClaimOut(Schema):
+    id: int
+    party: str
+    party_name: str
+    status: str
+    status_label: str
+    dispatched: bool
+    created_at: dt.datetime
+    done_at: dt.datetime | None
+    done_note: str
+    aid_items: str
+    aid_money: Decimal
+    reason: str
+
+    @staticmethod
+    def resolve_status_label(obj: Claim) -> str:
+        return obj.get_status_display()
+
+
+class EventOut(Schema):
+    kind: str
+    label: str
+    note: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_label(obj: object) -> str:
+        return obj.get_kind_display()  # type: ignore[attr-defined]
+
+
+class DemandOut(Schema):
+    id: int
+    title: str
+    kind: str
+    category: str = Field(alias="category.name")
+    community_id: int
+    community_name: str = Field(alias="community.name")
+    place_id: int
+    place_name: str
+    status: str
+    status_label: str
+    size: str
+    slots: int
+    claimed_slots: int
+    follower_count: int
+    reason: str
+    acceptance: str
+    acceptance_label: str
+    rating: int | None
+    created_at: dt.datetime
+    beneficiary: str
+
+    @staticmethod
+    def resolve_place_name(obj: Demand) -> str:
+        return obj.place.residence_label
+
+    @staticmethod
+    def resolve_status_label(obj: Demand) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_acceptance_label(obj: Demand) -> str:
+        return obj.get_acceptance_display() if obj.status in (Demand.Status.DONE, Demand.Status.CLOSED) else ""
+
+    @staticmethod
+    def resolve_beneficiary(obj: Demand) -> str:
+        return getattr(obj, "shown_name", "")
+
+
+class DemandDetailOut(DemandOut):
+    description: str
+    preferred_time: str
+    mobile: str
+    address: str
+    claims: list[ClaimOut]
+    timeline: list[EventOut]
+
+    @staticmethod
+    def resolve_mobile(obj: Demand) -> str:
+        return getattr(obj, "shown_mobile", "")
+
+    @staticmethod
+    def resolve_address(obj: Demand) -> str:
+        return getattr(obj, "shown_address", "")
+
+    @staticmethod
+    def resolve_claims(obj: Demand) -> list[Claim]:
+        return list(obj.claims.select_related("member", "team", "unit").order_by("created_at", "id"))
+
+    @staticmethod
+    def resolve_timeline(obj: Demand) -> list[object]:
+        return list(selectors.timeline(obj))
+
+
+def _shown(request: AuthedRequest, demand: Demand) -> Demand:
+    selectors.show_beneficiary(request.auth, [demand])
+    return demand
+
+
+def _detail(request: AuthedRequest, pk: int) -> Demand:
+    return _shown(request, access.get_demand_for_view(request.auth, pk))
+
+
+def _photos(encoded: list[str]) -> list[IO[bytes]]:
+    out: list[IO[bytes]] = []
+    for i, text in enumerate(encoded, 1):
+        if len(text) > MAX_PHOTO_B64:
+            raise HttpError(400, f"第 {i} 张照片太大：每张不超过 {MAX_PHOTO_BYTES // (1024 * 1024)} MB")
+        try:
+            out.append(io.BytesIO(base64.b64decode(text.split(",", 1)[-1], validate=True)))
+        except (binascii.Error, ValueError) as exc:
+            raise HttpError(400, f"第 {i} 张照片不是有效的 base64 编码") from exc
+    return out
+
+
+def _status(value: str) -> str:
+    if value and value not in Demand.Status.values:
+        raise HttpError(400, f"未知的状态：{value[:20]}（可用：{'、'.join(Demand.Status.values)}）")
+    return value
+
+
+# --- residents ------------------------------------------------------------------------------------
+
+
+@router.post("/demands", response={201: DemandDetailOut})
+def demand_submit(request: AuthedRequest, payload: DemandIn) -> Status:
+    resident = access.get_own_resident(request.auth)
+    community = access.community_of(resident.residence)
+    place = Place.objects.filter(pk=payload.place_id).first()
+    category = Category.objects.filter(pk=payload.category_id).first()
+    if community is None or place is None:
+        raise HttpError(400, "所选小区/楼栋不存在")
+    if category is None:
+        raise HttpError(400, "请选择有效的需求类别")
+    try:
+        demand = services.demand_submit(
+            by=request.auth,
+            community=community,
+            place=place,
+            category=category,
+            title=payload.title,
+            description=payload.description,
+            kind=payload.kind,
+            preferred_time=payload.preferred_time,
+            show_name=payload.show_name,
+            resident=resident,
+            photos=_photos(payload.photos),
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return Status(201, _detail(request, demand.pk))
+
+
+@router.get("/demands/mine", response=list[DemandOut])
+@paginate(ApiPagination)
+def demands_mine(request: AuthedRequest) -> list[Demand]:
+    rows = list(selectors.resident_list(request.auth))
+    selectors.show_beneficiary(request.auth, rows)
+    return rows
+
+
+@router.get("/demands", response=list[DemandOut])
+@paginate(ApiPagination)
+def demands_for_staff(request: AuthedRequest, status: str = "") -> list[Demand]:
+    """The demands of the caller's communities (staff and admins), by state (pending, published...)."""
+    access.require_staff(request.auth)
+    rows = list(selectors.staff_list(request.auth, status=_status(status)))
+    selectors.show_beneficiary(request.auth, rows)
+    return rows
+
+
+@router.get("/demands/{demand_id}", response=DemandDetailOut)
+def demand_read(request: AuthedRequest, demand_id: Id) -> Demand:
+    return _detail(request, demand_id)
+
+
+@router.post("/demands/{demand_id}/follow", response=DemandOut)
+def demand_follow(request: AuthedRequest, demand_id: Id) -> Demand:
+    demand = access.get_demand_for_follow(request.auth, demand_id)
+    try:
+        if not services.demand_follow(demand=demand, by=request.auth):
+            raise HttpError(409, "您已经点过“我也需要”")
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return _detail(request, demand_id)
+
+
+@router.post("/demands/{demand_id}/accept", response=DemandDetailOut)
+def demand_accept(request: AuthedRequest, demand_id: Id) -> Demand:
+    demand = access.get_demand_for_answer(request.auth, demand_id)
+    try:
+        services.demand_resident_accept(demand=demand, by=request.auth)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return _detail(request, demand_id)
+
+
+class ReopenIn(Schema):
+    comment: str = Field(..., max_length=200)
+
+
+@router.post("/demands/{demand_id}/reopen", response=DemandDetailOut)
+def demand_reopen(request: AuthedRequest, demand_id: Id, payload: ReopenIn) -> Demand:
+    demand = access.get_demand_for_answer(request.auth, demand_id)
+    try:
+        services.demand_reopen(demand=demand, by=request.auth, comment=payload.comment)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return _detail(request, demand_id)
+
+
+class RatingIn(Schema):
+    stars: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=200)
+
+
+@router.post("/demands/{demand_id}/rating", response=DemandDetailOut)
+def demand_rate(request: AuthedRequest, demand_id: Id, payload: RatingIn) -> Demand:
+    demand = access.get_demand_for_answer(request.auth, demand_id)
+    try:
+        services.demand_rate(demand=demand, by=request.auth, stars=payload.stars, comment=payload.comment)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return _detail(request, demand_id)
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+
+class ReviewIn(Schema):
+    decision: str = Field(..., pattern="^(accept|reject|merge)$", description="accept / reject / merge")
+    size: Demand.Size = Demand.Size.PERSON
+    slots: int = Field(1, ge=1, le=999)
+    reason: str = Field("", max_length=200)
+    into_id: Id | None = None
+
+
+@router.post("/demands/{demand_id}/review", response=DemandDetailOut)
+def demand_review(request: AuthedRequest, demand_id: Id, payload: ReviewIn) -> Demand:
+    demand = access.get_demand_for_review(request.auth, demand_id)
+    try:
+        if payload.decision == "accept":
+            services.demand_accept(demand=demand, by=request.auth, size=payload.size, slots=payload.slots)
+        elif payload.decision == "reject":
+            services.demand_reject(demand=demand, by=request.auth, reason=payload.reason)
+        else:
+            if payload.into_id is None:
+                raise HttpError(400, "请指定并入的需求")
+            into = get_object_or_404(selectors.staff_demands(request.auth), pk=payload.into_id)
+            services.demand_merge(demand=demand, into=into, by=request.auth)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return _detail(request, demand_id)
+
+
+class SimilarOut(Schema):
+    id: int
+    title: str
+    status: str
+    follower_count: int
+    score: float
+
+
+@router.get("/demands/{demand_id}/similar", response=list[SimilarOut])
+def demand_similar(request: AuthedRequest, demand_id: Id) -> list[dict[str, object]]:
+    demand = access.get_demand_for_review(request.auth, demand_id)
+    rows = selectors.similar_demands(demand.community, demand.title + demand.description[:60], exclude=demand.pk)
+    return [
+        {
+            "id": s.demand.pk,
+            "title": s.demand.title,
+            "status": s.demand.status,
+            "follower_count": s.demand.follower_count,
+            "score": s.score,
+        }
+        for s in rows
+    ]
+
+
+class SuggestionOut(Schema):
+    party: str
+    id: int
+    name: str
+    reasons: list[str]
+
+
+@router.get("/items/{item_id}/suggestions", response=list[SuggestionOut])
+def item_suggestions(request: AuthedRequest, item_id: Id) -> list[dict[str, object]]:
+    demand = access.get_demand_for_review(request.auth, item_id)
+    return [{"party": s.party, "id": s.pk, "name": s.name, "reasons": s.reasons} for s in selectors.suggestions(demand)]
+
+
+class DispatchIn(Schema):
+    party: str = Field(..., pattern="^(member|team|unit)$")
+    party_id: Id
+
+
+@router.post("/items/{item_id}/dispatch", response={201: ClaimOut})
+def item_dispatch(request: AuthedRequest, item_id: Id, payload: DispatchIn) -> Status:
+    demand = access.get_demand_for_review(request.auth, item_id)
+    party = access.get_dispatch_party(demand, party=payload.party, party_id=payload.party_id)
+    try:
+        claim = services.item_dispatch(demand=demand, party=party, by=request.auth)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return Status(201, claim)
+
+
+@router.post("/items/{item_id}/close", response=DemandDetailOut)
+def item_close(request: AuthedRequest, item_id: Id) -> Demand:
+    demand = access.get_demand_for_close(request.auth, item_id)
+    try:
+        services.item_close(demand=demand, by=request.auth)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return _detail(request, item_id)
+
+
+# --- members, team leaders, unit secretaries --------------------------------------------------------
+
+
+@router.get("/items", response=list[DemandOut])
+@paginate(ApiPagination)
+def items(request: AuthedRequest, status: str = "") -> QuerySet[Demand]:
+    """The service list of the communities the caller serves (published and later)."""
+    return selectors.items_for_user(request.auth, status=_status(status))
+
+
+@router.get("/items/{item_id}", response=DemandDetailOut)
+def item_read(request: AuthedRequest, item_id: Id) -> Demand:
+    demand = _detail(request, item_id)
+    if demand.status not in selectors.ON_LIST:
+        raise HttpError(404, "对象不存在")
+    return demand
+
+
+class ClaimIn(Schema):
+    party: str = Field(
+        "", pattern="^(|member|team:[0-9]{1,18}|unit:[0-9]{1,18})$", description="member / team:<id> / unit:<id>"
+    )
+
+
+@router.post("/items/{item_id}/claim", response={201: ClaimOut})
+def item_claim(request: AuthedRequest, item_id: Id, payload: ClaimIn | None = None) -> Status:
+    ask = access.get_item_for_claim(request.auth, item_id, party=payload.party if payload else "")
+    try:
+        claim = services.item_claim(demand=ask.demand, party=ask.party, by=request.auth)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return Status(201, claim)
+
+
+def _held(request: AuthedRequest, item_id: int) -> Claim:
+    access.get_demand_for_view(request.auth, item_id)
+    claim = access.live_claim_of(request.auth, Demand(pk=item_id))
+    if claim is None:
+        raise HttpError(409, "您没有认领该服务项目")
+    return claim
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(..., max_length=200)
+
+
+@router.post("/items/{item_id}/withdraw", response=ClaimOut)
+def item_withdraw(request: AuthedRequest, item_id: Id, payload: WithdrawIn) -> Claim:
+    """Withdraw one's claim before the work starts, or decline a dispatch (both with a reason)."""
+    claim = _held(request, item_id)
+    try:
+        if claim.dispatched:
+            return services.claim_decline(claim=claim, by=request.auth, reason=payload.reason)
+        return services.claim_withdraw(claim=claim, by=request.auth, reason=payload.reason)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+
+
+class DoneIn(Schema):
+    note: str = Field(..., max_length=500)
+    aid_items: str = Field("", max_length=200)
+    aid_money: Decimal = Field(Decimal(0), ge=0, max_digits=10, decimal_places=2)
+    photos: list[str] = Field([], max_length=services.MAX_PHOTOS, description="JPG/PNG，base64")
+
+
+@router.post("/items/{item_id}/done", response=ClaimOut)
+def item_done(request: AuthedRequest, item_id: Id, payload: DoneIn) -> Claim:
+    claim = _held(request, item_id)
+    try:
+        return services.item_done(
+            claim=claim,
+            by=request.auth,
+            note=payload.note,
+            aid_items=payload.aid_items,
+            aid_money=payload.aid_money,
+            photos=_photos(payload.photos),
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
