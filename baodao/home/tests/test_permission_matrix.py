@@ -240,7 +240,7 @@ api_row("POST", "/needs/demands", lambda w: {"title": "x", "category_id": 1, "pl
 api_row("GET", "/needs/demands/mine", none,                                       [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 api_row("GET", "/needs/demands", none,                                            [401, 403, 200, 200, 200, 200, 200, 403, 403, 403, 200])
 api_row("GET", "/needs/demands/{demand}", none,                                   [401, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200])
-api_row("POST", "/needs/demands/{item}/follow", none,                             [401, 404, 403, 403, 403, 403, 403, 403, 403, 400, 403])
+api_row("POST", "/needs/demands/{published}/follow", none,                             [401, 404, 403, 403, 403, 403, 403, 403, 403, 400, 403])
 api_row("POST", "/needs/demands/{demand}/accept", none,                           [401, 404, 403, 403, 403, 403, 403, 404, 404, 400, 403])
 api_row("POST", "/needs/demands/{demand}/reopen", lambda w: {"comment": "x"},     [401, 404, 403, 403, 403, 403, 403, 404, 404, 400, 403])
 api_row("POST", "/needs/demands/{demand}/rating", lambda w: {"stars": 5},         [401, 404, 403, 403, 403, 403, 403, 404, 404, 400, 403])
@@ -263,14 +263,17 @@ def test_every_api_operation_has_a_row() -> None:
     operations = {
         (method, "/" + path.strip("/") if path.strip("/") else "/")
         for prefix, router in api._routers
-        for path, view in router.path_operations.items()
+        for route, view in router.path_operations.items()
         for op in view.operations
         for method in op.methods
-        for path in [f"{prefix}/{path}".replace("//", "/")]
+        for path in [f"{prefix}/{route}".replace("//", "/")]
     }
     listed = {(m, p.replace("{report}", "{report_id}").replace("{member}", "{member_id}")) for m, p, *_r in API_MATRIX}
     listed = {(m, p.replace("/not-a-token", "/{token}")) for m, p in listed}
-    listed = {(m, p.replace("{demand}", "{demand_id}").replace("{item}", "{item_id}")) for m, p in listed}
+    listed = {
+        (m, p.replace("{demand}", "{demand_id}").replace("{published}", "{demand_id}").replace("{item}", "{item_id}"))
+        for m, p in listed
+    }
     assert operations == listed
 
 
@@ -283,7 +286,9 @@ def test_api_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None
     headers = {} if user is None else {"Authorization": f"Bearer {api_token_issue(user=user)}"}
     got, want = {}, {}
     for method, path, body, statuses in API_MATRIX:
-        url = "/api/v1" + path.format(report=w.report.pk, member=w.m_u_a.pk, demand=w.demand.pk, item=w.item.pk)
+        url = "/api/v1" + path.format(
+            report=w.report.pk, member=w.m_u_a.pk, demand=w.demand.pk, item=w.item.pk, published=w.item.pk
+        )
         client = Client()
         if method == "GET":
             response = client.get(url, headers=headers)
