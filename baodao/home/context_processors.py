@@ -29,5 +29,7 @@ def nav(request: HttpRequest) -> dict:
             "is_admin": bool(s.admin_paths) or s.superuser,
             "can_assign": scope.may_assign_units(user),
             "is_member": bool(s.member_ids),
+            "is_resident": bool(s.resident_ids),
+            "can_needs": bool(s.place_grants) or s.superuser,
         },
     }

@@ -14,6 +14,10 @@ class NeedsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from baodao.needs import models as m
+        from baodao.needs.reminders import daily
+        from baodao.reporting.reminders import register_daily
+
+        register_daily(daily)
 
         auditlog.register(m.Demand, exclude_fields=["contact_mobile", "follow_token"])
         auditlog.register(m.Claim)

@@ -308,12 +308,25 @@ def remind_unit_approvals(*, today: dt.date) -> int:
     return sent
 
 
+# The daily reminders of the apps above this one (needs, records...), registered in their
+# AppConfig.ready(): each takes the day and returns how many messages of each kind it sent.
+DAILY: list[Callable[[dt.date], dict[str, int]]] = []
+
+
+def register_daily(fn: Callable[[dt.date], dict[str, int]]) -> None:
+    if fn not in DAILY:
+        DAILY.append(fn)
+
+
 def send_reminders(*, today: dt.date) -> dict[str, int]:
     """Run every reminder for `today`; returns how many messages of each kind were sent."""
-    return {
+    counts = {
         "members": remind_members(today=today),
         "members_by_sms": remind_members_without_account(today=today),
         "unit_secretaries": remind_unit_secretaries(today=today),
         "unit_approvals": remind_unit_approvals(today=today),
         "community_staff": remind_community_staff(today=today),
     }
+    for fn in DAILY:
+        counts.update(fn(today))
+    return counts

@@ -21,10 +21,17 @@ from baodao.accounts import services as account_services
 from baodao.accounts.models import Role, User
 from baodao.directory.services import place_create, rule_set
 from baodao.notifications.models import Notification, TextMessage
-from baodao.reporting import services
+from baodao.reporting import reminders, services
 from baodao.reporting.models import Certificate, MemberReport
 from baodao.reporting.reminders import send_reminders
 from baodao.reporting.tests.conftest import link_member_user, new_member, submit
+
+
+@pytest.fixture(autouse=True)
+def only_reporting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests count 双报到's own reminders; the apps above register theirs (tested there)."""
+    monkeypatch.setattr(reminders, "DAILY", [])
+
 
 TODAY = dt.date(2025, 5, 10)
 
