@@ -53,6 +53,12 @@ class Command(BaseCommand):
         reporting = seed_reporting_demo(seed=int(str(options["seed"])))
         self.stdout.write(f"  双报到状态 / reporting state: {time.monotonic() - t0:.1f} s")
         result.counts.update({k: v for k, v in reporting.items() if k != "units"})
+        # A year of the three lists: demands in every state, claims, ratings.
+        from baodao.demo.needs import seed_needs_demo
+
+        t0 = time.monotonic()
+        result.counts.update(seed_needs_demo(seed=int(str(options["seed"]))))
+        self.stdout.write(f"  三张清单 / needs: {time.monotonic() - t0:.1f} s")
         # Inserted in bulk, past the model signals: count the three coverages once, now.
         from baodao.stats import tallies
 
