@@ -13,6 +13,7 @@ nothing is written.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -49,7 +50,9 @@ class Workflow(Generic[M]):
     """The transition table of one model's status field.
 
     `record(row, transition, by, note)` writes the timeline event of a transition whose `event` is
-    set; `announce(row, transition, by)` tells the people waiting on a transition whose `tell` is
+    set; `moved(row, old_status, before)` hears of every status change in the same transaction
+    (the row as saved, the status it left, a copy of the row as it was), which keeps counters
+    exact; `announce(row, transition, by)` tells the people waiting on a transition whose `tell` is
     set, once the transaction has committed (nothing goes out for a step that was rolled back);
     `error` is the ValidationError subclass the app raises for refused steps.
     """
@@ -62,12 +65,14 @@ class Workflow(Generic[M]):
         field: str = "status",
         record: Callable[[M, Transition, Any, str], object] | None = None,
         announce: Callable[[M, Transition, Any], object] | None = None,
+        moved: Callable[[M, str, M], object] | None = None,
         error: type[ValidationError] = ValidationError,
     ) -> None:
         self.model = model
         self.field = field
         self.record = record
         self.announce = announce
+        self.moved = moved
         self.error = error
         self.transitions = {t.name: t for t in transitions}
         if len(self.transitions) != len(transitions):
@@ -112,10 +117,14 @@ class Workflow(Generic[M]):
     def _save(
         self, row: M, t: Transition, changes: Mapping[str, Any], by: object, note: str | Callable[[M], str]
     ) -> None:
+        old = getattr(row, self.field)
+        before = copy.copy(row) if self.moved is not None else row
         setattr(row, self.field, t.target)
         for name, value in changes.items():
             setattr(row, name, value)
         row.save(update_fields=[self.field, *changes])  # save(), not update(): the audit log sees it
+        if self.moved is not None and old != t.target:
+            self.moved(row, old, before)
         if t.event and self.record is not None:
             self.record(row, t, by, note(row) if callable(note) else note)
         if t.tell and self.announce is not None:

@@ -48,12 +48,6 @@ def _event(demand: Demand, kind: str, by: User | None, note: str = "") -> None:
     DemandEvent.objects.create(demand=demand, kind=kind, actor=by, note=note[:300])
 
 
-def _moved(demand: Demand, old: str, new: str) -> None:
-    """Tell the counters (stats) that a demand moved, in the same transaction."""
-    if old != new:
-        signals.demand_moved.send(sender=Demand, demand=demand, old=old, new=new)
-
-
 def _photos(demand: Demand, photos: Sequence[IO[bytes]], *, stage: str, by: User | None) -> None:
     if len(photos) > MAX_PHOTOS:
         raise NeedError(_("照片最多 %(n)s 张") % {"n": MAX_PHOTOS})
@@ -150,11 +144,9 @@ def demand_accept(*, demand: Demand, by: User, size: str, slots: int) -> Demand:
         raise NeedError(_("认领名额应在 1 到 999 之间"))
     if size == Demand.Size.PERSON and slots != 1:
         raise NeedError(_("个人可办的服务项目只有 1 个认领名额"))
-    old = demand.status
     row = apply(
         demands, "accept", demand, by=by, changes={"size": size, "slots": slots, "published_at": timezone.now()}
     )
-    _moved(row, old, row.status)
     return row
 
 
@@ -162,9 +154,7 @@ def demand_reject(*, demand: Demand, by: User, reason: str) -> Demand:
     reason = reason.strip()
     if not reason:
         raise NeedError(_("请填写不予受理的原因，居民会看到它"))
-    old = demand.status
     row = apply(demands, "reject", demand, by=by, changes={"reason": reason[:200]}, note=reason)
-    _moved(row, old, row.status)
     return row
 
 
@@ -179,7 +169,6 @@ def demand_merge(*, demand: Demand, into: Demand, by: User) -> Demand:
         target = Demand.objects.select_for_update().get(pk=into.pk)
         if target.status not in Demand.FOLLOWABLE:
             raise NeedError(_("目标需求已办结或已关闭，不能合并到它"))
-        old = demand.status
         row = apply(
             demands,
             "merge",
@@ -198,14 +187,11 @@ def demand_merge(*, demand: Demand, into: Demand, by: User) -> Demand:
         added = len(new) + (1 if row.resident is None and row.contact_mobile else 0)
         Demand.objects.filter(pk=target.pk).update(follower_count=F("follower_count") + added)
         _event(target, DemandEvent.Kind.MERGED_IN, by, f"← #{row.pk} {row.title}")
-        _moved(row, old, row.status)
     return row
 
 
 def demand_withdraw(*, demand: Demand, by: User | None) -> Demand:
-    old = demand.status
     row = apply(demands, "withdraw", demand, by=by)
-    _moved(row, old, row.status)
     return row
 
 
@@ -239,17 +225,16 @@ def _take_slot(demand: Demand, party: Member | WorkTeam | Unit, *, by: User, dis
     t = demands[name]
     now = timezone.now()
     with transaction.atomic():
-        old = Demand.objects.filter(pk=demand.pk).values_list("status", flat=True).first()
+        # The row lock serialises claimers on PostgreSQL (SQLite's IMMEDIATE transactions already
+        # do); the conditional UPDATE and the constraints hold even without it.
+        Demand.objects.select_for_update().filter(pk=demand.pk).first()
         taken = Demand.objects.filter(pk=demand.pk, status__in=t.sources, claimed_slots__lt=F("slots")).update(
-            claimed_slots=F("claimed_slots") + 1, status=t.target
+            claimed_slots=F("claimed_slots") + 1
         )
         if not taken:
             raise _why_not_claimable(demand.pk, dispatch=dispatched)
-        # The row is now locked by this transaction: what it says is what this claim changed.
         row = Demand.objects.get(pk=demand.pk)
-        if row.claimed_at is None:
-            row.claimed_at = now
-            row.save(update_fields=["claimed_at"])
+        first = row.claimed_at is None
         try:
             with transaction.atomic():
                 claim = Claim.objects.create(
@@ -261,8 +246,9 @@ def _take_slot(demand: Demand, party: Member | WorkTeam | Unit, *, by: User, dis
                 )
         except IntegrityError as exc:
             raise NeedConflict(_("%(p)s已认领该服务项目，不能重复认领") % {"p": party}) from exc
-        demands._save(row, t, {}, by, str(party))
-        _moved(row, old or "", row.status)
+        demands._save(row, t, {"claimed_at": row.claimed_at or now}, by, str(party))
+        if first:
+            signals.demand_first_claimed.send(sender=Demand, demand=row)
     return claim
 
 
@@ -293,14 +279,10 @@ def _end_claim(claim: Claim, *, status: str, reason: str, by: User | None, event
         _event(demand, event, by, f"{row.party_name}：{reason}" if reason else row.party_name)
         live = demand.claims.filter(status__in=Claim.LIVE)
         if demand.status in demands["relist"].sources and not live.exists():
-            old = demand.status
             demand = apply(demands, "relist", demand, by=by)
-            _moved(demand, old, demand.status)
         elif demand.status in (S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS) and not live.exclude(status="done").exists():
             # The others have all finished their shares: the item is done.
-            old = demand.status
             demand = apply(demands, "done", demand, by=by, changes={"done_at": timezone.now(), "acceptance": ""})
-            _moved(demand, old, demand.status)
     return row
 
 
@@ -351,9 +333,7 @@ def item_start(*, claim: Claim, by: User) -> Claim:
         row.save(update_fields=["status", "progress_at"])
         demand = Demand.objects.get(pk=row.demand_id)
         if demand.status in demands["start"].sources:
-            old = demand.status
             demand = apply(demands, "start", demand, by=by, note=row.party_name)
-            _moved(demand, old, demand.status)
     return row
 
 
@@ -391,7 +371,6 @@ def item_done(
         if demand.claims.filter(status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED)).exists():
             _event(demand, DemandEvent.Kind.DONE, by, _("%(p)s完成了认领的部分") % {"p": row.party_name})
         else:
-            old = demand.status
             asked = demand.resident_id is not None or bool(demand.contact_mobile)
             demand = apply(
                 demands,
@@ -404,16 +383,13 @@ def item_done(
                 },
                 note=row.done_note,
             )
-            _moved(demand, old, demand.status)
     return row
 
 
 def item_close(*, demand: Demand, by: User) -> Demand:
     """销号 by the community staff. "Closed" is not "satisfied": the resident's acceptance stays a
     separate fact (waiting, accepted, silent), and the resident may still reopen within the window."""
-    old = demand.status
     row = apply(demands, "close", demand, by=by, changes={"closed_at": timezone.now()})
-    _moved(row, old, row.status)
     return row
 
 
@@ -423,7 +399,6 @@ def item_unable(*, demand: Demand, by: User, reason: str) -> Demand:
     if not reason:
         raise NeedError(_("请填写无法办理的原因，居民会看到它"))
     with transaction.atomic():
-        old = demand.status
         row = apply(demands, "unable", demand, by=by, changes={"reason": reason[:200]}, note=reason)
         # The claimants hear of it (announce, after commit) before their claims end here.
         live = list(row.claims.select_for_update().filter(status__in=Claim.LIVE))
@@ -432,7 +407,6 @@ def item_unable(*, demand: Demand, by: User, reason: str) -> Demand:
         )
         Demand.objects.filter(pk=row.pk).update(claimed_slots=0)
         row.claimed_slots = 0
-        _moved(row, old, row.status)
     return row
 
 
@@ -483,13 +457,13 @@ def demand_reopen(*, demand: Demand, by: User | None, comment: str) -> Demand:
     if demand.acceptance in (Demand.Acceptance.ACCEPTED, Demand.Acceptance.SILENT):
         raise NeedError(_("已验收，不能重新打开；如仍有问题请提交新的需求"))
     with transaction.atomic():
-        old = demand.status
+        before = Demand.objects.select_for_update().get(pk=demand.pk)
         row = apply(
             demands,
             "reopen",
             demand,
             by=by,
-            changes={"done_at": None, "closed_at": None, "acceptance": "", "reopen_count": demand.reopen_count + 1},
+            changes={"done_at": None, "closed_at": None, "acceptance": "", "reopen_count": before.reopen_count + 1},
             check=_still_in_window,
             note=comment,
         )
@@ -499,7 +473,6 @@ def demand_reopen(*, demand: Demand, by: User | None, comment: str) -> Demand:
         )
         for c in taken_back:
             signals.claim_reopened.send(sender=Claim, claim=c)
-        _moved(row, old, row.status)
     return row
 
 

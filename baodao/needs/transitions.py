@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import User
 from baodao.core.transitions import Transition, Workflow
-from baodao.needs import notices
+from baodao.needs import notices, signals
 from baodao.needs.models import Demand, DemandEvent
 from baodao.needs.notices import CLAIMANTS, COMMUNITY, FOLLOWERS, RESIDENT
 
@@ -126,4 +126,10 @@ DEMAND = [
     ),
 ]
 
-demands = Workflow(Demand, DEMAND, record=_record, announce=notices.announce, error=NeedError)
+
+def _moved(row: Demand, old: str, before: Demand) -> None:
+    """Every status change, under the row's lock: stats keeps its counters by it."""
+    signals.demand_moved.send(sender=Demand, demand=row, old=old, new=row.status, before=before)
+
+
+demands = Workflow(Demand, DEMAND, record=_record, announce=notices.announce, moved=_moved, error=NeedError)

@@ -9,6 +9,7 @@ class StatsConfig(AppConfig):
     verbose_name = "统计"
 
     def ready(self) -> None:
-        from baodao.stats import tallies
+        from baodao.stats import needs_counts, tallies
 
         tallies.connect_signals()
+        needs_counts.connect_signals()

@@ -53,3 +53,27 @@ class CoverageMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place_id or '*'} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class NeedCount(models.Model):
+    """One running count of the three lists for one community and year (the year the demand was
+    collected): `key` names what is counted — `status:<status>`, `channel:<channel>`,
+    `category:<id>`, `acceptance:<accepted|silent>`, `rating_sum`, `rating_n`, and day histograms
+    `claim_days:<n>` / `close_days:<n>` from which the medians are read. Moved in the same
+    transaction as the change (baodao.stats.needs_counts); `python manage.py recount_needs` finds
+    and reports drift. An area's figures sum the rows under its path (counters, not aggregates)."""
+
+    place = models.ForeignKey("directory.Place", on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=40)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("三张清单计数")
+        verbose_name_plural = _("三张清单计数")
+        constraints = [models.UniqueConstraint(fields=["place", "year", "key"], name="needcount_place_year_key")]
+        indexes = [models.Index(fields=["year", "path"], name="needcount_year_path")]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.year} {self.key}={self.n}"

@@ -58,6 +58,9 @@ class Command(BaseCommand):
 
         t0 = time.monotonic()
         result.counts.update(seed_needs_demo(seed=int(str(options["seed"]))))
+        from baodao.stats.needs_counts import recount
+
+        recount()  # inserted in bulk, past the signals: count once, now
         self.stdout.write(f"  三张清单 / needs: {time.monotonic() - t0:.1f} s")
         # Inserted in bulk, past the model signals: count the three coverages once, now.
         from baodao.stats import tallies
