@@ -31,5 +31,7 @@ def nav(request: HttpRequest) -> dict:
             "is_member": bool(s.member_ids),
             "is_resident": bool(s.resident_ids),
             "can_needs": bool(s.place_grants) or s.superuser,
+            # The figures are per community and above (a compound's secretary reads the lists).
+            "can_need_figures": any(r != "compound_secretary" for r, _ in s.place_grants) or s.superuser,
         },
     }

@@ -76,12 +76,27 @@ def my_claims(user: Actor) -> QuerySet[Claim]:
     return Claim.objects.filter(scope.holder_q(user, member="member", team="team", unit="unit"))
 
 
-def staff_list(user: Actor, *, status: str = "", community: Place | None = None, q: str = "") -> QuerySet[Demand]:
+def staff_list(
+    user: Actor,
+    *,
+    status: str = "",
+    community: Place | None = None,
+    q: str = "",
+    area: Place | None = None,
+    channel: str = "",
+    category_id: int | None = None,
+) -> QuerySet[Demand]:
     qs = staff_demands(user).select_related("community", "place__parent", "category", "resident__residence")
     if status:
-        qs = qs.filter(status=status)
+        qs = qs.filter(status__in=status.split(","))
     if community is not None:
         qs = qs.filter(community=community)
+    if area is not None:
+        qs = qs.filter(community__path__startswith=area.path)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if category_id:
+        qs = qs.filter(category_id=category_id)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q))
     return qs.order_by("-created_at", "-id")
@@ -181,6 +196,16 @@ def overdue_q(*, now: dt.datetime | None = None, rules: OverdueRules) -> Q:
     return Q(status=S.PUBLISHED, published_at__lt=now - dt.timedelta(days=rules.unclaimed_days)) | Q(
         Exists(idle), status__in=(S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS)
     )
+
+
+def overdue_in_area(user: Actor, area: Place) -> int:
+    """How many open items of the area are overdue (a live count: overdue depends on today). The
+    rules of the area's city apply."""
+    community = area if area.kind == Place.Kind.COMMUNITY else None
+    rules = overdue_rules(community or area)
+    qs = staff_demands(user).filter(status__in=Demand.OPEN)
+    qs = qs.filter(community=area) if community else qs.filter(community__path__startswith=area.path)
+    return qs.filter(overdue_q(rules=rules)).count()
 
 
 def overdue_for_user(user: Actor, *, community: Place | None = None) -> QuerySet[Demand]:

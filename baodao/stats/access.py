@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.models import Actor
 from baodao.directory import access as directory_access
+from baodao.directory import scope
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
 
@@ -37,3 +38,18 @@ def require_known_list(kind: str, known: Container[str]) -> None:
     """A list of who is behind exists for each coverage; any other name is a missing page."""
     if kind not in known:
         raise Http404(_("没有这个名单"))
+
+
+def get_area_for_need_figures(user: Actor, pk: int | None) -> Place:
+    """The area whose three-lists figures a staff user reads. They are summed from per-community
+    counters, so the user must see the whole area (directory.scope.sees_whole_area), and the area
+    is a community or above."""
+    area = get_area_for_figures(user, pk)
+    if area.kind in (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING):
+        community = Place.objects.filter(pk__in=area.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
+        if community is None or not scope.sees_whole_area(user, community):
+            raise PermissionDenied(_("三张清单的统计按社区及以上区域查看"))
+        return community
+    if not scope.sees_whole_area(user, area):
+        raise PermissionDenied(_("只能查看本人负责的整个区域的统计"))
+    return area

@@ -8,4 +8,5 @@ app_name = "stats"
 urlpatterns = [
     path("coverage/", views.coverage_view, name="coverage"),
     path("coverage/<str:kind>/", views.laggards, name="laggards"),
+    path("needs/", views.needs_view, name="needs"),
 ]

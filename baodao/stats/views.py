@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,7 +18,9 @@ from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import xlsx_response
 from baodao.core.http import int_or_none
 from baodao.directory import selectors as directory_selectors
-from baodao.stats import access, coverage, exports
+from baodao.directory.models import Place
+from baodao.needs import selectors as needs_selectors
+from baodao.stats import access, coverage, exports, needs_counts
 
 UNITS_PAGE_SIZE = 100  # the coverage page's units table
 
@@ -75,3 +78,32 @@ def laggards(request: AuthedHttpRequest, kind: str) -> HttpResponseBase:
     rows = [row(x) for x in page.object_list]
     ctx = {"area": area, "kind": kind, "title": title, "headers": headers, "page": page, "rows": rows}
     return render(request, "stats/laggards.html", ctx)
+
+
+@login_required
+@require_GET
+def needs_view(request: AuthedHttpRequest) -> HttpResponseBase:
+    """The three lists' figures of an area (DOMAIN.md §3.6), read from the counters, each linking
+    to the list it counts; its sub-areas side by side to find who is behind."""
+    area = access.get_area_for_need_figures(request.user, int_or_none(request.GET.get("place")))
+    this_year = timezone.localdate().year
+    year = int_or_none(request.GET.get("year")) or this_year
+    if not 2000 <= year <= this_year + 1:
+        year = this_year
+    total = needs_counts.figures(area, year)
+    children = []
+    if area.kind != Place.Kind.COMMUNITY:
+        for child in area.children.exclude(kind=Place.Kind.BUILDING).order_by("sort_key"):
+            children.append((child, needs_counts.figures(child, year)))
+    ancestors = list(directory_selectors.places_for_user(request.user).filter(pk__in=area.ancestor_ids()[:-1]))
+    ctx = {
+        "area": area,
+        "year": year,
+        "years": list(range(this_year, this_year - 5, -1)),
+        "f": total,
+        "children": children,
+        "ancestors": ancestors,
+        "overdue": needs_selectors.overdue_in_area(request.user, area),
+        "is_community": area.kind == Place.Kind.COMMUNITY,
+    }
+    return render(request, "stats/needs.html", ctx)

@@ -179,3 +179,18 @@ def test_staff_lists_are_scoped_next_door(nw: SimpleNamespace) -> None:
     assert Api(w.community_staff).get("/demands?status=nonsense").status_code == 400
     assert Api(w.member_user).get("/demands").status_code == 403
     assert Api(w.staff_b).get(f"/demands/{mine.pk}").status_code == 404
+
+
+def test_figures_through_the_api(nw: SimpleNamespace) -> None:
+    w = nw
+    d = published(w)
+    c = Api(w.member_user).post(f"/items/{d.pk}/claim")
+    assert c.status_code == 201
+    r = Api(w.street_admin).get(f"/figures?place={w.S1.pk}")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (body["collected"], body["accepted"], body["taken"], body["closed"]) == (1, 1, 1, 0)
+    assert body["by_channel"]["resident"] == 1 and body["by_category"] == {"法律咨询": 1}
+    assert Api(w.community_staff).get(f"/figures?place={w.S1.pk}").status_code == 404  # not seen
+    assert Api(w.member_user).get("/figures").status_code == 403
+    assert Api(w.street_admin).get(f"/figures?place={w.S1.pk}&year=1999").status_code == 400

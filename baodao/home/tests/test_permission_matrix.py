@@ -147,6 +147,7 @@ row("stats:coverage", "GET", no,                                       [302, 403
 row("stats:laggards", "GET", lambda w: ["members"],                    [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 # public (no login)
 # the three lists (needs): w.demand is 陈安居's pending demand at 安一小区; w.item is published
+row("stats:needs", "GET", no,                                          [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 row("needs:submit", "GET", no,                                         [302, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403])
 row("needs:submit", "POST", no,                                        [302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403])
 row("needs:similar", "GET", no,                                        [302, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403])
@@ -236,6 +237,7 @@ api_row("POST", "/reporting/confirm", lambda w: {"ids": [w.report.pk + 1000]},  
 api_row("POST", "/reporting/reports/{report}/return", lambda w: {"reason": ""},   [401, 404, 400, 400, 400, 400, 403, 403, 403, 404, 400])
 api_row("POST", "/reporting/members/{member}/leave", lambda w: {"unit_code": "NONE"},
                                                                                   [401, 404, 400, 400, 400, 400, 403, 400, 403, 404, 400])
+api_row("GET", "/needs/figures", none,                                            [401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 api_row("POST", "/needs/demands", lambda w: {"title": "x", "category_id": 1, "place_id": w.B1.pk},[401, 403, 403, 403, 403, 403, 403, 403, 403, 400, 403])
 api_row("GET", "/needs/demands/mine", none,                                       [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 api_row("GET", "/needs/demands", none,                                            [401, 403, 200, 200, 200, 200, 200, 403, 403, 403, 200])

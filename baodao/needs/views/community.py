@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import add_service_errors, int_or_none, page_of
+from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand
@@ -34,11 +35,24 @@ def review(request: AuthedHttpRequest) -> HttpResponse:
     access.require_staff(request.user)
     communities, community = _community(request)
     status = request.GET.get("status", Demand.Status.PENDING)
-    if status not in Demand.Status.values and status != "all":
+    if status != "all" and not set(status.split(",")) <= set(Demand.Status.values):
         status = Demand.Status.PENDING
+    # The figures page links here with an area, a channel, a category and a year collected.
+    area = None
+    if (area_pk := int_or_none(request.GET.get("area"))) is not None:
+        area = get_object_or_404(scope.places_for_user(request.user), pk=area_pk)
+    year = int_or_none(request.GET.get("year"))
     qs = selectors.staff_list(
-        request.user, status="" if status == "all" else status, community=community, q=request.GET.get("q", "")[:60]
+        request.user,
+        status="" if status == "all" else status,
+        community=community,
+        q=request.GET.get("q", "")[:60],
+        area=area,
+        channel=request.GET.get("channel", "")[:8],
+        category_id=int_or_none(request.GET.get("category")),
     )
+    if year:
+        qs = qs.filter(created_at__year=year)
     page = page_of(request, qs)
     rows = list(page.object_list)
     selectors.show_beneficiary(request.user, rows)
@@ -58,6 +72,7 @@ def review(request: AuthedHttpRequest) -> HttpResponse:
             "communities": communities,
             "community": community,
             "q": request.GET.get("q", ""),
+            "area": area,
         },
     )
 
@@ -67,7 +82,11 @@ def review(request: AuthedHttpRequest) -> HttpResponse:
 def overdue(request: AuthedHttpRequest) -> HttpResponse:
     access.require_staff(request.user)
     communities, community = _community(request)
-    rows = list(selectors.overdue_for_user(request.user, community=community)[:500])
+    qs = selectors.overdue_for_user(request.user, community=community)
+    if (area_pk := int_or_none(request.GET.get("area"))) is not None:
+        area = get_object_or_404(scope.places_for_user(request.user), pk=area_pk)
+        qs = qs.filter(community__path__startswith=area.path)
+    rows = list(qs[:500])
     return render(
         request,
         "needs/overdue.html",
