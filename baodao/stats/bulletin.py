@@ -7,9 +7,11 @@ about residents is read at all. The number of queries is fixed, however many uni
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from baodao.directory.models import (
     LeaderLink,
@@ -19,6 +21,8 @@ from baodao.directory.models import (
     WorkTeamMembership,
 )
 from baodao.directory.selectors import first_secretary_terms_in_force
+from baodao.needs.models import Claim, Demand, DemandEvent
+from baodao.needs.selectors import public_name
 
 COMPOUND_KINDS = (Place.Kind.COMPOUND, Place.Kind.GRID)
 
@@ -69,6 +73,32 @@ class CommitmentEntry:
     text: str
 
 
+@dataclass(frozen=True)
+class PublicItem:
+    """A service item as the public board shows it: the need, where, how far it got — never who
+    asked (a masked name only if the resident allowed it), never a phone or an address."""
+
+    pk: int
+    title: str
+    category: str
+    place: str
+    status: str
+    status_label: str
+    taken: int
+    slots: int
+    asked_by: str
+    published_on: dt.date | None
+    closed_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class UnitProjects:
+    """A linked unit's 实事 in the community this year (its claims and its teams')."""
+
+    unit_name: str
+    titles: list[str]
+
+
 @dataclass
 class CommunityBulletin:
     code: str
@@ -79,6 +109,9 @@ class CommunityBulletin:
     units: list[UnitEntry] = field(default_factory=list)
     first_secretaries: list[FirstSecretaryEntry] = field(default_factory=list)
     commitments: list[CommitmentEntry] = field(default_factory=list)
+    open_items: list[PublicItem] = field(default_factory=list)
+    closed_items: list[PublicItem] = field(default_factory=list)
+    unit_projects: list[UnitProjects] = field(default_factory=list)
 
     @property
     def area(self) -> str:
@@ -105,7 +138,7 @@ def community_heading(community: Place) -> CommunityBulletin:
 
 
 def community_bulletin(community: Place) -> CommunityBulletin:
-    """Everything the bulletin board of `community` shows, in seven queries."""
+    """Everything the bulletin board of `community` shows, in ten queries."""
     bulletin = community_heading(community)
     bulletin.leaders = [
         LeaderEntry(name=link.leader_name, title=link.title)
@@ -171,4 +204,70 @@ def community_bulletin(community: Place) -> CommunityBulletin:
                 is_compound=place.kind == Place.Kind.COMPOUND,
             )
         )
+    bulletin.open_items, bulletin.closed_items = public_items(community)
+    bulletin.unit_projects = unit_projects(community)
     return bulletin
+
+
+RECENTLY_CLOSED_DAYS = 90
+PUBLIC_ITEMS = 50
+
+
+def _public(d: Demand) -> PublicItem:
+    return PublicItem(
+        pk=d.pk,
+        title=d.title,
+        category=d.category.name,
+        place=d.place.residence_label,
+        status=d.status,
+        status_label=d.get_status_display(),
+        taken=d.claimed_slots,
+        slots=d.slots,
+        asked_by=public_name(d),
+        published_on=timezone.localtime(d.published_at).date() if d.published_at else None,
+        closed_on=timezone.localtime(d.closed_at).date() if d.closed_at else None,
+    )
+
+
+def public_items(community: Place) -> tuple[list[PublicItem], list[PublicItem]]:
+    """The community's open service items, and those closed in the last 90 days (newest first)."""
+    base = Demand.objects.filter(community=community).select_related("category", "place__parent", "resident")
+    open_rows = base.filter(status__in=(*Demand.OPEN, Demand.Status.DONE)).order_by("-published_at", "-id")
+    since = timezone.now() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
+    closed = base.filter(status=Demand.Status.CLOSED, closed_at__gte=since).order_by("-closed_at", "-id")
+    return [_public(d) for d in open_rows[:PUBLIC_ITEMS]], [_public(d) for d in closed[:PUBLIC_ITEMS]]
+
+
+def public_item(community: Place, pk: int) -> tuple[PublicItem, list[tuple[dt.datetime, str]]] | None:
+    """One item of the service list and its progress (steps and dates only: no names, no notes)."""
+    d = (
+        Demand.objects.filter(community=community, pk=pk, status__in=PUBLIC_STATES)
+        .select_related("category", "place__parent", "resident")
+        .first()
+    )
+    if d is None:
+        return None
+    steps = [(e.created_at, e.get_kind_display()) for e in d.events.exclude(kind__in=PRIVATE_EVENTS)]
+    return _public(d), steps
+
+
+PUBLIC_STATES = (*Demand.OPEN, Demand.Status.DONE, Demand.Status.CLOSED, Demand.Status.UNABLE)
+# Steps a public page leaves out: who followed, reminders (they say nothing about the work).
+PRIVATE_EVENTS = (DemandEvent.Kind.FOLLOWED, DemandEvent.Kind.REMINDED)
+
+
+def unit_projects(community: Place) -> list[UnitProjects]:
+    """Each unit linked to the community and the items it (or its work team) took there this year."""
+    year = timezone.localdate().year
+    claims = Claim.objects.filter(
+        demand__community=community,
+        status__in=Claim.LIVE,
+        created_at__year=year,
+        party__in=(Claim.Party.UNIT, Claim.Party.TEAM),
+    ).select_related("unit", "team__unit", "demand")
+    by_unit: dict[str, list[str]] = {}
+    for c in claims.order_by("created_at", "id"):
+        unit = c.unit if c.unit is not None else (c.team.unit if c.team is not None else None)
+        if unit is not None:
+            by_unit.setdefault(unit.name, []).append(c.demand.title)
+    return [UnitProjects(name, titles) for name, titles in sorted(by_unit.items())]

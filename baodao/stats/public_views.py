@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from baodao.directory.models import Place
 from baodao.reporting.documents import self_report_poster_pdf
-from baodao.stats.bulletin import community_bulletin, community_heading
+from baodao.stats.bulletin import community_bulletin, community_heading, public_item
 from baodao.stats.documents import bulletin_poster_pdf
 
 CACHE_SECONDS = 300
@@ -42,6 +42,20 @@ def community(request: HttpRequest, code: str) -> HttpResponse:
         "csrf_token": "",
     }
     return render(request, "stats/public/community.html", context)
+
+
+@require_safe
+@cache_control(public=True, max_age=CACHE_SECONDS)
+def item(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """One item of the community's service list and how far it got: the steps and their dates,
+    never who asked, who took it or what they wrote."""
+    community = _community(code)
+    found = public_item(community, pk)
+    if found is None:
+        raise Http404
+    row, steps = found
+    context = {"heading": community_heading(community), "item": row, "steps": steps, "csrf_token": ""}
+    return render(request, "stats/public/item.html", context)
 
 
 @require_safe

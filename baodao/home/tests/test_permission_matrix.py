@@ -183,6 +183,7 @@ row("needs:staff_dispatch", "POST", lambda w: [w.item.pk],             [302, 404
 row("needs:staff_unable", "POST", lambda w: [w.demand.pk],             [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
 row("needs:staff_close", "POST", lambda w: [w.item.pk],                [302, 404, 403, 403, 403, 422, 403, 404, 404, 404, 422])
 row("public:community", "GET", lambda w: [w.A.code],                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("public:item", "GET", lambda w: [w.A.code, w.item.pk],            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("public:poster", "GET", lambda w: [w.A.code],                      [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("public:self_report_poster", "GET", lambda w: [w.A.code],          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 # fmt: on
