@@ -145,3 +145,11 @@ class RateForm(Form):
         label=_("评价"), coerce=int, choices=[(i, "★" * i) for i in range(5, 0, -1)], widget=forms.RadioSelect
     )
     comment = forms.CharField(label=_("说几句（选填）"), max_length=200, required=False)
+
+
+def hint_while_typing(form: DemandForm, url: str) -> None:
+    """While the need is typed, ask `url` for the similar open demands (htmx; without script the
+    "先看看有没有相同的需求" button does the same by GET)."""
+    form.fields["title"].widget.attrs.update(
+        {"hx-get": url, "hx-trigger": "input changed delay:500ms", "hx-target": "#similar", "hx-swap": "outerHTML"}
+    )

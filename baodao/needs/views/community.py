@@ -114,6 +114,7 @@ def entry(request: AuthedHttpRequest) -> HttpResponse:
         if request.method == "POST"
         else forms.EntryForm(community=community, initial=request.GET.dict())
     )
+    forms.hint_while_typing(form, f"{reverse('needs:similar')}?community={community.pk}")
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -44,6 +44,7 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
     else:
         # "先看看有没有相同的需求" submits the form by GET (works without script): keep what was typed.
         form = forms.DemandForm(community=community, initial={**initial, **request.GET.dict()})
+    forms.hint_while_typing(form, reverse("needs:similar"))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -93,7 +94,11 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
     if community is None:
         raise Http404
     rows = _similar(community, request.GET.get("title", ""))
-    return render(request, "needs/_similar.html", {"similar": rows, "checked": True, "resident": s is not None})
+    return render(
+        request,
+        "needs/_similar.html",
+        {"similar": rows, "checked": True, "resident": s is not None, "staff": s is None},
+    )
 
 
 @login_required
