@@ -3,7 +3,7 @@
 # make run   - install (first time), migrate, load the demo city into an empty database, serve on http://127.0.0.1:8000
 # make test  - the whole suite on SQLite and on PostgreSQL (installs what it needs; see scripts/test.sh)
 # make lint  - ruff check + ruff format --check + mypy (django-stubs) on baodao/ and config/
-# make bench - 100k-member import and home page throughput on PostgreSQL (bench/run.sh)
+# make bench - 100k-member import, home page throughput, similar demands and claims under load on PostgreSQL (bench/run.sh)
 
 run:
 	@bash scripts/run.sh

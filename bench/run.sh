@@ -4,6 +4,8 @@
 #
 #   a. import of 100,000 member rows vs plain openpyxl reading of the same file   (target < 60 s)
 #   b. logged-in member home page vs /healthz under gunicorn + wrk        (≥ 1,000 req/s, p99 < 100 ms)
+#   d. the three lists: top-5 similar demands among 5,000 open ones (target < 100 ms) vs reading them;
+#      1,000 concurrent claim requests over HTTP on a 10-slot item: exactly 10 succeed, 990 get 409
 #   c. load_demo --scale province (~1,000,000 members)                    (target < 15 min)
 #      and the scoped member count of directory.scope vs hand-written SQL on that data,
 #      and the three coverages of the whole province vs hand-written SQL (target < 1 s)
@@ -58,6 +60,9 @@ fi
 
 echo "== b. member home page vs /healthz (gunicorn, 2 sync workers; wrk -t2 -c32 --latency)"
 $py bench/http_home.py
+
+echo "== d. the three lists: similar demands among 5,000; 1,000 concurrent claims over HTTP on a 10-slot item"
+$py bench/needs.py
 
 if [[ ${BENCH_PROVINCE:-1} != 0 ]]; then
     echo "== c. province scale: ~1,000,000 members; this takes several minutes (BENCH_PROVINCE=0 skips it)"

@@ -142,8 +142,6 @@ def demand_accept(*, demand: Demand, by: User, size: str, slots: int) -> Demand:
         raise NeedError(_("请选择办理规模"))
     if not 1 <= slots <= 999:
         raise NeedError(_("认领名额应在 1 到 999 之间"))
-    if size == Demand.Size.PERSON and slots != 1:
-        raise NeedError(_("个人可办的服务项目只有 1 个认领名额"))
     row = apply(
         demands, "accept", demand, by=by, changes={"size": size, "slots": slots, "published_at": timezone.now()}
     )
