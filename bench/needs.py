@@ -169,12 +169,12 @@ def get(url: str) -> int:
 
 def claims_bench(community) -> None:  # noqa: ANN001
     from django.db import connection
+    from http_home import free_port, gunicorn
 
     from baodao.accounts.models import Role, RoleAssignment
     from baodao.directory.models import Category
     from baodao.needs import services
     from baodao.needs.models import Claim, Demand, DemandEvent
-    from http_home import free_port, gunicorn
 
     staff = RoleAssignment.objects.filter(role=Role.COMMUNITY_STAFF, place=community).first()
     staff_user = staff.user if staff else RoleAssignment.objects.filter(role=Role.CITY_ADMIN).first().user
@@ -194,16 +194,15 @@ def claims_bench(community) -> None:  # noqa: ANN001
     os.environ["LOG_LEVEL"] = "ERROR"  # 990 refusals are the point, not 990 log lines
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with gunicorn(port):
-        with ThreadPoolExecutor(THREADS) as pool:
-            list(pool.map(get, [f"{base}/healthz"] * 50))  # warm both workers
-            t0 = time.perf_counter()
-            list(pool.map(get, [f"{base}/healthz"] * CLAIMERS))
-            healthz_s = time.perf_counter() - t0
-            url = f"{base}/api/v1/needs/items/{item.pk}/claim"
-            t0 = time.perf_counter()
-            answers = list(pool.map(lambda t: post(url, t), tokens))
-            claims_s = time.perf_counter() - t0
+    with gunicorn(port), ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(get, [f"{base}/healthz"] * 50))  # warm both workers
+        t0 = time.perf_counter()
+        list(pool.map(get, [f"{base}/healthz"] * CLAIMERS))
+        healthz_s = time.perf_counter() - t0
+        url = f"{base}/api/v1/needs/items/{item.pk}/claim"
+        t0 = time.perf_counter()
+        answers = list(pool.map(lambda t: post(url, t), tokens))
+        claims_s = time.perf_counter() - t0
     codes: dict[int, int] = {}
     for code, _body in answers:
         codes[code] = codes.get(code, 0) + 1
