@@ -366,3 +366,20 @@ def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
             )
     out.sort(key=lambda s: s.rank)
     return out[:limit]
+
+
+RECENTLY_CLOSED_DAYS = 90
+
+
+def pinned_items(community: Place) -> tuple[list[Demand], list[Demand]]:
+    """What the service list pinned up in the community shows: open items, and those closed in
+    the last 90 days (claims and their parties loaded)."""
+    base = (
+        Demand.objects.filter(community=community)
+        .select_related("category", "place__parent")
+        .prefetch_related("claims__member", "claims__team", "claims__unit")
+    )
+    open_rows = base.filter(status__in=(*Demand.OPEN, S.DONE)).order_by("published_at", "id")
+    since = timezone.now() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
+    closed = base.filter(status=S.CLOSED, closed_at__gte=since).order_by("-closed_at", "-id")
+    return list(open_rows), list(closed)

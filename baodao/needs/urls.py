@@ -35,6 +35,7 @@ urlpatterns = [
     # community staff
     path("staff/", community.review, name="review"),
     path("staff/overdue/", community.overdue, name="overdue"),
+    path("staff/service-list.pdf", community.ledger_pdf, name="ledger_pdf"),
     path("staff/new/", community.entry, name="entry"),
     path("staff/<id:pk>/", community.manage, name="manage"),
     path("staff/<id:pk>/accept/", community.accept, name="staff_accept"),

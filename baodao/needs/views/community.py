@@ -6,20 +6,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import add_service_errors, int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
-from baodao.needs import access, forms, selectors, services
+from baodao.needs import access, exports, forms, selectors, services
 from baodao.needs.models import Demand
 from baodao.needs.views.common import Page, act, demand_context, form_refused
+
+LEDGER_MAX = 100_000  # a community's ledger is hundreds of rows a year; a city's a few thousand
 
 
 def _community(request: AuthedHttpRequest) -> tuple[list[Place], Place | None]:
@@ -31,7 +35,7 @@ def _community(request: AuthedHttpRequest) -> tuple[list[Place], Place | None]:
 
 @login_required
 @require_GET
-def review(request: AuthedHttpRequest) -> HttpResponse:
+def review(request: AuthedHttpRequest) -> HttpResponseBase:
     access.require_staff(request.user)
     communities, community = _community(request)
     status = request.GET.get("status", Demand.Status.PENDING)
@@ -53,6 +57,8 @@ def review(request: AuthedHttpRequest) -> HttpResponse:
     )
     if year:
         qs = qs.filter(created_at__year=year)
+    if request.GET.get("export") == "xlsx":
+        return _ledger_xlsx(request, qs, community)
     page = page_of(request, qs)
     rows = list(page.object_list)
     selectors.show_beneficiary(request.user, rows)
@@ -75,6 +81,34 @@ def review(request: AuthedHttpRequest) -> HttpResponse:
             "area": area,
         },
     )
+
+
+def _ledger_xlsx(request: AuthedHttpRequest, qs: QuerySet[Demand], community: Place | None) -> HttpResponseBase:
+    """The list as filtered, as the .xlsx ledger (the beneficiary masked as the viewer's scope decides)."""
+    rows = list(qs.prefetch_related("claims__member", "claims__team", "claims__unit")[:LEDGER_MAX])
+    selectors.show_beneficiary(request.user, rows)
+    name = f"{community.name if community else ''}{_('服务清单台账')}"
+    return audited_xlsx_response(
+        request, name=name, headers=exports.LEDGER_HEADERS, rows=exports.ledger_rows(rows), what=_("服务清单台账")
+    )
+
+
+@login_required
+@require_GET
+def ledger_pdf(request: AuthedHttpRequest) -> HttpResponseBase:
+    """The community's service list on A4 (no personal data), what the office pins up."""
+    access.require_staff(request.user)
+    communities, community = _community(request)
+    if community is None:
+        if len(communities) != 1:
+            return redirect(f"{reverse('needs:review')}?status=all")
+        community = communities[0]
+    open_items, closed_items = selectors.pinned_items(community)
+    response = HttpResponse(
+        exports.service_list_pdf(community, open_items, closed_items), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="service-list-{community.code}.pdf"'
+    return response
 
 
 @login_required
