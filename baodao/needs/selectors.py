@@ -23,9 +23,9 @@ from baodao.accounts.models import Actor
 from baodao.core.privacy import mask_address, mask_mobile, mask_name
 from baodao.core.rules import get_rule_int
 from baodao.directory import scope
-from baodao.directory.models import Member, Place, UnitAssignment, WorkTeam
+from baodao.directory.models import Category, Member, Place, UnitAssignment, WorkTeam
 from baodao.needs.models import Claim, Demand, DemandEvent, Follower
-from baodao.reporting.models import MemberReport
+from baodao.reporting.models import MemberReport, UnitReport
 
 S = Demand.Status
 # What the service list shows: published items and their later life (not the pending, rejected,
@@ -383,3 +383,83 @@ def pinned_items(community: Place) -> tuple[list[Demand], list[Demand]]:
     since = timezone.now() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
     closed = base.filter(status=S.CLOSED, closed_at__gte=since).order_by("-closed_at", "-id")
     return list(open_rows), list(closed)
+
+
+# --- the supply list (供给清单 / 资源清单) ------------------------------------------------------------
+
+
+@dataclass
+class UnitSupply:
+    unit_name: str
+    functions: list[str]
+    resources: str  # what the co-building agreement lists (单位资源清单)
+    open_claims: int
+
+
+@dataclass
+class MemberSupply:
+    name: str
+    unit_name: str
+    place: str
+    skills: list[str]
+    intentions: list[str]
+
+
+def supply(
+    community: Place, *, q: str = "", category: Category | None = None
+) -> tuple[list[UnitSupply], list[MemberSupply]]:
+    """What the community can draw on: each unit assigned to it (its functions and the resources
+    its agreement lists) and each member reported to it (skills and service intentions) — one
+    list made of what the units and members already declared, not a second copy. `q` searches
+    names, functions, skills and the resources' text; `category` keeps those that offer it."""
+    units = [
+        a.unit
+        for a in UnitAssignment.objects.filter(community=community, ended_on__isnull=True)
+        .select_related("unit")
+        .prefetch_related("unit__functions")
+        .order_by("unit__code")
+        if a.unit.is_active
+    ]
+    agreements = {
+        r.unit_id: r
+        for r in UnitReport.objects.filter(
+            community=community, unit__in=units, status=UnitReport.Status.CONFIRMED
+        ).prefetch_related("resource_tags")
+    }
+    open_n = _open_claims("unit", [u.pk for u in units])
+    unit_rows = []
+    for u in units:
+        agreement = agreements.get(u.pk)
+        tags = {c.name for c in u.functions.all()} | {
+            c.name for c in (agreement.resource_tags.all() if agreement else [])
+        }
+        text = agreement.unit_resources if agreement else ""
+        if category is not None and category.name not in tags:
+            continue
+        if q and q not in u.name and q not in text and not any(q in t for t in tags):
+            continue
+        unit_rows.append(UnitSupply(u.name, sorted(tags), text, open_n.get(u.pk, 0)))
+    reported = MemberReport.objects.filter(community=community, status=MemberReport.Status.CONFIRMED)
+    members = (
+        Member.objects.filter(pk__in=reported.values("member_id"), status=Member.Status.IN_SERVICE)
+        .select_related("unit", "residence__parent")
+        .prefetch_related("skills", "intentions")
+        .order_by("name", "pk")
+    )
+    if category is not None:
+        members = members.filter(Q(intentions=category) | Q(skills__name=category.name)).distinct()
+    if q:
+        members = members.filter(
+            Q(name__icontains=q) | Q(skills__name__icontains=q) | Q(intentions__name__icontains=q)
+        ).distinct()
+    member_rows = [
+        MemberSupply(
+            m.name,
+            m.unit.name,
+            m.residence.residence_label,
+            [c.name for c in m.skills.all()],
+            [c.name for c in m.intentions.all()],
+        )
+        for m in members[:500]
+    ]
+    return unit_rows, member_rows

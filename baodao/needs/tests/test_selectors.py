@@ -151,3 +151,23 @@ def test_staff_list_queries_do_not_grow_with_rows(lists: SimpleNamespace) -> Non
     for i in range(5):
         ask(w, title=f"又一个需求{i}")
     assert count() == before
+
+
+def test_the_supply_list_is_what_units_and_members_declared(lists: SimpleNamespace) -> None:
+    w = lists
+    w.U.functions.add(law())
+    w.m_v_a.skills.add(w.skill)
+    units, members = selectors.supply(w.A)
+    assert [(u.unit_name, u.functions) for u in units] == [("城建局", ["法律咨询"]), ("西山医院", [])]
+    assert {(m.name, tuple(m.skills), tuple(m.intentions)) for m in members} == {
+        ("王安华", tuple(c.name for c in w.m_u_a.skills.all()), ("法律咨询",)),
+        ("钱安宁", ("法律咨询",), ()),
+    }
+    units, members = selectors.supply(w.A, category=law())
+    assert [u.unit_name for u in units] == ["城建局"]
+    assert {m.name for m in members} == {"王安华", "钱安宁"}
+    units, members = selectors.supply(w.A, q="王安")
+    assert (units, [m.name for m in members]) == ([], ["王安华"])
+    # Next door: 李北辰 is reported to 北门社区, 教育局 is assigned there.
+    units, members = selectors.supply(w.B)
+    assert ([u.unit_name for u in units], [m.name for m in members]) == (["教育局"], ["李北辰"])

@@ -18,7 +18,7 @@ from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import add_service_errors, int_or_none, page_of
 from baodao.directory import scope
-from baodao.directory.models import Place
+from baodao.directory.models import Category, Place
 from baodao.needs import access, exports, forms, selectors, services
 from baodao.needs.models import Demand
 from baodao.needs.views.common import Page, act, demand_context, form_refused
@@ -304,4 +304,32 @@ def close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         ok=_("已销号"),
         back=_back(pk),
         page=_page(request, pk),
+    )
+
+
+@login_required
+@require_GET
+def supply(request: AuthedHttpRequest) -> HttpResponse:
+    """The supply list (供给清单): the units and members the community can draw on, searchable."""
+    access.require_staff(request.user)
+    communities, community = _community(request)
+    community = community or (communities[0] if communities else None)
+    category = Category.objects.filter(
+        kind=Category.Kind.INTENTION, pk=int_or_none(request.GET.get("category")) or 0
+    ).first()
+    q = request.GET.get("q", "").strip()[:30]
+    units, members = selectors.supply(community, q=q, category=category) if community else ([], [])
+    categories = Category.objects.filter(kind=Category.Kind.INTENTION, is_active=True).order_by("sort_order", "id")
+    return render(
+        request,
+        "needs/supply.html",
+        {
+            "communities": communities,
+            "community": community,
+            "units": units,
+            "members": members,
+            "q": q,
+            "category": category,
+            "categories": categories,
+        },
     )
