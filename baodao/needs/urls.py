@@ -38,6 +38,7 @@ urlpatterns = [
     path("staff/service-list.pdf", community.ledger_pdf, name="ledger_pdf"),
     path("staff/new/", community.entry, name="entry"),
     path("staff/supply/", community.supply, name="supply"),
+    path("staff/import/", community.import_demands, name="import"),
     path("staff/<id:pk>/", community.manage, name="manage"),
     path("staff/<id:pk>/accept/", community.accept, name="staff_accept"),
     path("staff/<id:pk>/reject/", community.reject, name="staff_reject"),

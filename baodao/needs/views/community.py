@@ -18,11 +18,13 @@ from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import add_service_errors, int_or_none, page_of
 from baodao.directory import scope
+from baodao.directory.importing.plan import FileProblem
 from baodao.directory.models import Category, Place
-from baodao.needs import access, exports, forms, selectors, services
+from baodao.needs import access, exports, forms, importing, selectors, services
 from baodao.needs.models import Demand
 from baodao.needs.views.common import Page, act, demand_context, form_refused
 
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
 LEDGER_MAX = 100_000  # a community's ledger is hundreds of rows a year; a city's a few thousand
 
 
@@ -333,3 +335,43 @@ def supply(request: AuthedHttpRequest) -> HttpResponse:
             "categories": categories,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_demands(request: AuthedHttpRequest) -> HttpResponse:
+    """Import demands collected offline from the .xlsx template: all rows or none, each bad cell
+    named with its row number."""
+    access.require_staff(request.user)
+    communities, community = _community(request)
+    community = community or (communities[0] if communities else None)
+    ctx: dict[str, object] = {"communities": communities, "community": community, "columns": importing.COLUMNS}
+    if community is None:
+        return render(request, "needs/import.html", ctx)
+    if request.GET.get("template"):
+        response = HttpResponse(
+            importing.template_xlsx(community),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="demands-template-{community.code}.xlsx"'
+        return response
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        problem = ""
+        if upload is None:
+            problem = _("请选择要导入的 .xlsx 文件")
+        elif (upload.size or 0) > IMPORT_MAX_BYTES:
+            problem = _("文件太大：不超过 %(mb)s MB") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)}
+        else:
+            try:
+                outcome = importing.demands_import(file=upload, community=community, by=request.user)
+            except FileProblem as exc:
+                problem = exc.message
+            else:
+                if not outcome.errors:
+                    messages.success(request, _("已导入 %(n)s 条需求，待审核") % {"n": outcome.created})
+                    return redirect(f"{reverse('needs:review')}?community={community.pk}")
+                ctx.update({"errors": outcome.errors, "rows": outcome.rows})
+        ctx["problem"] = problem
+        return render(request, "needs/import.html", ctx, status=422)
+    return render(request, "needs/import.html", ctx)
