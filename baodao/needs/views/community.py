@@ -3,11 +3,13 @@ offline, review (accept, reject, merge), suggestions and dispatch, unable, close
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +26,7 @@ from baodao.needs import access, exports, forms, importing, selectors, services
 from baodao.needs.models import Demand
 from baodao.needs.views.common import Page, act, demand_context, form_refused
 
+BATCH_MAX = 200
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 LEDGER_MAX = 100_000  # a community's ledger is hundreds of rows a year; a city's a few thousand
 
@@ -375,3 +378,53 @@ def import_demands(request: AuthedHttpRequest) -> HttpResponse:
         ctx["problem"] = problem
         return render(request, "needs/import.html", ctx, status=422)
     return render(request, "needs/import.html", ctx)
+
+
+def _batch(
+    request: AuthedHttpRequest, get: Callable[[int], Demand], step: Callable[[Demand], object], done: str
+) -> HttpResponse:
+    """Run one step on every ticked demand, each in its own transaction: those refused (someone
+    decided one meanwhile, or it is not the user's) are named, the others go through."""
+    access.require_staff(request.user)
+    ids = [pk for pk in (int_or_none(v) for v in request.POST.getlist("demand")) if pk][:BATCH_MAX]
+    back = request.POST.get("back", "")
+    back = back if back.startswith("/needs/staff/") else reverse("needs:review")
+    if not ids:
+        messages.error(request, _("请先勾选需求"))
+        return redirect(back)
+    ok, refused = 0, []
+    for pk in ids:
+        try:
+            step(get(pk))
+            ok += 1
+        except (ValidationError, PermissionDenied, Http404) as exc:
+            reason = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc) or _("没有权限")
+            refused.append(f"#{pk} {reason}")
+    messages.success(request, done % {"n": ok})
+    if refused:
+        messages.error(request, _("未处理：%(r)s") % {"r": "；".join(refused)})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def accept_many(request: AuthedHttpRequest) -> HttpResponse:
+    """受理所选: each as an individual item with one slot (the size is changed on its page)."""
+    return _batch(
+        request,
+        lambda pk: access.get_demand_for_review(request.user, pk),
+        lambda d: services.demand_accept(demand=d, by=request.user, size=Demand.Size.PERSON, slots=1),
+        _("已受理并发布 %(n)s 条"),
+    )
+
+
+@login_required
+@require_POST
+def close_many(request: AuthedHttpRequest) -> HttpResponse:
+    """销号所选: the community's staff close the done items they ticked."""
+    return _batch(
+        request,
+        lambda pk: access.get_demand_for_close(request.user, pk),
+        lambda d: services.item_close(demand=d, by=request.user),
+        _("已销号 %(n)s 条"),
+    )
