@@ -24,6 +24,7 @@ from baodao.core.privacy import mask_address, mask_mobile, mask_name
 from baodao.core.rules import get_rule_int
 from baodao.directory import scope
 from baodao.directory.models import Category, Member, Place, UnitAssignment, WorkTeam
+from baodao.directory.services import city_of
 from baodao.needs.models import Claim, Demand, DemandEvent, Follower
 from baodao.reporting.models import MemberReport, UnitReport
 
@@ -177,9 +178,7 @@ class OverdueRules:
 
 
 def overdue_rules(community: Place | None = None) -> OverdueRules:
-    city = None
-    if community is not None:
-        city = next(iter(Place.objects.filter(pk__in=community.ancestor_ids(), kind=Place.Kind.CITY)), None)
+    city = city_of(community) if community is not None else None
     return OverdueRules(
         get_rule_int("need_unclaimed_overdue_days", city=city), get_rule_int("need_claim_reminder_days", city=city)
     )
@@ -327,7 +326,11 @@ def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
                 )
             )
     else:
-        teams = list(WorkTeam.objects.filter(community=demand.community, is_active=True).select_related("unit"))
+        teams = list(
+            WorkTeam.objects.filter(community=demand.community, is_active=True)
+            .select_related("unit")
+            .prefetch_related("unit__functions")
+        )
         open_t = _open_claims("team", [t.pk for t in teams])
         for t in teams:
             matches = category in t.unit.functions.all()
@@ -344,8 +347,10 @@ def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
                     (0 if matches else 1, open_t.get(t.pk, 0), 0 if demand.size == Demand.Size.TEAM else 1, t.pk),
                 )
             )
-        assigned = UnitAssignment.objects.filter(community=demand.community, ended_on__isnull=True).select_related(
-            "unit"
+        assigned = (
+            UnitAssignment.objects.filter(community=demand.community, ended_on__isnull=True)
+            .select_related("unit")
+            .prefetch_related("unit__functions")
         )
         units = [a.unit for a in assigned if a.unit.is_active]
         open_u, year_u = _open_claims("unit", [u.pk for u in units]), _year_claims("unit", [u.pk for u in units], year)
@@ -371,18 +376,18 @@ def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
 RECENTLY_CLOSED_DAYS = 90
 
 
-def pinned_items(community: Place) -> tuple[list[Demand], list[Demand]]:
-    """What the service list pinned up in the community shows: open items, and those closed in
-    the last 90 days (claims and their parties loaded)."""
-    base = (
-        Demand.objects.filter(community=community)
-        .select_related("category", "place__parent")
-        .prefetch_related("claims__member", "claims__team", "claims__unit")
-    )
-    open_rows = base.filter(status__in=(*Demand.OPEN, S.DONE)).order_by("published_at", "id")
+def pinned_items(
+    community: Place, *, limit: int | None = None, with_claims: bool = True
+) -> tuple[list[Demand], list[Demand]]:
+    """What the community's service list shows to everyone (the pinned-up PDF, the public board):
+    open items and those closed in the last 90 days, at most `limit` of each."""
+    base = Demand.objects.filter(community=community).select_related("category", "place__parent", "resident")
+    if with_claims:
+        base = base.prefetch_related("claims__member", "claims__team", "claims__unit")
+    open_rows = base.filter(status__in=(*Demand.OPEN, S.DONE)).order_by("-published_at", "-id")
     since = timezone.now() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
     closed = base.filter(status=S.CLOSED, closed_at__gte=since).order_by("-closed_at", "-id")
-    return list(open_rows), list(closed)
+    return list(open_rows[:limit]), list(closed[:limit])
 
 
 # --- the supply list (供给清单 / 资源清单) ------------------------------------------------------------

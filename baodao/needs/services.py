@@ -28,6 +28,7 @@ from baodao.core.images import clean_photo
 from baodao.core.rules import get_rule_int
 from baodao.core.transitions import apply
 from baodao.directory.models import Category, Member, Place, Resident, Unit, WorkTeam
+from baodao.directory.services import city_of
 from baodao.needs import notices, signals
 from baodao.needs.models import Claim, Demand, DemandEvent, DemandPhoto, Follower
 from baodao.needs.transitions import NeedConflict, NeedError, demands
@@ -38,10 +39,13 @@ S = Demand.Status
 MAX_PHOTOS = 6
 
 
-def _city_of(demand: Demand) -> int | None:
-    ids = demand.community.ancestor_ids()
-    cities = Place.objects.filter(pk__in=ids, kind=Place.Kind.CITY).values_list("pk", flat=True)
-    return next(iter(cities), None)
+def _city_of(demand: Demand, memo: dict[int, Place | None] | None = None) -> Place | None:
+    """The city whose rules apply to the demand (`memo`: remembered per community within a run)."""
+    if memo is None:
+        return city_of(demand.community)
+    if demand.community_id not in memo:
+        memo[demand.community_id] = city_of(demand.community)
+    return memo[demand.community_id]
 
 
 def _event(demand: Demand, kind: str, by: User | None, note: str = "") -> None:
@@ -411,10 +415,10 @@ def item_unable(*, demand: Demand, by: User, reason: str) -> Demand:
 # --- the resident's answer ------------------------------------------------------------------------
 
 
-def _accept_deadline(demand: Demand) -> dt.datetime | None:
+def _accept_deadline(demand: Demand, memo: dict[int, Place | None] | None = None) -> dt.datetime | None:
     if demand.done_at is None:
         return None
-    days = get_rule_int("need_accept_window_days", city=_city_of(demand))
+    days = get_rule_int("need_accept_window_days", city=_city_of(demand, memo))
     return demand.done_at + dt.timedelta(days=days)
 
 
@@ -510,8 +514,9 @@ def demands_accept_silent(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     n = 0
     waiting = Demand.objects.filter(status__in=(S.DONE, S.CLOSED), acceptance=Demand.Acceptance.WAITING)
+    cities: dict[int, Place | None] = {}
     for demand in waiting.select_related("community").iterator():
-        deadline = _accept_deadline(demand)
+        deadline = _accept_deadline(demand, cities)
         if deadline is None or deadline > now:
             continue
         with transaction.atomic():
@@ -530,11 +535,12 @@ def claims_remind_and_release(*, now: dt.datetime | None = None) -> tuple[int, i
     (both rules); the claimant and the staff are told. Returns (reminded, released)."""
     now = now or timezone.now()
     reminded = released = 0
+    cities: dict[int, Place | None] = {}
     live = Claim.objects.filter(status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED)).select_related(
         "demand__community", "member", "team", "unit"
     )
     for claim in live.iterator():
-        city = _city_of(claim.demand)
+        city = _city_of(claim.demand, cities)
         idle = now - claim.progress_at
         if idle >= dt.timedelta(days=get_rule_int("need_claim_release_days", city=city)):
             try:

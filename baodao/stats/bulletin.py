@@ -22,7 +22,7 @@ from baodao.directory.models import (
 )
 from baodao.directory.selectors import first_secretary_terms_in_force
 from baodao.needs.models import Claim, Demand, DemandEvent
-from baodao.needs.selectors import public_name
+from baodao.needs.selectors import pinned_items, public_name
 
 COMPOUND_KINDS = (Place.Kind.COMPOUND, Place.Kind.GRID)
 
@@ -209,7 +209,6 @@ def community_bulletin(community: Place) -> CommunityBulletin:
     return bulletin
 
 
-RECENTLY_CLOSED_DAYS = 90
 PUBLIC_ITEMS = 50
 
 
@@ -230,12 +229,9 @@ def _public(d: Demand) -> PublicItem:
 
 
 def public_items(community: Place) -> tuple[list[PublicItem], list[PublicItem]]:
-    """The community's open service items, and those closed in the last 90 days (newest first)."""
-    base = Demand.objects.filter(community=community).select_related("category", "place__parent", "resident")
-    open_rows = base.filter(status__in=(*Demand.OPEN, Demand.Status.DONE)).order_by("-published_at", "-id")
-    since = timezone.now() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
-    closed = base.filter(status=Demand.Status.CLOSED, closed_at__gte=since).order_by("-closed_at", "-id")
-    return [_public(d) for d in open_rows[:PUBLIC_ITEMS]], [_public(d) for d in closed[:PUBLIC_ITEMS]]
+    """The community's open service items, and those closed lately (the same as the pinned list)."""
+    open_rows, closed = pinned_items(community, limit=PUBLIC_ITEMS, with_claims=False)
+    return [_public(d) for d in open_rows], [_public(d) for d in closed]
 
 
 def public_item(community: Place, pk: int) -> tuple[PublicItem, list[tuple[dt.datetime, str]]] | None:
