@@ -228,3 +228,17 @@ def get_dispatch_party(demand: Demand, *, party: str, party_id: int) -> Party:
     if obj is None or not party_serves(obj, demand):
         raise _denied(_("派单对象须已向本社区报到，并适合该服务项目的办理规模"))
     return obj
+
+
+def get_unit_for_figures(user: Actor, pk: int | None) -> Unit:
+    """A unit's part in the three lists: its secretaries (their own unit when `pk` is empty) and
+    the admins above its office."""
+    s = scope.scope_for(user)
+    if pk is None:
+        pk = min(s.unit_ids) if s.unit_ids else None
+    if pk is None:
+        raise _denied(_("请从单位页面进入"))
+    unit = get_object_or_404(scope.units_for_user(user).select_related("office_place"), pk=pk)
+    if not scope.can_manage_work_teams(user, unit):
+        raise _denied(_("只有本单位党组织书记和上级管理员可以查看"))
+    return unit

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -468,3 +469,55 @@ def supply(
         for m in members[:500]
     ]
     return unit_rows, member_rows
+
+
+# --- a unit's part (per-unit figures) ----------------------------------------------------------------
+
+UNIT_PARTIES = ("unit", "team", "member")
+
+
+def unit_claims(unit_id: int, *, year: int, party: str = "", done: bool = False) -> QuerySet[Claim]:
+    """Claims a unit answers for in `year` (claimed that year): its own, its work teams', its
+    members'. Live ones (a released or withdrawn claim is not the unit's record), or only done."""
+    q = Q(unit_id=unit_id) | Q(team__unit_id=unit_id) | Q(member__unit_id=unit_id)
+    if party == "unit":
+        q = Q(unit_id=unit_id)
+    elif party == "team":
+        q = Q(team__unit_id=unit_id)
+    elif party == "member":
+        q = Q(member__unit_id=unit_id)
+    qs = Claim.objects.filter(q, created_at__year=year, status__in=Claim.LIVE)
+    if done:
+        qs = qs.filter(status=Claim.Status.DONE)
+    return qs.select_related("demand__community", "demand__category", "member", "team", "unit").order_by(
+        "-created_at", "-id"
+    )
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    taken: dict[str, int]  # party -> live claims this year
+    done: dict[str, int]
+    aid_money: Decimal
+    aid_items: int
+    projects: int  # 单位实事: unit-level items the unit or its teams took
+    average_rating: float | None
+
+
+def unit_figures(unit_id: int, year: int) -> UnitFigures:
+    """A unit's figures of the year, counted live: a unit's claims are tens a year, read by one
+    index range each (not the province's counters)."""
+    taken, done = {}, {}
+    for party in UNIT_PARTIES:
+        rows = unit_claims(unit_id, year=year, party=party).values("status").annotate(n=Count("id")).order_by()
+        counts = {r["status"]: r["n"] for r in rows}
+        taken[party] = sum(counts.values())
+        done[party] = counts.get(Claim.Status.DONE, 0)
+    mine = unit_claims(unit_id, year=year)
+    aid = mine.aggregate(money=Sum("aid_money"), items=Count("id", filter=~Q(aid_items="")))
+    projects = mine.filter(demand__size=Demand.Size.UNIT).exclude(party=Claim.Party.MEMBER).count()
+    ratings = Demand.objects.filter(pk__in=mine.values("demand_id"), rating__isnull=False).aggregate(avg=Avg("rating"))
+    avg = ratings["avg"]
+    return UnitFigures(
+        taken, done, aid["money"] or Decimal(0), aid["items"] or 0, projects, round(avg, 2) if avg else None
+    )

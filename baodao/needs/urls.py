@@ -3,7 +3,7 @@ team leaders and unit secretaries, and the community staff's. One URL per action
 
 from django.urls import path
 
-from baodao.needs.views import common, community, member, resident
+from baodao.needs.views import common, community, member, resident, unit
 
 app_name = "needs"
 urlpatterns = [
@@ -32,6 +32,8 @@ urlpatterns = [
     path("claims/<id:pk>/decline/", member.decline, name="claim_decline"),
     path("claims/<id:pk>/start/", member.start, name="claim_start"),
     path("claims/<id:pk>/done/", member.done, name="claim_done"),
+    # a unit's part: its secretary, the admins above it
+    path("unit/", unit.unit_part, name="unit"),
     # community staff
     path("staff/", community.review, name="review"),
     path("staff/overdue/", community.overdue, name="overdue"),

@@ -1,0 +1,40 @@
+"""The unit secretary's page of the three lists: what the unit, its work teams and its members
+took and did this year (the unit's 实事 among them), each figure a link to its list below."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.http import int_or_none, page_of
+from baodao.needs import access, selectors
+
+
+@login_required
+@require_GET
+def unit_part(request: AuthedHttpRequest) -> HttpResponse:
+    unit = access.get_unit_for_figures(request.user, int_or_none(request.GET.get("unit")))
+    this_year = timezone.localdate().year
+    year = int_or_none(request.GET.get("year")) or this_year
+    if not 2000 <= year <= this_year + 1:
+        year = this_year
+    party = request.GET.get("party", "")
+    party = party if party in selectors.UNIT_PARTIES else ""
+    done = request.GET.get("done") == "1"
+    page = page_of(request, selectors.unit_claims(unit.pk, year=year, party=party, done=done))
+    ctx = {
+        "unit": unit,
+        "year": year,
+        "years": list(range(this_year, this_year - 5, -1)),
+        "f": selectors.unit_figures(unit.pk, year),
+        "page": page,
+        "claims": list(page.object_list),
+        "party": party,
+        "done": done,
+        "no_export": True,
+    }
+    return render(request, "needs/unit.html", ctx)
