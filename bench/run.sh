@@ -8,7 +8,8 @@
 #      1,000 concurrent claim requests over HTTP on a 10-slot item: exactly 10 succeed, 990 get 409
 #   c. load_demo --scale province (~1,000,000 members)                    (target < 15 min)
 #      and the scoped member count of directory.scope vs hand-written SQL on that data,
-#      and the three coverages of the whole province vs hand-written SQL (target < 1 s)
+#      and the three coverages of the whole province vs hand-written SQL (target < 1 s),
+#      and the three lists' figures of the province from counters vs aggregate over ~1M demands (target < 1 s)
 #
 # Knobs: BENCH_PROVINCE=0 skips c (it takes several minutes); BENCH_IMPORT_ROWS (100000, 0 skips a);
 # BENCH_HTTP_DURATION (10s); PG_OPTS (server options, default below); PG_FAST=0 keeps fsync on.
@@ -77,5 +78,6 @@ if [[ ${BENCH_PROVINCE:-1} != 0 ]]; then
     echo "bench load_demo_province: seconds=$seconds target=<900s:$verdict"
     $py bench/province_scope.py
     $py bench/province_coverage.py
+    $py bench/needs_province.py  # ~1 demand per in-service member, figures from counters vs aggregate
 fi
 echo "== done (load average now $(cut -d' ' -f1-3 /proc/loadavg))"
