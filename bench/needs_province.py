@@ -52,12 +52,14 @@ def main() -> None:
                   description, preferred_time, contact_name, contact_mobile, show_name, follow_token, status,
                   size, slots, claimed_slots, follower_count, reason, created_at, published_at, claimed_at,
                   done_at, closed_at, acceptance, reopen_count, rating, rating_comment)
-                SELECT c.id, coalesce(c.child, c.id), 'wish', (%(channels)s::text[])[1 + g %% cardinality(%(channels)s::text[])], '',
+                SELECT c.id, coalesce(c.child, c.id), 'wish',
+                  (%(channels)s::text[])[1 + g %% cardinality(%(channels)s::text[])], '',
                   (%(cats)s::bigint[])[1 + g %% cardinality(%(cats)s::bigint[])], '压测需求', '', '', '', '', false, '',
                   (%(statuses)s::text[])[1 + (g * 7) %% cardinality(%(statuses)s::text[])], 'person', 1, 0, 0, '',
                   make_timestamptz(%(year)s::int, 1 + g %% 11, 1 + g %% 27, 8, 0, 0), NULL, NULL, NULL,
                   CASE WHEN (%(statuses)s::text[])[1 + (g * 7) %% cardinality(%(statuses)s::text[])] = 'closed'
-                       THEN make_timestamptz(%(year)s::int, 1 + g %% 11, 1 + g %% 27, 8, 0, 0) + ((g %% 30) || ' days')::interval END,
+                       THEN make_timestamptz(%(year)s::int, 1 + g %% 11, 1 + g %% 27, 8, 0, 0)
+                            + ((g %% 30) || ' days')::interval END,
                   CASE WHEN g %% 3 = 0 THEN 'accepted' ELSE '' END, 0,
                   CASE WHEN g %% 5 = 0 THEN 1 + g %% 5 END, ''
                 FROM generate_series(0, %(n)s::int - 1) AS g JOIN c ON c.i = g %% c.n
