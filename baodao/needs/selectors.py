@@ -229,14 +229,18 @@ class Similar:
     score: float
 
 
-def similar_demands(community: Place, text: str, *, exclude: int | None = None, limit: int = 5) -> list[Similar]:
+def similar_demands(
+    community: Place, text: str, *, exclude: int | None = None, limit: int = 5, published_only: bool = False
+) -> list[Similar]:
     """The open demands of `community` most like `text`, best first (ranked, not thresholded:
     a score of zero is left out). Dice coefficient over character bigrams of the title and the
     start of the description; ties go to the most followed. bench/needs_similar.py measures it."""
     wanted = _grams(text)
     if not wanted:
         return []
-    rows = Demand.objects.filter(community=community, status__in=Demand.FOLLOWABLE)
+    # A page without a login shows only what the public board shows (no demand before review).
+    states = [s for s in Demand.FOLLOWABLE if s != S.PENDING] if published_only else Demand.FOLLOWABLE
+    rows = Demand.objects.filter(community=community, status__in=states)
     if exclude:
         rows = rows.exclude(pk=exclude)
     scored: list[tuple[float, int, int]] = []

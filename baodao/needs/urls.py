@@ -20,6 +20,7 @@ urlpatterns = [
     path("photos/<id:pk>/", common.photo, name="photo"),
     # the community's poster, without an account
     path("c/<str:code>/", resident.poster, name="poster"),
+    path("c/<str:code>/similar/", resident.poster_similar, name="poster_similar"),
     path("t/<str:token>/", resident.follow_link, name="follow_link"),
     path("t/<str:token>/accept/", resident.token_accept, name="token_accept"),
     path("t/<str:token>/reopen/", resident.token_reopen, name="token_reopen"),

@@ -160,6 +160,7 @@ row("needs:rate", "POST", lambda w: [w.demand.pk],                     [302, 404
 row("needs:withdraw", "POST", lambda w: [w.spare.pk],                  [302, 404, 403, 403, 403, 403, 403, 404, 404, 302, 403])
 row("needs:photo", "GET", lambda w: [999999],                          [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("needs:poster", "GET", lambda w: [w.A.code],                       [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("needs:poster_similar", "GET", lambda w: [w.A.code],               [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("needs:follow_link", "GET", lambda w: ["not-a-token"],             [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("needs:token_accept", "POST", lambda w: ["not-a-token"],           [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("needs:token_reopen", "POST", lambda w: ["not-a-token"],           [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])

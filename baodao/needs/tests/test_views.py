@@ -109,3 +109,13 @@ def test_the_poster_page_is_rate_limited(nw: SimpleNamespace) -> None:
     answers = [client.post(url, {"title": ""}).status_code for _ in range(11)]
     assert answers == [422] * 10 + [429]
     assert "提交太频繁" in client.post(url, {"title": ""}).content.decode()
+
+
+def test_the_posters_hint_shows_published_demands_only(nw: SimpleNamespace) -> None:
+    w = nw
+    published(w, title="楼道灯不亮晚上看不见")
+    ask(w, title="楼道灯坏了还没审核")
+    page = Client().get(f"/needs/c/{w.A.code}/similar/?title=楼道灯坏了").content.decode()
+    assert "楼道灯不亮晚上看不见" in page
+    assert "还没审核" not in page
+    assert "data-follow" not in page  # no account: nothing to follow with

@@ -27,8 +27,8 @@ from baodao.needs.views.common import Page, act, demand_context, form_refused
 POSTER_LIMIT = 10  # poster submissions per address per hour, as the self-report page
 
 
-def _similar(community: Place, text: str, exclude: int | None = None) -> list[selectors.Similar]:
-    return selectors.similar_demands(community, text, exclude=exclude) if text.strip() else []
+def _similar(community: Place, text: str, *, published_only: bool = False) -> list[selectors.Similar]:
+    return selectors.similar_demands(community, text, published_only=published_only) if text.strip() else []
 
 
 @login_required
@@ -221,6 +221,7 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
         form = forms.PosterDemandForm(request.POST, request.FILES, community=community)
     else:
         form = forms.PosterDemandForm(community=community, initial=request.GET.dict())
+    forms.hint_while_typing(form, reverse("needs:poster_similar", args=[community.code]))
     status = 200
     if request.method == "POST":
         ratelimit.count_attempt(key, window_seconds=3600)
@@ -251,9 +252,22 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "needs/poster.html",
-        {"form": form, "community": community, "similar": _similar(community, text), "checked": bool(text)},
+        {
+            "form": form,
+            "community": community,
+            "similar": _similar(community, text, published_only=True),
+            "checked": bool(text),
+        },
         status=status,
     )
+
+
+@require_GET
+def poster_similar(request: HttpRequest, code: str) -> HttpResponse:
+    """The poster page's hint while typing (no login): published demands only, titles and places."""
+    community = get_object_or_404(Place, code=code, kind=Place.Kind.COMMUNITY)
+    rows = _similar(community, request.GET.get("title", "")[:60], published_only=True)
+    return render(request, "needs/_similar.html", {"similar": rows, "checked": True})
 
 
 def _by_token(token: str) -> Demand:
