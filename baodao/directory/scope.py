@@ -502,6 +502,22 @@ def can_review_at(user: Actor, place: Place) -> bool:
     )
 
 
+def communities_reviewed_by(user: Actor) -> QuerySet[Place]:
+    """The communities where `can_review_at` holds for the community itself or for a compound in
+    it: those under the user's staff and admin grants, and the community of a compound whose
+    secretary the user is — one query, whatever the number of communities."""
+    scope = scope_for(user)
+    communities = Place.objects.filter(kind=Place.Kind.COMMUNITY)
+    if scope.superuser:
+        return communities
+    paths = [p for r, p in scope.place_grants if r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES]
+    q = _any_prefix("path", paths)
+    compounds = [p for r, p in scope.place_grants if r == Role.COMPOUND_SECRETARY]
+    if compounds:
+        q |= Q(pk__in=_ancestor_ids(compounds))
+    return communities.filter(q)
+
+
 def is_community_staff_of(user: Actor, community: Place) -> bool:
     """The community's own staff (销号 is theirs alone)."""
     scope = scope_for(user)

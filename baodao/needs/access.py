@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -102,17 +103,13 @@ def get_demand_for_close(user: Actor, pk: int) -> Demand:
     return demand
 
 
-def communities_for_entry(user: Actor) -> list[Place]:
-    """Communities the user may enter demands for (collected by door-knocking, WeChat groups...):
-    those the user reviews at, and the community of a compound whose secretary the user is."""
-    s = scope.scope_for(user)
-    seen = scope.places_for_user(user).filter(kind=Place.Kind.COMMUNITY).order_by("sort_key")
-    ids = {c.pk for c in seen if scope.can_review_at(user, c)}
-    for place in Place.objects.filter(path__in=[p for _r, p in s.place_grants]):
-        community = community_of(place)
-        if community is not None:
-            ids.add(community.pk)
-    return list(Place.objects.filter(pk__in=ids).order_by("sort_key"))
+CHOICES = 300  # communities offered in a select; an admin above more picks an area on the figures page
+
+
+def communities_for_entry(user: Actor) -> QuerySet[Place]:
+    """Communities the user may enter demands for (collected by door-knocking, WeChat groups...)
+    and review in: where the user is staff or admin, and a compound secretary's community."""
+    return scope.communities_reviewed_by(user).order_by("sort_key")
 
 
 # --- claims ---------------------------------------------------------------------------------------

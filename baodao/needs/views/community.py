@@ -32,10 +32,11 @@ LEDGER_MAX = 100_000  # a community's ledger is hundreds of rows a year; a city'
 
 
 def _community(request: AuthedHttpRequest) -> tuple[list[Place], Place | None]:
-    communities = access.communities_for_entry(request.user)
+    """The communities offered (at most CHOICES + 1, enough to know there are more) and the one chosen."""
+    qs = access.communities_for_entry(request.user)
     pk = int_or_none(request.GET.get("community"))
-    chosen = next((c for c in communities if c.pk == pk), None)
-    return communities, chosen
+    chosen = qs.filter(pk=pk).first() if pk else None
+    return list(qs[: access.CHOICES + 1]), chosen
 
 
 @login_required

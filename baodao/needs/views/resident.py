@@ -88,7 +88,7 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
     else:
         access.require_staff(request.user)
         community = get_object_or_404(
-            Place.objects.filter(pk__in=[c.pk for c in access.communities_for_entry(request.user)]),
+            access.communities_for_entry(request.user),
             pk=request.GET.get("community") or 0,
         )
     if community is None:
