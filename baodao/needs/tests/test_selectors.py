@@ -171,3 +171,20 @@ def test_the_supply_list_is_what_units_and_members_declared(lists: SimpleNamespa
     # Next door: 李北辰 is reported to 北门社区, 教育局 is assigned there.
     units, members = selectors.supply(w.B)
     assert ([u.unit_name for u in units], [m.name for m in members]) == (["教育局"], ["李北辰"])
+
+
+def test_communities_reviewed_by_each_role(nw: SimpleNamespace) -> None:
+    from baodao.directory import scope
+
+    w = nw
+    got = {role: {c.name for c in scope.communities_reviewed_by(u)} for role, u in w.role_users.items()}
+    assert got == {
+        "city_admin": {"安宁社区", "北门社区", "恩泽社区", "方圆社区"},
+        "district_admin": {"安宁社区", "北门社区", "恩泽社区"},
+        "street_admin": {"安宁社区", "北门社区"},
+        "community_staff": {"安宁社区"},
+        "compound_secretary": {"安宁社区"},  # the community of his compound
+        "unit_secretary": set(),
+        "member": set(),
+        "resident": set(),
+    }
