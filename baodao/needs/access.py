@@ -239,3 +239,24 @@ def get_unit_for_figures(user: Actor, pk: int | None) -> Unit:
     if not scope.can_manage_work_teams(user, unit):
         raise _denied(_("只有本单位党组织书记和上级管理员可以查看"))
     return unit
+
+
+def get_dispatch_member_by_name(demand: Demand, name: str) -> Member:
+    """A member reported to the item's community, found by the name staff typed (someone the
+    suggestions did not list); refused with a reason when none or several are found."""
+    name = name.strip()
+    rows = list(
+        Member.objects.filter(
+            name=name,
+            status=Member.Status.IN_SERVICE,
+            reports__community=demand.community,
+            reports__status=MemberReport.Status.CONFIRMED,
+        ).select_related("unit")[:2]
+    )
+    if not rows:
+        raise _denied(_("本社区没有已报到的在职党员“%(n)s”") % {"n": name[:20]})
+    if len(rows) > 1:
+        raise _denied(_("本社区有多名“%(n)s”，请从推荐名单中派单") % {"n": name[:20]})
+    if not party_serves(rows[0], demand):
+        raise _denied(_("该服务项目需要组团或单位办理，不能派给个人"))
+    return rows[0]

@@ -188,6 +188,7 @@ row("needs:staff_accept", "POST", lambda w: [w.demand.pk],             [302, 404
 row("needs:staff_reject", "POST", lambda w: [w.demand.pk],             [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
 row("needs:staff_merge", "POST", lambda w: [w.demand.pk],              [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
 row("needs:staff_dispatch", "POST", lambda w: [w.item.pk],             [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
+row("needs:staff_dispatch_by_name", "POST", lambda w: [w.item.pk],     [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
 row("needs:staff_unable", "POST", lambda w: [w.demand.pk],             [302, 404, 422, 422, 422, 422, 422, 404, 404, 404, 422])
 row("needs:staff_close", "POST", lambda w: [w.item.pk],                [302, 404, 403, 403, 403, 422, 403, 404, 404, 404, 422])
 row("public:community", "GET", lambda w: [w.A.code],                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])

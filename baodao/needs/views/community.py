@@ -286,6 +286,24 @@ def dispatch(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def dispatch_by_name(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """派单 to a reported member the suggestions did not list, by name."""
+    d = access.get_demand_for_review(request.user, pk)
+    try:
+        member = access.get_dispatch_member_by_name(d, request.POST.get("name", ""))
+    except PermissionDenied as exc:
+        return _page(request, pk)([str(exc)])
+    return act(
+        request,
+        lambda: services.item_dispatch(demand=d, party=member, by=request.user),
+        ok=_("已派单给 %(p)s") % {"p": member},
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
 def unable(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     d = access.get_demand_for_review(request.user, pk)
     form = forms.ReasonForm(request.POST)
