@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -93,7 +94,7 @@ def announce(demand: Demand, t: Transition, by: User | None) -> None:
     if RESIDENT in t.tell:
         _send(resident_users(demand), by, title=title, body=text, url=reverse("needs:demand", args=[demand.pk]))
         if demand.resident_id is None and demand.contact_mobile and demand.follow_token:
-            link = reverse("needs:follow_link", args=[demand.follow_token])
+            link = settings.SITE_URL + reverse("needs:follow_link", args=[demand.follow_token])
             text_message_send(
                 mobile=demand.contact_mobile,
                 text=f"{title}：{text} {link}",

@@ -215,7 +215,8 @@ def test_merge_carries_followers_and_tells_the_resident(
     assert (dup.status, dup.merged_into_id) == (S.MERGED, first.pk)
     assert set(Follower.objects.filter(demand=first).values_list("user_id", flat=True)) == {w.member_user.pk}
     assert first.follower_count == 2  # the member who followed, and the poster's submitter
-    assert TextMessage.objects.filter(text__contains="合并").count() == 1
+    text = TextMessage.objects.get(text__contains="合并").text
+    assert f"http://127.0.0.1:8000/needs/t/{dup.follow_token}/" in text  # a link a phone can open
     assert kinds(first)[-1] == "merged_in"
 
 
