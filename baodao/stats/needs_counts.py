@@ -26,7 +26,10 @@ from baodao.needs import signals
 from baodao.needs.models import Demand
 from baodao.stats.models import NeedCount
 
-DAYS_CAP = 366  # the histograms' last bucket: a year or more
+DAYS_CAP = 366
+FULL_REWRITE_OVER = (
+    1_000  # more counters adrift than this: rewrite them all in bulk  # the histograms' last bucket: a year or more
+)
 S = Demand.Status
 # What the seeds call 受理 (accepted onto the list), 领办 (taken), 办结 (done) and 销号 (closed).
 ACCEPTED = (S.PUBLISHED, S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS, S.DONE, S.CLOSED, S.UNABLE)
@@ -160,14 +163,27 @@ def recount(*, fix: bool = True) -> list[Drift]:
     if fix and drift:
         paths = dict(Place.objects.filter(pk__in={d.place_id for d in drift}).values_list("pk", "path"))
         with transaction.atomic():
-            for d in drift:
-                NeedCount.objects.update_or_create(
-                    place_id=d.place_id,
-                    year=d.year,
-                    key=d.key,
-                    defaults={"n": d.actual, "path": paths.get(d.place_id, "")},
+            if len(drift) > FULL_REWRITE_OVER:
+                # After a bulk load nearly every counter is new: write them all at once.
+                NeedCount.objects.all().delete()
+                every = dict(Place.objects.filter(pk__in={p for p, _y, _k in actual}).values_list("pk", "path"))
+                NeedCount.objects.bulk_create(
+                    [
+                        NeedCount(place_id=p, path=every.get(p, ""), year=y, key=k, n=n)
+                        for (p, y, k), n in actual.items()
+                        if n
+                    ],
+                    batch_size=5000,
                 )
-            NeedCount.objects.filter(n=0).delete()
+            else:
+                for d in drift:
+                    NeedCount.objects.update_or_create(
+                        place_id=d.place_id,
+                        year=d.year,
+                        key=d.key,
+                        defaults={"n": d.actual, "path": paths.get(d.place_id, "")},
+                    )
+                NeedCount.objects.filter(n=0).delete()
     return drift
 
 

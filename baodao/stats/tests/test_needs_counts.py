@@ -155,3 +155,15 @@ def test_the_median_of_a_histogram() -> None:
     assert needs_counts._median({1: 1, 5: 1}) == 3
     assert needs_counts._median({0: 2, 2: 1, 9: 1}) == 1  # 0 0 2 9
     assert needs_counts._median({1: 10, 100: 1}) == 1
+
+
+def test_recount_rewrites_in_bulk_after_a_bulk_load(nw: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = nw
+    for i in range(3):
+        ask(w, title=f"需求{i}")
+    NeedCount.objects.all().delete()  # as after a bulk insert that bypassed the signals
+    monkeypatch.setattr(needs_counts, "FULL_REWRITE_OVER", 2)
+    drift = needs_counts.recount()
+    assert len(drift) > 2
+    assert needs_counts.recount(fix=False) == []
+    assert NeedCount.objects.get(key="status:pending").n == 3
