@@ -113,6 +113,18 @@ def items_for_user(user: Actor, *, status: str = "", category_id: int | None = N
     return qs.order_by("-published_at", "-id")
 
 
+def fitting_first(user: Actor, rows: list[Demand]) -> list[Demand]:
+    """Items matching the member's service intentions or skills first, then the rest (each group
+    in the order given). Expects `category` loaded."""
+    member_ids = scope.scope_for(user).member_ids
+    if not member_ids:
+        return rows
+    members = Member.objects.filter(pk__in=member_ids)
+    wants = set(Category.objects.filter(pk__in=members.values("intentions")).values_list("pk", flat=True))
+    skills = set(Category.objects.filter(pk__in=members.values("skills")).values_list("name", flat=True))
+    return sorted(rows, key=lambda d: 0 if d.category_id in wants or d.category.name in skills else 1)
+
+
 def resident_list(user: Actor) -> QuerySet[Demand]:
     return own_demands(user).select_related("community", "place__parent", "category").order_by("-created_at", "-id")
 

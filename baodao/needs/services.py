@@ -327,13 +327,14 @@ def claim_decline(*, claim: Claim, by: User, reason: str) -> Claim:
 def item_start(*, claim: Claim, by: User) -> Claim:
     """The claimant starts the work (or reports progress): the item is 进行中."""
     with transaction.atomic():
+        # The item's row first, then the claim's: the order every step takes (no deadlock).
+        demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
         row = Claim.objects.select_for_update().get(pk=claim.pk)
         if row.status not in (Claim.Status.CLAIMED, Claim.Status.STARTED):
             raise NeedError(_("该认领不在办理中"))
         row.status = Claim.Status.STARTED
         row.progress_at = timezone.now()
         row.save(update_fields=["status", "progress_at"])
-        demand = Demand.objects.get(pk=row.demand_id)
         if demand.status in demands["start"].sources:
             demand = apply(demands, "start", demand, by=by, note=row.party_name)
     return row
@@ -450,14 +451,6 @@ def demand_reopen(*, demand: Demand, by: User | None, comment: str) -> Demand:
     comment = comment.strip()
     if not comment:
         raise NeedError(_("请说明哪里还没有解决"))
-    deadline = _accept_deadline(demand)
-    if deadline is not None and timezone.now() > deadline:
-        raise NeedError(
-            _("已超过验收期限（%(d)s），不能重新打开；如仍有问题请提交新的需求")
-            % {"d": timezone.localtime(deadline).strftime("%Y-%m-%d")}
-        )
-    if demand.acceptance in (Demand.Acceptance.ACCEPTED, Demand.Acceptance.SILENT):
-        raise NeedError(_("已验收，不能重新打开；如仍有问题请提交新的需求"))
     with transaction.atomic():
         before = Demand.objects.select_for_update().get(pk=demand.pk)
         row = apply(
@@ -479,11 +472,15 @@ def demand_reopen(*, demand: Demand, by: User | None, comment: str) -> Demand:
 
 
 def _still_in_window(row: Demand) -> None:
+    """Checked under the row's lock: not answered yet, and within the acceptance window."""
     if row.acceptance in (Demand.Acceptance.ACCEPTED, Demand.Acceptance.SILENT):
         raise NeedError(_("已验收，不能重新打开；如仍有问题请提交新的需求"))
     deadline = _accept_deadline(row)
     if deadline is not None and timezone.now() > deadline:
-        raise NeedError(_("已超过验收期限，不能重新打开"))
+        raise NeedError(
+            _("已超过验收期限（%(d)s），不能重新打开；如仍有问题请提交新的需求")
+            % {"d": timezone.localtime(deadline).strftime("%Y-%m-%d")}
+        )
 
 
 def demand_rate(*, demand: Demand, by: User | None, stars: int, comment: str = "") -> Demand:

@@ -188,3 +188,15 @@ def test_communities_reviewed_by_each_role(nw: SimpleNamespace) -> None:
         "member": set(),
         "resident": set(),
     }
+
+
+def test_the_member_sees_what_fits_first(nw: SimpleNamespace) -> None:
+    from baodao.directory.models import Category
+
+    w = nw
+    other = Category.objects.get_or_create(kind=Category.Kind.INTENTION, name="文体活动")[0]
+    fits = published(w, title="法律的")  # 王安华 intends 法律咨询
+    later = published(w, title="文体的", category=other)
+    rows = selectors.fitting_first(w.member_user, list(selectors.items_for_user(w.member_user)))
+    assert [d.pk for d in rows] == [fits.pk, later.pk]
+    assert [d.pk for d in selectors.fitting_first(w.resident_user, rows[::-1])] == [later.pk, fits.pk]

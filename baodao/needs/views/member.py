@@ -15,22 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import int_or_none
-from baodao.directory import scope
-from baodao.directory.models import Category, Member
+from baodao.directory.models import Category
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Claim, Demand
 from baodao.needs.views.common import Page, act, demand_context, form_refused
-
-
-def _fits(user: object, rows: list[Demand]) -> list[Demand]:
-    """Items that match the member's intentions or skills first, then the rest (each newest first)."""
-    member_ids = scope.scope_for(user).member_ids  # type: ignore[arg-type]
-    if not member_ids:
-        return rows
-    members = Member.objects.filter(pk__in=member_ids)
-    wants = set(Category.objects.filter(pk__in=members.values("intentions")).values_list("pk", flat=True))
-    skills = set(Category.objects.filter(pk__in=members.values("skills")).values_list("name", flat=True))
-    return sorted(rows, key=lambda d: 0 if d.category_id in wants or d.category.name in skills else 1)
 
 
 @login_required
@@ -42,7 +30,7 @@ def items(request: AuthedHttpRequest) -> HttpResponse:
         qs = qs.filter(status__in=Demand.CLAIMABLE, claimed_slots__lt=F("slots"))
     elif status in Demand.Status.values:
         qs = qs.filter(status=status)
-    rows = _fits(request.user, list(qs[:200]))
+    rows = selectors.fitting_first(request.user, list(qs[:200]))
     mine = list(
         selectors.held_claims(request.user)
         .select_related("demand__category", "demand__place__parent")
