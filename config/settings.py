@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "baodao.notifications",
     "baodao.reporting",
     "baodao.needs",
+    "baodao.records",
     "baodao.stats",
     "baodao.home",
     "baodao.demo",

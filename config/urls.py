@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/", include("baodao.notifications.urls")),
     path("reporting/", include("baodao.reporting.urls")),
     path("needs/", include("baodao.needs.urls")),
+    path("records/", include("baodao.records.urls")),
     path("stats/", include("baodao.stats.urls")),
     path("p/", include("baodao.stats.public_urls")),
     path("api/v1/", api.urls),

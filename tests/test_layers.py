@@ -24,7 +24,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("directory",),
     ("notifications",),
     ("reporting",),
-    ("needs",),  # then records, meetings, evaluation, each its own row in spine order
+    ("needs",),
+    ("records",),  # then meetings, evaluation, each its own row in spine order
     ("stats",),
     ("home", "api", "demo"),
 ]

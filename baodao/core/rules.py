@@ -51,6 +51,7 @@ SOURCES: dict[str, StrOrPromise] = {
     "[seed 004]": _("《到社区报到，党员“八小时”外的新任务》"),
     "DOMAIN §3.1": _("平台默认值（报到流程时限），可按本市实际调整"),
     "DOMAIN §3.2": _("平台默认值（三张清单办理时限，件件有回音、事事有着落），可按本市实际调整"),
+    "DOMAIN §3.3": _("平台默认值（服务纪实签到与核实），可按本市实际调整"),
     "等保2.0": _("《信息安全技术 网络安全等级保护基本要求》（等保2.0）"),
 }
 
@@ -86,6 +87,17 @@ RULES: dict[str, RuleDef] = {
     "need_claim_release_days": RuleDef(Decimal(14), _("认领后无进展超过几天退回服务清单"), _("天"), "DOMAIN §3.2"),
     "need_accept_window_days": RuleDef(
         Decimal(7), _("办结后居民验收（或重新打开）期限，逾期视为验收"), _("天"), "DOMAIN §3.2"
+    ),
+    "record_code_seconds": RuleDef(
+        Decimal(30), _("活动签到二维码每隔几秒更换（转发的旧码随即失效）"), _("秒"), "DOMAIN §3.3"
+    ),
+    "record_checkin_window_minutes": RuleDef(
+        Decimal(60), _("活动开始前、结束后多少分钟内可扫码签到签退"), _("分钟"), "DOMAIN §3.3"
+    ),
+    "record_max_hours_per_day": RuleDef(Decimal(10), _("同一党员一天服务超过几小时提示核实"), _("小时"), "DOMAIN §3.3"),
+    "record_late_days": RuleDef(Decimal(7), _("服务结束后超过几天才登记提示核实"), _("天"), "DOMAIN §3.3"),
+    "activity_close_reminder_days": RuleDef(
+        Decimal(3), _("活动结束后几天未结束考勤提醒组织者"), _("天"), "DOMAIN §3.3"
     ),
     "session_idle_minutes": RuleDef(Decimal(30), _("登录空闲超时"), _("分钟"), "等保2.0"),
     "audit_retention_days": RuleDef(Decimal(180), _("审计日志至少保存"), _("天"), "等保2.0"),

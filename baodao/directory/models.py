@@ -93,13 +93,14 @@ class Place(models.Model):
 
 
 class Category(models.Model):
-    """Admin-edited lists: skills, service intentions, special groups, volunteer team types."""
+    """Admin-edited lists: skills, service intentions, special groups, volunteer team types, activity types."""
 
     class Kind(models.TextChoices):
         SKILL = "skill", _("兴趣特长")
         INTENTION = "intention", _("服务意愿")
         SPECIAL_GROUP = "special_group", _("特殊群体")
         TEAM_TYPE = "team_type", _("服务队类型")
+        ACTIVITY_TYPE = "activity_type", _("活动类型")
 
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=50)

@@ -526,6 +526,18 @@ def is_community_staff_of(user: Actor, community: Place) -> bool:
     )
 
 
+def communities_confirmed_by(user: Actor) -> QuerySet[Place]:
+    """The communities whose service records the user confirms (逐项确认): the community's own
+    staff — not the member's unit, not an admin above (the community vouches for what happened in
+    it)."""
+    scope = scope_for(user)
+    communities = Place.objects.filter(kind=Place.Kind.COMMUNITY)
+    if scope.superuser:
+        return communities
+    paths = [p for r, p in scope.place_grants if r == Role.COMMUNITY_STAFF]
+    return communities.filter(_any_prefix("path", paths)) if paths else communities.none()
+
+
 # --- who acts where -----------------------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ class StatsConfig(AppConfig):
     verbose_name = "统计"
 
     def ready(self) -> None:
-        from baodao.stats import needs_counts, tallies
+        from baodao.stats import needs_counts, service_counts, tallies
 
         tallies.connect_signals()
         needs_counts.connect_signals()
+        service_counts.connect_signals()

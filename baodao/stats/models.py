@@ -77,3 +77,23 @@ class NeedCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.year} {self.key}={self.n}"
+
+
+class ServiceYear(models.Model):
+    """A member's confirmed service in one year (DOMAIN.md §3.3: at least 5 activities, 20 hours):
+    how many confirmed records and minutes. Moved in the same transaction as the confirmation,
+    return or edit (baodao.stats.service_counts); `python manage.py recount_records` finds and
+    reports drift. "Who is behind" reads these rows, never the records."""
+
+    member = models.ForeignKey("directory.Member", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    records = models.IntegerField(default=0)
+    minutes = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("党员年度服务计数")
+        verbose_name_plural = _("党员年度服务计数")
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="serviceyear_member_year")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year}: {self.records} / {self.minutes}"

@@ -22,6 +22,7 @@ from baodao.directory.models import ImportJob
 from baodao.needs import services as needs_services
 from baodao.needs.tests.conftest import ask as needs_ask
 from baodao.notifications.services import notify
+from baodao.records.tests.conftest import activity as records_activity
 from baodao.reporting import services
 from baodao.reporting.tests.conftest import submit, teams, unit_submit
 
@@ -195,6 +196,24 @@ row("public:community", "GET", lambda w: [w.A.code],                   [200, 200
 row("public:item", "GET", lambda w: [w.A.code, w.item.pk],            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("public:poster", "GET", lambda w: [w.A.code],                      [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("public:self_report_poster", "GET", lambda w: [w.A.code],          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+# the service record (records): w.activity is 安宁社区's, by its staff, starting in two hours
+row("records:home", "GET", no,                                         [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
+row("records:log", "GET", no,                                          [302, 403, 403, 403, 403, 403, 403, 403, 302, 403, 403])
+row("records:record", "GET", lambda w: [999999],                       [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:activity", "GET", lambda w: [w.activity.pk],              [302, 404, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+row("records:signup", "POST", lambda w: [w.activity.pk],               [302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+row("records:cancel", "POST", lambda w: [w.activity.pk],               [302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+row("records:scan", "GET", lambda w: [w.activity.pk, "in", 1, "x"],    [302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+row("records:activities", "GET", no,                                   [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+row("records:new_activity", "GET", no,                                 [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
+row("records:new_activity", "POST", no,                                [302, 403, 422, 422, 422, 422, 422, 422, 403, 403, 422])
+row("records:code", "GET", lambda w: [w.activity.pk, "in"],            [302, 404, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+row("records:attendance", "POST", lambda w: [w.activity.pk],           [302, 404, 422, 422, 422, 422, 403, 403, 403, 403, 422])
+row("records:close", "POST", lambda w: [w.activity.pk],                [302, 404, 422, 422, 422, 422, 403, 403, 403, 403, 422])
+row("records:pending", "GET", no,                                      [302, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200])
+row("records:confirm", "POST", no,                                     [302, 403, 403, 403, 403, 422, 403, 403, 403, 403, 422])
+row("records:return", "POST", lambda w: [999999],                      [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:cancel_activity", "POST", lambda w: [w.activity.pk],      [302, 404, 302, 302, 302, 302, 403, 403, 403, 403, 302])
 # fmt: on
 
 # Patterns the matrix does not walk, and why.
@@ -362,6 +381,7 @@ def matrix_world(world: SimpleNamespace, teams: list) -> SimpleNamespace:
     w.spare = needs_ask(w, title="想学用智能手机")  # withdrawn by its resident's empty POST
     w.item = needs_ask(w, title="楼道灯不亮")
     needs_services.demand_accept(demand=w.item, by=w.community_staff, size="person", slots=1)
+    w.activity = records_activity(w)
     return w
 
 

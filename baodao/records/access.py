@@ -1,0 +1,187 @@
+"""Who may DO what with the service record: one helper per action, for the pages and the API alike.
+
+Out of sight is Http404 (the same as missing); seen but not allowed is PermissionDenied with a
+message the API passes on. Services trust their caller asked here.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from baodao.accounts.models import Actor, Role
+from baodao.directory import scope
+from baodao.directory.models import Member, Place, Unit, UnitAssignment
+from baodao.needs.models import Claim, Demand
+from baodao.records import selectors
+from baodao.records.models import Activity, Record, TeamMember
+from baodao.reporting.models import MemberReport
+
+
+def _denied(message: str | None = None) -> PermissionDenied:
+    return PermissionDenied(message or _("没有权限"))
+
+
+# --- members --------------------------------------------------------------------------------------
+
+
+def get_own_member(user: Actor) -> Member:
+    """The member record a member account acts as."""
+    ids = scope.scope_for(user).member_ids
+    member = Member.objects.filter(pk__in=ids).select_related("unit", "residence").first()
+    if member is None:
+        raise _denied(_("只有在职党员账号可以报名活动、签到和登记服务"))
+    return member
+
+
+def reported_community(member: Member) -> Place | None:
+    """The community the member is reported to (confirmed), where the member's service is recorded."""
+    report = (
+        MemberReport.objects.filter(member=member, status=MemberReport.Status.CONFIRMED)
+        .select_related("community")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    return report.community if report else None
+
+
+def may_join(member: Member, activity: Activity) -> bool:
+    """Whom the activity is for: the members reported to its community (confirmed and in service),
+    narrowed to the named units or the team when the organizer said so."""
+    if member.status != Member.Status.IN_SERVICE:
+        return False
+    if not MemberReport.objects.filter(
+        member=member, community_id=activity.community_id, status=MemberReport.Status.CONFIRMED
+    ).exists():
+        return False
+    if activity.audience == Activity.Audience.UNITS:
+        return activity.units.filter(pk=member.unit_id).exists()
+    if activity.audience == Activity.Audience.TEAM:
+        if activity.team_id is None:
+            return False
+        return TeamMember.objects.filter(team_id=activity.team_id, member=member, left_at__isnull=True).exists()
+    return True
+
+
+def get_activity_for_view(user: Actor, pk: int) -> Activity:
+    return get_object_or_404(
+        selectors.activities_for_user(user).select_related("community", "place", "kind", "team", "demand"), pk=pk
+    )
+
+
+def get_activity_for_join(user: Actor, pk: int) -> tuple[Activity, Member]:
+    """Sign up, cancel, check in or out: a member the activity is for."""
+    member = get_own_member(user)
+    activity = get_object_or_404(Activity.objects.select_related("community", "place", "kind"), pk=pk)
+    if not may_join(member, activity):
+        raise _denied(_("该活动仅限%(a)s报名") % {"a": _audience_words(activity)})
+    return activity, member
+
+
+def _audience_words(activity: Activity) -> str:
+    if activity.audience == Activity.Audience.TEAM and activity.team:
+        return _("服务队「%(t)s」的队员") % {"t": activity.team.name}
+    if activity.audience == Activity.Audience.UNITS:
+        return _("指定单位中已向%(c)s报到的党员") % {"c": activity.community.name}
+    return _("已向%(c)s报到的在职党员") % {"c": activity.community.name}
+
+
+def get_demand_for_record(user: Actor, member: Member, pk: int | None) -> Demand | None:
+    """The service item a logged record points at: one the member holds (or held) a claim on, in a
+    community the member is reported to; anything else is out of sight (404)."""
+    if pk is None:
+        return None
+    claimed = Claim.objects.filter(member=member).values("demand_id")
+    return get_object_or_404(Demand.objects.filter(pk__in=claimed).select_related("place"), pk=pk)
+
+
+# --- organizers -----------------------------------------------------------------------------------
+
+
+def organizing_units(user: Actor, community: Place) -> QuerySet[Unit]:
+    """The units a unit secretary organizes joint activities for in this community (assigned to it)."""
+    ids = scope.scope_for(user).unit_ids
+    assigned = UnitAssignment.objects.filter(community=community, ended_on__isnull=True).values("unit_id")
+    return Unit.objects.filter(pk__in=ids).filter(pk__in=assigned)
+
+
+def may_organize_at(user: Actor, community: Place, place: Place) -> bool:
+    """Create an activity: the community's staff (or an admin above), the secretary of the compound
+    it is held in, or the secretary of a unit assigned to the community (joint theme party days,
+    the unit's party lecture)."""
+    if scope.can_act_for_community(user, community):
+        return True
+    s = scope.scope_for(user)
+    if any(r == Role.COMPOUND_SECRETARY and place.path.startswith(p) for r, p in s.place_grants):
+        return True
+    return organizing_units(user, community).exists()
+
+
+def organizer_communities(user: Actor) -> QuerySet[Place]:
+    """Communities the user may create activities in."""
+    s = scope.scope_for(user)
+    q = scope.communities_reviewed_by(user)
+    if s.unit_ids:
+        assigned = UnitAssignment.objects.filter(unit_id__in=s.unit_ids, ended_on__isnull=True).values("community_id")
+        q = q | Place.objects.filter(pk__in=assigned)
+    return q.distinct().order_by("sort_key")
+
+
+def may_run(user: Actor, activity: Activity) -> bool:
+    return activity.organizer_id == user.pk or scope.can_act_for_community(user, activity.community)
+
+
+def get_activity_for_running(user: Actor, pk: int) -> Activity:
+    """Show the code, mark attendance by hand, close or cancel: the organizer or the community's
+    staff (an admin above, too)."""
+    activity = get_activity_for_view(user, pk)
+    if not may_run(user, activity):
+        raise _denied(_("只有活动组织者或社区工作人员可以操作"))
+    return activity
+
+
+def get_member_for_attendance(activity: Activity, member_id: int) -> Member:
+    member = get_object_or_404(Member, pk=member_id)
+    if not may_join(member, activity):
+        raise _denied(_("%(m)s不在该活动的报名范围内") % {"m": member.name})
+    return member
+
+
+# --- records --------------------------------------------------------------------------------------
+
+
+def get_record_for_view(user: Actor, pk: int) -> Record:
+    return get_object_or_404(
+        selectors.records_for_user(user).select_related("member", "community", "activity", "kind", "demand"), pk=pk
+    )
+
+
+def may_confirm(user: Actor, record: Record) -> bool:
+    return scope.communities_confirmed_by(user).filter(pk=record.community_id).exists()
+
+
+def get_record_for_decision(user: Actor, pk: int) -> Record:
+    """Confirm or return: the staff of the record's community."""
+    record = get_record_for_view(user, pk)
+    if not may_confirm(user, record):
+        raise _denied(_("只有服务所在社区的工作人员可以确认或退回纪实"))
+    return record
+
+
+def records_for_decision(user: Actor, ids: list[int]) -> list[Record]:
+    """The records of a batch the user may decide on (others are out of sight: left out)."""
+    return list(selectors.pending_for_user(user).filter(pk__in=ids).order_by("starts_at", "id"))
+
+
+def get_record_for_edit(user: Actor, pk: int) -> Record:
+    """Correct a record: its member while it is pending or returned; the community's staff any time."""
+    record = get_record_for_view(user, pk)
+    if may_confirm(user, record):
+        return record
+    if record.member_id is not None and record.member_id in scope.scope_for(user).member_ids:
+        if record.status == Record.Status.CONFIRMED:
+            raise _denied(_("已确认的纪实不能自行修改；如有错误请联系社区"))
+        return record
+    raise _denied(_("只有本人或社区工作人员可以修改纪实"))

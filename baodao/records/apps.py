@@ -1,0 +1,20 @@
+"""The records app (纪实): activities, check-in, service records, confirmation and teams."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RecordsConfig(AppConfig):
+    name = "baodao.records"
+    label = "records"
+    verbose_name = "服务纪实"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from baodao.records import models as m
+
+        auditlog.register(m.Record)
+        auditlog.register(m.Signup)
+        auditlog.register(m.Activity, exclude_fields=["secret"])

@@ -1,0 +1,83 @@
+"""Forms of the record's pages: an activity, a logged service, a manual attendance mark, a return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from baodao.directory.models import Category, Place, Unit
+from baodao.records.models import Activity, Team
+
+LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class LocalDateTime(forms.DateTimeField):
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, **kw: Any) -> None:  # noqa: ANN401 - field options
+        kw.setdefault("input_formats", LOCAL)
+        super().__init__(**kw)
+
+
+class ActivityForm(forms.Form):
+    title = forms.CharField(label=_("活动名称"), max_length=100)
+    kind = forms.ModelChoiceField(label=_("活动类型"), queryset=Category.objects.none())
+    place = forms.ModelChoiceField(label=_("地点（小区/楼栋）"), queryset=Place.objects.none())
+    address = forms.CharField(label=_("具体地点"), max_length=100, required=False)
+    starts_at = LocalDateTime(label=_("开始时间"))
+    ends_at = LocalDateTime(label=_("结束时间"))
+    capacity = forms.IntegerField(label=_("人数上限"), min_value=1, max_value=10000, initial=20)
+    audience = forms.ChoiceField(label=_("报名范围"), choices=Activity.Audience.choices)
+    units = forms.ModelMultipleChoiceField(
+        label=_("指定单位"), queryset=Unit.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    team = forms.ModelChoiceField(label=_("指定服务队"), queryset=Team.objects.none(), required=False)
+    description = forms.CharField(label=_("活动内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, community: Place, units: Any, **kw: Any) -> None:  # noqa: ANN401
+        super().__init__(*args, **kw)
+        self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
+            kind=Category.Kind.ACTIVITY_TYPE, is_active=True
+        ).order_by("sort_order", "id")
+        self.fields["place"].queryset = Place.objects.filter(  # type: ignore[attr-defined]
+            path__startswith=community.path,
+            kind__in=(Place.Kind.COMMUNITY, Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING),
+        ).order_by("sort_key")
+        self.fields["units"].queryset = units  # type: ignore[attr-defined]
+        self.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
+            community=community, is_active=True
+        ).order_by("name")
+
+
+class LogForm(forms.Form):
+    starts_at = LocalDateTime(label=_("开始时间"))
+    ends_at = LocalDateTime(label=_("结束时间"))
+    content = forms.CharField(label=_("服务内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    place = forms.ModelChoiceField(label=_("服务地点（小区/楼栋）"), queryset=Place.objects.none(), required=False)
+    address = forms.CharField(label=_("具体地点"), max_length=100, required=False)
+    beneficiary = forms.CharField(label=_("服务对象"), max_length=200, required=False)
+    kind = forms.ModelChoiceField(label=_("服务类型"), queryset=Category.objects.none(), required=False)
+    demand = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, community: Place | None, **kw: Any) -> None:  # noqa: ANN401
+        super().__init__(*args, **kw)
+        self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
+            kind=Category.Kind.ACTIVITY_TYPE, is_active=True
+        ).order_by("sort_order", "id")
+        if community is not None:
+            self.fields["place"].queryset = Place.objects.filter(  # type: ignore[attr-defined]
+                path__startswith=community.path
+            ).order_by("sort_key")
+
+
+class AttendanceForm(forms.Form):
+    member = forms.IntegerField(widget=forms.HiddenInput)
+    checkin_at = LocalDateTime(label=_("签到时间"))
+    checkout_at = LocalDateTime(label=_("签退时间"))
+    reason = forms.CharField(label=_("手工登记原因"), max_length=200)
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("退回原因"), max_length=200)

@@ -1,0 +1,299 @@
+"""The service record (纪实, DOMAIN.md §3.3): activities with sign-up and rotating-QR check-in, the
+service members log outside them, the community's confirmation of each record, and the volunteer
+teams members serve in.
+
+A record is the evidence evaluation rests on, so it is true only once the community confirms it
+(逐次记录、逐项确认): every record starts pending, whoever wrote it, and only confirmed records count.
+An activity's attendance becomes a record at check-out (or when the organizer closes it); a record
+points at the activity, sign-up or service item it came from, so nothing is typed twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Team(models.Model):
+    """志愿服务队: a community's volunteer team of one type, led by a reported member (队长负责制)
+    [seed 004]; a unit's own 服务队 / 突击队 names the unit."""
+
+    community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="volunteer_teams")
+    unit = models.ForeignKey(
+        "directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="volunteer_teams"
+    )
+    kind = models.ForeignKey(
+        "directory.Category", verbose_name=_("服务队类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("服务队名称"), max_length=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("志愿服务队")
+        verbose_name_plural = _("志愿服务队")
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="team_community_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(models.Model):
+    class Role(models.TextChoices):
+        LEADER = "leader", _("队长")
+        MEMBER = "member", _("队员")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey("directory.Member", on_delete=models.PROTECT, related_name="volunteer_teams")
+    role = models.CharField(_("职务"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "member"], condition=Q(left_at__isnull=True), name="teammember_one_current"
+            ),
+            models.UniqueConstraint(
+                fields=["team"], condition=Q(left_at__isnull=True, role="leader"), name="team_one_leader"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.member}"
+
+
+class Activity(models.Model):
+    """A community activity members sign up to and check in at: a theme party day, a volunteer
+    service, a party lecture… organized by community staff, a compound secretary or a unit
+    secretary (joint theme party days and the unit's party lecture)."""
+
+    class Audience(models.TextChoices):
+        COMMUNITY = "community", _("本社区全部报到党员")
+        UNITS = "units", _("指定单位的报到党员")
+        TEAM = "team", _("指定服务队")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("报名中")
+        CLOSED = "closed", _("已结束")
+        CANCELLED = "cancelled", _("已取消")
+
+    community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="activities")
+    place = models.ForeignKey(
+        "directory.Place", verbose_name=_("地点（小区/楼栋）"), on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("具体地点"), max_length=100, blank=True)
+    kind = models.ForeignKey(
+        "directory.Category", verbose_name=_("活动类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("活动名称"), max_length=100)
+    description = models.TextField(_("活动内容"), blank=True)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    capacity = models.PositiveIntegerField(_("人数上限"))
+    signed_up = models.PositiveIntegerField(_("已报名"), default=0)
+    audience = models.CharField(_("报名范围"), max_length=16, choices=Audience.choices, default=Audience.COMMUNITY)
+    units = models.ManyToManyField("directory.Unit", verbose_name=_("指定单位"), blank=True, related_name="+")
+    team = models.ForeignKey(
+        Team, verbose_name=_("指定服务队"), null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
+    demand = models.ForeignKey(
+        "needs.Demand",
+        verbose_name=_("关联服务项目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    organizer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organizer_unit = models.ForeignKey(
+        "directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="organized_activities"
+    )
+    secret = models.CharField(max_length=32, editable=False)  # signs the rotating check-in codes
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("活动")
+        verbose_name_plural = _("活动")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="activity_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="activity_capacity_positive"),
+            models.CheckConstraint(condition=Q(signed_up__lte=F("capacity")), name="activity_not_overbooked"),
+        ]
+        indexes = [models.Index(fields=["community", "starts_at"], name="activity_community_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class Signup(models.Model):
+    """A member's place in an activity, and the member's attendance: check-in and check-out by the
+    rotating code, or marked by the organizer by hand (with a reason, audited)."""
+
+    class Status(models.TextChoices):
+        SIGNED = "signed", _("已报名")
+        CANCELLED = "cancelled", _("已取消")
+        CHECKED_IN = "checked_in", _("已签到")
+        ATTENDED = "attended", _("已参加")
+        NO_SHOW = "no_show", _("未到")
+
+    LIVE = (Status.SIGNED, Status.CHECKED_IN, Status.ATTENDED)
+
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="signups")
+    member = models.ForeignKey("directory.Member", on_delete=models.PROTECT, related_name="signups")
+    # The activity's span, copied so that "two activities at overlapping times" is one indexed query.
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SIGNED)
+    checkin_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    checkout_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
+    manual_reason = models.CharField(_("手工登记原因"), max_length=200, blank=True)
+    manual_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("活动报名")
+        verbose_name_plural = _("活动报名")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "member"], condition=~Q(status="cancelled"), name="signup_one_live_per_member"
+            )
+        ]
+        indexes = [models.Index(fields=["member", "starts_at"], name="signup_member_start")]
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.member}"
+
+
+class Record(models.Model):
+    """One piece of service: time, place, content, duration and who benefited (DOMAIN.md §3.3), by a
+    member or by a unit as a whole (its 实事, party lecture, theme party day). Pending until the
+    community confirms it; only confirmed records count."""
+
+    class Source(models.TextChoices):
+        ACTIVITY = "activity", _("活动签到")
+        MANUAL = "manual", _("组织者手工登记")
+        LOGGED = "logged", _("自行登记")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+        RETURNED = "returned", _("已退回")
+
+    member = models.ForeignKey(
+        "directory.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="service_records"
+    )
+    unit = models.ForeignKey("directory.Unit", on_delete=models.PROTECT, related_name="service_records")
+    community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="service_records")
+    place = models.ForeignKey(
+        "directory.Place", verbose_name=_("服务地点"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("具体地点"), max_length=100, blank=True)
+    kind = models.ForeignKey(
+        "directory.Category",
+        verbose_name=_("服务类型"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
+    signup = models.OneToOneField(Signup, null=True, blank=True, on_delete=models.PROTECT, related_name="record")
+    demand = models.ForeignKey(
+        "needs.Demand",
+        verbose_name=_("关联服务项目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    minutes = models.PositiveIntegerField(_("时长（分钟）"))
+    content = models.TextField(_("服务内容"))
+    beneficiary = models.CharField(_("服务对象"), max_length=200, blank=True)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Integrity flags: [{"code": ..., "text": ...}], each explaining itself; they never block.
+    flags = models.JSONField(_("疑点"), default=list, blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    return_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("服务纪实")
+        verbose_name_plural = _("服务纪实")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="record_ends_after_start"),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status"], name="record_community_status"),
+            models.Index(fields=["member", "starts_at"], name="record_member_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d} · {self.content[:20]}"
+
+    @property
+    def year(self) -> int:
+        from django.utils import timezone
+
+        return timezone.localtime(self.starts_at).year
+
+
+def record_photo_upload_to(instance: RecordPhoto, filename: str) -> str:
+    return f"records/{instance.record_id}/{filename}"
+
+
+class RecordPhoto(models.Model):
+    """A photo of the service, re-encoded (no EXIF); `sha256` is of the bytes as uploaded, so the
+    same photo reused on another record is found."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=record_photo_upload_to)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.record_id} · {self.sha256[:8]}"
+
+
+class RecordEvent(models.Model):
+    """The record's history: logged, checked in/out, marked by hand, confirmed, returned, edited."""
+
+    class Kind(models.TextChoices):
+        LOGGED = "logged", _("登记")
+        CHECKED_IN = "checked_in", _("扫码签到")
+        CHECKED_OUT = "checked_out", _("扫码签退")
+        MANUAL = "manual", _("手工登记考勤")
+        CONFIRMED = "confirmed", _("确认")
+        RETURNED = "returned", _("退回")
+        EDITED = "edited", _("修改")
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} · {self.kind}"

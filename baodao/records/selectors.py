@@ -1,0 +1,82 @@
+"""Reads of the service record, scoped by directory.scope: the activities a user sees, the
+records a user sees, what waits for the community's confirmation, a member's own record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from baodao.accounts.models import Actor
+from baodao.directory import scope
+from baodao.directory.models import Member, Place
+from baodao.records.models import Activity, Record, RecordEvent, Signup, Team
+from baodao.reporting.models import MemberReport
+
+
+def activities_for_user(user: Actor) -> QuerySet[Activity]:
+    """Activities of the communities the user serves in or manages (members and residents: where
+    they live; unit secretaries: where the unit is assigned; staff: their area), and those the
+    user organized."""
+    q = scope.serving_q(user, "community")
+    if not q:  # the superuser: every row (an empty Q ORed with anything would narrow it)
+        return Activity.objects.all()
+    if getattr(user, "is_authenticated", False):
+        q |= Q(organizer_id=user.pk)
+    return Activity.objects.filter(q)
+
+
+def upcoming_for_member(user: Actor, member: Member, *, now: dt.datetime | None = None) -> QuerySet[Activity]:
+    """Open activities not yet over in the communities the member is reported to, soonest first."""
+    now = now or timezone.now()
+    reported = MemberReport.objects.filter(member=member, status=MemberReport.Status.CONFIRMED).values("community_id")
+    return (
+        Activity.objects.filter(community_id__in=reported, status=Activity.Status.OPEN, ends_at__gt=now)
+        .select_related("kind", "place", "community")
+        .order_by("starts_at", "id")
+    )
+
+
+def member_signups(member: Member) -> dict[int, Signup]:
+    return {
+        s.activity_id: s
+        for s in Signup.objects.filter(member=member).exclude(status=Signup.Status.CANCELLED).order_by("id")
+    }
+
+
+def records_for_user(user: Actor) -> QuerySet[Record]:
+    """Records of the user's area (community staff, compound secretaries, admins above), of the
+    unit's members (the unit's secretary) and the user's own."""
+    return Record.objects.filter(scope.rows_q(user, community="community", unit="unit", member="member"))
+
+
+def pending_for_user(user: Actor, *, community: Place | None = None) -> QuerySet[Record]:
+    """What waits for this user's confirmation: pending records of the communities where the user
+    is community staff (the community confirms, not the member's unit)."""
+    communities = confirming_communities(user)
+    rows = Record.objects.filter(status=Record.Status.PENDING, community__in=communities)
+    if community is not None:
+        rows = rows.filter(community=community)
+    return rows.select_related("member", "unit", "community", "place", "activity", "signup", "kind", "logged_by")
+
+
+def confirming_communities(user: Actor) -> QuerySet[Place]:
+    return scope.communities_confirmed_by(user)
+
+
+def own_records(member: Member, *, year: int | None = None) -> QuerySet[Record]:
+    rows = Record.objects.filter(member=member)
+    if year:
+        tz = timezone.get_current_timezone()
+        start, end = dt.datetime(year, 1, 1, tzinfo=tz), dt.datetime(year + 1, 1, 1, tzinfo=tz)
+        rows = rows.filter(starts_at__gte=start, starts_at__lt=end)
+    return rows.select_related("activity", "community", "kind", "demand").order_by("-starts_at", "-id")
+
+
+def record_events(record: Record) -> list[RecordEvent]:
+    return list(record.events.select_related("actor"))
+
+
+def teams_of(member: Member) -> QuerySet[Team]:
+    return Team.objects.filter(memberships__member=member, memberships__left_at__isnull=True, is_active=True)

@@ -1,0 +1,714 @@
+"""Writes of the service record: activities created, signed up to and cancelled, attendance by the
+rotating code or by hand, activities closed, service logged, and records confirmed or returned by
+the community. Callers asked records.access first (who may); these functions keep the domain's
+rules (capacity, overlaps, the code's window, states).
+
+Sign-up is exact under contention (ephios' lesson: lock in a fixed order). The activity's row is
+locked first, then the member's: the seat is taken by one conditional UPDATE
+(`signed_up < capacity`), a partial unique constraint keeps one live sign-up per member per
+activity, and the overlap check runs under the member's row lock, so two sign-ups of one member
+cannot both pass it. A CheckConstraint keeps `signed_up <= capacity` whatever happens.
+
+Counting: a confirmed record is counted (records.signals.record_counted, +1), a confirmed record
+returned or edited is uncounted first (-1) — in the same transaction, so stats' counters move
+exactly when the change commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baodao.accounts.models import User
+from baodao.core.images import MAX_PHOTO_BYTES, clean_photo
+from baodao.core.rules import get_rule_int
+from baodao.directory.models import Category, Member, Place, Unit
+from baodao.directory.services import city_of
+from baodao.needs.models import Demand
+from baodao.records import codes, signals
+from baodao.records.models import Activity, Record, RecordEvent, RecordPhoto, Signup, Team
+
+MAX_PHOTOS = 6
+MAX_MINUTES = 24 * 60
+# Flags that come from how the record was made, not from its times: an edit keeps them.
+STICKY_FLAGS = ("photo_reused", "outside_activity", "no_checkout")
+
+
+class RecordError(ValidationError):
+    """A refused step of the record, with a message fit to show the user (400)."""
+
+    status = 400
+
+
+class RecordConflict(RecordError):
+    """Refused because the activity is full, the seat is taken or the row moved on (409)."""
+
+    status = 409
+
+
+def _minutes(start: dt.datetime, end: dt.datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def _local(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%m-%d %H:%M")
+
+
+# --- activities -----------------------------------------------------------------------------------
+
+
+def activity_create(
+    *,
+    community: Place,
+    place: Place,
+    kind: Category,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    capacity: int,
+    by: User,
+    description: str = "",
+    address: str = "",
+    audience: str = Activity.Audience.COMMUNITY,
+    units: Iterable[Unit] = (),
+    team: Team | None = None,
+    demand: Demand | None = None,
+    organizer_unit: Unit | None = None,
+) -> Activity:
+    if ends_at <= starts_at:
+        raise RecordError(_("结束时间必须晚于开始时间"))
+    if ends_at - starts_at > dt.timedelta(days=1):
+        raise RecordError(_("一次活动不超过 24 小时；多日活动请分天创建"))
+    if capacity < 1:
+        raise RecordError(_("人数上限至少为 1"))
+    if not (place.path.startswith(community.path)):
+        raise RecordError(_("活动地点不在该社区内"))
+    if kind.kind != Category.Kind.ACTIVITY_TYPE:
+        raise RecordError(_("请选择活动类型"))
+    units = list(units)
+    if audience == Activity.Audience.UNITS and not units:
+        raise RecordError(_("请选择可以报名的单位"))
+    if audience == Activity.Audience.TEAM and (team is None or team.community_id != community.pk):
+        raise RecordError(_("请选择本社区的服务队"))
+    if demand is not None and demand.community_id != community.pk:
+        raise RecordError(_("关联的服务项目不属于该社区"))
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            community=community,
+            place=place,
+            address=address.strip()[:100],
+            kind=kind,
+            title=title.strip()[:100],
+            description=description.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+            audience=audience,
+            team=team if audience == Activity.Audience.TEAM else None,
+            demand=demand,
+            organizer=by,
+            organizer_unit=organizer_unit,
+            secret=secrets.token_hex(16),
+        )
+        if audience == Activity.Audience.UNITS:
+            activity.units.set(units)
+    return activity
+
+
+def _why_full(activity_id: int, now: dt.datetime) -> RecordError:
+    row = Activity.objects.get(pk=activity_id)
+    if row.status != Activity.Status.OPEN:
+        return RecordError(_("活动%(s)s，不能报名") % {"s": row.get_status_display()})
+    if row.starts_at <= now:
+        return RecordError(_("活动已开始，不能再报名"))
+    return RecordConflict(_("名额已满（%(n)s/%(c)s）") % {"n": row.signed_up, "c": row.capacity})
+
+
+def _overlapping(member: Member, start: dt.datetime, end: dt.datetime, *, activity: Activity) -> Signup | None:
+    return (
+        Signup.objects.filter(member=member, status__in=Signup.LIVE, starts_at__lt=end, ends_at__gt=start)
+        .exclude(activity=activity)
+        .select_related("activity")
+        .first()
+    )
+
+
+def _take_seat(activity: Activity, member: Member, *, by: User, now: dt.datetime, started_ok: bool) -> Signup:
+    """Inside a transaction: lock the activity, then the member (the fixed order), take a seat by a
+    conditional UPDATE and write the sign-up — or raise with nothing written."""
+    Activity.objects.select_for_update().filter(pk=activity.pk).first()
+    Member.objects.select_for_update().filter(pk=member.pk).first()
+    clash = _overlapping(member, activity.starts_at, activity.ends_at, activity=activity)
+    if clash is not None:
+        raise RecordConflict(
+            _("您已报名同一时间的活动「%(t)s」（%(s)s—%(e)s），不能同时参加")
+            % {"t": clash.activity.title, "s": _local(clash.starts_at), "e": _local(clash.ends_at)}
+        )
+    seats = Activity.objects.filter(pk=activity.pk, status=Activity.Status.OPEN, signed_up__lt=F("capacity"))
+    if not started_ok:
+        seats = seats.filter(starts_at__gt=now)
+    if not seats.update(signed_up=F("signed_up") + 1):
+        raise _why_full(activity.pk, now)
+    try:
+        with transaction.atomic():
+            return Signup.objects.create(
+                activity=activity, member=member, starts_at=activity.starts_at, ends_at=activity.ends_at
+            )
+    except IntegrityError as exc:
+        raise RecordConflict(_("已报名该活动，不能重复报名")) from exc
+
+
+def activity_signup(*, activity: Activity, member: Member, by: User, now: dt.datetime | None = None) -> Signup:
+    """报名: a seat, exact under contention (see the module's docstring)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return _take_seat(activity, member, by=by, now=now, started_ok=False)
+
+
+def signup_cancel(*, signup: Signup, by: User, now: dt.datetime | None = None) -> Signup:
+    """Cancel before the start: the seat goes back."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Activity.objects.select_for_update().filter(pk=signup.activity_id).first()
+        row = Signup.objects.select_for_update().get(pk=signup.pk)
+        if row.status != Signup.Status.SIGNED:
+            raise RecordConflict(_("该报名已%(s)s，不能取消") % {"s": row.get_status_display()})
+        if row.starts_at <= now:
+            raise RecordError(_("活动已开始，不能取消报名"))
+        row.status = Signup.Status.CANCELLED
+        row.cancelled_at = now
+        row.save(update_fields=["status", "cancelled_at"])
+        Activity.objects.filter(pk=row.activity_id).update(signed_up=F("signed_up") - 1)
+    return row
+
+
+# --- attendance -----------------------------------------------------------------------------------
+
+
+def _window(activity: Activity) -> dt.timedelta:
+    return dt.timedelta(minutes=get_rule_int("record_checkin_window_minutes", city=city_of(activity.community)))
+
+
+def _check_open(activity: Activity, now: dt.datetime) -> None:
+    if activity.status != Activity.Status.OPEN:
+        raise RecordError(_("活动%(s)s，不能签到签退") % {"s": activity.get_status_display()})
+    w = _window(activity)
+    if not (activity.starts_at - w <= now <= activity.ends_at + w):
+        raise RecordError(
+            _("不在签到时间内：活动 %(s)s—%(e)s，前后 %(m)s 分钟内可以扫码")
+            % {"s": _local(activity.starts_at), "e": _local(activity.ends_at), "m": int(w.total_seconds() // 60)}
+        )
+
+
+def check_code(activity: Activity, action: str, slot: int, signature: str, now: dt.datetime) -> None:
+    """The scanned code is the current one of this activity and action, inside the window."""
+    if not codes.is_valid(activity, action, slot, signature, now=now):
+        raise RecordError(_("二维码已过期或无效，请扫描组织者手机上当前显示的二维码"))
+    _check_open(activity, now)
+
+
+def _served(activity: Activity, start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime, int]:
+    """The part of [start, end] inside the activity's span, and its minutes."""
+    s, e = max(start, activity.starts_at), min(end, activity.ends_at)
+    return s, max(e, s), _minutes(s, max(e, s))
+
+
+def checkin(
+    *, activity: Activity, member: Member, slot: int, signature: str, by: User, now: dt.datetime | None = None
+) -> Signup:
+    """扫码签到: the member scans the code the organizer shows. A member who did not sign up is
+    signed up on the spot while seats remain (a walk-in), under the same locks."""
+    now = now or timezone.now()
+    check_code(activity, "in", slot, signature, now)
+    return checkin_scanned(activity=activity, member=member, by=by, now=now)
+
+
+def checkin_scanned(*, activity: Activity, member: Member, by: User, now: dt.datetime | None = None) -> Signup:
+    """Check in after the code was checked (the scan page checked it when it opened)."""
+    now = now or timezone.now()
+    _check_open(activity, now)
+    with transaction.atomic():
+        row = (
+            Signup.objects.select_for_update()
+            .filter(activity=activity, member=member)
+            .exclude(status=Signup.Status.CANCELLED)
+            .first()
+        )
+        if row is None:
+            row = _take_seat(activity, member, by=by, now=now, started_ok=True)
+        if row.status != Signup.Status.SIGNED:
+            raise RecordConflict(
+                _("您已于 %(t)s 签到") % {"t": _local(row.checkin_at)}
+                if row.checkin_at
+                else _("该报名已%(s)s") % {"s": row.get_status_display()}
+            )
+        row.status = Signup.Status.CHECKED_IN
+        row.checkin_at = now
+        row.save(update_fields=["status", "checkin_at"])
+    return row
+
+
+def checkout(
+    *, activity: Activity, member: Member, slot: int, signature: str, by: User, now: dt.datetime | None = None
+) -> Record:
+    """扫码签退: the attendance becomes a pending record; the duration is check-out − check-in,
+    capped by the activity's span."""
+    now = now or timezone.now()
+    check_code(activity, "out", slot, signature, now)
+    return checkout_scanned(activity=activity, member=member, by=by, now=now)
+
+
+def checkout_scanned(*, activity: Activity, member: Member, by: User, now: dt.datetime | None = None) -> Record:
+    now = now or timezone.now()
+    _check_open(activity, now)
+    with transaction.atomic():
+        row = (
+            Signup.objects.select_for_update()
+            .filter(activity=activity, member=member)
+            .exclude(status=Signup.Status.CANCELLED)
+            .first()
+        )
+        if row is None or row.checkin_at is None:
+            raise RecordError(_("您还没有签到，请先扫签到码"))
+        if row.status != Signup.Status.CHECKED_IN:
+            raise RecordConflict(_("您已签退"))
+        row.status = Signup.Status.ATTENDED
+        row.checkout_at = now
+        row.save(update_fields=["status", "checkout_at"])
+        record = _attendance_record(row, by=by, source=Record.Source.ACTIVITY)
+        RecordEvent.objects.create(
+            record=record, kind=RecordEvent.Kind.CHECKED_IN, actor=by, note=_local(row.checkin_at)
+        )
+        RecordEvent.objects.create(record=record, kind=RecordEvent.Kind.CHECKED_OUT, actor=by, note=_local(now))
+    return record
+
+
+def _attendance_record(signup: Signup, *, by: User, source: str, extra_flags: Sequence[dict[str, str]] = ()) -> Record:
+    activity = signup.activity
+    member = signup.member
+    assert signup.checkin_at is not None and signup.checkout_at is not None
+    start, end, minutes = _served(activity, signup.checkin_at, signup.checkout_at)
+    if minutes == 0:
+        end = start + dt.timedelta(minutes=1)
+    record = Record(
+        member=member,
+        unit_id=member.unit_id,
+        community=activity.community,
+        place=activity.place,
+        address=activity.address,
+        kind=activity.kind,
+        activity=activity,
+        signup=signup,
+        demand=activity.demand,
+        starts_at=start,
+        ends_at=end,
+        minutes=minutes,
+        content=activity.title,
+        beneficiary="",
+        source=source,
+        logged_by=by,
+    )
+    record.flags = flags_for(record, extra=extra_flags)
+    record.save()
+    _flag_neighbours(record)
+    return record
+
+
+def attendance_mark(
+    *,
+    activity: Activity,
+    member: Member,
+    checkin_at: dt.datetime,
+    checkout_at: dt.datetime,
+    reason: str,
+    by: User,
+) -> Record:
+    """The organizer marks a member present by hand (no phone, a dead battery): a reason is
+    required; the sign-up keeps who marked it and why (audited), the record says 'manual' to the
+    confirmer, and times outside the activity are flagged, not silently cut."""
+    reason = reason.strip()
+    if not reason:
+        raise RecordError(_("手工登记考勤必须填写原因"))
+    if checkout_at <= checkin_at:
+        raise RecordError(_("签退时间必须晚于签到时间"))
+    if checkin_at > timezone.now():
+        raise RecordError(_("不能登记尚未发生的考勤"))
+    with transaction.atomic():
+        row = (
+            Signup.objects.select_for_update()
+            .filter(activity=activity, member=member)
+            .exclude(status=Signup.Status.CANCELLED)
+            .first()
+        )
+        if row is None:
+            row = _take_seat(activity, member, by=by, now=timezone.now(), started_ok=True)
+        if row.status == Signup.Status.ATTENDED or hasattr(row, "record"):
+            raise RecordConflict(_("%(m)s的考勤已登记") % {"m": member.name})
+        row.status = Signup.Status.ATTENDED
+        row.checkin_at = row.checkin_at or checkin_at
+        row.checkout_at = checkout_at
+        row.manual_reason = reason[:200]
+        row.manual_by = by
+        row.save(update_fields=["status", "checkin_at", "checkout_at", "manual_reason", "manual_by"])
+        extra = []
+        if checkin_at < activity.starts_at or checkout_at > activity.ends_at:
+            extra.append(
+                {
+                    "code": "outside_activity",
+                    "text": _("手工登记的时间 %(s)s—%(e)s 超出活动时间，已按活动时间计算")
+                    % {"s": _local(checkin_at), "e": _local(checkout_at)},
+                }
+            )
+        record = _attendance_record(row, by=by, source=Record.Source.MANUAL, extra_flags=extra)
+        RecordEvent.objects.create(record=record, kind=RecordEvent.Kind.MANUAL, actor=by, note=reason[:300])
+    return record
+
+
+def activity_close(*, activity: Activity, by: User, now: dt.datetime | None = None) -> dict[str, int]:
+    """结束考勤: who signed up and never checked in is a no-show; who checked in and not out gets a
+    record up to the activity's end, flagged; the activity is closed."""
+    now = now or timezone.now()
+    out = {"no_show": 0, "not_out": 0}
+    with transaction.atomic():
+        row = Activity.objects.select_for_update().get(pk=activity.pk)
+        if row.status != Activity.Status.OPEN:
+            raise RecordConflict(_("活动%(s)s") % {"s": row.get_status_display()})
+        if row.ends_at > now:
+            raise RecordError(_("活动尚未结束，结束后才能结束考勤"))
+        out["no_show"] = row.signups.filter(status=Signup.Status.SIGNED).update(status=Signup.Status.NO_SHOW)
+        for signup in (
+            row.signups.select_for_update().filter(status=Signup.Status.CHECKED_IN).select_related("member", "activity")
+        ):
+            signup.status = Signup.Status.ATTENDED
+            signup.checkout_at = row.ends_at
+            signup.save(update_fields=["status", "checkout_at"])
+            flag = {"code": "no_checkout", "text": _("未扫码签退，按活动结束时间计算")}
+            _attendance_record(signup, by=by, source=Record.Source.ACTIVITY, extra_flags=[flag])
+            out["not_out"] += 1
+        row.status = Activity.Status.CLOSED
+        row.closed_at = now
+        row.save(update_fields=["status", "closed_at"])
+    return out
+
+
+def activity_cancel(*, activity: Activity, by: User) -> Activity:
+    with transaction.atomic():
+        row = Activity.objects.select_for_update().get(pk=activity.pk)
+        if row.status != Activity.Status.OPEN:
+            raise RecordConflict(_("活动%(s)s") % {"s": row.get_status_display()})
+        if row.signups.filter(status__in=(Signup.Status.CHECKED_IN, Signup.Status.ATTENDED)).exists():
+            raise RecordError(_("已有党员签到，不能取消活动；请结束考勤"))
+        row.signups.filter(status=Signup.Status.SIGNED).update(
+            status=Signup.Status.CANCELLED, cancelled_at=timezone.now()
+        )
+        row.status = Activity.Status.CANCELLED
+        row.signed_up = 0
+        row.save(update_fields=["status", "signed_up"])
+    return row
+
+
+# --- logged service -------------------------------------------------------------------------------
+
+
+def _photos(record: Record, photos: Sequence[IO[bytes]]) -> list[str]:
+    """Store the photos re-encoded; return the hashes of the bytes as uploaded."""
+    if len(photos) > MAX_PHOTOS:
+        raise RecordError(_("照片最多 %(n)s 张") % {"n": MAX_PHOTOS})
+    hashes = []
+    for i, upload in enumerate(photos, 1):
+        data = upload.read(MAX_PHOTO_BYTES + 1)
+        clean = clean_photo(io.BytesIO(data), name=_("第 %(i)s 张照片") % {"i": i})
+        digest = hashlib.sha256(data).hexdigest()
+        RecordPhoto.objects.create(record=record, image=clean, sha256=digest)
+        hashes.append(digest)
+    return hashes
+
+
+def record_log(
+    *,
+    member: Member,
+    community: Place,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    content: str,
+    by: User,
+    place: Place | None = None,
+    address: str = "",
+    beneficiary: str = "",
+    kind: Category | None = None,
+    demand: Demand | None = None,
+    photos: Sequence[IO[bytes]] = (),
+    now: dt.datetime | None = None,
+) -> Record:
+    """A member logs service done outside an activity (a claimed item, a visit to a paired
+    household, a 三长 duty). Pending until the community confirms it; flagged, never blocked."""
+    now = now or timezone.now()
+    if not content.strip():
+        raise RecordError(_("请填写服务内容"))
+    if ends_at <= starts_at:
+        raise RecordError(_("结束时间必须晚于开始时间"))
+    if ends_at > now + dt.timedelta(minutes=5):
+        raise RecordError(_("不能登记尚未发生的服务"))
+    if _minutes(starts_at, ends_at) > MAX_MINUTES:
+        raise RecordError(_("一条纪实不超过 24 小时；多日服务请分天登记"))
+    if place is not None and not place.path.startswith(community.path):
+        raise RecordError(_("服务地点不在该社区内"))
+    if demand is not None and demand.community_id != community.pk:
+        raise RecordError(_("关联的服务项目不属于该社区"))
+    with transaction.atomic():
+        record = Record(
+            member=member,
+            unit_id=member.unit_id,
+            community=community,
+            place=place,
+            address=address.strip()[:100],
+            kind=kind,
+            demand=demand,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            minutes=_minutes(starts_at, ends_at),
+            content=content.strip(),
+            beneficiary=beneficiary.strip()[:200],
+            source=Record.Source.LOGGED,
+            logged_by=by,
+        )
+        record.save()
+        hashes = _photos(record, photos)
+        record.flags = flags_for(record, photo_hashes=hashes, now=now)
+        record.save(update_fields=["flags"])
+        _flag_neighbours(record)
+        RecordEvent.objects.create(record=record, kind=RecordEvent.Kind.LOGGED, actor=by)
+    return record
+
+
+# --- integrity flags ------------------------------------------------------------------------------
+
+
+def flags_for(
+    record: Record,
+    *,
+    photo_hashes: Sequence[str] = (),
+    extra: Sequence[dict[str, str]] = (),
+    now: dt.datetime | None = None,
+) -> list[dict[str, str]]:
+    """Why a confirmer should look twice, each flag explaining itself. They never block."""
+    now = now or timezone.now()
+    flags: list[dict[str, str]] = list(extra)
+    city = city_of(record.community)
+    if record.member_id:
+        live = Record.objects.filter(member_id=record.member_id).exclude(status=Record.Status.RETURNED)
+        if record.pk:
+            live = live.exclude(pk=record.pk)
+        clash = live.filter(starts_at__lt=record.ends_at, ends_at__gt=record.starts_at).order_by("starts_at").first()
+        if clash is not None:
+            flags.append(
+                {
+                    "code": "overlap",
+                    "text": _("与同一党员的另一条纪实时间重叠：%(c)s（%(s)s—%(e)s）")
+                    % {"c": clash.content[:30], "s": _local(clash.starts_at), "e": _local(clash.ends_at)},
+                }
+            )
+        day = timezone.localtime(record.starts_at).date()
+        day_start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        same_day = live.filter(starts_at__gte=day_start, starts_at__lt=day_start + dt.timedelta(days=1))
+        total = (same_day.aggregate(m=Sum("minutes"))["m"] or 0) + record.minutes
+        limit = get_rule_int("record_max_hours_per_day", city=city)
+        if total > limit * 60:
+            flags.append(
+                {
+                    "code": "day_hours",
+                    "text": _("%(d)s 当天合计服务 %(h)s 小时，超过 %(l)s 小时")
+                    % {"d": day.isoformat(), "h": f"{total / 60:g}", "l": limit},
+                }
+            )
+        if record.source == Record.Source.LOGGED:
+            elsewhere = (
+                Signup.objects.filter(member_id=record.member_id, checkin_at__isnull=False)
+                .filter(checkin_at__lt=record.ends_at)
+                .filter(Q(checkout_at__gt=record.starts_at) | Q(checkout_at__isnull=True, ends_at__gt=record.starts_at))
+                .select_related("activity")
+                .first()
+            )
+            if elsewhere is not None:
+                flags.append(
+                    {
+                        "code": "checked_in_elsewhere",
+                        "text": _("登记时段内该党员正在「%(t)s」签到（%(p)s）")
+                        % {"t": elsewhere.activity.title, "p": elsewhere.activity.address or elsewhere.activity.place},
+                    }
+                )
+    if photo_hashes:
+        reused = RecordPhoto.objects.filter(sha256__in=photo_hashes)
+        if record.pk:
+            reused = reused.exclude(record_id=record.pk)
+        other = reused.select_related("record").first()
+        if other is not None:
+            flags.append(
+                {
+                    "code": "photo_reused",
+                    "text": _("照片与 %(d)s 的另一条纪实「%(c)s」相同")
+                    % {
+                        "d": timezone.localtime(other.record.starts_at).date().isoformat(),
+                        "c": other.record.content[:30],
+                    },
+                }
+            )
+    late = get_rule_int("record_late_days", city=city)
+    if record.source == Record.Source.LOGGED and now - record.ends_at > dt.timedelta(days=late):
+        flags.append(
+            {
+                "code": "late",
+                "text": _("服务结束 %(n)s 天后才登记（超过 %(l)s 天）") % {"n": (now - record.ends_at).days, "l": late},
+            }
+        )
+    if record.activity_id and record.activity is not None and record.minutes > record.activity.minutes:
+        flags.append(
+            {
+                "code": "longer_than_activity",
+                "text": _("时长 %(m)s 分钟超过活动时长 %(a)s 分钟")
+                % {"m": record.minutes, "a": record.activity.minutes},
+            }
+        )
+    return flags
+
+
+def _flag_neighbours(record: Record) -> None:
+    """A new record that overlaps older pending ones flags them too: the confirmer of either sees it."""
+    if not record.member_id:
+        return
+    older = Record.objects.filter(
+        member_id=record.member_id,
+        status=Record.Status.PENDING,
+        starts_at__lt=record.ends_at,
+        ends_at__gt=record.starts_at,
+    ).exclude(pk=record.pk)
+    for row in older:
+        if any(f.get("code") == "overlap" for f in row.flags):
+            continue
+        row.flags = [
+            *row.flags,
+            {
+                "code": "overlap",
+                "text": _("与同一党员的另一条纪实时间重叠：%(c)s（%(s)s—%(e)s）")
+                % {"c": record.content[:30], "s": _local(record.starts_at), "e": _local(record.ends_at)},
+            },
+        ]
+        row.save(update_fields=["flags"])
+
+
+# --- confirmation ---------------------------------------------------------------------------------
+
+
+def own_record(record: Record, by: User) -> bool:
+    """A confirmer may not confirm a record they logged or one of themselves."""
+    member_id = getattr(getattr(by, "member", None), "pk", None)
+    return record.logged_by_id == by.pk or (member_id is not None and record.member_id == member_id)
+
+
+def record_confirm(*, record: Record, by: User, now: dt.datetime | None = None) -> Record:
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = Record.objects.select_for_update().get(pk=record.pk)
+        if own_record(row, by):
+            raise RecordError(_("不能确认自己登记或自己的纪实"))
+        if row.status != Record.Status.PENDING:
+            raise RecordConflict(_("该纪实已%(s)s") % {"s": row.get_status_display()})
+        row.status = Record.Status.CONFIRMED
+        row.decided_by = by
+        row.decided_at = now
+        row.return_reason = ""
+        row.save(update_fields=["status", "decided_by", "decided_at", "return_reason"])
+        RecordEvent.objects.create(record=row, kind=RecordEvent.Kind.CONFIRMED, actor=by)
+        signals.record_counted.send(sender=Record, record=row, sign=1)
+    return row
+
+
+def records_confirm(*, records: Iterable[Record], by: User) -> tuple[list[Record], list[tuple[Record, str]]]:
+    """Batch confirmation: each record in its own transaction; the refused ones are named."""
+    done: list[Record] = []
+    refused: list[tuple[Record, str]] = []
+    for record in records:
+        try:
+            done.append(record_confirm(record=record, by=by))
+        except RecordError as exc:
+            refused.append((record, "；".join(exc.messages)))
+    return done, refused
+
+
+def record_return(*, record: Record, by: User, reason: str, now: dt.datetime | None = None) -> Record:
+    """退回 with a reason the member reads; a confirmed record returned stops counting."""
+    reason = reason.strip()
+    if not reason:
+        raise RecordError(_("请填写退回原因"))
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = Record.objects.select_for_update().get(pk=record.pk)
+        if own_record(row, by):
+            raise RecordError(_("不能处理自己登记或自己的纪实"))
+        if row.status == Record.Status.RETURNED:
+            raise RecordConflict(_("该纪实已退回"))
+        if row.status == Record.Status.CONFIRMED:
+            signals.record_counted.send(sender=Record, record=row, sign=-1)
+        row.status = Record.Status.RETURNED
+        row.decided_by = by
+        row.decided_at = now
+        row.return_reason = reason[:200]
+        row.save(update_fields=["status", "decided_by", "decided_at", "return_reason"])
+        RecordEvent.objects.create(record=row, kind=RecordEvent.Kind.RETURNED, actor=by, note=reason[:300])
+    return row
+
+
+def record_edit(
+    *,
+    record: Record,
+    by: User,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    content: str,
+    beneficiary: str = "",
+    now: dt.datetime | None = None,
+) -> Record:
+    """Correct a record. A returned one edited by its member goes back to pending; a confirmed one
+    (corrected by staff) keeps its status and its count moves by the difference."""
+    now = now or timezone.now()
+    if ends_at <= starts_at:
+        raise RecordError(_("结束时间必须晚于开始时间"))
+    if ends_at > now + dt.timedelta(minutes=5):
+        raise RecordError(_("不能登记尚未发生的服务"))
+    if not content.strip():
+        raise RecordError(_("请填写服务内容"))
+    with transaction.atomic():
+        row = Record.objects.select_for_update().select_related("activity", "community").get(pk=record.pk)
+        counted = row.status == Record.Status.CONFIRMED
+        if counted:
+            signals.record_counted.send(sender=Record, record=row, sign=-1)
+        old = f"{_local(row.starts_at)}—{_local(row.ends_at)}"
+        row.starts_at, row.ends_at = starts_at, ends_at
+        if row.activity_id:
+            _s, _e, minutes = _served(row.activity, starts_at, ends_at)  # type: ignore[arg-type]
+            row.minutes = minutes
+        else:
+            row.minutes = _minutes(starts_at, ends_at)
+        row.content = content.strip()
+        row.beneficiary = beneficiary.strip()[:200]
+        if row.status == Record.Status.RETURNED:
+            row.status = Record.Status.PENDING
+        kept = [f for f in row.flags if f.get("code") in STICKY_FLAGS]
+        row.flags = flags_for(row, extra=kept, now=now)
+        row.save()
+        RecordEvent.objects.create(
+            record=row, kind=RecordEvent.Kind.EDITED, actor=by, note=f"{old} → {_local(starts_at)}—{_local(ends_at)}"
+        )
+        if counted:
+            signals.record_counted.send(sender=Record, record=row, sign=1)
+    return row

@@ -1,0 +1,28 @@
+"""URLs of the service record: the member's phone, the scanned code, the organizer's and the
+community's desk. One URL per action."""
+
+from django.urls import path
+
+from baodao.records.views import community, member
+
+app_name = "records"
+urlpatterns = [
+    # the member, on the phone
+    path("", member.home, name="home"),
+    path("log/", member.log, name="log"),
+    path("r/<id:pk>/", member.record, name="record"),
+    path("activities/<id:pk>/", member.activity, name="activity"),
+    path("activities/<id:pk>/signup/", member.signup, name="signup"),
+    path("activities/<id:pk>/cancel/", member.cancel, name="cancel"),
+    path("scan/<id:pk>/<str:action>/<int:slot>/<str:signature>/", member.scan, name="scan"),
+    # organizers and community staff
+    path("staff/", community.activities, name="activities"),
+    path("staff/new/", community.new_activity, name="new_activity"),
+    path("activities/<id:pk>/code/<str:action>/", community.code_screen, name="code"),
+    path("activities/<id:pk>/attendance/", community.attendance, name="attendance"),
+    path("activities/<id:pk>/close/", community.close, name="close"),
+    path("activities/<id:pk>/cancel-activity/", community.cancel_activity, name="cancel_activity"),
+    path("staff/pending/", community.pending, name="pending"),
+    path("staff/confirm/", community.confirm, name="confirm"),
+    path("r/<id:pk>/return/", community.return_record, name="return"),
+]

@@ -1,0 +1,249 @@
+"""The record at the community's desk (and the organizer's phone): activities and their rotating
+code screen, attendance by hand, closing; records waiting for confirmation, confirmed in batches
+or returned with a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from baodao.accounts.models import AuthedHttpRequest
+from baodao.core import qr
+from baodao.core.http import int_or_none, page_of
+from baodao.directory.models import Unit, UnitAssignment
+from baodao.records import access, codes, forms, selectors, services
+from baodao.records.models import Activity
+from baodao.records.views.member import _activity_page
+
+
+def _community(request: AuthedHttpRequest, choices: Any) -> Any:  # noqa: ANN401 - a Place or None
+    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
+    if pk is not None:
+        return get_object_or_404(choices, pk=pk)
+    return choices.first()
+
+
+@login_required
+@require_GET
+def activities(request: AuthedHttpRequest) -> HttpResponse:
+    choices = access.organizer_communities(request.user)
+    if not choices.exists():
+        raise PermissionDenied(_("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"))
+    community = _community(request, choices)
+    rows = (
+        selectors.activities_for_user(request.user)
+        .filter(community=community)
+        .select_related("kind", "place")
+        .order_by("-starts_at", "-id")
+    )
+    return render(
+        request,
+        "records/activities.html",
+        {
+            "communities": choices[:300],
+            "community": community,
+            "page": page_of(request, rows),
+            "pending": selectors.pending_for_user(request.user, community=community).count(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_activity(request: AuthedHttpRequest) -> HttpResponse:
+    choices = access.organizer_communities(request.user)
+    if not choices.exists():
+        raise PermissionDenied(_("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"))
+    community = _community(request, choices)
+    units = access.organizing_units(request.user, community)
+    assigned = Unit.objects.filter(
+        pk__in=UnitAssignment.objects.filter(community=community, ended_on__isnull=True).values("unit_id")
+    ).order_by("name")
+    form = forms.ActivityForm(request.POST or None, community=community, units=assigned)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            if not access.may_organize_at(request.user, community, data["place"]):
+                form.add_error("place", _("您只能在自己负责的小区组织活动"))
+            else:
+                try:
+                    a = services.activity_create(
+                        community=community,
+                        place=data["place"],
+                        kind=data["kind"],
+                        title=data["title"],
+                        starts_at=data["starts_at"],
+                        ends_at=data["ends_at"],
+                        capacity=data["capacity"],
+                        description=data["description"],
+                        address=data["address"],
+                        audience=data["audience"],
+                        units=data["units"],
+                        team=data["team"],
+                        organizer_unit=units.first(),
+                        by=request.user,
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc.messages)
+                else:
+                    messages.success(request, _("活动已发布"))
+                    return redirect(reverse("records:activity", args=[a.pk]))
+    return render(
+        request,
+        "records/activity_form.html",
+        {"form": form, "community": community, "communities": choices[:300]},
+        status=status,
+    )
+
+
+def _code_context(request: AuthedHttpRequest, a: Activity, action: str) -> dict[str, Any]:
+    code = codes.current(a, action)
+    url = request.build_absolute_uri(code.path)
+    svg = qr.make(url).svg_inline(scale=8, border=2, dark="#000", light="#fff")
+    left = max(1, int((code.expires_at - timezone.now()).total_seconds()))
+    return {"a": a, "action": action, "svg": svg, "url": url, "left": left, "period": codes.period_seconds(a)}
+
+
+@login_required
+@require_GET
+def code_screen(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """The organizer's phone or a screen: the current code, turned over every N seconds (htmx asks
+    for the next; without JS the page refreshes itself)."""
+    a = access.get_activity_for_running(request.user, pk)
+    if action not in codes.ACTIONS:
+        raise PermissionDenied
+    ctx = _code_context(request, a, action)
+    template = "records/_code.html" if request.headers.get("HX-Request") else "records/code.html"
+    response = render(request, template, ctx)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def attendance(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    a = access.get_activity_for_running(request.user, pk)
+    form = forms.AttendanceForm(request.POST)
+    if not form.is_valid():
+        return _activity_page(request, pk, ["；".join(str(m) for errs in form.errors.values() for m in errs)])
+    data = form.cleaned_data
+    member = access.get_member_for_attendance(a, data["member"])
+    try:
+        services.attendance_mark(
+            activity=a,
+            member=member,
+            checkin_at=data["checkin_at"],
+            checkout_at=data["checkout_at"],
+            reason=data["reason"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        return _activity_page(request, pk, exc.messages)
+    messages.success(request, _("已手工登记%(m)s的考勤") % {"m": member.name})
+    return redirect(reverse("records:activity", args=[pk]))
+
+
+@login_required
+@require_POST
+def close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    a = access.get_activity_for_running(request.user, pk)
+    try:
+        out = services.activity_close(activity=a, by=request.user)
+    except ValidationError as exc:
+        return _activity_page(request, pk, exc.messages)
+    messages.success(
+        request, _("考勤已结束：未到 %(n)s 人，未签退 %(o)s 人") % {"n": out["no_show"], "o": out["not_out"]}
+    )
+    return redirect(reverse("records:activity", args=[pk]))
+
+
+@login_required
+@require_POST
+def cancel_activity(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    a = access.get_activity_for_running(request.user, pk)
+    try:
+        services.activity_cancel(activity=a, by=request.user)
+    except ValidationError as exc:
+        return _activity_page(request, pk, exc.messages)
+    messages.success(request, _("活动已取消，已报名的党员会看到"))
+    return redirect(reverse("records:activity", args=[pk]))
+
+
+# --- confirmation ---------------------------------------------------------------------------------
+
+
+def _pending_page(request: AuthedHttpRequest, errors: list[str] | None = None) -> HttpResponse:
+    choices = selectors.confirming_communities(request.user)
+    if not choices.exists():
+        raise PermissionDenied(_("只有社区工作人员可以确认服务纪实"))
+    community = _community(request, choices)
+    rows = selectors.pending_for_user(request.user, community=community).order_by("starts_at", "id")
+    flagged = request.GET.get("flagged") == "1"
+    if flagged:
+        rows = rows.exclude(flags=[])
+    return render(
+        request,
+        "records/pending.html",
+        {
+            "communities": choices[:300],
+            "community": community,
+            "page": page_of(request, rows, size=100),
+            "flagged": flagged,
+            "errors": errors or [],
+            "return_form": forms.ReturnForm(),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def pending(request: AuthedHttpRequest) -> HttpResponse:
+    return _pending_page(request)
+
+
+@login_required
+@require_POST
+def confirm(request: AuthedHttpRequest) -> HttpResponse:
+    """确认所选: each record in its own transaction; the refused ones are named."""
+    ids = [i for i in (int_or_none(x) for x in request.POST.getlist("ids")) if i is not None]
+    rows = access.records_for_decision(request.user, ids)
+    if not rows:
+        return _pending_page(request, [_("请先勾选要确认的纪实")])
+    done, refused = services.records_confirm(records=rows, by=request.user)
+    if done:
+        messages.success(request, ngettext("已确认 %(n)s 条纪实", "已确认 %(n)s 条纪实", len(done)) % {"n": len(done)})
+    if refused:
+        return _pending_page(
+            request, [f"{r.member.name if r.member else r.unit.name} {r.content[:20]}：{why}" for r, why in refused]
+        )
+    back = reverse("records:pending")
+    community = request.POST.get("community")
+    return redirect(f"{back}?community={community}" if community else back)
+
+
+@login_required
+@require_POST
+def return_record(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    row = access.get_record_for_decision(request.user, pk)
+    form = forms.ReturnForm(request.POST)
+    if not form.is_valid():
+        return _pending_page(request, [_("请填写退回原因")])
+    try:
+        services.record_return(record=row, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        return _pending_page(request, exc.messages)
+    messages.success(request, _("已退回，党员会看到原因"))
+    return redirect(f"{reverse('records:pending')}?community={row.community_id}")
