@@ -16,7 +16,7 @@ from ninja.security import HttpBearer
 
 from baodao.accounts.models import User
 from baodao.accounts.services import api_token_user
-from baodao.api import accounts, directory, needs, reporting
+from baodao.api import accounts, directory, needs, records, reporting
 from baodao.api.errors import ERROR_MESSAGES
 from baodao.directory import scope
 
@@ -101,3 +101,4 @@ api.add_router("", accounts.router)
 api.add_router("", directory.router)
 api.add_router("/reporting", reporting.router)
 api.add_router("/needs", needs.router)
+api.add_router("/records", records.router)

@@ -171,8 +171,10 @@ def get_record_for_decision(user: Actor, pk: int) -> Record:
 
 
 def records_for_decision(user: Actor, ids: list[int]) -> list[Record]:
-    """The records of a batch the user may decide on (others are out of sight: left out)."""
-    return list(selectors.pending_for_user(user).filter(pk__in=ids).order_by("starts_at", "id"))
+    """The records of a batch in the communities the user confirms for, whatever their state (the
+    service says why a decided one is refused); others are out of sight: left out."""
+    rows = Record.objects.filter(community__in=selectors.confirming_communities(user), pk__in=ids)
+    return list(rows.select_related("member", "unit").order_by("starts_at", "id"))
 
 
 def get_record_for_edit(user: Actor, pk: int) -> Record:

@@ -622,7 +622,7 @@ def record_confirm(*, record: Record, by: User, now: dt.datetime | None = None) 
         if own_record(row, by):
             raise RecordError(_("不能确认自己登记或自己的纪实"))
         if row.status != Record.Status.PENDING:
-            raise RecordConflict(_("该纪实已%(s)s") % {"s": row.get_status_display()})
+            raise RecordConflict(_("该纪实%(s)s") % {"s": row.get_status_display()})
         row.status = Record.Status.CONFIRMED
         row.decided_by = by
         row.decided_at = now

@@ -10,6 +10,7 @@ A new URL pattern without a row here fails `test_every_url_pattern_has_a_row`: a
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -17,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from baodao.directory.models import ImportJob
 from baodao.needs import services as needs_services
@@ -251,6 +253,30 @@ def none(w: SimpleNamespace) -> None:
     return None
 
 
+def _later(hours: float) -> str:
+    return (timezone.now() + dt.timedelta(hours=hours)).isoformat()
+
+
+def _activity_body(w: SimpleNamespace) -> dict[str, object]:
+    return {
+        "community_id": w.A.pk,
+        "place_id": w.A1.pk,
+        "kind_id": w.activity.kind_id,
+        "title": "x",
+        "starts_at": _later(5),
+        "ends_at": _later(6),
+        "capacity": 5,
+    }
+
+
+def _attendance_body(w: SimpleNamespace) -> dict[str, object]:
+    return {"member_id": w.m_u_a.pk, "checkin_at": _later(-2), "checkout_at": _later(-1), "reason": "x"}
+
+
+def _log_body(w: SimpleNamespace) -> dict[str, object]:
+    return {"starts_at": _later(-2), "ends_at": _later(-1), "content": "x"}
+
+
 # fmt: off
 #                                                                                 anon nob  city dist strt comm cmpd unit memb resd root
 api_row("POST", "/auth/token", lambda w: {"username": "x", "password": "y"},     [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401])
@@ -285,6 +311,22 @@ api_row("GET", "/needs/items/{item}", none,                                     
 api_row("POST", "/needs/items/{item}/claim", none,                                [401, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403])
 api_row("POST", "/needs/items/{item}/withdraw", lambda w: {"reason": "x"},        [401, 404, 409, 409, 409, 409, 409, 409, 409, 409, 409])
 api_row("POST", "/needs/items/{item}/done", lambda w: {"note": "x"},              [401, 404, 409, 409, 409, 409, 409, 409, 409, 409, 409])
+api_row("GET", "/records/activities", none,                                       [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
+api_row("POST", "/records/activities", lambda w: _activity_body(w),               [401, 404, 201, 201, 201, 201, 201, 201, 404, 404, 201])
+api_row("POST", "/records/activities/{activity}/signup", none,                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+api_row("POST", "/records/activities/{activity}/cancel", none,                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+api_row("GET", "/records/activities/{activity}/code", none,                       [401, 404, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+api_row("POST", "/records/activities/{activity}/attendance", lambda w: _attendance_body(w),
+                                                                                  [401, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+api_row("POST", "/records/checkin", lambda w: {"code": "x"},                      [401, 403, 403, 403, 403, 403, 403, 403, 400, 403, 403])
+api_row("POST", "/records/checkout", lambda w: {"code": "x"},                     [401, 403, 403, 403, 403, 403, 403, 403, 400, 403, 403])
+api_row("GET", "/records/mine", none,                                             [401, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
+api_row("POST", "/records/mine", lambda w: _log_body(w),                          [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+api_row("GET", "/records/progress", none,                                         [401, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
+api_row("GET", "/records/pending", none,                                          [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200])
+api_row("POST", "/records/confirm", lambda w: {"ids": [999999]},                  [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 404])
+api_row("POST", "/records/999999/return", lambda w: {"reason": "x"},              [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+api_row("GET", "/records/behind", none,                                           [401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 # fmt: on
 
 
@@ -305,6 +347,7 @@ def test_every_api_operation_has_a_row() -> None:
         (m, p.replace("{demand}", "{demand_id}").replace("{published}", "{demand_id}").replace("{item}", "{item_id}"))
         for m, p in listed
     }
+    listed = {(m, p.replace("{activity}", "{activity_id}").replace("/999999/", "/{record_id}/")) for m, p in listed}
     assert operations == listed
 
 
@@ -318,7 +361,12 @@ def test_api_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None
     got, want = {}, {}
     for method, path, body, statuses in API_MATRIX:
         url = "/api/v1" + path.format(
-            report=w.report.pk, member=w.m_u_a.pk, demand=w.demand.pk, item=w.item.pk, published=w.item.pk
+            report=w.report.pk,
+            member=w.m_u_a.pk,
+            demand=w.demand.pk,
+            item=w.item.pk,
+            published=w.item.pk,
+            activity=w.activity.pk,
         )
         client = Client()
         if method == "GET":
