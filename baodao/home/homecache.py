@@ -253,6 +253,16 @@ def _on_read(sender: type, user_ids: list[int], **kwargs: object) -> None:
     bump_users(user_ids)
 
 
+class _HasOptionalMember(Protocol):
+    member_id: int | None
+
+
+def _on_counted(sender: type, record: _HasOptionalMember, **kwargs: object) -> None:
+    # The progress bar reads the member's counter, moved by QuerySet.update (no model signal).
+    if record.member_id is not None:
+        bump_users(member_user_ids([record.member_id]))
+
+
 def connect_signals() -> None:
     """Called from HomeConfig.ready()."""
     versioned.add_prefetcher(_prefetch)
@@ -260,10 +270,12 @@ def connect_signals() -> None:
     from baodao.directory.models import Category, Member, PartyOrg, Place, Rule, Unit
     from baodao.notifications.models import Notification
     from baodao.notifications.signals import notifications_read
+    from baodao.records.signals import record_counted
     from baodao.reporting.models import Certificate, MemberReport
 
     uid = "baodao.home.homecache"
     notifications_read.connect(_on_read, dispatch_uid=f"{uid}.notifications_read")
+    record_counted.connect(_on_counted, dispatch_uid=f"{uid}.record_counted")
     receivers: list[tuple[type, Callable[..., None]]] = [
         (User, _on_user),
         (RoleAssignment, _on_user_fk),

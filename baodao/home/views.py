@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 
 from baodao.accounts.middleware import session_city
 from baodao.accounts.models import AuthedHttpRequest, Role
@@ -19,6 +20,7 @@ from baodao.directory.models import Member, Place
 from baodao.directory.services import community_of
 from baodao.home import homecache
 from baodao.reporting.selectors import latest_report_of
+from baodao.stats import service_counts
 from baodao.stats.bulletin import community_bulletin
 
 
@@ -94,9 +96,12 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         member = get_object_or_404(selectors.members_for_user(user), pk=main.member_id)
         show_member_pii(user, [member])
         city = session_city(request)  # rules of the user's city, looked up once per session
+        report = latest_report_of(member)
         ctx.update(
             member=member,
-            report=latest_report_of(member),
+            report=report,
+            # This year's confirmed activities and hours against the minimums (the counters).
+            progress=service_counts.progress(member, timezone.localdate().year, place=member.residence),
             **selectors.member_categories(member),
             min_activities=get_rule("member_min_activities_per_year", city=city),
             min_hours=get_rule("member_min_hours_per_year", city=city),

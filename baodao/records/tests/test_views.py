@@ -210,3 +210,22 @@ def test_who_sees_which_activities_and_records(rw: SimpleNamespace) -> None:
     for role, want in pending.items():
         assert set(selectors.pending_for_user(rw.role_users[role])) == want, role
     assert set(selectors.pending_for_user(rw.staff_b)) == {rb}
+
+
+def test_member_home_progress_bar_moves_when_a_record_is_confirmed(rw: SimpleNamespace) -> None:
+    member = client_for(rw.member_user)
+    home = member.get(reverse("home")).content.decode()
+    assert 'id="progress-card"' in home and "参加活动 0 / 5 次" in home
+    start = timezone.now() - dt.timedelta(days=1)
+    r = services.record_log(
+        member=rw.m_u_a,
+        community=rw.A,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        content="x",
+        by=rw.member_user,
+    )
+    assert "参加活动 0 / 5 次" in member.get(reverse("home")).content.decode()  # pending: not yet
+    services.record_confirm(record=r, by=rw.community_staff)
+    home = member.get(reverse("home")).content.decode()  # the cached page was bumped by the count
+    assert "参加活动 1 / 5 次" in home and "服务时长 3.0 / 20 小时" in home
