@@ -368,3 +368,86 @@ def _planned_dates() -> Iterator[None]:
     finally:
         for f in fields:
             setattr(f, "auto_now_add", True)  # noqa: B010
+
+
+# --- province scale: written by SQL ----------------------------------------------------------------
+
+PROVINCE_TITLES = (
+    "楼道灯不亮，晚上看不见",
+    "想咨询房屋继承的法律问题",
+    "小区垃圾清运不及时",
+    "独居老人需要定期上门看望",
+    "孩子放学后无人辅导作业",
+    "希望组织广场舞活动",
+    "单元门禁损坏",
+    "想学用智能手机",
+)
+
+
+def seed_needs_province(*, per_member: float = 1.0) -> int:
+    """The three lists at province scale (issue 10 §5: about one demand per in-service member a
+    year, ~1,000,000): demands only, written by one INSERT … SELECT on PostgreSQL, spread over every
+    community, with statuses, channels and categories in the demo's proportions and the dates each
+    status implies (collected this year; published, claimed, done and closed after it, never after
+    now), so the figures from the counters have medians and rates to show. No timelines or claims:
+    the province is for measuring figures, the city for reading pages. The demo accounts' own
+    demands are written through the services, as in the city. Returns the demands written."""
+    from django.db import connection
+
+    year = timezone.localdate().year
+    members = Member.objects.filter(status=Member.Status.IN_SERVICE).count()
+    n = int(members * per_member)
+    cats = list(
+        Category.objects.filter(kind=Category.Kind.INTENTION, name__in=WISHES).values_list("pk", flat=True)
+    ) or list(Category.objects.filter(kind=Category.Kind.INTENTION).values_list("pk", flat=True))
+    statuses = [s for s, w in STATES for _ in range(w)]
+    channels = [c for c, w in CHANNELS for _ in range(w)]
+    taken = [S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS, S.DONE, S.CLOSED]
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH c AS (
+              SELECT p.id, row_number() OVER (ORDER BY p.id) - 1 AS i,
+                     (SELECT min(x.id) FROM directory_place x WHERE x.parent_id = p.id) AS child
+              FROM directory_place p WHERE p.kind = 'community'
+            ), g AS (
+              -- each demand's community by its number modulo the count: an equality the planner hashes
+              SELECT g, g %% (SELECT count(*) FROM c) AS ci,
+                     (%(statuses)s::text[])[1 + (g * 7) %% cardinality(%(statuses)s::text[])] AS st,
+                     least(make_timestamptz(%(year)s::int, 1 + g %% 12, 1 + g %% 28, 8 + g %% 10, 0, 0),
+                           now() - interval '1 day') AS t0
+              FROM generate_series(0, %(n)s::int - 1) AS g
+            )
+            INSERT INTO needs_demand (community_id, place_id, kind, channel, governance, category_id, title,
+              description, preferred_time, contact_name, contact_mobile, show_name, follow_token, status,
+              size, slots, claimed_slots, follower_count, reason, created_at, published_at, claimed_at,
+              done_at, closed_at, acceptance, reopen_count, rating, rating_comment)
+            SELECT c.id, coalesce(c.child, c.id), 'wish',
+              (%(channels)s::text[])[1 + (g * 3) %% cardinality(%(channels)s::text[])], '',
+              (%(cats)s::bigint[])[1 + g %% cardinality(%(cats)s::bigint[])],
+              (%(titles)s::text[])[1 + (g * 5) %% cardinality(%(titles)s::text[])], '', '', '', '', false, '',
+              st, 'person', 1, CASE WHEN st = ANY(%(taken)s::text[]) THEN 1 ELSE 0 END, 0,
+              CASE WHEN st IN ('rejected', 'unable') THEN '演示数据' ELSE '' END,
+              t0,
+              CASE WHEN st NOT IN ('pending', 'rejected', 'withdrawn') THEN least(t0 + interval '1 day', now()) END,
+              CASE WHEN st = ANY(%(taken)s::text[])
+                   THEN least(t0 + ((1 + g %% 9) || ' days')::interval, now()) END,
+              CASE WHEN st IN ('done', 'closed') THEN least(t0 + ((10 + g %% 20) || ' days')::interval, now()) END,
+              CASE WHEN st = 'closed' THEN least(t0 + ((12 + g %% 30) || ' days')::interval, now()) END,
+              CASE WHEN st = 'closed' AND g %% 4 <> 0 THEN 'accepted' WHEN st = 'closed' THEN 'silent' ELSE '' END,
+              0,
+              CASE WHEN st = 'closed' AND g %% 4 <> 0 AND g %% 3 <> 0 THEN 3 + g %% 3 END, ''
+            FROM g JOIN c ON c.i = g.ci
+            """,
+            {
+                "statuses": statuses,
+                "channels": channels,
+                "cats": cats,
+                "titles": list(PROVINCE_TITLES),
+                "taken": taken,
+                "year": year,
+                "n": n,
+            },
+        )
+        cur.execute("ANALYZE needs_demand")
+    return n + _demo_accounts_rows()

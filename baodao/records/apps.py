@@ -14,6 +14,10 @@ class RecordsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from baodao.records import models as m
+        from baodao.records.reminders import daily
+        from baodao.reporting.reminders import register_daily
+
+        register_daily(daily)
 
         auditlog.register(m.Record)
         auditlog.register(m.Signup)

@@ -17,7 +17,7 @@ from baodao.accounts.models import Actor
 from baodao.directory import access as directory_access
 from baodao.directory import scope
 from baodao.directory import selectors as directory_selectors
-from baodao.directory.models import Place
+from baodao.directory.models import Place, Unit
 
 
 def get_area_for_figures(user: Actor, pk: int | None) -> Place:
@@ -53,3 +53,19 @@ def get_area_for_need_figures(user: Actor, pk: int | None) -> Place:
     if not scope.sees_whole_area(user, area):
         raise PermissionDenied(_("只能查看本人负责的整个区域的统计"))
     return area
+
+
+def get_unit_for_behind(user: Actor, pk: int | None) -> Unit | None:
+    """The unit whose members' progress a unit secretary reads ("who is behind" in the unit); None
+    for staff and admins, who read an area. A staff user asking for a unit is refused."""
+    s = scope.scope_for(user)
+    if pk is None and (s.superuser or s.place_grants):
+        return None
+    if not s.unit_ids:
+        if pk is not None:
+            raise PermissionDenied(_("只有单位党组织书记可以按单位查看"))
+        directory_access.require_staff(user)
+        return None
+    if pk is None:
+        return Unit.objects.filter(pk__in=s.unit_ids).order_by("pk").first()
+    return get_object_or_404(Unit.objects.filter(pk__in=s.unit_ids), pk=pk)

@@ -14,3 +14,8 @@ class StatsConfig(AppConfig):
         tallies.connect_signals()
         needs_counts.connect_signals()
         service_counts.connect_signals()
+
+        from baodao.reporting.reminders import register_daily
+        from baodao.stats.service_reminders import daily
+
+        register_daily(daily)

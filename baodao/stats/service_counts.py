@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
 from baodao.core.rules import get_rule_int
-from baodao.directory.models import Member, Place
+from baodao.directory.models import Member, Place, Unit
 from baodao.directory.services import city_of
 from baodao.records import signals
 from baodao.records.models import Record
@@ -173,3 +173,8 @@ def counts_by_member(member_ids: list[int], year: int) -> dict[int, tuple[int, i
     ):
         out[m] = (n, mi)
     return out
+
+
+def behind_for_unit(unit: Unit, year: int) -> QuerySet[MemberReport]:
+    """The unit's members reported (confirmed) anywhere who are behind this year."""
+    return MemberReport.objects.filter(behind_q(year, minimums(None)), member__unit=unit)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("coverage/", views.coverage_view, name="coverage"),
     path("coverage/<str:kind>/", views.laggards, name="laggards"),
     path("needs/", views.needs_view, name="needs"),
+    path("behind/", views.behind_view, name="behind"),
 ]

@@ -20,7 +20,7 @@ from baodao.core.http import int_or_none
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
 from baodao.needs import selectors as needs_selectors
-from baodao.stats import access, coverage, exports, needs_counts
+from baodao.stats import access, coverage, exports, needs_counts, service_counts
 
 UNITS_PAGE_SIZE = 100  # the coverage page's units table
 
@@ -107,3 +107,49 @@ def needs_view(request: AuthedHttpRequest) -> HttpResponseBase:
         "is_community": area.kind == Place.Kind.COMMUNITY,
     }
     return render(request, "stats/needs.html", ctx)
+
+
+@login_required
+@require_GET
+def behind_view(request: AuthedHttpRequest) -> HttpResponseBase:
+    """Who is behind this year's minimums (DOMAIN.md §3.3: 5 activities, 20 hours by default), read
+    from the counters: the reported members of an area the user sees whole (admins, community
+    staff), or of the user's unit (its secretary); 100 a page, with each sub-area's count."""
+    this_year = timezone.localdate().year
+    year = int_or_none(request.GET.get("year")) or this_year
+    if not 2000 <= year <= this_year + 1:
+        year = this_year
+    unit = access.get_unit_for_behind(request.user, int_or_none(request.GET.get("unit")))
+    if unit is not None:
+        area = None
+        reports = service_counts.behind_for_unit(unit, year)
+        need = service_counts.minimums(None)
+        children: list[tuple[Place, int]] = []
+    else:
+        area = access.get_area_for_need_figures(request.user, int_or_none(request.GET.get("place")))
+        reports = service_counts.behind_reports(area, year)
+        need = service_counts.minimums(area)
+        children = []
+        if area.kind != Place.Kind.COMMUNITY:
+            for child in area.children.exclude(kind=Place.Kind.BUILDING).order_by("sort_key")[:200]:
+                children.append((child, service_counts.behind_reports(child, year).count()))
+    page = Paginator(
+        reports.select_related("member__unit", "community").order_by("community__sort_key", "member_id"), 100
+    ).get_page(request.GET.get("page"))
+    counts = service_counts.counts_by_member([r.member_id for r in page.object_list], year)
+    rows = [(r, counts[r.member_id][0], round(counts[r.member_id][1] / 60, 1)) for r in page.object_list]
+    return render(
+        request,
+        "stats/behind.html",
+        {
+            "area": area,
+            "unit": unit,
+            "year": year,
+            "years": list(range(this_year, this_year - 5, -1)),
+            "need": need,
+            "need_hours": need.minutes // 60,
+            "page": page,
+            "rows": rows,
+            "children": children,
+        },
+    )

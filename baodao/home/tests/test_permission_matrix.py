@@ -150,6 +150,7 @@ row("stats:coverage", "GET", no,                                       [302, 403
 row("stats:laggards", "GET", lambda w: ["members"],                    [302, 403, 200, 200, 200, 200, 200, 200, 403, 403, 200])
 # public (no login)
 # the three lists (needs): w.demand is 陈安居's pending demand at 安一小区; w.item is published
+row("stats:behind", "GET", no,                                         [302, 403, 200, 200, 200, 200, 403, 200, 403, 403, 200])
 row("stats:needs", "GET", no,                                          [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 row("needs:submit", "GET", no,                                         [302, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403])
 row("needs:submit", "POST", no,                                        [302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403])

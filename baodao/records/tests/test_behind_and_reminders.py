@@ -1,0 +1,108 @@
+"""Who is behind (the counters against the rules, per role, exact sets) and the reminders: an
+activity left open, records waiting for confirmation, and the last quarter's minimums."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from baodao.notifications.models import Notification
+from baodao.records import reminders, services
+from baodao.records.tests.conftest import activity
+from baodao.stats import service_reminders
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: object) -> Client:
+    c = Client()
+    c.force_login(user)  # type: ignore[arg-type]
+    return c
+
+
+def hours(w: SimpleNamespace, member: object, user: object, n: int, each: float) -> None:
+    base = timezone.now() - dt.timedelta(days=30)
+    for i in range(n):
+        start = base + dt.timedelta(days=i)
+        r = services.record_log(
+            member=member,  # type: ignore[arg-type]
+            community=w.A,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=each),
+            content=f"第{i}次",
+            by=user,  # type: ignore[arg-type]
+        )
+        services.record_confirm(record=r, by=w.community_staff)
+
+
+def behind_names(c: Client, query: str = "") -> set[str]:
+    response = c.get(reverse("stats:behind") + query)
+    assert response.status_code == 200
+    return {r.member.name for r, _n, _h in response.context["rows"]}
+
+
+def test_behind_lists_exact_sets_per_role(rw: SimpleNamespace) -> None:
+    hours(rw, rw.m_u_a, rw.member_user, 5, 4)  # 王安华: 5 activities, 20 hours — met
+    hours(rw, rw.m_v_a, rw.member_v_user, 5, 3)  # 钱安宁: 15 hours — behind
+    assert behind_names(client_for(rw.street_admin)) == {"钱安宁", "李北辰"}
+    assert behind_names(client_for(rw.community_staff)) == {"钱安宁"}
+    assert behind_names(client_for(rw.staff_b)) == {"李北辰"}
+    # the unit secretary of 城建局: its members, wherever reported (李北辰 at 北门社区 next door)
+    assert behind_names(client_for(rw.unit_secretary)) == {"李北辰"}
+    assert client_for(rw.member_user).get(reverse("stats:behind")).status_code == 403
+    assert client_for(rw.staff_b).get(reverse("stats:behind") + f"?place={rw.A.pk}").status_code == 404
+    page = client_for(rw.street_admin).get(reverse("stats:behind")).content.decode()
+    assert "共 2 人未达标" in page
+
+
+def test_an_activity_left_open_is_reminded_once(rw: SimpleNamespace) -> None:
+    a = activity(rw, start=timezone.now() - dt.timedelta(days=5), hours=2)
+    fresh = activity(rw, start=timezone.now() - dt.timedelta(days=1, hours=3), hours=2, title="昨天的")
+    now = timezone.now()
+    assert reminders.remind_unclosed(now=now) == 1
+    assert reminders.remind_unclosed(now=now) == 0
+    n = Notification.objects.get(user=rw.community_staff)
+    assert "请结束考勤" in n.title and n.url == reverse("records:activity", args=[a.pk])
+    services.activity_close(activity=fresh, by=rw.community_staff)
+
+
+def test_records_waiting_are_told_to_the_community_once_a_week(rw: SimpleNamespace) -> None:
+    start = timezone.now() - dt.timedelta(days=2)
+    services.record_log(
+        member=rw.m_u_a,
+        community=rw.A,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        content="x",
+        by=rw.member_user,
+    )
+    now = timezone.now()
+    assert reminders.remind_pending(now=now) == 1
+    assert reminders.remind_pending(now=now) == 0
+    assert Notification.objects.filter(user=rw.staff_b).count() == 0
+    assert "1 条服务纪实待确认" in Notification.objects.get(user=rw.community_staff).title
+
+
+def test_last_quarter_reminds_members_behind_and_their_units_monthly(rw: SimpleNamespace) -> None:
+    hours(rw, rw.m_u_a, rw.member_user, 5, 4)  # met: not reminded
+    year = timezone.localdate().year
+    assert service_reminders.remind_behind(today=dt.date(year, 9, 30)) == {
+        "records_behind_members": 0,
+        "records_behind_units": 0,
+    }
+    got = service_reminders.remind_behind(today=dt.date(year, 10, 8))
+    # 钱安宁 has an account and is behind; 李北辰 (no account) counts for 城建局's secretary
+    assert got == {"records_behind_members": 1, "records_behind_units": 1}
+    body = Notification.objects.get(user=rw.member_v_user).body
+    assert "还需 5 次、20 小时" in body
+    assert "1 名" in Notification.objects.get(user=rw.unit_secretary).title
+    assert service_reminders.remind_behind(today=dt.date(year, 10, 20)) == {
+        "records_behind_members": 0,
+        "records_behind_units": 0,
+    }
+    assert not Notification.objects.filter(user=rw.member_user).exists()
