@@ -7,7 +7,8 @@ message the API passes on. Services trust their caller asked here.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from baodao.directory import scope
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
 from baodao.needs.models import Claim, Demand
 from baodao.records import selectors
-from baodao.records.models import Activity, Record, TeamMember
+from baodao.records.models import Activity, Record, ServiceCertificate, TeamMember
 from baodao.reporting.models import MemberReport
 
 
@@ -187,3 +188,47 @@ def get_record_for_edit(user: Actor, pk: int) -> Record:
             raise _denied(_("已确认的纪实不能自行修改；如有错误请联系社区"))
         return record
     raise _denied(_("只有本人或社区工作人员可以修改纪实"))
+
+
+# --- certificates ---------------------------------------------------------------------------------
+
+
+def get_member_for_certificate(user: Actor, member_pk: str | None) -> tuple[Member, Place]:
+    """Whose certificate: the member's own (no `member_pk`), or — for community staff — a member
+    reported to a community they confirm for. Returns the member and the issuing community."""
+    if member_pk:
+        try:
+            pk = int(member_pk)
+        except ValueError:
+            raise Http404 from None
+        reports = MemberReport.objects.filter(
+            status=MemberReport.Status.CONFIRMED, community__in=selectors.confirming_communities(user)
+        ).select_related("member", "community")
+        report = reports.filter(member_id=pk).order_by("-decided_at", "-id").first()
+        if report is None:
+            raise Http404
+        return report.member, report.community
+    member = get_own_member(user)
+    community = reported_community(member)
+    if community is None:
+        raise _denied(_("向社区报到并经确认后才能出具志愿服务记录证明"))
+    return member, community
+
+
+def get_certificate_for_view(user: Actor, pk: int) -> ServiceCertificate:
+    """The member's own certificates, and those of the communities the user confirms for."""
+    rows = ServiceCertificate.objects.select_related("member", "community")
+    s = scope.scope_for(user)
+    q = Q(member_id__in=s.member_ids) | Q(community__in=selectors.confirming_communities(user))
+    return get_object_or_404(rows.filter(q), pk=pk)
+
+
+def may_revoke(user: Actor, cert: ServiceCertificate) -> bool:
+    return selectors.confirming_communities(user).filter(pk=cert.community_id).exists()
+
+
+def get_certificate_for_revoke(user: Actor, pk: int) -> ServiceCertificate:
+    cert = get_certificate_for_view(user, pk)
+    if not may_revoke(user, cert):
+        raise _denied(_("只有出具社区的工作人员可以作废证明"))
+    return cert

@@ -297,3 +297,37 @@ class RecordEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} · {self.kind}"
+
+
+class ServiceCertificate(models.Model):
+    """志愿服务记录证明 (民政部令第67号《志愿服务记录与证明出具办法》): a numbered certificate of a
+    member's confirmed service in one community over a period, printed with a QR code to a public
+    page that shows it is genuine and not revoked. What it says is a snapshot taken at issue."""
+
+    number = models.CharField(_("编号"), max_length=32, unique=True)
+    token = models.CharField(max_length=32, unique=True, editable=False)  # in the verification URL
+    member = models.ForeignKey("directory.Member", on_delete=models.PROTECT, related_name="service_certificates")
+    community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField(_("起始日期"))
+    ends_on = models.DateField(_("截止日期"))
+    records = models.PositiveIntegerField(_("服务次数"))
+    minutes = models.PositiveIntegerField(_("服务时长（分钟）"))
+    # [[service type, count, minutes], ...] at issue
+    summary = models.JSONField(_("服务内容"), default=list)
+    contact = models.CharField(_("出具单位联系人"), max_length=100, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("出具时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    revoke_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("志愿服务记录证明")
+        verbose_name_plural = _("志愿服务记录证明")
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="servicecert_period")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)

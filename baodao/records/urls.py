@@ -3,7 +3,7 @@ community's desk. One URL per action."""
 
 from django.urls import path
 
-from baodao.records.views import community, member
+from baodao.records.views import certificates, community, member
 
 app_name = "records"
 urlpatterns = [
@@ -15,6 +15,12 @@ urlpatterns = [
     path("activities/<id:pk>/signup/", member.signup, name="signup"),
     path("activities/<id:pk>/cancel/", member.cancel, name="cancel"),
     path("scan/<id:pk>/<str:action>/<int:slot>/<str:signature>/", member.scan, name="scan"),
+    # 志愿服务记录证明: issued and printed; verified by anyone (no login)
+    path("certificates/", certificates.certificates, name="certificates"),
+    path("certificates/<id:pk>/", certificates.certificate, name="certificate"),
+    path("certificates/<id:pk>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
+    path("certificates/<id:pk>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
+    path("v/<str:token>/", certificates.verify, name="verify"),
     # organizers and community staff
     path("staff/", community.activities, name="activities"),
     path("staff/new/", community.new_activity, name="new_activity"),

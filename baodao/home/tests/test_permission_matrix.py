@@ -216,6 +216,11 @@ row("records:close", "POST", lambda w: [w.activity.pk],                [302, 404
 row("records:pending", "GET", no,                                      [302, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200])
 row("records:confirm", "POST", no,                                     [302, 403, 403, 403, 403, 422, 403, 403, 403, 403, 422])
 row("records:return", "POST", lambda w: [999999],                      [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:certificates", "GET", no,                                 [302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
+row("records:certificate", "GET", lambda w: [999999],                  [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:certificate_pdf", "GET", lambda w: [999999],              [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:certificate_revoke", "POST", lambda w: [999999],          [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:verify", "GET", lambda w: ["not-a-token"],                [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:cancel_activity", "POST", lambda w: [w.activity.pk],      [302, 404, 302, 302, 302, 302, 403, 403, 403, 403, 302])
 # fmt: on
 
