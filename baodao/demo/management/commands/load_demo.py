@@ -68,6 +68,15 @@ class Command(BaseCommand):
 
         recount()  # inserted in bulk, past the signals: count once, now
         self.stdout.write(f"  三张清单 / needs: {time.monotonic() - t0:.1f} s")
+        # A year of the service record (city scale; the province's records are the bench's).
+        if options["scale"] != "province":
+            from baodao.demo.records import seed_records_demo
+            from baodao.stats import service_counts
+
+            t0 = time.monotonic()
+            result.counts.update(seed_records_demo(seed=int(str(options["seed"]))))
+            service_counts.recount()  # inserted in bulk, past the signals
+            self.stdout.write(f"  服务纪实 / service record: {time.monotonic() - t0:.1f} s")
         # Inserted in bulk, past the model signals: count the three coverages once, now.
         from baodao.stats import tallies
 

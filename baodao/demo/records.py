@@ -1,0 +1,272 @@
+"""A year of the service record for the demo city (issue 11 §8): volunteer teams with leaders from
+the reported members (the team types they chose when reporting), activities of every type with
+sign-ups, check-ins and check-outs, a few no-shows and manual marks; the records they made and the
+service members logged, most confirmed by the community, some waiting, a few returned or flagged;
+so the member's progress bar, the lists of who is behind and the confirmation desk show something
+real. Inserted in bulk, then the counters are recounted once.
+
+Each community also gets an activity that starts within the hour (its code can be shown and
+scanned at once) and one next week with seats left."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from baodao.accounts.models import Role, RoleAssignment
+from baodao.directory.models import Category, Place
+from baodao.records.models import Activity, Record, Signup, Team, TeamMember
+from baodao.reporting.models import MemberReport
+
+TITLES = {
+    "主题党日": ("主题党日：重温入党誓词", "主题党日：学习党的二十大精神"),
+    "志愿服务": ("小区环境清扫", "老旧小区楼道清理", "义诊进小区"),
+    "党课": ("单位党组织书记进社区讲党课",),
+    "文明创建": ("文明城市创建入户宣传", "垃圾分类督导"),
+    "环境整治": ("背街小巷环境整治", "小区绿化补植"),
+    "宣讲": ("反诈宣传进小区", "医保政策宣讲"),
+    "应急": ("防汛值守", "人口普查入户登记"),
+}
+LOGGED = ("走访结对困难户", "为独居老人代购药品", "楼栋长入户走访", "调解邻里纠纷", "认领微心愿上门服务")
+RECORDS_PER_MEMBER = 8  # activity attendances a year, on average (the rule asks 5 and 20 hours)
+
+
+@transaction.atomic
+def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict[str, int]:
+    rng = random.Random(seed * 17 + 3)
+    now = now or timezone.now()
+    kinds = {c.name: c for c in Category.objects.filter(kind=Category.Kind.ACTIVITY_TYPE)}
+    if not kinds:
+        return {}
+    team_types = list(Category.objects.filter(kind=Category.Kind.TEAM_TYPE, is_active=True).order_by("sort_order"))
+    staff_by_community = {
+        ra.place_id: ra.user_id
+        for ra in RoleAssignment.objects.filter(role=Role.COMMUNITY_STAFF, is_active=True).order_by("id")
+    }
+    reports = MemberReport.objects.filter(status=MemberReport.Status.CONFIRMED).values_list(
+        "member_id", "community_id", "member__unit_id"
+    )
+    members_by_community: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for member_id, community_id, unit_id in reports:
+        members_by_community[community_id].append((member_id, unit_id))
+    chosen_types: dict[int, set[int]] = defaultdict(set)
+    through = MemberReport.team_types.through
+    for member_id, cat_id in through.objects.filter(memberreport__status=MemberReport.Status.CONFIRMED).values_list(
+        "memberreport__member_id", "category_id"
+    ):
+        chosen_types[member_id].add(cat_id)
+    places_by_community: dict[int, list[int]] = defaultdict(list)
+    for pk, parent_id in Place.objects.filter(kind__in=(Place.Kind.COMPOUND, Place.Kind.GRID)).values_list(
+        "pk", "parent_id"
+    ):
+        places_by_community[parent_id].append(pk)
+    communities = list(Place.objects.filter(kind=Place.Kind.COMMUNITY, pk__in=list(members_by_community)))
+    # Who logged a record: the member's own account where there is one (a scan, a log), else the
+    # city's admin (records entered for members without a phone) — never the confirmer.
+    fallback = (
+        RoleAssignment.objects.filter(role=Role.CITY_ADMIN).order_by("id").values_list("user_id", flat=True).first()
+    )
+    if fallback is None:
+        return {}
+    member_users = dict(
+        RoleAssignment.objects.filter(role=Role.MEMBER, member__isnull=False).values_list("member_id", "user_id")
+    )
+    admins = list(
+        RoleAssignment.objects.filter(role__in=(Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_ADMIN))
+        .order_by("id")
+        .values_list("user_id", flat=True)
+    )
+
+    def logger(member_id: int, confirmer: int) -> int:
+        """Who wrote the record: the member's account, else an admin who is not its confirmer."""
+        return member_users.get(member_id) or next((u for u in admins if u != confirmer), fallback)
+
+    teams: list[Team] = []
+    team_members: list[TeamMember] = []
+    activities: list[Activity] = []
+    plans: list[tuple[Activity, list[tuple[int, int]]]] = []
+    for community in communities:
+        people = members_by_community[community.pk]
+        staff = staff_by_community.get(community.pk) or fallback
+        places = places_by_community.get(community.pk) or [community.pk]
+        # Volunteer teams: the types the members chose when reporting, a leader from among them.
+        by_type: dict[int, list[int]] = defaultdict(list)
+        for member_id, _unit in people:
+            for t in chosen_types.get(member_id, ()):
+                by_type[t].append(member_id)
+        for cat in team_types:
+            joined = by_type.get(cat.pk, [])
+            if not joined:
+                continue
+            team = Team(community=community, kind=cat, name=f"{community.name}{cat.name}服务队", created_by_id=staff)
+            teams.append(team)
+            for i, member_id in enumerate(joined):
+                role = TeamMember.Role.LEADER if i == 0 else TeamMember.Role.MEMBER
+                team_members.append(TeamMember(team=team, member_id=member_id, role=role))
+        # A year of activities: about RECORDS_PER_MEMBER attendances per member, 20–40 a time.
+        n = max(4, len(people) * RECORDS_PER_MEMBER // 30)
+        for _i in range(n):
+            name = rng.choice(list(TITLES))
+            start = (now - dt.timedelta(days=rng.uniform(3, 360))).replace(minute=0, second=0, microsecond=0)
+            start = start.replace(hour=rng.choice([9, 14, 19]))
+            length = dt.timedelta(hours=rng.choice([1.5, 2, 2, 3, 4]))
+            capacity = rng.choice([20, 30, 40])
+            a = Activity(
+                community=community,
+                place_id=rng.choice(places),
+                kind=kinds[name],
+                title=rng.choice(TITLES[name]),
+                starts_at=start,
+                ends_at=start + length,
+                capacity=capacity,
+                organizer_id=staff,
+                secret=secrets.token_hex(16),
+                status=Activity.Status.CLOSED,
+                closed_at=start + length + dt.timedelta(hours=2),
+            )
+            crowd = rng.sample(people, min(len(people), rng.randint(capacity // 2, capacity)))
+            a.signed_up = len(crowd)
+            activities.append(a)
+            plans.append((a, crowd))
+        # One starting within the hour and one next week, open for sign-up.
+        for offset, title in (
+            (dt.timedelta(minutes=30), "小区环境清扫"),
+            (dt.timedelta(days=7), "主题党日：重温入党誓词"),
+        ):
+            start = (now + offset).replace(second=0, microsecond=0)
+            activities.append(
+                Activity(
+                    community=community,
+                    place_id=places[0],
+                    kind=kinds["志愿服务" if "清扫" in title else "主题党日"],
+                    title=title,
+                    starts_at=start,
+                    ends_at=start + dt.timedelta(hours=2),
+                    capacity=30,
+                    organizer_id=staff,
+                    secret=secrets.token_hex(16),
+                )
+            )
+    Team.objects.bulk_create(teams, batch_size=2000)
+    for tm in team_members:
+        tm.team_id = tm.team.pk
+    TeamMember.objects.bulk_create(team_members, batch_size=5000)
+    Activity.objects.bulk_create(activities, batch_size=2000)
+
+    signups: list[Signup] = []
+    records: list[Record] = []
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for a, crowd in plans:
+        staff = a.organizer_id
+        for member_id, unit_id in crowd:
+            if any(s < a.ends_at and a.starts_at < e for s, e in busy[member_id]):
+                continue  # no double booking, in the demo as in the service
+            busy[member_id].append((a.starts_at, a.ends_at))
+            roll = rng.random()
+            s = Signup(activity=a, member_id=member_id, starts_at=a.starts_at, ends_at=a.ends_at)
+            signups.append(s)
+            if roll < 0.08:
+                s.status = Signup.Status.NO_SHOW
+                continue
+            s.status = Signup.Status.ATTENDED
+            s.checkin_at = a.starts_at + dt.timedelta(minutes=rng.randint(-15, 20))
+            s.checkout_at = a.ends_at - dt.timedelta(minutes=rng.randint(0, 30))
+            source = Record.Source.ACTIVITY
+            if roll < 0.11:
+                s.manual_reason, s.manual_by_id, source = "手机没电，现场登记", staff, Record.Source.MANUAL
+            start, end = max(s.checkin_at, a.starts_at), min(s.checkout_at, a.ends_at)
+            records.append(
+                Record(
+                    member_id=member_id,
+                    unit_id=unit_id,
+                    community=a.community,
+                    place_id=a.place_id,
+                    kind=a.kind,
+                    activity=a,
+                    signup=s,
+                    starts_at=start,
+                    ends_at=end,
+                    minutes=int((end - start).total_seconds() // 60),
+                    content=a.title,
+                    source=source,
+                    status=Record.Status.CONFIRMED
+                    if a.ends_at < now - dt.timedelta(days=20)
+                    else Record.Status.PENDING,
+                    logged_by_id=logger(member_id, staff),
+                    decided_by_id=staff,
+                    decided_at=a.ends_at + dt.timedelta(days=2),
+                )
+            )
+    Signup.objects.bulk_create(signups, batch_size=5000)
+    for r in records:
+        r.signup_id = r.signup.pk if r.signup else None
+    # Service logged outside activities: a visit, a duty, an item done; a few overlap or come late.
+    for community in communities:
+        staff = staff_by_community.get(community.pk) or fallback
+        for member_id, unit_id in members_by_community[community.pk]:
+            for _ in range(rng.choice([0, 0, 1, 1, 2])):
+                start = (now - dt.timedelta(days=rng.uniform(1, 330))).replace(second=0, microsecond=0)
+                start = start.replace(hour=rng.choice([8, 10, 15, 18]), minute=0)
+                end = start + dt.timedelta(hours=rng.choice([1, 1.5, 2, 3]))
+                flags = []
+                if any(s < end and start < e for s, e in busy[member_id]):
+                    flags.append({"code": "overlap", "text": "与同一党员的另一条纪实时间重叠"})
+                busy[member_id].append((start, end))
+                status = Record.Status.CONFIRMED if start < now - dt.timedelta(days=20) else Record.Status.PENDING
+                if flags and status == Record.Status.CONFIRMED:
+                    # a flagged record: returned by some confirmers, still waiting for others
+                    status = Record.Status.RETURNED if rng.random() < 0.5 else Record.Status.PENDING
+                records.append(
+                    Record(
+                        member_id=member_id,
+                        unit_id=unit_id,
+                        community=community,
+                        starts_at=start,
+                        ends_at=end,
+                        minutes=int((end - start).total_seconds() // 60),
+                        content=rng.choice(LOGGED),
+                        source=Record.Source.LOGGED,
+                        status=status,
+                        flags=flags,
+                        logged_by_id=logger(member_id, staff),
+                        decided_by_id=staff if status != Record.Status.PENDING else None,
+                        decided_at=end + dt.timedelta(days=3) if status != Record.Status.PENDING else None,
+                        return_reason="时间与活动签到重叠，请核实后修改" if status == Record.Status.RETURNED else "",
+                    )
+                )
+        # One record per community that overlaps its member's latest attendance, left for the
+        # confirmer to see flagged (the desk's "有疑点的" tab is never empty in the demo).
+        member_id, unit_id = members_by_community[community.pk][0]
+        if busy[member_id]:
+            s0, e0 = max(busy[member_id])
+            records.append(
+                Record(
+                    member_id=member_id,
+                    unit_id=unit_id,
+                    community=community,
+                    starts_at=s0 + dt.timedelta(minutes=30),
+                    ends_at=e0 + dt.timedelta(minutes=30),
+                    minutes=int((e0 - s0).total_seconds() // 60),
+                    content="楼栋长入户走访",
+                    source=Record.Source.LOGGED,
+                    status=Record.Status.PENDING,
+                    flags=[{"code": "overlap", "text": "与同一党员的另一条纪实时间重叠"}],
+                    logged_by_id=logger(member_id, staff),
+                )
+            )
+    for r in records:
+        if r.status == Record.Status.PENDING:
+            r.decided_by_id, r.decided_at = None, None
+    Record.objects.bulk_create(records, batch_size=5000)
+    return {
+        "teams": len(teams),
+        "team_members": len(team_members),
+        "activities": len(activities),
+        "signups": len(signups),
+        "records": len(records),
+    }
