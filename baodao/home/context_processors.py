@@ -33,5 +33,9 @@ def nav(request: HttpRequest) -> dict:
             "can_needs": bool(s.place_grants) or s.superuser,
             # The figures are per community and above (a compound's secretary reads the lists).
             "can_need_figures": any(r != "compound_secretary" for r, _ in s.place_grants) or s.superuser,
+            # Activities: staff, compound secretaries and unit secretaries organize them.
+            "can_activities": bool(s.place_grants or s.unit_ids) or s.superuser,
+            # Who is behind: admins and community staff (an area), unit secretaries (the unit).
+            "can_behind": any(r != "compound_secretary" for r, _ in s.place_grants) or bool(s.unit_ids) or s.superuser,
         },
     }

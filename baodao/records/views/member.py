@@ -204,5 +204,6 @@ def record(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "events": selectors.record_events(row),
             "photos": list(row.photos.all()),
             "may_decide": row.status == Record.Status.PENDING and access.may_confirm(request.user, row),
+            "may_certify": access.may_confirm(request.user, row),
         },
     )
