@@ -50,8 +50,9 @@ def main() -> None:
                     JOIN directory_member m ON m.id = r.member_id
                     CROSS JOIN generate_series(1, %(per)s) AS k
                     CROSS JOIN LATERAL (
-                      SELECT least(make_timestamptz(%(year)s::int, 1 + (r.id + k) %% 12, 1 + (r.id * k) %% 28,
-                                                    8 + k %% 10, 0, 0), now() - interval '1 day') AS t,
+                      SELECT least(make_timestamptz(%(year)s::int, (1 + (r.id + k) %% 12)::int,
+                                                    (1 + (r.id * k) %% 28)::int, (8 + k %% 10)::int, 0, 0),
+                                   now() - interval '1 day') AS t,
                              30 + ((r.id * 7 + k * 13) %% 8) * 30 AS mins
                     ) AS x
                     WHERE r.status = 'confirmed'

@@ -106,3 +106,20 @@ def test_last_quarter_reminds_members_behind_and_their_units_monthly(rw: SimpleN
         "records_behind_units": 0,
     }
     assert not Notification.objects.filter(user=rw.member_user).exists()
+
+
+def test_recount_records_reports_and_fixes_drift(rw: SimpleNamespace) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from baodao.stats.models import ServiceYear
+
+    hours(rw, rw.m_u_a, rw.member_user, 2, 1)
+    ServiceYear.objects.filter(member=rw.m_u_a).update(records=7)  # drift, as a missed signal would leave
+    with pytest.raises(CommandError, match="drifted"):
+        call_command("recount_records", "--check", stdout=StringIO())
+    out = StringIO()
+    call_command("recount_records", stdout=out)
+    assert "(7, 120) -> (2, 120)" in out.getvalue() and "drift: 1 counter(s) fixed" in out.getvalue()
+    call_command("recount_records", "--check", stdout=StringIO())
