@@ -270,6 +270,7 @@ def connect_signals() -> None:
     from baodao.directory.models import Category, Member, PartyOrg, Place, Rule, Unit
     from baodao.notifications.models import Notification
     from baodao.notifications.signals import notifications_read
+    from baodao.records.models import TeamMember
     from baodao.records.signals import record_counted
     from baodao.reporting.models import Certificate, MemberReport
 
@@ -283,6 +284,7 @@ def connect_signals() -> None:
         (Member, _on_member),
         (MemberReport, _on_member_fk),
         (Certificate, _on_member_fk),
+        (TeamMember, _on_member_fk),
         (Place, _on_shared),
         (Unit, _on_shared),
         (PartyOrg, _on_shared),

@@ -13,12 +13,13 @@ from django.utils import timezone
 from baodao.accounts.middleware import session_city
 from baodao.accounts.models import AuthedHttpRequest, Role
 from baodao.core.http import page_of
-from baodao.core.rules import get_rule
+from baodao.core.rules import get_rule, get_rule_int
 from baodao.directory import scope, selectors
 from baodao.directory.display import show_member_pii, show_resident_pii
 from baodao.directory.models import Member, Place
 from baodao.directory.services import community_of
 from baodao.home import homecache
+from baodao.records import selectors as records_selectors
 from baodao.reporting.selectors import latest_report_of
 from baodao.stats import service_counts
 from baodao.stats.bulletin import community_bulletin
@@ -102,6 +103,12 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
             report=report,
             # This year's confirmed activities and hours against the minimums (the counters).
             progress=service_counts.progress(member, timezone.localdate().year, place=member.residence),
+            # 队长负责制: every reported member joins at least `member_min_teams` teams; asked until then.
+            teams_needed=max(
+                0, get_rule_int("member_min_teams", city=city) - records_selectors.teams_of(member).count()
+            )
+            if report is not None and report.status == "confirmed"
+            else 0,
             **selectors.member_categories(member),
             min_activities=get_rule("member_min_activities_per_year", city=city),
             min_hours=get_rule("member_min_hours_per_year", city=city),
@@ -118,6 +125,13 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         bulletin=community_bulletin(community) if community is not None else None,
     )
     return render(request, "home/resident.html", ctx)
+
+
+def _teams_needed(member: Member, report: object, city: object) -> int:
+    """How many more volunteer teams the member should join (0 until the report is confirmed)."""
+    if getattr(report, "status", None) != "confirmed":
+        return 0
+    return max(0, get_rule_int("member_min_teams", city=city) - records_selectors.teams_of(member).count())  # type: ignore[arg-type]
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:

@@ -12,12 +12,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Actor, Role
+from baodao.accounts.models import ADMIN_ROLES, Actor, Role
 from baodao.directory import scope
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
 from baodao.needs.models import Claim, Demand
 from baodao.records import selectors
-from baodao.records.models import Activity, Record, ServiceCertificate, TeamMember
+from baodao.records.models import Activity, Record, ServiceCertificate, Team, TeamMember
 from baodao.reporting.models import MemberReport
 
 
@@ -232,3 +232,50 @@ def get_certificate_for_revoke(user: Actor, pk: int) -> ServiceCertificate:
     if not may_revoke(user, cert):
         raise _denied(_("只有出具社区的工作人员可以作废证明"))
     return cert
+
+
+# --- volunteer teams ------------------------------------------------------------------------------
+
+
+def team_communities(user: Actor) -> QuerySet[Place]:
+    """Communities whose teams the user manages: its staff, or an admin above it."""
+    s = scope.scope_for(user)
+    communities = Place.objects.filter(kind=Place.Kind.COMMUNITY)
+    if s.superuser:
+        return communities.order_by("sort_key")
+    paths = [p for r, p in s.place_grants if r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES]
+    if not paths:
+        return communities.none()
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(path__startswith=p)
+    return communities.filter(q).order_by("sort_key")
+
+
+def may_manage_team(user: Actor, team: Team) -> bool:
+    return scope.can_act_for_community(user, team.community)
+
+
+def get_team_for_view(user: Actor, pk: int) -> Team:
+    """Teams of the communities the user serves in or manages (as the activities)."""
+    q = scope.serving_q(user, "community")
+    rows = Team.objects.all() if not q else Team.objects.filter(q)
+    return get_object_or_404(rows.select_related("community", "kind"), pk=pk)
+
+
+def get_team_for_manage(user: Actor, pk: int) -> Team:
+    team = get_team_for_view(user, pk)
+    if not may_manage_team(user, team):
+        raise _denied(_("只有社区工作人员可以管理服务队"))
+    return team
+
+
+def get_team_for_join(user: Actor, pk: int) -> tuple[Team, Member]:
+    """Join or leave: a member reported (confirmed) to the team's community."""
+    member = get_own_member(user)
+    team = get_object_or_404(Team.objects.select_related("community"), pk=pk)
+    if not MemberReport.objects.filter(
+        member=member, community_id=team.community_id, status=MemberReport.Status.CONFIRMED
+    ).exists():
+        raise _denied(_("只能加入已报到社区的服务队"))
+    return team, member

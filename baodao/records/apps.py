@@ -14,10 +14,12 @@ class RecordsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from baodao.records import models as m
+        from baodao.records import receivers
         from baodao.records.reminders import daily
         from baodao.reporting.reminders import register_daily
 
         register_daily(daily)
+        receivers.connect()
 
         auditlog.register(m.Record)
         auditlog.register(m.Signup)

@@ -36,7 +36,16 @@ from baodao.directory.models import Category, Member, Place, Unit
 from baodao.directory.services import city_of
 from baodao.needs.models import Demand
 from baodao.records import codes, signals
-from baodao.records.models import Activity, Record, RecordEvent, RecordPhoto, ServiceCertificate, Signup, Team
+from baodao.records.models import (
+    Activity,
+    Record,
+    RecordEvent,
+    RecordPhoto,
+    ServiceCertificate,
+    Signup,
+    Team,
+    TeamMember,
+)
 
 MAX_PHOTOS = 6
 MAX_MINUTES = 24 * 60
@@ -774,3 +783,84 @@ def certificate_revoke(*, certificate: ServiceCertificate, by: User, reason: str
         row.revoke_reason = reason.strip()[:200]
         row.save(update_fields=["revoked_at", "revoke_reason"])
     return row
+
+
+# --- volunteer teams (服务队) -----------------------------------------------------------------------
+
+
+def _join(team: Team, member: Member, role: str = TeamMember.Role.MEMBER) -> TeamMember | None:
+    """Add the member to the team unless already in it; None when already in."""
+    try:
+        with transaction.atomic():
+            return TeamMember.objects.create(team=team, member=member, role=role)
+    except IntegrityError:
+        return None
+
+
+def team_create(*, community: Place, kind: Category, name: str, leader: Member, by: User) -> Team:
+    """A community's volunteer team of a type, its leader chosen from the reported members (队长负责制).
+    Members reported to the community who chose this type when reporting join at once: what the
+    registration asked is not asked twice."""
+    from baodao.reporting.models import MemberReport
+
+    if kind.kind != Category.Kind.TEAM_TYPE:
+        raise RecordError(_("请选择服务队类型"))
+    name = name.strip() or f"{community.name}{kind.name}服务队"
+    reported = MemberReport.objects.filter(community=community, status=MemberReport.Status.CONFIRMED)
+    if not reported.filter(member=leader).exists():
+        raise RecordError(_("队长须是已向本社区报到的党员"))
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(community=community, kind=kind, name=name[:100], created_by=by)
+            TeamMember.objects.create(team=team, member=leader, role=TeamMember.Role.LEADER)
+            chose = reported.filter(team_types=kind).exclude(member=leader).select_related("member")
+            for report in chose:
+                _join(team, report.member)
+    except IntegrityError as exc:
+        raise RecordConflict(_("本社区已有名为「%(n)s」的服务队") % {"n": name}) from exc
+    return team
+
+
+def team_join(*, team: Team, member: Member, by: User) -> TeamMember:
+    if not team.is_active:
+        raise RecordError(_("该服务队已停用"))
+    row = _join(team, member)
+    if row is None:
+        raise RecordConflict(_("已是「%(t)s」的队员") % {"t": team.name})
+    return row
+
+
+def team_leave(*, team: Team, member: Member, by: User) -> TeamMember:
+    with transaction.atomic():
+        row = TeamMember.objects.select_for_update().filter(team=team, member=member, left_at__isnull=True).first()
+        if row is None:
+            raise RecordConflict(_("不是「%(t)s」的队员") % {"t": team.name})
+        if row.role == TeamMember.Role.LEADER:
+            raise RecordError(_("队长不能直接退出，请社区先另选队长"))
+        row.left_at = timezone.now()
+        row.save(update_fields=["left_at"])
+    return row
+
+
+def team_set_leader(*, team: Team, member: Member, by: User) -> TeamMember:
+    """A new leader, chosen by the community among the team's members; the old one stays a member."""
+    with transaction.atomic():
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        row = TeamMember.objects.filter(team=team, member=member, left_at__isnull=True).first()
+        if row is None:
+            raise RecordError(_("队长须先是本队队员"))
+        TeamMember.objects.filter(team=team, role=TeamMember.Role.LEADER, left_at__isnull=True).update(
+            role=TeamMember.Role.MEMBER
+        )
+        row.role = TeamMember.Role.LEADER
+        row.save(update_fields=["role"])
+    return row
+
+
+def teams_join_chosen(*, report: object) -> int:
+    """On a confirmed report: join the community's teams of the types the member chose."""
+    from baodao.reporting.models import MemberReport
+
+    assert isinstance(report, MemberReport)
+    teams = Team.objects.filter(community_id=report.community_id, is_active=True, kind__in=report.team_types.all())
+    return sum(_join(t, report.member) is not None for t in teams)

@@ -3,7 +3,7 @@ community's desk. One URL per action."""
 
 from django.urls import path
 
-from baodao.records.views import certificates, community, member
+from baodao.records.views import certificates, community, member, teams
 
 app_name = "records"
 urlpatterns = [
@@ -21,6 +21,13 @@ urlpatterns = [
     path("certificates/<id:pk>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
     path("certificates/<id:pk>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
     path("v/<str:token>/", certificates.verify, name="verify"),
+    # volunteer teams
+    path("teams/", teams.teams, name="teams"),
+    path("teams/<id:pk>/", teams.team, name="team"),
+    path("teams/<id:pk>/leader/", teams.team_leader, name="team_leader"),
+    path("teams/join/", teams.join_list, name="join_list"),
+    path("teams/<id:pk>/join/", teams.join, name="join"),
+    path("teams/<id:pk>/leave/", teams.leave, name="leave"),
     # organizers and community staff
     path("staff/", community.activities, name="activities"),
     path("staff/new/", community.new_activity, name="new_activity"),

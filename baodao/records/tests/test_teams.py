@@ -1,0 +1,80 @@
+"""Volunteer teams: created by the community with a reported leader; the types chosen when reporting
+become memberships (on creation and on confirmation); one leader; join and leave on the phone; the
+member's home asks until the rule's minimum is met."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from baodao.records import services
+from baodao.records.models import Team, TeamMember
+from baodao.records.services import RecordConflict, RecordError
+from baodao.reporting.tests.conftest import confirmed_report, new_member, team_types
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: object) -> Client:
+    c = Client()
+    c.force_login(user)  # type: ignore[arg-type]
+    return c
+
+
+def test_a_team_takes_in_who_chose_its_type_and_later_reports_join_too(rw: SimpleNamespace) -> None:
+    # 王安华 and 钱安宁 chose the first team type when reporting (the conftest's default)
+    policy = team_types()[0]
+    team = services.team_create(community=rw.A, kind=policy, name="", leader=rw.m_u_a, by=rw.community_staff)
+    assert team.name == "安宁社区政策理论宣传服务队"
+    assert {(tm.member.name, tm.role) for tm in team.memberships.all()} == {("王安华", "leader"), ("钱安宁", "member")}
+    # a member confirmed later, who chose it too, joins on confirmation
+    newcomer = new_member("孙新来", rw.U, rw.A1)
+    confirmed_report(newcomer, rw.community_staff)
+    assert team.memberships.filter(member=newcomer, left_at__isnull=True).exists()
+    # 李北辰 (北门社区 next door) cannot lead it; a second team of the same name is refused
+    with pytest.raises(RecordError, match="队长须是已向本社区报到的党员"):
+        services.team_create(community=rw.A, kind=policy, name="x", leader=rw.m_u_b, by=rw.community_staff)
+    with pytest.raises(RecordConflict, match="已有名为"):
+        services.team_create(community=rw.A, kind=policy, name="", leader=rw.m_v_a, by=rw.community_staff)
+    assert Team.objects.count() == 1
+
+
+def test_one_leader_join_leave(rw: SimpleNamespace) -> None:
+    patrol = team_types()[1]
+    team = services.team_create(community=rw.A, kind=patrol, name="巡防队", leader=rw.m_u_a, by=rw.community_staff)
+    assert team.memberships.count() == 1  # nobody chose 治安联防
+    services.team_join(team=team, member=rw.m_v_a, by=rw.member_v_user)
+    with pytest.raises(RecordConflict, match="已是"):
+        services.team_join(team=team, member=rw.m_v_a, by=rw.member_v_user)
+    with pytest.raises(RecordError, match="队长不能直接退出"):
+        services.team_leave(team=team, member=rw.m_u_a, by=rw.member_user)
+    services.team_set_leader(team=team, member=rw.m_v_a, by=rw.community_staff)
+    leaders = TeamMember.objects.filter(team=team, role="leader", left_at__isnull=True)
+    assert [tm.member.name for tm in leaders] == ["钱安宁"]
+    services.team_leave(team=team, member=rw.m_u_a, by=rw.member_user)
+    assert team.memberships.filter(left_at__isnull=True).count() == 1
+
+
+def test_pages_and_the_home_prompt(rw: SimpleNamespace) -> None:
+    patrol = team_types()[1]
+    member = client_for(rw.member_user)
+    # 王安华 chose 政策理论宣传 but there is no such team yet: his home asks him to join one
+    assert "还需加入 1 支" in member.get(reverse("home")).content.decode()
+    staff = client_for(rw.community_staff)
+    created = staff.post(
+        reverse("records:teams"), {"community": rw.A.pk, "kind": patrol.pk, "name": "", "leader": rw.m_v_a.pk}
+    )
+    assert created.status_code == 302
+    team = Team.objects.get()
+    assert client_for(rw.staff_b).post(reverse("records:team_leader", args=[team.pk]), {"member": 1}).status_code == 404
+    bad = staff.post(reverse("records:teams"), {"community": rw.A.pk, "kind": patrol.pk, "leader": rw.m_u_b.pk})
+    assert bad.status_code == 422  # 李北辰 is not on the list of 安宁社区's reported members
+    assert member.post(reverse("records:join", args=[team.pk])).status_code == 302
+    assert 'id="join-teams-card"' not in member.get(reverse("home")).content.decode()
+    page = member.get(reverse("records:team", args=[team.pk])).content.decode()
+    assert "王安华" in page and "钱安宁" in page
+    b_user = client_for(rw.staff_b)
+    assert b_user.get(reverse("records:teams") + f"?community={rw.A.pk}").status_code == 404
