@@ -42,10 +42,12 @@ def main() -> None:
                 cur.execute(
                     """
                     INSERT INTO records_record (member_id, unit_id, community_id, address, starts_at, ends_at,
-                      minutes, content, beneficiary, source, status, flags, logged_by_id, created_at, return_reason)
+                      minutes, content, beneficiary, source, status, flags, logged_by_id, created_at, return_reason,
+                      aid_items, aid_count, aid_money, donor_kind, donor_name)
                     SELECT r.member_id, m.unit_id, r.community_id, '', t, t + (mins || ' minutes')::interval,
                       mins, '压测纪实', '', 'logged',
-                      CASE WHEN (r.id + k) %% 10 = 0 THEN 'pending' ELSE 'confirmed' END, '[]', %(logger)s, t, ''
+                      CASE WHEN (r.id + k) %% 10 = 0 THEN 'pending' ELSE 'confirmed' END, '[]', %(logger)s, t, '',
+                      '', 0, 0, '', ''
                     FROM reporting_memberreport r
                     JOIN directory_member m ON m.id = r.member_id
                     CROSS JOIN generate_series(1, %(per)s) AS k

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from baodao.directory.models import Category, Place, Unit
-from baodao.records.models import Activity, Team
+from baodao.records.models import Activity, Pairing, Record, Team
 
 LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -59,10 +59,22 @@ class LogForm(forms.Form):
     address = forms.CharField(label=_("具体地点"), max_length=100, required=False)
     beneficiary = forms.CharField(label=_("服务对象"), max_length=200, required=False)
     kind = forms.ModelChoiceField(label=_("服务类型"), queryset=Category.objects.none(), required=False)
+    pairing = forms.ModelChoiceField(label=_("结对帮扶走访"), queryset=Pairing.objects.none(), required=False)
+    aid_items = forms.CharField(label=_("帮扶物资（选填）"), max_length=200, required=False)
+    aid_count = forms.IntegerField(label=_("物资件数"), min_value=0, max_value=100000, required=False, initial=0)
+    aid_money = forms.DecimalField(
+        label=_("帮扶资金（元）"), min_value=0, max_value=10000000, decimal_places=2, required=False, initial=0
+    )
+    donor_kind = forms.ChoiceField(label=_("捐助方"), choices=[("", "—"), *Record.Donor.choices], required=False)
+    donor_name = forms.CharField(label=_("捐助方名称"), max_length=100, required=False)
     demand = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, community: Place | None, **kw: Any) -> None:  # noqa: ANN401
+    def __init__(self, *args: Any, community: Place | None, member: Any = None, **kw: Any) -> None:  # noqa: ANN401
         super().__init__(*args, **kw)
+        if member is not None:
+            self.fields["pairing"].queryset = Pairing.objects.filter(  # type: ignore[attr-defined]
+                member=member, ended_on__isnull=True
+            ).select_related("resident")
         self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
             kind=Category.Kind.ACTIVITY_TYPE, is_active=True
         ).order_by("sort_order", "id")

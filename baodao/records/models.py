@@ -192,6 +192,12 @@ class Record(models.Model):
         CONFIRMED = "confirmed", _("已确认")
         RETURNED = "returned", _("已退回")
 
+    class Donor(models.TextChoices):
+        MEMBER = "member", _("党员个人")
+        UNIT = "unit", _("机关企事业单位")
+        ENTERPRISE = "enterprise", _("非公企业")
+        SOCIAL = "social", _("社会组织")
+
     member = models.ForeignKey(
         "directory.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="service_records"
     )
@@ -226,6 +232,15 @@ class Record(models.Model):
     beneficiary = models.CharField(_("服务对象"), max_length=200, blank=True)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Aid given during the service (DOMAIN.md §3.3 [seed 004]: "帮扶物资 1,192 件、资金 131,061 元").
+    aid_items = models.CharField(_("帮扶物资"), max_length=200, blank=True)
+    aid_count = models.PositiveIntegerField(_("物资件数"), default=0)
+    aid_money = models.DecimalField(_("帮扶资金（元）"), max_digits=12, decimal_places=2, default=0)
+    donor_kind = models.CharField(_("捐助方"), max_length=16, choices=Donor.choices, blank=True)
+    donor_name = models.CharField(_("捐助方名称"), max_length=100, blank=True)
+    pairing = models.ForeignKey(
+        "Pairing", null=True, blank=True, on_delete=models.PROTECT, related_name="visits", verbose_name=_("结对帮扶")
+    )
     # Integrity flags: [{"code": ..., "text": ...}], each explaining itself; they never block.
     flags = models.JSONField(_("疑点"), default=list, blank=True)
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -255,6 +270,33 @@ class Record(models.Model):
         from django.utils import timezone
 
         return timezone.localtime(self.starts_at).year
+
+
+class Pairing(models.Model):
+    """结对帮扶: a member paired with a resident household in need, long-running; each visit is a
+    record pointing here. The household's details follow the beneficiary privacy rule of the three
+    lists: shown to the staff who manage the resident and to the paired member while paired."""
+
+    member = models.ForeignKey("directory.Member", on_delete=models.PROTECT, related_name="pairings")
+    resident = models.ForeignKey("directory.Resident", on_delete=models.PROTECT, related_name="pairings")
+    community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="+")
+    need = models.CharField(_("帮扶需求"), max_length=200)
+    started_on = models.DateField(_("结对日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("结对帮扶")
+        verbose_name_plural = _("结对帮扶")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "resident"], condition=Q(ended_on__isnull=True), name="pairing_one_live"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} ↔ {self.resident_id}"
 
 
 def record_photo_upload_to(instance: RecordPhoto, filename: str) -> str:

@@ -4,14 +4,15 @@ records a user sees, what waits for the community's confirmation, a member's own
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from baodao.accounts.models import Actor
 from baodao.directory import scope
 from baodao.directory.models import Member, Place
-from baodao.records.models import Activity, Record, RecordEvent, Signup, Team
+from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team
 from baodao.reporting.models import MemberReport
 
 
@@ -80,3 +81,14 @@ def record_events(record: Record) -> list[RecordEvent]:
 
 def teams_of(member: Member) -> QuerySet[Team]:
     return Team.objects.filter(memberships__member=member, memberships__left_at__isnull=True, is_active=True)
+
+
+def live_pairings(member: Member) -> QuerySet[Pairing]:
+    """The member's live pairings; the household's details are the member's to see while paired."""
+    return Pairing.objects.filter(member=member, ended_on__isnull=True).select_related("resident__residence")
+
+
+def aid_totals(rows: QuerySet[Record]) -> tuple[int, Decimal]:
+    """Aid items and money of the confirmed records among `rows`."""
+    got = rows.filter(status=Record.Status.CONFIRMED).aggregate(n=Sum("aid_count"), m=Sum("aid_money"))
+    return got["n"] or 0, got["m"] or Decimal(0)

@@ -21,6 +21,8 @@ import hashlib
 import io
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -38,6 +40,7 @@ from baodao.needs.models import Demand
 from baodao.records import codes, signals
 from baodao.records.models import (
     Activity,
+    Pairing,
     Record,
     RecordEvent,
     RecordPhoto,
@@ -63,6 +66,27 @@ class RecordConflict(RecordError):
     """Refused because the activity is full, the seat is taken or the row moved on (409)."""
 
     status = 409
+
+
+@dataclass
+class Aid:
+    """Aid given during a service: what and how many, money in yuan, and who gave it."""
+
+    items: str = ""
+    count: int = 0
+    money: Decimal = Decimal(0)
+    donor_kind: str = ""
+    donor_name: str = ""
+
+    def check(self) -> None:
+        if self.count < 0 or self.money < 0:
+            raise RecordError(_("帮扶物资件数和资金不能为负数"))
+        if self.money > Decimal("10000000"):
+            raise RecordError(_("帮扶资金数额过大，请核对"))
+        if self.donor_kind and self.donor_kind not in Record.Donor.values:
+            raise RecordError(_("请选择捐助方类型"))
+        if (self.count or self.money) and not self.donor_kind:
+            raise RecordError(_("登记帮扶物资或资金时请选择捐助方"))
 
 
 def _minutes(start: dt.datetime, end: dt.datetime) -> int:
@@ -458,10 +482,17 @@ def record_log(
     demand: Demand | None = None,
     photos: Sequence[IO[bytes]] = (),
     now: dt.datetime | None = None,
+    pairing: Pairing | None = None,
+    aid: Aid | None = None,
 ) -> Record:
     """A member logs service done outside an activity (a claimed item, a visit to a paired
-    household, a 三长 duty). Pending until the community confirms it; flagged, never blocked."""
+    household, a 三长 duty), with the aid given if any. Pending until the community confirms it;
+    flagged, never blocked."""
     now = now or timezone.now()
+    aid = aid or Aid()
+    aid.check()
+    if pairing is not None and (pairing.member_id != member.pk or pairing.ended_on is not None):
+        raise RecordError(_("只能登记本人正在进行的结对帮扶走访"))
     if not content.strip():
         raise RecordError(_("请填写服务内容"))
     if ends_at <= starts_at:
@@ -490,6 +521,12 @@ def record_log(
             beneficiary=beneficiary.strip()[:200],
             source=Record.Source.LOGGED,
             logged_by=by,
+            pairing=pairing,
+            aid_items=aid.items.strip()[:200],
+            aid_count=aid.count,
+            aid_money=aid.money,
+            donor_kind=aid.donor_kind,
+            donor_name=aid.donor_name.strip()[:100],
         )
         record.save()
         hashes = _photos(record, photos)
@@ -864,3 +901,47 @@ def teams_join_chosen(*, report: object) -> int:
     assert isinstance(report, MemberReport)
     teams = Team.objects.filter(community_id=report.community_id, is_active=True, kind__in=report.team_types.all())
     return sum(_join(t, report.member) is not None for t in teams)
+
+
+# --- pairing (结对帮扶) -------------------------------------------------------------------------------
+
+
+def pairing_create(*, member: Member, resident: object, need: str, by: User) -> Pairing:
+    """The community pairs a reported member with a resident household in need."""
+    from baodao.directory.models import Resident
+    from baodao.directory.services import community_of
+    from baodao.reporting.models import MemberReport
+
+    assert isinstance(resident, Resident)
+    if not need.strip():
+        raise RecordError(_("请填写帮扶需求"))
+    community = community_of(resident.residence)
+    if (
+        community is None
+        or not MemberReport.objects.filter(
+            member=member, community=community, status=MemberReport.Status.CONFIRMED
+        ).exists()
+    ):
+        raise RecordError(_("结对党员须已向该户所在社区报到"))
+    try:
+        with transaction.atomic():
+            return Pairing.objects.create(
+                member=member,
+                resident=resident,
+                community=community,
+                need=need.strip()[:200],
+                started_on=timezone.localdate(),
+                created_by=by,
+            )
+    except IntegrityError as exc:
+        raise RecordConflict(_("%(m)s已与该户结对") % {"m": member.name}) from exc
+
+
+def pairing_end(*, pairing: Pairing, by: User) -> Pairing:
+    with transaction.atomic():
+        row = Pairing.objects.select_for_update().get(pk=pairing.pk)
+        if row.ended_on is not None:
+            raise RecordConflict(_("该结对已结束"))
+        row.ended_on = timezone.localdate()
+        row.save(update_fields=["ended_on"])
+    return row

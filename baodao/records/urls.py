@@ -3,7 +3,7 @@ community's desk. One URL per action."""
 
 from django.urls import path
 
-from baodao.records.views import certificates, community, member, teams
+from baodao.records.views import certificates, community, member, pairings, teams
 
 app_name = "records"
 urlpatterns = [
@@ -28,6 +28,9 @@ urlpatterns = [
     path("teams/join/", teams.join_list, name="join_list"),
     path("teams/<id:pk>/join/", teams.join, name="join"),
     path("teams/<id:pk>/leave/", teams.leave, name="leave"),
+    # pairing (结对帮扶)
+    path("pairings/", pairings.pairings, name="pairings"),
+    path("pairings/<id:pk>/end/", pairings.pairing_end, name="pairing_end"),
     # organizers and community staff
     path("staff/", community.activities, name="activities"),
     path("staff/new/", community.new_activity, name="new_activity"),

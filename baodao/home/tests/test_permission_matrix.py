@@ -228,6 +228,9 @@ row("records:team_leader", "POST", lambda w: [999999],                 [302, 404
 row("records:join_list", "GET", no,                                    [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
 row("records:join", "POST", lambda w: [999999],                        [302, 403, 403, 403, 403, 403, 403, 403, 404, 403, 403])
 row("records:leave", "POST", lambda w: [999999],                       [302, 403, 403, 403, 403, 403, 403, 403, 404, 403, 403])
+row("records:pairings", "GET", no,                                     [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+row("records:pairings", "POST", no,                                    [302, 403, 422, 422, 422, 422, 403, 403, 403, 403, 422])
+row("records:pairing_end", "POST", lambda w: [999999],                 [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:cancel_activity", "POST", lambda w: [w.activity.pk],      [302, 404, 302, 302, 302, 302, 403, 403, 403, 403, 302])
 # fmt: on
 

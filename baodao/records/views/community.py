@@ -22,7 +22,7 @@ from baodao.core import qr
 from baodao.core.http import int_or_none, page_of
 from baodao.directory.models import Unit, UnitAssignment
 from baodao.records import access, codes, forms, selectors, services
-from baodao.records.models import Activity
+from baodao.records.models import Activity, Record
 from baodao.records.views.member import _activity_page
 
 
@@ -46,10 +46,15 @@ def activities(request: AuthedHttpRequest) -> HttpResponse:
         .select_related("kind", "place")
         .order_by("-starts_at", "-id")
     )
+    year = timezone.localdate().year
+    aid_count, aid_money = selectors.aid_totals(Record.objects.filter(community=community, starts_at__year=year))
     return render(
         request,
         "records/activities.html",
         {
+            "year": year,
+            "aid_count": aid_count,
+            "aid_money": aid_money,
             "communities": choices[:300],
             "community": community,
             "page": page_of(request, rows),

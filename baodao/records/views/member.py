@@ -3,6 +3,7 @@ check-in and check-out by the organizer's rotating code, and the service the mem
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -45,6 +46,7 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
             "progress": signals.member_progress.call(member, year, place=community),
             "upcoming": upcoming,
             "records": list(selectors.own_records(member, year=year)[:100]),
+            "pairings": list(selectors.live_pairings(member)),
         },
     )
 
@@ -164,8 +166,8 @@ def log(request: AuthedHttpRequest) -> HttpResponse:
         initial = {"content": demand.title, "place": demand.place_id, "demand": demand.pk}
         initial["beneficiary"] = _("服务项目：%(t)s") % {"t": demand.title}
     if request.method == "GET":
-        return _log_page(request, forms.LogForm(initial=initial, community=community))
-    form = forms.LogForm(request.POST, community=community)
+        return _log_page(request, forms.LogForm(initial=initial, community=community, member=member))
+    form = forms.LogForm(request.POST, community=community, member=member)
     if not form.is_valid():
         return _log_page(request, form, 422)
     data = form.cleaned_data
@@ -183,6 +185,14 @@ def log(request: AuthedHttpRequest) -> HttpResponse:
             kind=data.get("kind"),
             demand=item,
             photos=request.FILES.getlist("photos"),
+            pairing=data.get("pairing"),
+            aid=services.Aid(
+                items=data.get("aid_items") or "",
+                count=data.get("aid_count") or 0,
+                money=data.get("aid_money") or Decimal(0),
+                donor_kind=data.get("donor_kind") or "",
+                donor_name=data.get("donor_name") or "",
+            ),
             by=request.user,
         )
     except ValidationError as exc:
