@@ -23,7 +23,7 @@ from ninja.pagination import paginate
 from baodao.api.common import ApiPagination, AuthedRequest, Id
 from baodao.directory.models import Category, Place, Unit
 from baodao.records import access, codes, selectors, services
-from baodao.records.models import Activity, Record, Signup
+from baodao.records.models import Activity, Callup, Record, Signup, Team
 from baodao.stats import access as stats_access
 from baodao.stats import service_counts
 
@@ -462,3 +462,81 @@ def behind(
             for r in rows
         ],
     }
+
+
+# --- urgent call-ups ------------------------------------------------------------------------------
+
+
+class CallupIn(Schema):
+    community_id: Id
+    title: str = Field(..., min_length=1, max_length=100)
+    address: str = Field(..., min_length=1, max_length=100)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    needed: int = Field(..., ge=1, le=10000)
+    place_id: Id | None = None
+    team_id: Id | None = None
+
+
+class CallupOut(Schema):
+    id: int
+    title: str
+    address: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    needed: int
+    status: str
+    called: int
+    coming: int
+    not_coming: int
+    attended: int
+
+
+def _callup_out(c: Callup) -> dict[str, object]:
+    return {
+        "id": c.pk,
+        "title": c.title,
+        "address": c.address,
+        "starts_at": c.starts_at,
+        "ends_at": c.ends_at,
+        "needed": c.needed,
+        "status": c.status,
+        **services.callup_headcount(c),
+    }
+
+
+@router.post("/callups", response={201: CallupOut})
+def callup_create(request: AuthedRequest, payload: CallupIn) -> Status:
+    """应急动员: call the members reported to a community (a compound of it, or a team)."""
+    community = get_object_or_404(access.team_communities(request.auth), pk=payload.community_id)
+    place = get_object_or_404(Place, pk=payload.place_id) if payload.place_id else None
+    team = get_object_or_404(Team, pk=payload.team_id) if payload.team_id else None
+    try:
+        c = services.callup_create(
+            community=community,
+            title=payload.title,
+            address=payload.address,
+            starts_at=payload.starts_at,
+            ends_at=payload.ends_at,
+            needed=payload.needed,
+            place=place,
+            team=team,
+            by=request.auth,
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return Status(201, _callup_out(c))
+
+
+class AnswerIn(Schema):
+    coming: bool
+
+
+@router.post("/callups/{callup_id}/answer", response=CallupOut)
+def callup_answer(request: AuthedRequest, callup_id: Id, payload: AnswerIn) -> dict[str, object]:
+    c, member = access.get_callup_for_answer(request.auth, callup_id)
+    try:
+        services.callup_answer(callup=c, member=member, coming=payload.coming, by=request.auth)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return _callup_out(c)

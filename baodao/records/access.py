@@ -17,7 +17,7 @@ from baodao.directory import scope
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
 from baodao.needs.models import Claim, Demand
 from baodao.records import selectors
-from baodao.records.models import Activity, Record, ServiceCertificate, Team, TeamMember
+from baodao.records.models import Activity, Callup, Record, ServiceCertificate, Team, TeamMember
 from baodao.reporting.models import MemberReport
 
 
@@ -279,3 +279,35 @@ def get_team_for_join(user: Actor, pk: int) -> tuple[Team, Member]:
     ).exists():
         raise _denied(_("只能加入已报到社区的服务队"))
     return team, member
+
+
+# --- call-ups -------------------------------------------------------------------------------------
+
+
+def get_callup_for_view(user: Actor, pk: int) -> tuple[Callup, Member | None, bool]:
+    """A call-up, for its community's staff (who run it) or a member it called; else 404.
+    Returns the call-up, the member called (if the user is one) and whether the user runs it."""
+    from baodao.records.services import callup_members
+
+    callup = get_object_or_404(Callup.objects.select_related("community", "place", "team"), pk=pk)
+    runs = scope.can_act_for_community(user, callup.community)
+    member = Member.objects.filter(pk__in=scope.scope_for(user).member_ids).first()
+    if member is not None and not callup_members(callup).filter(pk=member.pk).exists():
+        member = None
+    if not runs and member is None:
+        raise Http404
+    return callup, member, runs
+
+
+def get_callup_for_answer(user: Actor, pk: int) -> tuple[Callup, Member]:
+    callup, member, _runs = get_callup_for_view(user, pk)
+    if member is None:
+        raise _denied(_("这次动员没有召集您"))
+    return callup, member
+
+
+def get_callup_for_running(user: Actor, pk: int) -> Callup:
+    callup, _member, runs = get_callup_for_view(user, pk)
+    if not runs:
+        raise _denied(_("只有社区工作人员可以登记到场或结束动员"))
+    return callup

@@ -186,6 +186,7 @@ class Record(models.Model):
         ACTIVITY = "activity", _("活动签到")
         MANUAL = "manual", _("组织者手工登记")
         LOGGED = "logged", _("自行登记")
+        CALLUP = "callup", _("应急动员到场")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待确认")
@@ -238,6 +239,9 @@ class Record(models.Model):
     aid_money = models.DecimalField(_("帮扶资金（元）"), max_digits=12, decimal_places=2, default=0)
     donor_kind = models.CharField(_("捐助方"), max_length=16, choices=Donor.choices, blank=True)
     donor_name = models.CharField(_("捐助方名称"), max_length=100, blank=True)
+    callup = models.ForeignKey(
+        "Callup", null=True, blank=True, on_delete=models.PROTECT, related_name="records", verbose_name=_("应急动员")
+    )
     pairing = models.ForeignKey(
         "Pairing", null=True, blank=True, on_delete=models.PROTECT, related_name="visits", verbose_name=_("结对帮扶")
     )
@@ -297,6 +301,56 @@ class Pairing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} ↔ {self.resident_id}"
+
+
+class Callup(models.Model):
+    """应急动员: staff call the members reported to a community (or a compound of it, or a team) for
+    an emergency or a deadline job — what, where, when, how many people — e.g. "50 members after
+    work for the census" [seed 001]; members answer yes or no on the phone, the headcount is live,
+    and who came gets a record (pending the community's confirmation, as every record)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("召集中")
+        CLOSED = "closed", _("已结束")
+
+    community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="callups")
+    place = models.ForeignKey(
+        "directory.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("小区")
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("服务队"))
+    title = models.CharField(_("任务"), max_length=100)
+    address = models.CharField(_("集合地点"), max_length=100)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    needed = models.PositiveIntegerField(_("需要人数"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("应急动员")
+        verbose_name_plural = _("应急动员")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="callup_ends_after_start"),
+            models.CheckConstraint(condition=Q(needed__gte=1), name="callup_needs_someone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CallupAnswer(models.Model):
+    callup = models.ForeignKey(Callup, on_delete=models.CASCADE, related_name="answers")
+    member = models.ForeignKey("directory.Member", on_delete=models.PROTECT, related_name="callup_answers")
+    coming = models.BooleanField(_("能到场"))
+    answered_at = models.DateTimeField(auto_now=True)
+    attended = models.BooleanField(_("已到场"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["callup", "member"], name="callup_one_answer")]
+
+    def __str__(self) -> str:
+        return f"{self.callup_id} · {self.member_id}: {self.coming}"
 
 
 def record_photo_upload_to(instance: RecordPhoto, filename: str) -> str:

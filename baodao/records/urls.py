@@ -3,7 +3,7 @@ community's desk. One URL per action."""
 
 from django.urls import path
 
-from baodao.records.views import certificates, community, member, pairings, teams
+from baodao.records.views import callups, certificates, community, member, pairings, teams
 
 app_name = "records"
 urlpatterns = [
@@ -31,6 +31,12 @@ urlpatterns = [
     # pairing (结对帮扶)
     path("pairings/", pairings.pairings, name="pairings"),
     path("pairings/<id:pk>/end/", pairings.pairing_end, name="pairing_end"),
+    # urgent call-ups (应急动员)
+    path("callups/", callups.callups, name="callups"),
+    path("callups/<id:pk>/", callups.callup, name="callup"),
+    path("callups/<id:pk>/answer/", callups.callup_answer, name="callup_answer"),
+    path("callups/<id:pk>/attend/", callups.callup_attend, name="callup_attend"),
+    path("callups/<id:pk>/close/", callups.callup_close, name="callup_close"),
     # organizers and community staff
     path("staff/", community.activities, name="activities"),
     path("staff/new/", community.new_activity, name="new_activity"),

@@ -231,6 +231,12 @@ row("records:leave", "POST", lambda w: [999999],                       [302, 403
 row("records:pairings", "GET", no,                                     [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 row("records:pairings", "POST", no,                                    [302, 403, 422, 422, 422, 422, 403, 403, 403, 403, 422])
 row("records:pairing_end", "POST", lambda w: [999999],                 [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:callups", "GET", no,                                      [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+row("records:callups", "POST", no,                                     [302, 403, 422, 422, 422, 422, 403, 403, 403, 403, 422])
+row("records:callup", "GET", lambda w: [999999],                       [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:callup_answer", "POST", lambda w: [999999],               [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:callup_attend", "POST", lambda w: [999999],               [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:callup_close", "POST", lambda w: [999999],                [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:cancel_activity", "POST", lambda w: [w.activity.pk],      [302, 404, 302, 302, 302, 302, 403, 403, 403, 403, 302])
 # fmt: on
 
@@ -342,6 +348,9 @@ api_row("GET", "/records/progress", none,                                       
 api_row("GET", "/records/pending", none,                                          [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200])
 api_row("POST", "/records/confirm", lambda w: {"ids": [999999]},                  [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 404])
 api_row("POST", "/records/999999/return", lambda w: {"reason": "x"},              [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+api_row("POST", "/records/callups", lambda w: {"community_id": w.A.pk, "title": "x", "address": "y", "starts_at": _later(1), "ends_at": _later(2), "needed": 3},
+                                                                                  [401, 404, 201, 201, 201, 201, 404, 404, 404, 404, 201])
+api_row("POST", "/records/callups/999999/answer", lambda w: {"coming": True},     [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 api_row("GET", "/records/behind", none,                                           [401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 # fmt: on
 
@@ -364,6 +373,7 @@ def test_every_api_operation_has_a_row() -> None:
         for m, p in listed
     }
     listed = {(m, p.replace("{activity}", "{activity_id}").replace("/999999/", "/{record_id}/")) for m, p in listed}
+    listed = {(m, p.replace("/callups/{record_id}/", "/callups/{callup_id}/")) for m, p in listed}
     assert operations == listed
 
 
