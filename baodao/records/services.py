@@ -1035,8 +1035,10 @@ def callup_answer(*, callup: Callup, member: Member, coming: bool, by: User) -> 
         row = Callup.objects.select_for_update().get(pk=callup.pk)
         if row.status != Callup.Status.OPEN or row.ends_at <= timezone.now():
             raise RecordConflict(_("该动员已结束"))
-        row, _created = CallupAnswer.objects.update_or_create(callup=callup, member=member, defaults={"coming": coming})
-    return row
+        answer, _created = CallupAnswer.objects.update_or_create(
+            callup=callup, member=member, defaults={"coming": coming}
+        )
+    return answer
 
 
 def callup_headcount(callup: Callup) -> dict[str, int]:
