@@ -117,6 +117,12 @@ class RecordOut(Schema):
         return obj.get_status_display()
 
 
+def _check_year(year: int | None) -> None:
+    this_year = timezone.localdate().year
+    if year is not None and not 2000 <= year <= this_year + 1:
+        raise HttpError(400, f"年份应在 2000 到 {this_year + 1} 之间")
+
+
 # --- members --------------------------------------------------------------------------------------
 
 
@@ -188,6 +194,7 @@ def checkout(request: AuthedRequest, payload: ScanIn) -> Record:
 @paginate(ApiPagination)
 def mine(request: AuthedRequest, year: int | None = None) -> QuerySet[Record]:
     member = access.get_own_member(request.auth)
+    _check_year(year)
     return selectors.own_records(member, year=year).select_related("member", "unit", "signup")
 
 
@@ -245,6 +252,7 @@ class ProgressOut(Schema):
 def progress(request: AuthedRequest, year: int | None = None) -> dict[str, object]:
     """This year's confirmed activities and hours against the minimums (5 / 20 by default)."""
     member = access.get_own_member(request.auth)
+    _check_year(year)
     year = year or timezone.localdate().year
     p = service_counts.progress(member, year, place=access.reported_community(member))
     return {
@@ -436,11 +444,9 @@ def behind(
         raise HttpError(400, "页码有误")
     need = service_counts.minimums(area)
     reports = service_counts.behind_reports(area, year)
-    total = reports.count()
+    total = service_counts.behind_count(area, year)  # from the counters
     rows = list(
-        reports.select_related("member__unit", "community").order_by("community__sort_key", "member_id")[
-            (page - 1) * 100 : page * 100
-        ]
+        reports.select_related("member__unit", "community").order_by("member_id")[(page - 1) * 100 : page * 100]
     )
     counts = service_counts.counts_by_member([r.member_id for r in rows], year)
     return {

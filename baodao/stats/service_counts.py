@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
+from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
 
 from baodao.core.rules import get_rule_int
 from baodao.directory.models import Member, Place, Unit
@@ -19,20 +21,56 @@ from baodao.directory.services import city_of
 from baodao.records import signals
 from baodao.records.models import Record
 from baodao.reporting.models import MemberReport
-from baodao.stats.models import ServiceYear
+from baodao.stats.models import ServiceMet, ServiceYear
 
 FULL_REWRITE_OVER = 1000
 
 
-def bump(member_id: int, year: int, records: int, minutes: int) -> None:
-    rows = ServiceYear.objects.filter(member_id=member_id, year=year)
-    if rows.update(records=F("records") + records, minutes=F("minutes") + minutes):
+def _reported_community(member_id: int) -> tuple[int, str] | None:
+    row = (
+        MemberReport.objects.filter(member_id=member_id, status=MemberReport.Status.CONFIRMED)
+        .order_by("-decided_at", "-id")
+        .values_list("community_id", "community__path")
+        .first()
+    )
+    return row
+
+
+def _meets(values: tuple[int, int], need: Minimums) -> bool:
+    return values[0] >= need.activities and values[1] >= need.minutes
+
+
+def bump_met(place_id: int, path: str, year: int, delta: int) -> None:
+    rows = ServiceMet.objects.filter(place_id=place_id, year=year)
+    if rows.update(n=F("n") + delta):
         return
     try:
         with transaction.atomic():
-            ServiceYear.objects.create(member_id=member_id, year=year, records=records, minutes=minutes)
-    except IntegrityError:  # created meanwhile by a concurrent confirmation
-        rows.update(records=F("records") + records, minutes=F("minutes") + minutes)
+            ServiceMet.objects.create(place_id=place_id, path=path, year=year, n=delta)
+    except IntegrityError:  # created meanwhile by a concurrent change
+        rows.update(n=F("n") + delta)
+
+
+def bump(member_id: int, year: int, records: int, minutes: int) -> None:
+    """Move the member's year by (records, minutes), in the caller's transaction; when the year
+    crosses the minimums (either way), the member's community's met-count moves too."""
+    row = ServiceYear.objects.select_for_update().filter(member_id=member_id, year=year).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = ServiceYear.objects.create(member_id=member_id, year=year)
+        except IntegrityError:  # created meanwhile by a concurrent confirmation
+            row = ServiceYear.objects.select_for_update().get(member_id=member_id, year=year)
+    before = (row.records, row.minutes)
+    after = (row.records + records, row.minutes + minutes)
+    ServiceYear.objects.filter(pk=row.pk).update(records=F("records") + records, minutes=F("minutes") + minutes)
+    home = _reported_community(member_id)
+    if home is None:
+        return
+    need = minimums(Place(pk=home[0], path=home[1]))
+    was, now = _meets(before, need), _meets(after, need)
+    if was != now:
+        bump_met(home[0], home[1], year, 1 if now else -1)
 
 
 def _counted(sender: type, record: Record, sign: int, **kwargs: object) -> None:
@@ -41,8 +79,41 @@ def _counted(sender: type, record: Record, sign: int, **kwargs: object) -> None:
     bump(record.member_id, record.year, sign, sign * record.minutes)
 
 
+_OLD_STATUS = "_serviceyear_old_status"
+
+
+def _report_pre_save(sender: type, instance: MemberReport, **kw: object) -> None:
+    old = (
+        MemberReport.objects.filter(pk=instance.pk).values_list("status", "community_id").first()
+        if instance.pk
+        else None
+    )
+    setattr(instance, _OLD_STATUS, old)
+
+
+def _report_saved(sender: type, instance: MemberReport, **kw: object) -> None:
+    """A report confirmed (or no longer confirmed): a member who met this year counts (or stops
+    counting) for the community."""
+    old = getattr(instance, _OLD_STATUS, None)
+    was = old is not None and old[0] == MemberReport.Status.CONFIRMED
+    now = instance.status == MemberReport.Status.CONFIRMED
+    if was == now:
+        return
+    year = timezone.localdate().year
+    values = (
+        ServiceYear.objects.filter(member_id=instance.member_id, year=year).values_list("records", "minutes").first()
+    )
+    if values is None:
+        return
+    community = Place.objects.only("path").get(pk=old[1] if was and old else instance.community_id)
+    if _meets(values, minimums(community)):
+        bump_met(community.pk, community.path, year, 1 if now else -1)
+
+
 def connect_signals() -> None:
     signals.record_counted.connect(_counted, dispatch_uid="stats.service_counts")
+    pre_save.connect(_report_pre_save, sender=MemberReport, dispatch_uid="stats.service_counts.pre")
+    post_save.connect(_report_saved, sender=MemberReport, dispatch_uid="stats.service_counts.post")
     signals.member_progress.provide(progress)
 
 
@@ -52,6 +123,9 @@ class Drift:
     year: int
     stored: tuple[int, int]
     actual: tuple[int, int]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} {self.year}: {self.stored} -> {self.actual}"
 
 
 def actual_counts() -> dict[tuple[int, int], tuple[int, int]]:
@@ -69,15 +143,59 @@ def actual_counts() -> dict[tuple[int, int], tuple[int, int]]:
     return out
 
 
-def recount(*, fix: bool = True) -> list[Drift]:
+@dataclass(frozen=True)
+class MetDrift:
+    place_id: int
+    year: int
+    stored: int
+    actual: int
+
+    def __str__(self) -> str:
+        return f"community {self.place_id} {self.year} met: {self.stored} -> {self.actual}"
+
+
+def actual_met(years: dict[tuple[int, int], tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Per (community, year): the members reported there (confirmed) whose year meets the minimums
+    of the community's city."""
+    homes: dict[int, int] = {}
+    for member_id, community_id in (
+        MemberReport.objects.filter(status=MemberReport.Status.CONFIRMED)
+        .order_by("member_id", "decided_at", "id")
+        .values_list("member_id", "community_id")
+        .iterator(chunk_size=20000)
+    ):
+        homes[member_id] = int(community_id)  # the latest confirmed report, as _reported_community
+    needs: dict[int, Minimums] = {}
+    out: dict[tuple[int, int], int] = defaultdict(int)
+    places = {}
+    for (member_id, year), values in years.items():
+        home = homes.get(member_id)
+        if home is None:
+            continue
+        if home not in needs:
+            places[home] = Place.objects.only("path", "parent").get(pk=home)
+            needs[home] = minimums(places[home])
+        if _meets(values, needs[home]):
+            out[(home, year)] += 1
+    return out
+
+
+def recount(*, fix: bool = True) -> list[Drift | MetDrift]:
     actual = actual_counts()
     stored = {(r.member_id, r.year): (r.records, r.minutes) for r in ServiceYear.objects.all()}
-    drift = [
+    drift: list[Drift | MetDrift] = [
         Drift(m, y, stored.get((m, y), (0, 0)), actual.get((m, y), (0, 0)))
         for m, y in sorted(set(actual) | set(stored))
         if stored.get((m, y), (0, 0)) != actual.get((m, y), (0, 0))
     ]
-    if fix and drift:
+    met = actual_met(actual)
+    met_stored = {(r.place_id, r.year): r.n for r in ServiceMet.objects.all()}
+    met_drift = [
+        MetDrift(p, y, met_stored.get((p, y), 0), met.get((p, y), 0))
+        for p, y in sorted(set(met) | set(met_stored))
+        if met_stored.get((p, y), 0) != met.get((p, y), 0)
+    ]
+    if fix and (drift or met_drift):
         with transaction.atomic():
             if len(drift) > FULL_REWRITE_OVER:
                 ServiceYear.objects.all().delete()
@@ -87,11 +205,19 @@ def recount(*, fix: bool = True) -> list[Drift]:
                 )
             else:
                 for d in drift:
+                    assert isinstance(d, Drift)
                     ServiceYear.objects.update_or_create(
                         member_id=d.member_id, year=d.year, defaults={"records": d.actual[0], "minutes": d.actual[1]}
                     )
                 ServiceYear.objects.filter(records=0, minutes=0).delete()
-    return drift
+            if met_drift:
+                paths = dict(Place.objects.filter(pk__in={p for p, _y in met}).values_list("pk", "path"))
+                ServiceMet.objects.all().delete()
+                ServiceMet.objects.bulk_create(
+                    [ServiceMet(place_id=p, path=paths.get(p, ""), year=y, n=n) for (p, y), n in met.items() if n],
+                    batch_size=5000,
+                )
+    return drift + met_drift
 
 
 # --- progress and who is behind --------------------------------------------------------------------
@@ -178,3 +304,15 @@ def counts_by_member(member_ids: list[int], year: int) -> dict[int, tuple[int, i
 def behind_for_unit(unit: Unit, year: int) -> QuerySet[MemberReport]:
     """The unit's members reported (confirmed) anywhere who are behind this year."""
     return MemberReport.objects.filter(behind_q(year, minimums(None)), member__unit=unit)
+
+
+def behind_count(area: Place, year: int) -> int:
+    """How many reported members of the area are behind: the confirmed reports less the met-counts
+    under the area's path (counters, not an anti-join)."""
+    reports = MemberReport.objects.filter(status=MemberReport.Status.CONFIRMED)
+    met = ServiceMet.objects.filter(year=year)
+    if area.kind == Place.Kind.COMMUNITY:
+        reports, met = reports.filter(community=area), met.filter(place=area)
+    else:
+        reports, met = reports.filter(community__path__startswith=area.path), met.filter(path__startswith=area.path)
+    return reports.count() - (met.aggregate(n=Sum("n"))["n"] or 0)

@@ -109,6 +109,18 @@ def needs_view(request: AuthedHttpRequest) -> HttpResponseBase:
     return render(request, "stats/needs.html", ctx)
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (from the counters) instead of counting the list."""
+
+    def __init__(self, object_list: object, per_page: int, *, count: int | None = None) -> None:
+        super().__init__(object_list, per_page)  # type: ignore[arg-type]
+        self._known = count
+
+    @property
+    def count(self) -> int:
+        return self._known if self._known is not None else super().count
+
+
 @login_required
 @require_GET
 def behind_view(request: AuthedHttpRequest) -> HttpResponseBase:
@@ -132,9 +144,13 @@ def behind_view(request: AuthedHttpRequest) -> HttpResponseBase:
         children = []
         if area.kind != Place.Kind.COMMUNITY:
             for child in area.children.exclude(kind=Place.Kind.BUILDING).order_by("sort_key")[:200]:
-                children.append((child, service_counts.behind_reports(child, year).count()))
-    page = Paginator(
-        reports.select_related("member__unit", "community").order_by("community__sort_key", "member_id"), 100
+                children.append((child, service_counts.behind_count(child, year)))
+    # Above a community the list runs in member order (an index walk that stops at the page);
+    # within one, by name. The total comes from the counters, not from counting the list.
+    order = ("member__name", "member_id") if area is not None and area.kind == Place.Kind.COMMUNITY else ("member_id",)
+    total = service_counts.behind_count(area, year) if area is not None else None
+    page = CountedPaginator(
+        reports.select_related("member__unit", "community").order_by(*order), 100, count=total
     ).get_page(request.GET.get("page"))
     counts = service_counts.counts_by_member([r.member_id for r in page.object_list], year)
     rows = [(r, counts[r.member_id][0], round(counts[r.member_id][1] / 60, 1)) for r in page.object_list]

@@ -123,3 +123,21 @@ def test_recount_records_reports_and_fixes_drift(rw: SimpleNamespace) -> None:
     call_command("recount_records", stdout=out)
     assert "(7, 120) -> (2, 120)" in out.getvalue() and "drift: 1 counter(s) fixed" in out.getvalue()
     call_command("recount_records", "--check", stdout=StringIO())
+
+
+def test_behind_count_from_counters_follows_confirmations_and_reports(rw: SimpleNamespace) -> None:
+    from baodao.reporting import services as reporting_services
+    from baodao.stats import service_counts
+
+    year = timezone.localdate().year
+
+    def both(area: object) -> tuple[int, int]:
+        return service_counts.behind_count(area, year), service_counts.behind_reports(area, year).count()  # type: ignore[arg-type]
+
+    assert both(rw.S1) == (3, 3)
+    hours(rw, rw.m_u_a, rw.member_user, 5, 4)  # 王安华 crosses the minimums: 安宁社区's met-count moves
+    assert both(rw.S1) == (2, 2) and both(rw.A) == (1, 1)
+    # his report ends (he retired): he no longer counts for 安宁社区, met or not
+    reporting_services.member_set_status(member=rw.m_u_a, status="retired", by=rw.unit_secretary)
+    assert both(rw.A) == (1, 1) and both(rw.S1) == (2, 2)
+    assert service_counts.recount(fix=False) == []

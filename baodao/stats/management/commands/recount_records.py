@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         drift = recount(fix=not options["check"])
         for d in drift[:50]:
-            self.stdout.write(f"  member {d.member_id} {d.year}: {d.stored} -> {d.actual}")
+            self.stdout.write(f"  {d}")
         if len(drift) > 50:
             self.stdout.write(f"  … {len(drift) - 50} more")
         self.stdout.write(f"drift: {len(drift)} counter(s){'' if options['check'] else ' fixed'}")
