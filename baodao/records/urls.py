@@ -3,7 +3,7 @@ community's desk. One URL per action."""
 
 from django.urls import path
 
-from baodao.records.views import callups, certificates, community, member, pairings, teams
+from baodao.records.views import callups, certificates, community, ledgers, member, pairings, teams
 
 app_name = "records"
 urlpatterns = [
@@ -21,6 +21,9 @@ urlpatterns = [
     path("certificates/<id:pk>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
     path("certificates/<id:pk>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
     path("v/<str:token>/", certificates.verify, name="verify"),
+    # ledgers: the member's 纪实手册, the unit's branch work ledger (.xlsx or ?format=pdf)
+    path("handbook/", ledgers.handbook, name="handbook"),
+    path("unit-ledger/", ledgers.unit_ledger, name="unit_ledger"),
     # volunteer teams
     path("teams/", teams.teams, name="teams"),
     path("teams/<id:pk>/", teams.team, name="team"),

@@ -237,6 +237,8 @@ row("records:callup", "GET", lambda w: [999999],                       [302, 404
 row("records:callup_answer", "POST", lambda w: [999999],               [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:callup_attend", "POST", lambda w: [999999],               [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:callup_close", "POST", lambda w: [999999],                [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:handbook", "GET", no,                                     [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
+row("records:unit_ledger", "GET", no,                                  [302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403])
 row("records:cancel_activity", "POST", lambda w: [w.activity.pk],      [302, 404, 302, 302, 302, 302, 403, 403, 403, 403, 302])
 # fmt: on
 
