@@ -10,6 +10,7 @@
 #      and the scoped member count of directory.scope vs hand-written SQL on that data,
 #      and the three coverages of the whole province vs hand-written SQL (target < 1 s),
 #      and the three lists' figures of the province from counters vs aggregate over ~1M demands (target < 1 s)
+#      and who is behind in the province from counters vs hand-written SQL over ~10M records (target < 1 s)
 #
 # Knobs: BENCH_PROVINCE=0 skips c (it takes several minutes); BENCH_IMPORT_ROWS (100000, 0 skips a);
 # BENCH_HTTP_DURATION (10s); PG_OPTS (server options, default below); PG_FAST=0 keeps fsync on.
@@ -79,5 +80,6 @@ if [[ ${BENCH_PROVINCE:-1} != 0 ]]; then
     $py bench/province_scope.py
     $py bench/province_coverage.py
     $py bench/needs_province.py  # ~1 demand per in-service member, figures from counters vs aggregate
+    $py bench/records_province.py  # ~10M service records, who is behind from counters vs raw SQL
 fi
 echo "== done (load average now $(cut -d' ' -f1-3 /proc/loadavg))"
