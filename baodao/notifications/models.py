@@ -75,3 +75,53 @@ class TextMessage(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class GroupWebhook(models.Model):
+    """A community's WeChat Work (企业微信) or DingTalk (钉钉) group robot: the groups communities
+    already run get the call-ups and activities posted. The URL carries the robot's key: stored
+    encrypted, shown masked; DingTalk's optional signing secret likewise."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("企业微信群机器人")
+        DINGTALK = "dingtalk", _("钉钉群机器人")
+
+    place = models.ForeignKey("directory.Place", on_delete=models.CASCADE, related_name="webhooks")
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("群名称"), max_length=50)
+    url = EncryptedTextField(_("Webhook 地址"))
+    secret = EncryptedTextField(_("加签密钥（钉钉，可不填）"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("群机器人")
+        verbose_name_plural = _("群机器人")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One message to one group robot, tried with backoff until it is accepted or gives up; a failed
+    one stays visible to the community's staff with the robot's answer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("发送中")
+        SENT = "sent", _("已送达")
+        FAILED = "failed", _("发送失败")
+
+    webhook = models.ForeignKey(GroupWebhook, on_delete=models.CASCADE, related_name="deliveries")
+    text = models.CharField(_("内容"), max_length=1000)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("失败原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.webhook_id} · {self.status}"

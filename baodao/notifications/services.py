@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -74,3 +76,23 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
         # update() sends no post_save; the unread count is in the page header (home.homecache)
         notifications_read.send(sender=Notification, user_ids=[user.pk])
     return n
+
+
+def group_post(*, place_id: int, text: str) -> list[int]:
+    """Post `text` to the group robots of the place (a community): one delivery per active robot,
+    sent by the task (Celery with Redis, eagerly otherwise) after the caller's transaction commits.
+    Returns the deliveries' ids."""
+    from baodao.notifications.models import GroupWebhook, WebhookDelivery
+    from baodao.notifications.tasks import deliver_webhook
+
+    ids = [
+        WebhookDelivery.objects.create(webhook=w, text=text[:1000]).pk
+        for w in GroupWebhook.objects.filter(place_id=place_id, is_active=True)
+    ]
+
+    def send(pk: int) -> None:
+        deliver_webhook.delay(pk)
+
+    for pk in ids:
+        transaction.on_commit(functools.partial(send, pk))
+    return ids

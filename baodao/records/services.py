@@ -37,6 +37,7 @@ from baodao.core.rules import get_rule_int
 from baodao.directory.models import Category, Member, Place, Unit
 from baodao.directory.services import city_of
 from baodao.needs.models import Demand
+from baodao.notifications.services import group_post
 from baodao.records import codes, signals
 from baodao.records.models import (
     Activity,
@@ -157,6 +158,11 @@ def activity_create(
         )
         if audience == Activity.Audience.UNITS:
             activity.units.set(units)
+        group_post(
+            place_id=community.pk,
+            text=_("【社区活动】%(t)s\n%(w)s，%(p)s\n限 %(n)s 人，请在“双报到”报名。")
+            % {"t": activity.title, "w": _local(starts_at), "p": address or place.name, "n": capacity},
+        )
     return activity
 
 
@@ -991,6 +997,11 @@ def callup_create(
     if team is not None and team.community_id != community.pk:
         raise RecordError(_("请选择本社区的服务队"))
     with transaction.atomic():
+        group_post(
+            place_id=community.pk,
+            text=_("【应急动员】%(t)s\n%(w)s，%(a)s，需要 %(n)s 人。能到场的请在“双报到”回复。")
+            % {"t": title.strip(), "w": _local(starts_at), "a": address.strip(), "n": needed},
+        )
         callup = Callup.objects.create(
             community=community,
             place=place,

@@ -239,6 +239,9 @@ row("records:callup_attend", "POST", lambda w: [999999],               [302, 404
 row("records:callup_close", "POST", lambda w: [999999],                [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:handbook", "GET", no,                                     [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
 row("records:unit_ledger", "GET", no,                                  [302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403])
+row("notifications:webhooks", "GET", no,                                [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+row("notifications:webhooks", "POST", no,                               [302, 403, 422, 422, 422, 422, 403, 403, 403, 403, 422])
+row("notifications:webhook_test", "POST", lambda w: [999999],           [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:cancel_activity", "POST", lambda w: [w.activity.pk],      [302, 404, 302, 302, 302, 302, 403, 403, 403, 403, 302])
 # fmt: on
 
