@@ -17,7 +17,7 @@ from baodao.directory import scope
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
 from baodao.needs.models import Claim, Demand
 from baodao.records import selectors
-from baodao.records.models import Activity, Callup, Record, ServiceCertificate, Team, TeamMember
+from baodao.records.models import Activity, Callup, Commitment, Record, ServiceCertificate, Team, TeamMember
 from baodao.reporting.models import MemberReport
 
 
@@ -311,3 +311,49 @@ def get_callup_for_running(user: Actor, pk: int) -> Callup:
     if not runs:
         raise _denied(_("只有社区工作人员可以登记到场或结束动员"))
     return callup
+
+
+# --- a unit's obligations and commitments ---------------------------------------------------------
+
+
+def get_unit_for_obligations(user: Actor, pk: int | None) -> tuple[Unit, bool]:
+    """The unit's secretary (its own units), or staff and admins of a community it is assigned to.
+    Returns the unit and whether the user is its secretary."""
+    s = scope.scope_for(user)
+    if pk is None:
+        unit = Unit.objects.filter(pk__in=s.unit_ids).order_by("pk").first()
+        if unit is None:
+            raise _denied(_("请从社区页面选择单位"))
+        return unit, True
+    unit = get_object_or_404(Unit, pk=pk)
+    if unit.pk in s.unit_ids:
+        return unit, True
+    assigned = Place.objects.filter(
+        pk__in=UnitAssignment.objects.filter(unit=unit, ended_on__isnull=True).values("community_id")
+    )
+    if s.superuser or any(scope.can_act_for_community(user, c) for c in assigned):
+        return unit, False
+    raise Http404
+
+
+def get_unit_community_for_secretary(user: Actor, unit_pk: int | None, community_pk: int | None) -> tuple[Unit, Place]:
+    """Log the unit's own record or make a commitment: its secretary, in a community it is assigned to."""
+    ids = scope.scope_for(user).unit_ids
+    unit = get_object_or_404(Unit.objects.filter(pk__in=ids), pk=unit_pk or 0)
+    assigned = UnitAssignment.objects.filter(unit=unit, ended_on__isnull=True).values("community_id")
+    community = get_object_or_404(Place.objects.filter(pk__in=assigned), pk=community_pk or 0)
+    return unit, community
+
+
+def may_keep_commitment(user: Actor, commitment: Commitment) -> bool:
+    return commitment.status == Commitment.Status.PROMISED and scope.is_community_staff_of(user, commitment.community)
+
+
+def get_commitment_for_keep(user: Actor, pk: int) -> Commitment:
+    """Mark kept: the staff of the commitment's community (the community vouches for it)."""
+    commitment = get_object_or_404(Commitment.objects.select_related("community"), pk=pk)
+    if not scope.is_community_staff_of(user, commitment.community):
+        if commitment.unit_id in scope.scope_for(user).unit_ids:
+            raise _denied(_("承诺是否兑现由社区确认"))
+        raise Http404
+    return commitment

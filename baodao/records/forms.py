@@ -93,3 +93,9 @@ class AttendanceForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("退回原因"), max_length=200)
+
+
+class UnitLogForm(forms.Form):
+    starts_at = LocalDateTime(label=_("开始时间"))
+    ends_at = LocalDateTime(label=_("结束时间"))
+    content = forms.CharField(label=_("内容（实事、党课、主题党日等）"), max_length=1000)

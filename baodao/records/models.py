@@ -427,3 +427,30 @@ class ServiceCertificate(models.Model):
     @property
     def hours(self) -> float:
         return round(self.minutes / 60, 1)
+
+
+class Commitment(models.Model):
+    """公开承诺: what a unit promises a community this year (its 实事 and services), published on the
+    community's bulletin board with its state [seed 000]; the community marks it done."""
+
+    class Status(models.TextChoices):
+        PROMISED = "promised", _("已承诺")
+        DONE = "done", _("已兑现")
+
+    unit = models.ForeignKey("directory.Unit", on_delete=models.PROTECT, related_name="commitments")
+    community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="commitments")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    text = models.CharField(_("承诺内容"), max_length=200)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PROMISED)
+    done_note = models.CharField(_("兑现情况"), max_length=200, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("公开承诺")
+        verbose_name_plural = _("公开承诺")
+        indexes = [models.Index(fields=["community", "year"], name="commitment_community_year")]
+
+    def __str__(self) -> str:
+        return self.text

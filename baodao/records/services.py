@@ -43,6 +43,7 @@ from baodao.records.models import (
     Activity,
     Callup,
     CallupAnswer,
+    Commitment,
     Pairing,
     Record,
     RecordEvent,
@@ -1105,4 +1106,68 @@ def callup_close(*, callup: Callup, by: User) -> Callup:
             raise RecordConflict(_("该动员已结束"))
         row.status = Callup.Status.CLOSED
         row.save(update_fields=["status"])
+    return row
+
+
+# --- a unit's own records and public commitments ----------------------------------------------------
+
+
+def record_log_unit(
+    *,
+    unit: Unit,
+    community: Place,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    content: str,
+    by: User,
+    kind: Category | None = None,
+    now: dt.datetime | None = None,
+) -> Record:
+    """A unit's own record (its 实事, a party lecture, a theme party day): pending until the
+    community confirms it, as every record."""
+    now = now or timezone.now()
+    if not content.strip():
+        raise RecordError(_("请填写服务内容"))
+    if ends_at <= starts_at:
+        raise RecordError(_("结束时间必须晚于开始时间"))
+    if ends_at > now + dt.timedelta(minutes=5):
+        raise RecordError(_("不能登记尚未发生的服务"))
+    with transaction.atomic():
+        record = Record.objects.create(
+            unit=unit,
+            community=community,
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            minutes=_minutes(starts_at, ends_at),
+            content=content.strip(),
+            source=Record.Source.LOGGED,
+            logged_by=by,
+        )
+        RecordEvent.objects.create(record=record, kind=RecordEvent.Kind.LOGGED, actor=by)
+    return record
+
+
+def commitment_make(*, unit: Unit, community: Place, text: str, by: User, year: int | None = None) -> Commitment:
+    if not text.strip():
+        raise RecordError(_("请填写承诺内容"))
+    return Commitment.objects.create(
+        unit=unit,
+        community=community,
+        year=year or timezone.localdate().year,
+        text=text.strip()[:200],
+        created_by=by,
+    )
+
+
+def commitment_keep(*, commitment: Commitment, by: User, note: str) -> Commitment:
+    """The community marks a commitment kept (兑现), with what was done."""
+    with transaction.atomic():
+        row = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        if row.status == Commitment.Status.DONE:
+            raise RecordConflict(_("该承诺已兑现"))
+        row.status = Commitment.Status.DONE
+        row.done_note = note.strip()[:200]
+        row.done_at = timezone.now()
+        row.save(update_fields=["status", "done_note", "done_at"])
     return row

@@ -3,7 +3,7 @@ community's desk. One URL per action."""
 
 from django.urls import path
 
-from baodao.records.views import callups, certificates, community, ledgers, member, pairings, teams
+from baodao.records.views import callups, certificates, community, ledgers, member, pairings, teams, units
 
 app_name = "records"
 urlpatterns = [
@@ -24,6 +24,12 @@ urlpatterns = [
     # ledgers: the member's 纪实手册, the unit's branch work ledger (.xlsx or ?format=pdf)
     path("handbook/", ledgers.handbook, name="handbook"),
     path("unit-ledger/", ledgers.unit_ledger, name="unit_ledger"),
+    # a unit's year and its commitments; a first secretary's year
+    path("unit/", units.unit_year, name="unit_year"),
+    path("unit/log/", units.unit_log, name="unit_log"),
+    path("unit/commitments/", units.commitment_make, name="commitment_make"),
+    path("commitments/<id:pk>/keep/", units.commitment_keep, name="commitment_keep"),
+    path("first-secretary/", units.first_secretary, name="first_secretary"),
     # volunteer teams
     path("teams/", teams.teams, name="teams"),
     path("teams/<id:pk>/", teams.team, name="team"),

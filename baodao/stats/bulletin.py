@@ -23,6 +23,7 @@ from baodao.directory.models import (
 from baodao.directory.selectors import first_secretary_terms_in_force
 from baodao.needs.models import Claim, Demand, DemandEvent
 from baodao.needs.selectors import pinned_items, public_name
+from baodao.records.models import Commitment
 
 COMPOUND_KINDS = (Place.Kind.COMPOUND, Place.Kind.GRID)
 
@@ -67,10 +68,11 @@ class FirstSecretaryEntry:
 
 @dataclass(frozen=True)
 class CommitmentEntry:
-    """A unit's public commitment (公开承诺) for the year: filled in by the records work."""
+    """A unit's public commitment (公开承诺) for the year, and whether the community says it was kept."""
 
     unit_name: str
     text: str
+    state: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def community_heading(community: Place) -> CommunityBulletin:
 
 
 def community_bulletin(community: Place) -> CommunityBulletin:
-    """Everything the bulletin board of `community` shows, in ten queries."""
+    """Everything the bulletin board of `community` shows, in a dozen queries."""
     bulletin = community_heading(community)
     bulletin.leaders = [
         LeaderEntry(name=link.leader_name, title=link.title)
@@ -206,6 +208,13 @@ def community_bulletin(community: Place) -> CommunityBulletin:
         )
     bulletin.open_items, bulletin.closed_items = public_items(community)
     bulletin.unit_projects = unit_projects(community)
+    bulletin.commitments = [
+        CommitmentEntry(unit_name=c.unit.name, text=c.text, state=str(c.get_status_display()))
+        for c in Commitment.objects.filter(community=community, year=timezone.localdate().year)
+        .select_related("unit")
+        .only("unit__name", "text", "status")
+        .order_by("unit__code", "id")
+    ]
     return bulletin
 
 

@@ -26,7 +26,7 @@ def test_category_list_shows_every_kind(world: SimpleNamespace, login) -> None:
     # The service categories of demands come seeded (needs' migration), in their order.
     seeded = "政策宣传 法律咨询 环境整治 文体活动 医疗卫生 心理疏导 帮扶慰问 养老助残 关爱儿童 治安巡防 矛盾调解 其他"
     # ... and so do the activity types (records' migration).
-    activity_types = "主题党日 志愿服务 党课 文明创建 环境整治 宣讲 应急 结对帮扶 三长履职 其他"
+    activity_types = "主题党日 志愿服务 党课 文明创建 环境整治 宣讲 应急 结对帮扶 三长履职 培训 其他"
     assert groups == {
         "兴趣特长": ["法律咨询"],
         "服务意愿": seeded.split(),

@@ -1,0 +1,122 @@
+"""A unit's year in its communities (DOMAIN.md §3.3): 实事, the party lecture, joint theme party
+days, the work team's weekly visits and the public commitments, each beside its rule; for the
+unit's secretary (who also logs the unit's own records and makes commitments) and the staff of
+the communities it is assigned to (who mark commitments kept)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.http import int_or_none
+from baodao.directory.models import Category, FirstSecretaryTerm
+from baodao.records import access, forms, obligations, services
+from baodao.records.models import Commitment
+
+
+@login_required
+@require_GET
+def unit_year(request: AuthedHttpRequest) -> HttpResponse:
+    unit, is_secretary = access.get_unit_for_obligations(request.user, int_or_none(request.GET.get("unit")))
+    this_year = timezone.localdate().year
+    year = int_or_none(request.GET.get("year")) or this_year
+    if not 2000 <= year <= this_year + 1:
+        year = this_year
+    rows = obligations.unit_year(unit, year)
+    commitments = Commitment.objects.filter(unit=unit, year=year).select_related("community").order_by("id")
+    return render(
+        request,
+        "records/unit_year.html",
+        {
+            "unit": unit,
+            "year": year,
+            "rows": rows,
+            "commitments": commitments,
+            "is_secretary": is_secretary,
+            "keeps": {c.pk for c in commitments if access.may_keep_commitment(request.user, c)},
+            "log_form": forms.UnitLogForm(),
+            "kinds": Category.objects.filter(kind=Category.Kind.ACTIVITY_TYPE, is_active=True).order_by("sort_order"),
+            "communities": [r.community for r in rows],
+        },
+    )
+
+
+def _back(unit_id: int) -> str:
+    return f"{reverse('records:unit_year')}?unit={unit_id}"
+
+
+@login_required
+@require_POST
+def unit_log(request: AuthedHttpRequest) -> HttpResponse:
+    unit, community = access.get_unit_community_for_secretary(
+        request.user, int_or_none(request.POST.get("unit")), int_or_none(request.POST.get("community"))
+    )
+    form = forms.UnitLogForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(m) for errs in form.errors.values() for m in errs))
+        return redirect(_back(unit.pk))
+    kind = Category.objects.filter(
+        pk=int_or_none(request.POST.get("kind")) or 0, kind=Category.Kind.ACTIVITY_TYPE
+    ).first()
+    try:
+        services.record_log_unit(
+            unit=unit,
+            community=community,
+            starts_at=form.cleaned_data["starts_at"],
+            ends_at=form.cleaned_data["ends_at"],
+            content=form.cleaned_data["content"],
+            kind=kind,
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("单位纪实已登记，待社区确认"))
+    return redirect(_back(unit.pk))
+
+
+@login_required
+@require_POST
+def commitment_make(request: AuthedHttpRequest) -> HttpResponse:
+    unit, community = access.get_unit_community_for_secretary(
+        request.user, int_or_none(request.POST.get("unit")), int_or_none(request.POST.get("community"))
+    )
+    try:
+        services.commitment_make(unit=unit, community=community, text=request.POST.get("text", ""), by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("承诺已公开，社区公示栏可见"))
+    return redirect(_back(unit.pk))
+
+
+@login_required
+@require_POST
+def commitment_keep(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    c = access.get_commitment_for_keep(request.user, pk)
+    try:
+        services.commitment_keep(commitment=c, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已标记为兑现"))
+    return redirect(_back(c.unit_id))
+
+
+@login_required
+@require_GET
+def first_secretary(request: AuthedHttpRequest) -> HttpResponse:
+    """A first secretary's year: weekly visits to the compound and trainings, against the rules."""
+    member = access.get_own_member(request.user)
+    year = timezone.localdate().year
+    terms = FirstSecretaryTerm.objects.filter(member=member, ended_on__isnull=True).select_related("place")
+    rows = [obligations.first_secretary_year(t, year) for t in terms]
+    return render(request, "records/first_secretary.html", {"rows": rows, "year": year})
