@@ -52,6 +52,7 @@ SOURCES: dict[str, StrOrPromise] = {
     "DOMAIN §3.1": _("平台默认值（报到流程时限），可按本市实际调整"),
     "DOMAIN §3.2": _("平台默认值（三张清单办理时限，件件有回音、事事有着落），可按本市实际调整"),
     "DOMAIN §3.3": _("平台默认值（服务纪实签到与核实），可按本市实际调整"),
+    "DOMAIN §5": _("2023年中央关于整治“指尖上的形式主义”的规定：政务应用不得强制打卡、积分排名、在线时长"),
     "等保2.0": _("《信息安全技术 网络安全等级保护基本要求》（等保2.0）"),
 }
 
@@ -98,6 +99,9 @@ RULES: dict[str, RuleDef] = {
     "record_late_days": RuleDef(Decimal(7), _("服务结束后超过几天才登记提示核实"), _("天"), "DOMAIN §3.3"),
     "activity_close_reminder_days": RuleDef(
         Decimal(3), _("活动结束后几天未结束考勤提醒组织者"), _("天"), "DOMAIN §3.3"
+    ),
+    "points_ranking_enabled": RuleDef(
+        Decimal(0), _("显示服务时长排名（1 开启，0 关闭；默认关闭，不得强制打卡、积分排名）"), "", "DOMAIN §5"
     ),
     "session_idle_minutes": RuleDef(Decimal(30), _("登录空闲超时"), _("分钟"), "等保2.0"),
     "audit_retention_days": RuleDef(Decimal(180), _("审计日志至少保存"), _("天"), "等保2.0"),

@@ -316,3 +316,18 @@ def behind_count(area: Place, year: int) -> int:
     else:
         reports, met = reports.filter(community__path__startswith=area.path), met.filter(path__startswith=area.path)
     return reports.count() - (met.aggregate(n=Sum("n"))["n"] or 0)
+
+
+def ranking(area: Place, year: int) -> QuerySet[ServiceYear]:
+    """Members reported to the area by this year's confirmed minutes (the optional ranking)."""
+    reported = MemberReport.objects.filter(status=MemberReport.Status.CONFIRMED)
+    reported = (
+        reported.filter(community=area)
+        if area.kind == Place.Kind.COMMUNITY
+        else reported.filter(community__path__startswith=area.path)
+    )
+    return (
+        ServiceYear.objects.filter(year=year, member_id__in=reported.values("member_id"))
+        .select_related("member__unit")
+        .order_by("-minutes", "member_id")
+    )

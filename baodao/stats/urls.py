@@ -10,4 +10,5 @@ urlpatterns = [
     path("coverage/<str:kind>/", views.laggards, name="laggards"),
     path("needs/", views.needs_view, name="needs"),
     path("behind/", views.behind_view, name="behind"),
+    path("ranking/", views.ranking_view, name="ranking"),
 ]

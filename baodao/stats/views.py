@@ -7,6 +7,7 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,8 +18,10 @@ from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import xlsx_response
 from baodao.core.http import int_or_none
+from baodao.core.rules import get_rule_int
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
+from baodao.directory.services import city_of
 from baodao.needs import selectors as needs_selectors
 from baodao.stats import access, coverage, exports, needs_counts, service_counts
 
@@ -169,3 +172,17 @@ def behind_view(request: AuthedHttpRequest) -> HttpResponseBase:
             "children": children,
         },
     )
+
+
+@login_required
+@require_GET
+def ranking_view(request: AuthedHttpRequest) -> HttpResponseBase:
+    """Optional (a rule switch, off by default — DOMAIN.md §5: points rankings must not be made
+    compulsory): the area's reported members by this year's confirmed hours, from the counters.
+    While the switch is off the page does not exist (404)."""
+    area = access.get_area_for_need_figures(request.user, int_or_none(request.GET.get("place")))
+    if not get_rule_int("points_ranking_enabled", city=city_of(area)):
+        raise Http404(_("未开启服务时长排名"))
+    year = timezone.localdate().year
+    rows = service_counts.ranking(area, year)[:100]
+    return render(request, "stats/ranking.html", {"area": area, "year": year, "rows": rows})

@@ -141,3 +141,19 @@ def test_behind_count_from_counters_follows_confirmations_and_reports(rw: Simple
     reporting_services.member_set_status(member=rw.m_u_a, status="retired", by=rw.unit_secretary)
     assert both(rw.A) == (1, 1) and both(rw.S1) == (2, 2)
     assert service_counts.recount(fix=False) == []
+
+
+def test_the_ranking_exists_only_when_switched_on(rw: SimpleNamespace) -> None:
+    from decimal import Decimal
+
+    from baodao.directory.services import rule_set
+
+    hours(rw, rw.m_u_a, rw.member_user, 2, 3)
+    hours(rw, rw.m_v_a, rw.member_v_user, 1, 1)
+    staff = client_for(rw.community_staff)
+    assert staff.get(reverse("stats:ranking")).status_code == 404  # off by default
+    rule_set(key="points_ranking_enabled", value=Decimal(1), city=None)
+    page = staff.get(reverse("stats:ranking"))
+    assert page.status_code == 200
+    names = [r.member.name for r in page.context["rows"]]
+    assert names == ["王安华", "钱安宁"]
