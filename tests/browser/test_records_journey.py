@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from baodao.conftest import build_world
 from baodao.directory.services import rule_set
 from baodao.records.models import Activity, Record, ServiceCertificate, Signup
+from baodao.records.tests.conftest import kind
 from baodao.reporting.tests.conftest import confirmed_report, team_types
 from tests.browser.test_reporting_journey import DESKTOP, PHONE, log_in
 from tests.browser.watch import watched
@@ -35,6 +36,7 @@ def city(transactional_db: None) -> SimpleNamespace:
     w = build_world()
     team_types()
     confirmed_report(w.m_u_a, w.community_staff)  # 王安华 is reported to 安宁社区
+    kind("志愿服务")  # seeded by a migration, but a transactional test before this one flushed it
     return w
 
 

@@ -139,7 +139,7 @@ def test_public_page_query_count_does_not_grow_with_units(world: SimpleNamespace
     html = response.content.decode()
     assert all(f"新队员{i}" in html and f"北新{i}小区" in html for i in range(2))
     assert len(three) == len(one), [q["sql"] for q in three.captured_queries]
-    assert len(one) <= 11  # the board (8) and its service list: open, recently closed, the units' 实事
+    assert len(one) <= 12  # the board (8), its service list (open, recently closed, the units' 实事) and commitments
 
 
 def test_poster_pdf_qr_points_at_the_page(
