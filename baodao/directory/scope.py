@@ -538,6 +538,17 @@ def communities_confirmed_by(user: Actor) -> QuerySet[Place]:
     return communities.filter(_any_prefix("path", paths)) if paths else communities.none()
 
 
+def communities_managed_by(user: Actor) -> QuerySet[Place]:
+    """The communities whose staff or admins above the user is (teams, pairings, call-ups, group
+    robots are theirs to manage)."""
+    scope = scope_for(user)
+    communities = Place.objects.filter(kind=Place.Kind.COMMUNITY)
+    if scope.superuser:
+        return communities.order_by("sort_key")
+    paths = [p for r, p in scope.place_grants if r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES]
+    return communities.filter(_any_prefix("path", paths)).order_by("sort_key") if paths else communities.none()
+
+
 # --- who acts where -----------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from baodao.accounts.models import ADMIN_ROLES, AuthedHttpRequest, Role
+from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import int_or_none
 from baodao.directory import scope
 from baodao.directory.models import Place
@@ -37,17 +37,7 @@ class WebhookForm(forms.ModelForm):
 
 
 def _communities(user: object) -> QuerySet[Place]:
-    s = scope.scope_for(user)  # type: ignore[arg-type]
-    communities = Place.objects.filter(kind=Place.Kind.COMMUNITY)
-    if s.superuser:
-        return communities.order_by("sort_key")
-    paths = [p for r, p in s.place_grants if r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES]
-    if not paths:
-        return communities.none()
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return communities.filter(q).order_by("sort_key")
+    return scope.communities_managed_by(user)  # type: ignore[arg-type]
 
 
 def masked(url: str) -> str:

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import ADMIN_ROLES, Actor, Role
+from baodao.accounts.models import Actor, Role
 from baodao.directory import scope
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
 from baodao.needs.models import Claim, Demand
@@ -238,18 +238,8 @@ def get_certificate_for_revoke(user: Actor, pk: int) -> ServiceCertificate:
 
 
 def team_communities(user: Actor) -> QuerySet[Place]:
-    """Communities whose teams the user manages: its staff, or an admin above it."""
-    s = scope.scope_for(user)
-    communities = Place.objects.filter(kind=Place.Kind.COMMUNITY)
-    if s.superuser:
-        return communities.order_by("sort_key")
-    paths = [p for r, p in s.place_grants if r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES]
-    if not paths:
-        return communities.none()
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return communities.filter(q).order_by("sort_key")
+    """Communities whose teams, pairings and call-ups the user manages: its staff, or an admin above it."""
+    return scope.communities_managed_by(user)
 
 
 def may_manage_team(user: Actor, team: Team) -> bool:

@@ -229,3 +229,20 @@ def test_member_home_progress_bar_moves_when_a_record_is_confirmed(rw: SimpleNam
     services.record_confirm(record=r, by=rw.community_staff)
     home = member.get(reverse("home")).content.decode()  # the cached page was bumped by the count
     assert "参加活动 1 / 5 次" in home and "服务时长 3.0 / 20 小时" in home
+
+
+def test_communities_managed_by_exact_sets(rw: SimpleNamespace) -> None:
+    from baodao.directory import scope
+
+    want = {
+        "city_admin": {"安宁社区", "北门社区", "恩泽社区", "方圆社区"},
+        "district_admin": {"安宁社区", "北门社区", "恩泽社区"},
+        "street_admin": {"安宁社区", "北门社区"},
+        "community_staff": {"安宁社区"},
+        "compound_secretary": set(),
+        "unit_secretary": set(),
+        "member": set(),
+        "resident": set(),
+    }
+    for role, names in want.items():
+        assert {p.name for p in scope.communities_managed_by(rw.role_users[role])} == names, role
