@@ -30,8 +30,12 @@ def remind_unclaimed(*, now: dt.datetime) -> int:
     """One message per community to its staff: how many published items nobody has claimed past
     the rule's days (each item counted again only a week after its last reminder)."""
     by_community: dict[int, list[Demand]] = defaultdict(list)
+    # A week counted in days, not hours: reminded any time on a day, again on the same weekday a
+    # week later whatever the hour the daily run starts (it failed when it ran earlier in the day).
+    day = timezone.localtime(now).date() - STAFF_REMINDER_EVERY + dt.timedelta(days=1)
+    since = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
     candidates = Demand.objects.filter(status=Demand.Status.PUBLISHED).filter(
-        Q(reminded_at__isnull=True) | Q(reminded_at__lt=now - STAFF_REMINDER_EVERY)
+        Q(reminded_at__isnull=True) | Q(reminded_at__lt=since)
     )
     for d in candidates.select_related("community"):
         rules = selectors.overdue_rules(d.community)

@@ -743,7 +743,7 @@ def record_edit(
     if not content.strip():
         raise RecordError(_("请填写服务内容"))
     with transaction.atomic():
-        row = Record.objects.select_for_update().select_related("activity", "community").get(pk=record.pk)
+        row = Record.objects.select_for_update(of=("self",)).select_related("activity", "community").get(pk=record.pk)
         counted = row.status == Record.Status.CONFIRMED
         if counted:
             signals.record_counted.send(sender=Record, record=row, sign=-1)
