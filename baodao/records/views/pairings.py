@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -76,6 +77,7 @@ def pairings(request: AuthedHttpRequest) -> HttpResponse:
     rows = (
         Pairing.objects.filter(community=community)
         .select_related("member", "resident")
+        .annotate(visit_count=Count("visits"))
         .order_by("ended_on", "-started_on")[:300]
     )
     return render(
