@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from baodao.accounts.models import ADMIN_ROLES, PLACE_ROLES, Actor, Role, RoleAssignment, User
-from baodao.directory.models import Member, Place, Resident, Unit, UnitAssignment, WorkTeam, WorkTeamMembership
+from baodao.directory.models import (
+    LeaderLink,
+    Member,
+    Place,
+    Resident,
+    Unit,
+    UnitAssignment,
+    WorkTeam,
+    WorkTeamMembership,
+)
 
 NOTHING = Q(pk__in=[])
 
@@ -564,6 +573,25 @@ def can_manage_appointments(user: Actor, place: Place) -> bool:
     """Appoint or end first secretaries and 三长 at a place: the staff of the community it lies in,
     or an admin above it (compound secretaries are appointed, they do not appoint)."""
     return can_act_for_community(user, place)
+
+
+def leader_links_of(user: Actor) -> QuerySet[LeaderLink]:
+    """The current city-leader links in which the user is the leader (市级领导 linked to a community)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return LeaderLink.objects.none()
+    return LeaderLink.objects.filter(user=user, ended_on__isnull=True)
+
+
+def leader_links_for_user(user: Actor) -> QuerySet[LeaderLink]:
+    """The links whose weekly visits the user sees: the user's own, and those of the communities the
+    user is staff of or an admin above (the city that links its leaders follows their visits)."""
+    scope = scope_for(user)
+    links = LeaderLink.objects.filter(ended_on__isnull=True)
+    if scope.superuser:
+        return links
+    paths = [p for r, p in scope.place_grants if r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES]
+    own = Q(user=user) if getattr(user, "is_authenticated", False) else NOTHING
+    return links.filter(own | _any_prefix("community__path", paths))
 
 
 def can_link_city_leaders(user: Actor, community: Place) -> bool:

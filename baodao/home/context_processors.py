@@ -36,6 +36,9 @@ def nav(request: HttpRequest) -> dict:
             # Activities: staff, compound secretaries and unit secretaries organize them.
             "can_activities": bool(s.place_grants or s.unit_ids) or s.superuser,
             # Who is behind: admins and community staff (an area), unit secretaries (the unit).
+            # City leaders' weekly visits: community staff and the admins above (leaders are sent
+            # there from their home).
+            "can_leaders": any(r != "compound_secretary" for r, _ in s.place_grants) or s.superuser,
             "can_behind": any(r != "compound_secretary" for r, _ in s.place_grants) or bool(s.unit_ids) or s.superuser,
         },
     }

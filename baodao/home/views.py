@@ -52,6 +52,9 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     if not assignments:
         if user.is_superuser:
             return redirect("admin:index")
+        if scope.leader_links_of(user).exists():
+            # A city leader linked to communities, with no other role: the weekly visits.
+            return redirect("records:leaders")
         return render(request, "home/none.html")
     assignments.sort(key=lambda a: ROLE_PRIORITY.index(a.role))
     main = assignments[0]

@@ -12,12 +12,21 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Actor, Role
+from baodao.accounts.models import ADMIN_ROLES, Actor, Role
 from baodao.directory import scope
-from baodao.directory.models import Member, Place, Unit, UnitAssignment
+from baodao.directory.models import LeaderLink, Member, Place, Unit, UnitAssignment
 from baodao.needs.models import Claim, Demand
 from baodao.records import selectors
-from baodao.records.models import Activity, Callup, Commitment, Record, ServiceCertificate, Team, TeamMember
+from baodao.records.models import (
+    Activity,
+    Callup,
+    Commitment,
+    LeaderVisit,
+    Record,
+    ServiceCertificate,
+    Team,
+    TeamMember,
+)
 from baodao.reporting.models import MemberReport
 
 
@@ -347,3 +356,37 @@ def get_commitment_for_keep(user: Actor, pk: int) -> Commitment:
             raise _denied(_("承诺是否兑现由社区确认"))
         raise Http404
     return commitment
+
+
+# --- city leaders' weekly visits ------------------------------------------------------------------
+
+
+def may_view_leader_visits(user: Actor) -> bool:
+    """The leaders themselves, community staff and the admins above."""
+    s = scope.scope_for(user)
+    if s.superuser or scope.leader_links_of(user).exists():
+        return True
+    return any(r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES for r, _p in s.place_grants)
+
+
+def get_leader_link_for_log(user: Actor, pk: int | None) -> LeaderLink:
+    """Log a visit: the leader of the link, or the staff of its community (for the leader)."""
+    link = get_object_or_404(scope.leader_links_for_user(user).select_related("community"), pk=pk or 0)
+    if link.user_id == user.pk or scope.is_community_staff_of(user, link.community):
+        return link
+    raise _denied(_("只有市级领导本人或联系社区的工作人员可以登记调研"))
+
+
+def may_decide_visit(user: Actor, visit: LeaderVisit) -> bool:
+    return scope.communities_confirmed_by(user).filter(pk=visit.community_id).exists()
+
+
+def get_visit_for_decision(user: Actor, pk: int) -> LeaderVisit:
+    """Confirm or return a leader's visit: the staff of the visited community."""
+    visit = get_object_or_404(
+        LeaderVisit.objects.filter(link__in=scope.leader_links_for_user(user)).select_related("link", "community"),
+        pk=pk,
+    )
+    if not may_decide_visit(user, visit):
+        raise _denied(_("只有被调研社区的工作人员可以确认或退回调研记录"))
+    return visit

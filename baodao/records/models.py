@@ -454,3 +454,45 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class LeaderVisit(models.Model):
+    """市级领导调研: a city leader's visit to a compound of a community the leader is linked to — at
+    least one a week [seed 002], a rule row. Logged by the leader, or by the community's staff for
+    the leader (many leaders never open the app); confirmed or returned by the community's staff,
+    never by whoever logged it. Only confirmed visits count, as with records."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+        RETURNED = "returned", _("已退回")
+
+    link = models.ForeignKey("directory.LeaderLink", on_delete=models.PROTECT, related_name="visits")
+    community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="leader_visits")
+    place = models.ForeignKey("directory.Place", verbose_name=_("调研小区"), on_delete=models.PROTECT, related_name="+")
+    visited_on = models.DateField(_("调研日期"))
+    content = models.TextField(_("调研内容"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("市级领导调研")
+        verbose_name_plural = _("市级领导调研")
+        constraints = [
+            # A returned visit may be logged again, corrected.
+            models.UniqueConstraint(
+                fields=["link", "place", "visited_on"],
+                condition=~Q(status="returned"),
+                name="leadervisit_once_a_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "status"], name="leadervisit_community_status")]
+
+    def __str__(self) -> str:
+        return f"{self.link.leader_name} {self.visited_on}"

@@ -7,21 +7,26 @@ record (a unit has tens of records a year in a community; a first secretary a fe
   which a team member has a confirmed record in the community), and its public commitments made
   and kept;
 - a first secretary: the weeks with a confirmed record in the compound, and trainings attended
-  (a confirmed record of a 培训 activity).
+  (a confirmed record of a 培训 activity);
+- a city leader: the weeks with confirmed research visits (调研) to the linked community's compounds.
+A week counts when it holds at least the rule's number of visits.
 Each figure sits beside its rule's number."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from baodao.core.rules import get_rule_int
-from baodao.directory.models import FirstSecretaryTerm, Place, Unit, UnitAssignment, WorkTeamMembership
+from baodao.directory.models import FirstSecretaryTerm, LeaderLink, Place, Unit, UnitAssignment, WorkTeamMembership
 from baodao.directory.services import city_of
 from baodao.needs.models import Claim, Demand
-from baodao.records.models import Activity, Commitment, Record
+from baodao.records.models import Activity, Commitment, LeaderVisit, Record
 
 
 def _span(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -37,9 +42,20 @@ def weeks_so_far(year: int) -> int:
     return max(1, (today - dt.date(year, 1, 1)).days // 7 + 1)
 
 
-def _weeks(rows: object) -> int:
-    weeks = {timezone.localtime(s).isocalendar()[:2] for s in rows.values_list("starts_at", flat=True)}  # type: ignore[attr-defined]
-    return len(weeks)
+def _weeks_met(moments: Iterable[dt.datetime | dt.date], need: int) -> int:
+    """The ISO weeks holding at least `need` of the moments (one a day counts once)."""
+    per_week: Counter[tuple[int, int]] = Counter()
+    days: set[dt.date] = set()
+    for m in moments:
+        day = timezone.localtime(m).date() if isinstance(m, dt.datetime) else m
+        if day not in days:
+            days.add(day)
+            per_week[day.isocalendar()[:2]] += 1
+    return sum(1 for n in per_week.values() if n >= max(1, need))
+
+
+def _weeks(rows: QuerySet[Record], need: int = 1) -> int:
+    return _weeks_met(rows.values_list("starts_at", flat=True), need)
 
 
 @dataclass
@@ -103,6 +119,7 @@ def unit_year(unit: Unit, year: int) -> list[UnitYear]:
             starts_at__lt=end,
         )
         commitments = Commitment.objects.filter(unit=unit, community=community, year=year)
+        per_week = get_rule_int("work_team_visits_per_week", city=city)
         out.append(
             UnitYear(
                 community=community,
@@ -111,9 +128,9 @@ def unit_year(unit: Unit, year: int) -> list[UnitYear]:
                 lectures=held.filter(kind__name="党课").count(),
                 lectures_needed=get_rule_int("unit_min_party_lectures_per_year", city=city),
                 theme_days=held.filter(kind__name="主题党日").count(),
-                visit_weeks=_weeks(visits),
+                visit_weeks=_weeks(visits, per_week),
                 weeks=weeks_so_far(year),
-                visits_per_week_needed=get_rule_int("work_team_visits_per_week", city=city),
+                visits_per_week_needed=per_week,
                 promised=commitments.count(),
                 kept=commitments.filter(status=Commitment.Status.DONE).count(),
             )
@@ -126,6 +143,7 @@ class SecretaryYear:
     term: FirstSecretaryTerm
     visit_weeks: int
     weeks: int
+    visits_per_week_needed: int
     trainings: int
     trainings_needed: int
 
@@ -136,10 +154,61 @@ def first_secretary_year(term: FirstSecretaryTerm, year: int) -> SecretaryYear:
         member_id=term.member_id, status=Record.Status.CONFIRMED, starts_at__gte=start, starts_at__lt=end
     )
     in_compound = mine.filter(place__path__startswith=term.place.path)
+    city = city_of(term.place)
+    per_week = get_rule_int("first_secretary_visits_per_week", city=city)
     return SecretaryYear(
         term=term,
-        visit_weeks=_weeks(in_compound),
+        visit_weeks=_weeks(in_compound, per_week),
         weeks=weeks_so_far(year),
+        visits_per_week_needed=per_week,
         trainings=mine.filter(kind__name="培训").count(),
-        trainings_needed=get_rule_int("first_secretary_trainings_per_year", city=city_of(term.place)),
+        trainings_needed=get_rule_int("first_secretary_trainings_per_year", city=city),
     )
+
+
+@dataclass
+class LeaderYear:
+    link: LeaderLink
+    visits: int
+    visit_weeks: int
+    weeks: int
+    visits_per_week_needed: int
+    pending: int
+
+    @property
+    def weeks_missed(self) -> int:
+        return max(0, self.weeks - self.visit_weeks)
+
+
+def leader_years(links: Iterable[LeaderLink], year: int) -> list[LeaderYear]:
+    """Each link's year: confirmed visits, the weeks meeting the rule, visits still pending. One
+    query for all the links' visits (a city has tens of links, each ~52 visits a year)."""
+    links = list(links)
+    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    confirmed: dict[int, list[dt.date]] = {link.pk: [] for link in links}
+    pending: Counter[int] = Counter()
+    rows = LeaderVisit.objects.filter(
+        link__in=[link.pk for link in links], visited_on__gte=start, visited_on__lt=end
+    ).exclude(status=LeaderVisit.Status.RETURNED)
+    for link_id, day, status in rows.values_list("link_id", "visited_on", "status"):
+        if status == LeaderVisit.Status.CONFIRMED:
+            confirmed[link_id].append(day)
+        else:
+            pending[link_id] += 1
+    cities: dict[int, Place | None] = {}
+    out = []
+    for link in links:
+        if link.community_id not in cities:
+            cities[link.community_id] = city_of(link.community)
+        per_week = get_rule_int("leader_visits_per_week", city=cities[link.community_id])
+        out.append(
+            LeaderYear(
+                link=link,
+                visits=len(confirmed[link.pk]),
+                visit_weeks=_weeks_met(confirmed[link.pk], per_week),
+                weeks=weeks_so_far(year),
+                visits_per_week_needed=per_week,
+                pending=pending[link.pk],
+            )
+        )
+    return out

@@ -3,7 +3,7 @@ community's desk. One URL per action."""
 
 from django.urls import path
 
-from baodao.records.views import callups, certificates, community, ledgers, member, pairings, teams, units
+from baodao.records.views import callups, certificates, community, leaders, ledgers, member, pairings, teams, units
 
 app_name = "records"
 urlpatterns = [
@@ -30,6 +30,9 @@ urlpatterns = [
     path("unit/commitments/", units.commitment_make, name="commitment_make"),
     path("commitments/<id:pk>/keep/", units.commitment_keep, name="commitment_keep"),
     path("first-secretary/", units.first_secretary, name="first_secretary"),
+    # city leaders' weekly research visits
+    path("leaders/", leaders.leaders, name="leaders"),
+    path("leaders/visits/<id:pk>/decide/", leaders.visit_decide, name="visit_decide"),
     # volunteer teams
     path("teams/", teams.teams, name="teams"),
     path("teams/<id:pk>/", teams.team, name="team"),

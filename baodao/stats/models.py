@@ -119,3 +119,49 @@ class ServiceMet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.year}: {self.n}"
+
+
+class ServiceTally(models.Model):
+    """A community's confirmed service in one year — records, minutes, how many of them carried
+    integrity flags when confirmed, aid items and money (DOMAIN.md §3.3 [seed 004]: "帮扶物资 1,192
+    件、资金 131,061 元") — so an area's figures sum these rows under its path instead of reading
+    millions of records. Moved with ServiceYear by records.signals.record_counted; rebuilt by
+    `recount_records`."""
+
+    place = models.ForeignKey("directory.Place", on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    records = models.IntegerField(default=0)
+    minutes = models.BigIntegerField(default=0)
+    flagged = models.IntegerField(default=0)
+    aid_count = models.BigIntegerField(default=0)
+    aid_money = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("社区年度服务计数")
+        verbose_name_plural = _("社区年度服务计数")
+        constraints = [models.UniqueConstraint(fields=["place", "year"], name="servicetally_place_year")]
+        indexes = [models.Index(fields=["year", "path"], name="servicetally_year_path")]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.year}: {self.records}"
+
+
+class UnitServiceTally(models.Model):
+    """A unit's confirmed service in one year, wherever it served: its members' records and its own
+    (实事, party lecture, theme days), with the aid given — the per-unit totals of the seeds."""
+
+    unit = models.ForeignKey("directory.Unit", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    records = models.IntegerField(default=0)
+    minutes = models.BigIntegerField(default=0)
+    aid_count = models.BigIntegerField(default=0)
+    aid_money = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("单位年度服务计数")
+        verbose_name_plural = _("单位年度服务计数")
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="unitservicetally_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}: {self.records}"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.db.models.signals import post_save, pre_save
@@ -21,7 +23,7 @@ from baodao.directory.services import city_of
 from baodao.records import signals
 from baodao.records.models import Record
 from baodao.reporting.models import MemberReport
-from baodao.stats.models import ServiceMet, ServiceYear
+from baodao.stats.models import ServiceMet, ServiceTally, ServiceYear, UnitServiceTally
 
 FULL_REWRITE_OVER = 1000
 
@@ -73,7 +75,43 @@ def bump(member_id: int, year: int, records: int, minutes: int) -> None:
         bump_met(home[0], home[1], year, 1 if now else -1)
 
 
+def _bump_row(
+    model: type[models.Model], keys: dict[str, object], create: dict[str, object], moves: dict[str, Any]
+) -> None:
+    """Add `moves` to the row at `keys` by a conditional UPDATE (exact under contention), making the
+    row when it is missing (a concurrent maker wins, then we add)."""
+    rows = model.objects.filter(**keys)  # type: ignore[attr-defined]
+    updates = {k: F(k) + v for k, v in moves.items()}
+    if rows.update(**updates):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**keys, **create, **moves)  # type: ignore[attr-defined]
+    except IntegrityError:
+        rows.update(**updates)
+
+
+def tally(record: Record, sign: int) -> None:
+    """Move the record's community-year and unit-year tallies, in the caller's transaction."""
+    year = record.year
+    moves: dict[str, Any] = {
+        "records": sign,
+        "minutes": sign * record.minutes,
+        "aid_count": sign * record.aid_count,
+        "aid_money": sign * record.aid_money,
+    }
+    path = Place.objects.filter(pk=record.community_id).values_list("path", flat=True).first() or ""
+    _bump_row(
+        ServiceTally,
+        {"place_id": record.community_id, "year": year},
+        {"path": path},
+        {**moves, "flagged": sign if record.flags else 0},
+    )
+    _bump_row(UnitServiceTally, {"unit_id": record.unit_id, "year": year}, {}, moves)
+
+
 def _counted(sender: type, record: Record, sign: int, **kwargs: object) -> None:
+    tally(record, sign)
     if record.member_id is None:
         return
     bump(record.member_id, record.year, sign, sign * record.minutes)
@@ -180,7 +218,85 @@ def actual_met(years: dict[tuple[int, int], tuple[int, int]]) -> dict[tuple[int,
     return out
 
 
-def recount(*, fix: bool = True) -> list[Drift | MetDrift]:
+@dataclass(frozen=True)
+class TallyDrift:
+    kind: str  # "community" or "unit"
+    key: int
+    year: int
+    stored: tuple[object, ...]
+    actual: tuple[object, ...]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.year} tally: {self.stored} -> {self.actual}"
+
+
+AREA_FIELDS = ("records", "minutes", "flagged", "aid_count", "aid_money")
+ZERO_AREA = (0, 0, 0, 0, Decimal(0))
+ZERO_UNIT = (0, 0, 0, Decimal(0))
+
+
+def actual_tallies() -> tuple[dict[tuple[int, int], tuple], dict[tuple[int, int], tuple]]:
+    """The community-year and unit-year tallies as the confirmed records say they are."""
+    rows = Record.objects.filter(status=Record.Status.CONFIRMED).annotate(y=ExtractYear("starts_at")).order_by()
+    sums = {"n": Count("id"), "m": Sum("minutes"), "c": Sum("aid_count"), "a": Sum("aid_money")}
+    area: dict[tuple[int, int], tuple] = {}
+    for p, y, n, m, f, c, a in (
+        rows.values("community_id", "y")
+        .annotate(**sums, f=Count("id", filter=~Q(flags=[])))
+        .values_list("community_id", "y", "n", "m", "f", "c", "a")
+    ):
+        area[(p, y)] = (n, m or 0, f, c or 0, Decimal(a or 0))
+    unit: dict[tuple[int, int], tuple] = {}
+    by_unit = rows.values("unit_id", "y").annotate(**sums).values_list("unit_id", "y", "n", "m", "c", "a")
+    for u, y, n, m, c, a in by_unit:
+        unit[(u, y)] = (n, m or 0, c or 0, Decimal(a or 0))
+    return area, unit
+
+
+def _recount_tallies(fix: bool) -> list[TallyDrift]:
+    area, unit = actual_tallies()
+    area_stored = {
+        (r[0], r[1]): (r[2], r[3], r[4], r[5], Decimal(r[6]))
+        for r in ServiceTally.objects.values_list(
+            "place_id", "year", "records", "minutes", "flagged", "aid_count", "aid_money"
+        )
+    }
+    unit_stored = {
+        (r[0], r[1]): (r[2], r[3], r[4], Decimal(r[5]))
+        for r in UnitServiceTally.objects.values_list("unit_id", "year", "records", "minutes", "aid_count", "aid_money")
+    }
+    drift = [
+        TallyDrift("community", k[0], k[1], area_stored.get(k, ZERO_AREA), area.get(k, ZERO_AREA))
+        for k in sorted(set(area) | set(area_stored))
+        if area_stored.get(k, ZERO_AREA) != area.get(k, ZERO_AREA)
+    ] + [
+        TallyDrift("unit", k[0], k[1], unit_stored.get(k, ZERO_UNIT), unit.get(k, ZERO_UNIT))
+        for k in sorted(set(unit) | set(unit_stored))
+        if unit_stored.get(k, ZERO_UNIT) != unit.get(k, ZERO_UNIT)
+    ]
+    if fix and drift:
+        paths = dict(Place.objects.filter(pk__in={p for p, _y in area}).values_list("pk", "path"))
+        with transaction.atomic():
+            ServiceTally.objects.all().delete()
+            ServiceTally.objects.bulk_create(
+                [
+                    ServiceTally(place_id=p, path=paths.get(p, ""), year=y, **dict(zip(AREA_FIELDS, v, strict=True)))
+                    for (p, y), v in area.items()
+                ],
+                batch_size=5000,
+            )
+            UnitServiceTally.objects.all().delete()
+            UnitServiceTally.objects.bulk_create(
+                [
+                    UnitServiceTally(unit_id=u, year=y, records=n, minutes=m, aid_count=c, aid_money=a)
+                    for (u, y), (n, m, c, a) in unit.items()
+                ],
+                batch_size=5000,
+            )
+    return drift
+
+
+def recount(*, fix: bool = True) -> list[Drift | MetDrift | TallyDrift]:
     actual = actual_counts()
     stored = {(r.member_id, r.year): (r.records, r.minutes) for r in ServiceYear.objects.all()}
     drift: list[Drift | MetDrift] = [
@@ -217,7 +333,7 @@ def recount(*, fix: bool = True) -> list[Drift | MetDrift]:
                     [ServiceMet(place_id=p, path=paths.get(p, ""), year=y, n=n) for (p, y), n in met.items() if n],
                     batch_size=5000,
                 )
-    return drift + met_drift
+    return [*drift, *met_drift, *_recount_tallies(fix)]
 
 
 # --- progress and who is behind --------------------------------------------------------------------

@@ -19,7 +19,7 @@ from baodao.records.models import Activity, Record, RecordEvent, Signup
 from baodao.records.services import RecordConflict, RecordError
 from baodao.records.tests.conftest import activity
 from baodao.stats import service_counts
-from baodao.stats.models import ServiceYear
+from baodao.stats.models import ServiceTally, ServiceYear, UnitServiceTally
 
 pytestmark = pytest.mark.django_db
 
@@ -293,7 +293,11 @@ def test_counters_equal_recount_after_random_steps(rw: SimpleNamespace) -> None:
         if step < 0.4 or not records:
             m, u = rng.choice(members)
             start = base + dt.timedelta(days=rng.randrange(290), hours=rng.randrange(12))
-            records.append(log(rw, start, hours=rng.choice([0.5, 1, 2, 3]), member=m, by=u, content=f"第{i}次"))
+            aid = services.Aid(
+                items="米面油", count=rng.randrange(4), money=Decimal(rng.randrange(300)), donor_kind="member"
+            )
+            kw = {"aid": aid} if rng.random() < 0.3 else {}
+            records.append(log(rw, start, hours=rng.choice([0.5, 1, 2, 3]), member=m, by=u, content=f"第{i}次", **kw))
             continue
         r = rng.choice(records)
         r.refresh_from_db()
@@ -314,3 +318,10 @@ def test_counters_equal_recount_after_random_steps(rw: SimpleNamespace) -> None:
             pass
     assert ServiceYear.objects.exists()
     assert service_counts.recount(fix=False) == []
+    # The community and unit tallies moved too, aid and flags included (what the figures read).
+    tallies = ServiceTally.objects.filter(place=rw.A)
+    confirmed = Record.objects.filter(status=Record.Status.CONFIRMED)
+    assert sum(t.records for t in tallies) == confirmed.count() > 0
+    assert sum(t.aid_money for t in tallies) == sum(r.aid_money for r in confirmed) > 0
+    assert sum(t.flagged for t in tallies) == sum(1 for r in confirmed if r.flags)
+    assert sum(t.records for t in UnitServiceTally.objects.all()) == confirmed.count()
