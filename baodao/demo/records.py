@@ -14,13 +14,25 @@ import datetime as dt
 import random
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment
-from baodao.directory.models import Category, Place
-from baodao.records.models import Activity, Record, Signup, Team, TeamMember
+from baodao.directory.models import Category, LeaderLink, Place, Resident
+from baodao.records.models import (
+    Activity,
+    Callup,
+    CallupAnswer,
+    LeaderVisit,
+    Pairing,
+    Record,
+    Signup,
+    Team,
+    TeamMember,
+)
 from baodao.reporting.models import MemberReport
 
 TITLES = {
@@ -261,11 +273,203 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
     for r in records:
         if r.status == Record.Status.PENDING:
             r.decided_by_id, r.decided_at = None, None
+    # Aid given during logged visits (DOMAIN.md §3.3 [seed 004]): goods and money, and who gave them.
+    for r in records:
+        if r.source == Record.Source.LOGGED and rng.random() < 0.25:
+            r.aid_items = rng.choice(("米面油", "棉被", "慰问品", "药品", "学习用品"))
+            r.aid_count = rng.randint(1, 5)
+            r.aid_money = Decimal(rng.choice((0, 0, 100, 200, 300, 500)))
+            r.donor_kind = rng.choice((Record.Donor.MEMBER, Record.Donor.UNIT, Record.Donor.ENTERPRISE))
     Record.objects.bulk_create(records, batch_size=5000)
+    extras = _pairings_callups_and_leaders(
+        rng, now, communities, members_by_community, staff_by_community, fallback, logger
+    )
     return {
+        **extras,
         "teams": len(teams),
         "team_members": len(team_members),
         "activities": len(activities),
         "signups": len(signups),
         "records": len(records),
+    }
+
+
+PAIRINGS_PER_COMMUNITY = 2
+
+
+def _pairings_callups_and_leaders(
+    rng: random.Random,
+    now: dt.datetime,
+    communities: list[Place],
+    members_by_community: dict[int, list[tuple[int, int]]],
+    staff_by_community: dict[int, int],
+    fallback: int,
+    logger: Callable[[int, int], int],
+) -> dict[str, int]:
+    """Pairings with their monthly visits (aid given on some), one call-up in the demo community
+    (answered, attended, its records waiting for the confirmer) and one open for answers, and each
+    city leader's weekly research visits to the linked community — mostly confirmed, a few pending."""
+    today = timezone.localdate()
+    visits: list[Record] = []
+    pairings: list[Pairing] = []
+    needy: dict[int, list[int]] = defaultdict(list)
+    for pk, community_id in (
+        Resident.objects.filter(special_groups__isnull=False, residence__parent__parent__kind=Place.Kind.COMMUNITY)
+        .values_list("pk", "residence__parent__parent_id")
+        .distinct()
+        .order_by("pk")
+    ):
+        needy[community_id].append(pk)
+    for pk, community_id in (
+        Resident.objects.filter(special_groups__isnull=False, residence__parent__kind=Place.Kind.COMMUNITY)
+        .values_list("pk", "residence__parent_id")
+        .distinct()
+        .order_by("pk")
+    ):
+        needy[community_id].append(pk)
+    for community in communities:
+        people = members_by_community[community.pk]
+        households = needy.get(community.pk, [])
+        staff = staff_by_community.get(community.pk) or fallback
+        for (member_id, unit_id), resident_id in zip(people[1:], households[:PAIRINGS_PER_COMMUNITY], strict=False):
+            started = today - dt.timedelta(days=rng.randint(90, 300))
+            pairing = Pairing(
+                member_id=member_id,
+                resident_id=resident_id,
+                community=community,
+                need=rng.choice(("独居老人，需定期看望", "困难家庭，需帮助申请救助", "残疾人家庭，需代购生活用品")),
+                started_on=started,
+                created_by_id=staff,
+            )
+            pairings.append(pairing)
+            day = started + dt.timedelta(days=7)
+            while day < today - dt.timedelta(days=2):
+                start = timezone.make_aware(dt.datetime.combine(day, dt.time(16, 0)))
+                confirmed = start < now - dt.timedelta(days=20)
+                aided = rng.random() < 0.4
+                visits.append(
+                    Record(
+                        member_id=member_id,
+                        unit_id=unit_id,
+                        community=community,
+                        pairing=pairing,
+                        starts_at=start,
+                        ends_at=start + dt.timedelta(hours=1),
+                        minutes=60,
+                        content="走访结对帮扶户",
+                        beneficiary="结对帮扶户",
+                        source=Record.Source.LOGGED,
+                        status=Record.Status.CONFIRMED if confirmed else Record.Status.PENDING,
+                        aid_items="米面油" if aided else "",
+                        aid_count=2 if aided else 0,
+                        aid_money=Decimal(200) if aided else Decimal(0),
+                        donor_kind=Record.Donor.MEMBER if aided else "",
+                        logged_by_id=logger(member_id, staff),
+                        decided_by_id=staff if confirmed else None,
+                        decided_at=start + dt.timedelta(days=3) if confirmed else None,
+                    )
+                )
+                day += dt.timedelta(days=rng.randint(25, 35))
+    Pairing.objects.bulk_create(pairings, batch_size=2000)
+    for r in visits:
+        r.pairing_id = r.pairing.pk if r.pairing else None
+
+    # The call-ups, in the community of the demo "community" login (else the first).
+    callups = 0
+    demo_staff = RoleAssignment.objects.filter(role=Role.COMMUNITY_STAFF, user__username="community").first()
+    home = next((c for c in communities if demo_staff and c.pk == demo_staff.place_id), None) or (
+        communities[0] if communities else None
+    )
+    if home is not None and members_by_community[home.pk]:
+        staff = staff_by_community.get(home.pk) or fallback
+        people = members_by_community[home.pk]
+        past_start = (now - dt.timedelta(days=9)).replace(hour=18, minute=0, second=0, microsecond=0)
+        past = Callup.objects.create(
+            community=home,
+            title="人口普查入户登记",
+            address="社区党群服务中心",
+            starts_at=past_start,
+            ends_at=past_start + dt.timedelta(hours=3),
+            needed=50,
+            status=Callup.Status.CLOSED,
+            created_by_id=staff,
+        )
+        soon = (now + dt.timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
+        upcoming = Callup.objects.create(
+            community=home,
+            title="防汛值守：转移低洼处群众",
+            address="沿河小区门口",
+            starts_at=soon,
+            ends_at=soon + dt.timedelta(hours=4),
+            needed=30,
+            created_by_id=staff,
+        )
+        answers = []
+        for i, (member_id, unit_id) in enumerate(people[:80]):
+            coming = rng.random() < 0.7
+            attended = coming and rng.random() < 0.85
+            answers.append(CallupAnswer(callup=past, member_id=member_id, coming=coming, attended=attended))
+            if attended:
+                visits.append(
+                    Record(
+                        member_id=member_id,
+                        unit_id=unit_id,
+                        community=home,
+                        callup=past,
+                        starts_at=past.starts_at,
+                        ends_at=past.ends_at,
+                        minutes=180,
+                        content=past.title,
+                        source=Record.Source.CALLUP,
+                        status=Record.Status.PENDING,
+                        logged_by_id=staff,
+                    )
+                )
+            if i < 25:
+                answers.append(CallupAnswer(callup=upcoming, member_id=member_id, coming=rng.random() < 0.8))
+        CallupAnswer.objects.bulk_create(answers, batch_size=2000)
+        callups = 2
+    Record.objects.bulk_create(visits, batch_size=5000)
+
+    # City leaders' weekly research visits to a compound of the linked community.
+    compounds: dict[int, list[int]] = defaultdict(list)
+    for pk, parent_id in Place.objects.filter(kind=Place.Kind.COMPOUND).values_list("pk", "parent_id"):
+        compounds[parent_id].append(pk)
+    leader_visits: list[LeaderVisit] = []
+    for link in LeaderLink.objects.filter(ended_on__isnull=True).order_by("id"):
+        places = compounds.get(link.community_id)
+        if not places:
+            continue
+        staff = staff_by_community.get(link.community_id) or fallback
+        day = max(link.start_on, today - dt.timedelta(days=330))
+        seen: set[tuple[int, dt.date]] = set()
+        while day <= today:
+            if rng.random() < 0.85:  # most weeks; a few missed, so the page has something to show
+                when = day + dt.timedelta(days=rng.randint(0, 4))
+                place = rng.choice(places)
+                if when <= today and (place, when) not in seen:
+                    seen.add((place, when))
+                    pending = when > today - dt.timedelta(days=10)
+                    leader_visits.append(
+                        LeaderVisit(
+                            link=link,
+                            community_id=link.community_id,
+                            place_id=place,
+                            visited_on=when,
+                            content=rng.choice(
+                                ("调研老旧小区改造", "走访困难群众", "听取居民对物业服务的意见", "督导垃圾分类")
+                            ),
+                            status=LeaderVisit.Status.PENDING if pending else LeaderVisit.Status.CONFIRMED,
+                            logged_by_id=fallback if fallback != staff else logger(0, staff),
+                            decided_by_id=None if pending else staff,
+                            decided_at=None if pending else timezone.make_aware(dt.datetime.combine(when, dt.time(18))),
+                        )
+                    )
+            day += dt.timedelta(days=7)
+    LeaderVisit.objects.bulk_create(leader_visits, batch_size=5000)
+    return {
+        "pairings": len(pairings),
+        "pairing_and_callup_records": len(visits),
+        "callups": callups,
+        "leader_visits": len(leader_visits),
     }

@@ -447,3 +447,62 @@ def ranking(area: Place, year: int) -> QuerySet[ServiceYear]:
         .select_related("member__unit")
         .order_by("-minutes", "member_id")
     )
+
+
+# --- the service record's figures of an area -----------------------------------------------------------
+
+
+@dataclass
+class RecordFigures:
+    records: int = 0
+    minutes: int = 0
+    flagged: int = 0
+    aid_count: int = 0
+    aid_money: Decimal = Decimal(0)
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+    @property
+    def flagged_percent(self) -> float | None:
+        return round(100 * self.flagged / self.records, 1) if self.records else None
+
+    def add(self, n: int, m: int, f: int, c: int, a: Decimal) -> None:
+        self.records += n
+        self.minutes += m
+        self.flagged += f
+        self.aid_count += c
+        self.aid_money += a
+
+
+def _tallies_under(area: Place, year: int) -> QuerySet[ServiceTally]:
+    rows = ServiceTally.objects.filter(year=year)
+    return rows.filter(place=area) if area.kind == Place.Kind.COMMUNITY else rows.filter(path__startswith=area.path)
+
+
+def record_figures(area: Place, year: int, children: list[Place] | None = None) -> tuple[RecordFigures, list]:
+    """The area's confirmed service this year — records, hours, how many were confirmed with
+    integrity flags, aid items and money — and each child area's, from the community tallies (one
+    read of at most one row per community, bucketed by path)."""
+    total = RecordFigures()
+    kids = [(c, RecordFigures()) for c in children or []]
+    for path, n, m, f, c, a in _tallies_under(area, year).values_list(
+        "path", "records", "minutes", "flagged", "aid_count", "aid_money"
+    ):
+        total.add(n, m, f, c, a)
+        for child, fig in kids:
+            if path.startswith(child.path):
+                fig.add(n, m, f, c, a)
+                break
+    return total, kids
+
+
+def unit_figures(area: Place, year: int, limit: int = 50) -> list[tuple[Unit, UnitServiceTally]]:
+    """The units whose office is in the area, by this year's aid money then confirmed records."""
+    rows = (
+        UnitServiceTally.objects.filter(year=year, unit__office_place__path__startswith=area.path)
+        .select_related("unit")
+        .order_by("-aid_money", "-records", "unit_id")[:limit]
+    )
+    return [(r.unit, r) for r in rows]

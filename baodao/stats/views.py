@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,7 @@ from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
 from baodao.directory.services import city_of
 from baodao.needs import selectors as needs_selectors
+from baodao.records.models import Activity, Record
 from baodao.stats import access, coverage, exports, needs_counts, service_counts
 
 UNITS_PAGE_SIZE = 100  # the coverage page's units table
@@ -186,3 +188,50 @@ def ranking_view(request: AuthedHttpRequest) -> HttpResponseBase:
     year = timezone.localdate().year
     rows = service_counts.ranking(area, year)[:100]
     return render(request, "stats/ranking.html", {"area": area, "year": year, "rows": rows})
+
+
+@login_required
+@require_GET
+def records_view(request: AuthedHttpRequest) -> HttpResponseBase:
+    """The service record's figures of an area (DOMAIN.md §3.3): activities held, confirmed records
+    and hours, how many were confirmed despite integrity flags, and the aid given — from the
+    community and unit tallies — with the sub-areas side by side and the units by aid given."""
+    area = access.get_area_for_need_figures(request.user, int_or_none(request.GET.get("place")))
+    this_year = timezone.localdate().year
+    year = int_or_none(request.GET.get("year")) or this_year
+    if not 2000 <= year <= this_year + 1:
+        year = this_year
+    children = (
+        list(area.children.exclude(kind=Place.Kind.BUILDING).order_by("sort_key")[:300])
+        if area.kind != Place.Kind.COMMUNITY
+        else []
+    )
+    total, kids = service_counts.record_figures(area, year, children)
+    start = dt.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
+    held = Activity.objects.filter(
+        status=Activity.Status.CLOSED, starts_at__gte=start, starts_at__lt=start.replace(year=year + 1)
+    )
+    held = (
+        held.filter(community=area)
+        if area.kind == Place.Kind.COMMUNITY
+        else held.filter(community__path__startswith=area.path)
+    )
+    is_community = area.kind == Place.Kind.COMMUNITY
+    pending = Record.objects.filter(community=area, status=Record.Status.PENDING).count() if is_community else None
+    ancestors = list(directory_selectors.places_for_user(request.user).filter(pk__in=area.ancestor_ids()[:-1]))
+    return render(
+        request,
+        "stats/records.html",
+        {
+            "area": area,
+            "year": year,
+            "years": list(range(this_year, this_year - 5, -1)),
+            "f": total,
+            "held": held.count(),
+            "children": kids,
+            "units": service_counts.unit_figures(area, year),
+            "pending": pending,
+            "is_community": is_community,
+            "ancestors": ancestors,
+        },
+    )

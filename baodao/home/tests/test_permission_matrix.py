@@ -152,6 +152,7 @@ row("stats:laggards", "GET", lambda w: ["members"],                    [302, 403
 # the three lists (needs): w.demand is 陈安居's pending demand at 安一小区; w.item is published
 row("stats:behind", "GET", no,                                         [302, 403, 200, 200, 200, 200, 403, 200, 403, 403, 200])
 row("stats:ranking", "GET", no,                                        [302, 403, 404, 404, 404, 404, 403, 403, 403, 403, 404])
+row("stats:records", "GET", no,                                        [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 row("stats:needs", "GET", no,                                          [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 row("needs:submit", "GET", no,                                         [302, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403])
 row("needs:submit", "POST", no,                                        [302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403])
