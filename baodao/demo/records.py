@@ -290,7 +290,7 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
         "team_members": len(team_members),
         "activities": len(activities),
         "signups": len(signups),
-        "records": len(records),
+        "records": len(records) + extras["pairing_and_callup_records"],
     }
 
 

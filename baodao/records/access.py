@@ -57,22 +57,49 @@ def reported_community(member: Member) -> Place | None:
     return report.community if report else None
 
 
+def joinable(member: Member, activities: list[Activity]) -> set[int]:
+    """Which of the activities the member may sign up to — whom each is for: the members reported to
+    its community (confirmed and in service), narrowed to the named units or the team when the
+    organizer said so. Three queries for any number of activities (the member's list of 50)."""
+    if member.status != Member.Status.IN_SERVICE or not activities:
+        return set()
+    communities = set(
+        MemberReport.objects.filter(
+            member=member,
+            community_id__in={a.community_id for a in activities},
+            status=MemberReport.Status.CONFIRMED,
+        ).values_list("community_id", flat=True)
+    )
+    candidates = [a for a in activities if a.community_id in communities]
+    by_units = {a.pk for a in candidates if a.audience == Activity.Audience.UNITS}
+    if by_units:
+        by_units = set(
+            Activity.units.through.objects.filter(activity_id__in=by_units, unit_id=member.unit_id).values_list(
+                "activity_id", flat=True
+            )
+        )
+    teams = {a.team_id for a in candidates if a.audience == Activity.Audience.TEAM and a.team_id is not None}
+    if teams:
+        teams = set(
+            TeamMember.objects.filter(team_id__in=teams, member=member, left_at__isnull=True).values_list(
+                "team_id", flat=True
+            )
+        )
+    out = set()
+    for a in candidates:
+        if a.audience == Activity.Audience.UNITS:
+            ok = a.pk in by_units
+        elif a.audience == Activity.Audience.TEAM:
+            ok = a.team_id in teams
+        else:
+            ok = True
+        if ok:
+            out.add(a.pk)
+    return out
+
+
 def may_join(member: Member, activity: Activity) -> bool:
-    """Whom the activity is for: the members reported to its community (confirmed and in service),
-    narrowed to the named units or the team when the organizer said so."""
-    if member.status != Member.Status.IN_SERVICE:
-        return False
-    if not MemberReport.objects.filter(
-        member=member, community_id=activity.community_id, status=MemberReport.Status.CONFIRMED
-    ).exists():
-        return False
-    if activity.audience == Activity.Audience.UNITS:
-        return activity.units.filter(pk=member.unit_id).exists()
-    if activity.audience == Activity.Audience.TEAM:
-        if activity.team_id is None:
-            return False
-        return TeamMember.objects.filter(team_id=activity.team_id, member=member, left_at__isnull=True).exists()
-    return True
+    return activity.pk in joinable(member, [activity])
 
 
 def get_activity_for_view(user: Actor, pk: int) -> Activity:

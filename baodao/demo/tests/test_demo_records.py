@@ -12,7 +12,7 @@ from django.utils import timezone
 from baodao.demo import directory as demo
 from baodao.demo.records import seed_records_demo
 from baodao.demo.reporting import seed_reporting_demo
-from baodao.records.models import Activity, Record, Signup, Team, TeamMember
+from baodao.records.models import Activity, Callup, LeaderVisit, Pairing, Record, Signup, Team, TeamMember
 from baodao.reporting.models import MemberReport
 from baodao.stats import service_counts
 
@@ -54,3 +54,17 @@ def test_a_believable_year_of_the_record() -> None:
     assert {"confirmed", "pending"} <= set(Record.objects.values_list("status", flat=True))
     assert Record.objects.filter(status="pending").exclude(flags=[]).exists()
     assert service_counts.recount(fix=False) == []
+    # aid, pairings with their visits, the call-ups and the city leaders' weekly visits
+    assert Record.objects.filter(status="confirmed", aid_count__gt=0).exists()
+    assert counts["pairings"] == Pairing.objects.count() > 0
+    for p in Pairing.objects.all():
+        assert p.visits.exists() and all(r.member_id == p.member_id for r in p.visits.all())
+        assert p.resident.special_groups.exists()
+    assert set(Callup.objects.values_list("status", flat=True)) == {"open", "closed"}
+    past = Callup.objects.get(status="closed")
+    assert past.records.count() == past.answers.filter(attended=True).count() > 0
+    assert not past.answers.filter(attended=True, coming=False).exists()
+    assert counts["leader_visits"] == LeaderVisit.objects.count() > 0
+    assert not LeaderVisit.objects.filter(decided_by=F("logged_by")).exists()
+    assert not LeaderVisit.objects.exclude(place__parent=F("community")).exists()
+    assert {"confirmed", "pending"} == set(LeaderVisit.objects.values_list("status", flat=True))

@@ -34,9 +34,10 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     community = access.reported_community(member)
     signups = selectors.member_signups(member)
     upcoming = list(selectors.upcoming_for_member(request.user, member)[:50])
+    joinable = access.joinable(member, upcoming)
     for a in upcoming:
         a.mine = signups.get(a.pk)  # type: ignore[attr-defined]
-        a.may_join = access.may_join(member, a)  # type: ignore[attr-defined]
+        a.may_join = a.pk in joinable  # type: ignore[attr-defined]
     return render(
         request,
         "records/home.html",
