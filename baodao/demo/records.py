@@ -302,7 +302,7 @@ def _pairings_callups_and_leaders(
     now: dt.datetime,
     communities: list[Place],
     members_by_community: dict[int, list[tuple[int, int]]],
-    staff_by_community: dict[int, int],
+    staff_by_community: dict[int | None, int],
     fallback: int,
     logger: Callable[[int, int], int],
 ) -> dict[str, int]:
@@ -312,7 +312,7 @@ def _pairings_callups_and_leaders(
     today = timezone.localdate()
     visits: list[Record] = []
     pairings: list[Pairing] = []
-    needy: dict[int, list[int]] = defaultdict(list)
+    needy: dict[int | None, list[int]] = defaultdict(list)
     for pk, community_id in (
         Resident.objects.filter(special_groups__isnull=False, residence__parent__parent__kind=Place.Kind.COMMUNITY)
         .values_list("pk", "residence__parent__parent_id")
