@@ -126,11 +126,18 @@ def _audience_words(activity: Activity) -> str:
 
 
 def get_demand_for_record(user: Actor, member: Member, pk: int | None) -> Demand | None:
-    """The service item a logged record points at: one the member holds (or held) a claim on, in a
-    community the member is reported to; anything else is out of sight (404)."""
+    """The service item a logged record points at: one the member — or a volunteer team the member
+    is in — holds (or held) a claim on; anything else is out of sight (404)."""
     if pk is None:
         return None
-    claimed = Claim.objects.filter(member=member).values("demand_id")
+    # Held by the member, or by a volunteer team the member is in (claimed by its leader).
+    claimed = Claim.objects.filter(
+        Q(member=member)
+        | Q(
+            volunteer_team_claim__team__memberships__member=member,
+            volunteer_team_claim__team__memberships__left_at__isnull=True,
+        )
+    ).values("demand_id")
     return get_object_or_404(Demand.objects.filter(pk__in=claimed).select_related("place"), pk=pk)
 
 
@@ -294,6 +301,29 @@ def get_team_for_manage(user: Actor, pk: int) -> Team:
     if not may_manage_team(user, team):
         raise _denied(_("只有社区工作人员可以管理服务队"))
     return team
+
+
+def leads_team(user: Actor, team: Team) -> bool:
+    member_ids = scope.scope_for(user).member_ids
+    return (
+        bool(member_ids)
+        and TeamMember.objects.filter(
+            team=team, member_id__in=member_ids, role=TeamMember.Role.LEADER, left_at__isnull=True
+        ).exists()
+    )
+
+
+def get_team_for_claim(user: Actor, pk: int) -> Team:
+    """Claim a group item for the team: its current leader (队长负责制)."""
+    team = get_team_for_view(user, pk)
+    if not leads_team(user, team):
+        raise _denied(_("只有服务队队长可以为本队认领服务项目"))
+    return team
+
+
+def get_demand_for_team_claim(team: Team, pk: int | None) -> Demand:
+    """A group item of the team's community that may still be claimed; others are out of sight."""
+    return get_object_or_404(selectors.team_claimable(team), pk=pk or 0)
 
 
 def get_team_for_join(user: Actor, pk: int) -> tuple[Team, Member]:

@@ -496,3 +496,21 @@ class LeaderVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link.leader_name} {self.visited_on}"
+
+
+class TeamClaim(models.Model):
+    """A group item (组团认领) the volunteer team's leader claimed for the team (队长负责制): the claim
+    itself is the three lists' (held by the leader, so its steps — start, done, give back — are the
+    leader's), this row says it was for the team, so the team page lists it and every member of
+    the team may log service against it."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="claims")
+    claim = models.OneToOneField("needs.Claim", on_delete=models.PROTECT, related_name="volunteer_team_claim")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("服务队认领")
+        verbose_name_plural = _("服务队认领")
+
+    def __str__(self) -> str:
+        return f"{self.team_id} · {self.claim_id}"

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from baodao.accounts.models import Actor
 from baodao.directory import scope
 from baodao.directory.models import Member, Place
-from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team
+from baodao.needs.models import Demand
+from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team, TeamClaim
 from baodao.reporting.models import MemberReport
 
 
@@ -92,3 +93,17 @@ def aid_totals(rows: QuerySet[Record]) -> tuple[int, Decimal]:
     """Aid items and money of the confirmed records among `rows`."""
     got = rows.filter(status=Record.Status.CONFIRMED).aggregate(n=Sum("aid_count"), m=Sum("aid_money"))
     return got["n"] or 0, got["m"] or Decimal(0)
+
+
+def team_claimable(team: Team) -> QuerySet[Demand]:
+    """Group items (组团认领) of the team's community with a slot left, soonest published first."""
+    return Demand.objects.filter(
+        community_id=team.community_id,
+        size=Demand.Size.TEAM,
+        status__in=(Demand.Status.PUBLISHED, Demand.Status.CLAIMED),
+        claimed_slots__lt=F("slots"),
+    ).order_by("published_at", "id")
+
+
+def team_claims(team: Team) -> QuerySet[TeamClaim]:
+    return TeamClaim.objects.filter(team=team).select_related("claim__demand").order_by("-created_at", "-id")

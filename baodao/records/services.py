@@ -52,6 +52,7 @@ from baodao.records.models import (
     ServiceCertificate,
     Signup,
     Team,
+    TeamClaim,
     TeamMember,
 )
 
@@ -1221,3 +1222,30 @@ def leader_visit_decide(
         row.return_reason = "" if confirm else reason[:200]
         row.save(update_fields=["status", "decided_by", "decided_at", "return_reason"])
     return row
+
+
+# --- a volunteer team claims a group item ---------------------------------------------------------
+
+
+def team_item_claim(*, team: Team, demand: Demand, by: User) -> TeamClaim:
+    """The team's leader claims a group item (组团认领) of the team's community for the team. The
+    claim is the three lists' own, taken exactly as any claim (row lock, conditional update,
+    constraints); held by the leader, marked as the team's. 409 when full or already held."""
+    from baodao.needs import services as needs_services
+
+    if not team.is_active:
+        raise RecordError(_("该服务队已停用"))
+    if demand.size != Demand.Size.TEAM:
+        raise RecordError(_("服务队只能认领“组团认领”的服务项目"))
+    if demand.community_id != team.community_id:
+        raise RecordError(_("只能认领本社区的服务项目"))
+    leader = (
+        TeamMember.objects.filter(team=team, role=TeamMember.Role.LEADER, left_at__isnull=True)
+        .select_related("member")
+        .first()
+    )
+    if leader is None:
+        raise RecordError(_("服务队还没有队长，请社区先指定队长"))
+    with transaction.atomic():
+        claim = needs_services.item_claim(demand=demand, party=leader.member, by=by)
+        return TeamClaim.objects.create(team=team, claim=claim)

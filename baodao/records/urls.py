@@ -37,6 +37,7 @@ urlpatterns = [
     path("teams/", teams.teams, name="teams"),
     path("teams/<id:pk>/", teams.team, name="team"),
     path("teams/<id:pk>/leader/", teams.team_leader, name="team_leader"),
+    path("teams/<id:pk>/claim/", teams.team_claim, name="team_claim"),
     path("teams/join/", teams.join_list, name="join_list"),
     path("teams/<id:pk>/join/", teams.join, name="join"),
     path("teams/<id:pk>/leave/", teams.leave, name="leave"),

@@ -78,3 +78,66 @@ def test_pages_and_the_home_prompt(rw: SimpleNamespace) -> None:
     assert "王安华" in page and "钱安宁" in page
     b_user = client_for(rw.staff_b)
     assert b_user.get(reverse("records:teams") + f"?community={rw.A.pk}").status_code == 404
+
+
+def test_the_leader_claims_group_items_for_the_team(rw: SimpleNamespace) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from baodao.needs.models import Claim, Demand
+    from baodao.needs.tests.conftest import published
+    from baodao.records.models import TeamClaim
+
+    team = services.team_create(community=rw.A, kind=team_types()[0], name="", leader=rw.m_u_a, by=rw.community_staff)
+    assert team.memberships.filter(member=rw.m_v_a, left_at__isnull=True).exists()  # chose its type
+    group = published(rw, size=Demand.Size.TEAM, slots=2, title="小区楼道集中清理")
+    person = published(rw, size=Demand.Size.PERSON, title="帮独居老人换灯泡")
+    leader, member = client_for(rw.member_user), client_for(rw.member_v_user)
+    # The leader sees the group item (not the individual one) and claims it for the team.
+    page = leader.get(reverse("records:team", args=[team.pk])).content.decode()
+    assert "小区楼道集中清理" in page and "帮独居老人换灯泡" not in page
+    # A team member who is not the leader may not; an individual item is not offered (404).
+    assert member.post(reverse("records:team_claim", args=[team.pk]), {"demand": group.pk}).status_code == 403
+    assert leader.post(reverse("records:team_claim", args=[team.pk]), {"demand": person.pk}).status_code == 404
+    assert not Claim.objects.exists()
+    assert leader.post(reverse("records:team_claim", args=[team.pk]), {"demand": group.pk}).status_code == 302
+    tc = TeamClaim.objects.get()
+    assert tc.team == team and tc.claim.member == rw.m_u_a and tc.claim.demand == group
+    group.refresh_from_db()
+    assert group.claimed_slots == 1 and group.status == Demand.Status.CLAIMED
+    # Twice for the same team: a clear conflict, nothing more written.
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="不能重复认领"):
+        services.team_item_claim(team=team, demand=group, by=rw.member_user)
+    assert TeamClaim.objects.count() == 1 and Claim.objects.count() == 1
+    # The team page lists it; a team member logs service against it (the member holds no claim).
+    assert "小区楼道集中清理" in member.get(reverse("records:team", args=[team.pk])).content.decode()
+    start = (timezone.localtime() - dt.timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    r = member.post(
+        reverse("records:log"),
+        {
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "content": "清理楼道杂物",
+            "demand": group.pk,
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:500]
+    from baodao.records.models import Record
+
+    assert Record.objects.get(member=rw.m_v_a).demand == group
+    # Someone outside the team cannot point a record at it.
+    services.team_leave(team=team, member=rw.m_v_a, by=rw.member_v_user)
+    r = member.post(
+        reverse("records:log"),
+        {
+            "starts_at": (start - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start - dt.timedelta(days=1) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "content": "x",
+            "demand": group.pk,
+        },
+    )
+    assert r.status_code == 404
+    assert Record.objects.filter(member=rw.m_v_a).count() == 1

@@ -118,8 +118,25 @@ def team(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "activities": list(Activity.objects.filter(team=t).order_by("-starts_at")[:20]),
             "hours": round(_year_minutes(t) / 60, 1),
             "may_manage": access.may_manage_team(request.user, t),
+            "claims": list(selectors.team_claims(t)[:50]),
+            "claimable": list(selectors.team_claimable(t)[:30]) if access.leads_team(request.user, t) else [],
         },
     )
+
+
+@login_required
+@require_POST
+def team_claim(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The leader claims a group item for the team."""
+    t = access.get_team_for_claim(request.user, pk)
+    demand = access.get_demand_for_team_claim(t, int_or_none(request.POST.get("demand")))
+    try:
+        services.team_item_claim(team=t, demand=demand, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已为%(t)s认领「%(d)s」") % {"t": t.name, "d": demand.title})
+    return redirect(reverse("records:team", args=[pk]))
 
 
 @login_required
