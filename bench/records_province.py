@@ -19,55 +19,23 @@ TARGET_S = 1.0
 
 def main() -> None:
     setup_django()
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
-    from baodao.accounts.models import User
+    from baodao.demo.records import seed_records_province
     from baodao.directory.models import Place
     from baodao.records.models import Record
     from baodao.reporting.models import MemberReport
     from baodao.stats import service_counts
 
     wanted = int(os.environ.get("RECORDS", 10_000_000))
-    have = Record.objects.count()
     year = timezone.localdate().year
     reports = MemberReport.objects.filter(status=MemberReport.Status.CONFIRMED).count()
-    if have < wanted and reports:
-        per = max(1, round((wanted - have) / reports))
-        # 1 to 2×per records each (per on average): some members do a lot, some little — so that
-        # a part of the province is behind, as in life.
-        say(f"writing ~{per * reports:,} records by SQL ({per} per reported member on average) …")
-        logger = User.objects.order_by("pk").values_list("pk", flat=True).first()
-
-        def write() -> None:
-            with transaction.atomic(), connection.cursor() as cur:
-                cur.execute(
-                    """
-                    INSERT INTO records_record (member_id, unit_id, community_id, address, starts_at, ends_at,
-                      minutes, content, beneficiary, source, status, flags, logged_by_id, created_at, return_reason,
-                      aid_items, aid_count, aid_money, donor_kind, donor_name)
-                    SELECT r.member_id, m.unit_id, r.community_id, '', t, t + (mins || ' minutes')::interval,
-                      mins, '压测纪实', '', 'logged',
-                      CASE WHEN (r.id + k) %% 10 = 0 THEN 'pending' ELSE 'confirmed' END, '[]', %(logger)s, t, '',
-                      '', 0, 0, '', ''
-                    FROM reporting_memberreport r
-                    JOIN directory_member m ON m.id = r.member_id
-                    CROSS JOIN LATERAL generate_series(1, 1 + (r.id * 7) %% (2 * %(per)s)) AS k
-                    CROSS JOIN LATERAL (
-                      SELECT least(make_timestamptz(%(year)s::int, (1 + (r.id + k) %% 12)::int,
-                                                    (1 + (r.id * k) %% 28)::int, (8 + k %% 10)::int, 0, 0),
-                                   now() - interval '1 day') AS t,
-                             30 + ((r.id * 7 + k * 13) %% 8) * 30 AS mins
-                    ) AS x
-                    WHERE r.status = 'confirmed'
-                    """,
-                    {"per": per, "year": year, "logger": logger},
-                )
-            with connection.cursor() as cur:
-                cur.execute("ANALYZE records_record")
-
-        took, _none = timed(write, repeat=1)
-        say(f"written in {took:.1f} s")
+    if Record.objects.count() < wanted and reports:
+        # load_demo --scale province writes them; a database loaded before that gets them here.
+        say(f"writing ~{wanted:,} records by SQL …")
+        took, written = timed(lambda: seed_records_province(wanted=wanted), repeat=1)
+        say(f"{written:,} written in {took:.1f} s")
     total = Record.objects.count()
     say(f"{total:,} records; recounting …")
     took, drift = timed(lambda: service_counts.recount(), repeat=1)
@@ -121,6 +89,43 @@ def main() -> None:
     )
     if got != base:
         raise SystemExit(f"counters say {got} behind, the records {base}")
+
+    # The province's service figures (/stats/records/): the community tallies vs aggregating the
+    # confirmed records of the year.
+    children = list(top.children.order_by("sort_key"))
+
+    def figures_from_tallies() -> object:
+        total, _kids = service_counts.record_figures(top, year, children)
+        return (total.records, total.minutes, total.flagged, total.aid_count, int(total.aid_money))
+
+    def figures_from_records() -> object:
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                SELECT count(*), coalesce(sum(minutes), 0), count(*) FILTER (WHERE flags <> '[]'::jsonb),
+                       coalesce(sum(aid_count), 0), coalesce(sum(aid_money), 0)::bigint
+                FROM records_record rr JOIN directory_place c ON c.id = rr.community_id
+                WHERE rr.status = 'confirmed' AND c.path LIKE %(p)s
+                  AND rr.starts_at >= make_timestamptz(%(y)s::int, 1, 1, 0, 0, 0, 'Asia/Shanghai')
+                  AND rr.starts_at < make_timestamptz(%(y)s::int + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai')
+                """,
+                {"y": year, "p": top.path + "%"},
+            )
+            return tuple(cur.fetchone())
+
+    tallies_s, fig = timed(figures_from_tallies, repeat=5, warmup=1)
+    aggregate_s, fig_base = timed(figures_from_records, repeat=3, warmup=1)
+    result(
+        "records_figures_province",
+        records=fig[0],  # type: ignore[index]
+        tallies_s=tallies_s,
+        aggregate_s=aggregate_s,
+        ratio=round(tallies_s / aggregate_s, 3),
+        same_numbers="yes" if fig == fig_base else "NO",
+        target=f"<{TARGET_S}s:{verdict(tallies_s < TARGET_S)}",
+    )
+    if fig != fig_base:
+        raise SystemExit(f"tallies say {fig}, the records {fig_base}")
 
 
 if __name__ == "__main__":

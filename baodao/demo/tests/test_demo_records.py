@@ -6,12 +6,13 @@ equal to a recount."""
 from __future__ import annotations
 
 import pytest
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from baodao.demo import directory as demo
 from baodao.demo.records import seed_records_demo
 from baodao.demo.reporting import seed_reporting_demo
+from baodao.directory.models import Place
 from baodao.records.models import Activity, Callup, LeaderVisit, Pairing, Record, Signup, Team, TeamMember
 from baodao.reporting.models import MemberReport
 from baodao.stats import service_counts
@@ -68,3 +69,36 @@ def test_a_believable_year_of_the_record() -> None:
     assert not LeaderVisit.objects.filter(decided_by=F("logged_by")).exists()
     assert not LeaderVisit.objects.exclude(place__parent=F("community")).exists()
     assert {"confirmed", "pending"} == set(LeaderVisit.objects.values_list("status", flat=True))
+
+
+def test_the_province_records_by_sql() -> None:
+    """load_demo --scale province writes ~10M records by one INSERT … SELECT (PostgreSQL); here on
+    the tiny city, asking for ~15 a reported member: the count, the spread (so some are behind), the
+    pending, aid and flagged shares, and counters equal to a recount. Elsewhere it refuses, plainly."""
+    from django.db import connection
+
+    from baodao.demo.records import seed_records_province
+
+    demo.demo_load(scale="tiny", seed=7)
+    seed_reporting_demo(seed=7)
+    reports = MemberReport.objects.filter(status="confirmed").count()
+    assert reports > 10
+    if connection.vendor != "postgresql":
+        with pytest.raises(RuntimeError, match="PostgreSQL"):
+            seed_records_province(wanted=15 * reports)
+        assert not Record.objects.exists()
+        return
+    written = seed_records_province(wanted=15 * reports)
+    assert written == Record.objects.count()
+    assert 13 * reports <= written <= 17 * reports  # 1 … 2×15 each, 15½ on average
+    per_member = list(Record.objects.values("member_id").annotate(n=Count("id")).values_list("n", flat=True))
+    assert len(per_member) == reports and min(per_member) < 8 < 22 < max(per_member)
+    assert 0.05 < Record.objects.filter(status="pending").count() / written < 0.15
+    assert Record.objects.filter(aid_count__gt=0).exists() and Record.objects.exclude(flags=[]).exists()
+    assert not Record.objects.filter(starts_at__gt=timezone.now()).exists()
+    assert seed_records_province(wanted=15 * reports) == 0  # enough already: nothing more
+    service_counts.recount()
+    year = timezone.localdate().year
+    behind = service_counts.behind_count(Place.objects.get(parent__isnull=True), year)
+    assert 0 < behind < reports
+    assert service_counts.recount(fix=False) == []

@@ -68,8 +68,16 @@ class Command(BaseCommand):
 
         recount()  # inserted in bulk, past the signals: count once, now
         self.stdout.write(f"  三张清单 / needs: {time.monotonic() - t0:.1f} s")
-        # A year of the service record (city scale; the province's records are the bench's).
-        if options["scale"] != "province":
+        # A year of the service record: the city's in detail; the province's ~10M by SQL.
+        if options["scale"] == "province" and connection.vendor == "postgresql":
+            from baodao.demo.records import seed_records_province
+            from baodao.stats import service_counts
+
+            t0 = time.monotonic()
+            result.counts["records"] = seed_records_province()
+            service_counts.recount()  # inserted in bulk, past the signals
+            self.stdout.write(f"  服务纪实 / service record: {time.monotonic() - t0:.1f} s")
+        elif options["scale"] != "province":
             from baodao.demo.records import seed_records_demo
             from baodao.stats import service_counts
 
