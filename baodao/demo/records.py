@@ -230,8 +230,9 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
                 busy[member_id].append((start, end))
                 status = Record.Status.CONFIRMED if start < now - dt.timedelta(days=20) else Record.Status.PENDING
                 if flags and status == Record.Status.CONFIRMED:
-                    # a flagged record: returned by some confirmers, still waiting for others
-                    status = Record.Status.RETURNED if rng.random() < 0.5 else Record.Status.PENDING
+                    # a flagged record: returned by some confirmers, still waiting for others, and
+                    # confirmed by the rest once checked (the figures count those)
+                    status = rng.choice((Record.Status.RETURNED, Record.Status.PENDING, Record.Status.CONFIRMED))
                 records.append(
                     Record(
                         member_id=member_id,
@@ -433,7 +434,9 @@ def _pairings_callups_and_leaders(
 
     # City leaders' weekly research visits to a compound of the linked community.
     compounds: dict[int, list[int]] = defaultdict(list)
-    for pk, parent_id in Place.objects.filter(kind=Place.Kind.COMPOUND).values_list("pk", "parent_id"):
+    for pk, parent_id in Place.objects.filter(kind__in=(Place.Kind.COMPOUND, Place.Kind.GRID)).values_list(
+        "pk", "parent_id"
+    ):
         compounds[parent_id].append(pk)
     leader_visits: list[LeaderVisit] = []
     for link in LeaderLink.objects.filter(ended_on__isnull=True).order_by("id"):

@@ -1192,8 +1192,9 @@ def leader_visit_log(
     if visited_on < link.start_on:
         raise RecordError(_("调研日期早于联系该社区的开始日期（%(d)s）") % {"d": link.start_on})
     community = link.community
-    if place.kind != Place.Kind.COMPOUND or not place.path.startswith(community.path):
-        raise RecordError(_("调研小区须是%(c)s的小区") % {"c": community.name})
+    # A compound, or a grid where the community is organized by grids (网格 stand for compounds).
+    if place.kind not in (Place.Kind.COMPOUND, Place.Kind.GRID) or not place.path.startswith(community.path):
+        raise RecordError(_("调研地点须是%(c)s的小区或网格") % {"c": community.name})
     try:
         with transaction.atomic():
             return LeaderVisit.objects.create(

@@ -78,8 +78,8 @@ def test_bad_visits_are_refused_with_nothing_written(lw: SimpleNamespace) -> Non
     today = timezone.localdate()
     cases = [
         (dict(place=w.A1, visited_on=today + dt.timedelta(days=1), content="x"), "晚于今天"),
-        (dict(place=w.B1, visited_on=today, content="x"), "安宁社区的小区"),
-        (dict(place=w.A, visited_on=today, content="x"), "安宁社区的小区"),
+        (dict(place=w.B1, visited_on=today, content="x"), "安宁社区的小区或网格"),
+        (dict(place=w.A, visited_on=today, content="x"), "安宁社区的小区或网格"),
         (dict(place=w.A1, visited_on=today, content="  "), "调研内容"),
         (dict(place=w.A1, visited_on=w.link_a.start_on - dt.timedelta(days=1), content="x"), "开始日期"),
     ]
@@ -89,6 +89,10 @@ def test_bad_visits_are_refused_with_nothing_written(lw: SimpleNamespace) -> Non
         assert words in " ".join(exc.value.messages)
     assert not LeaderVisit.objects.exists()
     services.leader_visit_log(link=w.link_a, place=w.A1, visited_on=today, content="走访", by=w.leader)
+    # A community organized by grids: a grid stands for a compound.
+    grid = directory_services.place_create(kind="grid", code="990101001001009", name="安宁第九网格", parent=w.A)
+    services.leader_visit_log(link=w.link_a, place=grid, visited_on=today, content="走访网格", by=w.leader)
+    LeaderVisit.objects.filter(place=grid).delete()
     with pytest.raises(RecordConflict):
         services.leader_visit_log(link=w.link_a, place=w.A1, visited_on=today, content="再记一次", by=w.leader)
     assert LeaderVisit.objects.count() == 1

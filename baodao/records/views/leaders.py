@@ -30,7 +30,7 @@ MAX_LINKS = 500
 
 class VisitForm(forms.Form):
     link = forms.ModelChoiceField(label=gettext_lazy("市级领导（联系社区）"), queryset=LeaderLink.objects.none())
-    place = forms.ModelChoiceField(label=gettext_lazy("调研小区"), queryset=Place.objects.none())
+    place = forms.ModelChoiceField(label=gettext_lazy("调研小区（网格）"), queryset=Place.objects.none())
     visited_on = forms.DateField(label=gettext_lazy("调研日期"), widget=forms.DateInput(attrs={"type": "date"}))
     content = forms.CharField(label=gettext_lazy("调研内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -42,8 +42,10 @@ class VisitForm(forms.Form):
         q = Q(pk__in=[])
         for path in {link.community.path for link in links}:
             q |= Q(path__startswith=path)
-        self.fields["place"].queryset = Place.objects.filter(q, kind=Place.Kind.COMPOUND).order_by("sort_key")  # type: ignore[attr-defined]
+        self.fields["place"].queryset = Place.objects.filter(q, kind__in=(Place.Kind.COMPOUND, Place.Kind.GRID)).order_by("sort_key")  # type: ignore[attr-defined]
         self.fields["visited_on"].initial = timezone.localdate()
+        if len(ids) == 1:
+            self.fields["link"].initial = ids[0]
 
 
 def _loggable(user: Actor, links: list[LeaderLink]) -> list[LeaderLink]:
