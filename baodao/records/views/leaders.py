@@ -42,7 +42,8 @@ class VisitForm(forms.Form):
         q = Q(pk__in=[])
         for path in {link.community.path for link in links}:
             q |= Q(path__startswith=path)
-        self.fields["place"].queryset = Place.objects.filter(q, kind__in=(Place.Kind.COMPOUND, Place.Kind.GRID)).order_by("sort_key")  # type: ignore[attr-defined]
+        visited = Place.objects.filter(q, kind__in=(Place.Kind.COMPOUND, Place.Kind.GRID)).order_by("sort_key")
+        self.fields["place"].queryset = visited  # type: ignore[attr-defined]
         self.fields["visited_on"].initial = timezone.localdate()
         if len(ids) == 1:
             self.fields["link"].initial = ids[0]
