@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0008_leader_visits'),
+        ('directory', '0008_rule_key_points_ranking'),
         ('records', '0007_training_type'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0008_leader_visits'),
+        ('directory', '0008_rule_key_points_ranking'),
         ('stats', '0004_servicemet'),
     ]
 
