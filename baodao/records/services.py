@@ -845,25 +845,38 @@ def _join(team: Team, member: Member, role: str = TeamMember.Role.MEMBER) -> Tea
         return None
 
 
-def team_create(*, community: Place, kind: Category, name: str, leader: Member, by: User) -> Team:
+def team_create(
+    *, community: Place, kind: Category, name: str, leader: Member, by: User, unit: Unit | None = None
+) -> Team:
     """A community's volunteer team of a type, its leader chosen from the reported members (队长负责制).
     Members reported to the community who chose this type when reporting join at once: what the
-    registration asked is not asked twice."""
+    registration asked is not asked twice.
+
+    With `unit`: the unit's own 服务队 / 突击队 in a community it is assigned to [seed 001], led by
+    one of its members reported there; only the unit's members join it (they join on the phone)."""
+    from baodao.directory.models import UnitAssignment
     from baodao.reporting.models import MemberReport
 
     if kind.kind != Category.Kind.TEAM_TYPE:
         raise RecordError(_("请选择服务队类型"))
-    name = name.strip() or f"{community.name}{kind.name}服务队"
+    default = f"{unit.name}{kind.name}服务队" if unit else f"{community.name}{kind.name}服务队"
+    name = name.strip() or default
     reported = MemberReport.objects.filter(community=community, status=MemberReport.Status.CONFIRMED)
     if not reported.filter(member=leader).exists():
         raise RecordError(_("队长须是已向本社区报到的党员"))
+    if unit is not None:
+        if leader.unit_id != unit.pk:
+            raise RecordError(_("单位服务队的队长须是本单位的党员"))
+        if not UnitAssignment.objects.filter(unit=unit, community=community, ended_on__isnull=True).exists():
+            raise RecordError(_("只能在本单位联系的社区组建服务队"))
     try:
         with transaction.atomic():
-            team = Team.objects.create(community=community, kind=kind, name=name[:100], created_by=by)
+            team = Team.objects.create(community=community, unit=unit, kind=kind, name=name[:100], created_by=by)
             TeamMember.objects.create(team=team, member=leader, role=TeamMember.Role.LEADER)
-            chose = reported.filter(team_types=kind).exclude(member=leader).select_related("member")
-            for report in chose:
-                _join(team, report.member)
+            if unit is None:
+                chose = reported.filter(team_types=kind).exclude(member=leader).select_related("member")
+                for report in chose:
+                    _join(team, report.member)
     except IntegrityError as exc:
         raise RecordConflict(_("本社区已有名为「%(n)s」的服务队") % {"n": name}) from exc
     return team
@@ -872,6 +885,8 @@ def team_create(*, community: Place, kind: Category, name: str, leader: Member, 
 def team_join(*, team: Team, member: Member, by: User) -> TeamMember:
     if not team.is_active:
         raise RecordError(_("该服务队已停用"))
+    if team.unit_id is not None and member.unit_id != team.unit_id:
+        raise RecordError(_("「%(t)s」是单位服务队，只有本单位的党员可以加入") % {"t": team.name})
     row = _join(team, member)
     if row is None:
         raise RecordConflict(_("已是「%(t)s」的队员") % {"t": team.name})
@@ -906,11 +921,14 @@ def team_set_leader(*, team: Team, member: Member, by: User) -> TeamMember:
 
 
 def teams_join_chosen(*, report: object) -> int:
-    """On a confirmed report: join the community's teams of the types the member chose."""
+    """On a confirmed report: join the community's teams of the types the member chose (not units'
+    own teams: those are joined by their unit's members themselves)."""
     from baodao.reporting.models import MemberReport
 
     assert isinstance(report, MemberReport)
-    teams = Team.objects.filter(community_id=report.community_id, is_active=True, kind__in=report.team_types.all())
+    teams = Team.objects.filter(
+        community_id=report.community_id, unit__isnull=True, is_active=True, kind__in=report.team_types.all()
+    )
     return sum(_join(t, report.member) is not None for t in teams)
 
 

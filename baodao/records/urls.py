@@ -27,6 +27,7 @@ urlpatterns = [
     # a unit's year and its commitments; a first secretary's year
     path("unit/", units.unit_year, name="unit_year"),
     path("unit/log/", units.unit_log, name="unit_log"),
+    path("unit/teams/", units.unit_team_create, name="unit_team_create"),
     path("unit/commitments/", units.commitment_make, name="commitment_make"),
     path("commitments/<id:pk>/keep/", units.commitment_keep, name="commitment_keep"),
     path("first-secretary/", units.first_secretary, name="first_secretary"),

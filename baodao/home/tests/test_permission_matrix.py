@@ -234,6 +234,7 @@ row("records:leaders", "GET", no,                                      [302, 403
 row("records:leaders", "POST", no,                                     [302, 403, 422, 422, 422, 422, 403, 403, 403, 403, 422])
 row("records:visit_decide", "POST", lambda w: [999999],                [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:team_claim", "POST", lambda w: [999999],                  [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:unit_team_create", "POST", no,                           [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:pairings", "GET", no,                                     [302, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 row("records:pairings", "POST", no,                                    [302, 403, 422, 422, 422, 422, 403, 403, 403, 403, 422])
 row("records:pairing_end", "POST", lambda w: [999999],                 [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])

@@ -141,3 +141,45 @@ def test_the_leader_claims_group_items_for_the_team(rw: SimpleNamespace) -> None
     )
     assert r.status_code == 404
     assert Record.objects.filter(member=rw.m_v_a).count() == 1
+
+
+def test_a_unit_forms_its_own_team_which_only_its_members_join(rw: SimpleNamespace) -> None:
+    from baodao.accounts import services as account_services
+
+    kind = team_types()[0]
+    staff = client_for(rw.unit_secretary)
+    # 城建局 (U) is assigned to 安宁社区 (A), not to 北门社区 (B).
+    r = staff.post(
+        reverse("records:unit_team_create"),
+        {"unit": rw.U.pk, "community": rw.B.pk, "kind": kind.pk, "name": "城建局突击队", "leader": rw.m_u_b.pk},
+    )
+    assert r.status_code in (403, 404)
+    # A leader from another unit is refused with the reason; nothing is written.
+    with pytest.raises(RecordError, match="本单位的党员"):
+        services.team_create(community=rw.A, kind=kind, name="x", leader=rw.m_v_a, by=rw.unit_secretary, unit=rw.U)
+    assert not Team.objects.exists()
+    r = staff.post(
+        reverse("records:unit_team_create"),
+        {"unit": rw.U.pk, "community": rw.A.pk, "kind": kind.pk, "name": "城建局防汛突击队", "leader": rw.m_u_a.pk},
+    )
+    assert r.status_code == 302
+    team = Team.objects.get()
+    assert team.unit == rw.U and team.community == rw.A
+    # Only the leader: members who chose the type when reporting join the community's teams, not a unit's.
+    assert list(team.memberships.values_list("member_id", flat=True)) == [rw.m_u_a.pk]
+    assert "城建局防汛突击队" in staff.get(reverse("records:unit_year")).content.decode()
+    # 钱安宁 (教育局) does not see it on the phone and may not join it.
+    assert "城建局防汛突击队" not in client_for(rw.member_v_user).get(reverse("records:join_list")).content.decode()
+    with pytest.raises(RecordError, match="只有本单位的党员"):
+        services.team_join(team=team, member=rw.m_v_a, by=rw.member_v_user)
+    # A member of 城建局 reported to 安宁社区 sees it and joins.
+    m = new_member("吴城建", rw.U, rw.A2)
+    confirmed_report(m, rw.community_staff)
+    user = account_services.user_create(
+        username="member_u_new", password=rw.password, roles=[{"role": "member", "member": m}]
+    )
+    phone = client_for(user)
+    assert "城建局防汛突击队" in phone.get(reverse("records:join_list")).content.decode()
+    assert phone.post(reverse("records:join", args=[team.pk])).status_code == 302
+    assert team.memberships.filter(member=m, left_at__isnull=True).exists()
+    assert not team.memberships.filter(member=rw.m_v_a).exists()

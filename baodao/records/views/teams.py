@@ -156,11 +156,13 @@ def team_leader(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def join_list(request: AuthedHttpRequest) -> HttpResponse:
-    """The member's phone: the community's teams, join or leave."""
+    """The member's phone: the community's teams and the member's unit's own there, join or leave."""
     member = access.get_own_member(request.user)
     community = access.reported_community(member)
     rows = (
-        Team.objects.filter(community=community, is_active=True).select_related("kind").order_by("kind__sort_order")
+        Team.objects.filter(Q(unit__isnull=True) | Q(unit_id=member.unit_id), community=community, is_active=True)
+        .select_related("kind", "unit")
+        .order_by("-unit_id", "kind__sort_order")
         if community
         else Team.objects.none()
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,9 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import int_or_none
-from baodao.directory.models import Category, FirstSecretaryTerm
+from baodao.directory.models import Category, FirstSecretaryTerm, Member
 from baodao.records import access, forms, obligations, services
-from baodao.records.models import Commitment
+from baodao.records.models import Commitment, Team
+from baodao.reporting.models import MemberReport
 
 
 @login_required
@@ -45,8 +47,45 @@ def unit_year(request: AuthedHttpRequest) -> HttpResponse:
             "log_form": forms.UnitLogForm(),
             "kinds": Category.objects.filter(kind=Category.Kind.ACTIVITY_TYPE, is_active=True).order_by("sort_order"),
             "communities": [r.community for r in rows],
+            "unit_teams": Team.objects.filter(unit=unit, is_active=True)
+            .select_related("community", "kind")
+            .annotate(n=Count("memberships", filter=Q(memberships__left_at__isnull=True)))
+            .order_by("community__sort_key", "name"),
+            "team_types": Category.objects.filter(kind=Category.Kind.TEAM_TYPE, is_active=True).order_by("sort_order"),
+            "reported_members": Member.objects.filter(
+                unit=unit,
+                reports__status=MemberReport.Status.CONFIRMED,
+                reports__community__in=[r.community for r in rows],
+            )
+            .distinct()
+            .order_by("name")[:500]
+            if is_secretary
+            else [],
         },
     )
+
+
+@login_required
+@require_POST
+def unit_team_create(request: AuthedHttpRequest) -> HttpResponse:
+    """The unit's secretary forms the unit's own 服务队 / 突击队 in a community it is assigned to."""
+    unit, community = access.get_unit_community_for_secretary(
+        request.user, int_or_none(request.POST.get("unit")), int_or_none(request.POST.get("community"))
+    )
+    kind = Category.objects.filter(pk=int_or_none(request.POST.get("kind")) or 0, kind=Category.Kind.TEAM_TYPE).first()
+    leader = Member.objects.filter(pk=int_or_none(request.POST.get("leader")) or 0, unit=unit).first()
+    if kind is None or leader is None:
+        messages.error(request, _("请选择服务队类型和本单位的队长"))
+        return redirect(_back(unit.pk))
+    try:
+        team = services.team_create(
+            community=community, kind=kind, name=request.POST.get("name", ""), leader=leader, by=request.user, unit=unit
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect(_back(unit.pk))
+    messages.success(request, _("已组建%(t)s，本单位党员可在手机上加入") % {"t": team.name})
+    return redirect(reverse("records:team", args=[team.pk]))
 
 
 def _back(unit_id: int) -> str:
