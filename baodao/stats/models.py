@@ -148,10 +148,12 @@ class ServiceTally(models.Model):
 
 
 class UnitServiceTally(models.Model):
-    """A unit's confirmed service in one year, wherever it served: its members' records and its own
-    (实事, party lecture, theme days), with the aid given — the per-unit totals of the seeds."""
+    """A unit's confirmed service in one community in one year (the issue's "per unit per community
+    per year" counter): its members' records there and its own (实事, party lecture, theme days),
+    with the aid given — summed over communities for the per-unit totals of the seeds."""
 
     unit = models.ForeignKey("directory.Unit", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("directory.Place", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     records = models.IntegerField(default=0)
     minutes = models.BigIntegerField(default=0)
@@ -161,7 +163,9 @@ class UnitServiceTally(models.Model):
     class Meta:
         verbose_name = _("单位年度服务计数")
         verbose_name_plural = _("单位年度服务计数")
-        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="unitservicetally_unit_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "community", "year"], name="unitservicetally_unit_community_year")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.unit_id} {self.year}: {self.records}"
+        return f"{self.unit_id} @ {self.community_id} {self.year}: {self.records}"

@@ -107,7 +107,9 @@ def tally(record: Record, sign: int) -> None:
         {"path": path},
         {**moves, "flagged": sign if record.flags else 0},
     )
-    _bump_row(UnitServiceTally, {"unit_id": record.unit_id, "year": year}, {}, moves)
+    _bump_row(
+        UnitServiceTally, {"unit_id": record.unit_id, "community_id": record.community_id, "year": year}, {}, moves
+    )
 
 
 def _counted(sender: type, record: Record, sign: int, **kwargs: object) -> None:
@@ -233,9 +235,10 @@ class TallyDrift:
 AREA_FIELDS = ("records", "minutes", "flagged", "aid_count", "aid_money")
 ZERO_AREA = (0, 0, 0, 0, Decimal(0))
 ZERO_UNIT = (0, 0, 0, Decimal(0))
+UNIT_FIELDS = ("records", "minutes", "aid_count", "aid_money")
 
 
-def actual_tallies() -> tuple[dict[tuple[int, int], tuple], dict[tuple[int, int], tuple]]:
+def actual_tallies() -> tuple[dict[tuple[int, int], tuple], dict[tuple[int, int, int], tuple]]:
     """The community-year and unit-year tallies as the confirmed records say they are."""
     rows = Record.objects.filter(status=Record.Status.CONFIRMED).annotate(y=ExtractYear("starts_at")).order_by()
     sums = {"n": Count("id"), "m": Sum("minutes"), "c": Sum("aid_count"), "a": Sum("aid_money")}
@@ -246,10 +249,10 @@ def actual_tallies() -> tuple[dict[tuple[int, int], tuple], dict[tuple[int, int]
         .values_list("community_id", "y", "n", "m", "f", "c", "a")
     ):
         area[(p, y)] = (n, m or 0, f, c or 0, Decimal(a or 0))
-    unit: dict[tuple[int, int], tuple] = {}
-    by_unit = rows.values("unit_id", "y").annotate(**sums).values_list("unit_id", "y", "n", "m", "c", "a")
-    for u, y, n, m, c, a in by_unit:
-        unit[(u, y)] = (n, m or 0, c or 0, Decimal(a or 0))
+    unit: dict[tuple[int, int, int], tuple] = {}
+    by_unit = rows.values("unit_id", "community_id", "y").annotate(**sums)
+    for u, p, y, n, m, c, a in by_unit.values_list("unit_id", "community_id", "y", "n", "m", "c", "a"):
+        unit[(u, p, y)] = (n, m or 0, c or 0, Decimal(a or 0))
     return area, unit
 
 
@@ -262,15 +265,17 @@ def _recount_tallies(fix: bool) -> list[TallyDrift]:
         )
     }
     unit_stored = {
-        (r[0], r[1]): (r[2], r[3], r[4], Decimal(r[5]))
-        for r in UnitServiceTally.objects.values_list("unit_id", "year", "records", "minutes", "aid_count", "aid_money")
+        (r[0], r[1], r[2]): (r[3], r[4], r[5], Decimal(r[6]))
+        for r in UnitServiceTally.objects.values_list(
+            "unit_id", "community_id", "year", "records", "minutes", "aid_count", "aid_money"
+        )
     }
     drift = [
         TallyDrift("community", k[0], k[1], area_stored.get(k, ZERO_AREA), area.get(k, ZERO_AREA))
         for k in sorted(set(area) | set(area_stored))
         if area_stored.get(k, ZERO_AREA) != area.get(k, ZERO_AREA)
     ] + [
-        TallyDrift("unit", k[0], k[1], unit_stored.get(k, ZERO_UNIT), unit.get(k, ZERO_UNIT))
+        TallyDrift("unit", k[0], k[2], unit_stored.get(k, ZERO_UNIT), unit.get(k, ZERO_UNIT))
         for k in sorted(set(unit) | set(unit_stored))
         if unit_stored.get(k, ZERO_UNIT) != unit.get(k, ZERO_UNIT)
     ]
@@ -288,8 +293,8 @@ def _recount_tallies(fix: bool) -> list[TallyDrift]:
             UnitServiceTally.objects.all().delete()
             UnitServiceTally.objects.bulk_create(
                 [
-                    UnitServiceTally(unit_id=u, year=y, records=n, minutes=m, aid_count=c, aid_money=a)
-                    for (u, y), (n, m, c, a) in unit.items()
+                    UnitServiceTally(unit_id=u, community_id=p, year=y, **dict(zip(UNIT_FIELDS, v, strict=True)))
+                    for (u, p, y), v in unit.items()
                 ],
                 batch_size=5000,
             )
@@ -498,11 +503,23 @@ def record_figures(area: Place, year: int, children: list[Place] | None = None) 
     return total, kids
 
 
-def unit_figures(area: Place, year: int, limit: int = 50) -> list[tuple[Unit, UnitServiceTally]]:
-    """The units whose office is in the area, by this year's aid money then confirmed records."""
+def unit_figures(area: Place, year: int, limit: int = 50) -> list[tuple[Unit, UnitYearTotal]]:
+    """The units whose office is in the area, by this year's aid money then confirmed records,
+    wherever they served (their community tallies summed)."""
     rows = (
         UnitServiceTally.objects.filter(year=year, unit__office_place__path__startswith=area.path)
-        .select_related("unit")
-        .order_by("-aid_money", "-records", "unit_id")[:limit]
+        .values("unit_id")
+        .annotate(r=Sum("records"), m=Sum("minutes"), c=Sum("aid_count"), a=Sum("aid_money"))
+        .order_by("-a", "-r", "unit_id")[:limit]
     )
-    return [(r.unit, r) for r in rows]
+    totals = [(row["unit_id"], UnitYearTotal(row["r"], row["m"], row["c"], row["a"])) for row in rows]
+    units = Unit.objects.in_bulk([u for u, _t in totals])
+    return [(units[u], t) for u, t in totals]
+
+
+@dataclass(frozen=True)
+class UnitYearTotal:
+    records: int
+    minutes: int
+    aid_count: int
+    aid_money: Decimal

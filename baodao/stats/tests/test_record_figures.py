@@ -126,6 +126,14 @@ def test_units_carry_their_aid(fw: SimpleNamespace) -> None:
     # 城建局 (U): 王安华's record with aid and 李北辰's in B; 教育局 (V): 钱安宁's two.
     assert got == {w.U.pk: (2, 5, Decimal("150.5")), w.V.pk: (2, 0, Decimal(0))}
     assert [u.pk for u, _t in rows][0] == w.U.pk  # most aid money first
+    # Kept per unit per community per year: 城建局 served in 安宁社区 and in 北门社区.
+    from baodao.stats.models import UnitServiceTally
+
+    per_community = {
+        (t.community_id, t.records, t.aid_count)
+        for t in UnitServiceTally.objects.filter(unit=w.U, year=timezone.localdate().year)
+    }
+    assert per_community == {(w.A.pk, 1, 3), (w.B.pk, 1, 2)}
     # Units are listed by their office's area: 教育局's office is in B.
     assert {u.pk for u, _t in service_counts.unit_figures(w.A, timezone.localdate().year)} == {w.U.pk}
 
