@@ -153,6 +153,7 @@ def test_a_bad_form_re_renders_with_the_message(lw: SimpleNamespace) -> None:
         },
     )
     assert r.status_code == 422 and "晚于今天" in r.content.decode()
+    assert r.context["form"]["content"].value() == "x"  # what was typed is kept
     assert not LeaderVisit.objects.exists()
 
 

@@ -113,7 +113,12 @@ def leaders(request: AuthedHttpRequest) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        return _page(request, errors=exc.messages)
+        # Shown above the form, which keeps what was typed.
+        form = VisitForm(request.POST, links=_loggable(request.user, list(scope.leader_links_for_user(request.user))))
+        form.is_valid()
+        for message in exc.messages:
+            form.add_error(None, message)
+        return _page(request, form)
     messages.success(request, _("调研已登记，待社区确认"))
     return redirect(reverse("records:leaders"))
 
