@@ -70,3 +70,42 @@ def test_one_member_signs_up_to_two_overlapping_activities_at_once(rw: SimpleNam
     assert sorted(outcomes) == ["conflict"] * 3 + ["ok"]
     assert Signup.objects.filter(member=m).count() == 1
     assert sum(Activity.objects.filter(pk__in=[first.pk, second.pk]).values_list("signed_up", flat=True)) == 1
+
+
+def test_confirmations_at_once_move_the_tallies_exactly(rw: SimpleNamespace) -> None:
+    """Eight records of eight members confirmed at the same moment by two confirmers' threads: the
+    community's and the unit's tallies (made by the first, moved by the rest) end at exactly 8,
+    with their aid, and equal a recount."""
+    from decimal import Decimal
+
+    from baodao.accounts import services as account_services
+    from baodao.records.models import Record
+    from baodao.stats import service_counts
+    from baodao.stats.models import ServiceTally, UnitServiceTally
+
+    other = account_services.user_create(
+        username="staff_a2", password=rw.password, roles=[{"role": "community_staff", "place": rw.A}]
+    )
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=6)
+    records = [
+        services.record_log(
+            member=m,
+            community=rw.A,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=1),
+            content="入户走访",
+            by=u,
+            aid=services.Aid(items="米", count=1, money=Decimal(50), donor_kind="member"),
+        )
+        for m, u in _members(rw, 8)
+    ]
+    by = [rw.community_staff, other]
+    outcomes = _race([lambda r=r, i=i: services.record_confirm(record=r, by=by[i % 2]) for i, r in enumerate(records)])
+    assert outcomes == ["ok"] * 8
+    year = timezone.localdate().year
+    area = ServiceTally.objects.get(place=rw.A, year=year)
+    assert (area.records, area.minutes, area.aid_count, area.aid_money) == (8, 480, 8, Decimal(400))
+    unit = UnitServiceTally.objects.get(unit=rw.U, community=rw.A, year=year)
+    assert (unit.records, unit.aid_money) == (8, Decimal(400))
+    assert Record.objects.filter(status="confirmed").count() == 8
+    assert service_counts.recount(fix=False) == []
