@@ -75,7 +75,7 @@ class Command(BaseCommand):
 
             t0 = time.monotonic()
             result.counts["records"] = seed_records_province()
-            service_counts.recount()  # inserted in bulk, past the signals
+            service_counts.rebuild_by_sql()  # inserted in bulk, past the signals: count once, by SQL
             self.stdout.write(f"  服务纪实 / service record: {time.monotonic() - t0:.1f} s")
         elif options["scale"] != "province":
             from baodao.demo.records import seed_records_demo
