@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment
+from baodao.demo.directory import add_foreign_keys, drop_foreign_keys
 from baodao.directory.models import Category, LeaderLink, Place, Resident
 from baodao.records.models import (
     Activity,
@@ -502,6 +503,21 @@ def seed_records_province(*, wanted: int = PROVINCE_RECORDS, year: int | None = 
     logger = User.objects.order_by("pk").values_list("pk", flat=True).first()
     flag = '[{"code": "late", "text": "服务结束后较晚才登记"}]'
     with transaction.atomic(), connection.cursor() as cur:
+        # Ten million rows: keeping a dozen indexes and the foreign-key checks up to date row by row
+        # costs more than the inserts; drop them, insert, and build them again in one pass each
+        # (within the transaction: a failed load puts them back).
+        # Checks still deferred in the caller's transaction must run first: PostgreSQL refuses to
+        # alter a table with pending trigger events.
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        keys = drop_foreign_keys([Record])
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s"
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [Record._meta.db_table, Record._meta.db_table],
+        )
+        indexes = cur.fetchall()
+        for name, _definition in indexes:
+            cur.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
         # k runs 1 .. 1 + (id·13 mod 2·per): 13 is prime to 2·per's usual values, so the counts
         # spread evenly and average per + ½.
         cur.execute(
@@ -531,6 +547,9 @@ def seed_records_province(*, wanted: int = PROVINCE_RECORDS, year: int | None = 
             {"per": per, "year": year, "logger": logger, "flag": flag},
         )
         written = cur.rowcount
+        for _name, definition in indexes:
+            cur.execute(definition)
+        add_foreign_keys(keys)
     with connection.cursor() as cur:
         cur.execute("ANALYZE records_record")
     return written

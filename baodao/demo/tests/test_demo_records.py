@@ -90,7 +90,20 @@ def test_the_province_records_by_sql() -> None:
             service_counts.rebuild_by_sql()
         assert not Record.objects.exists()
         return
+
+    def schema() -> list[tuple[str, ...]]:
+        with connection.cursor() as cur:
+            cur.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'records_record' ORDER BY 1")
+            rows = cur.fetchall()
+            cur.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = 'records_record'::regclass ORDER BY 1"
+            )
+            return rows + cur.fetchall()
+
+    before = schema()
     written = seed_records_province(wanted=15 * reports)
+    assert schema() == before  # the indexes and keys dropped for the load are all back
     assert written == Record.objects.count()
     assert 13 * reports <= written <= 17 * reports  # 1 … 2×15 each, 15½ on average
     per_member = list(Record.objects.values("member_id").annotate(n=Count("id")).values_list("n", flat=True))
