@@ -34,12 +34,19 @@ def _span(year: int) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime(year, 1, 1, tzinfo=tz), dt.datetime(year + 1, 1, 1, tzinfo=tz)
 
 
-def weeks_so_far(year: int) -> int:
-    """Whole weeks of the year up to today (all 52 for a past year)."""
+def weeks_so_far(year: int, since: dt.date | None = None) -> int:
+    """Whole weeks of the year up to today (all 52 for a past year), counted from `since` when the
+    appointment or link began during the year."""
     today = timezone.localdate()
-    if year < today.year:
+    start = dt.date(year, 1, 1)
+    if since is not None and since > start:
+        start = since
+    end = dt.date(year, 12, 31) if year < today.year else today
+    if end < start:
+        return 0
+    if year < today.year and start == dt.date(year, 1, 1):
         return 52
-    return max(1, (today - dt.date(year, 1, 1)).days // 7 + 1)
+    return max(1, (end - start).days // 7 + 1)
 
 
 def _weeks_met(moments: Iterable[dt.datetime | dt.date], need: int) -> int:
@@ -129,7 +136,7 @@ def unit_year(unit: Unit, year: int) -> list[UnitYear]:
                 lectures_needed=get_rule_int("unit_min_party_lectures_per_year", city=city),
                 theme_days=held.filter(kind__name="主题党日").count(),
                 visit_weeks=_weeks(visits, per_week),
-                weeks=weeks_so_far(year),
+                weeks=weeks_so_far(year, since=a.start_on),
                 visits_per_week_needed=per_week,
                 promised=commitments.count(),
                 kept=commitments.filter(status=Commitment.Status.DONE).count(),
@@ -159,7 +166,7 @@ def first_secretary_year(term: FirstSecretaryTerm, year: int) -> SecretaryYear:
     return SecretaryYear(
         term=term,
         visit_weeks=_weeks(in_compound, per_week),
-        weeks=weeks_so_far(year),
+        weeks=weeks_so_far(year, since=term.start_on),
         visits_per_week_needed=per_week,
         trainings=mine.filter(kind__name="培训").count(),
         trainings_needed=get_rule_int("first_secretary_trainings_per_year", city=city),
@@ -206,7 +213,7 @@ def leader_years(links: Iterable[LeaderLink], year: int) -> list[LeaderYear]:
                 link=link,
                 visits=len(confirmed[link.pk]),
                 visit_weeks=_weeks_met(confirmed[link.pk], per_week),
-                weeks=weeks_so_far(year),
+                weeks=weeks_so_far(year, since=link.start_on),
                 visits_per_week_needed=per_week,
                 pending=pending[link.pk],
             )

@@ -215,3 +215,19 @@ def test_a_leader_without_other_roles_lands_on_the_visits(lw: SimpleNamespace) -
     assert r.status_code == 302 and r["Location"] == reverse("records:leaders")
     page = client_for(w.leader).get(reverse("records:leaders")).content.decode()
     assert 'id="visit-form"' in page and "安一小区" in page and "北一小区" not in page
+
+
+def test_weeks_are_counted_from_when_the_link_began(lw: SimpleNamespace) -> None:
+    w = lw
+    today = timezone.localdate()
+    year = today.year
+    (full,) = obligations.leader_years([w.link_a], year)  # linked 400 days ago: the whole year so far
+    assert full.weeks == (today - dt.date(year, 1, 1)).days // 7 + 1
+    recent = directory_services.leader_link_add(
+        community=w.A, leader_name="新市长", title="副市长", start_on=today - dt.timedelta(days=20)
+    )
+    (row,) = obligations.leader_years([recent], year)
+    began = max(dt.date(year, 1, 1), today - dt.timedelta(days=20))
+    assert row.weeks == (today - began).days // 7 + 1 < full.weeks or today.month == 1  # 3 after 20 days
+    assert obligations.weeks_so_far(year - 1) == 52
+    assert obligations.weeks_so_far(year, since=today + dt.timedelta(days=1)) == 0
