@@ -43,14 +43,7 @@ def _meets(values: tuple[int, int], need: Minimums) -> bool:
 
 
 def bump_met(place_id: int, path: str, year: int, delta: int) -> None:
-    rows = ServiceMet.objects.filter(place_id=place_id, year=year)
-    if rows.update(n=F("n") + delta):
-        return
-    try:
-        with transaction.atomic():
-            ServiceMet.objects.create(place_id=place_id, path=path, year=year, n=delta)
-    except IntegrityError:  # created meanwhile by a concurrent change
-        rows.update(n=F("n") + delta)
+    _bump_row(ServiceMet, {"place_id": place_id, "year": year}, {"path": path}, {"n": delta})
 
 
 def bump(member_id: int, year: int, records: int, minutes: int) -> None:
