@@ -9,7 +9,10 @@ from baodao.stats.service_counts import recount
 
 
 class Command(BaseCommand):
-    help = "Recount the members' yearly service counters from the records; print the drift (and fix it unless --check)."
+    help = (
+        "Recount the service record's counters (member years, met-counts, community and unit tallies);"
+        " print the drift (fix it unless --check)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="only report; exit 1 when there is drift")
