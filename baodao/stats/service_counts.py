@@ -7,6 +7,7 @@ drift; `behind` answers "who is behind" for any area from them and the confirmed
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -43,7 +44,7 @@ def _meets(values: tuple[int, int], need: Minimums) -> bool:
 
 
 def bump_met(place_id: int, path: str, year: int, delta: int) -> None:
-    _bump_row(ServiceMet, {"place_id": place_id, "year": year}, {"path": path}, {"n": delta})
+    _bump_row(ServiceMet, {"place_id": place_id, "year": year}, lambda: {"path": path}, {"n": delta})
 
 
 def bump(member_id: int, year: int, records: int, minutes: int) -> None:
@@ -69,17 +70,21 @@ def bump(member_id: int, year: int, records: int, minutes: int) -> None:
 
 
 def _bump_row(
-    model: type[models.Model], keys: dict[str, object], create: dict[str, object], moves: dict[str, Any]
+    model: type[models.Model],
+    keys: dict[str, object],
+    create: Callable[[], dict[str, object]],
+    moves: dict[str, Any],
 ) -> None:
     """Add `moves` to the row at `keys` by a conditional UPDATE (exact under contention), making the
-    row when it is missing (a concurrent maker wins, then we add)."""
+    row when it is missing (a concurrent maker wins, then we add). `create` gives the new row's other
+    columns; it runs only when the row is made."""
     rows = model.objects.filter(**keys)  # type: ignore[attr-defined]
     updates = {k: F(k) + v for k, v in moves.items()}
     if rows.update(**updates):
         return
     try:
         with transaction.atomic():
-            model.objects.create(**keys, **create, **moves)  # type: ignore[attr-defined]
+            model.objects.create(**keys, **create(), **moves)  # type: ignore[attr-defined]
     except IntegrityError:
         rows.update(**updates)
 
@@ -93,15 +98,21 @@ def tally(record: Record, sign: int) -> None:
         "aid_count": sign * record.aid_count,
         "aid_money": sign * record.aid_money,
     }
-    path = Place.objects.filter(pk=record.community_id).values_list("path", flat=True).first() or ""
+
+    def path() -> dict[str, object]:  # only for a community's first counted record of the year
+        return {"path": Place.objects.filter(pk=record.community_id).values_list("path", flat=True).first() or ""}
+
     _bump_row(
         ServiceTally,
         {"place_id": record.community_id, "year": year},
-        {"path": path},
+        path,
         {**moves, "flagged": sign if record.flags else 0},
     )
     _bump_row(
-        UnitServiceTally, {"unit_id": record.unit_id, "community_id": record.community_id, "year": year}, {}, moves
+        UnitServiceTally,
+        {"unit_id": record.unit_id, "community_id": record.community_id, "year": year},
+        dict,
+        moves,
     )
 
 

@@ -53,6 +53,16 @@ def _loggable(user: Actor, links: list[LeaderLink]) -> list[LeaderLink]:
     return [k for k in links if k.user_id == user.pk or scope.is_community_staff_of(user, k.community)]
 
 
+def _refused(request: AuthedHttpRequest, reasons: list[str] | None = None) -> VisitForm:
+    """The posted form again, over every link the user may log for, with what was typed and why it
+    was refused (the reasons above the fields)."""
+    form = VisitForm(request.POST, links=_loggable(request.user, list(scope.leader_links_for_user(request.user))))
+    form.is_valid()
+    for reason in reasons or []:
+        form.add_error(None, reason)
+    return form
+
+
 def _page(request: AuthedHttpRequest, form: VisitForm | None = None, errors: list[str] | None = None) -> HttpResponse:
     if not access.may_view_leader_visits(request.user):
         raise PermissionDenied(_("只有市级领导、联系社区的工作人员和上级管理员可以查看市级领导调研"))
@@ -100,9 +110,7 @@ def leaders(request: AuthedHttpRequest) -> HttpResponse:
     links = [access.get_leader_link_for_log(request.user, link_id)] if link_id is not None else []
     form = VisitForm(request.POST, links=links)
     if not form.is_valid():
-        form = VisitForm(request.POST, links=_loggable(request.user, list(scope.leader_links_for_user(request.user))))
-        form.is_valid()
-        return _page(request, form)
+        return _page(request, _refused(request))
     link = links[0]
     try:
         services.leader_visit_log(
@@ -113,12 +121,7 @@ def leaders(request: AuthedHttpRequest) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        # Shown above the form, which keeps what was typed.
-        form = VisitForm(request.POST, links=_loggable(request.user, list(scope.leader_links_for_user(request.user))))
-        form.is_valid()
-        for message in exc.messages:
-            form.add_error(None, message)
-        return _page(request, form)
+        return _page(request, _refused(request, exc.messages))
     messages.success(request, _("调研已登记，待社区确认"))
     return redirect(reverse("records:leaders"))
 
