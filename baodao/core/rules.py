@@ -54,6 +54,7 @@ SOURCES: dict[str, StrOrPromise] = {
     "DOMAIN §3.3": _("平台默认值（服务纪实签到与核实），可按本市实际调整"),
     "DOMAIN §5": _("2023年中央关于整治“指尖上的形式主义”的规定：政务应用不得强制打卡、积分排名、在线时长"),
     "等保2.0": _("《信息安全技术 网络安全等级保护基本要求》（等保2.0）"),
+    "input": _("平台默认值（录入校验：超出范围的日期视为填写错误），可按本地实际调整"),
 }
 
 
@@ -89,11 +90,17 @@ RULES: dict[str, RuleDef] = {
     "need_accept_window_days": RuleDef(
         Decimal(7), _("办结后居民验收（或重新打开）期限，逾期视为验收"), _("天"), "DOMAIN §3.2"
     ),
+    "need_claim_withdrawals_per_day": RuleDef(
+        Decimal(3), _("同一党员每天认领后撤回不超过"), _("次"), "DOMAIN §3.2"
+    ),
     "record_code_seconds": RuleDef(
         Decimal(30), _("活动签到二维码每隔几秒更换（转发的旧码随即失效）"), _("秒"), "DOMAIN §3.3"
     ),
     "record_checkin_window_minutes": RuleDef(
         Decimal(60), _("活动开始前、结束后多少分钟内可扫码签到签退"), _("分钟"), "DOMAIN §3.3"
+    ),
+    "record_min_attendance_minutes": RuleDef(
+        Decimal(30), _("签到至签退不少于几分钟才计为参加活动"), _("分钟"), "DOMAIN §3.3"
     ),
     "record_max_hours_per_day": RuleDef(Decimal(10), _("同一党员一天服务超过几小时提示核实"), _("小时"), "DOMAIN §3.3"),
     "record_late_days": RuleDef(Decimal(7), _("服务结束后超过几天才登记提示核实"), _("天"), "DOMAIN §3.3"),
@@ -103,6 +110,8 @@ RULES: dict[str, RuleDef] = {
     "points_ranking_enabled": RuleDef(
         Decimal(0), _("显示服务时长排名（1 开启，0 关闭；默认关闭，不得强制打卡、积分排名）"), "", "DOMAIN §5"
     ),
+    "input_date_min_year": RuleDef(Decimal(2000), _("可录入日期的最早年份"), _("年"), "input"),
+    "input_date_max_year": RuleDef(Decimal(2100), _("可录入日期的最晚年份"), _("年"), "input"),
     "session_idle_minutes": RuleDef(Decimal(30), _("登录空闲超时"), _("分钟"), "等保2.0"),
     "audit_retention_days": RuleDef(Decimal(180), _("审计日志至少保存"), _("天"), "等保2.0"),
 }
