@@ -90,9 +90,7 @@ RULES: dict[str, RuleDef] = {
     "need_accept_window_days": RuleDef(
         Decimal(7), _("办结后居民验收（或重新打开）期限，逾期视为验收"), _("天"), "DOMAIN §3.2"
     ),
-    "need_claim_withdrawals_per_day": RuleDef(
-        Decimal(3), _("同一党员每天认领后撤回不超过"), _("次"), "DOMAIN §3.2"
-    ),
+    "need_claim_withdrawals_per_day": RuleDef(Decimal(3), _("同一党员每天认领后撤回不超过"), _("次"), "DOMAIN §3.2"),
     "record_code_seconds": RuleDef(
         Decimal(30), _("活动签到二维码每隔几秒更换（转发的旧码随即失效）"), _("秒"), "DOMAIN §3.3"
     ),
