@@ -4,6 +4,8 @@ is shown as its host only (its path and query carry the robot's key)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,8 +32,8 @@ class WebhookForm(forms.ModelForm):
         fields = ["kind", "name", "url", "secret"]
         widgets = {"url": forms.URLInput(attrs={"size": 60}), "secret": forms.PasswordInput(render_value=False)}
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         url, kind = data.get("url"), data.get("kind")
         if url and kind:
             try:

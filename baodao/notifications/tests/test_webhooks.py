@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+import ipaddress
 import json
 import socket
 import threading
@@ -467,8 +468,6 @@ def test_a_platform_host_resolving_inside_is_not_posted_to(
     ],
 )  # fmt: skip
 def test_only_public_addresses_count_as_outside(address: str, public: bool) -> None:
-    import ipaddress
-
     assert webhooks._is_public(ipaddress.ip_address(address)) is public
 
 
@@ -552,6 +551,92 @@ def test_the_read_timeout_is_kept(
     assert not r.answered.is_set()
     r.release.set()
     assert (d.status, d.attempts, d.last_error) == ("pending", 1, "等待应答超时")
+
+
+def test_the_connect_timeout_is_kept(world: SimpleNamespace, settings: Any, django_capture_on_commit_callbacks) -> None:
+    """A robot that never completes the connection (its listen queue is full: the kernel drops the
+    SYN) is given up on after WEBHOOK_CONNECT_TIMEOUT."""
+    settings.WEBHOOK_CONNECT_TIMEOUT = 0.3
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = [socket.socket() for _ in range(3)]
+        try:
+            for f in fillers:
+                f.setblocking(False)
+                f.connect_ex(("127.0.0.1", port))
+            hook(world, f"http://127.0.0.1:{port}/send")
+            with django_capture_on_commit_callbacks(execute=True):
+                (pk,) = group_post(place_id=world.A.pk, text="x")
+        finally:
+            for f in fillers:
+                f.close()
+    d = WebhookDelivery.objects.get(pk=pk)
+    assert (d.status, d.attempts, d.last_error) == ("pending", 1, "连接超时")
+
+
+def self_signed(directory: Any) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 that no system trusts, and its key: (cert path, key path)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "robot.crt", directory / "robot.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_https_checks_the_robots_certificate(
+    world: SimpleNamespace,
+    settings: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks,
+) -> None:
+    """Over https the robot's certificate must be one the system trusts, for the host in the URL."""
+    import ssl
+
+    cert, key = self_signed(tmp_path)
+    r = Robot()
+    server = HTTPServer(("127.0.0.1", 0), r.handler())
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        settings.WEBHOOK_ALLOWED_HOSTS = ["https://127.0.0.1:*"]
+        hook(world, f"https://127.0.0.1:{server.server_address[1]}/send")
+        with django_capture_on_commit_callbacks(execute=True):
+            (pk,) = group_post(place_id=world.A.pk, text="x")
+        d = WebhookDelivery.objects.get(pk=pk)
+        assert (d.status, d.last_error, r.got) == ("pending", "证书校验失败", [])
+        monkeypatch.setenv("SSL_CERT_FILE", cert)  # now the system trusts it
+        retry_due_now()
+        d.refresh_from_db()
+        assert d.status == "sent" and r.got[0][0] == "/send"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- the page -------------------------------------------------------------------------------------
