@@ -58,6 +58,10 @@ def pytest_configure(config: pytest.Config) -> None:
         CELERY_TASK_EAGER_PROPAGATES=True,
         # Uploads import synchronously; the one test of the background thread turns it back on.
         IMPORT_RUN_IN_THREAD=False,
+        # Group robots: the tests' local robot server on 127.0.0.1 (any port) is admitted here only;
+        # deliveries go out right after the commit instead of from a background thread.
+        WEBHOOK_ALLOWED_HOSTS=["http://127.0.0.1:*"],
+        WEBHOOK_RUN_IN_THREAD=False,
         # Templates use {% static %}; the manifest storage (DEBUG off) would need collectstatic first.
         STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_STORAGE}},
         # Every test Client builds the middleware again, and WhiteNoise then indexes STATIC_ROOT:

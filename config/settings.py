@@ -262,6 +262,18 @@ NOTIFICATION_CHANNELS = [
     ).split(",")
     if c
 ]
+# Group robots (baodao/notifications/webhooks.py) post only to the 企业微信 / 钉钉 / 飞书 webhook hosts,
+# over https. More hosts an operator admits (an intranet gateway that forwards to them), comma-separated:
+# `host` (https, port 443), `host:port`, `http://host:port`; port `*` = any. Hosts listed here may
+# resolve to internal addresses, which the platforms' own hosts may not.
+WEBHOOK_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()]
+# Seconds to connect to a robot and to wait for its answer, and before the first retry (then doubled).
+WEBHOOK_CONNECT_TIMEOUT = envint("WEBHOOK_CONNECT_TIMEOUT", 3)
+WEBHOOK_READ_TIMEOUT = envint("WEBHOOK_READ_TIMEOUT", 5)
+WEBHOOK_RETRY_SECONDS = envint("WEBHOOK_RETRY_SECONDS", 30)
+# With eager tasks (no REDIS_URL), robot messages go out from a background thread of the web process,
+# never inside a request; the tests turn it off and deliver right after the commit instead.
+WEBHOOK_RUN_IN_THREAD = envbool("WEBHOOK_RUN_IN_THREAD", "True")
 # The site's address as members reach it, for links in messages sent with no request at hand
 # (e.g. the certificate link texted by the daily reminders to members without an account).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baodao.core.fields import EncryptedTextField
@@ -78,19 +79,21 @@ class TextMessage(models.Model):
 
 
 class GroupWebhook(models.Model):
-    """A community's WeChat Work (企业微信) or DingTalk (钉钉) group robot: the groups communities
-    already run get the call-ups and activities posted. The URL carries the robot's key: stored
-    encrypted, shown masked; DingTalk's optional signing secret likewise."""
+    """A community's WeChat Work (企业微信), DingTalk (钉钉) or Feishu (飞书) group robot: the groups
+    communities already run get the call-ups and activities posted. The URL carries the robot's key:
+    stored encrypted, shown as its host only; the optional signing secret likewise. Which URLs are
+    accepted, and posted to: baodao.notifications.webhooks.check_url."""
 
     class Kind(models.TextChoices):
         WECOM = "wecom", _("企业微信群机器人")
         DINGTALK = "dingtalk", _("钉钉群机器人")
+        FEISHU = "feishu", _("飞书群机器人")
 
     place = models.ForeignKey("directory.Place", on_delete=models.CASCADE, related_name="webhooks")
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("群名称"), max_length=50)
     url = EncryptedTextField(_("Webhook 地址"))
-    secret = EncryptedTextField(_("加签密钥（钉钉，可不填）"), blank=True)
+    secret = EncryptedTextField(_("加签密钥（钉钉、飞书，可不填）"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -105,7 +108,8 @@ class GroupWebhook(models.Model):
 
 class WebhookDelivery(models.Model):
     """One message to one group robot, tried with backoff until it is accepted or gives up; a failed
-    one stays visible to the community's staff with the robot's answer."""
+    one stays visible to the community's staff with a short summary of the robot's answer. Pending
+    rows are also the queue when no Redis runs: `next_attempt_at` says when each is due."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("发送中")
@@ -117,11 +121,13 @@ class WebhookDelivery(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.CharField(_("失败原因"), max_length=200, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
 
     def __str__(self) -> str:
         return f"{self.webhook_id} · {self.status}"

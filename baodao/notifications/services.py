@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from baodao.accounts.models import User
 from baodao.core import crypto
+from baodao.directory.models import Place
+from baodao.notifications import webhooks
 from baodao.notifications.channels import configured_channels, sms_channels
-from baodao.notifications.models import Delivery, Notification, TextMessage
+from baodao.notifications.models import Delivery, GroupWebhook, Notification, TextMessage, WebhookDelivery
 from baodao.notifications.signals import notifications_read
+from baodao.notifications.tasks import deliver_webhook
 
 
 def notify(*, user: User, title: str, body: str = "", url: str = "", dedupe_key: str = "") -> Notification | None:
@@ -80,19 +86,44 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
 
 def group_post(*, place_id: int, text: str) -> list[int]:
     """Post `text` to the group robots of the place (a community): one delivery per active robot,
-    sent by the task (Celery with Redis, eagerly otherwise) after the caller's transaction commits.
-    Returns the deliveries' ids."""
-    from baodao.notifications.models import GroupWebhook, WebhookDelivery
-    from baodao.notifications.tasks import deliver_webhook
+    sent after the caller's transaction commits (`webhook_deliveries_start`). Returns the deliveries' ids."""
+    return _deliveries_create(GroupWebhook.objects.filter(place_id=place_id, is_active=True), text)
 
-    ids = [
-        WebhookDelivery.objects.create(webhook=w, text=text[:1000]).pk
-        for w in GroupWebhook.objects.filter(place_id=place_id, is_active=True)
-    ]
 
-    def send(pk: int) -> None:
-        deliver_webhook.delay(pk)
+def webhook_test_send(*, webhook: GroupWebhook, text: str) -> int:
+    """A test message to this one robot (whether or not it is switched on): its delivery's id."""
+    (pk,) = _deliveries_create(GroupWebhook.objects.filter(pk=webhook.pk), text)
+    return pk
 
-    for pk in ids:
-        transaction.on_commit(functools.partial(send, pk))
+
+def webhook_create(*, place: Place, kind: str, name: str, url: str, secret: str = "", by: User) -> GroupWebhook:
+    """Add a robot to a community. Its URL must pass `webhooks.check_url` (ValidationError with the
+    reason otherwise), whichever page or API it comes from."""
+    try:
+        webhooks.check_url(url, kind)
+    except webhooks.WebhookRefused as exc:
+        raise ValidationError({"url": str(exc)}) from None
+    return GroupWebhook.objects.create(
+        place=place, kind=kind, name=name, url=url.strip(), secret=secret.strip(), created_by=by
+    )
+
+
+def _deliveries_create(robots: QuerySet[GroupWebhook], text: str) -> list[int]:
+    ids = [WebhookDelivery.objects.create(webhook=w, text=text[:1000]).pk for w in robots.order_by("id")]
+    if ids:
+        transaction.on_commit(functools.partial(webhook_deliveries_start, ids))
     return ids
+
+
+def webhook_deliveries_start(ids: list[int]) -> None:
+    """Send deliveries, never inside the web request that made them: on a Celery worker with Redis
+    (retried there with backoff); without Redis, from this process's delivery thread (retried there
+    too, and by the `deliver_webhooks` command). With the thread off (the tests), one attempt now."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        for pk in ids:
+            deliver_webhook.delay(pk)
+    elif settings.WEBHOOK_RUN_IN_THREAD:
+        webhooks.kick()
+    else:
+        for pk in ids:
+            webhooks.deliver(pk)

@@ -1,26 +1,29 @@
-"""The community's group robots (企业微信 / 钉钉): staff add them, send a test, and see every
-delivery, the failed ones with the robot's answer. The URL is shown masked."""
+"""The community's group robots (企业微信 / 钉钉 / 飞书): staff add them, send a test to one of them,
+and see every delivery, a failed one with a short summary of the robot's answer. A robot's address
+is shown as its host only (its path and query carry the robot's key)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import int_or_none
 from baodao.directory import scope
 from baodao.directory.models import Place
+from baodao.notifications import webhooks as robots
 from baodao.notifications.models import GroupWebhook, WebhookDelivery
-from baodao.notifications.services import group_post
+from baodao.notifications.services import webhook_create, webhook_test_send
 
 
 class WebhookForm(forms.ModelForm):
@@ -29,19 +32,19 @@ class WebhookForm(forms.ModelForm):
         fields = ["kind", "name", "url", "secret"]
         widgets = {"url": forms.URLInput(attrs={"size": 60}), "secret": forms.PasswordInput(render_value=False)}
 
-    def clean_url(self) -> str:
-        url = str(self.cleaned_data["url"]).strip()
-        if not url.startswith(("https://", "http://")):
-            raise forms.ValidationError(gettext_lazy("请填写群机器人的 Webhook 网址（https:// 开头）"))
-        return url
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        url, kind = data.get("url"), data.get("kind")
+        if url and kind:
+            try:
+                robots.check_url(str(url), kind)
+            except robots.WebhookRefused as exc:
+                self.add_error("url", str(exc))
+        return data
 
 
 def _communities(user: object) -> QuerySet[Place]:
     return scope.communities_managed_by(user)  # type: ignore[arg-type]
-
-
-def masked(url: str) -> str:
-    return url[:40] + "…" if len(url) > 40 else url[: max(0, len(url) - 6)] + "…"
 
 
 @login_required
@@ -58,15 +61,21 @@ def webhooks(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            hook = form.save(commit=False)
-            hook.place = community
-            hook.created_by = request.user
-            hook.save()
-            messages.success(request, _("群机器人已添加"))
-            return redirect(f"{reverse('notifications:webhooks')}?community={community.pk}")
+            try:
+                webhook_create(place=community, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("群机器人已添加"))
+                return redirect(f"{reverse('notifications:webhooks')}?community={community.pk}")
     hooks = list(GroupWebhook.objects.filter(place=community).order_by("id"))
     for h in hooks:
-        h.shown_url = masked(h.url)  # type: ignore[attr-defined]
+        h.shown_url = robots.masked(h.url)  # type: ignore[attr-defined]
+        try:
+            robots.check_url(h.url, h.kind)
+            h.refused = ""  # type: ignore[attr-defined]
+        except robots.WebhookRefused as exc:  # stored before the rule, or the allow-list changed
+            h.refused = str(exc)  # type: ignore[attr-defined]
     deliveries = WebhookDelivery.objects.filter(webhook__place=community).select_related("webhook")[:50]
     return render(
         request,
@@ -80,6 +89,6 @@ def webhooks(request: AuthedHttpRequest) -> HttpResponse:
 @require_POST
 def webhook_test(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     hook = get_object_or_404(GroupWebhook.objects.filter(place__in=_communities(request.user)), pk=pk)
-    group_post(place_id=hook.place_id, text=_("【双报到】群机器人测试消息"))
-    messages.success(request, _("测试消息已发出，请看下方的发送记录"))
+    webhook_test_send(webhook=hook, text=_("【双报到】群机器人测试消息"))
+    messages.success(request, _("已向“%(name)s”发出测试消息，请看下方的发送记录") % {"name": hook.name})
     return redirect(f"{reverse('notifications:webhooks')}?community={hook.place_id}")
