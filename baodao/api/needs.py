@@ -18,6 +18,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -179,11 +180,11 @@ def _status(value: str) -> str:
 def demand_submit(request: AuthedRequest, payload: DemandIn) -> Status:
     resident = access.get_own_resident(request.auth)
     community = access.community_of(resident.residence)
-    # Looked up among the places of the resident's community: one elsewhere reads as missing.
-    place = access.places_in(community).filter(pk=payload.place_id).first() if community is not None else None
+    if community is None:
+        raise HttpError(400, "您的居住地不在任何社区内，请联系社区更正")
+    # Looked up among the places of the resident's community: one elsewhere is a 404, as missing.
+    place = get_object_or_404(access.places_in(community), pk=payload.place_id)
     category = Category.objects.filter(pk=payload.category_id).first()
-    if place is None:
-        raise HttpError(400, "所选小区/楼栋不存在")
     if category is None:
         raise HttpError(400, "请选择有效的需求类别")
     try:

@@ -111,13 +111,16 @@ def get_activity_for_view(user: Actor, pk: int) -> Activity:
 
 def get_activity_for_join(user: Actor, pk: int) -> tuple[Activity, Member]:
     """Sign up, cancel, check in or out: a member the activity is for. An activity the member may
-    neither join nor see is out of sight (404, as a missing one): the refusal that says whom it is
-    for names its community and team, which only those who see the activity may read."""
+    not join and does not see (nor ever signed up to) is out of sight (404, as a missing one): the
+    refusal that says whom it is for names its community and team, for those who see it only."""
     member = get_own_member(user)
     activity = Activity.objects.select_related("community", "place", "kind", "team").filter(pk=pk).first()
     if activity is not None and may_join(member, activity):
         return activity, member
-    if activity is None or not selectors.activities_for_user(user).filter(pk=activity.pk).exists():
+    seen = selectors.activities_for_user(user).filter(pk=pk).exists() or (
+        activity is not None and Signup.objects.filter(activity=activity, member=member).exists()
+    )
+    if activity is None or not seen:
         raise Http404
     raise _denied(_("该活动仅限%(a)s报名") % {"a": _audience_words(activity)})
 
