@@ -22,6 +22,7 @@ from django.test import Client
 from django.utils import timezone
 
 from baodao.accounts.services import api_token_issue
+from baodao.directory.models import PartyOrg, Unit
 from baodao.needs import services as needs_services
 from baodao.needs.tests.conftest import law
 from baodao.records import codes
@@ -310,3 +311,28 @@ def test_an_id_next_door_is_answered_as_a_missing_one(next_door: SimpleNamespace
     assert _body(foreign) == _body(missing)
     seen = _body(foreign)
     assert not [word for word in FOREIGN_WORDS if word in seen], case.name
+
+
+def test_a_refusal_names_a_member_the_organizer_sees(next_door: SimpleNamespace) -> None:
+    """The other side of the rule: 李北辰 (城建局, reported next door in 北门社区) is the unit
+    secretary's own member, so the refusal may name him; the activity is not for him."""
+    w = next_door
+    r = web(w.unit_secretary).post(
+        f"/records/activities/{w.us_activity.pk}/attendance/",
+        {"member": w.m_u_b.pk, "checkin_at": _local(-120), "checkout_at": _local(-60), "reason": "手机没电"},
+    )
+    assert r.status_code == 403 and "李北辰不在该活动的报名范围内" in r.content.decode()
+
+
+def test_a_new_unit_in_another_city_reads_as_none_chosen(two_cities: SimpleNamespace) -> None:
+    """Moving a member to another unit: an id of a unit in another city is answered as an id of
+    no unit (the refusal used to echo that unit's code)."""
+    w = two_cities
+    far = Unit.objects.create(code="X001", name="邻市税务局", kind=Unit.Kind.ORGAN, office_place=w.X)
+    PartyOrg.objects.create(unit=far, kind=PartyOrg.Kind.COMMITTEE, name="邻市税务局党委")
+    c = web(w.unit_secretary)
+    url = f"/reporting/members/{w.m_u_a.pk}/leave/"
+    foreign, missing = c.post(url, {"unit": far.pk}), c.post(url, {"unit": MISSING})
+    assert foreign.status_code == missing.status_code == 422
+    assert _body(foreign) == _body(missing)
+    assert "X001" not in _body(foreign) and "邻市" not in _body(foreign)
