@@ -332,7 +332,7 @@ api_row("POST", "/reporting/reports/{report}/return", lambda w: {"reason": ""}, 
 api_row("POST", "/reporting/members/{member}/leave", lambda w: {"unit_code": "NONE"},
                                                                                   [401, 404, 400, 400, 400, 400, 403, 400, 403, 404, 400])
 api_row("GET", "/needs/figures", none,                                            [401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
-api_row("POST", "/needs/demands", lambda w: {"title": "x", "category_id": 1, "place_id": w.B1.pk},[401, 403, 403, 403, 403, 403, 403, 403, 403, 400, 403])
+api_row("POST", "/needs/demands", lambda w: {"title": "x", "category_id": 1, "place_id": w.B1.pk},[401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403])
 api_row("GET", "/needs/demands/mine", none,                                       [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 api_row("GET", "/needs/demands", none,                                            [401, 403, 200, 200, 200, 200, 200, 403, 403, 403, 200])
 api_row("GET", "/needs/demands/{demand}", none,                                   [401, 404, 200, 200, 200, 200, 200, 404, 404, 200, 200])
