@@ -26,7 +26,7 @@ from ninja.pagination import paginate
 
 from baodao.api.common import ApiPagination, AuthedRequest, Id
 from baodao.core.images import MAX_PHOTO_BYTES
-from baodao.directory.models import Category, Place
+from baodao.directory.models import Category
 from baodao.needs import access, selectors, services
 from baodao.needs.models import Claim, Demand
 from baodao.stats import access as stats_access
@@ -180,10 +180,11 @@ def _status(value: str) -> str:
 def demand_submit(request: AuthedRequest, payload: DemandIn) -> Status:
     resident = access.get_own_resident(request.auth)
     community = access.community_of(resident.residence)
-    place = Place.objects.filter(pk=payload.place_id).first()
+    if community is None:
+        raise HttpError(400, "您的居住地不在任何社区内，请联系社区更正")
+    # Looked up among the places of the resident's community: one elsewhere is a 404, as missing.
+    place = get_object_or_404(access.places_in(community), pk=payload.place_id)
     category = Category.objects.filter(pk=payload.category_id).first()
-    if community is None or place is None:
-        raise HttpError(400, "所选小区/楼栋不存在")
     if category is None:
         raise HttpError(400, "请选择有效的需求类别")
     try:
@@ -300,7 +301,7 @@ def demand_review(request: AuthedRequest, demand_id: Id, payload: ReviewIn) -> D
         else:
             if payload.into_id is None:
                 raise HttpError(400, "请指定并入的需求")
-            into = get_object_or_404(selectors.staff_demands(request.auth), pk=payload.into_id)
+            into = access.get_demand_for_merge_into(request.auth, demand, payload.into_id)
             services.demand_merge(demand=demand, into=into, by=request.auth)
     except ValidationError as exc:
         raise _refuse(exc) from exc
@@ -318,7 +319,9 @@ class SimilarOut(Schema):
 @router.get("/demands/{demand_id}/similar", response=list[SimilarOut])
 def demand_similar(request: AuthedRequest, demand_id: Id) -> list[dict[str, object]]:
     demand = access.get_demand_for_review(request.auth, demand_id)
-    rows = selectors.similar_demands(demand.community, demand.title + demand.description[:60], exclude=demand.pk)
+    rows = selectors.similar_demands(
+        demand.community, demand.title + demand.description[:60], exclude=demand.pk, include_unreviewed=True
+    )
     return [
         {
             "id": s.demand.pk,

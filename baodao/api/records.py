@@ -21,7 +21,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from baodao.api.common import ApiPagination, AuthedRequest, Id
-from baodao.directory.models import Category, Place, Unit
+from baodao.directory.models import Category
 from baodao.records import access, codes, selectors, services
 from baodao.records.models import Activity, Callup, Record, Signup, Team
 from baodao.stats import access as stats_access
@@ -215,7 +215,7 @@ def log(request: AuthedRequest, payload: LogIn) -> Status:
     community = access.reported_community(member)
     if community is None:
         raise HttpError(403, "向社区报到并经确认后才能登记服务纪实")
-    place = get_object_or_404(Place, pk=payload.place_id) if payload.place_id else None
+    place = get_object_or_404(access.places_in(community), pk=payload.place_id) if payload.place_id else None
     kind = (
         get_object_or_404(Category, pk=payload.kind_id, kind=Category.Kind.ACTIVITY_TYPE) if payload.kind_id else None
     )
@@ -285,11 +285,11 @@ class ActivityIn(Schema):
 @router.post("/activities", response={201: ActivityOut})
 def activity_create(request: AuthedRequest, payload: ActivityIn) -> Status:
     community = get_object_or_404(access.organizer_communities(request.auth), pk=payload.community_id)
-    place = get_object_or_404(Place, pk=payload.place_id)
+    place = get_object_or_404(access.places_in(community), pk=payload.place_id)
     if not access.may_organize_at(request.auth, community, place):
         raise HttpError(403, "您只能在自己负责的社区或小区组织活动")
     kind = get_object_or_404(Category, pk=payload.kind_id, kind=Category.Kind.ACTIVITY_TYPE)
-    units = list(Unit.objects.filter(pk__in=payload.unit_ids))
+    units = access.get_units_assigned_to(community, payload.unit_ids)
     try:
         row = services.activity_create(
             community=community,
@@ -343,7 +343,7 @@ class AttendanceIn(Schema):
 @router.post("/activities/{activity_id}/attendance", response={201: RecordOut})
 def attendance(request: AuthedRequest, activity_id: Id, payload: AttendanceIn) -> Status:
     activity = access.get_activity_for_running(request.auth, activity_id)
-    member = access.get_member_for_attendance(activity, payload.member_id)
+    member = access.get_member_for_attendance(request.auth, activity, payload.member_id)
     try:
         row = services.attendance_mark(
             activity=activity,
@@ -515,8 +515,8 @@ def _callup_out(c: Callup) -> dict[str, object]:
 def callup_create(request: AuthedRequest, payload: CallupIn) -> Status:
     """应急动员: call the members reported to a community (a compound of it, or a team)."""
     community = get_object_or_404(access.team_communities(request.auth), pk=payload.community_id)
-    place = get_object_or_404(Place, pk=payload.place_id) if payload.place_id else None
-    team = get_object_or_404(Team, pk=payload.team_id) if payload.team_id else None
+    place = get_object_or_404(access.places_in(community), pk=payload.place_id) if payload.place_id else None
+    team = get_object_or_404(Team.objects.filter(community=community), pk=payload.team_id) if payload.team_id else None
     try:
         c = services.callup_create(
             community=community,

@@ -45,6 +45,11 @@ def community_of(place: Place) -> Place | None:
     return Place.objects.filter(pk__in=place.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
 
 
+def places_in(community: Place) -> QuerySet[Place]:
+    """The places an id sent for a demand of `community` is looked up among (itself and below)."""
+    return Place.objects.filter(path__startswith=community.path)
+
+
 def get_demand_for_view(user: Actor, pk: int) -> Demand:
     return get_object_or_404(
         selectors.visible_demands(user).select_related("community", "place__parent", "category", "resident__residence"),
@@ -93,6 +98,22 @@ def get_demand_for_review(user: Actor, pk: int) -> Demand:
     if not scope.can_review_at(user, demand.place):
         raise _denied(_("只有本社区工作人员或所在小区党支部书记可以处理该需求"))
     return demand
+
+
+def may_merge_into(user: Actor, target: Demand) -> bool:
+    """A demand may be merged into `target` only by someone who may review `target` too: staff
+    merge within what they manage (a compound's secretary within the compound), never into
+    another grid's demand they merely see. Expects `place` loaded."""
+    return scope.can_review_at(user, target.place)
+
+
+def get_demand_for_merge_into(user: Actor, demand: Demand, pk: int | None) -> Demand:
+    """The demand `demand` is merged into: one the user sees (else 404, as a missing one) and may
+    review, as `demand` itself (get_demand_for_review) — both sides checked here."""
+    target = get_object_or_404(selectors.staff_demands(user).select_related("community", "place"), pk=pk or 0)
+    if not may_merge_into(user, target):
+        raise _denied(_("只能并入您负责处理的需求"))
+    return target
 
 
 def get_demand_for_close(user: Actor, pk: int) -> Demand:

@@ -148,8 +148,17 @@ class RateForm(Form):
 
 
 def hint_while_typing(form: DemandForm, url: str) -> None:
-    """While the need is typed, ask `url` for the similar open demands (htmx; without script the
-    "先看看有没有相同的需求" button does the same by GET)."""
+    """While the need is typed, ask `url` for the similar open demands; the "先看看有没有相同的需求"
+    button asks it too (`form.similar_url`). Both POST the title alone (htmx, with the CSRF header
+    of the page): the resident's words never go into a URL, and the page — the chosen photos with
+    it — stays as it is. Without script that button posts the whole form to its page instead."""
+    form.similar_url = url  # type: ignore[attr-defined]
     form.fields["title"].widget.attrs.update(
-        {"hx-get": url, "hx-trigger": "input changed delay:500ms", "hx-target": "#similar", "hx-swap": "outerHTML"}
+        {
+            "hx-post": url,
+            "hx-params": "title",
+            "hx-trigger": "input changed delay:500ms",
+            "hx-target": "#similar",
+            "hx-swap": "outerHTML",
+        }
     )

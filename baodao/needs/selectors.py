@@ -242,16 +242,19 @@ class Similar:
 
 
 def similar_demands(
-    community: Place, text: str, *, exclude: int | None = None, limit: int = 5, published_only: bool = False
+    community: Place, text: str, *, exclude: int | None = None, limit: int = 5, include_unreviewed: bool = False
 ) -> list[Similar]:
     """The open demands of `community` most like `text`, best first (ranked, not thresholded:
     a score of zero is left out). Dice coefficient over character bigrams of the title and the
-    start of the description; ties go to the most followed. bench/needs_similar.py measures it."""
+    start of the description; ties go to the most followed. bench/needs_similar.py measures it.
+
+    By default only what the service list shows (published and later): a resident's hint, like
+    the poster's without a login, never lists other residents' demands before review. The staff
+    who review them (and only they) pass `include_unreviewed`."""
     wanted = _grams(text)
     if not wanted:
         return []
-    # A page without a login shows only what the public board shows (no demand before review).
-    states = [s for s in Demand.FOLLOWABLE if s != S.PENDING] if published_only else Demand.FOLLOWABLE
+    states = Demand.FOLLOWABLE if include_unreviewed else [s for s in Demand.FOLLOWABLE if s != S.PENDING]
     rows = Demand.objects.filter(community=community, status__in=states)
     if exclude:
         rows = rows.exclude(pk=exclude)

@@ -24,6 +24,7 @@ from baodao.records.models import (
     LeaderVisit,
     Record,
     ServiceCertificate,
+    Signup,
     Team,
     TeamMember,
 )
@@ -109,12 +110,19 @@ def get_activity_for_view(user: Actor, pk: int) -> Activity:
 
 
 def get_activity_for_join(user: Actor, pk: int) -> tuple[Activity, Member]:
-    """Sign up, cancel, check in or out: a member the activity is for."""
+    """Sign up, cancel, check in or out: a member the activity is for. An activity the member may
+    not join and does not see (nor ever signed up to) is out of sight (404, as a missing one): the
+    refusal that says whom it is for names its community and team, for those who see it only."""
     member = get_own_member(user)
-    activity = get_object_or_404(Activity.objects.select_related("community", "place", "kind"), pk=pk)
-    if not may_join(member, activity):
-        raise _denied(_("该活动仅限%(a)s报名") % {"a": _audience_words(activity)})
-    return activity, member
+    activity = Activity.objects.select_related("community", "place", "kind", "team").filter(pk=pk).first()
+    if activity is not None and may_join(member, activity):
+        return activity, member
+    seen = selectors.activities_for_user(user).filter(pk=pk).exists() or (
+        activity is not None and Signup.objects.filter(activity=activity, member=member).exists()
+    )
+    if activity is None or not seen:
+        raise Http404
+    raise _denied(_("该活动仅限%(a)s报名") % {"a": _audience_words(activity)})
 
 
 def _audience_words(activity: Activity) -> str:
@@ -173,6 +181,23 @@ def organizer_communities(user: Actor) -> QuerySet[Place]:
     return q.distinct().order_by("sort_key")
 
 
+def places_in(community: Place) -> QuerySet[Place]:
+    """The places an id sent for an activity, a call-up or a record of `community` is looked up
+    among: the community and what lies under it (anything else is out of sight, a 404)."""
+    return Place.objects.filter(path__startswith=community.path)
+
+
+def get_units_assigned_to(community: Place, ids: list[int]) -> list[Unit]:
+    """The units an activity of `community` is open to, by id: units assigned to it; one id out of
+    sight makes the request a 404, the same as a missing one."""
+    wanted = set(ids)
+    assigned = UnitAssignment.objects.filter(community=community, ended_on__isnull=True).values("unit_id")
+    units = list(Unit.objects.filter(pk__in=assigned).filter(pk__in=wanted).order_by("pk"))
+    if len(units) != len(wanted):
+        raise Http404
+    return units
+
+
 def may_run(user: Actor, activity: Activity) -> bool:
     return activity.organizer_id == user.pk or scope.can_act_for_community(user, activity.community)
 
@@ -186,8 +211,13 @@ def get_activity_for_running(user: Actor, pk: int) -> Activity:
     return activity
 
 
-def get_member_for_attendance(activity: Activity, member_id: int) -> Member:
-    member = get_object_or_404(Member, pk=member_id)
+def get_member_for_attendance(user: Actor, activity: Activity, member_id: int) -> Member:
+    """The member the organizer marks present by hand, looked up among the members the organizer
+    sees (and those signed up to the activity): any other id is out of sight (404, the same as a
+    missing one) — a refusal naming a member looked up among all members would hand out the
+    names of strangers. One seen but not in the activity's audience is refused by name."""
+    signed_up = activity.signups.exclude(status=Signup.Status.CANCELLED).values("member_id")
+    member = get_object_or_404(selectors.members_seen(user, signed_up).select_related("unit"), pk=member_id)
     if not may_join(member, activity):
         raise _denied(_("%(m)s不在该活动的报名范围内") % {"m": member.name})
     return member
@@ -303,6 +333,13 @@ def get_team_for_manage(user: Actor, pk: int) -> Team:
     return team
 
 
+def get_team_member_for_leader(team: Team, member_pk: int | None) -> Member:
+    """The new leader: one of the team's current members; any other id is out of sight (404) —
+    the page names the member chosen, so the id is never looked up among all members."""
+    current = TeamMember.objects.filter(team=team, left_at__isnull=True).values("member_id")
+    return get_object_or_404(Member.objects.filter(pk__in=current), pk=member_pk or 0)
+
+
 def leads_team(user: Actor, team: Team) -> bool:
     member_ids = scope.scope_for(user).member_ids
     return (
@@ -327,14 +364,14 @@ def get_demand_for_team_claim(team: Team, pk: int | None) -> Demand:
 
 
 def get_team_for_join(user: Actor, pk: int) -> tuple[Team, Member]:
-    """Join or leave: a member reported (confirmed) to the team's community."""
+    """Join or leave: a member reported (confirmed) to the team's community, or already in the
+    team (to leave it). Any other team is out of sight (404, the same as a missing one): the
+    refusals of joining name the team."""
     member = get_own_member(user)
-    team = get_object_or_404(Team.objects.select_related("community"), pk=pk)
-    if not MemberReport.objects.filter(
-        member=member, community_id=team.community_id, status=MemberReport.Status.CONFIRMED
-    ).exists():
-        raise _denied(_("只能加入已报到社区的服务队"))
-    return team, member
+    reported = MemberReport.objects.filter(member=member, status=MemberReport.Status.CONFIRMED).values("community_id")
+    mine = TeamMember.objects.filter(member=member, left_at__isnull=True).values("team_id")
+    rows = Team.objects.filter(Q(community_id__in=reported) | Q(pk__in=mine)).select_related("community")
+    return get_object_or_404(rows, pk=pk), member
 
 
 # --- call-ups -------------------------------------------------------------------------------------
@@ -367,6 +404,17 @@ def get_callup_for_running(user: Actor, pk: int) -> Callup:
     if not runs:
         raise _denied(_("只有社区工作人员可以登记到场或结束动员"))
     return callup
+
+
+def get_members_for_callup_attend(user: Actor, callup: Callup, ids: list[int]) -> list[Member]:
+    """Who came to a call-up, by the ids the staff ticked: each looked up among the members the
+    user sees (and those who answered the call-up); one id out of sight makes the whole batch a
+    404, the same as a missing id, so the service's refusals name only members the user sees."""
+    wanted = set(ids)
+    rows = list(selectors.members_seen(user, callup.answers.values("member_id")).filter(pk__in=wanted))
+    if len(rows) != len(wanted):
+        raise Http404
+    return sorted(rows, key=lambda m: m.pk)
 
 
 # --- a unit's obligations and commitments ---------------------------------------------------------

@@ -15,6 +15,7 @@ from baodao.directory.models import Member, Place
 from baodao.needs.models import Demand
 from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team, TeamClaim
 from baodao.reporting.models import MemberReport
+from baodao.reporting.selectors import visible_member_reports
 
 
 def activities_for_user(user: Actor) -> QuerySet[Activity]:
@@ -27,6 +28,17 @@ def activities_for_user(user: Actor) -> QuerySet[Activity]:
     if getattr(user, "is_authenticated", False):
         q |= Q(organizer_id=user.pk)
     return Activity.objects.filter(q)
+
+
+def members_seen(user: Actor, *lists: QuerySet) -> QuerySet[Member]:
+    """The members whose names the user may read, to look up an id the user sends: those the
+    directory shows the user, those whose report to a community the user sees, and those on a list
+    the user runs (`lists`: member ids, e.g. an activity's sign-ups or a call-up's answers). A
+    refusal may name a member found here; any other id is out of sight (404, as a missing one)."""
+    q = Q(pk__in=scope.members_for_user(user).values("pk")) | Q(pk__in=visible_member_reports(user).values("member_id"))
+    for rows in lists:
+        q |= Q(pk__in=rows)
+    return Member.objects.filter(q)
 
 
 def upcoming_for_member(user: Actor, member: Member, *, now: dt.datetime | None = None) -> QuerySet[Activity]:

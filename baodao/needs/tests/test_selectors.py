@@ -109,12 +109,14 @@ def test_similar_demands_rank_the_closest_first(lists: SimpleNamespace) -> None:
     ask(w, title="北门楼道灯", place=w.A1)  # same community, still a candidate
     services.demand_submit(by=w.staff_b, community=w.B, place=w.B1, category=law(), title="楼道灯坏了")
 
-    got = [s.demand.title for s in selectors.similar_demands(w.A, "楼道的灯坏了")]
+    got = [s.demand.title for s in selectors.similar_demands(w.A, "楼道的灯坏了", include_unreviewed=True)]
 
     assert got[0] == "小区3栋楼道灯坏了"
     assert set(got[:3]) == {"小区3栋楼道灯坏了", "楼道灯不亮晚上看不见", "北门楼道灯"}
     assert "想要一台轮椅" not in got
-    assert all(s.demand.community_id == w.A.pk for s in selectors.similar_demands(w.A, "楼道的灯坏了"))
+    assert all(
+        s.demand.community_id == w.A.pk for s in selectors.similar_demands(w.A, "楼道的灯坏了", include_unreviewed=True)
+    )
 
 
 def test_suggestions_say_why_nearest_first(lists: SimpleNamespace) -> None:

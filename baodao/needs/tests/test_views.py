@@ -115,7 +115,7 @@ def test_the_posters_hint_shows_published_demands_only(nw: SimpleNamespace) -> N
     w = nw
     published(w, title="楼道灯不亮晚上看不见")
     ask(w, title="楼道灯坏了还没审核")
-    page = Client().get(f"/needs/c/{w.A.code}/similar/?title=楼道灯坏了").content.decode()
+    page = Client().post(f"/needs/c/{w.A.code}/similar/", {"title": "楼道灯坏了"}).content.decode()
     assert "楼道灯不亮晚上看不见" in page
     assert "还没审核" not in page
     assert "data-follow" not in page  # no account: nothing to follow with

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from baodao.accounts.models import Actor
 from baodao.core.http import form_messages
-from baodao.needs import access, selectors, services
+from baodao.directory.models import Place
+from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand, DemandPhoto
 
 
@@ -36,6 +37,36 @@ def demand_context(user: Actor, demand: Demand) -> dict[str, Any]:
 
 
 Page = Callable[[list[str]], HttpResponse]
+
+CHECK_SIMILAR = "check-similar"  # the name of the "先看看有没有相同的需求" button
+
+
+def checks_similar(request: HttpRequest) -> bool:
+    """The demand's form was posted by "先看看有没有相同的需求" (without script; with it, htmx asks
+    the hint alone and the page stays as it is): show the similar demands, keep what was typed,
+    save nothing. A POST, so the resident's words stay out of the URL and the history."""
+    return request.method == "POST" and CHECK_SIMILAR in request.POST
+
+
+def demand_form(
+    form_class: type[forms.DemandForm], request: HttpRequest, *, community: Place, initial: dict[str, Any] | None = None
+) -> forms.DemandForm:
+    """The demand's form of a phone or staff page: bound to a real submission; after 先看看 an
+    unbound form showing what was typed (nothing is refused before it is submitted); else empty."""
+    if request.method == "POST" and not checks_similar(request):
+        form = form_class(request.POST, request.FILES, community=community)
+    elif request.method == "POST":
+        typed = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", CHECK_SIMILAR)}
+        form = form_class(community=community, initial={**(initial or {}), **typed})
+    else:
+        form = form_class(community=community, initial=initial or {})
+    return form
+
+
+def photos_again(request: HttpRequest) -> int:
+    """How many photos a 先看看 post carried: a file input cannot be filled again by the server,
+    so the page asks for them again, saying how many (with script the choice is never lost)."""
+    return len(request.FILES.getlist("photos")) if checks_similar(request) else 0
 
 
 def act(request: HttpRequest, action: Callable[[], object], *, ok: str, back: str, page: Page) -> HttpResponse:

@@ -24,7 +24,7 @@ from baodao.directory.importing.plan import FileProblem
 from baodao.directory.models import Category, Place
 from baodao.needs import access, exports, forms, importing, selectors, services
 from baodao.needs.models import Demand
-from baodao.needs.views.common import Page, act, demand_context, form_refused
+from baodao.needs.views.common import Page, act, checks_similar, demand_context, demand_form, form_refused, photos_again
 
 BATCH_MAX = 200
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
@@ -149,14 +149,10 @@ def entry(request: AuthedHttpRequest) -> HttpResponse:
         community = communities[0] if communities else None
     if community is None:
         return render(request, "needs/entry.html", {"communities": []})
-    form = (
-        forms.EntryForm(request.POST, request.FILES, community=community)
-        if request.method == "POST"
-        else forms.EntryForm(community=community, initial=request.GET.dict())
-    )
+    form = demand_form(forms.EntryForm, request, community=community)
     forms.hint_while_typing(form, f"{reverse('needs:similar')}?community={community.pk}")
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not checks_similar(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -182,12 +178,19 @@ def entry(request: AuthedHttpRequest) -> HttpResponse:
                 messages.success(request, _("需求已录入"))
                 return redirect("needs:manage", d.pk)
         status = 422
-    text = request.GET.get("title", "") or request.POST.get("title", "")
-    similar = selectors.similar_demands(community, text) if text.strip() else []
+    text = request.POST.get("title", "")[:60] if request.method == "POST" else ""
+    similar = selectors.similar_demands(community, text, include_unreviewed=True) if text.strip() else []
     return render(
         request,
         "needs/entry.html",
-        {"form": form, "communities": communities, "community": community, "similar": similar, "checked": bool(text)},
+        {
+            "form": form,
+            "communities": communities,
+            "community": community,
+            "similar": similar,
+            "checked": bool(text),
+            "photos_again": photos_again(request),
+        },
         status=status,
     )
 
@@ -195,7 +198,11 @@ def entry(request: AuthedHttpRequest) -> HttpResponse:
 def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None) -> HttpResponse:
     d = access.get_demand_for_review(request.user, pk)
     ctx = demand_context(request.user, d)
-    ctx["similar"] = selectors.similar_demands(d.community, d.title + d.description[:60], exclude=d.pk)
+    ctx["similar"] = selectors.similar_demands(
+        d.community, d.title + d.description[:60], exclude=d.pk, include_unreviewed=True
+    )
+    # Offer 并入 only where the merge would be allowed (a compound's secretary: its own compound).
+    ctx["merge_into"] = {s.demand.pk for s in ctx["similar"] if access.may_merge_into(request.user, s.demand)}
     ctx["suggestions"] = selectors.suggestions(d) if d.status in Demand.CLAIMABLE + (Demand.Status.DISPATCHED,) else []
     ctx["accept_form"] = forms.AcceptForm(initial={"size": d.size, "slots": d.slots})
     ctx["may_close"] = d.status == Demand.Status.DONE and access.scope.is_community_staff_of(request.user, d.community)
@@ -257,7 +264,7 @@ def merge(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = forms.MergeForm(request.POST)
     if not form.is_valid():
         return form_refused(form, _page(request, pk))
-    into = get_object_or_404(selectors.staff_demands(request.user), pk=form.cleaned_data["into"])
+    into = access.get_demand_for_merge_into(request.user, d, form.cleaned_data["into"])
     return act(
         request,
         lambda: services.demand_merge(demand=d, into=into, by=request.user),

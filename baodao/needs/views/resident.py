@@ -22,13 +22,26 @@ from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand
-from baodao.needs.views.common import Page, act, demand_context, form_refused
+from baodao.needs.views.common import (
+    Page,
+    act,
+    checks_similar,
+    demand_context,
+    demand_form,
+    form_refused,
+    photos_again,
+)
 
 POSTER_LIMIT = 10  # poster submissions per address per hour, as the self-report page
 
 
-def _similar(community: Place, text: str, *, published_only: bool = False) -> list[selectors.Similar]:
-    return selectors.similar_demands(community, text, published_only=published_only) if text.strip() else []
+def _similar(community: Place, text: str, *, include_unreviewed: bool = False) -> list[selectors.Similar]:
+    """The hint: published demands only (a resident's or a passer-by's), unless the caller is staff."""
+    return selectors.similar_demands(community, text, include_unreviewed=include_unreviewed) if text.strip() else []
+
+
+def _typed(request: HttpRequest) -> str:
+    return request.POST.get("title", "")[:60] if request.method == "POST" else ""
 
 
 @login_required
@@ -38,15 +51,10 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
     community = access.community_of(resident.residence)
     if community is None:
         raise Http404
-    initial = {"place": resident.residence}
-    if request.method == "POST":
-        form = forms.DemandForm(request.POST, request.FILES, community=community)
-    else:
-        # "先看看有没有相同的需求" submits the form by GET (works without script): keep what was typed.
-        form = forms.DemandForm(community=community, initial={**initial, **request.GET.dict()})
+    form = demand_form(forms.DemandForm, request, community=community, initial={"place": resident.residence})
     forms.hint_while_typing(form, reverse("needs:similar"))
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not checks_similar(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -69,19 +77,27 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
                 messages.success(request, _("需求已提交，社区审核后会发布到服务清单"))
                 return redirect("needs:demand", demand.pk)
         status = 422
-    text = request.GET.get("title", "") or request.POST.get("title", "")
+    text = _typed(request)
     return render(
         request,
         "needs/submit.html",
-        {"form": form, "community": community, "similar": _similar(community, text), "checked": bool(text)},
+        {
+            "form": form,
+            "community": community,
+            "similar": _similar(community, text),
+            "checked": bool(text),
+            "photos_again": photos_again(request),
+        },
         status=status,
     )
 
 
 @login_required
-@require_GET
+@require_POST
 def similar(request: AuthedHttpRequest) -> HttpResponse:
-    """The similar-demand hint while typing (htmx): the community's open demands most like it."""
+    """The similar-demand hint while typing and on 先看看 (htmx, POST: the words stay out of URLs
+    and logs): for a resident the community's published demands most like it (other residents'
+    demands before review are theirs and the staff's), for staff (`?community=`) every open one."""
     s = access.get_own_resident(request.user) if not request.GET.get("community") else None
     if s is not None:
         community = access.community_of(s.residence)
@@ -93,7 +109,7 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
         )
     if community is None:
         raise Http404
-    rows = _similar(community, request.GET.get("title", ""))
+    rows = _similar(community, _typed(request), include_unreviewed=s is None)
     return render(
         request,
         "needs/_similar.html",
@@ -217,13 +233,10 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
     key = f"needs-poster:{client_ip(request)}"
     if request.method == "POST" and ratelimit.is_limited(key, limit=POSTER_LIMIT, window_seconds=3600):
         return render(request, "needs/poster.html", {"community": community, "limited": True}, status=429)
-    if request.method == "POST":
-        form = forms.PosterDemandForm(request.POST, request.FILES, community=community)
-    else:
-        form = forms.PosterDemandForm(community=community, initial=request.GET.dict())
+    form = demand_form(forms.PosterDemandForm, request, community=community)
     forms.hint_while_typing(form, reverse("needs:poster_similar", args=[community.code]))
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not checks_similar(request):
         ratelimit.count_attempt(key, window_seconds=3600)
         if form.is_valid():
             data = form.cleaned_data
@@ -248,25 +261,26 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(request, _("需求已提交。请收藏本页链接，随时查看办理进展"))
                 return redirect("needs:follow_link", d.follow_token)
         status = 422
-    text = request.GET.get("title", "") or request.POST.get("title", "")
+    text = _typed(request)
     return render(
         request,
         "needs/poster.html",
         {
             "form": form,
             "community": community,
-            "similar": _similar(community, text, published_only=True),
+            "similar": _similar(community, text),
             "checked": bool(text),
+            "photos_again": photos_again(request),
         },
         status=status,
     )
 
 
-@require_GET
+@require_POST
 def poster_similar(request: HttpRequest, code: str) -> HttpResponse:
-    """The poster page's hint while typing (no login): published demands only, titles and places."""
+    """The poster page's hint (no login, POST as the resident's): published demands only, titles and places."""
     community = get_object_or_404(Place, code=code, kind=Place.Kind.COMMUNITY)
-    rows = _similar(community, request.GET.get("title", "")[:60], published_only=True)
+    rows = _similar(community, _typed(request))
     return render(request, "needs/_similar.html", {"similar": rows, "checked": True})
 
 

@@ -65,9 +65,10 @@ def test_signup_page_and_a_full_activity(rw: SimpleNamespace) -> None:
     assert first.status_code == 302
     full = client_for(rw.member_v_user).post(reverse("records:signup", args=[a.pk]))
     assert full.status_code == 422 and "名额已满（1/1）" in full.content.decode()
-    # 李北辰 is reported to 北门社区 next door: not for him
+    # 李北辰 is reported to 北门社区 next door: not for him, and out of his sight (404, as missing)
     b_user = _member_user(rw, rw.m_u_b, "member_u_b")
-    assert client_for(b_user).post(reverse("records:signup", args=[a.pk])).status_code == 403
+    next_door = client_for(b_user).post(reverse("records:signup", args=[a.pk]))
+    assert next_door.status_code == 404 and "安宁社区" not in next_door.content.decode()
 
 
 def _member_user(w: SimpleNamespace, member: object, username: str) -> object:

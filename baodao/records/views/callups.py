@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import int_or_none
-from baodao.directory.models import Member, Place
+from baodao.directory.models import Place
 from baodao.records import access, services
 from baodao.records.forms import LocalDateTime
 from baodao.records.models import Callup, Team
@@ -121,8 +121,9 @@ def callup_answer(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def callup_attend(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     c = access.get_callup_for_running(request.user, pk)
     ids = [i for i in (int_or_none(x) for x in request.POST.getlist("members")) if i is not None]
+    members = access.get_members_for_callup_attend(request.user, c, ids)
     try:
-        n = services.callup_attend(callup=c, members=Member.objects.filter(pk__in=ids), by=request.user)
+        n = services.callup_attend(callup=c, members=members, by=request.user)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

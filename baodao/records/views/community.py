@@ -144,7 +144,7 @@ def attendance(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _activity_page(request, pk, ["；".join(str(m) for errs in form.errors.values() for m in errs)])
     data = form.cleaned_data
-    member = access.get_member_for_attendance(a, data["member"])
+    member = access.get_member_for_attendance(request.user, a, data["member"])
     try:
         services.attendance_mark(
             activity=a,

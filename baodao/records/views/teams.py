@@ -143,7 +143,7 @@ def team_claim(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def team_leader(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     t = access.get_team_for_manage(request.user, pk)
-    member = get_object_or_404(Member, pk=int_or_none(request.POST.get("member")) or 0)
+    member = access.get_team_member_for_leader(t, int_or_none(request.POST.get("member")))
     try:
         services.team_set_leader(team=t, member=member, by=request.user)
     except ValidationError as exc:

@@ -200,8 +200,11 @@ def member_leave(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         unit_code = request.POST.get("unit_text", "") or request.POST.get("unit_code", "")
         picked = int_or_none(request.POST.get("unit"))
         if picked is not None:
-            # The service checks that the unit is active and in the member's city.
-            unit_code = Unit.objects.filter(pk=picked).values_list("code", flat=True).first() or ""
+            # Looked up among the units the picker offers (active, in the member's city): the id of
+            # one elsewhere reads as none chosen — the refusal must not echo another city's unit code.
+            city = city_of(member.residence)
+            in_city = Unit.objects.filter(is_active=True, office_place__path__startswith=city.path if city else "-")
+            unit_code = in_city.filter(pk=picked).values_list("code", flat=True).first() or ""
         else:
             found = directory_selectors.pick_one(
                 directory_selectors.units_in_city(city_of(member.residence), unit_code), unit_code
