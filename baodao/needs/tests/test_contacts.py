@@ -279,3 +279,23 @@ def test_a_resident_who_hid_the_name_is_named_nowhere(nw: SimpleNamespace, djang
     staff = Client()
     staff.force_login(w.community_staff)
     assert "陈安居" in page(staff, f"/needs/staff/{d.pk}/")
+
+
+def test_a_volunteer_teams_claim_counts_against_its_leaders_day(nw: SimpleNamespace) -> None:
+    """records' 为本队认领 claims through the same service: a leader past the day's withdrawals
+    claims nothing more for the team either (the team page says why)."""
+    from baodao.records import services as record_services
+    from baodao.reporting.tests.conftest import team_types
+
+    w = nw
+    rule_set(key="need_claim_withdrawals_per_day", value=Decimal(1), city=w.C)
+    team = record_services.team_create(
+        community=w.A, kind=team_types()[0], name="", leader=w.m_u_a, by=w.community_staff
+    )
+    services.claim_withdraw(claim=_cycle(w, "先撤回一件"), by=w.member_user, reason="有事")
+    group = published(w, size=Demand.Size.TEAM, slots=2, title="小区楼道集中清理")
+    leader = Client()
+    leader.force_login(w.member_user)
+    response = leader.post(f"/records/teams/{team.pk}/claim/", {"demand": group.pk}, follow=True)
+    assert "已达每天最多 1 次的限制" in response.content.decode()
+    assert Claim.objects.filter(demand=group).count() == 0
