@@ -284,7 +284,7 @@ def _end_claim(
         demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
         row = Claim.objects.select_for_update().get(pk=claim.pk)
         if row.status not in states:
-            raise NeedConflict(_("该认领已%(s)s") % {"s": row.get_status_display()})
+            raise NeedConflict(_("该认领当前为“%(s)s”，不能再办理这一步") % {"s": row.get_status_display()})
         row.status = status
         row.reason = reason[:200]
         row.ended_at = timezone.now()
@@ -433,7 +433,7 @@ def item_done(
         demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
         row = Claim.objects.select_for_update().get(pk=claim.pk)
         if row.status not in (Claim.Status.CLAIMED, Claim.Status.STARTED):
-            raise NeedConflict(_("该认领已%(s)s") % {"s": row.get_status_display()})
+            raise NeedConflict(_("该认领当前为“%(s)s”，不能再办理这一步") % {"s": row.get_status_display()})
         if demand.status not in demands["done"].sources:
             raise NeedError(demands["done"].refused)
         row.status = Claim.Status.DONE

@@ -299,3 +299,16 @@ def test_a_volunteer_teams_claim_counts_against_its_leaders_day(nw: SimpleNamesp
     response = leader.post(f"/records/teams/{team.pk}/claim/", {"demand": group.pk}, follow=True)
     assert "已达每天最多 1 次的限制" in response.content.decode()
     assert Claim.objects.filter(demand=group).count() == 0
+
+
+def test_a_claim_is_withdrawn_while_in_progress_but_not_once_done(nw: SimpleNamespace) -> None:
+    w = nw
+    started = _cycle(w, "做了一半")
+    services.item_start(claim=started, by=w.member_user)
+    services.claim_withdraw(claim=started, by=w.member_user, reason="身体不适")
+    assert Demand.objects.get(pk=started.demand_id).status == S.PUBLISHED  # back on the list
+    done = _cycle(w, "已经做完")
+    services.item_done(claim=done, by=w.member_user, note="已办")
+    with pytest.raises(services.NeedConflict, match="该认领当前为“已完成”"):
+        services.claim_withdraw(claim=done, by=w.member_user, reason="x")
+    assert Claim.objects.get(pk=done.pk).status == Claim.Status.DONE
