@@ -126,8 +126,15 @@ class DemandDetailOut(DemandOut):
     preferred_time: str
     mobile: str
     address: str
+    may_reveal_contact: bool = Field(
+        False, description="认领方开始办理后可调用 POST /items/{id}/contact 查看居民联系方式（每次查看均记录）"
+    )
     claims: list[ClaimOut]
     timeline: list[EventOut]
+
+    @staticmethod
+    def resolve_may_reveal_contact(obj: Demand) -> bool:
+        return getattr(obj, "may_reveal", False)
 
     @staticmethod
     def resolve_mobile(obj: Demand) -> str:
@@ -148,6 +155,8 @@ class DemandDetailOut(DemandOut):
 
 def _shown(request: AuthedRequest, demand: Demand) -> Demand:
     selectors.show_beneficiary(request.auth, [demand])
+    held = access.live_claim_of(request.auth, demand)
+    demand.may_reveal = held is not None and not demand.pii_full and selectors.contact_revealable(held, demand)
     return demand
 
 
@@ -421,7 +430,8 @@ class WithdrawIn(Schema):
 
 @router.post("/items/{item_id}/withdraw", response=ClaimOut)
 def item_withdraw(request: AuthedRequest, item_id: Id, payload: WithdrawIn) -> Claim:
-    """Withdraw one's claim before the work starts, or decline a dispatch (both with a reason)."""
+    """Withdraw one's claim (at most `need_claim_withdrawals_per_day` a day: 429 past it), or
+    decline a dispatch not yet started (both with a reason)."""
     claim = _held(request, item_id)
     try:
         if claim.dispatched:
@@ -429,6 +439,36 @@ def item_withdraw(request: AuthedRequest, item_id: Id, payload: WithdrawIn) -> C
         return services.claim_withdraw(claim=claim, by=request.auth, reason=payload.reason)
     except ValidationError as exc:
         raise _refuse(exc) from exc
+
+
+@router.post("/items/{item_id}/start", response=ClaimOut)
+def item_start(request: AuthedRequest, item_id: Id) -> Claim:
+    """开始办理: the item is 进行中; from now until done the claimant may read the contact."""
+    claim = _held(request, item_id)
+    try:
+        return services.item_start(claim=claim, by=request.auth)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+
+
+class ContactOut(Schema):
+    name: str
+    mobile: str
+    address: str
+    read_at: dt.datetime
+
+
+@router.post("/items/{item_id}/contact", response=ContactOut)
+def item_contact(request: AuthedRequest, item_id: Id) -> dict[str, object]:
+    """查看联系方式: the beneficiary's full contact, for the holder of a claim whose work is under
+    way (after "start", until done); each call is recorded and the community's staff see it."""
+    claim = access.get_claim_for_contact(request.auth, _held(request, item_id).pk)
+    try:
+        reading = services.contact_reveal(claim=claim, by=request.auth)
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    contact = selectors.beneficiary_contact(reading.demand)
+    return {"name": contact.name, "mobile": contact.mobile, "address": contact.address, "read_at": reading.created_at}
 
 
 class DoneIn(Schema):

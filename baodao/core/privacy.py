@@ -38,3 +38,10 @@ def mask_name(value: str) -> str:
     if len(value) == 2:
         return value[0] + "*"
     return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def mask_asker_name(value: str, *, allowed: bool) -> str:
+    """The name of a resident who asked for something, for anyone who does not manage him or her:
+    masked if the resident allowed a name on public lists (`Demand.show_name`), else nothing at all
+    (a masked name still gives the surname away)."""
+    return mask_name(value) if allowed else ""

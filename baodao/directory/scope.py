@@ -479,7 +479,8 @@ def serving_q(user: Actor, community: str) -> Q:
 
 def holder_q(user: Actor, *, member: str, team: str, unit: str) -> Q:
     """Rows (claims) held by the user: as the member, as a leader of the team, as the unit's
-    secretary. Who holds a claim on a resident's demand sees the beneficiary's contact."""
+    secretary. Holding a claim shows nothing of the beneficiary by itself: the holder reads the
+    contact only by a recorded reading while the work is under way (needs.services.contact_reveal)."""
     scope = scope_for(user)
     q = NOTHING
     if scope.member_ids:

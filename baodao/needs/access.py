@@ -228,6 +228,18 @@ def get_claim_for_party(user: Actor, pk: int) -> Claim:
     )
 
 
+def get_claim_for_contact(user: Actor, pk: int) -> Claim:
+    """查看联系方式: whoever acts for the claim's party (the member, the team's leader, the unit's
+    secretary) — the same people who start and report it; the service decides whether the work
+    is under way."""
+    return get_claim_for_party(user, pk)
+
+
+def require_reveals_viewer(user: Actor) -> None:
+    """The page of contact readings: staff (each sees the items of the communities they work on)."""
+    require_staff(user)
+
+
 def live_claim_of(user: Actor, demand: Demand) -> Claim | None:
     return selectors.held_claims(user).filter(demand=demand).select_related("member", "team", "unit").first()
 

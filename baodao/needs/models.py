@@ -77,6 +77,7 @@ class Demand(models.Model):
     shown_mobile: str
     shown_address: str
     pii_full: bool
+    may_reveal: bool
 
     community = models.ForeignKey(
         "directory.Place", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="demands"
@@ -317,6 +318,9 @@ class DemandEvent(models.Model):
         RATED = "rated", _("居民评价")
         UNABLE = "unable", _("无法办理")
 
+    # Set per viewer by needs.selectors.timeline; never stored.
+    shown_actor: str
+
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -328,3 +332,22 @@ class DemandEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
+
+
+class ContactReveal(models.Model):
+    """查看联系方式: the holder of a claim read the beneficiary's full contact (name, mobile, address)
+    while the work was under way. Every reading is a row; the community's staff see them on the item
+    and on their page of readings, and a claim withdrawn after one is flagged to them."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="reveals")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reveals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("查看时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("联系方式查看记录")
+        verbose_name_plural = _("联系方式查看记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.demand_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -6,8 +6,9 @@
 - members, team leaders and unit secretaries see the service list (published and later) of the
   communities they serve;
 - the beneficiary's name, mobile and address are shown in full only to the people who manage the
-  resident (or the place, for a poster submission) and to the holders of a live claim while they
-  hold it; everyone else reads a masked name and nothing more.
+  resident (or the place, for a poster submission) and to the asker; a claimant reads them only by
+  an explicit, recorded reading (查看联系方式) while the work is under way; everyone else reads the
+  building and a masked name if the resident allowed one — nothing else.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Actor
-from baodao.core.privacy import mask_address, mask_mobile, mask_name
+from baodao.accounts.models import Actor, Role, RoleAssignment
+from baodao.core.privacy import mask_asker_name
 from baodao.core.rules import get_rule_int
 from baodao.directory import scope
 from baodao.directory.models import Category, Member, Place, UnitAssignment, WorkTeam
 from baodao.directory.services import city_of
-from baodao.needs.models import Claim, Demand, DemandEvent, Follower
+from baodao.needs.models import Claim, ContactReveal, Demand, DemandEvent, Follower
 from baodao.reporting.models import MemberReport, UnitReport
 
 S = Demand.Status
@@ -139,46 +140,127 @@ def demand_by_token(token: str) -> Demand | None:
 # --- what each viewer reads of the beneficiary ----------------------------------------------------
 
 
-def beneficiary_visible(user: Actor, demand: Demand, *, holder_ids: set[int] | None = None) -> bool:
+def beneficiary_visible(user: Actor, demand: Demand) -> bool:
+    """Who reads the beneficiary in full without asking: who manages the resident (or the place,
+    for a poster submission) and who asked. A claimant reads it only by an explicit, recorded
+    reading while the work is under way (`services.contact_reveal`), never by holding a claim."""
     if demand.resident is not None:
         if scope.resident_pii_visible(user, demand.resident):
             return True
     elif scope.place_pii_visible(user, demand.place):
         return True
-    if demand.created_by_id is not None and demand.created_by_id == getattr(user, "pk", None):
-        return True
-    held = holder_ids if holder_ids is not None else set(held_claims(user).values_list("demand_id", flat=True))
-    return demand.pk in held
+    return demand.created_by_id is not None and demand.created_by_id == getattr(user, "pk", None)
 
 
-def show_beneficiary(user: Actor, demands: list[Demand]) -> None:
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    mobile: str
+    address: str
+
+
+def beneficiary_contact(demand: Demand) -> Contact:
+    """The beneficiary's full contact (expects `resident` loaded); for the people above only."""
+    if demand.resident is not None:
+        return Contact(demand.resident.name, demand.resident.mobile, demand.resident.address_detail)
+    return Contact(demand.contact_name, demand.contact_mobile, "")
+
+
+def show_beneficiary(user: Actor, demands: list[Demand], *, revealed: frozenset[int] = frozenset()) -> None:
     """Set `shown_name`, `shown_mobile`, `shown_address`, `pii_full` on each demand for `user`.
-    Expects `resident__residence` and `place` loaded."""
-    held = set(held_claims(user).filter(demand__in=[d.pk for d in demands]).values_list("demand_id", flat=True))
+    Expects `resident__residence` and `place` loaded. `revealed`: demands whose contact the user
+    has just read through `services.contact_reveal` (recorded there).
+
+    Everyone else reads the building (the demand's place, shown beside) and a masked name only if
+    the resident allowed a name on public lists — no digit of the mobile, nothing of the address."""
     for d in demands:
-        full = beneficiary_visible(user, d, holder_ids=held)
-        name = d.resident.name if d.resident is not None else d.contact_name
-        mobile = d.resident.mobile if d.resident is not None else d.contact_mobile
-        address = d.resident.address_detail if d.resident is not None else ""
+        full = d.pk in revealed or beneficiary_visible(user, d)
+        contact = beneficiary_contact(d)
         d.pii_full = full
-        d.shown_name = name if full else mask_name(name)
-        d.shown_mobile = mobile if full else mask_mobile(mobile)
-        d.shown_address = address if full else mask_address(address)
+        d.shown_name = contact.name if full else mask_asker_name(contact.name, allowed=d.show_name)
+        d.shown_mobile = contact.mobile if full else ""
+        d.shown_address = contact.address if full else ""
 
 
 def public_name(demand: Demand) -> str:
     """What a public page says of who asked: a masked name if the resident allowed it, else nothing."""
-    if not demand.show_name:
-        return ""
-    name = demand.resident.name if demand.resident is not None else demand.contact_name
-    return mask_name(name)
+    return mask_asker_name(beneficiary_contact(demand).name, allowed=demand.show_name)
+
+
+# --- readings of the contact (查看联系方式) and withdrawals -----------------------------------------
+
+
+def contact_revealable(claim: Claim, demand: Demand) -> bool:
+    """The claimant's work is under way: the claim started and the item still open (not done,
+    closed or ended). The contact is read only then."""
+    return claim.status == Claim.Status.STARTED and demand.status in Demand.OPEN
+
+
+def day_start(now: dt.datetime | None = None) -> dt.datetime:
+    """Midnight of today, local time (the day the daily limits count in)."""
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def withdrawals_today(user: Actor, now: dt.datetime | None = None) -> int:
+    """How many claims the user withdrew today (each withdrawal is a timeline event of its own)."""
+    return DemandEvent.objects.filter(
+        kind=DemandEvent.Kind.CLAIM_WITHDRAWN, actor_id=getattr(user, "pk", None), created_at__gte=day_start(now)
+    ).count()
+
+
+def reveals_of(demand: Demand) -> list[ContactReveal]:
+    """Every reading of the item's contact, latest first (the staff's item page)."""
+    return list(
+        demand.reveals.select_related("user", "claim__member", "claim__team", "claim__unit").order_by(
+            "-created_at", "-id"
+        )
+    )
+
+
+def withdrawn_after_reveal_q() -> Q:
+    """Claims withdrawn after their holder read the beneficiary's contact: flagged to the staff."""
+    return Q(status=Claim.Status.WITHDRAWN) & Q(Exists(ContactReveal.objects.filter(claim=OuterRef("pk"))))
+
+
+def reveals_for_user(user: Actor, *, community: Place | None = None, flagged: bool = False) -> QuerySet[ContactReveal]:
+    """The readings of contacts on the items the user works on as staff (who, when, which item),
+    latest first; `flagged`: only those whose claim was withdrawn afterwards."""
+    qs = ContactReveal.objects.filter(demand__in=staff_demands(user))
+    if community is not None:
+        qs = qs.filter(demand__community=community)
+    if flagged:
+        qs = qs.filter(claim__status=Claim.Status.WITHDRAWN)
+    return qs.select_related(
+        "user", "demand__community", "demand__place__parent", "claim__member", "claim__team", "claim__unit"
+    ).order_by("-created_at", "-id")
+
+
+def flagged_withdrawals_count(user: Actor, *, community: Place | None = None) -> int:
+    """Claims withdrawn after a reading of the contact, on the items the user works on as staff."""
+    qs = Claim.objects.filter(withdrawn_after_reveal_q(), demand__in=staff_demands(user))
+    if community is not None:
+        qs = qs.filter(demand__community=community)
+    return qs.count()
 
 
 # --- the timeline ---------------------------------------------------------------------------------
 
 
-def timeline(demand: Demand) -> list[DemandEvent]:
-    return list(demand.events.select_related("actor").order_by("created_at", "id"))
+def timeline(demand: Demand, *, hide_residents: bool = False) -> list[DemandEvent]:
+    """The demand's steps, each with `shown_actor`: who took it — but "居民" for a resident's own
+    account when `hide_residents` (a viewer who does not manage the asker must not read the
+    asker's, or a follower's, name from the timeline either)."""
+    rows = list(demand.events.select_related("actor").order_by("created_at", "id"))
+    residents: set[int] = set()
+    if hide_residents:
+        actors = {e.actor_id for e in rows if e.actor_id is not None}
+        residents = set(
+            RoleAssignment.objects.filter(user_id__in=actors, role=Role.RESIDENT).values_list("user_id", flat=True)
+        )
+    for e in rows:
+        e.shown_actor = _("居民") if e.actor_id in residents else str(e.actor or "")
+    return rows
 
 
 # --- overdue --------------------------------------------------------------------------------------

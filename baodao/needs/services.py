@@ -29,11 +29,11 @@ from baodao.core.rules import get_rule_int
 from baodao.core.transitions import apply
 from baodao.directory.models import Category, Member, Place, Resident, Unit, WorkTeam
 from baodao.directory.services import city_of
-from baodao.needs import notices, signals
-from baodao.needs.models import Claim, Demand, DemandEvent, DemandPhoto, Follower
-from baodao.needs.transitions import NeedConflict, NeedError, demands
+from baodao.needs import notices, selectors, signals
+from baodao.needs.models import Claim, ContactReveal, Demand, DemandEvent, DemandPhoto, Follower
+from baodao.needs.transitions import NeedConflict, NeedError, NeedLimit, demands
 
-__all__ = ["NeedConflict", "NeedError"]
+__all__ = ["NeedConflict", "NeedError", "NeedLimit"]
 
 S = Demand.Status
 MAX_PHOTOS = 6
@@ -227,6 +227,10 @@ def _take_slot(demand: Demand, party: Member | WorkTeam | Unit, *, by: User, dis
     t = demands[name]
     now = timezone.now()
     with transaction.atomic():
+        if not dispatched:
+            # A claimant past the day's withdrawals takes nothing more today (claim → withdraw
+            # cycles are how contacts were harvested); the user's row first, as a withdrawal locks.
+            _check_withdrawals(by, demand, refused=_("今天不能再认领新的服务项目，请明天再来"))
         # The row lock serialises claimers on PostgreSQL (SQLite's IMMEDIATE transactions already
         # do); the conditional UPDATE and the constraints hold even without it.
         Demand.objects.select_for_update().filter(pk=demand.pk).first()
@@ -265,13 +269,22 @@ def item_dispatch(*, demand: Demand, party: Member | WorkTeam | Unit, by: User) 
     return _take_slot(demand, party, by=by, dispatched=True)
 
 
-def _end_claim(claim: Claim, *, status: str, reason: str, by: User | None, event: str) -> Claim:
-    """End a live claim, free its slot, and put the item back on the list when it was the last."""
+def _end_claim(
+    claim: Claim,
+    *,
+    status: str,
+    reason: str,
+    by: User | None,
+    event: str,
+    states: tuple[str, ...] = Claim.LIVE,
+) -> Claim:
+    """End a live claim (in one of `states`, checked under the lock), free its slot, and put the
+    item back on the list when it was the last."""
     with transaction.atomic():
         demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
         row = Claim.objects.select_for_update().get(pk=claim.pk)
-        if not row.is_live:
-            raise NeedConflict(_("该认领已%(s)s") % {"s": row.get_status_display()})
+        if row.status not in states:
+            raise NeedConflict(_("该认领当前为“%(s)s”，不能再办理这一步") % {"s": row.get_status_display()})
         row.status = status
         row.reason = reason[:200]
         row.ended_at = timezone.now()
@@ -288,24 +301,77 @@ def _end_claim(claim: Claim, *, status: str, reason: str, by: User | None, event
     return row
 
 
+def withdrawals_per_day(demand: Demand) -> int:
+    """How many claims one person may withdraw a day (a rule of the item's city)."""
+    return get_rule_int("need_claim_withdrawals_per_day", city=city_of(demand.community))
+
+
+def _check_withdrawals(by: User, demand: Demand, *, refused: str) -> None:
+    """Lock the user's row, then refuse when the user has withdrawn the day's limit of claims.
+
+    The lock serialises one person's withdrawals and claims (PostgreSQL; SQLite's IMMEDIATE
+    transactions serialise every writer), so two at once cannot both pass the limit: the second
+    counts the first's withdrawal once the first commits. Every step locks the user's row before
+    the item's and the claim's, so no two steps wait on each other."""
+    User.objects.select_for_update().filter(pk=by.pk).first()
+    limit = withdrawals_per_day(demand)
+    done = selectors.withdrawals_today(by)
+    if done >= limit:
+        raise NeedLimit(
+            _("今天已撤回认领 %(n)s 次，已达每天最多 %(limit)s 次的限制：%(then)s")
+            % {"n": done, "limit": limit, "then": refused}
+        )
+
+
 def claim_withdraw(*, claim: Claim, by: User, reason: str) -> Claim:
-    """The claimant gives the item back, with a reason, before the work starts."""
+    """The claimant gives the item back, with a reason, before or while doing the work — at most
+    `need_claim_withdrawals_per_day` times a day. A withdrawal after the claimant read the
+    beneficiary's contact is flagged to the community's staff (their page of readings, the item's
+    page, a notice)."""
     if not reason.strip():
         raise NeedError(_("请填写撤回原因"))
-    if claim.status != Claim.Status.CLAIMED or claim.dispatched:
-        raise NeedError(
-            _("被派单的请选择“拒绝派单”") if claim.dispatched else _("已开始办理，不能撤回；如无法完成请联系社区")
+    if claim.dispatched:
+        raise NeedError(_("被派单的请选择“拒绝派单”"))
+    with transaction.atomic():
+        _check_withdrawals(by, claim.demand, refused=_("不能再撤回；如确实无法办理，请联系社区工作人员"))
+        row = _end_claim(
+            claim,
+            status=Claim.Status.WITHDRAWN,
+            reason=reason.strip(),
+            by=by,
+            event=DemandEvent.Kind.CLAIM_WITHDRAWN,
+            states=(Claim.Status.CLAIMED, Claim.Status.STARTED),
         )
-    row = _end_claim(
-        claim, status=Claim.Status.WITHDRAWN, reason=reason.strip(), by=by, event=DemandEvent.Kind.CLAIM_WITHDRAWN
-    )
-    notices.tell_staff(
-        row.demand,
-        by,
-        title=_("「%(t)s」的认领已撤回") % {"t": row.demand.title},
-        body=_("%(p)s撤回了认领。原因：%(r)s") % {"p": row.party_name, "r": row.reason},
-    )
+        flagged = row.reveals.exists()
+    if flagged:
+        notices.tell_staff(
+            row.demand,
+            by,
+            title=_("「%(t)s」的认领在查看居民联系方式后撤回") % {"t": row.demand.title},
+            body=_("%(p)s查看了居民联系方式后撤回了认领，请核实。原因：%(r)s") % {"p": row.party_name, "r": row.reason},
+        )
+    else:
+        notices.tell_staff(
+            row.demand,
+            by,
+            title=_("「%(t)s」的认领已撤回") % {"t": row.demand.title},
+            body=_("%(p)s撤回了认领。原因：%(r)s") % {"p": row.party_name, "r": row.reason},
+        )
     return row
+
+
+def contact_reveal(*, claim: Claim, by: User) -> ContactReveal:
+    """查看联系方式: the holder of a claim whose work is under way (started, the item open) reads
+    the beneficiary's full contact; each reading is recorded for the community's staff. Refused
+    before the work starts and once it is done or the item closed."""
+    with transaction.atomic():
+        demand = Demand.objects.select_for_update().select_related("community").get(pk=claim.demand_id)
+        row = Claim.objects.get(pk=claim.pk)
+        if not selectors.contact_revealable(row, demand):
+            if row.status == Claim.Status.CLAIMED:
+                raise NeedError(_("请先点“开始办理”，开始办理后才能查看居民联系方式"))
+            raise NeedError(_("该认领不在办理中，不能查看居民联系方式"))
+        return ContactReveal.objects.create(demand=demand, claim=row, user=by)
 
 
 def claim_decline(*, claim: Claim, by: User, reason: str) -> Claim:
@@ -314,7 +380,14 @@ def claim_decline(*, claim: Claim, by: User, reason: str) -> Claim:
         raise NeedError(_("请填写拒绝原因"))
     if not claim.dispatched or claim.status != Claim.Status.CLAIMED:
         raise NeedError(_("只有尚未开始的派单可以拒绝"))
-    row = _end_claim(claim, status=Claim.Status.DECLINED, reason=reason.strip(), by=by, event=DemandEvent.Kind.DECLINED)
+    row = _end_claim(
+        claim,
+        status=Claim.Status.DECLINED,
+        reason=reason.strip(),
+        by=by,
+        event=DemandEvent.Kind.DECLINED,
+        states=(Claim.Status.CLAIMED,),
+    )
     notices.tell_staff(
         row.demand,
         by,
@@ -360,7 +433,7 @@ def item_done(
         demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
         row = Claim.objects.select_for_update().get(pk=claim.pk)
         if row.status not in (Claim.Status.CLAIMED, Claim.Status.STARTED):
-            raise NeedConflict(_("该认领已%(s)s") % {"s": row.get_status_display()})
+            raise NeedConflict(_("该认领当前为“%(s)s”，不能再办理这一步") % {"s": row.get_status_display()})
         if demand.status not in demands["done"].sources:
             raise NeedError(demands["done"].refused)
         row.status = Claim.Status.DONE

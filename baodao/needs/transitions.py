@@ -26,6 +26,12 @@ class NeedConflict(NeedError):
     status = 409
 
 
+class NeedLimit(NeedError):
+    """A step refused because the person reached a daily limit (a rule row) (429)."""
+
+    status = 429
+
+
 def _record(row: Demand, t: Transition, by: User | None, note: str) -> None:
     DemandEvent.objects.create(demand=row, kind=t.event, actor=by, note=note[:300])
 

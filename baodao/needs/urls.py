@@ -32,6 +32,7 @@ urlpatterns = [
     path("claims/<id:pk>/withdraw/", member.withdraw, name="claim_withdraw"),
     path("claims/<id:pk>/decline/", member.decline, name="claim_decline"),
     path("claims/<id:pk>/start/", member.start, name="claim_start"),
+    path("claims/<id:pk>/contact/", member.contact, name="claim_contact"),
     path("claims/<id:pk>/done/", member.done, name="claim_done"),
     # a unit's part: its secretary, the admins above it
     path("unit/", unit.unit_part, name="unit"),
@@ -41,6 +42,7 @@ urlpatterns = [
     path("staff/service-list.pdf", community.ledger_pdf, name="ledger_pdf"),
     path("staff/new/", community.entry, name="entry"),
     path("staff/supply/", community.supply, name="supply"),
+    path("staff/contact-readings/", community.contact_readings, name="contact_readings"),
     path("staff/import/", community.import_demands, name="import"),
     path("staff/accept-many/", community.accept_many, name="accept_many"),
     path("staff/close-many/", community.close_many, name="close_many"),

@@ -1,8 +1,9 @@
 """The three lists' journey in a real Chromium (issue 10 §7):
 
 a resident on a 390×844 phone types a wish and the similar open demand shows while typing → the
-community staff accept it and dispatch it from the suggestions → the member takes it on his phone
-and reports it done → the staff close it → the resident accepts and rates it → the public board
+community staff accept it and dispatch it from the suggestions → the member takes it on his phone,
+reads the resident's contact once the work is under way (recorded), and reports it done → the staff
+see the reading and close it → the resident accepts and rates it → the public board
 shows the item's progress with no personal data. Screenshots go to test-artifacts/.
 """
 
@@ -114,16 +115,20 @@ def test_wish_to_rating_journey(
     member.get_by_role("link", name="服务清单").first.click()
     member.locator('a[data-claim] >> text="楼道的灯坏了"').click()
     expect(member.locator("#my-claim")).to_contain_text("社区派单")
-    expect(member.locator("#beneficiary")).to_contain_text("陈安居")  # while he holds it
+    expect(member.locator("#beneficiary")).to_have_count(0)  # holding it shows no contact
     member.locator("#start-btn").click()
     expect(member.locator("ul.messages")).to_contain_text("已开始办理")
+    member.locator("#contact-btn").click()  # 查看联系方式: the work is under way; the reading is recorded
+    expect(member.locator("#beneficiary")).to_contain_text("陈安居")
+    expect(member.locator("#beneficiary")).to_contain_text("13987654321")
     member.get_by_label("完成情况").fill("已联系物业更换灯泡")
     member.screenshot(path=artifacts_dir / "needs_03_member_done.png", full_page=True)
     member.locator("#done-btn").click()
     expect(member.locator("#demand-status")).to_have_text("已完成待验收")
 
-    # 4. the staff close it (销号)
+    # 4. the staff see the member's reading of the contact, and close it (销号)
     staff.reload()
+    expect(staff.locator("#readings")).to_contain_text("王安华")
     staff.locator("#close-btn").click()
     expect(staff.locator("#demand-status")).to_have_text("已销号")
 

@@ -61,13 +61,15 @@ def test_the_chain_through_the_api(nw: SimpleNamespace) -> None:
     r = staff.post(f"/demands/{pk}/review", {"decision": "accept", "size": "person", "slots": 1})
     assert r.json()["status"] == "published"
     assert [d["id"] for d in member.get("/items").json()["items"]] == [pk]
-    assert member.get(f"/items/{pk}").json()["beneficiary"] == "陈*居"  # not holding it yet
+    assert member.get(f"/items/{pk}").json()["beneficiary"] == ""  # the resident did not allow a name
     suggestions = staff.get(f"/items/{pk}/suggestions").json()
     assert suggestions[0]["name"] == "王安华" and "同一小区" in suggestions[0]["reasons"]
 
     r = staff.post(f"/items/{pk}/dispatch", {"party": "member", "party_id": suggestions[0]["id"]})
     assert (r.status_code, r.json()["dispatched"]) == (201, True)
-    assert member.get(f"/items/{pk}").json()["beneficiary"] == "陈安居"  # while holding it
+    assert member.get(f"/items/{pk}").json()["beneficiary"] == ""  # holding it reads nothing more
+    assert member.post(f"/items/{pk}/start").json()["status"] == "started"
+    assert member.post(f"/items/{pk}/contact").json()["name"] == "陈安居"  # a recorded reading
     r = member.post(f"/items/{pk}/done", {"note": "上门讲解", "aid_items": "法律手册 1 本"})
     assert r.json()["status"] == "done"
     assert staff.post(f"/items/{pk}/close").json()["status"] == "closed"
@@ -76,7 +78,7 @@ def test_the_chain_through_the_api(nw: SimpleNamespace) -> None:
     r = resident.post(f"/demands/{pk}/rating", {"stars": 5, "comment": "很好"})
     assert r.json()["rating"] == 5
     kinds = [e["kind"] for e in resident.get(f"/demands/{pk}").json()["timeline"]]
-    assert kinds == ["submitted", "accepted", "dispatched", "done", "closed", "resident_ok", "rated"]
+    assert kinds == ["submitted", "accepted", "dispatched", "started", "done", "closed", "resident_ok", "rated"]
 
 
 @pytest.mark.parametrize(

@@ -134,3 +134,30 @@ def test_two_ratings_at_once_one_counts(nw: SimpleNamespace) -> None:
 
     assert sorted(outcomes) == ["conflict", "ok"]
     assert DemandEvent.objects.filter(demand=d, kind="rated").count() == 1
+
+
+def test_withdrawals_at_once_do_not_pass_the_daily_limit_together(nw: SimpleNamespace) -> None:
+    """Four withdrawals by one member at the same moment with a limit of two a day: exactly two
+    pass, the others are refused naming the limit (the user's row is locked before counting)."""
+    from decimal import Decimal
+
+    from baodao.directory.services import rule_set
+
+    w = nw
+    rule_set(key="need_claim_withdrawals_per_day", value=Decimal(2), city=w.C)
+    claims = [
+        services.item_claim(demand=published(w, title=f"第{i}件"), party=w.m_u_a, by=w.member_user) for i in range(4)
+    ]
+
+    outcomes = _race([lambda c=c: services.claim_withdraw(claim=c, by=w.member_user, reason="有事") for c in claims])
+
+    refused = (
+        "refused: ['今天已撤回认领 2 次，已达每天最多 2 次的限制：不能再撤回；如确实无法办理，请联系社区工作人员']"
+    )
+    # The rows are the truth: on SQLite's in-memory database a withdrawal whose notice (written after
+    # its commit) met a locked table is retried whole by `_race` and then refused by the limit.
+    assert len(outcomes) == 4 and set(outcomes) <= {"ok", refused} and outcomes.count(refused) >= 2
+    assert Claim.objects.filter(status=Claim.Status.WITHDRAWN).count() == 2
+    assert DemandEvent.objects.filter(kind="claim_withdrawn").count() == 2
+    assert Claim.objects.filter(status=Claim.Status.CLAIMED).count() == 2
+    assert sorted(Demand.objects.values_list("claimed_slots", flat=True)) == [0, 0, 1, 1]

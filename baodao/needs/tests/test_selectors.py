@@ -62,37 +62,61 @@ def test_visible_demands_per_role(lists: SimpleNamespace) -> None:
     assert {d.title for d in selectors.service_list(w.staff_b)} == {"B已发布"}
 
 
-def test_the_beneficiary_in_full_only_for_who_manages_or_holds(lists: SimpleNamespace) -> None:
+def test_the_beneficiary_per_role_exactly(lists: SimpleNamespace) -> None:
+    """Who reads what of the person who asked: in full only who manages the resident (or the place,
+    for a poster) and the asker; everyone else the building beside and a masked name only where the
+    resident allowed one — no digit of the mobile, nothing of the address. A claim (even started)
+    changes nothing here: the claimant reads the contact only by a recorded reading."""
     w = lists
-    roles = (
-        "city_admin",
-        "district_admin",
-        "street_admin",
-        "community_staff",
-        "compound_secretary",
-        "unit_secretary",
-        "member",
-        "resident",
+    named = published(w, title="A公开姓氏", show_name=True)
+    next_door = services.demand_accept(
+        demand=services.demand_submit(
+            by=w.staff_b, community=w.B, place=w.B1_1, category=law(), title="B居民", resident=w.r_b1, show_name=True
+        ),
+        by=w.staff_b,
+        size=Demand.Size.PERSON,
+        slots=1,
     )
+    b_mobile = w.r_b1.mobile
+    FULL_A = ("陈安居", "13987654321", "安一小区3栋101")
+    FULL_POSTER = ("刘海报", "13900000002", "")
+    FULL_B = ("杨北居", b_mobile, "北一1栋202")
+    NONE = ("", "", "")
+    full = {"item": FULL_A, "named": FULL_A, "poster": FULL_POSTER, "next_door": FULL_B}
+    masked = {"item": NONE, "named": ("陈*居", "", ""), "poster": NONE, "next_door": ("杨*居", "", "")}
+    expected = {
+        "city_admin": full,
+        "district_admin": full,
+        "street_admin": full,
+        "superuser": full,
+        "community_staff": {**full, "next_door": masked["next_door"]},
+        "staff_b": {**masked, "next_door": FULL_B},
+        "compound_secretary": masked,
+        "unit_secretary": masked,
+        "member": masked,
+        "leader": masked,
+        "resident": {**masked, "item": FULL_A, "named": FULL_A},
+        "nobody": masked,
+    }
+    users = {**w.role_users, "superuser": w.superuser, "staff_b": w.staff_b, "leader": w.leader, "nobody": w.nobody}
+    rows = {"item": w.item, "named": named, "poster": w.poster, "next_door": next_door}
 
-    def full(d: Demand) -> set[str]:
-        out = set()
-        for role in roles:
-            row = Demand.objects.select_related("resident__residence", "place").get(pk=d.pk)
-            selectors.show_beneficiary(w.role_users[role], [row])
-            if row.pii_full:
-                assert row.shown_name == "陈安居" and row.shown_mobile == "13987654321"
-                out.add(role)
-            else:
-                assert row.shown_name == "陈*居" and "*" in row.shown_mobile and row.shown_address in ("", "******")
+    def shown() -> dict[str, dict[str, tuple[str, str, str]]]:
+        out = {}
+        for role, user in users.items():
+            got = {}
+            for key, d in rows.items():
+                row = Demand.objects.select_related("resident__residence", "place").get(pk=d.pk)
+                selectors.show_beneficiary(user, [row])
+                got[key] = (row.shown_name, row.shown_mobile, row.shown_address)
+            out[role] = got
         return out
 
-    managers = {"city_admin", "district_admin", "street_admin", "community_staff"}
-    assert full(w.item) == managers | {"resident"}
+    assert shown() == expected
     claim = services.item_claim(demand=w.item, party=w.m_u_a, by=w.member_user)
-    assert full(w.item) == managers | {"resident", "member"}  # while the member holds it
-    services.claim_withdraw(claim=claim, by=w.member_user, reason="有事")
-    assert full(w.item) == managers | {"resident"}
+    assert shown() == expected  # claiming reads nothing more
+    services.item_start(claim=claim, by=w.member_user)
+    assert shown() == expected  # nor starting: the contact is read by an explicit, recorded reading
 
 
 def test_public_name_is_masked_and_only_if_allowed(lists: SimpleNamespace) -> None:
@@ -100,6 +124,7 @@ def test_public_name_is_masked_and_only_if_allowed(lists: SimpleNamespace) -> No
     assert selectors.public_name(w.item) == ""
     w.item.show_name = True
     assert selectors.public_name(w.item) == "陈*居"
+    assert selectors.public_name(w.poster) == ""
 
 
 def test_similar_demands_rank_the_closest_first(lists: SimpleNamespace) -> None:

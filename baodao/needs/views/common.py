@@ -20,13 +20,14 @@ from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand, DemandPhoto
 
 
-def demand_context(user: Actor, demand: Demand) -> dict[str, Any]:
-    """The facts every detail page shows of a demand, masked for the viewer."""
-    selectors.show_beneficiary(user, [demand])
+def demand_context(user: Actor, demand: Demand, *, revealed: bool = False) -> dict[str, Any]:
+    """The facts every detail page shows of a demand, masked for the viewer (`revealed`: the
+    viewer's reading of the contact was just recorded, services.contact_reveal)."""
+    selectors.show_beneficiary(user, [demand], revealed=frozenset({demand.pk}) if revealed else frozenset())
     deadline = services.accept_deadline(demand) if demand.status in (Demand.Status.DONE, Demand.Status.CLOSED) else None
     return {
         "d": demand,
-        "events": selectors.timeline(demand),
+        "events": selectors.timeline(demand, hide_residents=not demand.pii_full),
         "photos": list(demand.photos.all()),
         "claims": list(demand.claims.select_related("member", "team", "unit").order_by("created_at", "id")),
         "accept_deadline": deadline,

@@ -85,6 +85,7 @@ def review(request: AuthedHttpRequest) -> HttpResponseBase:
             "community": community,
             "q": request.GET.get("q", ""),
             "area": area,
+            "flagged_count": selectors.flagged_withdrawals_count(request.user, community=community),
         },
     )
 
@@ -206,6 +207,8 @@ def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None
     ctx["suggestions"] = selectors.suggestions(d) if d.status in Demand.CLAIMABLE + (Demand.Status.DISPATCHED,) else []
     ctx["accept_form"] = forms.AcceptForm(initial={"size": d.size, "slots": d.slots})
     ctx["may_close"] = d.status == Demand.Status.DONE and access.scope.is_community_staff_of(request.user, d.community)
+    ctx["reveals"] = selectors.reveals_of(d)
+    ctx["revealed_claims"] = {r.claim_id for r in ctx["reveals"]}
     ctx["errors"] = errors or []
     return render(request, "needs/manage.html", ctx, status=422 if errors else 200)
 
@@ -362,6 +365,29 @@ def supply(request: AuthedHttpRequest) -> HttpResponse:
             "q": q,
             "category": category,
             "categories": categories,
+        },
+    )
+
+
+@login_required
+@require_GET
+def contact_readings(request: AuthedHttpRequest) -> HttpResponse:
+    """Who read which beneficiary's contact and when (查看联系方式), on the items of the communities
+    the user works on; `?flagged=1` keeps the claims withdrawn after the reading."""
+    access.require_reveals_viewer(request.user)
+    communities, community = _community(request)
+    flagged = request.GET.get("flagged") == "1"
+    page = page_of(request, selectors.reveals_for_user(request.user, community=community, flagged=flagged))
+    return render(
+        request,
+        "needs/contact_readings.html",
+        {
+            "page": page,
+            "reveals": list(page.object_list),
+            "flagged": flagged,
+            "flagged_count": selectors.flagged_withdrawals_count(request.user, community=community),
+            "communities": communities,
+            "community": community,
         },
     )
 

@@ -1,11 +1,13 @@
 """The service list on the member's phone (also a team leader's and a unit secretary's): what fits
-first, claim, start, report done, withdraw or decline."""
+first, claim, start, read the beneficiary's contact once the work is under way (recorded), report
+done, withdraw or decline."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -50,15 +52,23 @@ def items(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
-def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None) -> HttpResponse:
+def _render(
+    request: AuthedHttpRequest, pk: int, errors: list[str] | None = None, *, revealed: bool = False
+) -> HttpResponse:
     d = access.get_demand_for_view(request.user, pk)
-    ctx = demand_context(request.user, d)
-    ctx["held"] = access.live_claim_of(request.user, d)
+    ctx = demand_context(request.user, d, revealed=revealed)
+    held = ctx["held"] = access.live_claim_of(request.user, d)
+    d.may_reveal = held is not None and not d.pii_full and selectors.contact_revealable(held, d)
+    ctx["read_before"] = held is not None and held.reveals.exists()
     parties = access.claim_parties(request.user, d) if d.status in Demand.CLAIMABLE and d.free_slots else []
     ctx["parties"] = [(access.party_key(p), str(p)) for p in parties]
     ctx["done_form"] = forms.DoneForm()
     ctx["errors"] = errors or []
-    return render(request, "needs/item.html", ctx, status=422 if errors else 200)
+    response = render(request, "needs/item.html", ctx, status=422 if errors else 200)
+    if revealed:
+        # The contact was read for this response only: no copy in a cache or the back button.
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -102,6 +112,19 @@ def withdraw(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         back=_back(c.demand_id),
         page=_page(request, c.demand_id),
     )
+
+
+@login_required
+@require_POST
+def contact(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """查看联系方式: the page again with the beneficiary's full contact, the reading recorded for
+    the community's staff; refused (422) before the work starts and once it is done."""
+    c = access.get_claim_for_contact(request.user, pk)
+    try:
+        services.contact_reveal(claim=c, by=request.user)
+    except ValidationError as exc:
+        return _render(request, c.demand_id, exc.messages)
+    return _render(request, c.demand_id, revealed=True)
 
 
 @login_required
