@@ -40,6 +40,20 @@ def upcoming_for_member(user: Actor, member: Member, *, now: dt.datetime | None 
     )
 
 
+def attendance_candidates(activity: Activity) -> QuerySet[Member]:
+    """Whom the organizer may mark present by hand: the members the activity is for (as
+    access.joinable says: reported to its community and in service, narrowed to its units or its
+    team), less those whose attendance is already recorded; by name."""
+    reported = MemberReport.objects.filter(community_id=activity.community_id, status=MemberReport.Status.CONFIRMED)
+    rows = Member.objects.filter(pk__in=reported.values("member_id"), status=Member.Status.IN_SERVICE)
+    if activity.audience == Activity.Audience.UNITS:
+        rows = rows.filter(unit__in=activity.units.all())
+    elif activity.audience == Activity.Audience.TEAM:
+        rows = rows.filter(volunteer_teams__team_id=activity.team_id, volunteer_teams__left_at__isnull=True).distinct()
+    done = Signup.objects.filter(activity=activity, status__in=(Signup.Status.ATTENDED, Signup.Status.SHORT))
+    return rows.exclude(pk__in=done.values("member_id")).select_related("unit").order_by("name", "pk")
+
+
 def member_signups(member: Member) -> dict[int, Signup]:
     return {
         s.activity_id: s
