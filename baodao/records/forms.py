@@ -99,7 +99,7 @@ class LogForm(forms.Form):
 
 
 class MemberChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Member) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Member) -> str:
         return f"{obj.name}（{obj.unit.name}）"
 
 

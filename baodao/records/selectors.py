@@ -13,7 +13,7 @@ from baodao.accounts.models import Actor
 from baodao.directory import scope
 from baodao.directory.models import Member, Place
 from baodao.needs.models import Demand
-from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team, TeamClaim
+from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team, TeamClaim, TeamMember
 from baodao.reporting.models import MemberReport
 
 
@@ -49,7 +49,9 @@ def attendance_candidates(activity: Activity) -> QuerySet[Member]:
     if activity.audience == Activity.Audience.UNITS:
         rows = rows.filter(unit__in=activity.units.all())
     elif activity.audience == Activity.Audience.TEAM:
-        rows = rows.filter(volunteer_teams__team_id=activity.team_id, volunteer_teams__left_at__isnull=True).distinct()
+        team = activity.team_id or 0  # a team activity always names its team
+        live = TeamMember.objects.filter(team_id=team, left_at__isnull=True)
+        rows = rows.filter(pk__in=live.values("member_id"))
     done = Signup.objects.filter(activity=activity, status__in=(Signup.Status.ATTENDED, Signup.Status.SHORT))
     return rows.exclude(pk__in=done.values("member_id")).select_related("unit").order_by("name", "pk")
 

@@ -519,3 +519,23 @@ def test_a_date_of_another_year_shows_its_year_on_the_members_list(rw: SimpleNam
     # and the messages built from times say it too
     assert dates.when(start) == f"{year + 1}-01-02 10:00"
     assert dates.span(start, start + dt.timedelta(hours=15)) == f"{year + 1}-01-02 10:00—{year + 1}-01-03 01:00"
+
+
+def test_manual_attendance_offers_whom_the_activity_is_for(rw: SimpleNamespace) -> None:
+    from baodao.records import selectors
+
+    start = timezone.now() - dt.timedelta(hours=3)
+    everyone = activity(rw, start=start, hours=2)
+    names = {m.name for m in selectors.attendance_candidates(everyone)}
+    assert names == {"王安华", "钱安宁"}  # 李北辰 is reported next door
+    services.attendance_mark(
+        activity=everyone,
+        member=rw.m_v_a,
+        checkin_at=start,
+        checkout_at=everyone.ends_at,
+        reason="没电",
+        by=rw.community_staff,
+    )
+    assert {m.name for m in selectors.attendance_candidates(everyone)} == {"王安华"}  # marked already
+    units = activity(rw, start=start, hours=2, title="城建局主题党日", audience=Activity.Audience.UNITS, units=[rw.U])
+    assert {m.name for m in selectors.attendance_candidates(units)} == {"王安华"}
