@@ -826,17 +826,14 @@ def record_return(*, record: Record, by: User, reason: str, now: dt.datetime | N
         )
 
 
-# What a version of a record is: kept, as it was, in the timeline event of the correction.
-VERSION_FIELDS = ("starts_at", "ends_at", "minutes", "content", "beneficiary", "address", "place", "kind")
-
-
 def _version_of(row: Record) -> dict[str, object]:
+    """A version of the record as it was, kept in the timeline event of the correction that replaced it."""
     s, e = timezone.localtime(row.starts_at), timezone.localtime(row.ends_at)
     return {
         "version": row.version,
         "when": f"{s:%Y-%m-%d %H:%M}—{e:%H:%M}" if s.date() == e.date() else f"{s:%Y-%m-%d %H:%M}—{e:%Y-%m-%d %H:%M}",
-        "starts_at": timezone.localtime(row.starts_at).isoformat(),
-        "ends_at": timezone.localtime(row.ends_at).isoformat(),
+        "starts_at": s.isoformat(),
+        "ends_at": e.isoformat(),
         "minutes": row.minutes,
         "content": row.content,
         "beneficiary": row.beneficiary,
