@@ -539,3 +539,28 @@ def test_manual_attendance_offers_whom_the_activity_is_for(rw: SimpleNamespace) 
     assert {m.name for m in selectors.attendance_candidates(everyone)} == {"王安华"}  # marked already
     units = activity(rw, start=start, hours=2, title="城建局主题党日", audience=Activity.Audience.UNITS, units=[rw.U])
     assert {m.name for m in selectors.attendance_candidates(units)} == {"王安华"}
+
+
+def test_a_units_returned_record_goes_to_its_secretaries_to_mend(
+    rw: SimpleNamespace, django_capture_on_commit_callbacks
+) -> None:
+    start = (timezone.now() - dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    r = services.record_log_unit(
+        unit=rw.U,
+        community=rw.A,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        content="党课",
+        by=rw.unit_secretary,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_return(record=r, by=rw.community_staff, reason="请写明党课题目")
+    notice = Notification.objects.get(user=rw.unit_secretary)
+    assert notice.url == reverse("records:record_edit", args=[r.pk]) and "请写明党课题目" in notice.body
+    done = client_for(rw.unit_secretary).post(
+        notice.url,
+        {"starts_at": local(start), "ends_at": local(start + dt.timedelta(hours=2)), "content": "党课：学习党章"},
+    )
+    assert done.status_code == 302
+    r.refresh_from_db()
+    assert (r.status, r.version, r.content, r.counts_as_activity) == ("pending", 2, "党课：学习党章", False)
