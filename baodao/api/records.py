@@ -103,6 +103,8 @@ class RecordOut(Schema):
     status_label: str
     return_reason: str
     flags: list[FlagOut]
+    counts_as_activity: bool = Field(..., description="确认后是否计入参加活动次数（自行登记的服务只计时长）")
+    version: int
 
     @staticmethod
     def resolve_member(obj: Record) -> str:
@@ -257,7 +259,7 @@ def progress(request: AuthedRequest, year: int | None = None) -> dict[str, objec
     p = service_counts.progress(member, year, place=access.reported_community(member))
     return {
         "year": p.year,
-        "activities": p.records,
+        "activities": p.activities,
         "activities_needed": p.need.activities,
         "hours": p.hours,
         "hours_needed": p.need_hours,
@@ -399,6 +401,45 @@ def confirm(request: AuthedRequest, payload: ConfirmIn) -> dict[str, object]:
 
 class ReturnIn(Schema):
     reason: str = Field(..., max_length=200)
+
+
+class CorrectIn(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    content: str = Field(..., min_length=1, max_length=1000)
+    beneficiary: str = Field("", max_length=200)
+    place_id: Id | None = Field(None, description="只对自行登记的纪实有效")
+    address: str | None = Field(None, max_length=100, description="只对自行登记的纪实有效")
+    kind_id: Id | None = Field(None, description="只对自行登记的纪实有效")
+
+
+@router.post("/{record_id}/correct", response=RecordOut)
+def correct(request: AuthedRequest, record_id: Id, payload: CorrectIn) -> Record:
+    """Correct a record: a new version, the old one kept in its timeline. A returned record goes back
+    to pending (the community hears of it). The member mends what the member logged, while it is
+    not confirmed; the community's staff any record of theirs."""
+    row = access.get_record_for_edit(request.auth, record_id)
+    extra: dict[str, object] = {}
+    if row.source == Record.Source.LOGGED:
+        if payload.place_id is not None:
+            extra["place"] = get_object_or_404(Place, pk=payload.place_id)
+        if payload.kind_id is not None:
+            extra["kind"] = get_object_or_404(Category, pk=payload.kind_id, kind=Category.Kind.ACTIVITY_TYPE)
+        if payload.address is not None:
+            extra["address"] = payload.address
+    try:
+        services.record_edit(
+            record=row,
+            by=request.auth,
+            starts_at=payload.starts_at,
+            ends_at=payload.ends_at,
+            content=payload.content,
+            beneficiary=payload.beneficiary,
+            **extra,  # type: ignore[arg-type]
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
+    return Record.objects.select_related("member", "unit", "signup").get(pk=row.pk)
 
 
 @router.post("/{record_id}/return", response=RecordOut)

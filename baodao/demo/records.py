@@ -206,6 +206,7 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
                     minutes=int((end - start).total_seconds() // 60),
                     content=a.title,
                     source=source,
+                    counts_as_activity=end - start >= dt.timedelta(minutes=30),  # the rule's default
                     status=Record.Status.CONFIRMED
                     if a.ends_at < now - dt.timedelta(days=20)
                     else Record.Status.PENDING,
@@ -423,6 +424,7 @@ def _pairings_callups_and_leaders(
                         minutes=180,
                         content=past.title,
                         source=Record.Source.CALLUP,
+                        counts_as_activity=True,  # three hours on site
                         status=Record.Status.PENDING,
                         logged_by_id=staff,
                     )
@@ -523,10 +525,12 @@ def seed_records_province(*, wanted: int = PROVINCE_RECORDS, year: int | None = 
         cur.execute(
             """
             INSERT INTO records_record (member_id, unit_id, community_id, address, starts_at, ends_at,
-              minutes, content, beneficiary, source, status, flags, logged_by_id, created_at, return_reason,
-              aid_items, aid_count, aid_money, donor_kind, donor_name)
+              minutes, content, beneficiary, source, counts_as_activity, status, flags, logged_by_id, created_at,
+              return_reason, aid_items, aid_count, aid_money, donor_kind, donor_name)
             SELECT r.member_id, m.unit_id, r.community_id, '', t, t + (mins || ' minutes')::interval,
-              mins, '入户走访', '', 'logged',
+              mins, CASE WHEN k %% 3 = 0 THEN '入户走访' ELSE '社区志愿服务活动' END, '',
+              -- two in three are activities attended (30 minutes or more: they count), one logged
+              CASE WHEN k %% 3 = 0 THEN 'logged' ELSE 'activity' END, k %% 3 <> 0,
               CASE WHEN (r.id + k) %% 10 = 0 THEN 'pending' ELSE 'confirmed' END,
               CASE WHEN (r.id + k) %% 50 = 7 THEN %(flag)s ELSE '[]' END::jsonb, %(logger)s, t, '',
               CASE WHEN (r.id + k) %% 20 = 3 THEN '米面油' ELSE '' END,

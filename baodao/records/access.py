@@ -216,8 +216,8 @@ def get_member_for_attendance(user: Actor, activity: Activity, member_id: int) -
     sees (and those signed up to the activity): any other id is out of sight (404, the same as a
     missing one) — a refusal naming a member looked up among all members would hand out the
     names of strangers. One seen but not in the activity's audience is refused by name."""
-    signed_up = activity.signups.exclude(status=Signup.Status.CANCELLED).values("member_id")
-    member = get_object_or_404(selectors.members_seen(user, signed_up).select_related("unit"), pk=member_id)
+    seen = selectors.members_seen(user, *selectors.attendance_lists(activity))
+    member = get_object_or_404(seen.select_related("unit"), pk=member_id)
     if not may_join(member, activity):
         raise _denied(_("%(m)s不在该活动的报名范围内") % {"m": member.name})
     return member
@@ -251,16 +251,36 @@ def records_for_decision(user: Actor, ids: list[int]) -> list[Record]:
     return list(rows.select_related("member", "unit").order_by("starts_at", "id"))
 
 
-def get_record_for_edit(user: Actor, pk: int) -> Record:
-    """Correct a record: its member while it is pending or returned; the community's staff any time."""
-    record = get_record_for_view(user, pk)
+def may_edit(user: Actor, record: Record) -> bool:
+    try:
+        _check_edit(user, record)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _check_edit(user: Actor, record: Record) -> None:
     if may_confirm(user, record):
-        return record
-    if record.member_id is not None and record.member_id in scope.scope_for(user).member_ids:
-        if record.status == Record.Status.CONFIRMED:
-            raise _denied(_("已确认的纪实不能自行修改；如有错误请联系社区"))
-        return record
-    raise _denied(_("只有本人或社区工作人员可以修改纪实"))
+        return
+    s = scope.scope_for(user)
+    own = (record.member_id is not None and record.member_id in s.member_ids) or (
+        record.member_id is None and record.unit_id in s.unit_ids
+    )
+    if not own:
+        raise _denied(_("只有本人或社区工作人员可以修改纪实"))
+    if record.status == Record.Status.CONFIRMED:
+        raise _denied(_("已确认的纪实不能自行修改；如有错误请联系社区"))
+    if record.source != Record.Source.LOGGED:
+        raise _denied(_("这条纪实来自活动签到或组织者登记，请联系活动组织者或社区更正"))
+
+
+def get_record_for_edit(user: Actor, pk: int) -> Record:
+    """Correct a record: the community's staff any time; its owner — the member, or for a unit's own
+    record the unit's secretary — while it is pending or returned, and only what the owner logged
+    (an attendance's times are the organizer's and the community's to mend)."""
+    record = get_record_for_view(user, pk)
+    _check_edit(user, record)
+    return record
 
 
 # --- certificates ---------------------------------------------------------------------------------

@@ -16,6 +16,12 @@ from baodao.records.models import ServiceCertificate
 def certificate_pdf(cert: ServiceCertificate, verify_url: str) -> bytes:
     member = cert.member
     rows = [[str(k), str(n), f"{m / 60:g}"] for k, n, m in cert.summary]
+    if cert.activities is None:  # issued before activities and logged service were counted apart
+        served = _("参加志愿服务 %(n)s 次") % {"n": cert.records}
+    else:
+        served = _("参加社区活动 %(a)s 次、自行登记志愿服务 %(l)s 次") % {"a": cert.activities, "l": cert.logged}
+        if cert.other:
+            served += _("（另有 %(o)s 次在场不足时长，只计时长）") % {"o": cert.other}
     story: list[Flowable] = [
         para(_("编号：%(n)s") % {"n": cert.number}, "right"),
         Spacer(1, 6 * mm),
@@ -23,7 +29,7 @@ def certificate_pdf(cert: ServiceCertificate, verify_url: str) -> bytes:
         Spacer(1, 6 * mm),
         para(
             _(
-                "兹证明 %(name)s（身份证号 %(id)s）于 %(s)s 至 %(e)s 期间，在%(c)s参加志愿服务 %(n)s 次，"
+                "兹证明 %(name)s（身份证号 %(id)s）于 %(s)s 至 %(e)s 期间，在%(c)s%(served)s，"
                 "累计服务时长 %(h)s 小时。以上记录均经社区逐项确认。"
             )
             % {
@@ -32,7 +38,7 @@ def certificate_pdf(cert: ServiceCertificate, verify_url: str) -> bytes:
                 "s": cn_date(cert.starts_on),
                 "e": cn_date(cert.ends_on),
                 "c": cert.community.name,
-                "n": cert.records,
+                "served": served,
                 "h": f"{cert.hours:g}",
             },
             "body",

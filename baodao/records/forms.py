@@ -1,16 +1,31 @@
-"""Forms of the record's pages: an activity, a logged service, a manual attendance mark, a return."""
+"""Forms of the record's pages: an activity, a logged service and its correction, a manual
+attendance mark, a return."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from baodao.directory.models import Category, Place, Unit
+from baodao.accounts.models import Actor
+from baodao.core.forms import Form
+from baodao.directory.models import Category, Member, Place, Unit
+from baodao.records import selectors
 from baodao.records.models import Activity, Pairing, Record, Team
 
 LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def add_refusal(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's refusal on the form: under the field it names when the form has that field,
+    else at the top."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class LocalDateTime(forms.DateTimeField):
@@ -21,7 +36,7 @@ class LocalDateTime(forms.DateTimeField):
         super().__init__(**kw)
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(Form):
     title = forms.CharField(label=_("活动名称"), max_length=100)
     kind = forms.ModelChoiceField(label=_("活动类型"), queryset=Category.objects.none())
     place = forms.ModelChoiceField(label=_("地点（小区/楼栋）"), queryset=Place.objects.none())
@@ -84,11 +99,71 @@ class LogForm(forms.Form):
             ).order_by("sort_key")
 
 
-class AttendanceForm(forms.Form):
-    member = forms.IntegerField(widget=forms.HiddenInput)
+class MemberChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Member) -> str:
+        return f"{obj.name}（{obj.unit.name}）"
+
+
+class AttendanceForm(Form):
+    """手工登记考勤: the member is chosen among those the activity is for (who could not scan has
+    often not signed up on a phone either); the times start at the activity's."""
+
+    member = MemberChoice(label=_("党员"), queryset=Member.objects.none(), empty_label=_("请选择党员"))
     checkin_at = LocalDateTime(label=_("签到时间"))
     checkout_at = LocalDateTime(label=_("签退时间"))
-    reason = forms.CharField(label=_("手工登记原因"), max_length=200)
+    reason = forms.CharField(label=_("手工登记原因"), max_length=200, help_text=_("如：没有智能手机、手机没电"))
+
+    def __init__(self, *args: Any, user: Actor, activity: Activity, **kw: Any) -> None:  # noqa: ANN401
+        from django.utils import timezone
+
+        kw.setdefault(
+            "initial", {"checkin_at": activity.starts_at, "checkout_at": min(activity.ends_at, timezone.now())}
+        )
+        super().__init__(*args, **kw)
+        self.fields["member"].queryset = selectors.attendance_candidates(user, activity)  # type: ignore[attr-defined]
+
+
+class RecordEditForm(Form):
+    """Correct a record (a new version; the old one stays in the timeline). What the member logged
+    may be mended whole; an attendance only its times and content (its place and type are the
+    activity's)."""
+
+    starts_at = LocalDateTime(label=_("开始时间"))
+    ends_at = LocalDateTime(label=_("结束时间"))
+    content = forms.CharField(label=_("服务内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    place = forms.ModelChoiceField(
+        label=_("服务地点（小区/楼栋）"), queryset=Place.objects.none(), required=False, empty_label=_("不选")
+    )
+    address = forms.CharField(label=_("具体地点"), max_length=100, required=False)
+    beneficiary = forms.CharField(label=_("服务对象"), max_length=200, required=False)
+    kind = forms.ModelChoiceField(
+        label=_("服务类型"), queryset=Category.objects.none(), required=False, empty_label=_("不选")
+    )
+
+    def __init__(self, *args: Any, record: Record, **kw: Any) -> None:  # noqa: ANN401
+        kw.setdefault(
+            "initial",
+            {
+                "starts_at": record.starts_at,
+                "ends_at": record.ends_at,
+                "content": record.content,
+                "place": record.place_id,
+                "address": record.address,
+                "beneficiary": record.beneficiary,
+                "kind": record.kind_id,
+            },
+        )
+        super().__init__(*args, **kw)
+        if record.source != Record.Source.LOGGED:
+            for name in ("place", "address", "kind"):
+                del self.fields[name]
+            return
+        self.fields["place"].queryset = Place.objects.filter(  # type: ignore[attr-defined]
+            path__startswith=record.community.path
+        ).order_by("sort_key")
+        self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
+            kind=Category.Kind.ACTIVITY_TYPE, is_active=True
+        ).order_by("sort_order", "id")
 
 
 class ReturnForm(forms.Form):

@@ -144,9 +144,12 @@ class Signup(models.Model):
         CANCELLED = "cancelled", _("已取消")
         CHECKED_IN = "checked_in", _("已签到")
         ATTENDED = "attended", _("已参加")
+        # Checked out, but with less than the rule's minimum time on site (or marked so by hand):
+        # the time is recorded as it was, and it never counts as an activity attended.
+        SHORT = "short", _("时长不足，不计参加")
         NO_SHOW = "no_show", _("未到")
 
-    LIVE = (Status.SIGNED, Status.CHECKED_IN, Status.ATTENDED)
+    LIVE = (Status.SIGNED, Status.CHECKED_IN, Status.ATTENDED, Status.SHORT)
 
     activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="signups")
     member = models.ForeignKey("directory.Member", on_delete=models.PROTECT, related_name="signups")
@@ -247,6 +250,13 @@ class Record(models.Model):
     )
     # Integrity flags: [{"code": ..., "text": ...}], each explaining itself; they never block.
     flags = models.JSONField(_("疑点"), default=list, blank=True)
+    # Whether this record, once confirmed, counts towards "参加活动 x / 5" (DOMAIN.md §3.3): an
+    # activity's (or call-up's) attendance of at least the rule's minimum minutes. Self-logged
+    # service never does; its minutes count towards the hours only. Set where the record is made
+    # and when it is corrected, so the counters and their recount read the same column.
+    counts_as_activity = models.BooleanField(_("计为参加活动"), default=False, db_default=False)
+    # 1 when made; each correction is a new version, the old one kept in the timeline (RecordEvent).
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1)
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     decided_by = models.ForeignKey(
@@ -381,11 +391,14 @@ class RecordEvent(models.Model):
         CONFIRMED = "confirmed", _("确认")
         RETURNED = "returned", _("退回")
         EDITED = "edited", _("修改")
+        RESUBMITTED = "resubmitted", _("修改后重新提交")
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=300, blank=True)
+    # On a correction: the version it replaced, as it was ({"version", "starts_at", "content", ...}).
+    previous = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -407,6 +420,11 @@ class ServiceCertificate(models.Model):
     starts_on = models.DateField(_("起始日期"))
     ends_on = models.DateField(_("截止日期"))
     records = models.PositiveIntegerField(_("服务次数"))
+    # Of `records`: activities attended (what the 5-activity rule counts) and service the member
+    # logged, said apart on the certificate; the rest are attendances too short to count. None on
+    # certificates issued before they were counted apart (they say the total only).
+    activities = models.PositiveIntegerField(_("参加活动次数"), null=True, blank=True)
+    logged = models.PositiveIntegerField(_("自行登记服务次数"), null=True, blank=True)
     minutes = models.PositiveIntegerField(_("服务时长（分钟）"))
     # [[service type, count, minutes], ...] at issue
     summary = models.JSONField(_("服务内容"), default=list)
@@ -427,6 +445,11 @@ class ServiceCertificate(models.Model):
     @property
     def hours(self) -> float:
         return round(self.minutes / 60, 1)
+
+    @property
+    def other(self) -> int:
+        """Attendances too short to count as an activity (counted in the hours only)."""
+        return max(0, self.records - (self.activities or 0) - (self.logged or 0))
 
 
 class Commitment(models.Model):

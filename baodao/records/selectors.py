@@ -13,7 +13,7 @@ from baodao.accounts.models import Actor
 from baodao.directory import scope
 from baodao.directory.models import Member, Place
 from baodao.needs.models import Demand
-from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team, TeamClaim
+from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team, TeamClaim, TeamMember
 from baodao.reporting.models import MemberReport
 from baodao.reporting.selectors import visible_member_reports
 
@@ -50,6 +50,33 @@ def upcoming_for_member(user: Actor, member: Member, *, now: dt.datetime | None 
         .select_related("kind", "place", "community")
         .order_by("starts_at", "id")
     )
+
+
+def attendance_lists(activity: Activity) -> list[QuerySet]:
+    """The lists an organizer runs for an activity (member ids): its sign-ups and, for a team's
+    activity, the team's live members. Their names are the organizer's to read (members_seen)."""
+    lists: list[QuerySet] = [activity.signups.exclude(status=Signup.Status.CANCELLED).values("member_id")]
+    if activity.audience == Activity.Audience.TEAM:
+        team = activity.team_id or 0  # a team activity always names its team
+        lists.append(TeamMember.objects.filter(team_id=team, left_at__isnull=True).values("member_id"))
+    return lists
+
+
+def attendance_candidates(user: Actor, activity: Activity) -> QuerySet[Member]:
+    """Whom the organizer may mark present by hand: the members the activity is for (as
+    access.joinable says: reported to its community and in service, narrowed to its units or its
+    team) whose names the organizer may read, less those whose attendance is already recorded."""
+    reported = MemberReport.objects.filter(community_id=activity.community_id, status=MemberReport.Status.CONFIRMED)
+    rows = Member.objects.filter(pk__in=reported.values("member_id"), status=Member.Status.IN_SERVICE)
+    if activity.audience == Activity.Audience.UNITS:
+        rows = rows.filter(unit__in=activity.units.all())
+    elif activity.audience == Activity.Audience.TEAM:
+        team = activity.team_id or 0
+        live = TeamMember.objects.filter(team_id=team, left_at__isnull=True)
+        rows = rows.filter(pk__in=live.values("member_id"))
+    rows = rows.filter(pk__in=members_seen(user, *attendance_lists(activity)).values("pk"))
+    done = Signup.objects.filter(activity=activity, status__in=(Signup.Status.ATTENDED, Signup.Status.SHORT))
+    return rows.exclude(pk__in=done.values("member_id")).select_related("unit").order_by("name", "pk")
 
 
 def member_signups(member: Member) -> dict[int, Signup]:

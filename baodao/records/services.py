@@ -11,7 +11,14 @@ cannot both pass it. A CheckConstraint keeps `signed_up <= capacity` whatever ha
 
 Counting: a confirmed record is counted (records.signals.record_counted, +1), a confirmed record
 returned or edited is uncounted first (-1) — in the same transaction, so stats' counters move
-exactly when the change commits.
+exactly when the change commits. A record counts as an activity attended (Record.counts_as_activity)
+only when it is an attendance — scanned, marked by hand, a call-up — of at least the rule's minimum
+minutes (`record_min_attendance_minutes`); the same test wherever an attendance is made or mended.
+
+Attendance that cannot have happened is refused, the same way by the scan, the API and the
+organizer's hand: a check-out before the activity starts, a check-in after it ended. Attendance
+that did happen but was shorter than the minimum is recorded as it was, flagged `short_attendance`,
+its sign-up marked 时长不足 — and it never counts as an activity attended.
 """
 
 from __future__ import annotations
@@ -25,7 +32,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
@@ -34,11 +40,12 @@ from django.utils.translation import gettext as _
 from baodao.accounts.models import User
 from baodao.core.images import MAX_PHOTO_BYTES, clean_photo
 from baodao.core.rules import get_rule_int
+from baodao.core.transitions import apply
 from baodao.directory.models import Category, LeaderLink, Member, Place, Unit
 from baodao.directory.services import city_of
 from baodao.needs.models import Demand
 from baodao.notifications.services import group_post
-from baodao.records import codes, signals
+from baodao.records import codes, dates, signals
 from baodao.records.models import (
     Activity,
     Callup,
@@ -55,23 +62,15 @@ from baodao.records.models import (
     TeamClaim,
     TeamMember,
 )
+from baodao.records.transitions import RecordConflict, RecordError
+from baodao.records.transitions import records as record_flow
+
+__all__ = ["RecordConflict", "RecordError"]  # refused steps, raised by every function here
 
 MAX_PHOTOS = 6
 MAX_MINUTES = 24 * 60
 # Flags that come from how the record was made, not from its times: an edit keeps them.
 STICKY_FLAGS = ("photo_reused", "outside_activity", "no_checkout")
-
-
-class RecordError(ValidationError):
-    """A refused step of the record, with a message fit to show the user (400)."""
-
-    status = 400
-
-
-class RecordConflict(RecordError):
-    """Refused because the activity is full, the seat is taken or the row moved on (409)."""
-
-    status = 409
 
 
 @dataclass
@@ -100,7 +99,11 @@ def _minutes(start: dt.datetime, end: dt.datetime) -> int:
 
 
 def _local(value: dt.datetime) -> str:
-    return timezone.localtime(value).strftime("%m-%d %H:%M")
+    return dates.when(value)  # with the year when it is not this year's
+
+
+# An activity is published at most this far ahead: a date a year off is a typo, not a plan.
+ACTIVITY_MAX_AHEAD = dt.timedelta(days=366)
 
 
 # --- activities -----------------------------------------------------------------------------------
@@ -123,11 +126,9 @@ def activity_create(
     team: Team | None = None,
     demand: Demand | None = None,
     organizer_unit: Unit | None = None,
+    now: dt.datetime | None = None,
 ) -> Activity:
-    if ends_at <= starts_at:
-        raise RecordError(_("结束时间必须晚于开始时间"))
-    if ends_at - starts_at > dt.timedelta(days=1):
-        raise RecordError(_("一次活动不超过 24 小时；多日活动请分天创建"))
+    _check_schedule(community, starts_at, ends_at, now=now or timezone.now())
     if capacity < 1:
         raise RecordError(_("人数上限至少为 1"))
     if not (place.path.startswith(community.path)):
@@ -167,6 +168,42 @@ def activity_create(
             % {"t": activity.title, "w": _local(starts_at), "p": address or place.name, "n": capacity},
         )
     return activity
+
+
+def min_attendance(community: Place) -> int:
+    """Minutes on site for an attendance to count as an activity attended (a rule row)."""
+    return get_rule_int("record_min_attendance_minutes", city=city_of(community))
+
+
+def _check_schedule(community: Place, starts_at: dt.datetime, ends_at: dt.datetime, *, now: dt.datetime) -> None:
+    """An activity is published to be attended: not already over, not more than a year ahead, its
+    end after its start, long enough to be attended (each message names its field, and the web
+    form shows it under that field)."""
+    if ends_at <= starts_at:
+        raise RecordError({"ends_at": [_("结束时间必须晚于开始时间")]})
+    if ends_at <= now:
+        raise RecordError({"ends_at": [_("结束时间 %(e)s 已经过去：不能发布已经结束的活动") % {"e": _local(ends_at)}]})
+    if starts_at > now + ACTIVITY_MAX_AHEAD:
+        raise RecordError(
+            {
+                "starts_at": [
+                    _("开始时间 %(s)s 在一年以后：活动最多提前一年发布，请核对年份")
+                    % {"s": timezone.localtime(starts_at).strftime("%Y-%m-%d")}
+                ]
+            }
+        )
+    if ends_at - starts_at > dt.timedelta(days=1):
+        raise RecordError({"ends_at": [_("结束时间距开始超过 24 小时：一次活动不超过 24 小时，多日活动请分天创建")]})
+    least = min_attendance(community)
+    if ends_at - starts_at < dt.timedelta(minutes=least):
+        raise RecordError(
+            {
+                "ends_at": [
+                    _("结束时间距开始不足 %(m)s 分钟：在场不足 %(m)s 分钟不计为参加活动，活动至少 %(m)s 分钟")
+                    % {"m": least}
+                ]
+            }
+        )
 
 
 def _why_full(activity_id: int, now: dt.datetime) -> RecordError:
@@ -281,6 +318,8 @@ def checkin_scanned(*, activity: Activity, member: Member, by: User, now: dt.dat
     """Check in after the code was checked (the scan page checked it when it opened)."""
     now = now or timezone.now()
     _check_open(activity, now)
+    if now >= activity.ends_at:
+        raise RecordError(_("活动已于 %(e)s 结束，不能再签到") % {"e": _local(activity.ends_at)})
     with transaction.atomic():
         row = (
             Signup.objects.select_for_update()
@@ -315,6 +354,10 @@ def checkout(
 def checkout_scanned(*, activity: Activity, member: Member, by: User, now: dt.datetime | None = None) -> Record:
     now = now or timezone.now()
     _check_open(activity, now)
+    if now <= activity.starts_at:
+        raise RecordError(
+            _("活动 %(s)s 才开始，开始前不能签退：活动开始前离开不算参加活动") % {"s": _local(activity.starts_at)}
+        )
     with transaction.atomic():
         row = (
             Signup.objects.select_for_update()
@@ -326,9 +369,7 @@ def checkout_scanned(*, activity: Activity, member: Member, by: User, now: dt.da
             raise RecordError(_("您还没有签到，请先扫签到码"))
         if row.status != Signup.Status.CHECKED_IN:
             raise RecordConflict(_("您已签退"))
-        row.status = Signup.Status.ATTENDED
         row.checkout_at = now
-        row.save(update_fields=["status", "checkout_at"])
         record = _attendance_record(row, by=by, source=Record.Source.ACTIVITY)
         RecordEvent.objects.create(
             record=record, kind=RecordEvent.Kind.CHECKED_IN, actor=by, note=_local(row.checkin_at)
@@ -337,7 +378,62 @@ def checkout_scanned(*, activity: Activity, member: Member, by: User, now: dt.da
     return record
 
 
+def _check_attended_span(
+    activity: Activity,
+    checkin_at: dt.datetime,
+    checkout_at: dt.datetime,
+    fields: tuple[str, str] = ("checkin_at", "checkout_at"),
+) -> None:
+    """Attendance marked (or corrected) by hand that cannot have happened is refused, as the scan
+    refuses it: out before the start, in after the end. `fields` name the form's two times."""
+    if checkout_at <= activity.starts_at:
+        raise RecordError(
+            {
+                fields[1]: [
+                    _("签退时间 %(o)s 不晚于活动开始时间 %(s)s：活动开始前离开不算参加活动，请核对")
+                    % {"o": _local(checkout_at), "s": _local(activity.starts_at)}
+                ]
+            }
+        )
+    if checkin_at >= activity.ends_at:
+        raise RecordError(
+            {
+                fields[0]: [
+                    _("签到时间 %(i)s 不早于活动结束时间 %(e)s：活动结束后到场不算参加活动，请核对")
+                    % {"i": _local(checkin_at), "e": _local(activity.ends_at)}
+                ]
+            }
+        )
+
+
+def counts_as_activity(record: Record) -> bool:
+    """An attendance (scanned, by hand, a call-up) of at least the rule's minimum minutes; never
+    service the member logged. Asked wherever a record is made or mended."""
+    if record.source == Record.Source.LOGGED:
+        return False
+    return record.minutes >= min_attendance(record.community)
+
+
+def _short_flag(record: Record) -> dict[str, str]:
+    return {
+        "code": "short_attendance",
+        "text": _("在场 %(m)s 分钟，不足 %(l)s 分钟：计入服务时长，不计为参加活动")
+        % {"m": record.minutes, "l": min_attendance(record.community)},
+    }
+
+
+def _set_counting(record: Record) -> None:
+    """Decide whether the record counts as an activity attended, and flag it when an attendance
+    does not (the confirmer sees why; the flag never blocks)."""
+    record.counts_as_activity = counts_as_activity(record)
+    record.flags = [f for f in record.flags if f.get("code") != "short_attendance"]
+    if record.source != Record.Source.LOGGED and not record.counts_as_activity:
+        record.flags.append(_short_flag(record))
+
+
 def _attendance_record(signup: Signup, *, by: User, source: str, extra_flags: Sequence[dict[str, str]] = ()) -> Record:
+    """The record of a check-out (or a mark by hand, or a close): the time inside the activity's
+    span; the sign-up is 已参加, or 时长不足 when it does not count (and is saved here)."""
     activity = signup.activity
     member = signup.member
     assert signup.checkin_at is not None and signup.checkout_at is not None
@@ -363,7 +459,10 @@ def _attendance_record(signup: Signup, *, by: User, source: str, extra_flags: Se
         logged_by=by,
     )
     record.flags = flags_for(record, extra=extra_flags)
+    _set_counting(record)
     record.save()
+    signup.status = Signup.Status.ATTENDED if record.counts_as_activity else Signup.Status.SHORT
+    signup.save(update_fields=["status", "checkin_at", "checkout_at", "manual_reason", "manual_by"])
     _flag_neighbours(record)
     return record
 
@@ -384,9 +483,13 @@ def attendance_mark(
     if not reason:
         raise RecordError(_("手工登记考勤必须填写原因"))
     if checkout_at <= checkin_at:
-        raise RecordError(_("签退时间必须晚于签到时间"))
-    if checkin_at > timezone.now():
-        raise RecordError(_("不能登记尚未发生的考勤"))
+        raise RecordError({"checkout_at": [_("签退时间必须晚于签到时间")]})
+    now = timezone.now()
+    if checkin_at > now or checkout_at > now + dt.timedelta(minutes=5):
+        raise RecordError(
+            {"checkout_at" if checkin_at <= now else "checkin_at": [_("不能登记尚未发生的考勤：时间晚于现在")]}
+        )
+    _check_attended_span(activity, checkin_at, checkout_at)
     with transaction.atomic():
         row = (
             Signup.objects.select_for_update()
@@ -396,14 +499,12 @@ def attendance_mark(
         )
         if row is None:
             row = _take_seat(activity, member, by=by, now=timezone.now(), started_ok=True)
-        if row.status == Signup.Status.ATTENDED or hasattr(row, "record"):
+        if row.status in (Signup.Status.ATTENDED, Signup.Status.SHORT) or hasattr(row, "record"):
             raise RecordConflict(_("%(m)s的考勤已登记") % {"m": member.name})
-        row.status = Signup.Status.ATTENDED
         row.checkin_at = row.checkin_at or checkin_at
         row.checkout_at = checkout_at
         row.manual_reason = reason[:200]
         row.manual_by = by
-        row.save(update_fields=["status", "checkin_at", "checkout_at", "manual_reason", "manual_by"])
         extra = []
         if checkin_at < activity.starts_at or checkout_at > activity.ends_at:
             extra.append(
@@ -433,9 +534,7 @@ def activity_close(*, activity: Activity, by: User, now: dt.datetime | None = No
         for signup in (
             row.signups.select_for_update().filter(status=Signup.Status.CHECKED_IN).select_related("member", "activity")
         ):
-            signup.status = Signup.Status.ATTENDED
             signup.checkout_at = row.ends_at
-            signup.save(update_fields=["status", "checkout_at"])
             flag = {"code": "no_checkout", "text": _("未扫码签退，按活动结束时间计算")}
             _attendance_record(signup, by=by, source=Record.Source.ACTIVITY, extra_flags=[flag])
             out["not_out"] += 1
@@ -450,7 +549,9 @@ def activity_cancel(*, activity: Activity, by: User) -> Activity:
         row = Activity.objects.select_for_update().get(pk=activity.pk)
         if row.status != Activity.Status.OPEN:
             raise RecordConflict(_("活动%(s)s") % {"s": row.get_status_display()})
-        if row.signups.filter(status__in=(Signup.Status.CHECKED_IN, Signup.Status.ATTENDED)).exists():
+        if row.signups.filter(
+            status__in=(Signup.Status.CHECKED_IN, Signup.Status.ATTENDED, Signup.Status.SHORT)
+        ).exists():
             raise RecordError(_("已有党员签到，不能取消活动；请结束考勤"))
         row.signups.filter(status=Signup.Status.SIGNED).update(
             status=Signup.Status.CANCELLED, cancelled_at=timezone.now()
@@ -672,22 +773,24 @@ def own_record(record: Record, by: User) -> bool:
     return record.logged_by_id == by.pk or (member_id is not None and record.member_id == member_id)
 
 
+def _pending_row(record: Record, by: User, *, refused_own: str) -> Record:
+    """Lock the record's row and refuse the decision of whoever logged it or is its member."""
+    row = Record.objects.select_for_update().get(pk=record.pk)
+    if own_record(row, by):
+        raise RecordError(refused_own)
+    return row
+
+
 def record_confirm(*, record: Record, by: User, now: dt.datetime | None = None) -> Record:
+    """确认: the record counts from now (records.transitions counts it and tells its owner)."""
     now = now or timezone.now()
     with transaction.atomic():
-        row = Record.objects.select_for_update().get(pk=record.pk)
-        if own_record(row, by):
-            raise RecordError(_("不能确认自己登记或自己的纪实"))
+        row = _pending_row(record, by, refused_own=_("不能确认自己登记或自己的纪实"))
         if row.status != Record.Status.PENDING:
             raise RecordConflict(_("该纪实%(s)s") % {"s": row.get_status_display()})
-        row.status = Record.Status.CONFIRMED
-        row.decided_by = by
-        row.decided_at = now
-        row.return_reason = ""
-        row.save(update_fields=["status", "decided_by", "decided_at", "return_reason"])
-        RecordEvent.objects.create(record=row, kind=RecordEvent.Kind.CONFIRMED, actor=by)
-        signals.record_counted.send(sender=Record, record=row, sign=1)
-    return row
+        return apply(
+            record_flow, "confirm", row, by=by, changes={"decided_by": by, "decided_at": now, "return_reason": ""}
+        )
 
 
 def records_confirm(*, records: Iterable[Record], by: User) -> tuple[list[Record], list[tuple[Record, str]]]:
@@ -703,26 +806,48 @@ def records_confirm(*, records: Iterable[Record], by: User) -> tuple[list[Record
 
 
 def record_return(*, record: Record, by: User, reason: str, now: dt.datetime | None = None) -> Record:
-    """退回 with a reason the member reads; a confirmed record returned stops counting."""
+    """退回 with a reason the owner reads (and is told of, with a link to mend it); a confirmed
+    record returned stops counting."""
     reason = reason.strip()
     if not reason:
         raise RecordError(_("请填写退回原因"))
     now = now or timezone.now()
     with transaction.atomic():
-        row = Record.objects.select_for_update().get(pk=record.pk)
-        if own_record(row, by):
-            raise RecordError(_("不能处理自己登记或自己的纪实"))
+        row = _pending_row(record, by, refused_own=_("不能处理自己登记或自己的纪实"))
         if row.status == Record.Status.RETURNED:
             raise RecordConflict(_("该纪实已退回"))
-        if row.status == Record.Status.CONFIRMED:
-            signals.record_counted.send(sender=Record, record=row, sign=-1)
-        row.status = Record.Status.RETURNED
-        row.decided_by = by
-        row.decided_at = now
-        row.return_reason = reason[:200]
-        row.save(update_fields=["status", "decided_by", "decided_at", "return_reason"])
-        RecordEvent.objects.create(record=row, kind=RecordEvent.Kind.RETURNED, actor=by, note=reason[:300])
-    return row
+        return apply(
+            record_flow,
+            "return",
+            row,
+            by=by,
+            changes={"decided_by": by, "decided_at": now, "return_reason": reason[:200]},
+            note=reason[:300],
+        )
+
+
+def _version_of(row: Record) -> dict[str, object]:
+    """A version of the record as it was, kept in the timeline event of the correction that replaced it."""
+    s, e = timezone.localtime(row.starts_at), timezone.localtime(row.ends_at)
+    return {
+        "version": row.version,
+        "when": f"{s:%Y-%m-%d %H:%M}—{e:%H:%M}" if s.date() == e.date() else f"{s:%Y-%m-%d %H:%M}—{e:%Y-%m-%d %H:%M}",
+        "starts_at": s.isoformat(),
+        "ends_at": e.isoformat(),
+        "minutes": row.minutes,
+        "content": row.content,
+        "beneficiary": row.beneficiary,
+        "address": row.address,
+        "place": str(row.place) if row.place_id else "",
+        "kind": str(row.kind) if row.kind_id else "",
+        "status": row.status,
+        "return_reason": row.return_reason,
+        "counts_as_activity": row.counts_as_activity,
+        "flags": row.flags,
+    }
+
+
+_UNCHANGED = object()
 
 
 def record_edit(
@@ -733,23 +858,36 @@ def record_edit(
     ends_at: dt.datetime,
     content: str,
     beneficiary: str = "",
+    place: Place | None | object = _UNCHANGED,
+    address: str | None = None,
+    kind: Category | None | object = _UNCHANGED,
     now: dt.datetime | None = None,
 ) -> Record:
-    """Correct a record. A returned one edited by its member goes back to pending; a confirmed one
-    (corrected by staff) keeps its status and its count moves by the difference."""
+    """Correct a record: a new version, the one it replaces kept in the timeline event. A returned
+    record corrected goes back to pending (the `resubmit` transition: the community's staff hear of
+    it); a pending or confirmed one (corrected by staff) keeps its status, and a confirmed one's
+    counts move by the difference. Callers asked records.access who may (a member mends only what
+    the member logged)."""
     now = now or timezone.now()
     if ends_at <= starts_at:
-        raise RecordError(_("结束时间必须晚于开始时间"))
+        raise RecordError({"ends_at": [_("结束时间必须晚于开始时间")]})
     if ends_at > now + dt.timedelta(minutes=5):
-        raise RecordError(_("不能登记尚未发生的服务"))
+        raise RecordError({"ends_at": [_("结束时间晚于现在：不能登记尚未发生的服务")]})
+    if _minutes(starts_at, ends_at) > MAX_MINUTES:
+        raise RecordError({"ends_at": [_("一条纪实不超过 24 小时；多日服务请分天登记")]})
     if not content.strip():
-        raise RecordError(_("请填写服务内容"))
+        raise RecordError({"content": [_("请填写服务内容")]})
     with transaction.atomic():
         row = Record.objects.select_for_update(of=("self",)).select_related("activity", "community").get(pk=record.pk)
+        if isinstance(place, Place) and not place.path.startswith(row.community.path):
+            raise RecordError({"place": [_("服务地点不在该社区内")]})
+        if row.activity_id:
+            _check_attended_span(row.activity, starts_at, ends_at, ("starts_at", "ends_at"))  # type: ignore[arg-type]
+        previous = _version_of(row)
+        was = dates.span(row.starts_at, row.ends_at)
         counted = row.status == Record.Status.CONFIRMED
         if counted:
             signals.record_counted.send(sender=Record, record=row, sign=-1)
-        old = f"{_local(row.starts_at)}—{_local(row.ends_at)}"
         row.starts_at, row.ends_at = starts_at, ends_at
         if row.activity_id:
             _s, _e, minutes = _served(row.activity, starts_at, ends_at)  # type: ignore[arg-type]
@@ -758,14 +896,34 @@ def record_edit(
             row.minutes = _minutes(starts_at, ends_at)
         row.content = content.strip()
         row.beneficiary = beneficiary.strip()[:200]
-        if row.status == Record.Status.RETURNED:
-            row.status = Record.Status.PENDING
+        if place is not _UNCHANGED:
+            row.place = place  # type: ignore[assignment]
+        if address is not None:
+            row.address = address.strip()[:100]
+        if kind is not _UNCHANGED:
+            row.kind = kind  # type: ignore[assignment]
+        row.version += 1
         kept = [f for f in row.flags if f.get("code") in STICKY_FLAGS]
         row.flags = flags_for(row, extra=kept, now=now)
+        _set_counting(row)
         row.save()
-        RecordEvent.objects.create(
-            record=row, kind=RecordEvent.Kind.EDITED, actor=by, note=f"{old} → {_local(starts_at)}—{_local(ends_at)}"
-        )
+        note = _("第 %(v)s 版：%(o)s → %(n)s") % {
+            "v": row.version,
+            "o": was,
+            "n": dates.span(row.starts_at, row.ends_at),
+        }
+        if row.status == Record.Status.RETURNED:
+            # The version replaced goes into the resubmission's timeline event (transitions._event
+            # reads it from the row the transition locked).
+            return apply(
+                record_flow,
+                "resubmit",
+                row,
+                by=by,
+                note=note,
+                check=lambda locked: setattr(locked, "_previous_version", previous),
+            )
+        RecordEvent.objects.create(record=row, kind=RecordEvent.Kind.EDITED, actor=by, note=note, previous=previous)
         if counted:
             signals.record_counted.send(sender=Record, record=row, sign=1)
     return row
@@ -793,10 +951,13 @@ def certificate_issue(
         member=member, community=community, status=Record.Status.CONFIRMED, starts_at__gte=start, starts_at__lt=end
     ).select_related("kind")
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    activities = logged = 0
     for r in rows:
         k = by_kind[r.kind.name if r.kind else _("其他服务")]
         k[0] += 1
         k[1] += r.minutes
+        activities += r.counts_as_activity
+        logged += r.source == Record.Source.LOGGED
     if not by_kind:
         raise RecordError(_("该时段内在%(c)s没有经社区确认的服务纪实，不能出具证明") % {"c": community.name})
     # The community's contact: its first staff member with a mobile (the mobile is encrypted: read).
@@ -812,6 +973,8 @@ def certificate_issue(
             starts_on=starts_on,
             ends_on=ends_on,
             records=sum(v[0] for v in by_kind.values()),
+            activities=activities,
+            logged=logged,
             minutes=sum(v[1] for v in by_kind.values()),
             summary=sorted(([k, v[0], v[1]] for k, v in by_kind.items()), key=lambda x: -x[2]),
             contact=contact[:100],
@@ -1112,6 +1275,7 @@ def callup_attend(*, callup: Callup, members: Iterable[Member], by: User) -> int
                 logged_by=by,
             )
             record.flags = flags_for(record)
+            _set_counting(record)
             record.save()
             _flag_neighbours(record)
             RecordEvent.objects.create(record=record, kind=RecordEvent.Kind.MANUAL, actor=by, note=_("应急动员到场"))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", member.home, name="home"),
     path("log/", member.log, name="log"),
     path("r/<id:pk>/", member.record, name="record"),
+    path("r/<id:pk>/edit/", member.record_edit, name="record_edit"),
     path("activities/<id:pk>/", member.activity, name="activity"),
     path("activities/<id:pk>/signup/", member.signup, name="signup"),
     path("activities/<id:pk>/cancel/", member.cancel, name="cancel"),

@@ -81,13 +81,16 @@ class NeedCount(models.Model):
 
 class ServiceYear(models.Model):
     """A member's confirmed service in one year (DOMAIN.md §3.3: at least 5 activities, 20 hours):
-    how many confirmed records and minutes. Moved in the same transaction as the confirmation,
-    return or edit (baodao.stats.service_counts); `python manage.py recount_records` finds and
-    reports drift. "Who is behind" reads these rows, never the records."""
+    how many confirmed records, how many of them are activities attended (Record.counts_as_activity:
+    what the 5-activity rule reads — never self-logged service) and the minutes of them all (what
+    the 20-hour rule reads). Moved in the same transaction as the confirmation, return or edit
+    (baodao.stats.service_counts); `python manage.py recount_records` finds and reports drift.
+    "Who is behind" reads these rows, never the records."""
 
     member = models.ForeignKey("directory.Member", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     records = models.IntegerField(default=0)
+    activities = models.IntegerField(default=0, db_default=0)
     minutes = models.BigIntegerField(default=0)
 
     class Meta:
@@ -96,7 +99,7 @@ class ServiceYear(models.Model):
         constraints = [models.UniqueConstraint(fields=["member", "year"], name="serviceyear_member_year")]
 
     def __str__(self) -> str:
-        return f"{self.member_id} {self.year}: {self.records} / {self.minutes}"
+        return f"{self.member_id} {self.year}: {self.activities} / {self.records} / {self.minutes}"
 
 
 class ServiceMet(models.Model):

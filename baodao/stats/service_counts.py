@@ -1,7 +1,11 @@
 """Counters of the service record (ARCHITECTURE.md: counters, not aggregates): each member's
-confirmed records and minutes per year, moved by records.signals.record_counted in the transaction
+confirmed records, activities attended and minutes per year, moved by records.signals.record_counted in the transaction
 that confirms, returns or edits a record; `recount` rebuilds them from the records and reports the
 drift; `behind` answers "who is behind" for any area from them and the confirmed reports.
+
+The two minimums read what they name (DOMAIN.md §3.3): the 5-activity rule counts the confirmed
+records that are activities attended (Record.counts_as_activity — never self-logged service, never
+an attendance shorter than the rule's minimum), the 20-hour rule the minutes of all confirmed service.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ def _reported_community(member_id: int) -> tuple[int, str] | None:
 
 
 def _meets(values: tuple[int, int], need: Minimums) -> bool:
+    """`values` is (activities attended, minutes of all service)."""
     return values[0] >= need.activities and values[1] >= need.minutes
 
 
@@ -47,9 +52,9 @@ def bump_met(place_id: int, path: str, year: int, delta: int) -> None:
     _bump_row(ServiceMet, {"place_id": place_id, "year": year}, lambda: {"path": path}, {"n": delta})
 
 
-def bump(member_id: int, year: int, records: int, minutes: int) -> None:
-    """Move the member's year by (records, minutes), in the caller's transaction; when the year
-    crosses the minimums (either way), the member's community's met-count moves too."""
+def bump(member_id: int, year: int, records: int, minutes: int, activities: int = 0) -> None:
+    """Move the member's year by (records, activities, minutes), in the caller's transaction; when
+    the year crosses the minimums (either way), the member's community's met-count moves too."""
     row = ServiceYear.objects.select_for_update().filter(member_id=member_id, year=year).first()
     if row is None:
         try:
@@ -57,9 +62,11 @@ def bump(member_id: int, year: int, records: int, minutes: int) -> None:
                 row = ServiceYear.objects.create(member_id=member_id, year=year)
         except IntegrityError:  # created meanwhile by a concurrent confirmation
             row = ServiceYear.objects.select_for_update().get(member_id=member_id, year=year)
-    before = (row.records, row.minutes)
-    after = (row.records + records, row.minutes + minutes)
-    ServiceYear.objects.filter(pk=row.pk).update(records=F("records") + records, minutes=F("minutes") + minutes)
+    before = (row.activities, row.minutes)
+    after = (row.activities + activities, row.minutes + minutes)
+    ServiceYear.objects.filter(pk=row.pk).update(
+        records=F("records") + records, activities=F("activities") + activities, minutes=F("minutes") + minutes
+    )
     home = _reported_community(member_id)
     if home is None:
         return
@@ -120,7 +127,7 @@ def _counted(sender: type, record: Record, sign: int, **kwargs: object) -> None:
     tally(record, sign)
     if record.member_id is None:
         return
-    bump(record.member_id, record.year, sign, sign * record.minutes)
+    bump(record.member_id, record.year, sign, sign * record.minutes, sign if record.counts_as_activity else 0)
 
 
 _OLD_STATUS = "_serviceyear_old_status"
@@ -145,7 +152,7 @@ def _report_saved(sender: type, instance: MemberReport, **kw: object) -> None:
         return
     year = timezone.localdate().year
     values = (
-        ServiceYear.objects.filter(member_id=instance.member_id, year=year).values_list("records", "minutes").first()
+        ServiceYear.objects.filter(member_id=instance.member_id, year=year).values_list("activities", "minutes").first()
     )
     if values is None:
         return
@@ -161,29 +168,34 @@ def connect_signals() -> None:
     signals.member_progress.provide(progress)
 
 
+# A member's year: (records, activities attended, minutes).
+Year = tuple[int, int, int]
+NO_YEAR: Year = (0, 0, 0)
+
+
 @dataclass(frozen=True)
 class Drift:
     member_id: int
     year: int
-    stored: tuple[int, int]
-    actual: tuple[int, int]
+    stored: Year
+    actual: Year
 
     def __str__(self) -> str:
         return f"member {self.member_id} {self.year}: {self.stored} -> {self.actual}"
 
 
-def actual_counts() -> dict[tuple[int, int], tuple[int, int]]:
+def actual_counts() -> dict[tuple[int, int], Year]:
     rows = Record.objects.filter(status=Record.Status.CONFIRMED, member__isnull=False)
     # The year in the deployment's time zone (Django extracts in the current one), as Record.year.
     rows = rows.annotate(y=ExtractYear("starts_at"))
-    out: dict[tuple[int, int], tuple[int, int]] = {}
-    for member_id, year, n, minutes in (
+    out: dict[tuple[int, int], Year] = {}
+    for member_id, year, n, a, minutes in (
         rows.values_list("member_id", "y")
-        .annotate(n=Count("id"), m=Sum("minutes"))
+        .annotate(n=Count("id"), a=Count("id", filter=Q(counts_as_activity=True)), m=Sum("minutes"))
         .order_by()
-        .values_list("member_id", "y", "n", "m")
+        .values_list("member_id", "y", "n", "a", "m")
     ):
-        out[(member_id, year)] = (n, minutes or 0)
+        out[(member_id, year)] = (n, a, minutes or 0)
     return out
 
 
@@ -198,7 +210,7 @@ class MetDrift:
         return f"community {self.place_id} {self.year} met: {self.stored} -> {self.actual}"
 
 
-def actual_met(years: dict[tuple[int, int], tuple[int, int]]) -> dict[tuple[int, int], int]:
+def actual_met(years: dict[tuple[int, int], Year]) -> dict[tuple[int, int], int]:
     """Per (community, year): the members reported there (confirmed) whose year meets the minimums
     of the community's city."""
     homes: dict[int, int] = {}
@@ -219,7 +231,7 @@ def actual_met(years: dict[tuple[int, int], tuple[int, int]]) -> dict[tuple[int,
         if home not in needs:
             places[home] = Place.objects.only("path", "parent").get(pk=home)
             needs[home] = minimums(places[home])
-        if _meets(values, needs[home]):
+        if _meets((values[1], values[2]), needs[home]):
             out[(home, year)] += 1
     return out
 
@@ -322,8 +334,9 @@ def rebuild_by_sql() -> None:
         for table in ("stats_serviceyear", "stats_servicemet", "stats_servicetally", "stats_unitservicetally"):
             cur.execute(f"DELETE FROM {table}")
         cur.execute(
-            f"""INSERT INTO stats_serviceyear (member_id, year, records, minutes)
-            SELECT rr.member_id, {year}, count(*), coalesce(sum(rr.minutes), 0) FROM records_record rr
+            f"""INSERT INTO stats_serviceyear (member_id, year, records, activities, minutes)
+            SELECT rr.member_id, {year}, count(*), count(*) FILTER (WHERE rr.counts_as_activity),
+              coalesce(sum(rr.minutes), 0) FROM records_record rr
             WHERE rr.status = 'confirmed' AND rr.member_id IS NOT NULL GROUP BY 1, 2"""
         )
         cur.execute(
@@ -338,8 +351,10 @@ def rebuild_by_sql() -> None:
             WHERE rr.status = 'confirmed' GROUP BY 1, 2, 3"""
         )
         years = {
-            (m, y): (n, mi)
-            for m, y, n, mi in ServiceYear.objects.values_list("member_id", "year", "records", "minutes")
+            (m, y): (n, a, mi)
+            for m, y, n, a, mi in ServiceYear.objects.values_list(
+                "member_id", "year", "records", "activities", "minutes"
+            )
         }
         met = actual_met(years)
         paths = dict(Place.objects.filter(pk__in={p for p, _y in met}).values_list("pk", "path"))
@@ -354,11 +369,11 @@ def rebuild_by_sql() -> None:
 
 def recount(*, fix: bool = True) -> list[Drift | MetDrift | TallyDrift]:
     actual = actual_counts()
-    stored = {(r.member_id, r.year): (r.records, r.minutes) for r in ServiceYear.objects.all()}
+    stored = {(r.member_id, r.year): (r.records, r.activities, r.minutes) for r in ServiceYear.objects.all()}
     drift: list[Drift | MetDrift] = [
-        Drift(m, y, stored.get((m, y), (0, 0)), actual.get((m, y), (0, 0)))
+        Drift(m, y, stored.get((m, y), NO_YEAR), actual.get((m, y), NO_YEAR))
         for m, y in sorted(set(actual) | set(stored))
-        if stored.get((m, y), (0, 0)) != actual.get((m, y), (0, 0))
+        if stored.get((m, y), NO_YEAR) != actual.get((m, y), NO_YEAR)
     ]
     met = actual_met(actual)
     met_stored = {(r.place_id, r.year): r.n for r in ServiceMet.objects.all()}
@@ -372,16 +387,21 @@ def recount(*, fix: bool = True) -> list[Drift | MetDrift | TallyDrift]:
             if len(drift) > FULL_REWRITE_OVER:
                 ServiceYear.objects.all().delete()
                 ServiceYear.objects.bulk_create(
-                    [ServiceYear(member_id=m, year=y, records=n, minutes=mi) for (m, y), (n, mi) in actual.items()],
+                    [
+                        ServiceYear(member_id=m, year=y, records=n, activities=a, minutes=mi)
+                        for (m, y), (n, a, mi) in actual.items()
+                    ],
                     batch_size=5000,
                 )
             else:
                 for d in drift:
                     assert isinstance(d, Drift)
                     ServiceYear.objects.update_or_create(
-                        member_id=d.member_id, year=d.year, defaults={"records": d.actual[0], "minutes": d.actual[1]}
+                        member_id=d.member_id,
+                        year=d.year,
+                        defaults={"records": d.actual[0], "activities": d.actual[1], "minutes": d.actual[2]},
                     )
-                ServiceYear.objects.filter(records=0, minutes=0).delete()
+                ServiceYear.objects.filter(records=0, activities=0, minutes=0).delete()
             if met_drift:
                 paths = dict(Place.objects.filter(pk__in={p for p, _y in met}).values_list("pk", "path"))
                 ServiceMet.objects.all().delete()
@@ -411,10 +431,14 @@ def minimums(place: Place | None) -> Minimums:
 
 @dataclass(frozen=True)
 class Progress:
+    """A member's year against the minimums: activities attended (the 5-activity rule), minutes of
+    all confirmed service (the 20-hour rule) and how many confirmed records there are in all."""
+
     year: int
-    records: int
+    activities: int
     minutes: int
     need: Minimums
+    records: int = 0
 
     @property
     def hours(self) -> float:
@@ -426,7 +450,7 @@ class Progress:
 
     @property
     def activities_percent(self) -> int:
-        return min(100, 100 * self.records // max(1, self.need.activities))
+        return min(100, 100 * self.activities // max(1, self.need.activities))
 
     @property
     def hours_percent(self) -> int:
@@ -434,20 +458,20 @@ class Progress:
 
     @property
     def met(self) -> bool:
-        return self.records >= self.need.activities and self.minutes >= self.need.minutes
+        return _meets((self.activities, self.minutes), self.need)
 
 
 def progress(member: Member, year: int, *, place: Place | None = None) -> Progress:
-    row = ServiceYear.objects.filter(member=member, year=year).values_list("records", "minutes").first()
-    records, minutes = row or (0, 0)
-    return Progress(year, records, minutes, minimums(place or member.residence))
+    row = ServiceYear.objects.filter(member=member, year=year).values_list("records", "activities", "minutes").first()
+    records, activities, minutes = row or NO_YEAR
+    return Progress(year, activities, minutes, minimums(place or member.residence), records)
 
 
 def behind_q(year: int, need: Minimums) -> Q:
     """Reported members (a confirmed report) whose year's counter misses either minimum — no row
     at all is nothing done."""
     met = ServiceYear.objects.filter(
-        member_id=OuterRef("member_id"), year=year, records__gte=need.activities, minutes__gte=need.minutes
+        member_id=OuterRef("member_id"), year=year, activities__gte=need.activities, minutes__gte=need.minutes
     )
     return Q(status=MemberReport.Status.CONFIRMED) & ~Q(Exists(met))
 
@@ -465,9 +489,10 @@ def behind_reports(area: Place, year: int) -> QuerySet[MemberReport]:
 
 
 def counts_by_member(member_ids: list[int], year: int) -> dict[int, tuple[int, int]]:
+    """(activities attended, minutes) of each member's year."""
     out: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
     for m, n, mi in ServiceYear.objects.filter(member_id__in=member_ids, year=year).values_list(
-        "member_id", "records", "minutes"
+        "member_id", "activities", "minutes"
     ):
         out[m] = (n, mi)
     return out

@@ -31,7 +31,7 @@ def remind_behind(*, today: dt.date) -> dict[str, int]:
     done = {
         m: (n, mi)
         for m, n, mi in ServiceYear.objects.filter(year=year, member__in=reports.values("member_id")).values_list(
-            "member_id", "records", "minutes"
+            "member_id", "activities", "minutes"
         )
     }
     members = 0

@@ -57,11 +57,21 @@ def test_the_whole_member_path_sign_up_code_check_in_out_confirm_progress(rw: Si
     status, body = post(member, "/checkin", {"code": code["url"]})
     assert (status, body["status"]) == (200, "checked_in")
     out = staff.get(f"{API}/activities/{pk}/code?action=out").json()
+    # a check-out before the activity starts is refused (issue 19 §9): no record, still checked in
+    status, body = post(member, "/checkout", {"code": out["url"]})
+    assert status == 400 and "开始前不能签退" in body["message"], body
+    assert not Record.objects.exists() and Signup.objects.get().status == "checked_in"
+    # (time passes: the activity began 90 minutes ago, he checked in at its start)
+    began = timezone.now() - dt.timedelta(minutes=90)
+    span = {"starts_at": began, "ends_at": began + dt.timedelta(hours=2)}
+    Activity.objects.filter(pk=pk).update(**span)
+    Signup.objects.filter(activity_id=pk).update(**span, checkin_at=began)
+    out = staff.get(f"{API}/activities/{pk}/code?action=out").json()
     status, rec = post(member, "/checkout", {"code": out["url"]})
     assert status == 200 and rec["status"] == "pending" and rec["source"] == "activity"
+    assert (rec["minutes"], rec["counts_as_activity"], rec["version"]) == (90, True, 1)
     pending = staff.get(API + "/pending").json()["items"]
     assert [r["id"] for r in pending] == [rec["id"]]
-    # the member's check-out was right after check-in (the activity has not started): 0 minutes
     status, body = post(staff, "/confirm", {"ids": [rec["id"]]})
     assert (status, body["confirmed"]) == (200, [rec["id"]])
     progress = member.get(API + "/progress").json()
@@ -153,5 +163,6 @@ def test_behind_lists_reported_members_under_the_minimums(rw: SimpleNamespace) -
     # 王安华 and 钱安宁 (安宁社区) and 李北辰 (北门社区) are reported; nobody met 5 / 20 h yet
     assert got["total"] == 3
     by_name = {i["name"]: (i["activities"], i["hours"]) for i in got["items"]}
-    assert by_name == {"王安华": (1, 2.0), "钱安宁": (0, 0.0), "李北辰": (0, 0.0)}
+    # his logged service counts its hours, not as an activity attended (issue 19 §10)
+    assert by_name == {"王安华": (0, 2.0), "钱安宁": (0, 0.0), "李北辰": (0, 0.0)}
     assert api(rw.staff_b).get(f"{API}/behind?place={rw.A.pk}").status_code == 404  # out of sight

@@ -207,6 +207,7 @@ row("public:self_report_poster", "GET", lambda w: [w.A.code],          [200, 200
 row("records:home", "GET", no,                                         [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
 row("records:log", "GET", no,                                          [302, 403, 403, 403, 403, 403, 403, 403, 302, 403, 403])
 row("records:record", "GET", lambda w: [999999],                       [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:record_edit", "GET", lambda w: [999999],                  [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:activity", "GET", lambda w: [w.activity.pk],              [302, 404, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 row("records:signup", "POST", lambda w: [w.activity.pk],               [302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
 row("records:cancel", "POST", lambda w: [w.activity.pk],               [302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
@@ -369,6 +370,8 @@ api_row("GET", "/records/progress", none,                                       
 api_row("GET", "/records/pending", none,                                          [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200])
 api_row("POST", "/records/confirm", lambda w: {"ids": [999999]},                  [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 404])
 api_row("POST", "/records/999999/return", lambda w: {"reason": "x"},              [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+api_row("POST", "/records/999999/correct", lambda w: {"starts_at": _later(-3), "ends_at": _later(-2), "content": "x"},
+                                                                                  [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 api_row("POST", "/records/callups", lambda w: {"community_id": w.A.pk, "title": "x", "address": "y", "starts_at": _later(1), "ends_at": _later(2), "needed": 3},
                                                                                   [401, 404, 201, 201, 201, 201, 404, 404, 404, 404, 201])
 api_row("POST", "/records/callups/999999/answer", lambda w: {"coming": True},     [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])

@@ -2,7 +2,9 @@
 
 `rw` adds: 王安华 (m_u_a, 城建局) and 钱安宁 (m_v_a, 教育局, an account `member_v_a`) reported to
 安宁社区 and confirmed; 李北辰 (m_u_b) reported to 北门社区 next door; the activity type 志愿服务
-(seeded). `activity(w, ...)` makes an activity of 安宁社区 by its staff, starting in two hours.
+(seeded). `activity(w, ...)` makes an activity of 安宁社区 by its staff, starting in two hours — or
+at `start`, published an hour before it (an activity cannot be published once over, so a test of
+what happened at a past activity publishes it in the past).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from baodao.accounts import services as account_services
 from baodao.accounts.models import Role
 from baodao.directory.models import Category
 from baodao.records import services
-from baodao.records.models import Activity
+from baodao.records.models import Activity, Record
 from baodao.reporting.tests.conftest import confirmed_report
 
 
@@ -43,8 +45,17 @@ def activity(
         ends_at=start + dt.timedelta(hours=hours),
         capacity=capacity,
         by=kw.pop("by", w.community_staff),
+        now=kw.pop("now", start - dt.timedelta(hours=1)),
         **kw,
     )
+
+
+def attended(w: SimpleNamespace, member: object, user: object, start: dt.datetime, hours: float = 2) -> Record:
+    """`member` attended a past activity of 安宁社区 from its start to its end, checked in and out by
+    the code: the pending record of it (an activity attended, once confirmed)."""
+    a = activity(w, start=start, hours=hours, title=f"活动 {start:%m-%d %H:%M}")
+    services.checkin_scanned(activity=a, member=member, by=user, now=start)  # type: ignore[arg-type]
+    return services.checkout_scanned(activity=a, member=member, by=user, now=a.ends_at)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from baodao.notifications.models import Notification
 from baodao.records import reminders, services
-from baodao.records.tests.conftest import activity
+from baodao.records.tests.conftest import activity, attended
 from baodao.stats import service_reminders
 
 pytestmark = pytest.mark.django_db
@@ -26,17 +26,10 @@ def client_for(user: object) -> Client:
 
 
 def hours(w: SimpleNamespace, member: object, user: object, n: int, each: float) -> None:
+    """`n` activities attended, `each` hours long, confirmed (what both minimums count)."""
     base = timezone.now() - dt.timedelta(days=30)
     for i in range(n):
-        start = base + dt.timedelta(days=i)
-        r = services.record_log(
-            member=member,  # type: ignore[arg-type]
-            community=w.A,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=each),
-            content=f"第{i}次",
-            by=user,  # type: ignore[arg-type]
-        )
+        r = attended(w, member, user, base + dt.timedelta(days=i), hours=each)
         services.record_confirm(record=r, by=w.community_staff)
 
 
@@ -121,7 +114,8 @@ def test_recount_records_reports_and_fixes_drift(rw: SimpleNamespace) -> None:
         call_command("recount_records", "--check", stdout=StringIO())
     out = StringIO()
     call_command("recount_records", stdout=out)
-    assert "(7, 120) -> (2, 120)" in out.getvalue() and "drift: 1 counter(s) fixed" in out.getvalue()
+    # (records, activities, minutes)
+    assert "(7, 2, 120) -> (2, 2, 120)" in out.getvalue() and "drift: 1 counter(s) fixed" in out.getvalue()
     call_command("recount_records", "--check", stdout=StringIO())
     # `recount` (the issue's name) runs every family of counters; a tally's drift is found too.
     from baodao.stats.models import ServiceTally

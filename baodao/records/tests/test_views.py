@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from baodao.records import codes, selectors, services
 from baodao.records.models import Record, Signup
-from baodao.records.tests.conftest import activity
+from baodao.records.tests.conftest import activity, attended
 from baodao.stats.models import ServiceYear
 
 pytestmark = pytest.mark.django_db
@@ -136,8 +136,10 @@ def test_pending_desk_confirms_a_batch_and_the_progress_moves(rw: SimpleNamespac
     assert f'data-record="{r1.pk}"' in flagged and f'data-record="{r2.pk}"' in flagged
     done = staff.post(reverse("records:confirm"), {"ids": [r1.pk, r2.pk], "community": rw.A.pk})
     assert done.status_code == 302
-    assert ServiceYear.objects.values_list("records", "minutes").get(member=rw.m_u_a) == (2, 240)
-    assert "2 / 5" in client_for(rw.member_user).get(reverse("records:home")).content.decode()
+    # two logged services: two records and their hours; no activity attended (issue 19 §10)
+    assert ServiceYear.objects.values_list("records", "activities", "minutes").get(member=rw.m_u_a) == (2, 0, 240)
+    mine = client_for(rw.member_user).get(reverse("records:home")).content.decode()
+    assert "参加活动 0 / 5 次" in mine and "服务时长 4.0 / 20 小时" in mine
     # staff next door cannot confirm or return 安宁社区's records
     r3 = services.record_log(
         member=rw.m_u_a,
@@ -229,7 +231,12 @@ def test_member_home_progress_bar_moves_when_a_record_is_confirmed(rw: SimpleNam
     assert "参加活动 0 / 5 次" in member.get(reverse("home")).content.decode()  # pending: not yet
     services.record_confirm(record=r, by=rw.community_staff)
     home = member.get(reverse("home")).content.decode()  # the cached page was bumped by the count
-    assert "参加活动 1 / 5 次" in home and "服务时长 3.0 / 20 小时" in home
+    # logged service counts towards the hours, never towards the activities (issue 19 §10)
+    assert "参加活动 0 / 5 次" in home and "服务时长 3.0 / 20 小时" in home
+    a = attended(rw, rw.m_u_a, rw.member_user, start - dt.timedelta(days=3), hours=2)
+    services.record_confirm(record=a, by=rw.community_staff)
+    home = member.get(reverse("home")).content.decode()
+    assert "参加活动 1 / 5 次" in home and "服务时长 5.0 / 20 小时" in home
 
 
 def test_communities_managed_by_exact_sets(rw: SimpleNamespace) -> None:

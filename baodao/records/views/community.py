@@ -101,7 +101,7 @@ def new_activity(request: AuthedHttpRequest) -> HttpResponse:
                         by=request.user,
                     )
                 except ValidationError as exc:
-                    form.add_error(None, exc.messages)
+                    forms.add_refusal(form, exc)
                 else:
                     messages.success(request, _("活动已发布"))
                     return redirect(reverse("records:activity", args=[a.pk]))
@@ -139,14 +139,18 @@ def code_screen(request: AuthedHttpRequest, pk: int, action: str) -> HttpRespons
 @login_required
 @require_POST
 def attendance(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """手工登记考勤: a refusal re-shows the form with each message under the field it names."""
     a = access.get_activity_for_running(request.user, pk)
-    form = forms.AttendanceForm(request.POST)
+    # An id the organizer may not see is a 404 like a missing one, before the form says anything.
+    if (member_id := int_or_none(request.POST.get("member"))) is not None:
+        access.get_member_for_attendance(request.user, a, member_id)
+    form = forms.AttendanceForm(request.POST, user=request.user, activity=a)
     if not form.is_valid():
-        return _activity_page(request, pk, ["；".join(str(m) for errs in form.errors.values() for m in errs)])
+        return _activity_page(request, pk, attendance_form=form)
     data = form.cleaned_data
-    member = access.get_member_for_attendance(request.user, a, data["member"])
+    member = data["member"]
     try:
-        services.attendance_mark(
+        record = services.attendance_mark(
             activity=a,
             member=member,
             checkin_at=data["checkin_at"],
@@ -155,8 +159,16 @@ def attendance(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        return _activity_page(request, pk, exc.messages)
-    messages.success(request, _("已手工登记%(m)s的考勤") % {"m": member.name})
+        forms.add_refusal(form, exc)
+        return _activity_page(request, pk, attendance_form=form)
+    if record.counts_as_activity:
+        messages.success(request, _("已手工登记%(m)s的考勤，待社区确认") % {"m": member.name})
+    else:
+        messages.warning(
+            request,
+            _("已手工登记%(m)s的考勤：在场 %(n)s 分钟，不足 %(l)s 分钟，不计为参加活动")
+            % {"m": member.name, "n": record.minutes, "l": services.min_attendance(a.community)},
+        )
     return redirect(reverse("records:activity", args=[pk]))
 
 

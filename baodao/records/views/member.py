@@ -52,7 +52,14 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
-def _activity_page(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None) -> HttpResponse:
+def _activity_page(
+    request: AuthedHttpRequest,
+    pk: int,
+    errors: list[str] | None = None,
+    attendance_form: forms.AttendanceForm | None = None,
+) -> HttpResponse:
+    """The activity; for its organizer, the sign-ups and the manual attendance form (re-shown with
+    its errors, and open, after a refused mark)."""
     activity = access.get_activity_for_view(request.user, pk)
     ctx: dict[str, Any] = {"a": activity, "errors": errors or []}
     member = None
@@ -66,8 +73,9 @@ def _activity_page(request: AuthedHttpRequest, pk: int, errors: list[str] | None
     if access.may_run(request.user, activity):
         ctx["runs"] = True
         ctx["signups"] = list(activity.signups.exclude(status="cancelled").select_related("member").order_by("id"))
-        ctx["attendance_form"] = forms.AttendanceForm()
-    return render(request, "records/activity.html", ctx, status=422 if errors else 200)
+        ctx["attendance_form"] = attendance_form or forms.AttendanceForm(user=request.user, activity=activity)
+    refused = bool(errors) or (attendance_form is not None and bool(attendance_form.errors))
+    return render(request, "records/activity.html", ctx, status=422 if refused else 200)
 
 
 @login_required
@@ -141,7 +149,14 @@ def scan(request: AuthedHttpRequest, pk: int, action: str, slot: int, signature:
             messages.success(request, _("签到成功：%(t)s") % {"t": activity.title})
         else:
             record = services.checkout_scanned(activity=activity, member=member, by=request.user)
-            messages.success(request, _("签退成功，本次服务 %(m)s 分钟，待社区确认") % {"m": record.minutes})
+            if record.counts_as_activity:
+                messages.success(request, _("签退成功，本次服务 %(m)s 分钟，待社区确认") % {"m": record.minutes})
+            else:
+                messages.warning(
+                    request,
+                    _("已签退：在场 %(m)s 分钟，不足 %(l)s 分钟，计入服务时长但不计为参加活动")
+                    % {"m": record.minutes, "l": services.min_attendance(activity.community)},
+                )
     except ValidationError as exc:
         ctx["errors"] = exc.messages
         return render(request, "records/scan.html", ctx, status=422)
@@ -216,5 +231,38 @@ def record(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "photos": list(row.photos.all()),
             "may_decide": row.status == Record.Status.PENDING and access.may_confirm(request.user, row),
             "may_certify": access.may_confirm(request.user, row),
+            "may_edit": access.may_edit(request.user, row),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Correct a record — a returned one is mended and sent again from here (the return's notice
+    links here): a new version, the old one kept in the timeline."""
+    row = access.get_record_for_edit(request.user, pk)
+    form = forms.RecordEditForm(request.POST or None, record=row)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        extra: dict[str, Any] = {}
+        if "place" in form.fields:
+            extra = {"place": data.get("place"), "address": data.get("address") or "", "kind": data.get("kind")}
+        try:
+            services.record_edit(
+                record=row,
+                by=request.user,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                content=data["content"],
+                beneficiary=data.get("beneficiary") or "",
+                **extra,
+            )
+        except ValidationError as exc:
+            forms.add_refusal(form, exc)
+        else:
+            resent = row.status == Record.Status.RETURNED
+            messages.success(request, _("已修改并重新提交，待社区确认") if resent else _("已修改，旧版本保留在记录中"))
+            return redirect(reverse("records:record", args=[row.pk]))
+    status = 422 if request.method == "POST" else 200
+    return render(request, "records/record_edit.html", {"r": row, "form": form}, status=status)
