@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment, User
+from baodao.demo.clock import local_day, sql_clock
 from baodao.directory.models import Category, Member, Place, Resident, UnitAssignment, WorkTeam, path_segment
 from baodao.needs import services
 from baodao.needs.models import Claim, Demand, DemandEvent
@@ -167,7 +168,7 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
     claims: list[Claim] = []
 
     def ev(d: Demand, kind: str, at: dt.datetime | None, *, actor: int | None = None, note: str = "") -> None:
-        events.append(DemandEvent(demand=d, kind=kind, actor_id=actor, note=note, created_at=min(at or now, now)))
+        events.append(DemandEvent(demand=d, kind=kind, actor_id=actor, note=note, created_at=at or now))
 
     for d, status, _x in plans:
         t = d.created_at
@@ -228,7 +229,7 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
             )
             if status == S.UNABLE:
                 c.status, c.reason = Claim.Status.ENDED, "无法办理"
-            c.created_at = c.progress_at = min(t, now)
+            c.created_at = c.progress_at = t
             claims.append(c)
             ev(d, E.DISPATCHED if dispatched else E.CLAIMED, t, actor=staff)
         d.claimed_slots = 0 if status == S.UNABLE else len(parties)
@@ -242,8 +243,6 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
             ev(d, E.STARTED, t)
         if status in done_states:
             t = t + dt.timedelta(days=rng.uniform(1, 20))
-            if t > now:
-                t = now - dt.timedelta(hours=rng.uniform(1, 48))
             d.done_at = t
             ev(d, E.DONE, t, note="已上门办理")
             for c in claims[-len(parties) :]:
@@ -270,6 +269,7 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
                 d.rating_comment = rng.choice(["很热心", "办得很及时", "谢谢党员同志", ""])
                 d.rated_at = d.accepted_at
                 ev(d, E.RATED, d.rated_at, note="★" * d.rating)
+    _end_in_the_past(demands, events, claims, now=now, rng=rng)
     Demand.objects.bulk_update(
         demands,
         [
@@ -298,6 +298,48 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
         DemandEvent.objects.bulk_create(events, batch_size=5000)
     own = _demo_accounts_rows()
     return {"demands": len(demands) + own, "claims": len(claims)}
+
+
+DEMAND_TIMES = ("created_at", "published_at", "claimed_at", "done_at", "accepted_at", "closed_at", "rated_at")
+CLAIM_TIMES = ("created_at", "progress_at", "done_at")
+
+
+def _end_in_the_past(
+    demands: list[Demand], events: list[DemandEvent], claims: list[Claim], *, now: dt.datetime, rng: random.Random
+) -> None:
+    """Move each timeline that would run past `now` back as a whole, so it ends an hour or two
+    ago: clipping its late steps to `now` would put steps out of order, and leaving them would
+    close items tomorrow."""
+    latest: dict[int, dt.datetime] = {}
+
+    def seen(d: Demand, t: dt.datetime | None) -> None:
+        if t is not None and (id(d) not in latest or t > latest[id(d)]):
+            latest[id(d)] = t
+
+    for d in demands:
+        for name in DEMAND_TIMES:
+            seen(d, getattr(d, name))
+    for e in events:
+        seen(e.demand, e.created_at)
+    for c in claims:
+        for name in CLAIM_TIMES:
+            seen(c.demand, getattr(c, name))
+    back = {k: t - now + dt.timedelta(hours=rng.uniform(1, 48)) for k, t in latest.items() if t > now}
+    if not back:
+        return
+    for d in demands:
+        if id(d) in back:
+            for name in DEMAND_TIMES:
+                if getattr(d, name) is not None:
+                    setattr(d, name, getattr(d, name) - back[id(d)])
+    for e in events:
+        if id(e.demand) in back:
+            e.created_at -= back[id(e.demand)]
+    for c in claims:
+        if id(c.demand) in back:
+            for name in CLAIM_TIMES:
+                if getattr(c, name) is not None:
+                    setattr(c, name, getattr(c, name) - back[id(c.demand)])
 
 
 def _demo_accounts_rows() -> int:
@@ -396,7 +438,7 @@ def seed_needs_province(*, per_member: float = 1.0) -> int:
     demands are written through the services, as in the city. Returns the demands written."""
     from django.db import connection
 
-    year = timezone.localdate().year
+    year = local_day(timezone.now()).year
     members = Member.objects.filter(status=Member.Status.IN_SERVICE).count()
     n = int(members * per_member)
     cats = list(
@@ -416,8 +458,9 @@ def seed_needs_province(*, per_member: float = 1.0) -> int:
               -- each demand's community by its number modulo the count: an equality the planner hashes
               SELECT g, g %% (SELECT count(*) FROM c) AS ci,
                      (%(statuses)s::text[])[1 + (g * 7) %% cardinality(%(statuses)s::text[])] AS st,
-                     least(make_timestamptz(%(year)s::int, 1 + g %% 12, 1 + g %% 28, 8 + g %% 10, 0, 0),
-                           now() - interval '1 day') AS t0
+                     least(make_timestamptz(%(year)s::int, 1 + g %% 12, 1 + g %% 28, 8 + g %% 10, 0, 0, %(tz)s),
+                           make_timestamptz(%(cap_y)s::int, %(cap_m)s::int, %(cap_d)s::int,
+                                            8 + g %% 10, 0, 0, %(tz)s)) AS t0
               FROM generate_series(0, %(n)s::int - 1) AS g
             )
             INSERT INTO needs_demand (community_id, place_id, kind, channel, governance, category_id, title,
@@ -449,6 +492,7 @@ def seed_needs_province(*, per_member: float = 1.0) -> int:
                 "taken": taken,
                 "year": year,
                 "n": n,
+                **sql_clock(),
             },
         )
         cur.execute("ANALYZE needs_demand")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment
 from baodao.core import rules
+from baodao.demo.clock import at, local_day
 from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
 from baodao.reporting import services
 from baodao.reporting.models import Certificate, MemberReport, ReportEvent, UnitReport
@@ -44,8 +45,8 @@ def _coordinates(rng: random.Random) -> None:
 @transaction.atomic
 def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> dict[str, int]:
     rng = random.Random(seed)
-    today = today or timezone.localdate()
     now = timezone.now()
+    today = today or local_day(now)
     _coordinates(rng)
     admin_user = RoleAssignment.objects.filter(role=Role.CITY_ADMIN).select_related("user").order_by("id").first()
     actor = admin_user.user if admin_user else None
@@ -167,7 +168,7 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
     Certificate.objects.bulk_create(certs, batch_size=2000)
     # issued_at is auto_now_add, which any insert sets to now: date the certificates back afterwards.
     for ago, group in issued_ago.items():
-        issued_at = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=ago), dt.time(9)))
+        issued_at = at(today - dt.timedelta(days=ago), 9)
         ids = [c.pk for c in group]
         for i in range(0, len(ids), 900):
             Certificate.objects.filter(pk__in=ids[i : i + 900]).update(issued_at=issued_at)
@@ -185,9 +186,48 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
                 ReportEvent(kind=ReportEvent.Kind.RECEIPT, actor=actor, member_report=mr, note=mr.receipt_number)
             )
     ReportEvent.objects.bulk_create(events, batch_size=5000)
+    own = _demo_member_reported(rng)
     return {
         "unit_reports": len(unit_reports),
-        "member_reports": len(reports),
+        "member_reports": len(reports) + own,
         "certificates": len(certs),
         "units": Unit.objects.count(),
     }
+
+
+def _demo_member_reported(rng: random.Random) -> int:
+    """The demo `member` has reported to the community he lives in and the demo `community` has
+    confirmed it, through the services: his home page, inbox, teams and the service list are those
+    of a reported member, ready for every journey (`member2` shows the way there). Returns 1 when
+    it was written."""
+    mine = RoleAssignment.objects.filter(user__username="member", role=Role.MEMBER).select_related("member").first()
+    desk = (
+        RoleAssignment.objects.filter(user__username="community", role=Role.COMMUNITY_STAFF)
+        .select_related("user", "place")
+        .first()
+    )
+    if mine is None or mine.member is None or desk is None or desk.place is None:
+        return 0
+    member, community = mine.member, desk.place
+    if not member.residence.path.startswith(community.path):
+        return 0
+    kinds = Category.Kind
+    city = next((p for p in Place.objects.filter(pk__in=community.ancestor_ids(), kind=Place.Kind.CITY)), None)
+    teams = max(2, rules.get_rule_int("member_min_teams", city=city))
+
+    def some(kind: str, n: int) -> list[Category]:
+        rows = list(Category.objects.filter(kind=kind, is_active=True).order_by("sort_order", "pk"))
+        return rng.sample(rows, min(n, len(rows)))
+
+    report = services.member_report_submit(
+        member=member,
+        community=community,
+        residence=member.residence,
+        room="302",
+        skills=some(kinds.SKILL, 2),
+        intentions=some(kinds.INTENTION, 2),
+        team_types=some(kinds.TEAM_TYPE, teams),
+        commitment_accepted=True,
+    )
+    services.member_reports_confirm(reports=[report], by=desk.user)
+    return 1
