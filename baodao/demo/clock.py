@@ -7,8 +7,11 @@ an aware datetime in UTC, so an hour set on it (`now.replace(hour=9)`) is 17:00 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
+from django.db import models
 from django.utils import timezone
 
 # When people meet: an activity, a call-up or a logged service starts and ends within these hours.
@@ -59,3 +62,17 @@ def sql_clock(now: dt.datetime | None = None) -> dict[str, object]:
     date, the latest day a generated hour may fall on."""
     cap = local_day(now or timezone.now()) - dt.timedelta(days=1)
     return {"tz": str(timezone.get_default_timezone()), "cap_y": cap.year, "cap_m": cap.month, "cap_d": cap.day}
+
+
+@contextlib.contextmanager
+def planned_dates(*fields: tuple[type[models.Model], str]) -> Iterator[None]:
+    """Insert with the dates the generator planned, not the moment of loading: the `auto_now_add`
+    of these (model, field) pairs is off for the duration."""
+    found = [model._meta.get_field(name) for model, name in fields]
+    for f in found:
+        setattr(f, "auto_now_add", False)  # noqa: B010 - Django reads the attribute at save time
+    try:
+        yield
+    finally:
+        for f in found:
+            setattr(f, "auto_now_add", True)  # noqa: B010

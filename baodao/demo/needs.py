@@ -13,14 +13,15 @@ import contextlib
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment, User
-from baodao.demo.clock import local_day, sql_clock
+from baodao.core import rules
+from baodao.demo.clock import local_day, planned_dates, sql_clock
+from baodao.directory import services as directory_services
 from baodao.directory.models import Category, Member, Place, Resident, UnitAssignment, WorkTeam, path_segment
 from baodao.needs import services
 from baodao.needs.models import Claim, Demand, DemandEvent
@@ -269,7 +270,7 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
                 d.rating_comment = rng.choice(["很热心", "办得很及时", "谢谢党员同志", ""])
                 d.rated_at = d.accepted_at
                 ev(d, E.RATED, d.rated_at, note="★" * d.rating)
-    _end_in_the_past(demands, events, claims, now=now, rng=rng)
+    _timelines_as_time_left_them(demands, events, claims, now=now, rng=rng)
     Demand.objects.bulk_update(
         demands,
         [
@@ -304,12 +305,39 @@ DEMAND_TIMES = ("created_at", "published_at", "claimed_at", "done_at", "accepted
 CLAIM_TIMES = ("created_at", "progress_at", "done_at")
 
 
-def _end_in_the_past(
+def _timelines_as_time_left_them(
     demands: list[Demand], events: list[DemandEvent], claims: list[Claim], *, now: dt.datetime, rng: random.Random
 ) -> None:
-    """Move each timeline that would run past `now` back as a whole, so it ends an hour or two
-    ago: clipping its late steps to `now` would put steps out of order, and leaving them would
-    close items tomorrow."""
+    """Move whole timelines (every step by the same amount, so they stay in order) to where time
+    and the daily jobs would have left them: an item still waiting for its resident's answer was
+    done within the answer window, and a live claim moved within the release window (else the
+    jobs would have counted it accepted or given it back); then every timeline that would run past
+    `now` goes back so that it ends an hour or two ago (27 items of the city were closed tomorrow).
+    """
+    rule_memo: dict[tuple[str, int], int] = {}
+
+    def rule(key: str, community_id: int) -> int:
+        if (key, community_id) not in rule_memo:
+            city = directory_services.city_of(Place.objects.get(pk=community_id))
+            rule_memo[key, community_id] = rules.get_rule_int(key, city=city)
+        return rule_memo[key, community_id]
+
+    progress: dict[int, dt.datetime] = {}
+    for c in claims:
+        if c.status in Claim.LIVE and (id(c.demand) not in progress or c.progress_at > progress[id(c.demand)]):
+            progress[id(c.demand)] = c.progress_at
+    move: dict[int, dt.timedelta] = {}
+    for d in demands:
+        if d.status == S.DONE and d.acceptance == Demand.Acceptance.WAITING and d.done_at is not None:
+            window = rule("need_accept_window_days", d.community_id)
+            if d.done_at < now - dt.timedelta(days=window - 0.5):
+                move[id(d)] = now - dt.timedelta(days=rng.uniform(0.2, window - 0.5)) - d.done_at
+        elif id(d) in progress:
+            release = rule("need_claim_release_days", d.community_id)
+            if progress[id(d)] < now - dt.timedelta(days=release - 0.5):
+                move[id(d)] = now - dt.timedelta(days=rng.uniform(0.5, release - 0.5)) - progress[id(d)]
+    _move(demands, events, claims, move)
+
     latest: dict[int, dt.datetime] = {}
 
     def seen(d: Demand, t: dt.datetime | None) -> None:
@@ -324,22 +352,27 @@ def _end_in_the_past(
     for c in claims:
         for name in CLAIM_TIMES:
             seen(c.demand, getattr(c, name))
-    back = {k: t - now + dt.timedelta(hours=rng.uniform(1, 48)) for k, t in latest.items() if t > now}
-    if not back:
+    back = {k: now - dt.timedelta(hours=rng.uniform(1, 48)) - t for k, t in latest.items() if t > now}
+    _move(demands, events, claims, back)
+
+
+def _move(demands: list[Demand], events: list[DemandEvent], claims: list[Claim], by: dict[int, dt.timedelta]) -> None:
+    """Shift every time of each demand's timeline (keyed by id() of the demand) by the same amount."""
+    if not by:
         return
     for d in demands:
-        if id(d) in back:
+        if id(d) in by:
             for name in DEMAND_TIMES:
                 if getattr(d, name) is not None:
-                    setattr(d, name, getattr(d, name) - back[id(d)])
+                    setattr(d, name, getattr(d, name) + by[id(d)])
     for e in events:
-        if id(e.demand) in back:
-            e.created_at -= back[id(e.demand)]
+        if id(e.demand) in by:
+            e.created_at += by[id(e.demand)]
     for c in claims:
-        if id(c.demand) in back:
+        if id(c.demand) in by:
             for name in CLAIM_TIMES:
                 if getattr(c, name) is not None:
-                    setattr(c, name, getattr(c, name) - back[id(c.demand)])
+                    setattr(c, name, getattr(c, name) + by[id(c.demand)])
 
 
 def _demo_accounts_rows() -> int:
@@ -392,26 +425,11 @@ def _demo_accounts_rows() -> int:
     return 4
 
 
-@contextlib.contextmanager
-def _planned_dates() -> Iterator[None]:
-    """Insert with the dates the generator planned (a year back), not the moment of loading:
-    the `auto_now_add` of these models is off for the duration."""
-    fields = [
-        model._meta.get_field(name)
-        for model, name in (
-            (Demand, "created_at"),
-            (Claim, "created_at"),
-            (Claim, "progress_at"),
-            (DemandEvent, "created_at"),
-        )
-    ]
-    for f in fields:
-        setattr(f, "auto_now_add", False)  # noqa: B010 - Django reads the attribute at save time
-    try:
-        yield
-    finally:
-        for f in fields:
-            setattr(f, "auto_now_add", True)  # noqa: B010
+def _planned_dates() -> contextlib.AbstractContextManager[None]:
+    """The timelines' own dates (a year back), not the moment of loading."""
+    return planned_dates(
+        (Demand, "created_at"), (Claim, "created_at"), (Claim, "progress_at"), (DemandEvent, "created_at")
+    )
 
 
 # --- province scale: written by SQL ----------------------------------------------------------------

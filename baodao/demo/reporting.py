@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment
 from baodao.core import rules
-from baodao.demo.clock import at, local_day
+from baodao.demo.clock import at, days_before, local_day, planned_dates
 from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
 from baodao.reporting import services
 from baodao.reporting.models import Certificate, MemberReport, ReportEvent, UnitReport
@@ -45,6 +45,8 @@ def _coordinates(rng: random.Random) -> None:
 @transaction.atomic
 def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> dict[str, int]:
     rng = random.Random(seed)
+    # When each report was made and decided: a stream of its own, so the states stay as they were.
+    when = random.Random(seed * 13 + 5)
     now = timezone.now()
     today = today or local_day(now)
     _coordinates(rng)
@@ -79,11 +81,15 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
             community_signatory="社区书记" if status == UnitReport.Status.CONFIRMED else "",
             submitted_by=actor,
             decided_by=actor if status == UnitReport.Status.CONFIRMED else None,
-            decided_at=now if status == UnitReport.Status.CONFIRMED else None,
         )
+        # Handed in on the report date (10 days ago or more), confirmed within days.
+        report.submitted_at = at(report.report_date, when.randint(9, 17))
+        if status == UnitReport.Status.CONFIRMED:
+            report.decided_at = report.submitted_at + dt.timedelta(days=when.uniform(1, 5))
         unit_reports.append(report)
     if actor is not None:
-        UnitReport.objects.bulk_create(unit_reports, batch_size=1000)
+        with planned_dates((UnitReport, "submitted_at")):
+            UnitReport.objects.bulk_create(unit_reports, batch_size=1000)
         through_r, through_d = UnitReport.resource_tags.through, UnitReport.demand_tags.through
         for r in unit_reports:
             for c in rng.sample(intentions, k=min(2, len(intentions))):
@@ -134,20 +140,24 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
         roll = rng.random()
         if roll < 0.70 or 0.70 <= roll < 0.76:
             confirmed = roll < 0.70
-            reports.append(
-                MemberReport(
-                    member=m,
-                    unit_id=m.unit_id,
-                    source=MemberReport.Source.CERTIFICATE,
-                    community=community,
-                    residence=m.residence,
-                    commitment_text=commitment,
-                    status=MemberReport.Status.CONFIRMED if confirmed else MemberReport.Status.PENDING,
-                    decided_by=actor if confirmed else None,
-                    decided_at=now if confirmed else None,
-                    receipt_number=f"HZDEMO{m.pk:07d}" if confirmed else "",
-                )
+            report = MemberReport(
+                member=m,
+                unit_id=m.unit_id,
+                source=MemberReport.Source.CERTIFICATE,
+                community=community,
+                residence=m.residence,
+                commitment_text=commitment,
+                status=MemberReport.Status.CONFIRMED if confirmed else MemberReport.Status.PENDING,
+                decided_by=actor if confirmed else None,
+                receipt_number=f"HZDEMO{m.pk:07d}" if confirmed else "",
             )
+            # Confirmed ones reported over the past year and were confirmed within days; the
+            # waiting ones reported in the last days (the desk shows how long each has waited).
+            ago = when.randint(5, 300) if confirmed else when.randint(1, 12)
+            report.submitted_at = days_before(now, ago, when.randint(8, 21))
+            if confirmed:
+                report.decided_at = report.submitted_at + dt.timedelta(days=when.uniform(0.2, 4))
+            reports.append(report)
         elif roll < 0.88 and actor is not None:
             # Issued 1..days-1 days ago (still open), or more than `days` ago (overdue: issued before
             # its deadline, which has passed since).
@@ -164,7 +174,8 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
             )
             certs.append(cert)
             issued_ago.setdefault(ago, []).append(cert)
-    MemberReport.objects.bulk_create(reports, batch_size=2000)
+    with planned_dates((MemberReport, "submitted_at")):
+        MemberReport.objects.bulk_create(reports, batch_size=2000)
     Certificate.objects.bulk_create(certs, batch_size=2000)
     # issued_at is auto_now_add, which any insert sets to now: date the certificates back afterwards.
     for ago, group in issued_ago.items():
@@ -179,13 +190,22 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
         )
     events = []
     for mr in reports:
-        events.append(ReportEvent(kind=ReportEvent.Kind.SUBMITTED, member_report=mr))
+        events.append(ReportEvent(kind=ReportEvent.Kind.SUBMITTED, member_report=mr, created_at=mr.submitted_at))
         if mr.status == MemberReport.Status.CONFIRMED:
-            events.append(ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=actor, member_report=mr))
             events.append(
-                ReportEvent(kind=ReportEvent.Kind.RECEIPT, actor=actor, member_report=mr, note=mr.receipt_number)
+                ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=actor, member_report=mr, created_at=mr.decided_at)
             )
-    ReportEvent.objects.bulk_create(events, batch_size=5000)
+            events.append(
+                ReportEvent(
+                    kind=ReportEvent.Kind.RECEIPT,
+                    actor=actor,
+                    member_report=mr,
+                    note=mr.receipt_number,
+                    created_at=mr.decided_at,
+                )
+            )
+    with planned_dates((ReportEvent, "created_at")):
+        ReportEvent.objects.bulk_create(events, batch_size=5000)
     own = _demo_member_reported(rng)
     return {
         "unit_reports": len(unit_reports),

@@ -20,6 +20,7 @@ from baodao.demo.needs import seed_needs_demo
 from baodao.demo.records import seed_records_demo
 from baodao.demo.reporting import seed_reporting_demo
 from baodao.directory.models import Member
+from baodao.needs import services as needs_services
 from baodao.needs.models import Claim, Demand
 from baodao.records.models import Activity, Callup, Record, Signup
 from baodao.reporting.models import MemberReport
@@ -78,6 +79,22 @@ def test_the_loaded_demo_has_nothing_in_the_future_and_meets_in_daytime() -> Non
         assert d.done_at <= (d.closed_at or d.done_at) and d.done_at <= (d.accepted_at or d.done_at)
     for c in Claim.objects.exclude(done_at=None):
         assert c.created_at <= c.done_at
+    # Reports were made and decided over the past year, not all at the moment of loading.
+    assert MemberReport.objects.filter(status="pending", submitted_at__lt=now - dt.timedelta(days=1)).exists()
+    assert MemberReport.objects.filter(decided_at__lt=now - dt.timedelta(days=30)).exists()
+
+
+def test_the_daily_jobs_find_nothing_to_undo_in_the_demo() -> None:
+    """As time and the daily jobs would have left it: no item waiting for its resident's answer
+    beyond the answer window (the resident was asked to answer by a date long past), and no live
+    claim idle beyond the release window — so the first night's jobs accept and release nothing."""
+    call_command("load_demo", "--scale", "tiny", "--if-empty", "--force", stdout=StringIO())
+    waiting = Demand.objects.filter(status=Demand.Status.DONE, acceptance=Demand.Acceptance.WAITING)
+    live = Claim.objects.filter(status__in=Claim.LIVE)
+    assert waiting.exists() and live.exists()
+
+    assert needs_services.demands_accept_silent() == 0
+    assert needs_services.claims_remind_and_release()[1] == 0
 
 
 @pytest.mark.parametrize(("hour", "minute"), [(23, 30), (4, 50), (20, 10), (10, 0)])
