@@ -456,6 +456,8 @@ def seed_needs_province(*, per_member: float = 1.0) -> int:
     demands are written through the services, as in the city. Returns the demands written."""
     from django.db import connection
 
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the province's demands are written by PostgreSQL's generate_series")
     year = local_day(timezone.now()).year
     members = Member.objects.filter(status=Member.Status.IN_SERVICE).count()
     n = int(members * per_member)
