@@ -56,7 +56,7 @@ def next_daytime_start(now: dt.datetime, *, lead: dt.timedelta, length: dt.timed
     return at(day, 9)
 
 
-def sql_clock(now: dt.datetime | None = None) -> dict[str, object]:
+def sql_clock(now: dt.datetime | None = None) -> dict[str, int | str]:
     """Parameters for SQL that makes demo times: the zone to pass to make_timestamptz (the
     connection's own zone is UTC, so without it 09:00 is 17:00 in Shanghai), and yesterday's local
     date, the latest day a generated hour may fall on."""

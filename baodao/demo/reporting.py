@@ -140,7 +140,7 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
         roll = rng.random()
         if roll < 0.70 or 0.70 <= roll < 0.76:
             confirmed = roll < 0.70
-            report = MemberReport(
+            mr = MemberReport(
                 member=m,
                 unit_id=m.unit_id,
                 source=MemberReport.Source.CERTIFICATE,
@@ -154,10 +154,10 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
             # Confirmed ones reported over the past year and were confirmed within days; the
             # waiting ones reported in the last days (the desk shows how long each has waited).
             ago = when.randint(5, 300) if confirmed else when.randint(1, 12)
-            report.submitted_at = days_before(now, ago, when.randint(8, 21))
+            mr.submitted_at = days_before(now, ago, when.randint(8, 21))
             if confirmed:
-                report.decided_at = report.submitted_at + dt.timedelta(days=when.uniform(0.2, 4))
-            reports.append(report)
+                mr.decided_at = mr.submitted_at + dt.timedelta(days=when.uniform(0.2, 4))
+            reports.append(mr)
         elif roll < 0.88 and actor is not None:
             # Issued 1..days-1 days ago (still open), or more than `days` ago (overdue: issued before
             # its deadline, which has passed since).
@@ -192,8 +192,9 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
     for mr in reports:
         events.append(ReportEvent(kind=ReportEvent.Kind.SUBMITTED, member_report=mr, created_at=mr.submitted_at))
         if mr.status == MemberReport.Status.CONFIRMED:
+            decided = mr.decided_at or mr.submitted_at
             events.append(
-                ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=actor, member_report=mr, created_at=mr.decided_at)
+                ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=actor, member_report=mr, created_at=decided)
             )
             events.append(
                 ReportEvent(
@@ -201,7 +202,7 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
                     actor=actor,
                     member_report=mr,
                     note=mr.receipt_number,
-                    created_at=mr.decided_at,
+                    created_at=decided,
                 )
             )
     with planned_dates((ReportEvent, "created_at")):
