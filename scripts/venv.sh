@@ -38,8 +38,15 @@ if ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'
 fi
 
 # requirements-dev.txt includes requirements.txt with -r, so both go into the hash.
+hash_of() { { cat "$1" requirements.txt; .venv/bin/python --version; } | sha256sum | cut -d' ' -f1; }
 stamp=".venv/.installed-$(basename "$req")"
-want=$( { cat "$req" requirements.txt; .venv/bin/python --version; } | sha256sum | cut -d' ' -f1)
+want=$(hash_of "$req")
+# requirements.txt is installed already when the current requirements-dev.txt is (it includes it):
+# `make run` after `make test` does not run pip again.
+dev_stamp=.venv/.installed-requirements-dev.txt
+if [[ $req == requirements.txt && -f $dev_stamp && $(cat "$dev_stamp") == "$(hash_of requirements-dev.txt)" ]]; then
+    exit 0
+fi
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
     echo "== installing $req into .venv"
     .venv/bin/python -m pip install --disable-pip-version-check --quiet -r "$req"

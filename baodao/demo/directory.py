@@ -37,6 +37,7 @@ from baodao.accounts.services import user_create
 from baodao.core import crypto, rules
 from baodao.core.fields import EncryptedTextField
 from baodao.core.validators import id_check_digit
+from baodao.demo.clock import local_day
 from baodao.directory import services
 from baodao.directory.importing.plan import column_of
 from baodao.directory.models import (
@@ -53,6 +54,7 @@ from baodao.directory.models import (
     WorkTeam,
     WorkTeamMembership,
 )
+from baodao.reporting.models import MemberReport
 
 DEMO_PASSWORD = "Baodao@2026"
 DEFAULT_SEED = 2024
@@ -532,7 +534,7 @@ class _Loader:
         self.rng = random.Random(seed)
         self.people = PersonGen(self.rng)
         self.progress = progress or (lambda _msg: None)
-        self.today = timezone.localdate()
+        self.today = local_day(timezone.now())
         self.result = DemoResult(scale=scale.name, seed=seed)
         self.cities: list[Place] = []
         self.districts: list[Place] = []
@@ -1090,6 +1092,20 @@ class _Loader:
             member.residence_id = self.community_buildings[community.pk][0]
             member.save(update_fields=["residence"])
         compound_id = self.building_compound.get(member.residence_id, member.residence_id)
+        # A neighbour from the same unit who has not reported yet: the path `member` has taken.
+        member2 = (
+            Member.objects.filter(unit=unit, status=Member.Status.IN_SERVICE, residence__path__startswith=comm_path)
+            .exclude(pk=member.pk)
+            .order_by("pk")
+            .first()
+        )
+        if member2 is None:
+            member2 = (
+                Member.objects.filter(unit=unit, status=Member.Status.IN_SERVICE).exclude(pk=member.pk).order_by("pk")
+            ).first()
+            assert member2 is not None, unit.code  # every unit has two members in service or more
+            member2.residence_id = member.residence_id
+            member2.save(update_fields=["residence"])
         resident = Resident.objects.filter(residence__path__startswith=comm_path).order_by("pk").first()
         if resident is None:
             resident = Resident.objects.order_by("pk").first()
@@ -1113,15 +1129,16 @@ class _Loader:
         staff("community", Role.COMMUNITY_STAFF, place=community)
         staff("compound", Role.COMPOUND_SECRETARY, place_id=compound_id)
         staff("unit", Role.UNIT_SECRETARY, unit=unit)
-        user = user_create(
-            username="member",
-            password=DEMO_PASSWORD,
-            display_name=member.name,
-            mobile=member.mobile,
-            roles=[{"role": Role.MEMBER, "member": member}],
-            validate=False,
-        )
-        Member.objects.filter(pk=member.pk).update(user=user)
+        for username, m in (("member", member), ("member2", member2)):
+            user = user_create(
+                username=username,
+                password=DEMO_PASSWORD,
+                display_name=m.name,
+                mobile=m.mobile,
+                roles=[{"role": Role.MEMBER, "member": m}],
+                validate=False,
+            )
+            Member.objects.filter(pk=m.pk).update(user=user)
         user = user_create(
             username="resident",
             password=DEMO_PASSWORD,
@@ -1134,7 +1151,9 @@ class _Loader:
         self.count("users", len(DEMO_USERNAMES))
 
 
-DEMO_USERNAMES = ("city", "district", "street", "community", "compound", "unit", "member", "resident")
+# `member` has reported to his community and been confirmed (baodao/demo/reporting.py); `member2`,
+# a neighbour from the same unit, has not: the two paths a member's phone shows.
+DEMO_USERNAMES = ("city", "district", "street", "community", "compound", "unit", "member", "member2", "resident")
 
 
 def demo_load(*, scale: str = "city", seed: int = DEFAULT_SEED, progress: Progress | None = None) -> DemoResult:
@@ -1171,7 +1190,10 @@ def demo_accounts() -> list[tuple[str, str, str]]:
             )
             scope = ra.unit.name + (f"（联系 {community.community.name}）" if community else "")
         elif ra.member is not None:
-            scope = f"{ra.member.name}，{ra.member.unit.name}，住 {place_trail(ra.member.residence)}"
+            reported = MemberReport.objects.filter(member=ra.member, status=MemberReport.Status.CONFIRMED).exists()
+            scope = f"{ra.member.name}，{ra.member.unit.name}，住 {place_trail(ra.member.residence)}，" + (
+                "已报到" if reported else "未报到"
+            )
         elif ra.resident is not None:
             scope = f"{ra.resident.name}，住 {place_trail(ra.resident.residence)}"
         else:

@@ -13,13 +13,15 @@ import contextlib
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment, User
+from baodao.core import rules
+from baodao.demo.clock import local_day, planned_dates, sql_clock
+from baodao.directory import services as directory_services
 from baodao.directory.models import Category, Member, Place, Resident, UnitAssignment, WorkTeam, path_segment
 from baodao.needs import services
 from baodao.needs.models import Claim, Demand, DemandEvent
@@ -167,7 +169,7 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
     claims: list[Claim] = []
 
     def ev(d: Demand, kind: str, at: dt.datetime | None, *, actor: int | None = None, note: str = "") -> None:
-        events.append(DemandEvent(demand=d, kind=kind, actor_id=actor, note=note, created_at=min(at or now, now)))
+        events.append(DemandEvent(demand=d, kind=kind, actor_id=actor, note=note, created_at=at or now))
 
     for d, status, _x in plans:
         t = d.created_at
@@ -228,7 +230,7 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
             )
             if status == S.UNABLE:
                 c.status, c.reason = Claim.Status.ENDED, "无法办理"
-            c.created_at = c.progress_at = min(t, now)
+            c.created_at = c.progress_at = t
             claims.append(c)
             ev(d, E.DISPATCHED if dispatched else E.CLAIMED, t, actor=staff)
         d.claimed_slots = 0 if status == S.UNABLE else len(parties)
@@ -242,8 +244,6 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
             ev(d, E.STARTED, t)
         if status in done_states:
             t = t + dt.timedelta(days=rng.uniform(1, 20))
-            if t > now:
-                t = now - dt.timedelta(hours=rng.uniform(1, 48))
             d.done_at = t
             ev(d, E.DONE, t, note="已上门办理")
             for c in claims[-len(parties) :]:
@@ -270,6 +270,7 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
                 d.rating_comment = rng.choice(["很热心", "办得很及时", "谢谢党员同志", ""])
                 d.rated_at = d.accepted_at
                 ev(d, E.RATED, d.rated_at, note="★" * d.rating)
+    _timelines_as_time_left_them(demands, events, claims, now=now, rng=rng)
     Demand.objects.bulk_update(
         demands,
         [
@@ -298,6 +299,80 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
         DemandEvent.objects.bulk_create(events, batch_size=5000)
     own = _demo_accounts_rows()
     return {"demands": len(demands) + own, "claims": len(claims)}
+
+
+DEMAND_TIMES = ("created_at", "published_at", "claimed_at", "done_at", "accepted_at", "closed_at", "rated_at")
+CLAIM_TIMES = ("created_at", "progress_at", "done_at")
+
+
+def _timelines_as_time_left_them(
+    demands: list[Demand], events: list[DemandEvent], claims: list[Claim], *, now: dt.datetime, rng: random.Random
+) -> None:
+    """Move whole timelines (every step by the same amount, so they stay in order) to where time
+    and the daily jobs would have left them: an item still waiting for its resident's answer was
+    done within the answer window, and a live claim moved within the release window (else the
+    jobs would have counted it accepted or given it back); then every timeline that would run past
+    `now` goes back so that it ends an hour or two ago (27 items of the city were closed tomorrow).
+    """
+    rule_memo: dict[tuple[str, int], int] = {}
+
+    def rule(key: str, community_id: int) -> int:
+        if (key, community_id) not in rule_memo:
+            city = directory_services.city_of(Place.objects.get(pk=community_id))
+            rule_memo[key, community_id] = rules.get_rule_int(key, city=city)
+        return rule_memo[key, community_id]
+
+    progress: dict[int, dt.datetime] = {}
+    for c in claims:
+        if c.status in Claim.LIVE and (id(c.demand) not in progress or c.progress_at > progress[id(c.demand)]):
+            progress[id(c.demand)] = c.progress_at
+    move: dict[int, dt.timedelta] = {}
+    for d in demands:
+        if d.status == S.DONE and d.acceptance == Demand.Acceptance.WAITING and d.done_at is not None:
+            window = rule("need_accept_window_days", d.community_id)
+            if d.done_at < now - dt.timedelta(days=window - 0.5):
+                move[id(d)] = now - dt.timedelta(days=rng.uniform(0.2, window - 0.5)) - d.done_at
+        elif id(d) in progress:
+            release = rule("need_claim_release_days", d.community_id)
+            if progress[id(d)] < now - dt.timedelta(days=release - 0.5):
+                move[id(d)] = now - dt.timedelta(days=rng.uniform(0.5, release - 0.5)) - progress[id(d)]
+    _move(demands, events, claims, move)
+
+    latest: dict[int, dt.datetime] = {}
+
+    def seen(d: Demand, t: dt.datetime | None) -> None:
+        if t is not None and (id(d) not in latest or t > latest[id(d)]):
+            latest[id(d)] = t
+
+    for d in demands:
+        for name in DEMAND_TIMES:
+            seen(d, getattr(d, name))
+    for e in events:
+        seen(e.demand, e.created_at)
+    for c in claims:
+        for name in CLAIM_TIMES:
+            seen(c.demand, getattr(c, name))
+    back = {k: now - dt.timedelta(hours=rng.uniform(1, 48)) - t for k, t in latest.items() if t > now}
+    _move(demands, events, claims, back)
+
+
+def _move(demands: list[Demand], events: list[DemandEvent], claims: list[Claim], by: dict[int, dt.timedelta]) -> None:
+    """Shift every time of each demand's timeline (keyed by id() of the demand) by the same amount."""
+    if not by:
+        return
+    for d in demands:
+        if id(d) in by:
+            for name in DEMAND_TIMES:
+                if getattr(d, name) is not None:
+                    setattr(d, name, getattr(d, name) + by[id(d)])
+    for e in events:
+        if id(e.demand) in by:
+            e.created_at += by[id(e.demand)]
+    for c in claims:
+        if id(c.demand) in by:
+            for name in CLAIM_TIMES:
+                if getattr(c, name) is not None:
+                    setattr(c, name, getattr(c, name) + by[id(c.demand)])
 
 
 def _demo_accounts_rows() -> int:
@@ -350,26 +425,11 @@ def _demo_accounts_rows() -> int:
     return 4
 
 
-@contextlib.contextmanager
-def _planned_dates() -> Iterator[None]:
-    """Insert with the dates the generator planned (a year back), not the moment of loading:
-    the `auto_now_add` of these models is off for the duration."""
-    fields = [
-        model._meta.get_field(name)
-        for model, name in (
-            (Demand, "created_at"),
-            (Claim, "created_at"),
-            (Claim, "progress_at"),
-            (DemandEvent, "created_at"),
-        )
-    ]
-    for f in fields:
-        setattr(f, "auto_now_add", False)  # noqa: B010 - Django reads the attribute at save time
-    try:
-        yield
-    finally:
-        for f in fields:
-            setattr(f, "auto_now_add", True)  # noqa: B010
+def _planned_dates() -> contextlib.AbstractContextManager[None]:
+    """The timelines' own dates (a year back), not the moment of loading."""
+    return planned_dates(
+        (Demand, "created_at"), (Claim, "created_at"), (Claim, "progress_at"), (DemandEvent, "created_at")
+    )
 
 
 # --- province scale: written by SQL ----------------------------------------------------------------
@@ -396,7 +456,9 @@ def seed_needs_province(*, per_member: float = 1.0) -> int:
     demands are written through the services, as in the city. Returns the demands written."""
     from django.db import connection
 
-    year = timezone.localdate().year
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the province's demands are written by PostgreSQL's generate_series")
+    year = local_day(timezone.now()).year
     members = Member.objects.filter(status=Member.Status.IN_SERVICE).count()
     n = int(members * per_member)
     cats = list(
@@ -416,8 +478,9 @@ def seed_needs_province(*, per_member: float = 1.0) -> int:
               -- each demand's community by its number modulo the count: an equality the planner hashes
               SELECT g, g %% (SELECT count(*) FROM c) AS ci,
                      (%(statuses)s::text[])[1 + (g * 7) %% cardinality(%(statuses)s::text[])] AS st,
-                     least(make_timestamptz(%(year)s::int, 1 + g %% 12, 1 + g %% 28, 8 + g %% 10, 0, 0),
-                           now() - interval '1 day') AS t0
+                     least(make_timestamptz(%(year)s::int, 1 + g %% 12, 1 + g %% 28, 8 + g %% 10, 0, 0, %(tz)s),
+                           make_timestamptz(%(cap_y)s::int, %(cap_m)s::int, %(cap_d)s::int,
+                                            8 + g %% 10, 0, 0, %(tz)s)) AS t0
               FROM generate_series(0, %(n)s::int - 1) AS g
             )
             INSERT INTO needs_demand (community_id, place_id, kind, channel, governance, category_id, title,
@@ -449,6 +512,7 @@ def seed_needs_province(*, per_member: float = 1.0) -> int:
                 "taken": taken,
                 "year": year,
                 "n": n,
+                **sql_clock(),
             },
         )
         cur.execute("ANALYZE needs_demand")

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment
+from baodao.demo.clock import at, days_before, local_day, next_daytime_start, sql_clock
 from baodao.demo.directory import add_foreign_keys, drop_foreign_keys
 from baodao.directory.models import Category, LeaderLink, Place, Resident
 from baodao.records.models import (
@@ -124,8 +125,8 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
         n = max(4, len(people) * RECORDS_PER_MEMBER // 30)
         for _i in range(n):
             name = rng.choice(list(TITLES))
-            start = (now - dt.timedelta(days=rng.uniform(3, 360))).replace(minute=0, second=0, microsecond=0)
-            start = start.replace(hour=rng.choice([9, 14, 19]))
+            # Morning, afternoon or early evening, local time: over by 22:00 however long.
+            start = days_before(now, rng.uniform(3, 360), rng.choice([9, 14, 18]))
             length = dt.timedelta(hours=rng.choice([1.5, 2, 2, 3, 4]))
             capacity = rng.choice([20, 30, 40])
             a = Activity(
@@ -145,12 +146,12 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
             a.signed_up = len(crowd)
             activities.append(a)
             plans.append((a, crowd))
-        # One starting within the hour and one next week, open for sign-up.
-        for offset, title in (
-            (dt.timedelta(minutes=30), "小区环境清扫"),
-            (dt.timedelta(days=7), "主题党日：重温入党誓词"),
+        # One starting within the hour (the next morning when that would be at night) and one
+        # next week, open for sign-up.
+        for start, title in (
+            (next_daytime_start(now, lead=dt.timedelta(minutes=30), length=dt.timedelta(hours=2)), "小区环境清扫"),
+            (at(local_day(now) + dt.timedelta(days=7), 9), "主题党日：重温入党誓词"),
         ):
-            start = (now + offset).replace(second=0, microsecond=0)
             activities.append(
                 Activity(
                     community=community,
@@ -223,8 +224,7 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
         staff = staff_by_community.get(community.pk) or fallback
         for member_id, unit_id in members_by_community[community.pk]:
             for _ in range(rng.choice([0, 0, 1, 1, 2])):
-                start = (now - dt.timedelta(days=rng.uniform(1, 330))).replace(second=0, microsecond=0)
-                start = start.replace(hour=rng.choice([8, 10, 15, 18]), minute=0)
+                start = days_before(now, rng.uniform(1, 330), rng.choice([8, 10, 15, 18]))
                 end = start + dt.timedelta(hours=rng.choice([1, 1.5, 2, 3]))
                 flags = []
                 if any(s < end and start < e for s, e in busy[member_id]):
@@ -254,7 +254,8 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
                     )
                 )
         # One record per community that overlaps its member's latest attendance, left for the
-        # confirmer to see flagged (the desk's "有疑点的" tab is never empty in the demo).
+        # confirmer to see flagged (the desk's "有疑点的" tab is never empty in the demo). Half an
+        # hour earlier, not later: the attendance may end at 22:00.
         member_id, unit_id = members_by_community[community.pk][0]
         if busy[member_id]:
             s0, e0 = max(busy[member_id])
@@ -263,8 +264,8 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
                     member_id=member_id,
                     unit_id=unit_id,
                     community=community,
-                    starts_at=s0 + dt.timedelta(minutes=30),
-                    ends_at=e0 + dt.timedelta(minutes=30),
+                    starts_at=s0 - dt.timedelta(minutes=30),
+                    ends_at=e0 - dt.timedelta(minutes=30),
                     minutes=int((e0 - s0).total_seconds() // 60),
                     content="楼栋长入户走访",
                     source=Record.Source.LOGGED,
@@ -312,7 +313,7 @@ def _pairings_callups_and_leaders(
     """Pairings with their monthly visits (aid given on some), one call-up in the demo community
     (answered, attended, its records waiting for the confirmer) and one open for answers, and each
     city leader's weekly research visits to the linked community — mostly confirmed, a few pending."""
-    today = timezone.localdate()
+    today = local_day(now)
     visits: list[Record] = []
     pairings: list[Pairing] = []
     needy: dict[int | None, list[int]] = defaultdict(list)
@@ -347,7 +348,7 @@ def _pairings_callups_and_leaders(
             pairings.append(pairing)
             day = started + dt.timedelta(days=7)
             while day < today - dt.timedelta(days=2):
-                start = timezone.make_aware(dt.datetime.combine(day, dt.time(16, 0)))
+                start = at(day, 16)
                 confirmed = start < now - dt.timedelta(days=20)
                 aided = rng.random() < 0.4
                 visits.append(
@@ -386,7 +387,7 @@ def _pairings_callups_and_leaders(
     if home is not None and members_by_community[home.pk]:
         staff = staff_by_community.get(home.pk) or fallback
         people = members_by_community[home.pk]
-        past_start = (now - dt.timedelta(days=9)).replace(hour=18, minute=0, second=0, microsecond=0)
+        past_start = days_before(now, 9, 18)
         past = Callup.objects.create(
             community=home,
             title="人口普查入户登记",
@@ -397,7 +398,7 @@ def _pairings_callups_and_leaders(
             status=Callup.Status.CLOSED,
             created_by_id=staff,
         )
-        soon = (now + dt.timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
+        soon = at(local_day(now) + dt.timedelta(days=1), 18)
         upcoming = Callup.objects.create(
             community=home,
             title="防汛值守：转移低洼处群众",
@@ -468,7 +469,7 @@ def _pairings_callups_and_leaders(
                             status=LeaderVisit.Status.PENDING if pending else LeaderVisit.Status.CONFIRMED,
                             logged_by_id=fallback if fallback != staff else logger(0, staff),
                             decided_by_id=None if pending else staff,
-                            decided_at=None if pending else timezone.make_aware(dt.datetime.combine(when, dt.time(18))),
+                            decided_at=None if pending else at(when, 18),
                         )
                     )
             day += dt.timedelta(days=7)
@@ -496,7 +497,7 @@ def seed_records_province(*, wanted: int = PROVINCE_RECORDS, year: int | None = 
 
     if connection.vendor != "postgresql":
         raise RuntimeError("the province's records are written by PostgreSQL's generate_series")
-    year = year or timezone.localdate().year
+    year = year or local_day(timezone.now()).year
     reports = MemberReport.objects.filter(status=MemberReport.Status.CONFIRMED).count()
     have = Record.objects.count()
     if not reports or have >= wanted:
@@ -542,13 +543,14 @@ def seed_records_province(*, wanted: int = PROVINCE_RECORDS, year: int | None = 
             CROSS JOIN LATERAL generate_series(1, 1 + (r.id * 13) %% (2 * %(per)s)) AS k
             CROSS JOIN LATERAL (
               SELECT least(make_timestamptz(%(year)s::int, (1 + (r.id + k) %% 12)::int,
-                                            (1 + (r.id * k) %% 28)::int, (8 + k %% 10)::int, 0, 0),
-                           now() - interval '1 day') AS t,
+                                            (1 + (r.id * k) %% 28)::int, (8 + k %% 10)::int, 0, 0, %(tz)s),
+                           make_timestamptz(%(cap_y)s::int, %(cap_m)s::int, %(cap_d)s::int,
+                                            (8 + k %% 10)::int, 0, 0, %(tz)s)) AS t,
                      30 + ((r.id * 7 + k * 13) %% 8) * 30 AS mins
             ) AS x
             WHERE r.status = 'confirmed'
             """,
-            {"per": per, "year": year, "logger": logger, "flag": flag},
+            {"per": per, "year": year, "logger": logger, "flag": flag, **sql_clock()},
         )
         written = cur.rowcount
         for _name, definition in indexes:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from baodao.accounts.models import Role, RoleAssignment
 from baodao.core import rules
+from baodao.demo.clock import at, days_before, local_day, planned_dates
 from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
 from baodao.reporting import services
 from baodao.reporting.models import Certificate, MemberReport, ReportEvent, UnitReport
@@ -44,8 +45,10 @@ def _coordinates(rng: random.Random) -> None:
 @transaction.atomic
 def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> dict[str, int]:
     rng = random.Random(seed)
-    today = today or timezone.localdate()
+    # When each report was made and decided: a stream of its own, so the states stay as they were.
+    when = random.Random(seed * 13 + 5)
     now = timezone.now()
+    today = today or local_day(now)
     _coordinates(rng)
     admin_user = RoleAssignment.objects.filter(role=Role.CITY_ADMIN).select_related("user").order_by("id").first()
     actor = admin_user.user if admin_user else None
@@ -78,11 +81,15 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
             community_signatory="社区书记" if status == UnitReport.Status.CONFIRMED else "",
             submitted_by=actor,
             decided_by=actor if status == UnitReport.Status.CONFIRMED else None,
-            decided_at=now if status == UnitReport.Status.CONFIRMED else None,
         )
+        # Handed in on the report date (10 days ago or more), confirmed within days.
+        report.submitted_at = at(report.report_date, when.randint(9, 17))
+        if status == UnitReport.Status.CONFIRMED:
+            report.decided_at = report.submitted_at + dt.timedelta(days=when.uniform(1, 5))
         unit_reports.append(report)
     if actor is not None:
-        UnitReport.objects.bulk_create(unit_reports, batch_size=1000)
+        with planned_dates((UnitReport, "submitted_at")):
+            UnitReport.objects.bulk_create(unit_reports, batch_size=1000)
         through_r, through_d = UnitReport.resource_tags.through, UnitReport.demand_tags.through
         for r in unit_reports:
             for c in rng.sample(intentions, k=min(2, len(intentions))):
@@ -133,20 +140,24 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
         roll = rng.random()
         if roll < 0.70 or 0.70 <= roll < 0.76:
             confirmed = roll < 0.70
-            reports.append(
-                MemberReport(
-                    member=m,
-                    unit_id=m.unit_id,
-                    source=MemberReport.Source.CERTIFICATE,
-                    community=community,
-                    residence=m.residence,
-                    commitment_text=commitment,
-                    status=MemberReport.Status.CONFIRMED if confirmed else MemberReport.Status.PENDING,
-                    decided_by=actor if confirmed else None,
-                    decided_at=now if confirmed else None,
-                    receipt_number=f"HZDEMO{m.pk:07d}" if confirmed else "",
-                )
+            mr = MemberReport(
+                member=m,
+                unit_id=m.unit_id,
+                source=MemberReport.Source.CERTIFICATE,
+                community=community,
+                residence=m.residence,
+                commitment_text=commitment,
+                status=MemberReport.Status.CONFIRMED if confirmed else MemberReport.Status.PENDING,
+                decided_by=actor if confirmed else None,
+                receipt_number=f"HZDEMO{m.pk:07d}" if confirmed else "",
             )
+            # Confirmed ones reported over the past year and were confirmed within days; the
+            # waiting ones reported in the last days (the desk shows how long each has waited).
+            ago = when.randint(5, 300) if confirmed else when.randint(1, 12)
+            mr.submitted_at = days_before(now, ago, when.randint(8, 21))
+            if confirmed:
+                mr.decided_at = mr.submitted_at + dt.timedelta(days=when.uniform(0.2, 4))
+            reports.append(mr)
         elif roll < 0.88 and actor is not None:
             # Issued 1..days-1 days ago (still open), or more than `days` ago (overdue: issued before
             # its deadline, which has passed since).
@@ -163,11 +174,12 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
             )
             certs.append(cert)
             issued_ago.setdefault(ago, []).append(cert)
-    MemberReport.objects.bulk_create(reports, batch_size=2000)
+    with planned_dates((MemberReport, "submitted_at")):
+        MemberReport.objects.bulk_create(reports, batch_size=2000)
     Certificate.objects.bulk_create(certs, batch_size=2000)
     # issued_at is auto_now_add, which any insert sets to now: date the certificates back afterwards.
     for ago, group in issued_ago.items():
-        issued_at = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=ago), dt.time(9)))
+        issued_at = at(today - dt.timedelta(days=ago), 9)
         ids = [c.pk for c in group]
         for i in range(0, len(ids), 900):
             Certificate.objects.filter(pk__in=ids[i : i + 900]).update(issued_at=issued_at)
@@ -178,16 +190,65 @@ def seed_reporting_demo(*, seed: int = 2024, today: dt.date | None = None) -> di
         )
     events = []
     for mr in reports:
-        events.append(ReportEvent(kind=ReportEvent.Kind.SUBMITTED, member_report=mr))
+        events.append(ReportEvent(kind=ReportEvent.Kind.SUBMITTED, member_report=mr, created_at=mr.submitted_at))
         if mr.status == MemberReport.Status.CONFIRMED:
-            events.append(ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=actor, member_report=mr))
+            decided = mr.decided_at or mr.submitted_at
             events.append(
-                ReportEvent(kind=ReportEvent.Kind.RECEIPT, actor=actor, member_report=mr, note=mr.receipt_number)
+                ReportEvent(kind=ReportEvent.Kind.CONFIRMED, actor=actor, member_report=mr, created_at=decided)
             )
-    ReportEvent.objects.bulk_create(events, batch_size=5000)
+            events.append(
+                ReportEvent(
+                    kind=ReportEvent.Kind.RECEIPT,
+                    actor=actor,
+                    member_report=mr,
+                    note=mr.receipt_number,
+                    created_at=decided,
+                )
+            )
+    with planned_dates((ReportEvent, "created_at")):
+        ReportEvent.objects.bulk_create(events, batch_size=5000)
+    own = _demo_member_reported(rng)
     return {
         "unit_reports": len(unit_reports),
-        "member_reports": len(reports),
+        "member_reports": len(reports) + own,
         "certificates": len(certs),
         "units": Unit.objects.count(),
     }
+
+
+def _demo_member_reported(rng: random.Random) -> int:
+    """The demo `member` has reported to the community he lives in and the demo `community` has
+    confirmed it, through the services: his home page, inbox, teams and the service list are those
+    of a reported member, ready for every journey (`member2` shows the way there). Returns 1 when
+    it was written."""
+    mine = RoleAssignment.objects.filter(user__username="member", role=Role.MEMBER).select_related("member").first()
+    desk = (
+        RoleAssignment.objects.filter(user__username="community", role=Role.COMMUNITY_STAFF)
+        .select_related("user", "place")
+        .first()
+    )
+    if mine is None or mine.member is None or desk is None or desk.place is None:
+        return 0
+    member, community = mine.member, desk.place
+    if not member.residence.path.startswith(community.path):
+        return 0
+    kinds = Category.Kind
+    city = next((p for p in Place.objects.filter(pk__in=community.ancestor_ids(), kind=Place.Kind.CITY)), None)
+    teams = max(2, rules.get_rule_int("member_min_teams", city=city))
+
+    def some(kind: str, n: int) -> list[Category]:
+        rows = list(Category.objects.filter(kind=kind, is_active=True).order_by("sort_order", "pk"))
+        return rng.sample(rows, min(n, len(rows)))
+
+    report = services.member_report_submit(
+        member=member,
+        community=community,
+        residence=member.residence,
+        room="302",
+        skills=some(kinds.SKILL, 2),
+        intentions=some(kinds.INTENTION, 2),
+        team_types=some(kinds.TEAM_TYPE, teams),
+        commitment_accepted=True,
+    )
+    services.member_reports_confirm(reports=[report], by=desk.user)
+    return 1

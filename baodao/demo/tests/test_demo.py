@@ -151,6 +151,7 @@ def test_demo_accounts_exist_with_their_roles(loaded: demo.DemoResult) -> None:
         "compound": Role.COMPOUND_SECRETARY,
         "unit": Role.UNIT_SECRETARY,
         "member": Role.MEMBER,
+        "member2": Role.MEMBER,
         "resident": Role.RESIDENT,
     }
     for username, role in expected.items():
@@ -199,6 +200,20 @@ def test_load_demo_refuses_when_debug_is_off(settings: object) -> None:
     assert not Place.objects.exists()
     call_command("load_demo", "--scale", "tiny", "--force", stdout=StringIO())
     assert Member.objects.filter(status=Member.Status.IN_SERVICE).count() == TINY.members
+
+
+def test_make_run_loads_the_demo_into_an_empty_database_only(settings: object) -> None:
+    """`make run` serves with DEBUG off and calls `load_demo --if-empty --force`: an empty
+    database gets the demo, a filled one (the demo or anyone's data) is left alone."""
+    settings.DEBUG = False
+    out = StringIO()
+    call_command("load_demo", "--scale", "tiny", "--if-empty", "--force", stdout=out)
+    assert Member.objects.filter(status=Member.Status.IN_SERVICE).count() == TINY.members
+    places, members = Place.objects.count(), Member.objects.count()
+    out = StringIO()
+    call_command("load_demo", "--scale", "tiny", "--if-empty", "--force", stdout=out)
+    assert "不加载" in out.getvalue() and "member2" in out.getvalue()
+    assert (Place.objects.count(), Member.objects.count()) == (places, members)
 
 
 def test_split_weighted_is_exact() -> None:

@@ -57,3 +57,29 @@ def test_a_believable_year_in_every_state() -> None:
     mine = Demand.objects.filter(resident__user__username="resident")
     assert mine.count() >= 2
     assert mine.filter(status="pending").exists()
+
+
+def test_the_province_demands_by_sql_fall_in_the_past_at_local_hours() -> None:
+    """load_demo --scale province writes a demand per member by one INSERT … SELECT (PostgreSQL),
+    at hours made in the city's zone (make_timestamptz without one takes the session's UTC: 09:00
+    became 17:00) and never after the load; elsewhere it refuses, plainly."""
+    from django.db import connection
+
+    from baodao.demo.clock import local
+    from baodao.demo.needs import seed_needs_province
+
+    demo.demo_load(scale="tiny", seed=7)
+    seed_reporting_demo(seed=7)
+    if connection.vendor != "postgresql":
+        with pytest.raises(RuntimeError, match="PostgreSQL"):
+            seed_needs_province()
+        assert not Demand.objects.exists()
+        return
+    written = seed_needs_province()
+    now = timezone.now()
+
+    assert written == Demand.objects.count() > 100
+    created = list(Demand.objects.filter(resident__isnull=True).values_list("created_at", flat=True))
+    assert all(8 <= local(t).hour <= 17 for t in created)
+    for name in ("created_at", "published_at", "claimed_at", "done_at", "closed_at"):
+        assert not Demand.objects.filter(**{f"{name}__gt": now}).exists()

@@ -10,6 +10,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from baodao.demo import directory as demo
+from baodao.demo.clock import at, in_daytime, local_day
 from baodao.demo.records import seed_records_demo
 from baodao.demo.reporting import seed_reporting_demo
 from baodao.directory.models import Place
@@ -23,9 +24,10 @@ pytestmark = pytest.mark.django_db
 def test_a_believable_year_of_the_record() -> None:
     demo.demo_load(scale="tiny", seed=7)
     seed_reporting_demo(seed=7)
-    counts = seed_records_demo(seed=7)
+    # Loaded at 10:00 yesterday, local time (the generator's clock, not the test's).
+    now = at(local_day(timezone.now()) - timezone.timedelta(days=1), 10)
+    counts = seed_records_demo(seed=7, now=now)
     service_counts.recount()
-    now = timezone.now()
 
     assert counts["records"] == Record.objects.count() > 50
     assert counts["activities"] == Activity.objects.count()
@@ -111,6 +113,8 @@ def test_the_province_records_by_sql() -> None:
     assert 0.05 < Record.objects.filter(status="pending").count() / written < 0.15
     assert Record.objects.filter(aid_count__gt=0).exists() and Record.objects.exclude(flags=[]).exists()
     assert not Record.objects.filter(starts_at__gt=timezone.now()).exists()
+    # at the hours people serve, local time (make_timestamptz in the city's zone, not the session's UTC)
+    assert all(in_daytime(s, e) for s, e in Record.objects.values_list("starts_at", "ends_at"))
     assert seed_records_province(wanted=15 * reports) == 0  # enough already: nothing more
     # Counted once by SQL (as load_demo does), and a recount finds nothing to fix.
     service_counts.rebuild_by_sql()
