@@ -166,7 +166,10 @@ def run_import(job_id: int) -> None:
         status=ImportJob.Status.RUNNING, heartbeat_at=timezone.now()
     ):
         return  # a redelivered message must not import twice
-    import_jobs_expire()  # the jobs of workers that died before this one started
+    try:
+        import_jobs_expire()  # the jobs of workers that died before this one started
+    except Exception:  # housekeeping for others: never a reason for this job to fail
+        log.exception("expiring lost import jobs failed")
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     result: ImportResult | None = None
     failure = interrupted_message()  # unless the import returns or raises: the worker is being stopped
@@ -233,7 +236,7 @@ def _upload_storage() -> Storage:
     return field.storage
 
 
-def _upload_delete(name: str) -> None:
+def _upload_delete(name: str | None) -> None:
     if not name:
         return
     try:
