@@ -145,6 +145,15 @@ def celery_on_queue(settings: Any) -> Iterator[str]:
     finally:
         conf.task_always_eager, conf.task_routes = before
         routes_changed()
+        queue_forget(queue)
+
+
+def queue_forget(queue: str) -> None:
+    """The queue's list and bindings off the shared Redis: kombu keeps them after the worker is gone."""
+    with contextlib.suppress(Exception), celery_app.connection_for_write() as conn:
+        channel = conn.default_channel
+        if conn.transport.driver_type == "redis":
+            channel.client.delete(queue, channel.keyprefix_queue % queue, channel.keyprefix_binding_permanent % queue)
 
 
 def routes_changed() -> None:
