@@ -419,7 +419,7 @@ class ImportJob(models.Model):
 
     While running, `processed`/`total` are progress steps (weighted per phase, see importing.plan.ProgressBar);
     when done, both hold the number of data rows of the file. A running job's worker stamps
-    `heartbeat_at` every second from a thread of its own (directory.tasks): a job whose stamp is old
+    `heartbeat_at` twice a second from a thread of its own (directory.tasks): a job whose stamp is old
     has lost its worker and is marked failed.
     """
 

@@ -13,7 +13,7 @@ Progress and liveness. The import writes its rows in one transaction, on Postgre
 import's own connection is busy (psycopg holds its lock for the whole COPY) and what it writes is
 invisible to others until the commit. So the import reports its progress only to memory, and a
 heartbeat thread of the job (`Heartbeat`), on a database connection of its own in autocommit,
-copies it every second to the job's row — a row the import's transaction never locks — with the
+copies it twice a second to the job's row — a row the import's transaction never locks — with the
 time (`heartbeat_at`), and to the cache. That thread never holds up the import; where it cannot
 write at once (SQLite allows one writer, and the import is it) it skips the beat.
 
@@ -50,13 +50,13 @@ from baodao.directory.signals import roster_imported
 
 log = logging.getLogger(__name__)
 IMPORT_LOCK = threading.Lock()  # background imports of this process, one at a time
-HEARTBEAT_SECONDS = 1.0
+HEARTBEAT_SECONDS = 0.5  # the page polls every second: each poll finds a new figure
 HEARTBEAT_LOCK_WAIT_MS = 500  # a beat that would wait longer for a lock is skipped, not waited for
 UPLOADS = "imports"  # the folder of ImportJob.file, under MEDIA_ROOT
 
 
 def stale_seconds() -> int:
-    """Seconds without a heartbeat after which a running job counts as lost: long against the 1 s
+    """Seconds without a heartbeat after which a running job counts as lost: long against the 0.5 s
     beat, so that a beat skipped while SQLite's one writer is busy never trips it."""
     return int(getattr(settings, "IMPORT_STALE_SECONDS", 120))
 
@@ -96,13 +96,13 @@ def progress_key(job_id: int) -> str:
 
 
 def job_progress(job: ImportJob) -> tuple[int, int]:
-    """(processed, total) of a running job: the cache's figure (the beat's, every second), else the row's."""
+    """(processed, total) of a running job: the cache's figure (the heartbeat's), else the row's."""
     live = cache.get(progress_key(job.pk))
     return (live[0], live[1]) if live else (job.processed, job.total)
 
 
 class Heartbeat:
-    """The running job's progress and liveness, written every second by a thread of its own.
+    """The running job's progress and liveness, written twice a second by a thread of its own.
 
     `report` is the import's progress callback: it only keeps the figures in memory, so the import
     never waits on the database (or the cache) for its progress. The thread writes them with the
