@@ -2,7 +2,8 @@
 # `make bench`: the numbers of issue 2 §4 and §5 on a throwaway PostgreSQL, printed as
 # `bench <name>: key=value ...` lines, each with its baseline from the same run.
 #
-#   a. import of 100,000 member rows vs plain openpyxl reading of the same file   (target < 60 s)
+#   a. import of 100,000 member rows through a real Celery worker (upload to "done", the job followed
+#      from another connection) vs plain openpyxl reading of the same file      (target < 60 s)
 #   b. logged-in member home page vs /healthz under gunicorn + wrk        (≥ 1,000 req/s, p99 < 100 ms)
 #   d. the three lists: top-5 similar demands among 5,000 open ones (target < 100 ms) vs reading them;
 #      1,000 concurrent claim requests over HTTP on a 10-slot item: exactly 10 succeed, 990 get 409

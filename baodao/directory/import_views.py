@@ -21,7 +21,7 @@ from baodao.directory import access
 from baodao.directory.importing import columns, jobs
 from baodao.directory.importing.template import template_workbook
 from baodao.directory.models import ImportJob
-from baodao.directory.tasks import job_progress
+from baodao.directory.tasks import import_jobs_expire, job_progress
 
 MAX_UPLOAD_MB = 50
 ERRORS_ON_PAGE = 2000
@@ -61,6 +61,7 @@ def _kind_or_404(kind: str) -> str:
 @require_GET
 def index(request: AuthedHttpRequest) -> HttpResponseBase:
     _require_manager(request)
+    import_jobs_expire()  # the list shows a job whose worker died as failed, not as running for ever
     kinds = [{"kind": k, "label": columns.KIND_LABELS[k], "columns": cols} for k, cols in columns.TEMPLATES.items()]
     jobs = [(j, columns.KIND_LABELS.get(j.kind, j.kind)) for j in ImportJob.objects.filter(user=request.user)[:10]]
     return render(request, "directory/import_index.html", {"kinds": kinds, "jobs": jobs})
@@ -110,6 +111,8 @@ def upload(request: AuthedHttpRequest, kind: str) -> HttpResponse:
 def job(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     _require_manager(request)
     job = get_object_or_404(ImportJob, pk=pk, user=request.user)
+    if not job.is_finished and import_jobs_expire(job_id=job.pk):
+        job.refresh_from_db()  # its worker died: failed, with a message, and its upload deleted
     processed, total = job_progress(job) if not job.is_finished else (job.processed, job.total)
     bad_rows = len({e["row"] for e in job.errors})
     # Errors about the file as a whole (row 0: unreadable, row 1: headers or no data) are not row errors.

@@ -418,7 +418,9 @@ class ImportJob(models.Model):
     """One roster upload and its result. The uploaded file is deleted once the import has run.
 
     While running, `processed`/`total` are progress steps (weighted per phase, see importing.plan.ProgressBar);
-    when done, both hold the number of data rows of the file.
+    when done, both hold the number of data rows of the file. A running job's worker stamps
+    `heartbeat_at` twice a second from a thread of its own (directory.tasks): a job whose stamp is old
+    has lost its worker and is marked failed.
     """
 
     class Status(models.TextChoices):
@@ -439,6 +441,7 @@ class ImportJob(models.Model):
     committed = models.BooleanField(default=False)
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
