@@ -316,6 +316,7 @@ class DemandEvent(models.Model):
         REOPENED = "reopened", _("居民重新打开")
         RATED = "rated", _("居民评价")
         UNABLE = "unable", _("无法办理")
+        RECATEGORIZED = "category", _("修改类别")
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
