@@ -344,7 +344,7 @@ api_row("POST", "/needs/demands/{demand}/rating", lambda w: {"stars": 5},       
 api_row("POST", "/needs/demands/{demand}/review", lambda w: {"decision": "reject"},[401, 404, 400, 400, 400, 400, 400, 404, 404, 404, 400])
 api_row("GET", "/needs/demands/{demand}/similar", none,                           [401, 404, 200, 200, 200, 200, 200, 404, 404, 404, 200])
 api_row("GET", "/needs/items/{item}/suggestions", none,                           [401, 404, 200, 200, 200, 200, 200, 404, 404, 404, 200])
-api_row("POST", "/needs/items/{item}/dispatch", lambda w: {"party": "unit", "party_id": w.V.pk},[401, 404, 403, 403, 403, 403, 403, 404, 404, 404, 403])
+api_row("POST", "/needs/items/{item}/dispatch", lambda w: {"party": "unit", "party_id": w.V.pk},[401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 api_row("POST", "/needs/items/{item}/close", none,                                [401, 404, 403, 403, 403, 400, 403, 404, 404, 404, 400])
 api_row("GET", "/needs/items", none,                                              [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 api_row("GET", "/needs/items/{item}", none,                                       [401, 404, 200, 200, 200, 200, 200, 200, 200, 200, 200])
