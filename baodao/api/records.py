@@ -21,6 +21,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from baodao.api.common import ApiPagination, AuthedRequest, Id
+from baodao.core.numbers import hours_number
 from baodao.directory.models import Category, Place, Unit
 from baodao.records import access, codes, selectors, services
 from baodao.records.models import Activity, Callup, Record, Signup, Team
@@ -463,7 +464,7 @@ def behind(
                 "unit": r.member.unit.name,
                 "community": r.community.name,
                 "activities": counts[r.member_id][0],
-                "hours": round(counts[r.member_id][1] / 60, 1),
+                "hours": hours_number(counts[r.member_id][1]),
             }
             for r in rows
         ],
