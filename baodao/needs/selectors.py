@@ -576,7 +576,9 @@ def unit_figures(unit_id: int, year: int) -> UnitFigures:
         done[party] = counts.get(Claim.Status.DONE, 0)
     mine = unit_claims(unit_id, year=year)
     aid = mine.aggregate(money=Sum("aid_money"), items=Count("id", filter=~Q(aid_items="")))
-    projects = mine.filter(demand__size=Demand.Size.UNIT).exclude(party=Claim.Party.MEMBER).count()
+    # One project per item, however many of the unit's claims (its own, its teams') it carries.
+    unit_items = mine.filter(demand__size=Demand.Size.UNIT).exclude(party=Claim.Party.MEMBER)
+    projects = unit_items.order_by().values("demand_id").distinct().count()
     ratings = Demand.objects.filter(pk__in=mine.values("demand_id"), rating__isnull=False).aggregate(avg=Avg("rating"))
     avg = ratings["avg"]
     return UnitFigures(

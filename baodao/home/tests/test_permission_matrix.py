@@ -254,6 +254,8 @@ row("records:unit_year", "GET", no,                                    [302, 403
 row("records:unit_log", "POST", no,                                    [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:commitment_make", "POST", no,                             [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:commitment_keep", "POST", lambda w: [999999],             [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:commitment_edit", "POST", lambda w: [999999],             [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+row("records:commitment_withdraw", "POST", lambda w: [999999],         [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:first_secretary", "GET", no,                              [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
 row("records:cancel_activity", "POST", lambda w: [w.activity.pk],      [302, 404, 302, 302, 302, 302, 403, 403, 403, 403, 302])
 # fmt: on
