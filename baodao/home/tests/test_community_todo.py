@@ -30,7 +30,7 @@ def _todo(html: str) -> dict[str, tuple[int, str]]:
     return {
         key: (int(n), url.replace("&amp;", "&"))
         for url, key, n in re.findall(
-            r'<a class="figure[^"]*" href="([^"]+)" data-todo="(\w+)" data-count="(\d+)"', html
+            r'<a class="stat figure" href="([^"]+)" data-todo="(\w+)" data-count="(\d+)"', html
         )
     }
 
