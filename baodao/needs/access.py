@@ -9,13 +9,13 @@ here; they keep the domain's rules (states, slots, deadlines).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from baodao.accounts.models import Actor
 from baodao.directory import scope
@@ -234,7 +234,9 @@ def get_dispatch_party(user: Actor, demand: Demand, *, party: str, party_id: int
     return obj
 
 
-PICK_KINDS = {Claim.Party.MEMBER: _lazy("党员"), Claim.Party.TEAM: _lazy("工作队"), Claim.Party.UNIT: _lazy("单位")}
+def _kind_label(kind: str) -> str:
+    labels: dict[str, str] = {Claim.Party.MEMBER: _("党员"), Claim.Party.TEAM: _("工作队"), Claim.Party.UNIT: _("单位")}
+    return labels[kind]
 
 
 def get_dispatch_pick(user: Actor, demand: Demand, *, pick: str, text: str) -> Party:
@@ -265,10 +267,10 @@ def dispatch_choices(user: Actor, demand: Demand, q: str, *, limit: int = 10) ->
     for kind, qs in _dispatch_sets(user, demand).items():
         rows = qs.filter(name__icontains=q).order_by("name", "pk")
         if kind == Claim.Party.MEMBER:
-            rows = rows.select_related("unit")
+            rows = cast("QuerySet[Member]", rows).select_related("unit")
         for obj in rows[:limit]:
             label = f"{obj.name} · {obj.unit.name}" if isinstance(obj, Member) else obj.name
-            out.append({"id": f"{kind}:{obj.pk}", "label": label, "code": str(PICK_KINDS[kind])})
+            out.append({"id": f"{kind}:{obj.pk}", "label": label, "code": _kind_label(kind)})
     return out[:limit]
 
 

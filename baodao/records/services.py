@@ -1184,7 +1184,7 @@ def record_log_unit(
 
 def _within(text: str, field: str, what: str) -> str:
     """`text` stripped, refused (never cut) when longer than the model's field allows."""
-    limit = Commitment._meta.get_field(field).max_length or 0
+    limit = getattr(Commitment._meta.get_field(field), "max_length", None) or 0
     text = text.strip()
     if len(text) > limit:
         raise RecordError(
