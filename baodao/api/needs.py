@@ -297,6 +297,7 @@ class ReviewIn(Schema):
     slots: int = Field(1, ge=1, le=999)
     reason: str = Field("", max_length=200)
     into_id: Id | None = None
+    category_id: Id | None = Field(None, description="accept: the category it is published in, if not the one asked")
 
 
 @router.post("/demands/{demand_id}/review", response=DemandDetailOut)
@@ -304,7 +305,14 @@ def demand_review(request: AuthedRequest, demand_id: Id, payload: ReviewIn) -> D
     demand = access.get_demand_for_review(request.auth, demand_id)
     try:
         if payload.decision == "accept":
-            services.demand_accept(demand=demand, by=request.auth, size=payload.size, slots=payload.slots)
+            category = None
+            if payload.category_id is not None:
+                category = Category.objects.filter(pk=payload.category_id, kind=Category.Kind.INTENTION).first()
+                if category is None:
+                    raise HttpError(400, "请选择有效的需求类别")
+            services.demand_accept(
+                demand=demand, by=request.auth, size=payload.size, slots=payload.slots, category=category
+            )
         elif payload.decision == "reject":
             services.demand_reject(demand=demand, by=request.auth, reason=payload.reason)
         else:
@@ -364,7 +372,7 @@ class DispatchIn(Schema):
 @router.post("/items/{item_id}/dispatch", response={201: ClaimOut})
 def item_dispatch(request: AuthedRequest, item_id: Id, payload: DispatchIn) -> Status:
     demand = access.get_demand_for_review(request.auth, item_id)
-    party = access.get_dispatch_party(demand, party=payload.party, party_id=payload.party_id)
+    party = access.get_dispatch_party(request.auth, demand, party=payload.party, party_id=payload.party_id)
     try:
         claim = services.item_dispatch(demand=demand, party=party, by=request.auth)
     except ValidationError as exc:

@@ -21,6 +21,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from baodao.api.common import ApiPagination, AuthedRequest, Id
+from baodao.core.numbers import hours_number
 from baodao.directory.models import Category
 from baodao.records import access, codes, selectors, services
 from baodao.records.models import Activity, Callup, Record, Signup, Team
@@ -422,7 +423,7 @@ def correct(request: AuthedRequest, record_id: Id, payload: CorrectIn) -> Record
     extra: dict[str, object] = {}
     if row.source == Record.Source.LOGGED:
         if payload.place_id is not None:
-            extra["place"] = get_object_or_404(Place, pk=payload.place_id)
+            extra["place"] = get_object_or_404(access.places_in(row.community), pk=payload.place_id)
         if payload.kind_id is not None:
             extra["kind"] = get_object_or_404(Category, pk=payload.kind_id, kind=Category.Kind.ACTIVITY_TYPE)
         if payload.address is not None:
@@ -504,7 +505,7 @@ def behind(
                 "unit": r.member.unit.name,
                 "community": r.community.name,
                 "activities": counts[r.member_id][0],
-                "hours": round(counts[r.member_id][1] / 60, 1),
+                "hours": hours_number(counts[r.member_id][1]),
             }
             for r in rows
         ],

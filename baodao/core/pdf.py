@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import threading
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -80,7 +81,7 @@ def styles() -> dict[str, ParagraphStyle]:
     """Paragraph styles for every document; all wrap Chinese text anywhere (wordWrap='CJK')."""
     font = register_font()
     base = ParagraphStyle("base", fontName=font, fontSize=11, leading=17, textColor=INK, wordWrap="CJK")
-    return {
+    out = {
         "base": base,
         "title": ParagraphStyle(
             "title", parent=base, fontSize=24, leading=32, alignment=TA_CENTER, textColor=RED, spaceAfter=4 * mm
@@ -96,6 +97,10 @@ def styles() -> dict[str, ParagraphStyle]:
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
         "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
     }
+    # Table cells come broken into lines already (cell_lines): reportlab must not break them again.
+    for name in ("cell", "label"):
+        out[f"nowrap_{name}"] = ParagraphStyle(f"nowrap_{name}", parent=out[name], wordWrap=None)
+    return out
 
 
 def build_pdf(
@@ -153,10 +158,91 @@ def para(text: str, style: str = "base") -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), styles()[style])
 
 
+# A table cell breaks its text between any two Chinese characters or at a space, but never inside a
+# date, a time, a number or a Latin word: "2026-12-06 14:30—16:00" stays on one line. reportlab's
+# CJK wrapping would cut "12-0|6", so the cells are broken here, by the same font metrics.
+_UNBROKEN = re.compile(
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?:\s?[—–~-]\s?\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|[0-9A-Za-z][0-9A-Za-z.,:/%+#@_\-—–~]*"
+)
+# Tokens a column is widened for rather than cut: dates, times, numbers.
+_FIGURE = re.compile(r"^[\d\s\-/.:,%—–~]+$")
+CELL_PADDING = 6  # reportlab's default left and right padding of a table cell, in points
+
+
+def _tokens(text: str) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        m = _UNBROKEN.match(text, i)
+        end = m.end() if m else i + 1
+        out.append(text[i:end])
+        i = end
+    return out
+
+
+def _width(text: str, style: ParagraphStyle) -> float:
+    return pdfmetrics.stringWidth(text, style.fontName, style.fontSize)
+
+
+def cell_lines(text: str, style: ParagraphStyle, width: float) -> list[str]:
+    """`text` broken into lines that fit `width` points in `style`'s font (see _UNBROKEN). A word
+    wider than the whole line is cut between characters, unless it is a date, a time or a number
+    (its column is made wide enough for it: `fit_widths`)."""
+    lines: list[str] = []
+    for raw in str(text).split("\n"):
+        line = ""
+        pending = _tokens(raw)
+        while pending:
+            tok = pending.pop(0)
+            if _width(line + tok, style) <= width:
+                line += tok
+            elif not line.strip():
+                if len(tok) > 1 and not _FIGURE.match(tok):
+                    pending[:0] = list(tok)  # a long Latin word: cut it rather than overflow
+                    continue
+                line += tok  # a lone date or number wider than the column: whole, on its line
+            else:
+                lines.append(line.rstrip())
+                line = "" if tok.isspace() else tok
+        lines.append(line.rstrip())
+    return lines
+
+
+def fit_widths(cells: Sequence[Sequence[str]], widths: Sequence[float], style: ParagraphStyle) -> list[float]:
+    """Column widths with every date, time and number of `cells` fitting on one line: a column too
+    narrow for its widest one is widened, the widest other column giving up the difference."""
+    out = list(widths)
+    need = [0.0] * len(out)
+    for row in cells:
+        for j, c in enumerate(row[: len(out)]):
+            for tok in _tokens(str(c)):
+                if _FIGURE.match(tok) and tok.strip():
+                    need[j] = max(need[j], _width(tok, style) + 2 * CELL_PADDING + 0.5)
+    for j in range(len(out)):
+        short = need[j] - out[j]
+        if short <= 0:
+            continue
+        donors = sorted((k for k in range(len(out)) if k != j and out[k] - short >= need[k]), key=lambda k: -out[k])
+        if donors:
+            out[donors[0]] -= short
+        out[j] += short
+    return out
+
+
+def cell(text: str, style: str, width: float) -> Paragraph:
+    """A table cell's paragraph, broken by `cell_lines` for a column `width` points wide."""
+    st = styles()[style]
+    lines = cell_lines(text, st, width - 2 * CELL_PADDING)
+    return Paragraph("<br/>".join(escape(line).replace(" ", "&nbsp;") for line in lines), styles()["nowrap_" + style])
+
+
 def grid(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> Table:
+    cols = fit_widths([*rows, header], widths, styles()["cell"])
     table = Table(
-        [[para(h, "label") for h in header]] + [[para(c, "cell") for c in row] for row in rows],
-        colWidths=list(widths),
+        [[cell(h, "label", w) for h, w in zip(header, cols, strict=False)]]
+        + [[cell(c, "cell", w) for c, w in zip(row, cols, strict=False)] for row in rows],
+        colWidths=cols,
         repeatRows=1,
     )
     table.setStyle(

@@ -1119,6 +1119,7 @@ class _Loader:
                 username=username,
                 password=DEMO_PASSWORD,
                 display_name=name,
+                mobile=people.mobile(),  # the contact a certificate of the community prints
                 roles=[{"role": role, **scope}],
                 validate=False,
             )

@@ -3,15 +3,19 @@ the member's own page (served from the per-user cache, home.homecache) and the r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from baodao.accounts.middleware import session_city
-from baodao.accounts.models import AuthedHttpRequest, Role
+from baodao.accounts.models import Actor, AuthedHttpRequest, Role
 from baodao.core.http import page_of
 from baodao.core.rules import get_rule, get_rule_int
 from baodao.directory import scope, selectors
@@ -19,7 +23,11 @@ from baodao.directory.display import show_member_pii, show_resident_pii
 from baodao.directory.models import Member, Place
 from baodao.directory.services import community_of
 from baodao.home import homecache
+from baodao.needs import selectors as needs_selectors
+from baodao.needs.models import Demand
 from baodao.records import selectors as records_selectors
+from baodao.reporting import selectors as reporting_selectors
+from baodao.reporting.models import MemberReport, UnitReport
 from baodao.reporting.selectors import latest_report_of
 from baodao.stats import service_counts
 from baodao.stats.bulletin import community_bulletin
@@ -69,7 +77,7 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         terms = selectors.current_first_secretaries([c.place for c in children] + [place])
         for c in children:
             c.first_secretary = terms.get(c.place.pk)
-        ctx.update(place=place, children=children, own_term=terms.get(place.pk))
+        ctx.update(place=place, children=children, own_term=terms.get(place.pk), todo=community_todo(user, place))
         if place.kind == Place.Kind.COMMUNITY:
             assignments_qs = selectors.current_assignments(place)
             member_counts = dict(
@@ -128,6 +136,43 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
         bulletin=community_bulletin(community) if community is not None else None,
     )
     return render(request, "home/resident.html", ctx)
+
+
+@dataclass(frozen=True)
+class Todo:
+    key: str
+    label: str
+    count: int
+    url: str
+
+
+def community_todo(user: Actor, place: Place) -> list[Todo]:
+    """What waits for the community's desk, each figure a link to its list: demands to review,
+    reports and service records to confirm, overdue items. Counted for the community the staff
+    member's place lies in, through each app's selectors (so within the user's scope), one COUNT
+    query each whatever the numbers; a figure the user may not act on (a compound secretary does
+    not confirm) is left out."""
+    community = place if place.kind == Place.Kind.COMMUNITY else community_of(place)
+    if community is None:
+        return []
+    q = f"?community={community.pk}"
+    pending_demands = needs_selectors.staff_demands(user).filter(community=community, status=Demand.Status.PENDING)
+    todo = [
+        Todo("demands", _("待审核需求"), pending_demands.count(), f"{reverse('needs:review')}{q}&status=pending"),
+    ]
+    if scope.can_act_for_community(user, community):
+        members = reporting_selectors.member_reports_for_user(
+            user, status=MemberReport.Status.PENDING, community=community
+        )
+        units = reporting_selectors.unit_reports_for_user(user, status=UnitReport.Status.SUBMITTED)
+        n = members.count() + units.filter(community=community).count()
+        todo.append(Todo("reports", _("待确认报到"), n, f"{reverse('reporting:pending')}{q}"))
+    if scope.is_community_staff_of(user, community):
+        records = records_selectors.pending_for_user(user, community=community)
+        todo.append(Todo("records", _("待确认纪实"), records.count(), f"{reverse('records:pending')}{q}"))
+    overdue = needs_selectors.overdue_for_user(user, community=community)
+    todo.append(Todo("overdue", _("超期未办"), overdue.count(), f"{reverse('needs:overdue')}{q}"))
+    return todo
 
 
 def _teams_needed(member: Member, report: object, city: object) -> int:

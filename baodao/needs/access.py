@@ -9,9 +9,11 @@ here; they keep the domain's rules (states, slots, deadlines).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -244,20 +246,65 @@ def live_claim_of(user: Actor, demand: Demand) -> Claim | None:
     return selectors.held_claims(user).filter(demand=demand).select_related("member", "team", "unit").first()
 
 
-def get_dispatch_party(demand: Demand, *, party: str, party_id: int) -> Party:
-    """The party staff dispatch to: one who serves the item's community and fits its size."""
-    obj: Party | None
-    if party == "member":
-        obj = Member.objects.filter(pk=party_id).first()
-    elif party == "team":
-        obj = WorkTeam.objects.filter(pk=party_id).first()
-    elif party == "unit":
-        obj = Unit.objects.filter(pk=party_id).first()
-    else:
-        raise _denied(_("请选择派单对象"))
-    if obj is None or not party_serves(obj, demand):
-        raise _denied(_("派单对象须已向本社区报到，并适合该服务项目的办理规模"))
+def _dispatch_sets(user: Actor, demand: Demand) -> dict[str, QuerySet[Member] | QuerySet[WorkTeam] | QuerySet[Unit]]:
+    """Whom the user may dispatch the item to, by kind of party: those who serve its community and
+    fit its size, among what the user sees (needs.selectors, from directory.scope)."""
+    sets: dict[str, QuerySet[Member] | QuerySet[WorkTeam] | QuerySet[Unit]] = {
+        Claim.Party.MEMBER: selectors.dispatch_members(user, demand),
+        Claim.Party.TEAM: selectors.dispatch_teams(user, demand),
+        Claim.Party.UNIT: selectors.dispatch_units(user, demand),
+    }
+    return {kind: sets[kind] for kind in SIZE_PARTIES[demand.size]}
+
+
+def get_dispatch_party(user: Actor, demand: Demand, *, party: str, party_id: int | None) -> Party:
+    """The party the staff dispatch to, by kind and id: one of the item's candidates, else a 404
+    that names nothing (as a missing id)."""
+    qs = _dispatch_sets(user, demand).get(party)
+    obj = qs.filter(pk=party_id or 0).first() if qs is not None else None
+    if obj is None:
+        raise Http404
     return obj
+
+
+def _kind_label(kind: str) -> str:
+    labels: dict[str, str] = {Claim.Party.MEMBER: _("党员"), Claim.Party.TEAM: _("工作队"), Claim.Party.UNIT: _("单位")}
+    return labels[kind]
+
+
+def get_dispatch_pick(user: Actor, demand: Demand, *, pick: str, text: str) -> Party:
+    """The party chosen in the dispatch picker: `pick` ("member:<id>", "team:<id>", "unit:<id>")
+    from its suggestions, or without script the `text` typed, when it names exactly one candidate."""
+    if pick:
+        kind, _sep, pk = pick.partition(":")
+        return get_dispatch_party(user, demand, party=kind, party_id=int(pk) if pk.isdigit() else None)
+    name = text.strip()[:50]
+    if not name:
+        raise _denied(_("请从提示中选择派单对象"))
+    found: list[Party] = []
+    for qs in _dispatch_sets(user, demand).values():
+        found += list(qs.filter(name=name)[:2])
+    if not found:
+        raise _denied(_("本社区可派单的党员、工作队和单位中没有“%(n)s”，请从提示中选择") % {"n": name})
+    if len(found) > 1:
+        raise _denied(_("有多个“%(n)s”，请从提示中选择") % {"n": name})
+    return found[0]
+
+
+def dispatch_choices(user: Actor, demand: Demand, q: str, *, limit: int = 10) -> list[dict[str, object]]:
+    """The picker's suggestions: candidates whose name contains `q`, as {id, label, code}."""
+    q = q.strip()[:50]
+    if not q:
+        return []
+    out: list[dict[str, object]] = []
+    for kind, qs in _dispatch_sets(user, demand).items():
+        rows = qs.filter(name__icontains=q).order_by("name", "pk")
+        if kind == Claim.Party.MEMBER:
+            rows = cast("QuerySet[Member]", rows).select_related("unit")
+        for obj in rows[:limit]:
+            label = f"{obj.name} · {obj.unit.name}" if isinstance(obj, Member) else obj.name
+            out.append({"id": f"{kind}:{obj.pk}", "label": label, "code": _kind_label(kind)})
+    return out[:limit]
 
 
 def get_unit_for_figures(user: Actor, pk: int | None) -> Unit:
@@ -272,24 +319,3 @@ def get_unit_for_figures(user: Actor, pk: int | None) -> Unit:
     if not scope.can_manage_work_teams(user, unit):
         raise _denied(_("只有本单位党组织书记和上级管理员可以查看"))
     return unit
-
-
-def get_dispatch_member_by_name(demand: Demand, name: str) -> Member:
-    """A member reported to the item's community, found by the name staff typed (someone the
-    suggestions did not list); refused with a reason when none or several are found."""
-    name = name.strip()
-    rows = list(
-        Member.objects.filter(
-            name=name,
-            status=Member.Status.IN_SERVICE,
-            reports__community=demand.community,
-            reports__status=MemberReport.Status.CONFIRMED,
-        ).select_related("unit")[:2]
-    )
-    if not rows:
-        raise _denied(_("本社区没有已报到的在职党员“%(n)s”") % {"n": name[:20]})
-    if len(rows) > 1:
-        raise _denied(_("本社区有多名“%(n)s”，请从推荐名单中派单") % {"n": name[:20]})
-    if not party_serves(rows[0], demand):
-        raise _denied(_("该服务项目需要组团或单位办理，不能派给个人"))
-    return rows[0]

@@ -108,8 +108,15 @@ class EntryForm(DemandForm):
 
 
 class AcceptForm(Form):
+    category = categories()
     size = forms.ChoiceField(label=_("办理规模"), choices=Demand.Size.choices, initial=Demand.Size.PERSON)
     slots = forms.IntegerField(label=_("认领名额"), min_value=1, max_value=999, initial=1)
+
+
+class CategoryForm(Form):
+    """The reviewer puts a demand in another category (kept on the timeline)."""
+
+    category = categories()
 
 
 class ReasonForm(Form):

@@ -317,6 +317,7 @@ class DemandEvent(models.Model):
         REOPENED = "reopened", _("居民重新打开")
         RATED = "rated", _("居民评价")
         UNABLE = "unable", _("无法办理")
+        RECATEGORIZED = "category", _("修改类别")
 
     # Set per viewer by needs.selectors.timeline; never stored.
     shown_actor: str

@@ -31,6 +31,7 @@ from baodao.directory.models import Category, Member, Place, Resident, Unit, Wor
 from baodao.directory.services import city_of
 from baodao.needs import notices, selectors, signals
 from baodao.needs.models import Claim, ContactReveal, Demand, DemandEvent, DemandPhoto, Follower
+from baodao.needs.selectors import MERGE_MIN_SIMILARITY, merge_similarity
 from baodao.needs.transitions import NeedConflict, NeedError, NeedLimit, demands
 
 __all__ = ["NeedConflict", "NeedError", "NeedLimit"]
@@ -140,15 +141,37 @@ def demand_follow(*, demand: Demand, by: User) -> bool:
     return True
 
 
-def demand_accept(*, demand: Demand, by: User, size: str, slots: int) -> Demand:
-    """Review: accept and publish on the service list with its size and slots."""
+def demand_accept(*, demand: Demand, by: User, size: str, slots: int, category: Category | None = None) -> Demand:
+    """Review: accept and publish on the service list with its size and slots — in the category
+    the reviewer chose, when it differs from the resident's (the change is on the timeline)."""
     if size not in Demand.Size.values:
         raise NeedError(_("请选择办理规模"))
     if not 1 <= slots <= 999:
         raise NeedError(_("认领名额应在 1 到 999 之间"))
-    row = apply(
-        demands, "accept", demand, by=by, changes={"size": size, "slots": slots, "published_at": timezone.now()}
-    )
+    with transaction.atomic():
+        if category is not None and category.pk != demand.category_id:
+            demand = demand_recategorize(demand=demand, category=category, by=by)
+        row = apply(
+            demands, "accept", demand, by=by, changes={"size": size, "slots": slots, "published_at": timezone.now()}
+        )
+    return row
+
+
+def demand_recategorize(*, demand: Demand, category: Category, by: User) -> Demand:
+    """Put an open demand in another category (a resident often picks the nearest one): the
+    timeline keeps what it was and who changed it."""
+    if category.kind != Category.Kind.INTENTION or not category.is_active:
+        raise NeedError(_("请选择有效的需求类别"))
+    with transaction.atomic():
+        row = Demand.objects.select_for_update().select_related("category").get(pk=demand.pk)
+        if row.status not in Demand.FOLLOWABLE:
+            raise NeedError(_("该需求已%(s)s，不能再修改类别") % {"s": row.get_status_display()})
+        if row.category_id == category.pk:
+            raise NeedError(_("类别没有变化：仍是“%(c)s”") % {"c": category.name})
+        before = row.category.name
+        row.category = category
+        row.save(update_fields=["category"])
+        _event(row, DemandEvent.Kind.RECATEGORIZED, by, f"{before} → {category.name}")
     return row
 
 
@@ -167,6 +190,13 @@ def demand_merge(*, demand: Demand, into: Demand, by: User) -> Demand:
         raise NeedError(_("不能合并到自身"))
     if into.community_id != demand.community_id:
         raise NeedError(_("只能合并到同一社区的需求"))
+    score = merge_similarity(demand, into)
+    if score < MERGE_MIN_SIMILARITY:
+        # Merging tells the resident "the same as that one": only for needs that read alike.
+        raise NeedError(
+            _("这两条需求内容不够相似（相似度 %(s)s，需达到 %(m)s），不能合并；请分别审核办理")
+            % {"s": f"{score:.2f}", "m": f"{MERGE_MIN_SIMILARITY:.2f}"}
+        )
     with transaction.atomic():
         target = Demand.objects.select_for_update().get(pk=into.pk)
         if target.status not in Demand.FOLLOWABLE:

@@ -51,7 +51,8 @@ urlpatterns = [
     path("staff/<id:pk>/reject/", community.reject, name="staff_reject"),
     path("staff/<id:pk>/merge/", community.merge, name="staff_merge"),
     path("staff/<id:pk>/dispatch/", community.dispatch, name="staff_dispatch"),
-    path("staff/<id:pk>/dispatch-by-name/", community.dispatch_by_name, name="staff_dispatch_by_name"),
+    path("staff/<id:pk>/dispatch/suggest/", community.dispatch_suggest, name="staff_dispatch_suggest"),
+    path("staff/<id:pk>/category/", community.recategorize, name="staff_category"),
     path("staff/<id:pk>/unable/", community.unable, name="staff_unable"),
     path("staff/<id:pk>/close/", community.close, name="staff_close"),
 ]

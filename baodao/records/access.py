@@ -473,6 +473,22 @@ def may_keep_commitment(user: Actor, commitment: Commitment) -> bool:
     return commitment.status == Commitment.Status.PROMISED and scope.is_community_staff_of(user, commitment.community)
 
 
+def may_change_commitment(user: Actor, commitment: Commitment) -> bool:
+    """Edit or withdraw: the unit's secretary, while the commitment is only promised."""
+    return commitment.status == Commitment.Status.PROMISED and commitment.unit_id in scope.scope_for(user).unit_ids
+
+
+def get_commitment_for_change(user: Actor, pk: int) -> Commitment:
+    """Edit or withdraw a commitment: the secretary of the unit that made it; the community's staff
+    see it but may not (403); anyone else gets a 404."""
+    commitment = get_object_or_404(Commitment.objects.select_related("community"), pk=pk)
+    if commitment.unit_id not in scope.scope_for(user).unit_ids:
+        if scope.is_community_staff_of(user, commitment.community):
+            raise _denied(_("承诺由作出承诺的单位修改或撤回"))
+        raise Http404
+    return commitment
+
+
 def get_commitment_for_keep(user: Actor, pk: int) -> Commitment:
     """Mark kept: the staff of the commitment's community (the community vouches for it)."""
     commitment = get_object_or_404(Commitment.objects.select_related("community"), pk=pk)

@@ -8,14 +8,16 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from baodao.core import pdf
+from baodao.core.numbers import hours_text
 from baodao.core.pdf import cn_date, para, qr_box
 from baodao.core.privacy import mask_id_number
 from baodao.records.models import ServiceCertificate
+from baodao.records.services import certificate_contact
 
 
 def certificate_pdf(cert: ServiceCertificate, verify_url: str) -> bytes:
     member = cert.member
-    rows = [[str(k), str(n), f"{m / 60:g}"] for k, n, m in cert.summary]
+    rows = [[str(k), str(n), hours_text(m)] for k, n, m in cert.summary]
     if cert.activities is None:  # issued before activities and logged service were counted apart
         served = _("参加志愿服务 %(n)s 次") % {"n": cert.records}
     else:
@@ -39,7 +41,7 @@ def certificate_pdf(cert: ServiceCertificate, verify_url: str) -> bytes:
                 "e": cn_date(cert.ends_on),
                 "c": cert.community.name,
                 "served": served,
-                "h": f"{cert.hours:g}",
+                "h": hours_text(cert.minutes),
             },
             "body",
         ),
@@ -47,7 +49,11 @@ def certificate_pdf(cert: ServiceCertificate, verify_url: str) -> bytes:
         pdf.grid([_("服务内容"), _("次数"), _("时长（小时）")], rows, [100 * mm, 30 * mm, 44 * mm]),
         Spacer(1, 10 * mm),
         para(_("出具单位：%(c)s（盖章）") % {"c": cert.community.name}, "right"),
-        para(_("联系人：%(p)s") % {"p": cert.contact or "—"}, "right"),
+        # Issued before the contact was always kept: the community's staff contact of today.
+        para(
+            _("联系人：%(p)s") % {"p": cert.contact or certificate_contact(cert.community, cert.issued_by) or "—"},
+            "right",
+        ),
         para(_("出具日期：%(d)s") % {"d": cn_date(cert.issued_at)}, "right"),
         Spacer(1, 14 * mm),
     ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
+from baodao.core.numbers import hours_number, hours_text
 from baodao.core.pdf import build_pdf, grid, para
 from baodao.directory.models import Member, Unit
 from baodao.records.models import Record
@@ -68,7 +69,7 @@ def rows_of(records: Iterable[Record]) -> Iterator[list[object]]:
             " ".join(x for x in (r.place.name if r.place else "", r.address) if x),
             r.content,
             r.beneficiary,
-            round(r.minutes / 60, 2),
+            hours_number(r.minutes),
             r.get_source_display(),
             _state(r),
             " ".join(x for x in (r.aid_items, f"{r.aid_count} 件" if r.aid_count else "") if x),
@@ -83,17 +84,18 @@ def _pdf(title: str, lines: list[str], records: list[Record]) -> bytes:
     story.append(
         para(
             _("全年纪实 %(n)s 条，经社区确认 %(c)s 条、%(h)s 小时。")
-            % {"n": len(records), "c": len(confirmed), "h": f"{sum(r.minutes for r in confirmed) / 60:g}"},
+            % {"n": len(records), "c": len(confirmed), "h": hours_text(sum(r.minutes for r in confirmed))},
             "body",
         )
     )
     story.append(Spacer(1, 3 * mm))
+    # The date and the times in one column that never breaks (core.pdf.grid keeps them on one line).
     table: list[list[str]] = [
-        [str(row[0]), str(row[1]), str(row[2]), str(row[5])[:40], str(row[7]), str(row[9])[:24]]
-        for row in rows_of(records)
+        [f"{row[0]} {row[1]}", str(row[2]), str(row[5])[:40], hours_text(r.minutes), str(row[9])[:24]]
+        for r, row in zip(records, rows_of(records), strict=True)
     ]
-    header = [_("日期"), _("时间"), _("党员"), _("服务内容"), _("小时"), _("社区确认")]
-    story.append(grid(header, table or [["—"] * 6], [22 * mm, 24 * mm, 18 * mm, 60 * mm, 12 * mm, 38 * mm]))
+    header = [_("时间"), _("党员"), _("服务内容"), _("小时"), _("社区确认")]
+    story.append(grid(header, table or [["—"] * 5], [46 * mm, 18 * mm, 60 * mm, 12 * mm, 38 * mm]))
     return build_pdf(story, title=title)
 
 

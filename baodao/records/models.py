@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from baodao.core.numbers import hours_number
+
 
 class Team(models.Model):
     """志愿服务队: a community's volunteer team of one type, led by a reported member (队长负责制)
@@ -444,7 +446,7 @@ class ServiceCertificate(models.Model):
 
     @property
     def hours(self) -> float:
-        return round(self.minutes / 60, 1)
+        return hours_number(self.minutes)
 
     @property
     def other(self) -> int:
@@ -459,6 +461,7 @@ class Commitment(models.Model):
     class Status(models.TextChoices):
         PROMISED = "promised", _("已承诺")
         DONE = "done", _("已兑现")
+        WITHDRAWN = "withdrawn", _("已撤回")  # by the unit, before it was kept; off the bulletin
 
     unit = models.ForeignKey("directory.Unit", on_delete=models.PROTECT, related_name="commitments")
     community = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="commitments")

@@ -125,7 +125,9 @@ def unit_year(unit: Unit, year: int) -> list[UnitYear]:
             starts_at__gte=start,
             starts_at__lt=end,
         )
-        commitments = Commitment.objects.filter(unit=unit, community=community, year=year)
+        commitments = Commitment.objects.filter(unit=unit, community=community, year=year).exclude(
+            status=Commitment.Status.WITHDRAWN
+        )
         per_week = get_rule_int("work_team_visits_per_week", city=city)
         out.append(
             UnitYear(

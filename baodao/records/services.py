@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
 from baodao.core.images import MAX_PHOTO_BYTES, clean_photo
+from baodao.core.numbers import hours_text
 from baodao.core.rules import get_rule_int
 from baodao.core.transitions import apply
 from baodao.directory.models import Category, LeaderLink, Member, Place, Unit
@@ -686,7 +687,7 @@ def flags_for(
                 {
                     "code": "day_hours",
                     "text": _("%(d)s 当天合计服务 %(h)s 小时，超过 %(l)s 小时")
-                    % {"d": day.isoformat(), "h": f"{total / 60:g}", "l": limit},
+                    % {"d": day.isoformat(), "h": hours_text(total), "l": limit},
                 }
             )
         if record.source == Record.Source.LOGGED:
@@ -938,8 +939,6 @@ def certificate_issue(
     """志愿服务记录证明 of the member's confirmed records in the community over the period."""
     from collections import defaultdict
 
-    from baodao.accounts.models import Role, RoleAssignment
-
     if ends_on < starts_on:
         raise RecordError(_("截止日期不能早于起始日期"))
     if ends_on > timezone.localdate():
@@ -960,10 +959,7 @@ def certificate_issue(
         logged += r.source == Record.Source.LOGGED
     if not by_kind:
         raise RecordError(_("该时段内在%(c)s没有经社区确认的服务纪实，不能出具证明") % {"c": community.name})
-    # The community's contact: its first staff member with a mobile (the mobile is encrypted: read).
-    grants = RoleAssignment.objects.filter(role=Role.COMMUNITY_STAFF, place=community, is_active=True)
-    staff = next((ra.user for ra in grants.select_related("user").order_by("id") if ra.user.mobile), None)
-    contact = f"{staff.display_name or staff.username} {staff.mobile}" if staff else ""
+    contact = certificate_contact(community, by)
     with transaction.atomic():
         cert = ServiceCertificate.objects.create(
             number=f"ZY{timezone.localdate():%Y%m%d}{secrets.randbelow(10**6):06d}",
@@ -977,10 +973,28 @@ def certificate_issue(
             logged=logged,
             minutes=sum(v[1] for v in by_kind.values()),
             summary=sorted(([k, v[0], v[1]] for k, v in by_kind.items()), key=lambda x: -x[2]),
-            contact=contact[:100],
+            contact=contact,
             issued_by=by,
         )
     return cert
+
+
+def certificate_contact(community: Place, issuer: User | None) -> str:
+    """出具单位联系人 of a certificate: a staff member of the issuing community (the issuer when the
+    issuer is one, else one with a mobile first), by name and mobile — a name alone when no staff
+    account has a mobile; "" only when the community has no staff account at all."""
+    from baodao.accounts.models import Role, RoleAssignment
+
+    grants = RoleAssignment.objects.filter(
+        role=Role.COMMUNITY_STAFF, place=community, is_active=True, user__is_active=True
+    ).select_related("user")
+    staff = list(dict.fromkeys(ra.user for ra in grants.order_by("id")))
+    if not staff:
+        return ""
+    # The issuer first, then whoever can be called (the mobile is encrypted: read per user).
+    staff.sort(key=lambda u: (issuer is None or u.pk != issuer.pk, not u.mobile))
+    first = staff[0]
+    return " ".join(x for x in (first.display_name or first.username, first.mobile) if x)[:100]
 
 
 def certificate_revoke(*, certificate: ServiceCertificate, by: User, reason: str) -> ServiceCertificate:
@@ -1332,26 +1346,67 @@ def record_log_unit(
     return record
 
 
+def _within(text: str, field: str, what: str) -> str:
+    """`text` stripped, refused (never cut) when longer than the model's field allows."""
+    limit = getattr(Commitment._meta.get_field(field), "max_length", None) or 0
+    text = text.strip()
+    if len(text) > limit:
+        raise RecordError(
+            _("%(w)s不能超过 %(n)s 字（现有 %(m)s 字），请精简后再提交") % {"w": what, "n": limit, "m": len(text)}
+        )
+    return text
+
+
 def commitment_make(*, unit: Unit, community: Place, text: str, by: User, year: int | None = None) -> Commitment:
-    if not text.strip():
+    text = _within(text, "text", _("承诺内容"))
+    if not text:
         raise RecordError(_("请填写承诺内容"))
     return Commitment.objects.create(
         unit=unit,
         community=community,
         year=year or timezone.localdate().year,
-        text=text.strip()[:200],
+        text=text,
         created_by=by,
     )
 
 
+def _promised(commitment: Commitment, doing: str) -> Commitment:
+    """The commitment's row, locked, while it is still only promised (else refused, saying why)."""
+    row = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if row.status != Commitment.Status.PROMISED:
+        raise RecordConflict(_("该承诺%(s)s，不能再%(d)s") % {"s": row.get_status_display(), "d": doing})
+    return row
+
+
+def commitment_edit(*, commitment: Commitment, text: str, by: User) -> Commitment:
+    """The unit rewords a commitment before it is kept (the bulletin shows the new words)."""
+    text = _within(text, "text", _("承诺内容"))
+    if not text:
+        raise RecordError(_("请填写承诺内容"))
+    with transaction.atomic():
+        row = _promised(commitment, _("修改"))
+        row.text = text
+        row.save(update_fields=["text"])
+    return row
+
+
+def commitment_withdraw(*, commitment: Commitment, by: User) -> Commitment:
+    """The unit withdraws a commitment before it is kept: off the bulletin and the year's count,
+    kept on the unit's page as withdrawn."""
+    with transaction.atomic():
+        row = _promised(commitment, _("撤回"))
+        row.status = Commitment.Status.WITHDRAWN
+        row.save(update_fields=["status"])
+    return row
+
+
 def commitment_keep(*, commitment: Commitment, by: User, note: str) -> Commitment:
     """The community marks a commitment kept (兑现), with what was done."""
+    note = _within(note, "done_note", _("兑现情况"))
     with transaction.atomic():
-        row = Commitment.objects.select_for_update().get(pk=commitment.pk)
-        if row.status == Commitment.Status.DONE:
-            raise RecordConflict(_("该承诺已兑现"))
+        row = _promised(commitment, _("确认兑现"))
         row.status = Commitment.Status.DONE
-        row.done_note = note.strip()[:200]
+        row.done_note = note
         row.done_at = timezone.now()
         row.save(update_fields=["status", "done_note", "done_at"])
     return row

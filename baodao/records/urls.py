@@ -31,6 +31,8 @@ urlpatterns = [
     path("unit/teams/", units.unit_team_create, name="unit_team_create"),
     path("unit/commitments/", units.commitment_make, name="commitment_make"),
     path("commitments/<id:pk>/keep/", units.commitment_keep, name="commitment_keep"),
+    path("commitments/<id:pk>/edit/", units.commitment_edit, name="commitment_edit"),
+    path("commitments/<id:pk>/withdraw/", units.commitment_withdraw, name="commitment_withdraw"),
     path("first-secretary/", units.first_secretary, name="first_secretary"),
     # city leaders' weekly research visits
     path("leaders/", leaders.leaders, name="leaders"),

@@ -211,6 +211,7 @@ def community_bulletin(community: Place) -> CommunityBulletin:
     bulletin.commitments = [
         CommitmentEntry(unit_name=c.unit.name, text=c.text, state=str(c.get_status_display()))
         for c in Commitment.objects.filter(community=community, year=timezone.localdate().year)
+        .exclude(status=Commitment.Status.WITHDRAWN)
         .select_related("unit")
         .only("unit__name", "text", "status")
         .order_by("unit__code", "id")
@@ -270,9 +271,16 @@ def unit_projects(community: Place) -> list[UnitProjects]:
         created_at__year=year,
         party__in=(Claim.Party.UNIT, Claim.Party.TEAM),
     ).select_related("unit", "team__unit", "demand")
-    by_unit: dict[str, list[str]] = {}
+    # An item taken by a unit and by its work team (or two of its teams: a group item has several
+    # slots) is one project of the unit, listed once; units are told apart by id, not by name.
+    names: dict[int, str] = {}
+    by_unit: dict[int, dict[int, str]] = {}
     for c in claims.order_by("created_at", "id"):
         unit = c.unit if c.unit is not None else (c.team.unit if c.team is not None else None)
         if unit is not None:
-            by_unit.setdefault(unit.name, []).append(c.demand.title)
-    return [UnitProjects(name, titles) for name, titles in sorted(by_unit.items())]
+            names[unit.pk] = unit.name
+            by_unit.setdefault(unit.pk, {}).setdefault(c.demand_id, c.demand.title)
+    return [
+        UnitProjects(names[pk], list(titles.values()))
+        for pk, titles in sorted(by_unit.items(), key=lambda kv: (names[kv[0]], kv[0]))
+    ]

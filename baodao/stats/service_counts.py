@@ -22,6 +22,7 @@ from django.db.models.functions import ExtractYear
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
+from baodao.core.numbers import hours_number
 from baodao.core.rules import get_rule_int
 from baodao.directory.models import Member, Place, Unit
 from baodao.directory.services import city_of
@@ -442,7 +443,7 @@ class Progress:
 
     @property
     def hours(self) -> float:
-        return round(self.minutes / 60, 1)
+        return hours_number(self.minutes)
 
     @property
     def need_hours(self) -> int:
@@ -543,7 +544,7 @@ class RecordFigures:
 
     @property
     def hours(self) -> float:
-        return round(self.minutes / 60, 1)
+        return hours_number(self.minutes)
 
     @property
     def flagged_percent(self) -> float | None:

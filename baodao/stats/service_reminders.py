@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import Role, RoleAssignment
+from baodao.core.numbers import hours_text
 from baodao.notifications.services import notify
 from baodao.reporting.models import MemberReport
 from baodao.stats import service_counts
@@ -55,14 +56,14 @@ def remind_behind(*, today: dt.date) -> dict[str, int]:
     for report in reports.filter(member_id__in=list(accounts)).select_related("member"):
         member = report.member
         n, minutes = done.get(member.pk, (0, 0))
-        left_a, left_h = max(0, need.activities - n), max(0, need.minutes - minutes) / 60
+        left_a, left_h = max(0, need.activities - n), max(0, need.minutes - minutes)
         for user in accounts[member.pk]:
             members += bool(
                 notify(
                     user=user,  # type: ignore[arg-type]
                     title=_("今年的社区服务还差一些"),
                     body=_("%(y)s 年已确认参加活动 %(n)s 次、服务 %(h)s 小时；还需 %(a)s 次、%(l)s 小时。")
-                    % {"y": year, "n": n, "h": f"{minutes / 60:g}", "a": left_a, "l": f"{left_h:g}"},
+                    % {"y": year, "n": n, "h": hours_text(minutes), "a": left_a, "l": hours_text(left_h)},
                     url=url,
                     dedupe_key=f"records-behind:{member.pk}:{month}",
                 )

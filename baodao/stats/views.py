@@ -19,6 +19,7 @@ from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import xlsx_response
 from baodao.core.http import int_or_none
+from baodao.core.numbers import hours_number
 from baodao.core.rules import get_rule_int
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
@@ -158,7 +159,7 @@ def behind_view(request: AuthedHttpRequest) -> HttpResponseBase:
         reports.select_related("member__unit", "community").order_by(*order), 100, count=total
     ).get_page(request.GET.get("page"))
     counts = service_counts.counts_by_member([r.member_id for r in page.object_list], year)
-    rows = [(r, counts[r.member_id][0], round(counts[r.member_id][1] / 60, 1)) for r in page.object_list]
+    rows = [(r, counts[r.member_id][0], hours_number(counts[r.member_id][1])) for r in page.object_list]
     return render(
         request,
         "stats/behind.html",

@@ -119,16 +119,3 @@ def test_the_posters_hint_shows_published_demands_only(nw: SimpleNamespace) -> N
     assert "楼道灯不亮晚上看不见" in page
     assert "还没审核" not in page
     assert "data-follow" not in page  # no account: nothing to follow with
-
-
-def test_dispatch_by_name_to_a_member_the_suggestions_did_not_list(nw: SimpleNamespace) -> None:
-    w = nw
-    d = published(w)
-    client = Client()
-    client.force_login(w.community_staff)
-    nobody = client.post(f"/needs/staff/{d.pk}/dispatch-by-name/", {"name": "李北辰"})  # reported next door
-    assert nobody.status_code == 422 and "本社区没有已报到的在职党员“李北辰”" in nobody.content.decode()
-    ok = client.post(f"/needs/staff/{d.pk}/dispatch-by-name/", {"name": "钱安宁"})
-    assert ok.status_code == 302
-    d.refresh_from_db()
-    assert (d.status, d.claims.get().member_id) == ("dispatched", w.m_v_a.pk)

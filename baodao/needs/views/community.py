@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -205,7 +205,12 @@ def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None
     # Offer 并入 only where the merge would be allowed (a compound's secretary: its own compound).
     ctx["merge_into"] = {s.demand.pk for s in ctx["similar"] if access.may_merge_into(request.user, s.demand)}
     ctx["suggestions"] = selectors.suggestions(d) if d.status in Demand.CLAIMABLE + (Demand.Status.DISPATCHED,) else []
-    ctx["accept_form"] = forms.AcceptForm(initial={"size": d.size, "slots": d.slots})
+    ctx["accept_form"] = forms.AcceptForm(initial={"size": d.size, "slots": d.slots, "category": d.category_id})
+    ctx["category_form"] = forms.CategoryForm(initial={"category": d.category_id})
+    # 并入 is offered only for demands alike enough to be the same need (the service checks it too).
+    ctx["merge_into"] = {
+        s.demand.pk for s in ctx["similar"] if selectors.merge_similarity(d, s.demand) >= selectors.MERGE_MIN_SIMILARITY
+    }
     ctx["may_close"] = d.status == Demand.Status.DONE and access.scope.is_community_staff_of(request.user, d.community)
     ctx["reveals"] = selectors.reveals_of(d)
     ctx["revealed_claims"] = {r.claim_id for r in ctx["reveals"]}
@@ -237,7 +242,9 @@ def accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     return act(
         request,
-        lambda: services.demand_accept(demand=d, by=request.user, size=data["size"], slots=data["slots"]),
+        lambda: services.demand_accept(
+            demand=d, by=request.user, size=data["size"], slots=data["slots"], category=data["category"]
+        ),
         ok=_("已受理并发布到服务清单"),
         back=_back(pk),
         page=_page(request, pk),
@@ -279,12 +286,41 @@ def merge(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dispatch(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+def recategorize(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     d = access.get_demand_for_review(request.user, pk)
-    form = forms.DispatchForm(request.POST)
+    form = forms.CategoryForm(request.POST)
     if not form.is_valid():
         return form_refused(form, _page(request, pk))
-    party = access.get_dispatch_party(d, party=form.cleaned_data["party"], party_id=form.cleaned_data["party_id"])
+    category = form.cleaned_data["category"]
+    return act(
+        request,
+        lambda: services.demand_recategorize(demand=d, category=category, by=request.user),
+        ok=_("类别已改为“%(c)s”") % {"c": category.name},
+        back=_back(pk),
+        page=_page(request, pk),
+    )
+
+
+@login_required
+@require_POST
+def dispatch(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """派单 to a suggested party (party + party_id) or to one chosen in the picker (`pick`, or the
+    name typed without script): only the item's candidates in the user's scope; another id is a 404."""
+    d = access.get_demand_for_review(request.user, pk)
+    if "pick" in request.POST or "pick_text" in request.POST:
+        try:
+            party = access.get_dispatch_pick(
+                request.user, d, pick=request.POST.get("pick", ""), text=request.POST.get("pick_text", "")
+            )
+        except PermissionDenied as exc:
+            return _page(request, pk)([str(exc)])
+    else:
+        form = forms.DispatchForm(request.POST)
+        if not form.is_valid():
+            return form_refused(form, _page(request, pk))
+        party = access.get_dispatch_party(
+            request.user, d, party=form.cleaned_data["party"], party_id=form.cleaned_data["party_id"]
+        )
     return act(
         request,
         lambda: services.item_dispatch(demand=d, party=party, by=request.user),
@@ -295,21 +331,11 @@ def dispatch(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def dispatch_by_name(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    """派单 to a reported member the suggestions did not list, by name."""
+@require_GET
+def dispatch_suggest(request: AuthedHttpRequest, pk: int) -> JsonResponse:
+    """The dispatch picker's suggestions: the item's candidates whose name contains `q`."""
     d = access.get_demand_for_review(request.user, pk)
-    try:
-        member = access.get_dispatch_member_by_name(d, request.POST.get("name", ""))
-    except PermissionDenied as exc:
-        return _page(request, pk)([str(exc)])
-    return act(
-        request,
-        lambda: services.item_dispatch(demand=d, party=member, by=request.user),
-        ok=_("已派单给 %(p)s") % {"p": member},
-        back=_back(pk),
-        page=_page(request, pk),
-    )
+    return JsonResponse({"results": access.dispatch_choices(request.user, d, request.GET.get("q", ""))})
 
 
 @login_required

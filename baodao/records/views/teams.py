@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import int_or_none
+from baodao.core.numbers import hours_number
 from baodao.directory.models import Category, Member, Place
 from baodao.records import access, selectors, services
 from baodao.records.models import Activity, Record, Team, TeamMember
@@ -116,7 +117,7 @@ def team(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "t": t,
             "members": members,
             "activities": list(Activity.objects.filter(team=t).order_by("-starts_at")[:20]),
-            "hours": round(_year_minutes(t) / 60, 1),
+            "hours": hours_number(_year_minutes(t)),
             "may_manage": access.may_manage_team(request.user, t),
             "claims": list(selectors.team_claims(t)[:50]),
             "claimable": list(selectors.team_claimable(t)[:30]) if access.leads_team(request.user, t) else [],

@@ -44,6 +44,8 @@ def unit_year(request: AuthedHttpRequest) -> HttpResponse:
             "commitments": commitments,
             "is_secretary": is_secretary,
             "keeps": {c.pk for c in commitments if access.may_keep_commitment(request.user, c)},
+            "changes": {c.pk for c in commitments if access.may_change_commitment(request.user, c)},
+            "commitment_max": Commitment._meta.get_field("text").max_length,
             "log_form": forms.UnitLogForm(),
             "kinds": Category.objects.filter(kind=Category.Kind.ACTIVITY_TYPE, is_active=True).order_by("sort_order"),
             "communities": [r.community for r in rows],
@@ -135,6 +137,32 @@ def commitment_make(request: AuthedHttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("承诺已公开，社区公示栏可见"))
     return redirect(_back(unit.pk))
+
+
+@login_required
+@require_POST
+def commitment_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    c = access.get_commitment_for_change(request.user, pk)
+    try:
+        services.commitment_edit(commitment=c, text=request.POST.get("text", ""), by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("承诺已修改，社区公示栏同步更新"))
+    return redirect(_back(c.unit_id))
+
+
+@login_required
+@require_POST
+def commitment_withdraw(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    c = access.get_commitment_for_change(request.user, pk)
+    try:
+        services.commitment_withdraw(commitment=c, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("承诺已撤回，不再在社区公示栏公开"))
+    return redirect(_back(c.unit_id))
 
 
 @login_required
