@@ -202,14 +202,16 @@ def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None
     ctx["similar"] = selectors.similar_demands(
         d.community, d.title + d.description[:60], exclude=d.pk, include_unreviewed=True
     )
-    # Offer 并入 only where the merge would be allowed (a compound's secretary: its own compound).
-    ctx["merge_into"] = {s.demand.pk for s in ctx["similar"] if access.may_merge_into(request.user, s.demand)}
     ctx["suggestions"] = selectors.suggestions(d) if d.status in Demand.CLAIMABLE + (Demand.Status.DISPATCHED,) else []
     ctx["accept_form"] = forms.AcceptForm(initial={"size": d.size, "slots": d.slots, "category": d.category_id})
     ctx["category_form"] = forms.CategoryForm(initial={"category": d.category_id})
-    # 并入 is offered only for demands alike enough to be the same need (the service checks it too).
+    # 并入 is offered only where the merge would be allowed (a compound's secretary: its own
+    # compound) and for demands alike enough to be the same need (the service checks both too).
     ctx["merge_into"] = {
-        s.demand.pk for s in ctx["similar"] if selectors.merge_similarity(d, s.demand) >= selectors.MERGE_MIN_SIMILARITY
+        s.demand.pk
+        for s in ctx["similar"]
+        if selectors.merge_similarity(d, s.demand) >= selectors.MERGE_MIN_SIMILARITY
+        and access.may_merge_into(request.user, s.demand)
     }
     ctx["may_close"] = d.status == Demand.Status.DONE and access.scope.is_community_staff_of(request.user, d.community)
     ctx["reveals"] = selectors.reveals_of(d)
