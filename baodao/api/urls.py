@@ -18,6 +18,7 @@ from ninja.security import HttpBearer
 from baodao.accounts.models import User
 from baodao.accounts.services import api_token_user
 from baodao.api import accounts, directory, needs, records, reporting
+from baodao.api.common import DATE_WINDOW_ERROR
 from baodao.api.errors import ERROR_MESSAGES
 from baodao.api.middleware import JsonBodyParser, refuse_unreadable_input
 from baodao.directory import scope
@@ -69,7 +70,10 @@ api.add_decorator(refuse_unreadable_input, mode="view")
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(request, {"message": "请求参数有误", "errors": exc.errors}, status=422)
+    # Our own refusals (a date outside the window) are sentences naming the field: the message says them.
+    own = [str(e["msg"]) for e in exc.errors if e.get("type") == DATE_WINDOW_ERROR]
+    message = "请求参数有误：" + "；".join(own[:3]) if own else "请求参数有误"
+    return api.create_response(request, {"message": message, "errors": exc.errors}, status=422)
 
 
 @api.exception_handler(AuthenticationError)
