@@ -41,6 +41,7 @@ def _in_window(value: dt.date, info: ValidationInfo) -> dt.date:
 InputDate = Annotated[dt.date, AfterValidator(_in_window)]
 InputDateTime = Annotated[dt.datetime, AfterValidator(_in_window)]
 
+
 def check_year(year: int | None) -> None:
     """A `?year=` of figures: from the window's first year to next year (400 otherwise)."""
     first, this_year = dates.input_window()[0].year, timezone.localdate().year
