@@ -15,6 +15,7 @@ from ninja.parser import Parser
 
 from baodao.api import errors
 from baodao.api.errors import API_PREFIX, ERROR_MESSAGES
+from baodao.core.middleware import INPUT_CHECKED_ATTR
 from baodao.core.validators import text_error
 
 # The parsed body, kept on the request for ninja's parser (JsonBodyParser): read once, not twice.
@@ -140,6 +141,7 @@ class ApiInputMiddleware:
             else:
                 refusal = _query_refusal(request) or _body_refusal(request)
             setattr(request, REFUSAL_ATTR, refusal)
+            setattr(request, INPUT_CHECKED_ATTR, True)
             request._post = QueryDict()  # type: ignore[attr-defined]  # as Django's own _load_post_and_files
             request._files = MultiValueDict()  # type: ignore[attr-defined]
         return self.get_response(request)

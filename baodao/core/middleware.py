@@ -36,6 +36,10 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+# Set on a request whose input a middleware above has checked in its own terms (api.middleware).
+INPUT_CHECKED_ATTR = "_baodao_input_checked"
+
+
 class RequestInputMiddleware:
     """A request carrying what no field can take is a 400 before any view reads it.
 
@@ -52,6 +56,8 @@ class RequestInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if getattr(request, INPUT_CHECKED_ATTR, False):
+            return self.get_response(request)  # checked already, in its own terms (the JSON API)
         error = text_error(request.path_info, _("请求的地址"))
         if error is None:
             error = _form_errors(request)
