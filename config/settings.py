@@ -196,7 +196,7 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "baodao.accounts.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "baodao.accounts.services.client_ip"
 # Where a POST is a login attempt (baodao.accounts.middleware.LoginAttemptMiddleware): URL names.
-LOGIN_ENDPOINTS = ["accounts:login", "api:auth_token"]
+LOGIN_ENDPOINTS = ["accounts:login", "admin:login", "api:auth_token"]
 
 # Reverse proxies in front that append the client's address to X-Forwarded-For (README's nginx:
 # one). Without this every client would look like 127.0.0.1 to lockouts and rate limits; set 0

@@ -177,6 +177,28 @@ def test_login_page_lockout_holds_after_malformed_requests(world: SimpleNamespac
 
 
 @override_settings(DEBUG=False)
+@pytest.mark.parametrize("shape", ["multipart without boundary", "NUL in username", "huge"])
+def test_admin_login_page_counts_too(world: SimpleNamespace, client: Client, shape: str) -> None:
+    response = _post(client, reverse("admin:login"), shape, "root", WRONG)
+
+    assert 200 <= response.status_code < 500
+    assert _failures() == 1
+
+
+@override_settings(DEBUG=False)
+def test_token_for_a_password_an_admin_chose_is_refused_but_not_a_failure(
+    world: SimpleNamespace, client: Client
+) -> None:
+    world.community_staff.must_change_password = True
+    world.community_staff.save(update_fields=["must_change_password"])
+
+    response = client.post(TOKEN, _json(NAME, world.password), content_type="application/json")
+
+    assert response.status_code == 403
+    assert _failures() == 0
+
+
+@override_settings(DEBUG=False)
 def test_login_page_refused_by_csrf_counts(world: SimpleNamespace) -> None:
     client = Client(enforce_csrf_checks=True)
     for _ in range(5):
