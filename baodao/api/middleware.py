@@ -136,6 +136,7 @@ class ApiInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(API_PREFIX):
+            refusal: JsonResponse | None
             if text_error(request.path, "") is not None:
                 refusal = _json_error(errors.PATH_INVALID, 400)
             else:
