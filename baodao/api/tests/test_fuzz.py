@@ -3,10 +3,11 @@ schemathesis run over every operation of the OpenAPI schema, as a staff token an
 token, checked with schemathesis' `not_a_server_error`.
 
 Beside what the schema allows, the generated requests carry what broke the API before, and values
-of the wrong type: a NUL byte or a lone surrogate in a string, huge strings, dates
-and times without an offset, at every offset from -14:00 to +14:00 and at the ends of what a
-datetime can write (9999-12-31T23:59:59-14:00 is year 10000 in UTC) — as the values of date and
-datetime fields, and put in place of any one value of the body, the query or the path.
+of the wrong type: dates and times without an offset, at every offset from -14:00 to +14:00 and
+at the ends of what a datetime can write (9999-12-31T23:59:59-14:00 is year 10000 in UTC) as the
+values of every date and datetime field; a NUL byte in every string of a request and in every
+query parameter of its operation; a NUL, a lone surrogate, a huge string, a date or a value of
+the wrong type in place of any one value of the body, the query or the path.
 
 Random ids would almost never name anything, and a request for nothing stops at its 404 before it
 reaches what could break: most ids are drawn from the objects of the world, with a reported
@@ -80,16 +81,21 @@ DATES = st.one_of(
 schemathesis.openapi.format("date-time", DATETIMES)
 schemathesis.openapi.format("date", DATES)
 
-# What replaces one value of a generated request (None: the request as generated).
+# What replaces one value of a generated request.
 TEXT_POISON = st.one_of(
     st.sampled_from(["\x00", "a\x00b", "\x00" * 50, "名\x00字"]),
-    st.text(max_size=30).map(lambda s: s[: len(s) // 2] + "\x00" + s[len(s) // 2 :]),
     st.integers(1_000, 20_000).map(lambda n: "长" * n),  # huge: past every max_length
     DATETIMES,
     DATES,
 )
 BODY_POISON = st.one_of(TEXT_POISON, st.sampled_from(["\ud800", "a\udfffb", [], {}, None, 2**70, -1.5e308]))
-POISON = st.one_of(st.none(), st.tuples(st.integers(0, 2), st.integers(0, 10**6), BODY_POISON))
+# How a generated request is spoiled: 0 not at all; 1 a NUL in every string it carries (and in every
+# query parameter the operation takes); 2 one value of the body, query or path replaced.
+POISON = st.one_of(
+    st.just((0, 0, 0, None)),
+    st.tuples(st.just(1), st.just(0), st.just(0), st.text(max_size=8).map(lambda s: s + "\x00" + s)),
+    st.tuples(st.just(2), st.integers(0, 2), st.integers(0, 10**6), BODY_POISON),
+)
 
 
 @pytest.fixture
@@ -171,12 +177,20 @@ def _real_ids(case: schemathesis.Case, draw: Callable[[Any], Any], ids: st.Searc
                 container[key] = draw(st.lists(ids, max_size=5))
 
 
-def _poison(case: schemathesis.Case, where: int, pick: int, value: Any) -> None:
-    """Put `value` in place of one value of the body (where=0), the query (1) or the path (2)."""
+def _poison(case: schemathesis.Case, query: list[str], mode: int, where: int, pick: int, value: Any) -> None:
+    """Spoil a generated request (see POISON)."""
     containers = [case.body, case.query, case.path_parameters]
+    if mode == 1:
+        if case.query is None:
+            case.query = {}
+        case.query.update({name: value for name in query if not isinstance(case.query.get(name), str)})
+        for container in containers:
+            if isinstance(container, dict):
+                container.update({k: v + value for k, v in container.items() if isinstance(v, str)})
+        return
     target = containers[where]
-    if not isinstance(target, dict) or not target:
-        target = next((c for c in containers if isinstance(c, dict) and c), None)
+    if mode != 2 or not isinstance(target, dict) or not target:
+        target = next((c for c in containers if isinstance(c, dict) and c), None) if mode == 2 else None
     if target is None:
         return
     if target is not case.body and not isinstance(value, str) or _unencodable(value):
@@ -194,6 +208,7 @@ def _unencodable(value: object) -> bool:
 
 def _fuzz(operation: Any, headers: dict[str, str], ids: st.SearchStrategy[int], errors: dict[str, list[str]]) -> Any:
     label = operation.label
+    query = [parameter.name for parameter in operation.query]
 
     @settings(
         max_examples=EXAMPLES,
@@ -204,10 +219,9 @@ def _fuzz(operation: Any, headers: dict[str, str], ids: st.SearchStrategy[int], 
         suppress_health_check=list(HealthCheck),
     )
     @given(case=operation.as_strategy(), poison=POISON, data=st.data())
-    def run(case: schemathesis.Case, poison: tuple[int, int, Any] | None, data: st.DataObject) -> None:
+    def run(case: schemathesis.Case, poison: tuple[int, int, int, Any], data: st.DataObject) -> None:
         _real_ids(case, data.draw, ids)
-        if poison is not None:
-            _poison(case, *poison)
+        _poison(case, query, *poison)
         response = case.call(headers=headers)
         try:
             case.validate_response(response, checks=[not_a_server_error], headers=headers)
