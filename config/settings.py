@@ -100,6 +100,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "baodao.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A POST to a login endpoint either authenticates or counts as a failed attempt (django-axes),
+    # whatever happens below it; so it stands above everything that may refuse a request.
+    "baodao.accounts.middleware.LoginAttemptMiddleware",
+    # Under /api/: a body is one UTF-8 JSON object; anything else is a JSON 4xx before it is read.
+    "baodao.api.middleware.ApiInputMiddleware",
+    # Everywhere: a path, query or form body no field can take (a NUL byte...) is a 400.
+    "baodao.core.middleware.RequestInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,6 +195,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "baodao.accounts.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "baodao.accounts.services.client_ip"
+# Where a POST is a login attempt (baodao.accounts.middleware.LoginAttemptMiddleware): URL names.
+LOGIN_ENDPOINTS = ["accounts:login", "admin:login", "api:auth_token"]
 
 # Reverse proxies in front that append the client's address to X-Forwarded-For (README's nginx:
 # one). Without this every client would look like 127.0.0.1 to lockouts and rate limits; set 0

@@ -16,11 +16,14 @@ from django.http import HttpRequest
 from baodao.accounts.models import User
 from baodao.core import crypto
 from baodao.core.privacy import mask_id_number, mask_mobile
-from baodao.core.validators import MOBILE_RE
+from baodao.core.validators import MOBILE_RE, printable, text_error
 
 # A run of digits this long may be a mobile or an ID number: never stored as typed.
 _DIGIT_RUN = re.compile(r"\d{7,}")
 _CACHE_ATTR = "_baodao_login_identity"
+# Set on a request whose credentials this backend accepted (accounts.middleware.LoginAttemptMiddleware
+# counts every other login request as a failure).
+AUTHENTICATED_ATTR = "_baodao_authenticated"
 
 
 def _lookup(typed: str) -> User | None:
@@ -48,6 +51,9 @@ def login_identity(request: HttpRequest | None, typed: object) -> tuple[User | N
     is kept on the request: axes asks several times while handling one login.
     """
     typed = "" if typed is None else str(typed)
+    if text_error(typed, "") is not None:
+        # No account has such a name, and the database would refuse to look for it (a NUL byte).
+        typed = printable(typed, 150)
     cache = getattr(request, _CACHE_ATTR, None) if request is not None else None
     if cache is not None and typed in cache:
         return cache[typed]
@@ -85,5 +91,7 @@ class UsernameOrMobileBackend(ModelBackend):
             get_user_model()().set_password(password)  # same work as a real check: no timing oracle
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
+            if request is not None:
+                setattr(request, AUTHENTICATED_ATTR, True)
             return user
         return None

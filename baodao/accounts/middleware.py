@@ -1,9 +1,10 @@
 """Middleware of accounts: the user row from the cache, idle logout by the city's rule, the forced
-password change, auditlog's actor."""
+password change, auditlog's actor, every login attempt counted."""
 
 from __future__ import annotations
 
 import functools
+import json
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -17,15 +18,20 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, load_back
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_login_failed
 from django.core.cache import DEFAULT_CACHE_ALIAS
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db.models.signals import pre_save
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from baodao.accounts.backends import AUTHENTICATED_ATTR
 from baodao.accounts.usercache import user_version_key
 from baodao.core import versioned
 from baodao.core.hooks import Hook
@@ -297,3 +303,92 @@ class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
             return self.get_response(request)
         finally:
             auditlog_value.reset(token)
+
+
+# --- every login attempt counts ------------------------------------------------------------------
+
+# A username and a password, with room to spare. A larger body is no login: refused unread (and
+# counted), so that it is neither hashed as a password nor copied into django-axes' failure log.
+LOGIN_BODY_MAX_BYTES = 16 * 1024
+USERNAME_MAX = 150
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _form_or_empty(request: HttpRequest) -> QueryDict:
+    """request.POST, or an empty form when the body cannot be parsed as one (marked so, as Django's
+    own handler does, so that django-axes' failure log reads an empty form instead of raising)."""
+    try:
+        return request.POST
+    except (MultiPartParserError, SuspiciousOperation, BadRequest, UnreadablePostError, ValueError):
+        request._mark_post_parse_error()  # type: ignore[attr-defined]
+        return request.POST
+
+
+def _typed_username(request: HttpRequest) -> str:
+    """The username a login request names, as far as its body can be read: a form field, or a key
+    of a JSON object; "" when it names none."""
+    typed: object = _form_or_empty(request).get("username")
+    if typed is None:
+        try:
+            data = json.loads(request.body)
+        except (ValueError, RecursionError, RawPostDataException, RequestDataTooBig, UnreadablePostError):
+            data = None
+        typed = data.get("username") if isinstance(data, dict) else None
+    if isinstance(typed, bool) or not isinstance(typed, str | int | float):
+        return ""
+    return str(typed)[:USERNAME_MAX]
+
+
+def _failure_recorded(request: HttpRequest) -> bool:
+    # django-axes marks a request whose failure it recorded (with the count since) or refused as
+    # locked out (not recorded again, by design).
+    if getattr(request, "axes_locked_out", False):
+        return True
+    return getattr(request, "axes_failures_since_start", None) is not None
+
+
+def _record_failure(request: HttpRequest, typed: str) -> None:
+    """Count this request as a failed login of the account `typed` names (django-axes, the audit)."""
+    _form_or_empty(request)
+    user_login_failed.send(sender=__name__, credentials={"username": typed}, request=request)
+
+
+class LoginAttemptMiddleware:
+    """Every POST that reaches a login endpoint (settings.LOGIN_ENDPOINTS: the login page, the API's
+    token) either authenticates or counts as a failed login in django-axes — whatever its body.
+
+    A wrong password counts where Django's `authenticate()` fails. A request refused before any
+    password is checked — a body that cannot be parsed, a missing field, a failed CSRF check, a NUL
+    byte, a body too large — counts here, against the account it names if it names one; so does
+    one on which something broke after the password was checked. No shape of request can try a
+    password without the try counting towards the lockout.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.paths: frozenset[str] | None = None
+
+    def _is_login(self, request: HttpRequest) -> bool:
+        if request.method != "POST":
+            return False
+        if self.paths is None:
+            self.paths = frozenset(reverse(name) for name in settings.LOGIN_ENDPOINTS)
+        return request.path in self.paths
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self._is_login(request):
+            return self.get_response(request)
+        if _content_length(request) > LOGIN_BODY_MAX_BYTES:
+            request._mark_post_parse_error()  # type: ignore[attr-defined]  # never read
+            _record_failure(request, "")
+            raise RequestDataTooBig(_("登录请求内容过大"))  # a 400 (JSON under /api/)
+        response = self.get_response(request)
+        if not getattr(request, AUTHENTICATED_ATTR, False) and not _failure_recorded(request):
+            _record_failure(request, _typed_username(request))
+        return response

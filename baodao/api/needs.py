@@ -24,7 +24,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from baodao.api.common import ApiPagination, AuthedRequest, Id
+from baodao.api.common import ApiPagination, AuthedRequest, Id, check_year
 from baodao.core.images import MAX_PHOTO_BYTES
 from baodao.directory.models import Category
 from baodao.needs import access, selectors, services
@@ -529,10 +529,8 @@ class FiguresOut(Schema):
 def figures(request: AuthedRequest, place: Id | None = None, year: int | None = None) -> dict[str, object]:
     """The three lists' figures of an area the caller sees whole (from the counters)."""
     area = stats_access.get_area_for_need_figures(request.auth, place)
-    this_year = timezone.localdate().year
-    year = year or this_year
-    if not 2000 <= year <= this_year + 1:
-        raise HttpError(400, f"年份应在 2000 到 {this_year + 1} 之间")
+    check_year(year)
+    year = year or timezone.localdate().year
     f = needs_counts.figures(area, year)
     return {
         "place_id": area.pk,

@@ -20,7 +20,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from baodao.api.common import ApiPagination, AuthedRequest, Id
+from baodao.api.common import ApiPagination, AuthedRequest, Id, InputDateTime, check_year
 from baodao.core.numbers import hours_number
 from baodao.directory.models import Category
 from baodao.records import access, codes, selectors, services
@@ -120,12 +120,6 @@ class RecordOut(Schema):
         return obj.get_status_display()
 
 
-def _check_year(year: int | None) -> None:
-    this_year = timezone.localdate().year
-    if year is not None and not 2000 <= year <= this_year + 1:
-        raise HttpError(400, f"年份应在 2000 到 {this_year + 1} 之间")
-
-
 # --- members --------------------------------------------------------------------------------------
 
 
@@ -197,13 +191,13 @@ def checkout(request: AuthedRequest, payload: ScanIn) -> Record:
 @paginate(ApiPagination)
 def mine(request: AuthedRequest, year: int | None = None) -> QuerySet[Record]:
     member = access.get_own_member(request.auth)
-    _check_year(year)
+    check_year(year)
     return selectors.own_records(member, year=year).select_related("member", "unit", "signup")
 
 
 class LogIn(Schema):
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: InputDateTime
+    ends_at: InputDateTime
     content: str = Field(..., min_length=1, max_length=1000)
     place_id: Id | None = None
     address: str = Field("", max_length=100)
@@ -255,7 +249,7 @@ class ProgressOut(Schema):
 def progress(request: AuthedRequest, year: int | None = None) -> dict[str, object]:
     """This year's confirmed activities and hours against the minimums (5 / 20 by default)."""
     member = access.get_own_member(request.auth)
-    _check_year(year)
+    check_year(year)
     year = year or timezone.localdate().year
     p = service_counts.progress(member, year, place=access.reported_community(member))
     return {
@@ -276,8 +270,8 @@ class ActivityIn(Schema):
     place_id: Id
     kind_id: Id
     title: str = Field(..., min_length=1, max_length=100)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: InputDateTime
+    ends_at: InputDateTime
     capacity: int = Field(..., ge=1, le=10000)
     address: str = Field("", max_length=100)
     description: str = Field("", max_length=2000)
@@ -338,8 +332,8 @@ def code(request: AuthedRequest, activity_id: Id, action: str = "in") -> dict[st
 
 class AttendanceIn(Schema):
     member_id: Id
-    checkin_at: dt.datetime
-    checkout_at: dt.datetime
+    checkin_at: InputDateTime
+    checkout_at: InputDateTime
     reason: str = Field(..., max_length=200)
 
 
@@ -405,8 +399,8 @@ class ReturnIn(Schema):
 
 
 class CorrectIn(Schema):
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: InputDateTime
+    ends_at: InputDateTime
     content: str = Field(..., min_length=1, max_length=1000)
     beneficiary: str = Field("", max_length=200)
     place_id: Id | None = Field(None, description="只对自行登记的纪实有效")
@@ -478,10 +472,8 @@ def behind(
     """Reported members of an area (the caller sees it whole) behind this year's minimums, from the
     counters; 100 a page."""
     area = stats_access.get_area_for_need_figures(request.auth, place)
-    this_year = timezone.localdate().year
-    year = year or this_year
-    if not 2000 <= year <= this_year + 1:
-        raise HttpError(400, f"年份应在 2000 到 {this_year + 1} 之间")
+    check_year(year)
+    year = year or timezone.localdate().year
     if not 1 <= page <= 100_000:
         raise HttpError(400, "页码有误")
     need = service_counts.minimums(area)
@@ -519,8 +511,8 @@ class CallupIn(Schema):
     community_id: Id
     title: str = Field(..., min_length=1, max_length=100)
     address: str = Field(..., min_length=1, max_length=100)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: InputDateTime
+    ends_at: InputDateTime
     needed: int = Field(..., ge=1, le=10000)
     place_id: Id | None = None
     team_id: Id | None = None

@@ -29,10 +29,10 @@ class CertificateOut(Schema):
 
 
 class ReportIn(Schema):
-    token: str | None = None
+    token: str | None = Field(None, max_length=500)
     community_id: Id | None = None
     residence_id: Id
-    room: str = ""
+    room: str = Field("", max_length=50)
     skill_ids: list[Id] = []
     intention_ids: list[Id] = []
     team_type_ids: list[Id] = []
@@ -61,7 +61,7 @@ class ReportOut(Schema):
 
 
 class ReturnIn(Schema):
-    reason: str
+    reason: str = Field(..., max_length=200)
 
 
 class ConfirmIn(Schema):
@@ -157,8 +157,8 @@ def return_report(request: AuthedRequest, report_id: Id, payload: ReturnIn) -> M
 
 
 class LeaveIn(Schema):
-    unit_code: str
-    party_org_name: str = ""
+    unit_code: str = Field(..., max_length=32)
+    party_org_name: str = Field("", max_length=100)
 
 
 class LeaveOut(Schema):

@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -17,7 +18,9 @@ from ninja.security import HttpBearer
 from baodao.accounts.models import User
 from baodao.accounts.services import api_token_user
 from baodao.api import accounts, directory, needs, records, reporting
+from baodao.api.common import DATE_WINDOW_ERROR
 from baodao.api.errors import ERROR_MESSAGES
+from baodao.api.middleware import JsonBodyParser, refuse_unreadable_input
 from baodao.directory import scope
 
 logger = logging.getLogger("baodao.api")
@@ -59,12 +62,18 @@ api = NinjaAPI(
     auth=TokenAuth(),
     urls_namespace="api",
     docs_decorator=docs_access,
+    parser=JsonBodyParser(),
 )
+# A body or query the API cannot read is refused before an operation reads it (api.middleware).
+api.add_decorator(refuse_unreadable_input, mode="view")
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(request, {"message": "请求参数有误", "errors": exc.errors}, status=422)
+    # Our own refusals (a date outside the window) are sentences naming the field: the message says them.
+    own = [str(e["msg"]) for e in exc.errors if e.get("type") == DATE_WINDOW_ERROR]
+    message = "请求参数有误：" + "；".join(own[:3]) if own else "请求参数有误"
+    return api.create_response(request, {"message": message, "errors": exc.errors}, status=422)
 
 
 @api.exception_handler(AuthenticationError)
@@ -86,6 +95,14 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     # access.py words its refusals ("没有权限调整该党员"); a bare PermissionDenied says 没有权限.
     return api.create_response(request, {"message": str(exc) or "没有权限"}, status=403)
+
+
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # What Django itself answers 400 (a request it cannot take) stays a 400 inside an operation.
+    return api.create_response(request, {"message": str(ERROR_MESSAGES[400])}, status=400)
 
 
 @api.exception_handler(Exception)

@@ -4,6 +4,9 @@ Django's stock messages ("这个字段是必填项。", "确保该变量包含�
 field they mean, and one of its password messages has no Chinese at all. `Form` (and `name_errors`
 for a form that derives from one of Django's) replaces every stock message a field did not declare
 itself with one that names the field; a message a field declares is kept.
+
+Every date and datetime field of such a form also takes only a value inside the window of dates
+that may be entered (core.dates), with a message naming the field.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import re
 from django import forms
 from django.core import validators
 from django.utils.translation import gettext as _
+
+from baodao.core.dates import InputDateValidator
 
 # A hint in brackets after a label ("门牌号（如 2单元301）") is not part of the field's name.
 _HINT = re.compile(r"[（(][^（()）]*[)）]\s*$")
@@ -63,10 +68,14 @@ _LIMITS: dict[type[validators.BaseValidator], str] = {
 
 
 def name_errors(form: forms.BaseForm) -> None:
-    """Give every field of this form instance named Chinese messages where it kept Django's own."""
+    """Give every field of this form instance named Chinese messages where it kept Django's own,
+    and every date and datetime field the window of dates that may be entered."""
     for name, field in form.fields.items():
         stock = _stock(field)
         named = _named(field, field_name(field, name))
+        dated = isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField)
+        if dated and not any(isinstance(v, InputDateValidator) for v in field.validators):
+            field.validators.append(InputDateValidator(field_name(field, name)))
         for key, message in list(field.error_messages.items()):
             if key in named and message is stock.get(key):
                 field.error_messages[key] = named[key]

@@ -60,3 +60,24 @@ def validate_mobile(value: str) -> None:
     error = mobile_error(value)
     if error:
         raise ValidationError(error, code="mobile")
+
+
+# Text no field can hold, whichever field it is sent for: PostgreSQL refuses a NUL in text, and a
+# lone surrogate (a JSON "\ud800") is not a character at all — no database driver encodes it.
+def text_error(value: str, field: str) -> str | None:
+    """Why `value`, sent for `field` (its name as the sender knows it), can be stored in no text
+    column — a Chinese sentence naming the field — or None when it can."""
+    if "\x00" in value:
+        return _("%(field)s 中含有空字符（\\u0000），请删除后重试") % {"field": printable(field)}
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("%(field)s 中含有无效的字符，请删除后重试") % {"field": printable(field)}
+    return None
+
+
+def printable(name: str, limit: int = 40) -> str:
+    """A name a client sent (a field, a parameter), safe to put in a message: what no text can hold
+    is escaped, and it is cut short."""
+    shown = name.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+    return shown if len(shown) <= limit else shown[:limit] + "…"

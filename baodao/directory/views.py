@@ -16,10 +16,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import Actor, AuthedHttpRequest
+from baodao.core.dates import window_error
 from baodao.core.http import int_or_none, page_of, post_action
 from baodao.core.rules import RULES
 from baodao.directory import access, exports, scope, selectors, services
@@ -98,14 +100,22 @@ def place_children(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     return render(request, "directory/_place_tree.html", {"nodes": nodes})
 
 
+_DATE_LABELS = {"start_on": gettext_lazy("开始日期"), "ended_on": gettext_lazy("结束日期")}
+
+
 def _date(value: str | None, field: str) -> dt.date | None:
-    """An optional YYYY-MM-DD from a form (empty means today, decided by the service)."""
+    """An optional YYYY-MM-DD from a form (empty means today, decided by the service), inside the
+    window of dates that may be entered (core.dates)."""
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationError({field: _("日期格式应为 年-月-日，如 2025-03-01")}) from None
+    error = window_error(day, str(_DATE_LABELS.get(field, field)))
+    if error is not None:
+        raise ValidationError({field: error})
+    return day
 
 
 @login_required

@@ -66,7 +66,7 @@ class ActivityForm(Form):
         ).order_by("name")
 
 
-class LogForm(forms.Form):
+class LogForm(Form):
     starts_at = LocalDateTime(label=_("开始时间"))
     ends_at = LocalDateTime(label=_("结束时间"))
     content = forms.CharField(label=_("服务内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -170,7 +170,7 @@ class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("退回原因"), max_length=200)
 
 
-class UnitLogForm(forms.Form):
+class UnitLogForm(Form):
     starts_at = LocalDateTime(label=_("开始时间"))
     ends_at = LocalDateTime(label=_("结束时间"))
     content = forms.CharField(label=_("内容（实事、党课、主题党日等）"), max_length=1000)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
 from baodao.core import crypto
+from baodao.core.dates import input_window, window_error
 from baodao.core.validators import (
     birth_date_from_id,
     gender_from_id,
@@ -41,6 +42,10 @@ from baodao.directory.importing.plan import (
     too_long,
 )
 from baodao.directory.models import Category, Member, PartyOrg, Unit
+
+# No one joined the party before it was founded: when a member joined may be older than the window of
+# dates that may be entered (core.dates), so its earliest day is this one, not the window's.
+PARTY_FOUNDED = dt.date(1921, 7, 1)
 
 
 @dataclass(slots=True)
@@ -76,6 +81,7 @@ def members_plan(
     skills = category_map(Category.Kind.SKILL)
     intentions = category_map(Category.Kind.INTENTION)
     today = timezone.localdate()
+    joined_window = (PARTY_FOUNDED, input_window()[1])  # read once, not per row
     skill_label, intention_label = _("兴趣特长"), _("服务意愿")
 
     plan: list[_MemberRow] = []
@@ -131,6 +137,8 @@ def members_plan(
             joined = parse_date(joined_raw)
             if joined is None:
                 errors.add(row, h[7], _("日期格式应为 YYYY-MM-DD，如 2005-07-01"))
+            elif outside := window_error(joined, h[7], window=joined_window):
+                errors.add(row, h[7], outside)
             elif joined > today:
                 errors.add(row, h[7], _("入党日期不能晚于今天"))
             elif id_hash and joined < birth_date_from_id(idn):
