@@ -24,6 +24,7 @@ from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
 from baodao.directory.services import city_of
 from baodao.needs import selectors as needs_selectors
+from baodao.records import selectors as records_selectors
 from baodao.records.models import Activity, Record
 from baodao.stats import access, coverage, exports, needs_counts, service_counts
 
@@ -218,6 +219,8 @@ def records_view(request: AuthedHttpRequest) -> HttpResponseBase:
     )
     is_community = area.kind == Place.Kind.COMMUNITY
     pending = Record.objects.filter(community=area, status=Record.Status.PENDING).count() if is_community else None
+    # The figure links to the confirmation desk only for those who confirm there.
+    confirms = is_community and records_selectors.confirming_communities(request.user).filter(pk=area.pk).exists()
     ancestors = list(directory_selectors.places_for_user(request.user).filter(pk__in=area.ancestor_ids()[:-1]))
     return render(
         request,
@@ -231,6 +234,7 @@ def records_view(request: AuthedHttpRequest) -> HttpResponseBase:
             "children": kids,
             "units": service_counts.unit_figures(area, year),
             "pending": pending,
+            "confirms": confirms,
             "is_community": is_community,
             "ancestors": ancestors,
         },
