@@ -228,7 +228,7 @@ def _public(d: Demand) -> PublicItem:
         category=d.category.name,
         place=d.place.residence_label,
         status=d.status,
-        status_label=d.get_status_display(),
+        status_label=d.status_label,
         taken=d.claimed_slots,
         slots=d.slots,
         asked_by=public_name(d),
