@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.notifications.models import GroupWebhook, WebhookDelivery
@@ -67,7 +67,7 @@ def webhooks(request: AuthedHttpRequest) -> HttpResponse:
     hooks = list(GroupWebhook.objects.filter(place=community).order_by("id"))
     for h in hooks:
         h.shown_url = masked(h.url)  # type: ignore[attr-defined]
-    deliveries = WebhookDelivery.objects.filter(webhook__place=community).select_related("webhook")[:50]
+    deliveries = page_of(request, WebhookDelivery.objects.filter(webhook__place=community).select_related("webhook"))
     return render(
         request,
         "notifications/webhooks.html",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import xlsx_response
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.core.rules import get_rule_int
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
@@ -187,8 +187,8 @@ def ranking_view(request: AuthedHttpRequest) -> HttpResponseBase:
     if not get_rule_int("points_ranking_enabled", city=city_of(area)):
         raise Http404(_("未开启服务时长排名"))
     year = timezone.localdate().year
-    rows = service_counts.ranking(area, year)[:100]
-    return render(request, "stats/ranking.html", {"area": area, "year": year, "rows": rows})
+    page = page_of(request, service_counts.ranking(area, year))
+    return render(request, "stats/ranking.html", {"area": area, "year": year, "rows": page.object_list, "page": page})
 
 
 @login_required
