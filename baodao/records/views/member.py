@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import int_or_none, page_of
 from baodao.records import access, forms, selectors, services, signals
-from baodao.records.models import Record
+from baodao.records.models import Activity, Record
 
 SCAN_SALT = "records.scan"
 SCAN_MAX_AGE = 180  # seconds between opening the scanned link and pressing the button
@@ -36,7 +36,7 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     # Two lists, each paged by its own parameter: the activities ahead, this year's records.
     upcoming_page = page_of(request, selectors.upcoming_for_member(request.user, member), param="upcoming")
     records_page = page_of(request, selectors.own_records(member, year=year))
-    upcoming = list(upcoming_page.object_list)
+    upcoming: list[Activity] = list(upcoming_page.object_list)
     joinable = access.joinable(member, upcoming)
     for a in upcoming:
         a.mine = signups.get(a.pk)  # type: ignore[attr-defined]
