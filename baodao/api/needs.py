@@ -110,7 +110,7 @@ class DemandOut(Schema):
 
     @staticmethod
     def resolve_status_label(obj: Demand) -> str:
-        return obj.get_status_display()
+        return obj.status_label
 
     @staticmethod
     def resolve_acceptance_label(obj: Demand) -> str:

@@ -65,7 +65,7 @@ class ActivityOut(Schema):
 
     @staticmethod
     def resolve_status_label(obj: Activity) -> str:
-        return obj.get_status_display()
+        return obj.status_label
 
 
 class SignupOut(Schema):

@@ -57,7 +57,7 @@ class ReportOut(Schema):
 
     @staticmethod
     def resolve_status_label(obj: MemberReport) -> str:
-        return obj.get_status_display()
+        return obj.status_label
 
 
 class ReturnIn(Schema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -46,9 +46,14 @@ class IdConverter:
         return str(value)
 
 
-def page_of(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE) -> Page[Any]:
-    """The `?page=` page of `qs` (the last one past the end, the first one for nonsense)."""
-    return Paginator(qs, size).get_page(request.GET.get("page"))
+def page_of(
+    request: HttpRequest, qs: QuerySet[Any] | Sequence[Any], size: int | None = None, param: str = "page"
+) -> Page[Any]:
+    """The `?page=` page of `qs` (the last one past the end, the first one for nonsense), PAGE_SIZE
+    rows unless a desk asks for more. A page with a second list pages it by another `param`;
+    `_pager.html` (with the same `param`) says the total and links the pages. A list shown to users
+    is paged, never cut at a number."""
+    return Paginator(qs, size or PAGE_SIZE).get_page(request.GET.get(param))
 
 
 def form_messages(form: forms.Form) -> str:

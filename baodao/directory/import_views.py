@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import XLSX_MIME, xlsx_response
 from baodao.core.forms import Form
+from baodao.core.http import page_of
 from baodao.directory import access
 from baodao.directory.importing import columns, jobs
 from baodao.directory.importing.template import template_workbook
@@ -63,8 +64,9 @@ def index(request: AuthedHttpRequest) -> HttpResponseBase:
     _require_manager(request)
     import_jobs_expire()  # the list shows a job whose worker died as failed, not as running for ever
     kinds = [{"kind": k, "label": columns.KIND_LABELS[k], "columns": cols} for k, cols in columns.TEMPLATES.items()]
-    jobs = [(j, columns.KIND_LABELS.get(j.kind, j.kind)) for j in ImportJob.objects.filter(user=request.user)[:10]]
-    return render(request, "directory/import_index.html", {"kinds": kinds, "jobs": jobs})
+    page = page_of(request, ImportJob.objects.filter(user=request.user))
+    jobs = [(j, columns.KIND_LABELS.get(j.kind, j.kind)) for j in page.object_list]
+    return render(request, "directory/import_index.html", {"kinds": kinds, "jobs": jobs, "page": page})
 
 
 @login_required

@@ -2,43 +2,154 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+from functools import cached_property
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from baodao.accounts.models import Actor
+from baodao.directory import access as directory_access
 from baodao.directory import scope
+from baodao.needs import access as needs_access
 from baodao.notifications.selectors import unread_count
+from baodao.records import access as records_access
+from baodao.records import selectors as records_selectors
+from baodao.reporting import access as reporting_access
+from baodao.stats import access as stats_access
+
+
+def passes(guard: Callable[[], object]) -> bool:
+    """Whether a view's own guard lets the user through: a link shows exactly when following it
+    would not answer 没有权限 (or a missing page)."""
+    try:
+        guard()
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
+class Nav:
+    """The menu's links, each shown by the guard of the view it leads to (one predicate per link,
+    the view's own, so a link and its page never disagree). Each is asked only when a base template
+    shows it, and once a request."""
+
+    def __init__(self, user: Actor) -> None:
+        self.user = user
+        self.scope = scope.scope_for(user)
+
+    # --- the phone's menu -------------------------------------------------------------------------
+    @property
+    def is_member(self) -> bool:
+        return bool(self.scope.member_ids)
+
+    @property
+    def is_resident(self) -> bool:
+        return bool(self.scope.resident_ids)
+
+    @cached_property
+    def can_ask(self) -> bool:
+        """我有需求: a resident's own demand form."""
+        return passes(lambda: needs_access.get_own_resident(self.user))
+
+    # --- the staff menu ---------------------------------------------------------------------------
+    @cached_property
+    def can_directory(self) -> bool:
+        return passes(lambda: directory_access.require_staff(self.user))
+
+    @cached_property
+    def can_coverage(self) -> bool:
+        return passes(lambda: stats_access.get_area_for_figures(self.user, None))
+
+    @cached_property
+    def can_confirm_reports(self) -> bool:
+        return passes(lambda: reporting_access.get_communities_for_decisions(self.user, None))
+
+    @cached_property
+    def can_needs(self) -> bool:
+        return passes(lambda: needs_access.require_staff(self.user))
+
+    @cached_property
+    def can_need_figures(self) -> bool:
+        return passes(lambda: stats_access.get_area_for_need_figures(self.user, None))
+
+    @cached_property
+    def can_activities(self) -> bool:
+        return records_access.organizer_communities(self.user).exists()
+
+    @cached_property
+    def can_teams(self) -> bool:
+        return records_access.team_communities(self.user).exists()
+
+    @cached_property
+    def can_confirm_records(self) -> bool:
+        return records_selectors.confirming_communities(self.user).exists()
+
+    @cached_property
+    def can_behind(self) -> bool:
+        # The view's order: a unit secretary's unit, else an area seen whole.
+        return passes(
+            lambda: (
+                stats_access.get_unit_for_behind(self.user, None)
+                or stats_access.get_area_for_need_figures(self.user, None)
+            )
+        )
+
+    @cached_property
+    def can_leaders(self) -> bool:
+        return records_access.may_view_leader_visits(self.user)
+
+    @cached_property
+    def can_unit_claims(self) -> bool:
+        return passes(lambda: needs_access.get_unit_for_figures(self.user, None))
+
+    @cached_property
+    def is_unit_secretary(self) -> bool:
+        """The unit's own pages (单位报到, 报到台账)."""
+        return passes(lambda: reporting_access.get_unit_for_secretary(self.user))
+
+    @cached_property
+    def can_assign(self) -> bool:
+        return scope.may_assign_units(self.user)
+
+    @cached_property
+    def can_import(self) -> bool:
+        return passes(lambda: directory_access.require_master_data_manager(self.user))
+
+    @cached_property
+    def can_rules(self) -> bool:
+        return passes(lambda: directory_access.get_city_for_rules(self.user))
+
+    @cached_property
+    def can_categories(self) -> bool:
+        return passes(lambda: directory_access.require_category_editor(self.user))
+
+    @cached_property
+    def can_audit(self) -> bool:
+        return passes(lambda: directory_access.require_audit_reader(self.user))
+
+    @cached_property
+    def can_reset_passwords(self) -> bool:
+        return passes(lambda: directory_access.require_password_resetter(self.user))
+
+
+def base_template_for(user: Actor | None) -> str:
+    """The audience's layout: the staff one (menu, wide tables) for anyone with a staff role, the
+    phone one for members, residents and visitors. Every page a staff role can open renders in it,
+    whoever else may open the page too."""
+    if user is None or not user.is_authenticated:
+        return "base_mobile.html"
+    return "base_staff.html" if scope.scope_for(user).is_staff_like else "base_mobile.html"
 
 
 def nav(request: HttpRequest) -> dict:
     """Header links, the audience's base template and the unread count (lazy: paid only if shown)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"base_template": "base_mobile.html"}
-    s = scope.scope_for(user)
+        return {"base_template": base_template_for(None)}
     return {
-        "base_template": "base_staff.html" if s.is_staff_like else "base_mobile.html",
+        "base_template": base_template_for(user),
         "unread_count": SimpleLazyObject(lambda: unread_count(user)),
-        "nav": {
-            "can_import": scope.can_manage_master_data(user),
-            "can_rules": any(r == "city_admin" for r, _ in s.place_grants),
-            "can_categories": scope.can_edit_categories(user),
-            "can_audit": scope.can_view_audit(user),
-            "can_reset_passwords": scope.may_reset_passwords(user),
-            "is_community_staff": any(r == "community_staff" for r, _ in s.place_grants),
-            "is_unit_secretary": bool(s.unit_ids),
-            "is_admin": bool(s.admin_paths) or s.superuser,
-            "can_assign": scope.may_assign_units(user),
-            "is_member": bool(s.member_ids),
-            "is_resident": bool(s.resident_ids),
-            "can_needs": bool(s.place_grants) or s.superuser,
-            # The figures are per community and above (a compound's secretary reads the lists).
-            "can_need_figures": any(r != "compound_secretary" for r, _ in s.place_grants) or s.superuser,
-            # Activities: staff, compound secretaries and unit secretaries organize them.
-            "can_activities": bool(s.place_grants or s.unit_ids) or s.superuser,
-            # Who is behind: admins and community staff (an area), unit secretaries (the unit).
-            # City leaders' weekly visits: community staff and the admins above (leaders are sent
-            # there from their home).
-            "can_leaders": any(r != "compound_secretary" for r, _ in s.place_grants) or s.superuser,
-            "can_behind": any(r != "compound_secretary" for r, _ in s.place_grants) or bool(s.unit_ids) or s.superuser,
-        },
+        "nav": Nav(user),
     }

@@ -49,7 +49,7 @@ GLOBAL_KEY = "home:g"
 RULE_VERSION_KEY = "rule:version"  # owned by baodao.core.rules (_cache_key / forget_rule)
 TEMPLATE = "home/member.html"
 # The templates whose text ends up in the cached page: a deploy that changes them starts new keys.
-TEMPLATES = (TEMPLATE, "base_mobile.html", "base.html", "_user_box.html")
+TEMPLATES = (TEMPLATE, "base_mobile.html", "base_staff.html", "base.html", "_user_box.html")
 
 _build: str | None = None
 

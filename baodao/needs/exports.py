@@ -98,7 +98,7 @@ def service_list_pdf(community: Place, open_items: list[Demand], closed_items: l
                 d.title,
                 d.category.name,
                 d.place.residence_label,
-                d.get_status_display(),
+                d.status_label,
                 _parties(d, public=True) or "—",
             ]
             for d in items

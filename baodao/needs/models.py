@@ -52,7 +52,8 @@ class Demand(models.Model):
         CLAIMED = "claimed", _("已认领")
         DISPATCHED = "dispatched", _("已派单")
         IN_PROGRESS = "in_progress", _("进行中")
-        DONE = "done", _("已完成待验收")
+        # Done is not accepted: what the resident said is `acceptance`, shown beside it (status_label).
+        DONE = "done", _("已完成")
         CLOSED = "closed", _("已销号")
         REJECTED = "rejected", _("已驳回")
         MERGED = "merged", _("已合并")
@@ -61,7 +62,7 @@ class Demand(models.Model):
 
     class Acceptance(models.TextChoices):
         WAITING = "", _("待居民验收")
-        ACCEPTED = "accepted", _("居民确认")
+        ACCEPTED = "accepted", _("居民已验收")
         SILENT = "silent", _("逾期未回复，视为验收")
         NOT_ASKED = "none", _("无需居民验收")
 
@@ -158,6 +159,16 @@ class Demand(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def status_label(self) -> str:
+        """The badge on every page: the status's own word and, once the work is done, what the
+        resident said — done, accepted and closed are different facts (已完成·待居民验收,
+        已完成·居民已验收, 已销号·逾期未回复，视为验收)."""
+        label = self.get_status_display()
+        if self.status in (self.Status.DONE, self.Status.CLOSED) and self.acceptance != self.Acceptance.NOT_ASKED:
+            return f"{label}·{self.get_acceptance_display()}"
+        return label
 
     @property
     def free_slots(self) -> int:

@@ -90,7 +90,7 @@ STEP_TEXT = {
 def announce(demand: Demand, t: Transition, by: User | None) -> None:
     """Tell the people the step's `tell` names, each in their own page."""
     text = STEP_TEXT.get(t.name, "") % {"reason": demand.reason or "—"}
-    title = _("「%(title)s」%(step)s") % {"title": demand.title, "step": demand.get_status_display()}
+    title = _("「%(title)s」%(step)s") % {"title": demand.title, "step": demand.status_label}
     if RESIDENT in t.tell:
         _send(resident_users(demand), by, title=title, body=text, url=reverse("needs:demand", args=[demand.pk]))
         if demand.resident_id is None and demand.contact_mobile and demand.follow_token:

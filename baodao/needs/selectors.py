@@ -14,10 +14,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,16 +115,21 @@ def items_for_user(user: Actor, *, status: str = "", category_id: int | None = N
     return qs.order_by("-published_at", "-id")
 
 
-def fitting_first(user: Actor, rows: list[Demand]) -> list[Demand]:
+def fitting_first(user: Actor, qs: QuerySet[Demand]) -> QuerySet[Demand]:
     """Items matching the member's service intentions or skills first, then the rest (each group
-    in the order given). Expects `category` loaded."""
+    in the queryset's order) — ordered in the database, so the whole list pages."""
     member_ids = scope.scope_for(user).member_ids
     if not member_ids:
-        return rows
+        return qs
     members = Member.objects.filter(pk__in=member_ids)
-    wants = set(Category.objects.filter(pk__in=members.values("intentions")).values_list("pk", flat=True))
-    skills = set(Category.objects.filter(pk__in=members.values("skills")).values_list("name", flat=True))
-    return sorted(rows, key=lambda d: 0 if d.category_id in wants or d.category.name in skills else 1)
+    wants = Category.objects.filter(pk__in=members.values("intentions")).values("pk")
+    skills = Category.objects.filter(pk__in=members.values("skills")).values("name")
+    fits = Case(
+        When(Q(category_id__in=wants) | Q(category__name__in=skills), then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(fit=fits).order_by("fit", *qs.query.order_by)
 
 
 def resident_list(user: Actor) -> QuerySet[Demand]:
@@ -523,18 +529,22 @@ def dispatch_units(user: Actor, demand: Demand) -> QuerySet[Unit]:
 RECENTLY_CLOSED_DAYS = 90
 
 
-def pinned_items(
-    community: Place, *, limit: int | None = None, with_claims: bool = True
-) -> tuple[list[Demand], list[Demand]]:
+def pinned_querysets(community: Place, *, with_claims: bool = True) -> tuple[QuerySet[Demand], QuerySet[Demand]]:
     """What the community's service list shows to everyone (the pinned-up PDF, the public board):
-    open items and those closed in the last 90 days, at most `limit` of each."""
+    open items and those closed in the last 90 days, each whole (a page pages them)."""
     base = Demand.objects.filter(community=community).select_related("category", "place__parent", "resident")
     if with_claims:
         base = base.prefetch_related("claims__member", "claims__team", "claims__unit")
     open_rows = base.filter(status__in=(*Demand.OPEN, S.DONE)).order_by("-published_at", "-id")
     since = timezone.now() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
     closed = base.filter(status=S.CLOSED, closed_at__gte=since).order_by("-closed_at", "-id")
-    return list(open_rows[:limit]), list(closed[:limit])
+    return open_rows, closed
+
+
+def pinned_items(community: Place) -> tuple[list[Demand], list[Demand]]:
+    """The pinned-up list on paper: every open item and every one closed lately, with its claimants."""
+    open_rows, closed = pinned_querysets(community)
+    return list(open_rows), list(closed)
 
 
 # --- the supply list (供给清单 / 资源清单) ------------------------------------------------------------
@@ -559,11 +569,13 @@ class MemberSupply:
 
 def supply(
     community: Place, *, q: str = "", category: Category | None = None
-) -> tuple[list[UnitSupply], list[MemberSupply]]:
+) -> tuple[list[UnitSupply], QuerySet[Member]]:
     """What the community can draw on: each unit assigned to it (its functions and the resources
     its agreement lists) and each member reported to it (skills and service intentions) — one
     list made of what the units and members already declared, not a second copy. `q` searches
-    names, functions, skills and the resources' text; `category` keeps those that offer it."""
+    names, functions, skills and the resources' text; `category` keeps those that offer it.
+    The members come as a queryset (a community has hundreds: the page shows them a page at a
+    time, each page's rows made by `member_supply_rows`)."""
     units = [
         a.unit
         for a in UnitAssignment.objects.filter(community=community, ended_on__isnull=True)
@@ -604,7 +616,12 @@ def supply(
         members = members.filter(
             Q(name__icontains=q) | Q(skills__name__icontains=q) | Q(intentions__name__icontains=q)
         ).distinct()
-    member_rows = [
+    return unit_rows, members
+
+
+def member_supply_rows(members: Iterable[Member]) -> list[MemberSupply]:
+    """The supply list's rows of these members (from `supply`, units, residences and categories loaded)."""
+    return [
         MemberSupply(
             m.name,
             m.unit.name,
@@ -612,9 +629,8 @@ def supply(
             [c.name for c in m.skills.all()],
             [c.name for c in m.intentions.all()],
         )
-        for m in members[:500]
+        for m in members
     ]
-    return unit_rows, member_rows
 
 
 # --- a unit's part (per-unit figures) ----------------------------------------------------------------

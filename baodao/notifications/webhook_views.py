@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.notifications import webhooks as robots
@@ -76,7 +76,7 @@ def webhooks(request: AuthedHttpRequest) -> HttpResponse:
             h.refused = ""  # type: ignore[attr-defined]
         except robots.WebhookRefused as exc:  # stored before the rule, or the allow-list changed
             h.refused = str(exc)  # type: ignore[attr-defined]
-    deliveries = WebhookDelivery.objects.filter(webhook__place=community).select_related("webhook")[:50]
+    deliveries = page_of(request, WebhookDelivery.objects.filter(webhook__place=community).select_related("webhook"))
     return render(
         request,
         "notifications/webhooks.html",

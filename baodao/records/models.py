@@ -13,9 +13,31 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baodao.core.numbers import hours_number
+
+
+class OpenPhase(models.TextChoices):
+    """What an open activity or call-up is when it is read: its status stays open (sign-ups,
+    check-in, answers) until the organizer ends it, but the clock has moved on — a badge that said
+    报名中 after the end would say what did not happen."""
+
+    UNDER_WAY = "under_way", _("进行中")
+    OVER = "over", _("时间已过，待组织者结束")
+
+
+def timed_status_label(row: Activity | Callup) -> str:
+    """The badge of an activity or a call-up: its status's own label, or while it is open and its
+    time has come, the phase it is in."""
+    if row.status == "open":
+        now = timezone.now()
+        if now >= row.ends_at:
+            return str(OpenPhase.OVER.label)
+        if now >= row.starts_at:
+            return str(OpenPhase.UNDER_WAY.label)
+    return str(row.get_status_display())
 
 
 class Team(models.Model):
@@ -135,6 +157,10 @@ class Activity(models.Model):
     @property
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def status_label(self) -> str:
+        return timed_status_label(self)
 
 
 class Signup(models.Model):
@@ -349,6 +375,10 @@ class Callup(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def status_label(self) -> str:
+        return timed_status_label(self)
 
 
 class CallupAnswer(models.Model):

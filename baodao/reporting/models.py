@@ -159,6 +159,14 @@ class MemberReport(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
 
+    @property
+    def status_label(self) -> str:
+        """The badge: the status's own label and, for an ended report, why it ended (moved, retired…)."""
+        label = self.get_status_display()
+        if self.status == self.Status.ENDED and self.end_reason:
+            return f"{label}·{self.get_end_reason_display()}"
+        return label
+
 
 class ReportEvent(models.Model):
     """The timeline of a report: every state change, who did it and why."""

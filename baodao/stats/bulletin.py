@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -22,7 +23,7 @@ from baodao.directory.models import (
 )
 from baodao.directory.selectors import first_secretary_terms_in_force
 from baodao.needs.models import Claim, Demand, DemandEvent
-from baodao.needs.selectors import pinned_items, public_name
+from baodao.needs.selectors import pinned_querysets, public_name
 from baodao.records.models import Commitment
 
 COMPOUND_KINDS = (Place.Kind.COMPOUND, Place.Kind.GRID)
@@ -113,6 +114,9 @@ class CommunityBulletin:
     commitments: list[CommitmentEntry] = field(default_factory=list)
     open_items: list[PublicItem] = field(default_factory=list)
     closed_items: list[PublicItem] = field(default_factory=list)
+    # The pages those items are of: their totals and the links to the other pages.
+    open_page: Page[Demand] | None = None
+    closed_page: Page[Demand] | None = None
     unit_projects: list[UnitProjects] = field(default_factory=list)
 
     @property
@@ -139,8 +143,11 @@ def community_heading(community: Place) -> CommunityBulletin:
     )
 
 
-def community_bulletin(community: Place) -> CommunityBulletin:
-    """Everything the bulletin board of `community` shows, in a dozen queries."""
+def community_bulletin(
+    community: Place, *, page: str | None = None, closed_page: str | None = None
+) -> CommunityBulletin:
+    """Everything the bulletin board of `community` shows, in a dozen queries; its service list's
+    `page`-th page of open items and `closed_page`-th of those closed lately."""
     bulletin = community_heading(community)
     bulletin.leaders = [
         LeaderEntry(name=link.leader_name, title=link.title)
@@ -206,7 +213,9 @@ def community_bulletin(community: Place) -> CommunityBulletin:
                 is_compound=place.kind == Place.Kind.COMPOUND,
             )
         )
-    bulletin.open_items, bulletin.closed_items = public_items(community)
+    bulletin.open_page, bulletin.closed_page = public_items(community, page=page, closed_page=closed_page)
+    bulletin.open_items = [_public(d) for d in bulletin.open_page]
+    bulletin.closed_items = [_public(d) for d in bulletin.closed_page]
     bulletin.unit_projects = unit_projects(community)
     bulletin.commitments = [
         CommitmentEntry(unit_name=c.unit.name, text=c.text, state=str(c.get_status_display()))
@@ -229,7 +238,7 @@ def _public(d: Demand) -> PublicItem:
         category=d.category.name,
         place=d.place.residence_label,
         status=d.status,
-        status_label=d.get_status_display(),
+        status_label=d.status_label,
         taken=d.claimed_slots,
         slots=d.slots,
         asked_by=public_name(d),
@@ -238,10 +247,13 @@ def _public(d: Demand) -> PublicItem:
     )
 
 
-def public_items(community: Place) -> tuple[list[PublicItem], list[PublicItem]]:
-    """The community's open service items, and those closed lately (the same as the pinned list)."""
-    open_rows, closed = pinned_items(community, limit=PUBLIC_ITEMS, with_claims=False)
-    return [_public(d) for d in open_rows], [_public(d) for d in closed]
+def public_items(
+    community: Place, *, page: str | None = None, closed_page: str | None = None
+) -> tuple[Page[Demand], Page[Demand]]:
+    """The community's open service items, and those closed lately (the same as the pinned list),
+    PUBLIC_ITEMS a page: the `page`-th and the `closed_page`-th (each page says the list's total)."""
+    open_rows, closed = pinned_querysets(community, with_claims=False)
+    return Paginator(open_rows, PUBLIC_ITEMS).get_page(page), Paginator(closed, PUBLIC_ITEMS).get_page(closed_page)
 
 
 def public_item(community: Place, pk: int) -> tuple[PublicItem, list[tuple[dt.datetime, str]]] | None:

@@ -33,7 +33,7 @@ def _community(code: str) -> Place:
 @require_safe
 @cache_control(public=True, max_age=CACHE_SECONDS)
 def community(request: HttpRequest, code: str) -> HttpResponse:
-    bulletin = community_bulletin(_community(code))
+    bulletin = community_bulletin(_community(code), page=request.GET.get("page"), closed_page=request.GET.get("closed"))
     context = {
         "bulletin": bulletin,
         "poster_url": reverse("public:poster", args=[bulletin.code]),

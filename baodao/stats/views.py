@@ -18,13 +18,14 @@ from django.views.decorators.http import require_GET
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import xlsx_response
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.core.numbers import hours_number
 from baodao.core.rules import get_rule_int
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
 from baodao.directory.services import city_of
 from baodao.needs import selectors as needs_selectors
+from baodao.records import selectors as records_selectors
 from baodao.records.models import Activity, Record
 from baodao.stats import access, coverage, exports, needs_counts, service_counts
 
@@ -187,8 +188,8 @@ def ranking_view(request: AuthedHttpRequest) -> HttpResponseBase:
     if not get_rule_int("points_ranking_enabled", city=city_of(area)):
         raise Http404(_("未开启服务时长排名"))
     year = timezone.localdate().year
-    rows = service_counts.ranking(area, year)[:100]
-    return render(request, "stats/ranking.html", {"area": area, "year": year, "rows": rows})
+    page = page_of(request, service_counts.ranking(area, year))
+    return render(request, "stats/ranking.html", {"area": area, "year": year, "rows": page.object_list, "page": page})
 
 
 @login_required
@@ -219,6 +220,8 @@ def records_view(request: AuthedHttpRequest) -> HttpResponseBase:
     )
     is_community = area.kind == Place.Kind.COMMUNITY
     pending = Record.objects.filter(community=area, status=Record.Status.PENDING).count() if is_community else None
+    # The figure links to the confirmation desk only for those who confirm there.
+    confirms = is_community and records_selectors.confirming_communities(request.user).filter(pk=area.pk).exists()
     ancestors = list(directory_selectors.places_for_user(request.user).filter(pk__in=area.ancestor_ids()[:-1]))
     return render(
         request,
@@ -232,6 +235,7 @@ def records_view(request: AuthedHttpRequest) -> HttpResponseBase:
             "children": kids,
             "units": service_counts.unit_figures(area, year),
             "pending": pending,
+            "confirms": confirms,
             "is_community": is_community,
             "ancestors": ancestors,
         },

@@ -124,19 +124,19 @@ def test_wish_to_rating_journey(
     member.get_by_label("完成情况").fill("已联系物业更换灯泡")
     member.screenshot(path=artifacts_dir / "needs_03_member_done.png", full_page=True)
     member.locator("#done-btn").click()
-    expect(member.locator("#demand-status")).to_have_text("已完成待验收")
+    expect(member.locator("#demand-status")).to_have_text("已完成·待居民验收")
 
     # 4. the staff see the member's reading of the contact, and close it (销号)
     staff.reload()
     expect(staff.locator("#readings")).to_contain_text("王安华")
     staff.locator("#close-btn").click()
-    expect(staff.locator("#demand-status")).to_have_text("已销号")
+    expect(staff.locator("#demand-status")).to_have_text("已销号·待居民验收")
 
     # 5. the resident accepts and rates it
     resident.reload()
-    expect(resident.locator("#demand-status")).to_have_text("已销号")
+    expect(resident.locator("#demand-status")).to_have_text("已销号·待居民验收")
     resident.locator("#accept-btn").click()
-    expect(resident.locator("#acceptance")).to_have_text("居民确认")
+    expect(resident.locator("#demand-status")).to_have_text("已销号·居民已验收")
     resident.get_by_label("★★★★★", exact=True).check()
     resident.get_by_label("说几句（选填）").fill("第二天就修好了")
     resident.locator("#rate-btn").click()
@@ -148,7 +148,7 @@ def test_wish_to_rating_journey(
     public = passer_by.new_page()
     public.goto(f"{base}/p/c/{w.A.code}/")
     public.locator(f'#service-items [data-item="{demand.pk}"] a').click()
-    expect(public.locator("#public-status")).to_have_text("已销号")
+    expect(public.locator("#public-status")).to_have_text("已销号·居民已验收")
     expect(public.locator("#public-steps")).to_contain_text("居民确认")
     text = public.locator("main").inner_text()
     for secret in ("陈安居", "13987654321", "王安华", "已联系物业更换灯泡"):

@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from html.parser import HTMLParser
 from types import SimpleNamespace
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from baodao.directory.models import ImportJob
@@ -532,3 +534,191 @@ def test_actions_have_their_own_url_and_refuse_get(matrix_world: SimpleNamespace
     detail_pages = {"directory:place_detail": w.A.pk, "directory:unit_detail": w.U.pk, "reporting:assign_list": None}
     posted = {n: client.post(reverse(n, args=[pk] if pk else []), {}).status_code for n, pk in detail_pages.items()}
     assert posted == dict.fromkeys(detail_pages, 405)
+
+
+# --- every link a role is shown, followed --------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    """Where a page sends its reader by GET: <a href>, hx-get, and each GET form submitted as it
+    stands (its hidden and pre-filled fields, each select's chosen or first option)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._form: tuple[str, list[tuple[str, str]]] | None = None
+        self._select: tuple[str, list[str], list[str]] | None = None  # name, options, selected
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "a" and "href" in a:
+            self.found.append(a["href"])
+        if "hx-get" in a:
+            self.found.append(a["hx-get"])
+        if tag == "form" and a.get("method", "get").lower() == "get":
+            self._form = (a.get("action", ""), [])
+        elif tag == "input" and self._form is not None and a.get("name"):
+            kind = a.get("type", "text").lower()
+            if kind not in ("checkbox", "radio", "submit", "file") or "checked" in a:
+                self._form[1].append((a["name"], a.get("value", "")))
+        elif tag == "select" and self._form is not None and a.get("name"):
+            self._select = (a["name"], [], [])
+        elif tag == "option" and self._select is not None:
+            self._select[2 if "selected" in a else 1].append(a.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select" and self._select is not None and self._form is not None:
+            name, options, chosen = self._select
+            if chosen or options:
+                self._form[1].append((name, (chosen or options)[0]))
+            self._select = None
+        elif tag == "form" and self._form is not None:
+            action, fields = self._form
+            self.found.append(
+                action + ("?" + urlencode(fields) if fields else "") if action else "?" + urlencode(fields)
+            )
+            self._form = None
+
+
+def page_links(html: str, base: str) -> list[str]:
+    """The same-site GET links of a page, absolute paths with their query (no fragment)."""
+    parser = _Links()
+    parser.feed(html)
+    out = []
+    for raw in parser.found:
+        url = urljoin(base, raw.strip())
+        parts = urlsplit(url)
+        if parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver"):
+            continue  # another site, mailto:, tel:
+        if parts.path.startswith(("/static/", "/media/", "/admin/")):
+            continue  # files, and Django's own admin (superusers only, not our pages)
+        out.append(parts.path + ("?" + parts.query if parts.query else ""))
+    return out
+
+
+def test_page_links_are_found() -> None:
+    html = (
+        '<a href="/a/?x=1&amp;y=2#top">a</a><a href="https://gov.example/">gov</a><a href="mailto:x@y">m</a>'
+        '<div hx-get="/b/"></div><a href="/static/x.css">s</a>'
+        '<form method="get"><input type="hidden" name="place" value="3"><select name="year">'
+        '<option value="2024">2024</option><option value="2025" selected>2025</option></select>'
+        '<button type="submit">go</button></form><form method="post" action="/c/"></form>'
+    )
+    assert page_links(html, "/here/") == ["/a/?x=1&y=2", "/b/", "/here/?place=3&year=2025"]
+
+
+# How many pages of one URL pattern the walk reads links from (a list links many of one kind).
+PAGES_PER_PATTERN = 3
+
+
+def walk_links(client: Client, start: list[str], *, public_links: bool) -> tuple[dict[str, str], dict[str, str]]:
+    """Follow every same-site GET link from the `start` pages, breadth first, reading the links of
+    up to PAGES_PER_PATTERN pages of each URL pattern. Returns (link -> what is wrong with it,
+    page -> its body class) for every whole HTML page read. A public page (the bulletin, a poster)
+    is one page for everyone, which never reads the session: its links are for the visitor without
+    an account, and are read only when `public_links` (the anonymous walk)."""
+    seen: set[str] = set(start)
+    queue: list[tuple[str, str]] = [(url, "") for url in start]
+    read: dict[str, int] = {}
+    wrong: dict[str, str] = {}
+    layout: dict[str, str] = {}
+    while queue:
+        url, found_on = queue.pop(0)
+        try:
+            match = resolve(urlsplit(url).path)
+        except Resolver404:
+            wrong[url] = f"no such page (linked from {found_on})"
+            continue
+        response = client.get(url)
+        if response.status_code in (403, 404):
+            wrong[url] = f"{response.status_code} (linked from {found_on})"
+            continue
+        if response.status_code != 200 or response.streaming:
+            continue
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        page = response.content.decode()
+        body = re.search(r"<body class=\"([^\"]*)\"", page)
+        if body is not None:
+            layout[url] = body.group(1)
+        name = match.view_name
+        if read.get(name, 0) >= PAGES_PER_PATTERN or (not public_links and "public" in layout.get(url, "")):
+            continue
+        read[name] = read.get(name, 0) + 1
+        for link in page_links(page, url):
+            if link not in seen:
+                seen.add(link)
+                queue.append((link, url))
+    return wrong, layout
+
+
+STAFF_ROLES = {
+    "city_admin",
+    "district_admin",
+    "street_admin",
+    "community_staff",
+    "compound_secretary",
+    "unit_secretary",
+    "superuser",
+}
+
+
+@pytest.fixture
+def link_world(matrix_world: SimpleNamespace, teams: list) -> SimpleNamespace:
+    """The matrix's world walked further along the spine, so pages show the links they show once
+    there is something on them: a confirmed member who claimed, did and had accepted an item, a
+    logged record waiting, a volunteer team he leads, a call-up and a pairing."""
+    from baodao.records import services as records_services
+    from baodao.reporting.tests.conftest import confirm
+
+    w = matrix_world
+    now = timezone.now()
+    confirm(w.report, w.community_staff)
+    claim = needs_services.item_claim(demand=w.item, party=w.m_u_a, by=w.member_user)
+    needs_services.item_done(claim=claim, by=w.member_user, note="修好了")
+    needs_services.demand_resident_accept(demand=w.item, by=w.resident_user)
+    records_services.record_log(
+        member=w.m_u_a,
+        community=w.A,
+        starts_at=now - dt.timedelta(hours=3),
+        ends_at=now - dt.timedelta(hours=2),
+        content="楼道清扫",
+        by=w.member_user,
+    )
+    records_services.team_create(community=w.A, kind=teams[0], name="", leader=w.m_u_a, by=w.community_staff)
+    records_services.callup_create(
+        community=w.A,
+        title="防汛",
+        address="社区门口",
+        starts_at=now + dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=3),
+        needed=3,
+        by=w.community_staff,
+    )
+    records_services.pairing_create(member=w.m_u_a, resident=w.r_a1, need="陪同就医", by=w.community_staff)
+    return w
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_link_leads_to_a_refusal(link_world: SimpleNamespace, role: str) -> None:
+    """Every link on every page a role may open (and on the pages those lead to) is one the role
+    may follow: no 没有权限 (403), no link to something it may not see or that is not there (404).
+    And a staff role reads every page in the staff layout (its menu, wide tables)."""
+    w = link_world
+    user = {"anon": None, "nobody": w.nobody, "superuser": w.superuser}.get(role, w.role_users.get(role))
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    i = ROLES.index(role)
+    start = [
+        reverse(name, args=args(w)) for name, method, args, statuses in MATRIX if method == "GET" and statuses[i] == 200
+    ]
+    wrong, layout = walk_links(client, start, public_links=user is None)
+    # A staff role never meets the phone layout (its menu gone, its tables squeezed), public pages
+    # aside; and no one else meets the staff layout (a menu of pages they may not open).
+    wanted = "staff" if role in STAFF_ROLES else "mobile"
+    astray = {url: body for url, body in layout.items() if wanted not in body.split() and "public" not in body}
+    report = [f"{url}: {why}" for url, why in wrong.items()] + [
+        f"{url}: in the {b!r} layout" for url, b in astray.items()
+    ]
+    assert report == [], "\n".join(report)

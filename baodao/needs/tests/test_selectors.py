@@ -184,19 +184,24 @@ def test_the_supply_list_is_what_units_and_members_declared(lists: SimpleNamespa
     w = lists
     w.U.functions.add(law())
     w.m_v_a.skills.add(w.skill)
-    units, members = selectors.supply(w.A)
+
+    def supply(community: object, **kw: object) -> tuple[list, list]:
+        units, members = selectors.supply(community, **kw)  # type: ignore[arg-type]
+        return units, selectors.member_supply_rows(members)
+
+    units, members = supply(w.A)
     assert [(u.unit_name, u.functions) for u in units] == [("城建局", ["法律咨询"]), ("西山医院", [])]
     assert {(m.name, tuple(m.skills), tuple(m.intentions)) for m in members} == {
         ("王安华", tuple(c.name for c in w.m_u_a.skills.all()), ("法律咨询",)),
         ("钱安宁", ("法律咨询",), ()),
     }
-    units, members = selectors.supply(w.A, category=law())
+    units, members = supply(w.A, category=law())
     assert [u.unit_name for u in units] == ["城建局"]
     assert {m.name for m in members} == {"王安华", "钱安宁"}
-    units, members = selectors.supply(w.A, q="王安")
+    units, members = supply(w.A, q="王安")
     assert (units, [m.name for m in members]) == ([], ["王安华"])
     # Next door: 李北辰 is reported to 北门社区, 教育局 is assigned there.
-    units, members = selectors.supply(w.B)
+    units, members = supply(w.B)
     assert ([u.unit_name for u in units], [m.name for m in members]) == (["教育局"], ["李北辰"])
 
 
@@ -224,6 +229,7 @@ def test_the_member_sees_what_fits_first(nw: SimpleNamespace) -> None:
     other = Category.objects.get_or_create(kind=Category.Kind.INTENTION, name="文体活动")[0]
     fits = published(w, title="法律的")  # 王安华 intends 法律咨询
     later = published(w, title="文体的", category=other)
-    rows = selectors.fitting_first(w.member_user, list(selectors.items_for_user(w.member_user)))
+    rows = selectors.fitting_first(w.member_user, selectors.items_for_user(w.member_user))
     assert [d.pk for d in rows] == [fits.pk, later.pk]
-    assert [d.pk for d in selectors.fitting_first(w.resident_user, rows[::-1])] == [later.pk, fits.pk]
+    # No member, no preference: the order given.
+    assert [d.pk for d in selectors.fitting_first(w.resident_user, rows.order_by("id"))] == [fits.pk, later.pk]

@@ -30,14 +30,12 @@ def test_the_table_reads_as_declared() -> None:
         "dispatch": ("已发布、已认领、已派单", "已派单"),
         "relist": ("已认领、已派单、进行中", "已发布"),
         "start": ("已认领、已派单", "进行中"),
-        "done": ("已认领、已派单、进行中", "已完成待验收"),
-        "close": ("已完成待验收", "已销号"),
-        "reopen": ("已完成待验收、已销号", "进行中"),
+        "done": ("已认领、已派单、进行中", "已完成"),
+        "close": ("已完成", "已销号"),
+        "reopen": ("已完成、已销号", "进行中"),
         "unable": ("待审核、已发布、已认领、已派单、进行中", "无法办理"),
     }
-    assert "| close | 已完成待验收 | 已销号 | 社区工作人员 | closed | 居民、关注的居民、认领方 |" in render_tables(
-        [demands]
-    )
+    assert "| close | 已完成 | 已销号 | 社区工作人员 | closed | 居民、关注的居民、认领方 |" in render_tables([demands])
 
 
 @pytest.mark.parametrize("name", list(demands.transitions))

@@ -21,7 +21,7 @@ from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import add_service_errors, int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.importing.plan import FileProblem
-from baodao.directory.models import Category, Place
+from baodao.directory.models import Category, Member, Place
 from baodao.needs import access, exports, forms, importing, selectors, services
 from baodao.needs.models import Demand
 from baodao.needs.views.common import Page, act, checks_similar, demand_context, demand_form, form_refused, photos_again
@@ -127,12 +127,13 @@ def overdue(request: AuthedHttpRequest) -> HttpResponse:
     if (area_pk := int_or_none(request.GET.get("area"))) is not None:
         area = get_object_or_404(scope.places_for_user(request.user), pk=area_pk)
         qs = qs.filter(community__path__startswith=area.path)
-    rows = list(qs[:500])
+    page = page_of(request, qs)
     return render(
         request,
         "needs/overdue.html",
         {
-            "demands": rows,
+            "page": page,
+            "demands": page.object_list,
             "communities": communities,
             "community": community,
             "rules": selectors.overdue_rules(community),
@@ -380,7 +381,8 @@ def supply(request: AuthedHttpRequest) -> HttpResponse:
         kind=Category.Kind.INTENTION, pk=int_or_none(request.GET.get("category")) or 0
     ).first()
     q = request.GET.get("q", "").strip()[:30]
-    units, members = selectors.supply(community, q=q, category=category) if community else ([], [])
+    units, members = selectors.supply(community, q=q, category=category) if community else ([], Member.objects.none())
+    page = page_of(request, members)
     categories = Category.objects.filter(kind=Category.Kind.INTENTION, is_active=True).order_by("sort_order", "id")
     return render(
         request,
@@ -389,7 +391,8 @@ def supply(request: AuthedHttpRequest) -> HttpResponse:
             "communities": communities,
             "community": community,
             "units": units,
-            "members": members,
+            "members": selectors.member_supply_rows(page.object_list),
+            "page": page,
             "q": q,
             "category": category,
             "categories": categories,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.directory.models import Category
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Claim, Demand
@@ -32,7 +32,7 @@ def items(request: AuthedHttpRequest) -> HttpResponse:
         qs = qs.filter(status__in=Demand.CLAIMABLE, claimed_slots__lt=F("slots"))
     elif status in Demand.Status.values:
         qs = qs.filter(status=status)
-    rows = selectors.fitting_first(request.user, list(qs[:200]))
+    page = page_of(request, selectors.fitting_first(request.user, qs))
     mine = list(
         selectors.held_claims(request.user)
         .select_related("demand__category", "demand__place__parent")
@@ -43,7 +43,8 @@ def items(request: AuthedHttpRequest) -> HttpResponse:
         request,
         "needs/items.html",
         {
-            "items": rows,
+            "items": page.object_list,
+            "page": page,
             "mine": mine,
             "status": status,
             "categories": categories,

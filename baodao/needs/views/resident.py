@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.accounts.services import client_ip
 from baodao.core import ratelimit
-from baodao.core.http import add_service_errors
+from baodao.core.http import add_service_errors, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.needs import access, forms, selectors, services
@@ -120,8 +120,8 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def mine(request: AuthedHttpRequest) -> HttpResponse:
-    rows = list(selectors.resident_list(request.user)[:100])
-    return render(request, "needs/mine.html", {"demands": rows})
+    page = page_of(request, selectors.resident_list(request.user))
+    return render(request, "needs/mine.html", {"demands": page.object_list, "page": page})
 
 
 def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None) -> HttpResponse:

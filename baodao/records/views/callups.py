@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.forms import Form
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.directory.models import Place
 from baodao.records import access, services
 from baodao.records.forms import LocalDateTime
@@ -80,11 +80,11 @@ def callups(request: AuthedHttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已发出动员"))
                 return redirect(reverse("records:callup", args=[c.pk]))
-    rows = Callup.objects.filter(community=community).order_by("-starts_at")[:100]
+    page = page_of(request, Callup.objects.filter(community=community).order_by("-starts_at", "-id"))
     return render(
         request,
         "records/callups.html",
-        {"communities": choices[:300], "community": community, "rows": rows, "form": form},
+        {"communities": choices[:300], "community": community, "rows": page.object_list, "page": page, "form": form},
         status=status,
     )
 

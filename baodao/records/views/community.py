@@ -59,6 +59,9 @@ def activities(request: AuthedHttpRequest) -> HttpResponse:
             "community": community,
             "page": page_of(request, rows),
             "pending": selectors.pending_for_user(request.user, community=community).count(),
+            # The links to the community's other desks show by those pages' own guards.
+            "manages": access.team_communities(request.user).filter(pk=community.pk).exists(),
+            "confirms": selectors.confirming_communities(request.user).filter(pk=community.pk).exists(),
         },
     )
 

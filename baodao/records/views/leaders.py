@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import Actor, AuthedHttpRequest
 from baodao.core.forms import Form
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.models import LeaderLink, Place
 from baodao.records import access, obligations, services
@@ -68,33 +68,34 @@ def _page(request: AuthedHttpRequest, form: VisitForm | None = None, errors: lis
     if not access.may_view_leader_visits(request.user):
         raise PermissionDenied(_("只有市级领导、联系社区的工作人员和上级管理员可以查看市级领导调研"))
     year = timezone.localdate().year
-    links = list(
-        scope.leader_links_for_user(request.user)
-        .select_related("community")
-        .order_by("community__sort_key", "id")[:MAX_LINKS]
+    all_links = (
+        scope.leader_links_for_user(request.user).select_related("community").order_by("community__sort_key", "id")
     )
-    loggable = _loggable(request.user, links)
+    # Three lists, each paged by its own parameter: the leaders' years, visits to confirm, visits.
+    links = page_of(request, all_links)
+    loggable = _loggable(request.user, list(all_links[:MAX_LINKS]))  # the form's choices
     decidable = scope.communities_confirmed_by(request.user)
     pending = (
         LeaderVisit.objects.filter(status=LeaderVisit.Status.PENDING, community__in=decidable)
         .exclude(logged_by=request.user)
         .exclude(link__user=request.user)
         .select_related("link", "place", "community")
-        .order_by("visited_on", "id")[:200]
+        .order_by("visited_on", "id")
     )
     recent = (
-        LeaderVisit.objects.filter(link__in=[k.pk for k in links])
+        LeaderVisit.objects.filter(link__in=all_links.values("pk"))
         .select_related("link", "place")
-        .order_by("-visited_on", "-id")[:50]
+        .order_by("-visited_on", "-id")
     )
     return render(
         request,
         "records/leaders.html",
         {
             "year": year,
-            "rows": obligations.leader_years(links, year),
-            "pending": pending,
-            "recent": recent,
+            "rows": obligations.leader_years(list(links.object_list), year),
+            "page": links,
+            "pending": page_of(request, pending, param="pending"),
+            "recent": page_of(request, recent, param="recent"),
             "form": form or (VisitForm(links=loggable) if loggable else None),
             "errors": errors or [],
         },

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.records import access, forms, selectors, services, signals
-from baodao.records.models import Record
+from baodao.records.models import Activity, Record
 
 SCAN_SALT = "records.scan"
 SCAN_MAX_AGE = 180  # seconds between opening the scanned link and pressing the button
@@ -33,7 +33,10 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     community = access.reported_community(member)
     signups = selectors.member_signups(member)
-    upcoming = list(selectors.upcoming_for_member(request.user, member)[:50])
+    # Two lists, each paged by its own parameter: the activities ahead, this year's records.
+    upcoming_page = page_of(request, selectors.upcoming_for_member(request.user, member), param="upcoming")
+    records_page = page_of(request, selectors.own_records(member, year=year))
+    upcoming: list[Activity] = list(upcoming_page.object_list)
     joinable = access.joinable(member, upcoming)
     for a in upcoming:
         a.mine = signups.get(a.pk)  # type: ignore[attr-defined]
@@ -46,7 +49,9 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
             "community": community,
             "progress": signals.member_progress.call(member, year, place=community),
             "upcoming": upcoming,
-            "records": list(selectors.own_records(member, year=year)[:100]),
+            "upcoming_page": upcoming_page,
+            "records": records_page.object_list,
+            "page": records_page,
             "pairings": list(selectors.live_pairings(member)),
         },
     )

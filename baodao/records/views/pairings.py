@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.directory.models import Member, Place, Resident
 from baodao.records import access, services
 from baodao.records.models import Pairing
@@ -74,16 +74,17 @@ def pairings(request: AuthedHttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已结对"))
                 return redirect(f"{reverse('records:pairings')}?community={community.pk}")
-    rows = (
+    page = page_of(
+        request,
         Pairing.objects.filter(community=community)
         .select_related("member", "resident")
         .annotate(visit_count=Count("visits"))
-        .order_by("ended_on", "-started_on")[:300]
+        .order_by("ended_on", "-started_on", "-id"),
     )
     return render(
         request,
         "records/pairings.html",
-        {"communities": choices[:300], "community": community, "rows": rows, "form": form},
+        {"communities": choices[:300], "community": community, "rows": page.object_list, "page": page, "form": form},
         status=status,
     )
 

@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, page_of
 from baodao.core.numbers import hours_number
 from baodao.directory.models import Category, Member, Place
+from baodao.needs.models import Demand
 from baodao.records import access, selectors, services
 from baodao.records.models import Activity, Record, Team, TeamMember
 from baodao.reporting.models import MemberReport
@@ -110,17 +111,20 @@ def team(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     members = list(
         t.memberships.filter(left_at__isnull=True).select_related("member__unit").order_by("-role", "joined_at")
     )
+    # Three lists that grow with the years, each paged by its own parameter.
+    claimable = selectors.team_claimable(t) if access.leads_team(request.user, t) else Demand.objects.none()
+    activities = Activity.objects.filter(team=t).order_by("-starts_at", "-id")
     return render(
         request,
         "records/team.html",
         {
             "t": t,
             "members": members,
-            "activities": list(Activity.objects.filter(team=t).order_by("-starts_at")[:20]),
+            "activities": page_of(request, activities, param="activities"),
             "hours": hours_number(_year_minutes(t)),
             "may_manage": access.may_manage_team(request.user, t),
-            "claims": list(selectors.team_claims(t)[:50]),
-            "claimable": list(selectors.team_claimable(t)[:30]) if access.leads_team(request.user, t) else [],
+            "claims": page_of(request, selectors.team_claims(t), param="claims"),
+            "claimable": page_of(request, claimable, param="claimable"),
         },
     )
 

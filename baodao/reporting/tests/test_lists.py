@@ -119,4 +119,4 @@ def test_coverage_units_table_pages_instead_of_cutting(world: SimpleNamespace, m
     assert [u.name for u, _r in first.context["unit_rows"]] == ["城建局", "教育局"]
     assert [u.name for u, _r in second.context["unit_rows"]] == ["西山医院"]
     page = first.content.decode()
-    assert "共 3 条" in page and f"place={world.C.pk}&page=2" in page
+    assert "共 3 条" in page and f"place={world.C.pk}&amp;page=2" in page

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import form_messages, int_or_none
+from baodao.core.http import form_messages, int_or_none, page_of
 from baodao.core.privacy import mask_address
 from baodao.directory import scope
 from baodao.directory.models import Place
@@ -79,9 +79,12 @@ def _pending_page(request: AuthedHttpRequest, community: Place | None, status: i
     ctx = {
         "community": community,
         "communities": communities.order_by("path"),
-        "reports": _waiting(request, community),
+        # Long lists (a street's or a district's), each paged by its own parameter.
+        "reports": page_of(request, _waiting(request, community)),
         "unit_reports": unit_reports.prefetch_related("resource_tags", "demand_tags"),
-        "overdue": selectors.overdue_for_community(request.user, community) if community is not None else None,
+        "overdue": page_of(request, selectors.overdue_for_community(request.user, community), param="overdue")
+        if community is not None
+        else None,
         "all_value": access.ALL_COMMUNITIES,
     }
     return render(request, "reporting/pending.html", ctx, status=status)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import add_service_errors, form_messages, int_or_none
+from baodao.core.http import add_service_errors, form_messages, int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.models import Member, Unit
 from baodao.reporting import access, exports, forms, selectors, services
@@ -137,10 +137,12 @@ def _ledger_page(request: AuthedHttpRequest, unit: Unit, status: int = 200) -> H
     counts: dict[str, int] = {}
     for r in everyone:
         counts[r.status] = counts.get(r.status, 0) + 1
+    page = page_of(request, [r for r in everyone if r.status == wanted] if wanted else everyone)
     ctx = {
         "unit": unit,
         "total": len(everyone),
-        "rows": [r for r in everyone if r.status == wanted] if wanted else everyone,
+        "page": page,
+        "rows": page.object_list,
         "counts": [(k, v, counts.get(k, 0)) for k, v in selectors.LedgerStatus.LABELS.items()],
         "wanted": wanted,
         "approvals": selectors.member_reports_for_user(request.user, status=MemberReport.Status.UNIT_APPROVAL).filter(
