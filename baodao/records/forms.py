@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from baodao.core.forms import Form
 from baodao.directory.models import Category, Place, Unit
 from baodao.records.models import Activity, Pairing, Record, Team
 
@@ -21,7 +22,7 @@ class LocalDateTime(forms.DateTimeField):
         super().__init__(**kw)
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(Form):
     title = forms.CharField(label=_("活动名称"), max_length=100)
     kind = forms.ModelChoiceField(label=_("活动类型"), queryset=Category.objects.none())
     place = forms.ModelChoiceField(label=_("地点（小区/楼栋）"), queryset=Place.objects.none())
@@ -51,7 +52,7 @@ class ActivityForm(forms.Form):
         ).order_by("name")
 
 
-class LogForm(forms.Form):
+class LogForm(Form):
     starts_at = LocalDateTime(label=_("开始时间"))
     ends_at = LocalDateTime(label=_("结束时间"))
     content = forms.CharField(label=_("服务内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -84,18 +85,18 @@ class LogForm(forms.Form):
             ).order_by("sort_key")
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(Form):
     member = forms.IntegerField(widget=forms.HiddenInput)
     checkin_at = LocalDateTime(label=_("签到时间"))
     checkout_at = LocalDateTime(label=_("签退时间"))
     reason = forms.CharField(label=_("手工登记原因"), max_length=200)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     reason = forms.CharField(label=_("退回原因"), max_length=200)
 
 
-class UnitLogForm(forms.Form):
+class UnitLogForm(Form):
     starts_at = LocalDateTime(label=_("开始时间"))
     ends_at = LocalDateTime(label=_("结束时间"))
     content = forms.CharField(label=_("内容（实事、党课、主题党日等）"), max_length=1000)

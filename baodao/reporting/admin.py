@@ -12,13 +12,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from baodao.accounts.models import User
+from baodao.core.forms import ModelForm
 from baodao.directory.models import Place
 from baodao.reporting import services
 from baodao.reporting.forms import COMMITMENT_HELP
 from baodao.reporting.models import CommitmentTemplate
 
 
-class CommitmentTemplateForm(forms.ModelForm):
+class CommitmentTemplateForm(ModelForm):
     class Meta:
         model = CommitmentTemplate
         fields = ("city", "text")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.forms import Form
 from baodao.core.http import int_or_none
 from baodao.directory.models import Place
 from baodao.records import access, services
@@ -24,7 +25,7 @@ from baodao.records.models import Callup, Team
 HEADCOUNT_EVERY = 5  # seconds between the live headcount's refreshes
 
 
-class CallupForm(forms.Form):
+class CallupForm(Form):
     title = forms.CharField(label=gettext_lazy("任务"), max_length=100)
     address = forms.CharField(label=gettext_lazy("集合地点"), max_length=100)
     starts_at = LocalDateTime(label=gettext_lazy("开始时间"))

@@ -20,12 +20,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.forms import Form
 from baodao.core.privacy import mask_name
 from baodao.records import access, documents, services
 from baodao.records.models import ServiceCertificate
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(Form):
     starts_on = forms.DateField(
         label=gettext_lazy("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import Actor, AuthedHttpRequest
+from baodao.core.forms import Form
 from baodao.core.http import int_or_none
 from baodao.directory import scope
 from baodao.directory.models import LeaderLink, Place
@@ -28,7 +29,7 @@ from baodao.records.models import LeaderVisit
 MAX_LINKS = 500
 
 
-class VisitForm(forms.Form):
+class VisitForm(Form):
     link = forms.ModelChoiceField(label=gettext_lazy("市级领导（联系社区）"), queryset=LeaderLink.objects.none())
     place = forms.ModelChoiceField(label=gettext_lazy("调研小区（网格）"), queryset=Place.objects.none())
     visited_on = forms.DateField(label=gettext_lazy("调研日期"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.forms import Form
 from baodao.core.http import int_or_none
 from baodao.directory.models import Category, Member, Place
 from baodao.records import access, selectors, services
@@ -25,7 +26,7 @@ from baodao.records.models import Activity, Record, Team, TeamMember
 from baodao.reporting.models import MemberReport
 
 
-class TeamForm(forms.Form):
+class TeamForm(Form):
     kind = forms.ModelChoiceField(label=gettext_lazy("服务队类型"), queryset=Category.objects.none())
     name = forms.CharField(label=gettext_lazy("名称（可不填）"), max_length=100, required=False)
     leader = forms.ModelChoiceField(label=gettext_lazy("队长"), queryset=Member.objects.none())
