@@ -18,6 +18,7 @@ from baodao.accounts.models import User
 from baodao.accounts.services import api_token_user
 from baodao.api import accounts, directory, needs, records, reporting
 from baodao.api.errors import ERROR_MESSAGES
+from baodao.api.messages import validation_message
 from baodao.directory import scope
 
 logger = logging.getLogger("baodao.api")
@@ -64,7 +65,11 @@ api = NinjaAPI(
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(request, {"message": "请求参数有误", "errors": exc.errors}, status=422)
+    # Each error a Chinese sentence naming its field (api.messages); the first few make the message.
+    errors = [{**e, "msg": validation_message(e)} for e in exc.errors]
+    said = list(dict.fromkeys(e["msg"] for e in errors))[:3]
+    message = "请求参数有误：" + "；".join(said) if said else "请求参数有误"
+    return api.create_response(request, {"message": message, "errors": errors}, status=422)
 
 
 @api.exception_handler(AuthenticationError)
