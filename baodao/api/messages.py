@@ -5,14 +5,17 @@ naming the field ("标题最多 100 个字"), in place of pydantic's English ("S
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 # The API's field and parameter names as a person calls them. A name missing here is shown as it
 # is (test_api_messages checks that every input of the API has one).
-FIELD_LABELS = {
+FIELD_LABELS: dict[str, StrPromise] = {
     "action": gettext_lazy("签到或签退"),
     "activity_id": gettext_lazy("活动编号"),
     "address": gettext_lazy("地点"),
@@ -84,7 +87,7 @@ FIELD_LABELS = {
 # Where ninja says an error is (its first `loc` items) and the name of a whole body: not fields.
 _PLACES = {"body", "query", "path", "header", "cookie", "form", "file", "payload", "data", "filters"}
 # pydantic's error types, each as a sentence; %(f)s is the field, the others come from its ctx.
-_SENTENCES: dict[str, str] = {
+_SENTENCES: dict[str, StrPromise] = {
     "missing": gettext_lazy("请填写%(f)s"),
     "string_too_long": gettext_lazy("%(f)s最多 %(max_length)s 个字"),
     "string_too_short": gettext_lazy("%(f)s至少 %(min_length)s 个字"),

@@ -136,13 +136,13 @@ def _name_validators(field: forms.Field, named: dict[str, str]) -> None:
 
 
 def _name_empty_choice(field: forms.Field, name: str) -> None:
-    mine = getattr(field, _OWNED, set())
+    mine: set[str] = getattr(field, _OWNED, set())
     if isinstance(field, forms.ModelChoiceField):
         if field.empty_label == DASHES or "empty_label" in mine:
             field.empty_label = _lazy_empty_choice(field, name)
             mine.add("empty_label")
     elif isinstance(field, forms.ChoiceField) and not isinstance(field.choices, CallableChoiceIterator):
-        choices = list(field.choices)
+        choices: list[Any] = list(field.choices)  # type: ignore[arg-type]
         if any(value == "" and str(text) == DASHES for value, text in choices) or "empty_label" in mine:
             field.choices = [
                 (value, _lazy_empty_choice(field, name) if value == "" and not isinstance(text, list | tuple) else text)
@@ -188,5 +188,5 @@ class Form(NamedErrors, forms.Form):
     """The project's base form: named Chinese messages (see the module's docstring)."""
 
 
-class ModelForm(NamedErrors, forms.ModelForm):  # type: ignore[type-arg]
+class ModelForm(NamedErrors, forms.ModelForm):
     """The project's base model form: named Chinese messages (see the module's docstring)."""

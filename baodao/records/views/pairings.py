@@ -33,7 +33,7 @@ class PairingForm(Form):
     need = forms.CharField(label=gettext_lazy("帮扶需求"), max_length=200)
 
     def __init__(self, *args: object, community: Place, **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        super().__init__(*args, **kw)
         reported = MemberReport.objects.filter(community=community, status=MemberReport.Status.CONFIRMED)
         # A select of at most MAX_CHOICES each (a sliced queryset cannot validate: keep the ids).
         members = list(reported.order_by("member__name").values_list("member_id", flat=True)[:MAX_CHOICES])

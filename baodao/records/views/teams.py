@@ -32,7 +32,7 @@ class TeamForm(Form):
     leader = forms.ModelChoiceField(label=gettext_lazy("队长"), queryset=Member.objects.none())
 
     def __init__(self, *args: object, community: Place, **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        super().__init__(*args, **kw)
         self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
             kind=Category.Kind.TEAM_TYPE, is_active=True
         ).order_by("sort_order", "id")
