@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import User
 from baodao.core.forms import ModelForm
@@ -30,6 +31,7 @@ class CommitmentTemplateForm(ModelForm):
             city = self.fields["city"]
             assert isinstance(city, forms.ModelChoiceField)
             city.queryset = Place.objects.filter(kind=Place.Kind.CITY)
+            city.label = _("城市")  # the model field has no Chinese name; the messages name this label
         self.fields["text"].help_text = COMMITMENT_HELP
 
     def clean_text(self) -> str:
