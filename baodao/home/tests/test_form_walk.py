@@ -125,8 +125,8 @@ def _activity(w: W) -> None:
 
 
 def _signed_up(w: W, ended: bool = False) -> None:
-    """王安华 signed up for an activity that began half an hour ago (or has ended an hour ago)."""
-    start = timezone.now() - dt.timedelta(hours=4 if ended else 0.5)
+    """王安华 signed up for an activity that began two hours ago (or has ended an hour ago)."""
+    start = timezone.now() - dt.timedelta(hours=4 if ended else 2)
     w.activity = activity(w, start=start, hours=3)
     w.signup = records_services.activity_signup(
         activity=w.activity, member=w.m_u_a, by=w.member_user, now=start - dt.timedelta(hours=1)
@@ -1039,7 +1039,12 @@ CASES: list[Case] = [
         url("records:activity", lambda w: w.activity.pk),
         records.Signup,
         prepare=_signed_up,
-        fill=lambda w: {"member": w.m_u_a.pk, "checkin_at": later(-0.5), "checkout_at": later(0), "reason": "没带手机"},
+        fill=lambda w: {
+            "member": w.m_u_a.pk,
+            "checkin_at": later(-1.5),
+            "checkout_at": later(-0.5),
+            "reason": "没带手机",
+        },
     ),
     C(
         "records:close",
