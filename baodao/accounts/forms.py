@@ -8,18 +8,14 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_texts
-from django.http import HttpRequest, QueryDict
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import User
-from baodao.core.forms import name_errors
+from baodao.core.forms import NamedErrors
 
 
-class LoginForm(AuthenticationForm):
-    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - Django's
-        super().__init__(request, *args, **kwargs)
-        name_errors(self)
-
+class LoginForm(NamedErrors, AuthenticationForm):
     username = forms.CharField(label=_("账号或手机号"), max_length=150)
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
 
@@ -29,7 +25,7 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class PasswordChangeForm(auth_forms.PasswordChangeForm):
+class PasswordChangeForm(NamedErrors, auth_forms.PasswordChangeForm):
     """Old password, the new one twice; the rules of 等保 (settings.AUTH_PASSWORD_VALIDATORS) listed
     under the new one, every message in Chinese."""
 
@@ -42,7 +38,6 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             str(t).rstrip("。") for t in password_validators_help_texts()
         )
         self.fields["new_password2"].help_text = _("与新密码一致")
-        name_errors(self)
         self.error_messages = {
             **self.error_messages,
             "password_incorrect": _("当前密码不正确，请重新输入"),

@@ -18,8 +18,8 @@ from ninja.security import HttpBearer
 from baodao.accounts.models import User
 from baodao.accounts.services import api_token_user
 from baodao.api import accounts, directory, needs, records, reporting
-from baodao.api.common import DATE_WINDOW_ERROR
 from baodao.api.errors import ERROR_MESSAGES
+from baodao.api.messages import validation_message
 from baodao.api.middleware import JsonBodyParser, refuse_unreadable_input
 from baodao.directory import scope
 
@@ -70,10 +70,11 @@ api.add_decorator(refuse_unreadable_input, mode="view")
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    # Our own refusals (a date outside the window) are sentences naming the field: the message says them.
-    own = [str(e["msg"]) for e in exc.errors if e.get("type") == DATE_WINDOW_ERROR]
-    message = "请求参数有误：" + "；".join(own[:3]) if own else "请求参数有误"
-    return api.create_response(request, {"message": message, "errors": exc.errors}, status=422)
+    # Each error a Chinese sentence naming its field (api.messages); the first few make the message.
+    errors = [{**e, "msg": validation_message(e)} for e in exc.errors]
+    said = list(dict.fromkeys(e["msg"] for e in errors))[:3]
+    message = "请求参数有误：" + "；".join(said) if said else "请求参数有误"
+    return api.create_response(request, {"message": message, "errors": errors}, status=422)
 
 
 @api.exception_handler(AuthenticationError)

@@ -7,10 +7,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 PAGE_SIZE = 50
@@ -68,6 +68,16 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errs)
     else:
         form.add_error(None, exc.messages)
+
+
+def refusal(exc: ValidationError | PermissionDenied | Http404) -> str:
+    """Why one item of a batch was not done, as a person reads it. A 404's own text is Django's
+    ("No Demand matches the given query.") and out of scope must read as missing: it is never shown."""
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    if isinstance(exc, PermissionDenied):
+        return str(exc) or _("没有权限")
+    return _("不存在，或不在您管理的范围内")
 
 
 def post_action(request: HttpRequest, action: Callable[[], object]) -> list[str] | None:

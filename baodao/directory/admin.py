@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from baodao.core.forms import ModelForm
 from baodao.directory import models as m
 from baodao.directory import services
 
 
-class PlaceAdminForm(forms.ModelForm):
+class PlaceAdminForm(ModelForm):
     class Meta:
         model = m.Place
         fields = ("parent", "kind", "code", "name", "sort_order", "latitude", "longitude")
@@ -67,7 +68,7 @@ class UnitAdmin(admin.ModelAdmin):
     raw_id_fields = ("office_place",)
 
 
-class PartyOrgAdminForm(forms.ModelForm):
+class PartyOrgAdminForm(ModelForm):
     class Meta:
         model = m.PartyOrg
         fields = ("unit", "parent", "kind", "name")

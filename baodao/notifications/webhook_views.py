@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.forms import ModelForm
 from baodao.core.http import int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
@@ -26,7 +27,7 @@ from baodao.notifications.models import GroupWebhook, WebhookDelivery
 from baodao.notifications.services import webhook_create, webhook_test_send
 
 
-class WebhookForm(forms.ModelForm):
+class WebhookForm(ModelForm):
     class Meta:
         model = GroupWebhook
         fields = ["kind", "name", "url", "secret"]

@@ -166,7 +166,7 @@ class RecordEditForm(Form):
         ).order_by("sort_order", "id")
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     reason = forms.CharField(label=_("退回原因"), max_length=200)
 
 

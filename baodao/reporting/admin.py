@@ -10,15 +10,17 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import User
+from baodao.core.forms import ModelForm
 from baodao.directory.models import Place
 from baodao.reporting import services
 from baodao.reporting.forms import COMMITMENT_HELP
 from baodao.reporting.models import CommitmentTemplate
 
 
-class CommitmentTemplateForm(forms.ModelForm):
+class CommitmentTemplateForm(ModelForm):
     class Meta:
         model = CommitmentTemplate
         fields = ("city", "text")
@@ -29,6 +31,7 @@ class CommitmentTemplateForm(forms.ModelForm):
             city = self.fields["city"]
             assert isinstance(city, forms.ModelChoiceField)
             city.queryset = Place.objects.filter(kind=Place.Kind.CITY)
+            city.label = _("城市")  # the model field has no Chinese name; the messages name this label
         self.fields["text"].help_text = COMMITMENT_HELP
 
     def clean_text(self) -> str:

@@ -286,8 +286,8 @@ def test_page_size_above_the_cap_is_422_json(world: SimpleNamespace, api_as, pat
     response = api_as(world.city_admin).get(path, page_size=201)
 
     body = _json_error(response, 422)
-    assert body["message"] == "请求参数有误"
-    assert [e["msg"] for e in body["errors"]] == ["Value error, 每页最多 200 条"]
+    assert body["message"] == "请求参数有误：每页最多 200 条"
+    assert [e["msg"] for e in body["errors"]] == ["每页最多 200 条"]
 
 
 def test_page_size_at_the_cap_is_accepted(world: SimpleNamespace, api_as) -> None:

@@ -262,7 +262,7 @@ def test_malformed_payload_is_422_with_message(world: SimpleNamespace, member_ap
     response = member_api.post("/reports", {"token": "x"})
 
     assert response.status_code == 422
-    assert response.json()["message"] == "请求参数有误"
+    assert response.json()["message"] == "请求参数有误：请填写居住的小区或楼栋"
 
 
 def test_someone_elses_certificate_is_403(world: SimpleNamespace, member_api: Api) -> None:

@@ -29,7 +29,10 @@ def test_accept_many_goes_through_what_it_may_and_names_the_rest(nw: SimpleNames
     assert response.redirect_chain[-1][0] == "/needs/staff/?status=pending"
     text = " ".join(str(m) for m in response.context["messages"])
     assert "已受理并发布 2 条" in text
-    assert f"#{taken.pk} 该需求不是待审核状态" in text and f"#{next_door.pk}" in text
+    assert f"需求 #{taken.pk}：该需求不是待审核状态" in text
+    # Out of scope reads as missing, in our words: never Django's "No Demand matches the given query."
+    assert f"需求 #{next_door.pk}：不存在，或不在您管理的范围内" in text
+    assert "matches" not in text and "Demand" not in text
     assert dict(Demand.objects.values_list("title", "status")) == {
         "甲": "published",
         "乙": "published",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import add_service_errors, int_or_none, page_of
+from baodao.core.http import add_service_errors, int_or_none, page_of, refusal
 from baodao.directory import scope
 from baodao.directory.importing.plan import FileProblem
 from baodao.directory.models import Category, Member, Place
@@ -481,8 +481,7 @@ def _batch(
             step(get(pk))
             ok += 1
         except (ValidationError, PermissionDenied, Http404) as exc:
-            reason = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc) or _("没有权限")
-            refused.append(f"#{pk} {reason}")
+            refused.append(_("需求 #%(pk)s：%(why)s") % {"pk": pk, "why": refusal(exc)})
     messages.success(request, done % {"n": ok})
     if refused:
         messages.error(request, _("未处理：%(r)s") % {"r": "；".join(refused)})

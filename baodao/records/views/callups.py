@@ -39,7 +39,7 @@ class CallupForm(Form):
     )
 
     def __init__(self, *args: object, community: Place, **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        super().__init__(*args, **kw)
         self.fields["place"].queryset = Place.objects.filter(  # type: ignore[attr-defined]
             parent=community, kind__in=(Place.Kind.COMPOUND, Place.Kind.GRID)
         ).order_by("sort_key")

@@ -36,7 +36,7 @@ class VisitForm(Form):
     content = forms.CharField(label=gettext_lazy("调研内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: object, links: list[LeaderLink], **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        super().__init__(*args, **kw)
         ids = [link.pk for link in links]
         self.fields["link"].queryset = LeaderLink.objects.filter(pk__in=ids).select_related("community")  # type: ignore[attr-defined]
         self.fields["link"].label_from_instance = lambda k: f"{k.leader_name}（{k.title}）→ {k.community.name}"  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.forms import Form
 from baodao.core.http import int_or_none, page_of
 from baodao.directory.models import Member, Place, Resident
 from baodao.records import access, services
@@ -26,13 +27,13 @@ from baodao.reporting.models import MemberReport
 MAX_CHOICES = 500
 
 
-class PairingForm(forms.Form):
+class PairingForm(Form):
     member = forms.ModelChoiceField(label=gettext_lazy("结对党员"), queryset=Member.objects.none())
     resident = forms.ModelChoiceField(label=gettext_lazy("帮扶对象（居民户）"), queryset=Resident.objects.none())
     need = forms.CharField(label=gettext_lazy("帮扶需求"), max_length=200)
 
     def __init__(self, *args: object, community: Place, **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        super().__init__(*args, **kw)
         reported = MemberReport.objects.filter(community=community, status=MemberReport.Status.CONFIRMED)
         # A select of at most MAX_CHOICES each (a sliced queryset cannot validate: keep the ids).
         members = list(reported.order_by("member__name").values_list("member_id", flat=True)[:MAX_CHOICES])

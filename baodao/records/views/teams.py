@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.forms import Form
 from baodao.core.http import int_or_none, page_of
 from baodao.core.numbers import hours_number
 from baodao.directory.models import Category, Member, Place
@@ -27,13 +28,13 @@ from baodao.records.models import Activity, Record, Team, TeamMember
 from baodao.reporting.models import MemberReport
 
 
-class TeamForm(forms.Form):
+class TeamForm(Form):
     kind = forms.ModelChoiceField(label=gettext_lazy("服务队类型"), queryset=Category.objects.none())
     name = forms.CharField(label=gettext_lazy("名称（可不填）"), max_length=100, required=False)
     leader = forms.ModelChoiceField(label=gettext_lazy("队长"), queryset=Member.objects.none())
 
     def __init__(self, *args: object, community: Place, **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        super().__init__(*args, **kw)
         self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
             kind=Category.Kind.TEAM_TYPE, is_active=True
         ).order_by("sort_order", "id")

@@ -82,7 +82,7 @@ def test_commitment_template_in_the_admin(world: SimpleNamespace, login) -> None
     too_long = c.post(reverse("admin:reporting_commitmenttemplate_change", args=[row.pk]), {"text": "字" * 2001})
 
     assert added.status_code == 302
-    assert not_a_city.status_code == 200 and "选择一个有效的选项" in not_a_city.content.decode()
+    assert not_a_city.status_code == 200 and "请从列表中选择城市" in not_a_city.content.decode()
     assert changed.status_code == 302
     assert too_long.status_code == 200 and "服务承诺书不能超过 2000 字" in too_long.content.decode()
     assert list(CommitmentTemplate.objects.values_list("city", "text")) == [(world.C.pk, "改过的")]
