@@ -1292,10 +1292,7 @@ def _walk_all(w: W, cases: list[Case]) -> dict[str, list[str]]:
 
 # Forms the walk finds broken that another change of issue 19 mends: each must still fail here
 # (the assertion below), so that the mend also removes its line.
-KNOWN = {
-    "records:attendance": "issue 19 §12: posts `member` twice (the select and an empty hidden input) and answers "
-    "请填写member; mended on branch i19-records",
-}
+KNOWN: dict[str, str] = {}
 
 
 def check(found: dict[str, list[str]], cases: list[Case]) -> None:
