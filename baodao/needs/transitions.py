@@ -108,7 +108,7 @@ DEMAND = [
         (S.DONE,),
         S.CLOSED,
         _("社区工作人员"),
-        _("只有已完成待验收的服务项目可以销号"),
+        _("只有已完成、等待居民验收的服务项目可以销号"),
         E.CLOSED,
         (RESIDENT, FOLLOWERS, CLAIMANTS),
     ),

@@ -90,7 +90,7 @@ def test_the_chain_through_the_api(nw: SimpleNamespace) -> None:
         ("claim_twice", 409, "不能重复认领"),
         ("rate_twice", 409, "已评价过"),
         ("rate_before_done", 400, "办理完成后才能评价"),
-        ("close_before_done", 400, "只有已完成待验收的服务项目可以销号"),
+        ("close_before_done", 400, "只有已完成、等待居民验收的服务项目可以销号"),
         ("reopen_after_window", 400, "已超过验收期限"),
         ("place_outside", 404, "对象不存在"),  # next door: the same answer as a missing place
         ("photo_not_image", 400, "不是有效的 JPG 或 PNG"),

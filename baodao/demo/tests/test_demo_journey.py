@@ -143,10 +143,10 @@ def test_the_readme_journey_on_the_demo(
     member.goto(item_url)
     member.get_by_label("完成情况").fill("已联系物业换了灯泡")
     member.get_by_role("button", name="已完成").click()
-    expect(member.locator("#demand-status")).to_contain_text("已完成待验收")
+    expect(member.locator("#demand-status")).to_contain_text("已完成·待居民验收")
     member.screenshot(path=artifacts_dir / "demo_journey_4_member_done.png", full_page=True)
 
-    # 5. community → 活动与纪实 → 待确认纪实 → the record → 确认; 需求清单 → 已完成待验收 → 销号
+    # 5. community → 活动与纪实 → 待确认纪实 → the record → 确认; 需求清单 → 已完成 → 销号
     staff.get_by_role("link", name="活动与纪实").first.click()
     staff.get_by_role("link", name=re.compile("待确认纪实")).click()
     staff.get_by_role("link", name="更换楼道灯泡").click()
@@ -155,7 +155,7 @@ def test_the_readme_journey_on_the_demo(
     record = Record.objects.get(content="更换楼道灯泡")
     assert record.status == Record.Status.CONFIRMED and record.member.user.username == "member"
     staff.get_by_role("link", name="需求清单").first.click()
-    staff.get_by_role("link", name=re.compile("已完成待验收")).first.click()
+    staff.get_by_role("link", name=re.compile("^已完成")).first.click()
     staff.get_by_role("link", name=WISH).first.click()
     staff.get_by_role("button", name="销号").click()
     expect(staff.locator("#demand-status")).to_contain_text("已销号")
@@ -164,7 +164,7 @@ def test_the_readme_journey_on_the_demo(
     resident.get_by_role("link", name="我的需求").first.click()
     resident.get_by_text(WISH).first.click()
     resident.get_by_role("button", name="已解决，确认验收").click()
-    expect(resident.locator("#acceptance")).to_have_text("居民确认")
+    expect(resident.locator("#demand-status")).to_contain_text("居民已验收")
     resident.screenshot(path=artifacts_dir / "demo_journey_6_accepted.png", full_page=True)
     demand = Demand.objects.get(title=WISH)
     assert demand.status == Demand.Status.CLOSED and demand.acceptance == Demand.Acceptance.ACCEPTED
@@ -175,7 +175,7 @@ def test_the_readme_journey_on_the_demo(
     item = public.locator(f'a[href$="/items/{demand.pk}/"]').first
     expect(item).to_be_visible()
     item.click()
-    expect(public.locator("#public-status")).to_have_text("已销号")
+    expect(public.locator("#public-status")).to_have_text("已销号·居民已验收")
     text = public.locator("main").inner_text()
     for secret in (demand.resident.name, record.member.name, demand.resident.mobile, record.member.mobile):
         assert not secret or secret not in text

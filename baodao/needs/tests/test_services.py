@@ -110,7 +110,7 @@ def test_reopening_after_the_window_is_refused_and_silence_is_not_satisfaction(n
     [
         ("rate_before_done", "办理完成后才能评价"),
         ("rate_twice", "已评价过"),
-        ("close_before_done", "只有已完成待验收的服务项目可以销号"),
+        ("close_before_done", "只有已完成、等待居民验收的服务项目可以销号"),
         ("claim_twice", "不能重复认领"),
         ("claim_full", "认领名额已满"),
         ("claim_closed", "不能再认领"),
