@@ -55,7 +55,8 @@ class Case:
     """One form: who sends it from which page, what they type, and the table its success writes.
 
     `page` and `action` are URLs; `fill` maps a control's name to what is typed or chosen (a list
-    for checkboxes); `button` is the text of the button pressed when the form has several; `files`
+    for checkboxes); `button` is the text of the button pressed when the form has several; `form`
+    the id of the form when two forms of the page post to one URL with alike buttons; `files`
     are uploads; `ok` the statuses of a success; `prepare` puts the data the page needs."""
 
     target: str
@@ -66,6 +67,7 @@ class Case:
     action: Callable[[W], str] | None = None
     prepare: Callable[[W], None] = lambda w: None
     button: str | None = None
+    form: str | None = None
     files: Callable[[W], dict[str, Any]] = lambda w: {}
     ok: tuple[int, ...] = (302,)
     name: str = ""
@@ -118,6 +120,17 @@ def _poster_done(w: W) -> None:
     needs_services.item_done(claim=claim, by=w.member_user, note="已修好")
     d.refresh_from_db()
     w.token = d.follow_token
+
+
+def _started(w: W) -> None:
+    _claimed(w)
+    w.claim = needs_services.item_start(claim=w.claim, by=w.member_user)
+
+
+def _other_category() -> directory.Category:
+    """A seeded service category other than 法律咨询 (the one `ask` files under)."""
+    offered = directory.Category.objects.filter(kind=directory.Category.Kind.INTENTION, is_active=True)
+    return offered.exclude(pk=law().pk).order_by("sort_order", "id")[0]
 
 
 def _activity(w: W) -> None:
@@ -337,6 +350,11 @@ def _scan_url(w: W) -> str:
     from baodao.records import codes
 
     return codes.current(w.activity, "in").path
+
+
+def _returned(w: W) -> None:
+    _logged(w)
+    records_services.record_return(record=w.record, by=w.community_staff, reason="时间不对")
 
 
 def _confirmed_record(w: W) -> None:
@@ -783,6 +801,14 @@ CASES: list[Case] = [
         prepare=lambda w: _dispatched(w),
         fill=lambda w: {"reason": "不在本地"},
     ),
+    C(
+        "needs:claim_contact",
+        "member_user",
+        url("needs:item", lambda w: w.item.pk),
+        needs.ContactReveal,
+        prepare=_started,
+        ok=(200,),  # the page again, the contact shown
+    ),
     C("needs:claim_start", "member_user", url("needs:item", lambda w: w.item.pk), needs.Claim, prepare=_claimed),
     C(
         "needs:claim_done",
@@ -844,14 +870,36 @@ CASES: list[Case] = [
         url("needs:manage", lambda w: w.item.pk),
         needs.Claim,
         prepare=lambda w: (w.m_u_a.intentions.add(law()), setattr(w, "item", published(w))),
+        name="needs:staff_dispatch (suggested)",
     ),
     C(
-        "needs:staff_dispatch_by_name",
+        "needs:staff_dispatch",
         "community_staff",
         url("needs:manage", lambda w: w.item.pk),
         needs.Claim,
         prepare=lambda w: setattr(w, "item", published(w, title="楼道灯不亮")),
-        fill=lambda w: {"name": "钱安宁"},
+        form="dispatch-pick",
+        # chosen among the picker's suggestions: the script puts the suggestion's id in `pick`
+        fill=lambda w: {"pick_text": "钱安宁", "pick": f"member:{w.m_v_a.pk}"},
+        name="needs:staff_dispatch (picked)",
+    ),
+    C(
+        "needs:staff_dispatch",
+        "community_staff",
+        url("needs:manage", lambda w: w.item.pk),
+        needs.Claim,
+        prepare=lambda w: setattr(w, "item", published(w, title="楼道灯不亮")),
+        form="dispatch-pick",
+        fill=lambda w: {"pick_text": "钱安宁"},  # typed, without script
+        name="needs:staff_dispatch (typed)",
+    ),
+    C(
+        "needs:staff_category",
+        "community_staff",
+        url("needs:manage", lambda w: w.item.pk),
+        needs.Demand,
+        prepare=lambda w: setattr(w, "item", published(w, title="楼道灯不亮")),
+        fill=lambda w: {"category": _other_category().pk},
     ),
     C(
         "needs:staff_unable",
@@ -921,6 +969,21 @@ CASES: list[Case] = [
         url("records:unit_year"),
         records.Commitment,
         fill=lambda w: {"community": w.A.pk, "text": "修缮车棚"},
+    ),
+    C(
+        "records:commitment_edit",
+        "unit_secretary",
+        url("records:unit_year"),
+        records.Commitment,
+        prepare=_commitment,
+        fill=lambda w: {"text": "修缮车棚和路灯"},
+    ),
+    C(
+        "records:commitment_withdraw",
+        "unit_secretary",
+        url("records:unit_year"),
+        records.Commitment,
+        prepare=_commitment,
     ),
     C(
         "records:commitment_keep",
@@ -1078,6 +1141,14 @@ CASES: list[Case] = [
         name="records:confirm (one)",
     ),
     C(
+        "records:record_edit",
+        "member_user",
+        url("records:record_edit", lambda w: w.record.pk),
+        records.Record,
+        prepare=_returned,
+        fill=lambda w: {"starts_at": later(-3), "ends_at": later(-1), "content": "陪老人去市一医院就医"},
+    ),
+    C(
         "records:return",
         "community_staff",
         url("records:record", lambda w: w.record.pk),
@@ -1156,6 +1227,8 @@ def _the_form(case: Case, w: W, forms: list[Form], page: str) -> tuple[Form, Any
                 continue
             said = "" if button is None else button.text + button.attrs.get("value", "") + button.attrs.get("title", "")
             if case.button and case.button not in said:
+                continue
+            if case.form and f.attrs.get("id") != case.form:
                 continue
             return f, button, action, only
     shown = [(f.method, path_of(a), [c.name for c in f.fields()]) for f in forms for _b, a, _o in f.submitters()]
