@@ -361,7 +361,10 @@ class SuggestionOut(Schema):
 @router.get("/items/{item_id}/suggestions", response=list[SuggestionOut])
 def item_suggestions(request: AuthedRequest, item_id: Id) -> list[dict[str, object]]:
     demand = access.get_demand_for_review(request.auth, item_id)
-    return [{"party": s.party, "id": s.pk, "name": s.name, "reasons": s.reasons} for s in selectors.suggestions(demand)]
+    return [
+        {"party": s.party, "id": s.pk, "name": s.name, "reasons": s.reasons}
+        for s in selectors.suggestions(request.auth, demand)
+    ]
 
 
 class DispatchIn(Schema):

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
@@ -53,6 +54,14 @@ IMPORT_LOCK = threading.Lock()  # background imports of this process, one at a t
 HEARTBEAT_SECONDS = 0.5  # the page polls every second: each poll finds a new figure
 HEARTBEAT_LOCK_WAIT_MS = 500  # a beat that would wait longer for a lock is skipped, not waited for
 UPLOADS = "imports"  # the folder of ImportJob.file, under MEDIA_ROOT
+# A file per running job touched at each beat, beside the uploads: its time is seen by every process
+# of the machine, where the cache may be one process's own (no Redis) and SQLite's one writer may be
+# busy with the import, so that neither the row nor the cache shows another process the beat.
+BEATS = "import-beats"
+
+
+def beat_name(job_id: int) -> str:
+    return f"{BEATS}/{job_id}"
 
 
 def stale_seconds() -> int:
@@ -126,6 +135,7 @@ class Heartbeat:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=10 * HEARTBEAT_SECONDS)
+        _upload_delete(beat_name(self.job_id))
 
     def _run(self) -> None:
         try:
@@ -141,6 +151,12 @@ class Heartbeat:
             cache.set(progress_key(self.job_id), (done, total, now.timestamp()), timeout=stale_seconds() * 2)
         except Exception as exc:  # a cache outage must not stop the beats to the row
             log.warning("import job %s: progress not cached (%s)", self.job_id, type(exc).__name__)
+        try:
+            path = Path(_upload_storage().path(beat_name(self.job_id)))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        except (NotImplementedError, OSError) as exc:  # a storage without local paths: row and cache only
+            log.debug("import job %s: beat file not touched (%s)", self.job_id, exc)
         try:
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
@@ -264,6 +280,8 @@ def import_jobs_expire(*, job_id: int | None = None) -> int:
             live = cache.get(progress_key(pk))
             if live and len(live) > 2 and live[2] >= lost.timestamp():
                 continue  # beating, into the cache only (SQLite's writer was busy)
+            if _beat_seen(pk, since=lost):
+                continue  # beating in another process (its cache is its own, the row was busy)
             # Unless it beat meanwhile: the same stamp as read.
             if _job_fail(pk, (status,), interrupted_message(), heartbeat_at=heartbeat_at):
                 failed += 1
@@ -279,6 +297,13 @@ def import_jobs_expire(*, job_id: int | None = None) -> int:
     if job_id is None:
         _uploads_sweep(now - dt.timedelta(seconds=stale_seconds()))
     return failed
+
+
+def _beat_seen(job_id: int, *, since: dt.datetime) -> bool:
+    try:
+        return _upload_storage().get_modified_time(beat_name(job_id)) >= since
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return False
 
 
 def _uploads_sweep(older_than: dt.datetime) -> None:
@@ -305,5 +330,15 @@ def _uploads_sweep(older_than: dt.datetime) -> None:
         try:
             if storage.get_modified_time(path) < older_than:
                 storage.delete(path)
+        except FileNotFoundError:
+            continue
+    try:
+        beats = storage.listdir(BEATS)[1]
+    except FileNotFoundError:
+        beats = []
+    for name in beats:  # a beat file left by a worker that died: stale, like its job
+        try:
+            if storage.get_modified_time(f"{BEATS}/{name}") < older_than:
+                storage.delete(f"{BEATS}/{name}")
         except FileNotFoundError:
             continue

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import Actor
+from baodao.core.http import int_or_none
 from baodao.directory import scope
 from baodao.directory.models import Member, Place, Resident, Unit, UnitAssignment, WorkTeam
 from baodao.needs import selectors
@@ -277,7 +278,7 @@ def get_dispatch_pick(user: Actor, demand: Demand, *, pick: str, text: str) -> P
     from its suggestions, or without script the `text` typed, when it names exactly one candidate."""
     if pick:
         kind, _sep, pk = pick.partition(":")
-        return get_dispatch_party(user, demand, party=kind, party_id=int(pk) if pk.isdigit() else None)
+        return get_dispatch_party(user, demand, party=kind, party_id=int_or_none(pk))
     name = text.strip()[:50]
     if not name:
         raise _denied(_("请从提示中选择派单对象"))

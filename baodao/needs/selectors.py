@@ -410,18 +410,19 @@ def _year_claims(field: str, ids: list[int], year: int) -> dict[int, int]:
     return {r[f"{field}_id"]: r["n"] for r in rows}
 
 
-def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
+def suggestions(user: Actor, demand: Demand, *, limit: int = 10) -> list[Suggestion]:
     """Who could take the item, ranked with the reasons said: for an individual item, members
     reported to the community with a matching intention or skill, nearest first (same building >
     same compound > same community), then fewest open claims; for a group or unit item, the
-    community's work teams and the units assigned to it whose functions match."""
+    community's work teams and the units assigned to it whose functions match. Drawn from the
+    dispatch picker's candidates (dispatch_members/teams/units), so a suggestion names nobody the
+    user does not see and its 派单 is never refused."""
     year = timezone.localdate().year
     out: list[Suggestion] = []
     category = demand.category
     if demand.size == Demand.Size.PERSON:
-        reported = MemberReport.objects.filter(community=demand.community, status=MemberReport.Status.CONFIRMED)
         members = list(
-            Member.objects.filter(pk__in=reported.values("member_id"), status=Member.Status.IN_SERVICE)
+            dispatch_members(user, demand)
             .filter(Q(intentions=category) | Q(skills__name=category.name))
             .distinct()
             .select_related("residence")[:500]
@@ -456,11 +457,7 @@ def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
                 )
             )
     else:
-        teams = list(
-            WorkTeam.objects.filter(community=demand.community, is_active=True)
-            .select_related("unit")
-            .prefetch_related("unit__functions")
-        )
+        teams = list(dispatch_teams(user, demand).select_related("unit").prefetch_related("unit__functions"))
         open_t = _open_claims("team", [t.pk for t in teams])
         for t in teams:
             matches = category in t.unit.functions.all()
@@ -477,12 +474,7 @@ def suggestions(demand: Demand, *, limit: int = 10) -> list[Suggestion]:
                     (0 if matches else 1, open_t.get(t.pk, 0), 0 if demand.size == Demand.Size.TEAM else 1, t.pk),
                 )
             )
-        assigned = (
-            UnitAssignment.objects.filter(community=demand.community, ended_on__isnull=True)
-            .select_related("unit")
-            .prefetch_related("unit__functions")
-        )
-        units = [a.unit for a in assigned if a.unit.is_active]
+        units = list(dispatch_units(user, demand).prefetch_related("functions"))
         open_u, year_u = _open_claims("unit", [u.pk for u in units]), _year_claims("unit", [u.pk for u in units], year)
         for u in units:
             matches = category in u.functions.all()

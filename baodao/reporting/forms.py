@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baodao.core.forms import Form
+from baodao.core.http import int_or_none
 from baodao.core.validators import id_number_error, mobile_error
 from baodao.core.widgets import DateInput
 from baodao.directory.models import Category, Place
@@ -186,7 +187,7 @@ class RegisterForm(Form):
         form a group of their own (the community). One query, in path order.
         """
         value = str(self["residence"].value() or "")
-        chosen = int(value) if value.isdigit() else None
+        chosen = int_or_none(value)
         groups: dict[int, ResidenceGroup] = {}
         loose = ResidenceGroup(place=self.community)
         residence = self.fields["residence"]

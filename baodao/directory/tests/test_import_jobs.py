@@ -138,6 +138,29 @@ def test_a_job_that_beats_is_left_running(staff: Any, w: SimpleNamespace, settin
     assert len(uploads_on_disk(settings)) == 3
 
 
+def test_a_job_beating_in_another_process_is_left_running(w: SimpleNamespace, settings: Any) -> None:
+    """`make run` without Redis: two gunicorn processes, each with a cache of its own, on SQLite whose
+    one writer the import holds, so neither the row nor this process's cache shows the beats. The
+    beat file, touched by the importing process, does: the job is not failed under it."""
+    from django.core.cache import cache
+
+    settings.IMPORT_STALE_SECONDS = STALE
+    job = job_with_upload(w, status="running")
+    tasks.Heartbeat(job.pk).beat()  # the other process's beat: its file...
+    cache.delete(tasks.progress_key(job.pk))  # ...but not in this process's cache
+    back_date(job, STALE + 1, heartbeat_at=True)  # nor on the row
+
+    assert tasks.import_jobs_expire() == 0
+    assert ImportJob.objects.get(pk=job.pk).status == "running"
+
+    beat = Path(settings.MEDIA_ROOT) / tasks.beat_name(job.pk)
+    old = (timezone.now() - dt.timedelta(seconds=STALE + 1)).timestamp()
+    os.utime(beat, (old, old))  # the beats stopped: the worker died
+    assert tasks.import_jobs_expire() == 1
+    assert ImportJob.objects.get(pk=job.pk).status == "failed"
+    assert not beat.exists()  # swept with the stale upload
+
+
 def test_heartbeat_writes_progress_to_the_row_of_a_running_job_only(w: SimpleNamespace) -> None:
     job = ImportJob.objects.create(user=w.staff_a, kind="members", status="running")
     heartbeat = tasks.Heartbeat(job.pk)

@@ -147,14 +147,18 @@ def test_similar_demands_rank_the_closest_first(lists: SimpleNamespace) -> None:
 def test_suggestions_say_why_nearest_first(lists: SimpleNamespace) -> None:
     w = lists
     w.m_v_a.skills.add(w.skill)  # 钱安宁 has the skill 法律咨询, lives in 安二小区
-    rows = selectors.suggestions(Demand.objects.get(pk=w.item.pk))
+    rows = selectors.suggestions(w.community_staff, Demand.objects.get(pk=w.item.pk))
     assert [(s.party, s.name) for s in rows] == [("member", "王安华"), ("member", "钱安宁")]
+    # A compound's secretary is offered only the members it sees (those living in its compound):
+    # a suggestion it could not dispatch to would name a stranger and lead to a refusal.
+    mine = selectors.suggestions(w.compound_secretary, Demand.objects.get(pk=w.item.pk))
+    assert [(s.party, s.name) for s in mine] == [("member", "王安华")]
     assert rows[0].reasons == ["服务意愿: 法律咨询", "同一小区", "本年已认领 0 件"]
     assert rows[1].reasons == ["特长: 法律咨询", "同一社区", "本年已认领 0 件"]
 
     group = published(w, title="清理楼道杂物", size=Demand.Size.TEAM, slots=2)
     w.U.functions.add(law())
-    got = [(s.party, s.name, s.reasons[0]) for s in selectors.suggestions(group)]
+    got = [(s.party, s.name, s.reasons[0]) for s in selectors.suggestions(w.community_staff, group)]
     assert got == [
         ("team", "城建局安宁社区工作队", "单位职能: 法律咨询"),
         ("unit", "城建局", "单位职能: 法律咨询"),

@@ -203,7 +203,9 @@ def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None
     ctx["similar"] = selectors.similar_demands(
         d.community, d.title + d.description[:60], exclude=d.pk, include_unreviewed=True
     )
-    ctx["suggestions"] = selectors.suggestions(d) if d.status in Demand.CLAIMABLE + (Demand.Status.DISPATCHED,) else []
+    ctx["suggestions"] = (
+        selectors.suggestions(request.user, d) if d.status in Demand.CLAIMABLE + (Demand.Status.DISPATCHED,) else []
+    )
     ctx["accept_form"] = forms.AcceptForm(initial={"size": d.size, "slots": d.slots, "category": d.category_id})
     ctx["category_form"] = forms.CategoryForm(initial={"category": d.category_id})
     # 并入 is offered only where the merge would be allowed (a compound's secretary: its own

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.accounts.services import client_ip
 from baodao.core import ratelimit
-from baodao.core.http import add_service_errors, page_of
+from baodao.core.http import add_service_errors, int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.needs import access, forms, selectors, services
@@ -105,7 +105,7 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
         access.require_staff(request.user)
         community = get_object_or_404(
             access.communities_for_entry(request.user),
-            pk=request.GET.get("community") or 0,
+            pk=int_or_none(request.GET.get("community")) or 0,
         )
     if community is None:
         raise Http404

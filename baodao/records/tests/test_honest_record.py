@@ -373,6 +373,10 @@ def test_who_may_correct_what(rw: SimpleNamespace) -> None:
     services.record_confirm(record=logged, by=rw.community_staff)
     assert member.get(reverse("records:record_edit", args=[logged.pk])).status_code == 403
     assert client_for(rw.member_v_user).get(reverse("records:record_edit", args=[logged.pk])).status_code == 404
+    # a record the staff member logged takes a second person to change, as confirming it does
+    assert staff.get(reverse("records:record_edit", args=[logged.pk])).status_code == 200
+    Record.objects.filter(pk=logged.pk).update(logged_by=rw.community_staff)
+    assert staff.get(reverse("records:record_edit", args=[logged.pk])).status_code == 403
 
 
 def test_the_api_corrects_a_returned_record(rw: SimpleNamespace) -> None:
