@@ -117,6 +117,7 @@ def test_dispatch_to_a_party_outside_the_candidates_is_a_404_that_names_nobody(n
         {"pick": f"member:{w.m_w_f.pk}"},  # another district
         {"pick": f"unit:{w.U.pk}"},  # a unit, for an individual item
         {"party": "member", "party_id": w.m_u_b.pk},  # the suggestions' form, with an id typed in
+        {"pick": "member:²"},  # a digit to str.isdigit() that int() refuses: once a 500
     ):
         r = staff.post(f"/needs/staff/{d.pk}/dispatch/", body)
         assert r.status_code == 404, body
