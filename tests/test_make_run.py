@@ -137,6 +137,7 @@ def _secrets(env_file: Path) -> dict[str, str]:
     return _local_env().values(env_file.read_text())
 
 
+@pytest.mark.one_leg
 def test_make_run_serves_what_users_see_and_keeps_its_secrets(tmp_path: Path, run: list[Server]) -> None:
     env_file = tmp_path / ".env"
 
