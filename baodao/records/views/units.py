@@ -5,6 +5,8 @@ the communities it is assigned to (who mark commitments kept)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -94,6 +96,17 @@ def _back(unit_id: int) -> str:
     return f"{reverse('records:unit_year')}?unit={unit_id}"
 
 
+def _step(request: AuthedHttpRequest, call: Callable[[], object], *, ok: str, unit_id: int) -> HttpResponse:
+    """One action of the unit's year page: the service's refusal or `ok` as a message, then back."""
+    try:
+        call()
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, ok)
+    return redirect(_back(unit_id))
+
+
 @login_required
 @require_POST
 def unit_log(request: AuthedHttpRequest) -> HttpResponse:
@@ -107,8 +120,9 @@ def unit_log(request: AuthedHttpRequest) -> HttpResponse:
     kind = Category.objects.filter(
         pk=int_or_none(request.POST.get("kind")) or 0, kind=Category.Kind.ACTIVITY_TYPE
     ).first()
-    try:
-        services.record_log_unit(
+    return _step(
+        request,
+        lambda: services.record_log_unit(
             unit=unit,
             community=community,
             starts_at=form.cleaned_data["starts_at"],
@@ -116,12 +130,10 @@ def unit_log(request: AuthedHttpRequest) -> HttpResponse:
             content=form.cleaned_data["content"],
             kind=kind,
             by=request.user,
-        )
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("单位纪实已登记，待社区确认"))
-    return redirect(_back(unit.pk))
+        ),
+        ok=_("单位纪实已登记，待社区确认"),
+        unit_id=unit.pk,
+    )
 
 
 @login_required
@@ -130,52 +142,50 @@ def commitment_make(request: AuthedHttpRequest) -> HttpResponse:
     unit, community = access.get_unit_community_for_secretary(
         request.user, int_or_none(request.POST.get("unit")), int_or_none(request.POST.get("community"))
     )
-    try:
-        services.commitment_make(unit=unit, community=community, text=request.POST.get("text", ""), by=request.user)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("承诺已公开，社区公示栏可见"))
-    return redirect(_back(unit.pk))
+    return _step(
+        request,
+        lambda: services.commitment_make(
+            unit=unit, community=community, text=request.POST.get("text", ""), by=request.user
+        ),
+        ok=_("承诺已公开，社区公示栏可见"),
+        unit_id=unit.pk,
+    )
 
 
 @login_required
 @require_POST
 def commitment_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     c = access.get_commitment_for_change(request.user, pk)
-    try:
-        services.commitment_edit(commitment=c, text=request.POST.get("text", ""), by=request.user)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("承诺已修改，社区公示栏同步更新"))
-    return redirect(_back(c.unit_id))
+    return _step(
+        request,
+        lambda: services.commitment_edit(commitment=c, text=request.POST.get("text", ""), by=request.user),
+        ok=_("承诺已修改，社区公示栏同步更新"),
+        unit_id=c.unit_id,
+    )
 
 
 @login_required
 @require_POST
 def commitment_withdraw(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     c = access.get_commitment_for_change(request.user, pk)
-    try:
-        services.commitment_withdraw(commitment=c, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("承诺已撤回，不再在社区公示栏公开"))
-    return redirect(_back(c.unit_id))
+    return _step(
+        request,
+        lambda: services.commitment_withdraw(commitment=c, by=request.user),
+        ok=_("承诺已撤回，不再在社区公示栏公开"),
+        unit_id=c.unit_id,
+    )
 
 
 @login_required
 @require_POST
 def commitment_keep(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     c = access.get_commitment_for_keep(request.user, pk)
-    try:
-        services.commitment_keep(commitment=c, by=request.user, note=request.POST.get("note", ""))
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("已标记为兑现"))
-    return redirect(_back(c.unit_id))
+    return _step(
+        request,
+        lambda: services.commitment_keep(commitment=c, by=request.user, note=request.POST.get("note", "")),
+        ok=_("已标记为兑现"),
+        unit_id=c.unit_id,
+    )
 
 
 @login_required
