@@ -27,6 +27,7 @@ from ninja.pagination import paginate
 from baodao.api.common import ApiPagination, AuthedRequest, Id, check_year
 from baodao.core.images import MAX_PHOTO_BYTES
 from baodao.directory.models import Category
+from baodao.directory.selectors import community_of
 from baodao.needs import access, selectors, services
 from baodao.needs.models import Claim, Demand
 from baodao.stats import access as stats_access
@@ -188,7 +189,7 @@ def _status(value: str) -> str:
 @router.post("/demands", response={201: DemandDetailOut})
 def demand_submit(request: AuthedRequest, payload: DemandIn) -> Status:
     resident = access.get_own_resident(request.auth)
-    community = access.community_of(resident.residence)
+    community = community_of(resident.residence)
     if community is None:
         raise HttpError(400, "您的居住地不在任何社区内，请联系社区更正")
     # Looked up among the places of the resident's community: one elsewhere is a 404, as missing.

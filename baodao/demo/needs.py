@@ -21,7 +21,7 @@ from django.utils import timezone
 from baodao.accounts.models import Role, RoleAssignment, User
 from baodao.core import rules
 from baodao.demo.clock import local_day, planned_dates, sql_clock
-from baodao.directory import services as directory_services
+from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Category, Member, Place, Resident, UnitAssignment, WorkTeam, path_segment
 from baodao.needs import services
 from baodao.needs.models import Claim, Demand, DemandEvent
@@ -318,7 +318,7 @@ def _timelines_as_time_left_them(
 
     def rule(key: str, community_id: int) -> int:
         if (key, community_id) not in rule_memo:
-            city = directory_services.city_of(Place.objects.get(pk=community_id))
+            city = directory_selectors.city_of(Place.objects.get(pk=community_id))
             rule_memo[key, community_id] = rules.get_rule_int(key, city=city)
         return rule_memo[key, community_id]
 

@@ -356,3 +356,22 @@ def pick_one(candidates: list[PickedT], typed: str) -> PickedT | None:
     typed = typed.strip()
     exact = [c for c in candidates if typed in (c.name, c.code)]
     return exact[0] if len(exact) == 1 else None
+
+
+def community_of(place: Place) -> Place | None:
+    """The community a place lies in (the place itself if it is one); None above community level."""
+    if place.kind == Place.Kind.COMMUNITY:
+        return place
+    return Place.objects.filter(pk__in=place.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
+
+
+def community_path(place: Place) -> str:
+    """The path of the community a place lies in (the place's own path above community level)."""
+    community = community_of(place)
+    return community.path if community else place.path
+
+
+def city_of(place: Place) -> Place | None:
+    """The nearest ancestor of kind city (or the place itself)."""
+    ids = place.ancestor_ids()
+    return Place.objects.filter(pk__in=ids, kind=Place.Kind.CITY).order_by("-depth").first()

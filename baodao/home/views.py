@@ -21,7 +21,7 @@ from baodao.core.rules import get_rule, get_rule_int
 from baodao.directory import scope, selectors
 from baodao.directory.display import show_member_pii, show_resident_pii
 from baodao.directory.models import Member, Place
-from baodao.directory.services import community_of
+from baodao.directory.selectors import community_of
 from baodao.home import homecache
 from baodao.needs import selectors as needs_selectors
 from baodao.needs.models import Demand

@@ -41,13 +41,6 @@ def get_own_resident(user: Actor) -> Resident:
     return resident
 
 
-def community_of(place: Place) -> Place | None:
-    """The community a place lies in (itself, if it is one)."""
-    if place.kind == Place.Kind.COMMUNITY:
-        return place
-    return Place.objects.filter(pk__in=place.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
-
-
 def places_in(community: Place) -> QuerySet[Place]:
     """The places an id sent for a demand of `community` is looked up among (itself and below)."""
     return Place.objects.filter(path__startswith=community.path)

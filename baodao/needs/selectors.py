@@ -27,7 +27,7 @@ from baodao.core.privacy import mask_asker_name
 from baodao.core.rules import get_rule_int
 from baodao.directory import scope
 from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment, WorkTeam
-from baodao.directory.services import city_of
+from baodao.directory.selectors import city_of
 from baodao.needs.models import Claim, ContactReveal, Demand, DemandEvent, Follower
 from baodao.reporting.models import MemberReport, UnitReport
 

@@ -28,7 +28,7 @@ from baodao.core.images import clean_photo
 from baodao.core.rules import get_rule_int
 from baodao.core.transitions import apply
 from baodao.directory.models import Category, Member, Place, Resident, Unit, WorkTeam
-from baodao.directory.services import city_of
+from baodao.directory.selectors import city_of
 from baodao.needs import notices, selectors, signals
 from baodao.needs.models import Claim, ContactReveal, Demand, DemandEvent, DemandPhoto, Follower
 from baodao.needs.selectors import MERGE_MIN_SIMILARITY, merge_similarity

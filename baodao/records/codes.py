@@ -27,7 +27,7 @@ ACTIONS = ("in", "out")
 
 
 def period_seconds(activity: Activity) -> int:
-    from baodao.directory.services import city_of
+    from baodao.directory.selectors import city_of
 
     return max(5, get_rule_int("record_code_seconds", city=city_of(activity.community)))
 

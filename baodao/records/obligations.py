@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from baodao.core.rules import get_rule_int
 from baodao.directory.models import FirstSecretaryTerm, LeaderLink, Place, Unit, UnitAssignment, WorkTeamMembership
-from baodao.directory.services import city_of
+from baodao.directory.selectors import city_of
 from baodao.needs.models import Claim, Demand
 from baodao.records.models import Activity, Commitment, LeaderVisit, Record
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from baodao.core.rules import get_rule_int
 from baodao.directory import scope
 from baodao.directory.models import Place
-from baodao.directory.services import city_of
+from baodao.directory.selectors import city_of
 from baodao.notifications.services import notify
 from baodao.records.models import Activity, Record
 

@@ -27,7 +27,7 @@ from reportlab.platypus import (
 from baodao.core import pdf, rules
 from baodao.core.pdf import CONTENT_WIDTH, cn_date, para, qr_box
 from baodao.directory.models import PartyOrg
-from baodao.directory.services import city_of
+from baodao.directory.selectors import city_of
 from baodao.reporting.models import Certificate, UnitReport
 
 

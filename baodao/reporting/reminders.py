@@ -44,7 +44,7 @@ def _cn(d: dt.date) -> str:
 
 
 def _cities_of(community_ids: set[int]) -> dict[int, Place | None]:
-    """The city of each community (nearest city ancestor, as directory.services.city_of), in two queries."""
+    """The city of each community (nearest city ancestor, as directory.selectors.city_of), in two queries."""
     communities = list(Place.objects.filter(pk__in=community_ids).only("path"))
     ancestor_ids = {a for c in communities for a in c.ancestor_ids()}
     cities = {p.pk: p for p in Place.objects.filter(pk__in=ancestor_ids, kind=Place.Kind.CITY)}

@@ -316,7 +316,7 @@ def leave_target(member: Member, *, unit_code: str, party_org_name: str = "") ->
     committee), which the new unit's secretary can change. Like a move, anywhere in the city:
     the new unit need not be in the manager's own area.
     """
-    from baodao.directory.services import city_of
+    from baodao.directory.selectors import city_of
 
     city = city_of(member.residence)
     unit = (

@@ -130,7 +130,7 @@ def unit_member_coverage(user: Actor, units: list[Unit]) -> dict[int, Rate]:
 
 
 def target_percent(place: Place) -> Decimal:
-    from baodao.directory.services import city_of
+    from baodao.directory.selectors import city_of
 
     return get_rule("coverage_target_percent", city=city_of(place))
 
@@ -163,7 +163,7 @@ def laggard_compounds(user: Actor, place: Place) -> QuerySet[Place]:
 
 def terms_ending(user: Actor, place: Place, *, today: dt.date | None = None) -> QuerySet[FirstSecretaryTerm]:
     from baodao.core.rules import get_rule_int
-    from baodao.directory.services import city_of
+    from baodao.directory.selectors import city_of
 
     today = today or timezone.localdate()
     days = get_rule_int("term_ending_warning_days", city=city_of(place))

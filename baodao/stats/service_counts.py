@@ -25,7 +25,7 @@ from django.utils import timezone
 from baodao.core.numbers import hours_number
 from baodao.core.rules import get_rule_int
 from baodao.directory.models import Member, Place, Unit
-from baodao.directory.services import city_of
+from baodao.directory.selectors import city_of
 from baodao.records import signals
 from baodao.records.models import Record
 from baodao.reporting.models import MemberReport

@@ -23,7 +23,7 @@ from baodao.core.numbers import hours_number
 from baodao.core.rules import get_rule_int
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Place
-from baodao.directory.services import city_of
+from baodao.directory.selectors import city_of
 from baodao.needs import selectors as needs_selectors
 from baodao.records import selectors as records_selectors
 from baodao.records.models import Activity, Record

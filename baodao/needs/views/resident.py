@@ -20,6 +20,7 @@ from baodao.core import ratelimit
 from baodao.core.http import add_service_errors, int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
+from baodao.directory.selectors import community_of
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand
 from baodao.needs.views.common import (
@@ -48,7 +49,7 @@ def _typed(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def submit(request: AuthedHttpRequest) -> HttpResponse:
     resident = access.get_own_resident(request.user)
-    community = access.community_of(resident.residence)
+    community = community_of(resident.residence)
     if community is None:
         raise Http404
     form = demand_form(forms.DemandForm, request, community=community, initial={"place": resident.residence})
@@ -100,7 +101,7 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
     demands before review are theirs and the staff's), for staff (`?community=`) every open one."""
     s = access.get_own_resident(request.user) if not request.GET.get("community") else None
     if s is not None:
-        community = access.community_of(s.residence)
+        community = community_of(s.residence)
     else:
         access.require_staff(request.user)
         community = get_object_or_404(

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from baodao.accounts.models import User
 from baodao.conftest import make_id_number, make_mobile
+from baodao.directory import selectors as directory_selectors
 from baodao.directory import services as directory_services
 from baodao.directory.models import Category, Member, PartyOrg, Place, Unit
 from baodao.reporting import services
@@ -55,7 +56,7 @@ def submit(
     """member_report_submit with sensible defaults: the residence on the roster, its community, one team."""
     residence = residence or member.residence
     if community is None:
-        community = certificate.community if certificate else services.community_of(residence)
+        community = certificate.community if certificate else directory_selectors.community_of(residence)
     return services.member_report_submit(
         member=member,
         community=community,

@@ -19,7 +19,7 @@ from baodao.core.http import add_service_errors, int_or_none
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.display import member_page_context
 from baodao.directory.models import Member, Place, Unit, UnitAssignment
-from baodao.directory.services import city_of
+from baodao.directory.selectors import city_of
 from baodao.reporting import access, forms, selectors, services
 from baodao.reporting.views.common import functions_form_of, unit_functions_post
 

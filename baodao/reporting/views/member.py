@@ -18,7 +18,7 @@ from baodao.accounts.services import client_ip
 from baodao.core import ratelimit, rules
 from baodao.core.http import add_service_errors
 from baodao.directory.models import Member, Place
-from baodao.directory.services import city_of
+from baodao.directory.selectors import city_of
 from baodao.reporting import access, forms, selectors, services
 from baodao.reporting.models import Certificate
 
