@@ -53,7 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
         FIELD_KEY=TEST_FIELD_KEY,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         # locmem even when REDIS_URL is set: each xdist worker gets its own cache, clear() stays local.
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        CACHES={"default": settings.LOCMEM_CACHE},
         CELERY_TASK_ALWAYS_EAGER=True,
         CELERY_TASK_EAGER_PROPAGATES=True,
         # Uploads import synchronously; the one test of the background thread turns it back on.

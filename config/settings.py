@@ -208,11 +208,15 @@ PROXY_COUNT = envint("PROXY_COUNT", 0 if DEBUG else 1)
 SELF_REPORT_CHECKS_PER_HOUR = envint("SELF_REPORT_CHECKS_PER_HOUR", 20)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Room for every live key (sessions, rate limits, the home cache, an import's progress): at the
+# default 300 entries LocMem culls a third of them when full, and an import's bar fell back to
+# its row's older figure mid-run.
+LOCMEM_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 50_000}}
 if REDIS_URL:
     # Django's RedisCache with one redis client per pool instead of one per call (see the module).
     CACHES = {"default": {"BACKEND": "baodao.core.redis_cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": LOCMEM_CACHE}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or envbool("CELERY_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True

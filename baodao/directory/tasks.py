@@ -107,7 +107,12 @@ def progress_key(job_id: int) -> str:
 def job_progress(job: ImportJob) -> tuple[int, int]:
     """(processed, total) of a running job: the cache's figure (the heartbeat's), else the row's."""
     live = cache.get(progress_key(job.pk))
-    return (live[0], live[1]) if live else (job.processed, job.total)
+    row = (job.processed, job.total)
+    if not live:
+        return row
+    # The row may be ahead (the cache entry lost and set again late) or behind (its write missed a
+    # lock): the bar shows the further of the two, never a step back.
+    return max((live[0], live[1]), row, key=lambda p: p[0] / p[1] if p[1] else 0)
 
 
 class Heartbeat:

@@ -179,6 +179,24 @@ def test_heartbeat_writes_progress_to_the_row_of_a_running_job_only(w: SimpleNam
     assert (job.status, job.processed, job.heartbeat_at) == ("done", 1000, None)
 
 
+def test_the_bar_never_steps_back_when_the_cache_is_busy_or_the_row_is_behind(w: SimpleNamespace) -> None:
+    """A busy site fills the cache with other keys (sessions, rate limits, home pages): the running
+    import's figure stays, and a row left behind by a missed write never pulls the bar back."""
+    job = ImportJob.objects.create(user=w.staff_a, kind="members", status="running")
+    heartbeat = tasks.Heartbeat(job.pk)
+    heartbeat.report(440, 1000)
+    heartbeat.beat()
+    ImportJob.objects.filter(pk=job.pk).update(processed=90)  # the row's write missed a lock
+    job.refresh_from_db()
+    for i in range(2000):
+        cache.set(f"busy-site-{i}", i)
+    assert tasks.job_progress(job) == (440, 1000)
+    # The cache behind the row (an entry set late): the row's further figure is shown.
+    ImportJob.objects.filter(pk=job.pk).update(processed=600, total=1000)
+    job.refresh_from_db()
+    assert tasks.job_progress(job) == (600, 1000)
+
+
 def test_expire_imports_fails_jobs_queued_too_long_and_deletes_uploads_no_job_needs(
     w: SimpleNamespace, settings: Any
 ) -> None:
