@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.module_loading import autodiscover_modules
@@ -228,9 +229,11 @@ def apply_where(
 
 
 def workflows() -> list[Workflow[Any]]:
-    """Every workflow declared: each installed app's transitions module is imported first."""
+    """Every workflow declared (each installed app's transitions module is imported first), in the
+    order of INSTALLED_APPS — the layers, bottom up — and of declaration within an app."""
     autodiscover_modules("transitions")
-    return WORKFLOWS
+    order = {config.label: i for i, config in enumerate(apps.get_app_configs())}
+    return sorted(WORKFLOWS, key=lambda wf: order.get(wf.model._meta.app_label, len(order)))
 
 
 def render_tables(tables: Iterable[Workflow[Any]] | None = None) -> str:
