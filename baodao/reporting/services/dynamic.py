@@ -128,7 +128,8 @@ def member_set_status(*, member: Member, status: str, by: User | None) -> Member
     """Retiring or transferring ends the report and takes the member out of every denominator."""
     if status not in Member.Status.values:
         raise ReportError({"status": _("未知状态")})
-    step = {Member.Status.RETIRED: "retire", Member.Status.TRANSFERRED: "transfer"}.get(status, "reinstate")
+    steps: dict[str, str] = {Member.Status.RETIRED: "retire", Member.Status.TRANSFERRED: "transfer"}
+    step = steps.get(status, "reinstate")
     apply(directory_transitions.members, step, member, by=by)
     member.refresh_from_db(fields=["status"])  # the caller's copy says what it became
     if status != Member.Status.IN_SERVICE:
