@@ -76,24 +76,46 @@ row(
     without,
 )
 
-# 2. status writes outside the helper
+
+# 2. status writes outside the helper: an assignment to `.status` (in a tuple too), setattr(x,
+# "status", …), `.update(status=…)`, a bulk_update naming "status", raw SQL `SET status`. A status
+# given to a new row in its constructor or create() is its initial state, not a write; `.status =`
+# in a SQL string's WHERE is a read.
+def _status_write(node: ast.AST, source: str) -> bool:
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+        return any(isinstance(t, ast.Attribute) and t.attr == "status" for t in flat)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update":
+        return any(k.arg == "status" for k in node.keywords)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "bulk_update":
+        return re.search(r"""["']status["']""", ast.get_source_segment(source, node) or "") is not None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+        return len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value == "status"
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return re.search(r"\bSET\s+status\b", node.value, re.IGNORECASE) is not None
+    return False
+
+
 writes = []
-pat = re.compile(r"\.status\s*=(?!=)|\.update\([^)]*\bstatus\s*=|\bstatus=F\(")
-for p, text in TEXT.items():
+for p, tree in TREE.items():
     if rel(p) == "baodao/core/transitions.py":
         continue
-    for i, line in enumerate(text.splitlines(), 1):
-        if pat.search(line) and not line.lstrip().startswith("#"):
-            writes.append(f"{rel(p)}:{i}: {line.strip()[:90]}")
-row("status writes outside the transition helper", str(len(writes)), writes)
+    lines = TEXT[p].splitlines()
+    for node in ast.walk(tree):
+        if _status_write(node, TEXT[p]):
+            writes.append(f"{rel(p)}:{node.lineno}: {lines[node.lineno - 1].strip()[:90]}")
+row("status writes outside the transition helper", str(len(writes)), sorted(writes))
 
-# 3. private helper parts
+# 3. private helper parts: `._save(`/`._check(` on a workflow (by its declared name) outside core.transitions
+names = {m.group(1) for t in TEXT.values() for m in re.finditer(r"^(\w+)\s*=\s*Workflow\(", t, re.MULTILINE)}
+private = re.compile(r"\b(" + "|".join(sorted(names) + [r"\w*workflow\w*"]) + r")\._(save|check)\(", re.IGNORECASE)
 priv = [
     f"{rel(p)}:{i}"
     for p, t in TEXT.items()
     if rel(p) != "baodao/core/transitions.py"
     for i, line in enumerate(t.splitlines(), 1)
-    if re.search(r"\._(save|check)\(", line) and "workflow" in line.lower()
+    if private.search(line)
 ]
 row("calls into the helper's private parts from outside", str(len(priv)), priv)
 

@@ -1,14 +1,20 @@
 """Status transitions: a declared table per model (from, to, who, event) and the one helper that runs them.
 
-Every model with a status declares its `Workflow`: which transitions exist, from which states, to
-which state, which roles may ask for them (as words for people; the app's access.py enforces it) and
-which timeline event each writes. `apply` is the recipe that used to be written out in every
-service: lock the row, check that its status allows the transition, set the status and the other
-fields, save with `update_fields`, write the timeline event — all in one transaction. A transition
-asked of a row in the wrong state raises the workflow's error with the transition's message, and
-nothing is written.
+Every model with a status declares its `Workflow` in its app's transitions.py: the states a row is
+created in, which transitions exist, from which states, to which state, which roles may ask for
+them (as words for people; the app's access.py enforces it), which timeline event each writes and
+who hears of it. `apply` is the recipe that used to be written out in every service: lock the row,
+check that its status allows the transition, set the status and the other fields, save with
+`update_fields`, write the timeline event — all in one transaction. A transition asked of a row in
+the wrong state raises the workflow's error with the transition's message, and nothing is written.
+`apply_many` runs one transition on a batch; `apply_where` is the one conditional UPDATE a worker
+takes a job with (no lock held across slow work).
 
-`python manage.py transitions` prints every table (tests/test_transitions.py reads them too).
+A status is never written elsewhere (scripts/house.py counts the places that do; only the demo's
+bulk history is left). Setting the status of a new row before its first save is not a transition:
+the states allowed there are the workflow's `initial`.
+
+`python manage.py transitions` prints every table; core/tests/test_status_tables.py walks them all.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.module_loading import autodiscover_modules
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -41,7 +49,7 @@ class Transition:
     sources: tuple[str, ...]
     target: str
     who: StrOrPromise  # the roles that may ask for it, as people say it ("社区工作人员、上级管理员")
-    refused: StrOrPromise  # the message when the row is in none of `sources`
+    refused: StrOrPromise  # the message when the row is in none of `sources`; "%(s)s" names the state it is in
     event: str = ""  # the timeline event kind written, if any
     tell: tuple[str, ...] = ()  # who hears of it (the app's words: "党员", "单位党组织书记"...), see `announce`
 
@@ -54,7 +62,9 @@ class Workflow(Generic[M]):
     (the row as saved, the status it left, a copy of the row as it was), which keeps counters
     exact; `announce(row, transition, by)` tells the people waiting on a transition whose `tell` is
     set, once the transaction has committed (nothing goes out for a step that was rolled back);
-    `error` is the ValidationError subclass the app raises for refused steps.
+    `error` is the ValidationError subclass the app raises for refused steps; `initial` names the
+    states a new row may be created in (its first save, no transition), every other state must be
+    the target of some transition.
     """
 
     def __init__(
@@ -62,6 +72,7 @@ class Workflow(Generic[M]):
         model: type[M],
         transitions: Sequence[Transition],
         *,
+        initial: Sequence[str] = (),
         field: str = "status",
         record: Callable[[M, Transition, Any, str], object] | None = None,
         announce: Callable[[M, Transition, Any], object] | None = None,
@@ -74,10 +85,13 @@ class Workflow(Generic[M]):
         self.announce = announce
         self.moved = moved
         self.error = error
+        self.initial = tuple(initial)
         self.transitions = {t.name: t for t in transitions}
         if len(self.transitions) != len(transitions):
             raise ValueError(f"{model.__name__}: two transitions share a name")
         states = {value for value, _label in _choices(model, field)}
+        if set(self.initial) - states:
+            raise ValueError(f"{model.__name__}: unknown initial states {sorted(set(self.initial) - states)}")
         for t in transitions:
             unknown = {*t.sources, t.target} - states
             if unknown:
@@ -96,6 +110,14 @@ class Workflow(Generic[M]):
         choices = dict(_choices(self.model, self.field))
         return str(choices.get(status, status))
 
+    def states(self) -> list[str]:
+        return [value for value, _label in _choices(self.model, self.field)]
+
+    def refusal(self, t: Transition, status: str) -> str:
+        """The message refusing `t` to a row in `status`."""
+        message = str(t.refused)
+        return message % {"s": self.label(status)} if "%(s)" in message else message
+
     def rows(self) -> list[tuple[str, str, str, str, str, str]]:
         """(transition, from, to, who, event, told) for people to read; states by their Chinese labels."""
         return [
@@ -111,8 +133,9 @@ class Workflow(Generic[M]):
         ]
 
     def _check(self, row: M, t: Transition) -> None:
-        if getattr(row, self.field) not in t.sources:
-            raise self.error(t.refused)
+        status = getattr(row, self.field)
+        if status not in t.sources:
+            raise self.error(self.refusal(t, status))
 
     def _save(
         self, row: M, t: Transition, changes: Mapping[str, Any], by: object, note: str | Callable[[M], str]
@@ -141,13 +164,20 @@ def apply(
     changes: Mapping[str, Any] | None = None,
     check: Callable[[M], None] | None = None,
     note: str | Callable[[M], str] = "",
+    locked: bool = False,
 ) -> M:
     """Run transition `name` on `obj`'s row: lock, check the status (then `check(row)`, which may
     raise), set the target status and `changes`, save them, write the event (its note may be read
-    from the saved row). Returns the locked, updated row; `obj` itself is left as it was."""
+    from the saved row). Returns the locked, updated row; `obj` itself is left as it was.
+
+    `locked=True`: `obj` is a row the caller already locked in the transaction it is in (services
+    that lock several rows in a fixed order, or take a slot by a conditional UPDATE first); it is
+    checked and changed in place, and returned."""
     t = workflow[name]
+    if locked and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{workflow.model.__name__}.{name}: a row locked outside a transaction is not locked")
     with transaction.atomic():
-        row = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        row = obj if locked else type(obj)._default_manager.select_for_update().get(pk=obj.pk)
         workflow._check(row, t)
         if check is not None:
             check(row)
@@ -180,11 +210,39 @@ def apply_many(
     return locked
 
 
-def render_tables(workflows: Iterable[Workflow[Any]] | None = None) -> str:
+def apply_where(
+    workflow: Workflow[M], name: str, rows: models.QuerySet[M], *, changes: Mapping[str, Any] | None = None
+) -> int:
+    """Run transition `name` as one conditional UPDATE of the rows of `rows` that are in a source
+    state (and as `rows` filters them further), and say how many moved. For the steps of workers
+    that race each other across processes — a job taken by one worker only, a job found lost unless
+    it beat meanwhile, a delivery's outcome — where a row lock would be held across slow work. No
+    row is read back, so a workflow that hears of its rows (`moved`, `record`, `announce`) cannot
+    use it: there `apply_many` is the batch."""
+    t = workflow[name]
+    if workflow.moved is not None or workflow.record is not None or workflow.announce is not None:
+        raise ValueError(f"{workflow.model.__name__}.{name}: its workflow hears of rows; use apply_many")
+    if rows.model is not workflow.model:
+        raise ValueError(f"{workflow.model.__name__}.{name}: rows of {rows.model.__name__}")
+    moved = rows.filter(**{f"{workflow.field}__in": t.sources})
+    return moved.update(**{workflow.field: t.target}, **dict(changes or {}))
+
+
+def workflows() -> list[Workflow[Any]]:
+    """Every workflow declared (each installed app's transitions module is imported first), in the
+    order of INSTALLED_APPS — the layers, bottom up — and of declaration within an app."""
+    autodiscover_modules("transitions")
+    order = {config.label: i for i, config in enumerate(apps.get_app_configs())}
+    return sorted(WORKFLOWS, key=lambda wf: order.get(wf.model._meta.app_label, len(order)))
+
+
+def render_tables(tables: Iterable[Workflow[Any]] | None = None) -> str:
     """Every workflow's table as Markdown, for the `transitions` command and for review."""
     out = []
-    for wf in WORKFLOWS if workflows is None else workflows:
+    for wf in workflows() if tables is None else tables:
         out.append(f"### {wf.model._meta.verbose_name} ({wf.model._meta.label}.{wf.field})\n")
+        if wf.initial:
+            out.append(f"新建时：{'、'.join(wf.label(s) for s in wf.initial)}\n")
         out.append("| 操作 | 从 | 到 | 谁可以 | 时间线事件 | 通知 |")
         out.append("|---|---|---|---|---|---|")
         out += [f"| {' | '.join(str(c) for c in row)} |" for row in wf.rows()]

@@ -171,6 +171,11 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
     def ev(d: Demand, kind: str, at: dt.datetime | None, *, actor: int | None = None, note: str = "") -> None:
         events.append(DemandEvent(demand=d, kind=kind, actor_id=actor, note=note, created_at=at or now))
 
+    def settle(d: Demand, status: str) -> None:
+        # The demo writes each demand's whole history at once (bulk_update below), past the transition
+        # table: a planned state the draw of parties cannot give is settled here.
+        d.status = status
+
     for d, status, _x in plans:
         t = d.created_at
         staff = staff_by_community.get(d.community_id) or fallback
@@ -209,7 +214,7 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
             pool += [("unit", x) for x in units_by_community.get(d.community_id, [])]
             parties = rng.sample(pool, min(len(pool), rng.randint(1, d.slots)))
         if not parties:
-            d.status = S.PUBLISHED
+            settle(d, S.PUBLISHED)
             continue
         t = t + dt.timedelta(days=rng.uniform(0.5, 10))
         d.claimed_at = t
@@ -224,18 +229,19 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
                 dispatched=dispatched,
                 exclusive=d.slots == 1,
                 claimed_by_id=staff,
-                status=Claim.Status.DONE
+                status=Claim.Status.ENDED
+                if status == S.UNABLE
+                else Claim.Status.DONE
                 if status in done_states
                 else (Claim.Status.STARTED if status == S.IN_PROGRESS else Claim.Status.CLAIMED),
+                reason="无法办理" if status == S.UNABLE else "",
             )
-            if status == S.UNABLE:
-                c.status, c.reason = Claim.Status.ENDED, "无法办理"
             c.created_at = c.progress_at = t
             claims.append(c)
             ev(d, E.DISPATCHED if dispatched else E.CLAIMED, t, actor=staff)
         d.claimed_slots = 0 if status == S.UNABLE else len(parties)
         if status == S.CLAIMED and dispatched:
-            d.status = S.DISPATCHED
+            settle(d, S.DISPATCHED)
         if status == S.UNABLE:
             d.reason = rng.choice(REASONS[S.UNABLE])
             ev(d, E.UNABLE, t, actor=staff, note=d.reason)
@@ -271,6 +277,7 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
                 d.rated_at = d.accepted_at
                 ev(d, E.RATED, d.rated_at, note="★" * d.rating)
     _timelines_as_time_left_them(demands, events, claims, now=now, rng=rng)
+    # Bulk: the demo's generated histories, every row in its final state at once (see settle above).
     Demand.objects.bulk_update(
         demands,
         [

@@ -181,12 +181,12 @@ def seed_records_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> di
                 continue  # no double booking, in the demo as in the service
             busy[member_id].append((a.starts_at, a.ends_at))
             roll = rng.random()
-            s = Signup(activity=a, member_id=member_id, starts_at=a.starts_at, ends_at=a.ends_at)
+            came = roll >= 0.08
+            attendance = Signup.Status.ATTENDED if came else Signup.Status.NO_SHOW
+            s = Signup(activity=a, member_id=member_id, starts_at=a.starts_at, ends_at=a.ends_at, status=attendance)
             signups.append(s)
-            if roll < 0.08:
-                s.status = Signup.Status.NO_SHOW
+            if not came:
                 continue
-            s.status = Signup.Status.ATTENDED
             s.checkin_at = a.starts_at + dt.timedelta(minutes=rng.randint(-15, 20))
             s.checkout_at = a.ends_at - dt.timedelta(minutes=rng.randint(0, 30))
             source = Record.Source.ACTIVITY

@@ -44,10 +44,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from baodao.core.transitions import apply, apply_where
 from baodao.directory.importing.plan import ImportResult
 from baodao.directory.importing.run import import_xlsx
 from baodao.directory.models import ImportJob
 from baodao.directory.signals import roster_imported
+from baodao.directory.transitions import import_jobs
 
 log = logging.getLogger(__name__)
 IMPORT_LOCK = threading.Lock()  # background imports of this process, one at a time
@@ -183,8 +185,8 @@ def interrupted_message() -> str:
 
 @shared_task(ignore_result=True)
 def run_import(job_id: int) -> None:
-    if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.RUNNING, heartbeat_at=timezone.now()
+    if not apply_where(
+        import_jobs, "start", ImportJob.objects.filter(pk=job_id), changes={"heartbeat_at": timezone.now()}
     ):
         return  # a redelivered message must not import twice
     try:
@@ -212,23 +214,18 @@ def run_import(job_id: int) -> None:
 def _job_finish(job: ImportJob, result: ImportResult | None, failure: str) -> None:
     """Whatever the outcome: the upload off the disk, the outcome on the row."""
     _upload_delete(job.file.name)
-    job.file = ""
     if result is None:
-        job.status = ImportJob.Status.FAILED
-        job.errors = [{"row": 0, "column": "", "message": failure}]
-        job.committed = False
-        job.created_count = 0
+        step, total = "fail", {"total": job.total, "processed": job.processed}  # as the job was read
+        outcome = {"errors": [{"row": 0, "column": "", "message": failure}], "committed": False, "created_count": 0}
     else:
-        job.status = ImportJob.Status.DONE
-        job.total = job.processed = result.total_rows
-        job.created_count = result.created
-        job.committed = result.committed
-        job.errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.rejected]
-    job.finished_at = timezone.now()
+        step, total = "finish", {"total": result.total_rows, "processed": result.total_rows}
+        outcome = {
+            "created_count": result.created,
+            "committed": result.committed,
+            "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in result.rejected],
+        }
     # The outcome is the truth even if a page took this job for lost meanwhile (see import_jobs_expire).
-    job.save(
-        update_fields=["status", "total", "processed", "created_count", "committed", "errors", "file", "finished_at"]
-    )
+    apply(import_jobs, step, job, changes={**total, **outcome, "file": "", "finished_at": timezone.now()})
     cache.delete(progress_key(job.pk))
 
 
@@ -237,13 +234,17 @@ def _job_fail(job_id: int, states: tuple[str, ...], message: str, **unchanged: o
     job = ImportJob.objects.filter(pk=job_id).only("file").first()
     if job is None:
         return False
-    failed = ImportJob.objects.filter(pk=job_id, status__in=states, **unchanged).update(
-        status=ImportJob.Status.FAILED,
-        errors=[{"row": 0, "column": "", "message": message}],
-        committed=False,
-        created_count=0,
-        file="",
-        finished_at=timezone.now(),
+    failed = apply_where(
+        import_jobs,
+        "lose",
+        ImportJob.objects.filter(pk=job_id, status__in=states, **unchanged),
+        changes={
+            "errors": [{"row": 0, "column": "", "message": message}],
+            "committed": False,
+            "created_count": 0,
+            "file": "",
+            "finished_at": timezone.now(),
+        },
     )
     if failed:
         _upload_delete(job.file.name)

@@ -108,6 +108,26 @@ def announce(demand: Demand, t: Transition, by: User | None) -> None:
         _send(claimant_users(demand), by, title=title, body=text, url=reverse("needs:item", args=[demand.pk]))
 
 
+def announce_claim(claim: Claim, t: Transition, by: User | None) -> None:
+    """The claim workflow's announcer (needs.transitions): a claim given back, declined or released."""
+    demand = claim.demand
+    who = {"t": demand.title, "p": claim.party_name, "r": claim.reason}
+    if t.name == "release":
+        text = _("「%(t)s」因长时间无进展已退回服务清单") % who
+        tell_claimants([claim], by, title=text, body=text)
+        tell_staff(demand, by, title=text, body=text)
+    elif t.name == "decline":
+        title, body = _("「%(t)s」的派单被拒绝") % who, _("%(p)s拒绝了派单。原因：%(r)s") % who
+        tell_staff(demand, by, title=title, body=body)
+    elif t.name == "withdraw" and claim.reveals.exists():  # flagged: the contact was read first
+        title = _("「%(t)s」的认领在查看居民联系方式后撤回") % who
+        body = _("%(p)s查看了居民联系方式后撤回了认领，请核实。原因：%(r)s") % who
+        tell_staff(demand, by, title=title, body=body)
+    elif t.name == "withdraw":
+        title, body = _("「%(t)s」的认领已撤回") % who, _("%(p)s撤回了认领。原因：%(r)s") % who
+        tell_staff(demand, by, title=title, body=body)
+
+
 def tell_claimants(claims: Iterable[Claim], by: User | None, *, title: str, body: str) -> None:
     rows = list(claims)
     if rows:

@@ -26,13 +26,13 @@ from django.utils.translation import gettext as _
 from baodao.accounts.models import User
 from baodao.core.images import clean_photo
 from baodao.core.rules import get_rule_int
-from baodao.core.transitions import apply
+from baodao.core.transitions import apply, apply_many
 from baodao.directory.models import Category, Member, Place, Resident, Unit, WorkTeam
 from baodao.directory.selectors import city_of
 from baodao.needs import notices, selectors, signals
 from baodao.needs.models import Claim, ContactReveal, Demand, DemandEvent, DemandPhoto, Follower
 from baodao.needs.selectors import MERGE_MIN_SIMILARITY, merge_similarity
-from baodao.needs.transitions import NeedConflict, NeedError, NeedLimit, demands
+from baodao.needs.transitions import NeedConflict, NeedError, NeedLimit, claims, demands
 
 __all__ = ["NeedConflict", "NeedError", "NeedLimit"]
 
@@ -282,7 +282,8 @@ def _take_slot(demand: Demand, party: Member | WorkTeam | Unit, *, by: User, dis
                 )
         except IntegrityError as exc:
             raise NeedConflict(_("%(p)s已认领该服务项目，不能重复认领") % {"p": party}) from exc
-        demands._save(row, t, {"claimed_at": row.claimed_at or now}, by, str(party))
+        # The slot's conditional UPDATE locked the row and checked its state.
+        apply(demands, name, row, by=by, changes={"claimed_at": row.claimed_at or now}, note=str(party), locked=True)
         if first:
             signals.demand_first_claimed.send(sender=Demand, demand=row)
     return claim
@@ -299,29 +300,21 @@ def item_dispatch(*, demand: Demand, party: Member | WorkTeam | Unit, by: User) 
     return _take_slot(demand, party, by=by, dispatched=True)
 
 
-def _end_claim(
-    claim: Claim,
-    *,
-    status: str,
-    reason: str,
-    by: User | None,
-    event: str,
-    states: tuple[str, ...] = Claim.LIVE,
-) -> Claim:
-    """End a live claim (in one of `states`, checked under the lock), free its slot, and put the
-    item back on the list when it was the last."""
+def _end_claim(claim: Claim, *, name: str, reason: str, by: User | None) -> Claim:
+    """End a live claim by transition `name` (withdraw, decline, release), free its slot, and put
+    the item back on the list when it was the last."""
     with transaction.atomic():
-        demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
-        row = Claim.objects.select_for_update().get(pk=claim.pk)
-        if row.status not in states:
-            raise NeedConflict(_("该认领当前为“%(s)s”，不能再办理这一步") % {"s": row.get_status_display()})
-        row.status = status
-        row.reason = reason[:200]
-        row.ended_at = timezone.now()
-        row.save(update_fields=["status", "reason", "ended_at"])
+        demand = Demand.objects.select_for_update().get(pk=claim.demand_id)  # the item's row first
+        row = apply(
+            claims,
+            name,
+            claim,
+            by=by,
+            changes={"reason": reason[:200], "ended_at": timezone.now()},
+            note=lambda row: f"{row.party_name}：{reason}" if reason else row.party_name,
+        )
         Demand.objects.filter(pk=demand.pk).update(claimed_slots=F("claimed_slots") - 1)
         demand.claimed_slots -= 1
-        _event(demand, event, by, f"{row.party_name}：{reason}" if reason else row.party_name)
         live = demand.claims.filter(status__in=Claim.LIVE)
         if demand.status in demands["relist"].sources and not live.exists():
             demand = apply(demands, "relist", demand, by=by)
@@ -364,30 +357,7 @@ def claim_withdraw(*, claim: Claim, by: User, reason: str) -> Claim:
         raise NeedError(_("被派单的请选择“拒绝派单”"))
     with transaction.atomic():
         _check_withdrawals(by, claim.demand, refused=_("不能再撤回；如确实无法办理，请联系社区工作人员"))
-        row = _end_claim(
-            claim,
-            status=Claim.Status.WITHDRAWN,
-            reason=reason.strip(),
-            by=by,
-            event=DemandEvent.Kind.CLAIM_WITHDRAWN,
-            states=(Claim.Status.CLAIMED, Claim.Status.STARTED),
-        )
-        flagged = row.reveals.exists()
-    if flagged:
-        notices.tell_staff(
-            row.demand,
-            by,
-            title=_("「%(t)s」的认领在查看居民联系方式后撤回") % {"t": row.demand.title},
-            body=_("%(p)s查看了居民联系方式后撤回了认领，请核实。原因：%(r)s") % {"p": row.party_name, "r": row.reason},
-        )
-    else:
-        notices.tell_staff(
-            row.demand,
-            by,
-            title=_("「%(t)s」的认领已撤回") % {"t": row.demand.title},
-            body=_("%(p)s撤回了认领。原因：%(r)s") % {"p": row.party_name, "r": row.reason},
-        )
-    return row
+        return _end_claim(claim, name="withdraw", reason=reason.strip(), by=by)
 
 
 def contact_reveal(*, claim: Claim, by: User) -> ContactReveal:
@@ -410,21 +380,7 @@ def claim_decline(*, claim: Claim, by: User, reason: str) -> Claim:
         raise NeedError(_("请填写拒绝原因"))
     if not claim.dispatched or claim.status != Claim.Status.CLAIMED:
         raise NeedError(_("只有尚未开始的派单可以拒绝"))
-    row = _end_claim(
-        claim,
-        status=Claim.Status.DECLINED,
-        reason=reason.strip(),
-        by=by,
-        event=DemandEvent.Kind.DECLINED,
-        states=(Claim.Status.CLAIMED,),
-    )
-    notices.tell_staff(
-        row.demand,
-        by,
-        title=_("「%(t)s」的派单被拒绝") % {"t": row.demand.title},
-        body=_("%(p)s拒绝了派单。原因：%(r)s") % {"p": row.party_name, "r": row.reason},
-    )
-    return row
+    return _end_claim(claim, name="decline", reason=reason.strip(), by=by)
 
 
 def item_start(*, claim: Claim, by: User) -> Claim:
@@ -432,12 +388,7 @@ def item_start(*, claim: Claim, by: User) -> Claim:
     with transaction.atomic():
         # The item's row first, then the claim's: the order every step takes (no deadlock).
         demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
-        row = Claim.objects.select_for_update().get(pk=claim.pk)
-        if row.status not in (Claim.Status.CLAIMED, Claim.Status.STARTED):
-            raise NeedError(_("该认领不在办理中"))
-        row.status = Claim.Status.STARTED
-        row.progress_at = timezone.now()
-        row.save(update_fields=["status", "progress_at"])
+        row = apply(claims, "start", claim, by=by, changes={"progress_at": timezone.now()})
         if demand.status in demands["start"].sources:
             demand = apply(demands, "start", demand, by=by, note=row.party_name)
     return row
@@ -461,17 +412,14 @@ def item_done(
     now = timezone.now()
     with transaction.atomic():
         demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
-        row = Claim.objects.select_for_update().get(pk=claim.pk)
-        if row.status not in (Claim.Status.CLAIMED, Claim.Status.STARTED):
-            raise NeedConflict(_("该认领当前为“%(s)s”，不能再办理这一步") % {"s": row.get_status_display()})
-        if demand.status not in demands["done"].sources:
-            raise NeedError(demands["done"].refused)
-        row.status = Claim.Status.DONE
-        row.done_at = row.progress_at = now
-        row.done_note = note.strip()[:500]
-        row.aid_items = aid_items.strip()[:200]
-        row.aid_money = aid_money
-        row.save(update_fields=["status", "done_at", "progress_at", "done_note", "aid_items", "aid_money"])
+
+        def item_open(row: Claim) -> None:
+            if demand.status not in demands["done"].sources:
+                raise NeedError(demands["done"].refused)
+
+        done = {"done_at": now, "progress_at": now, "done_note": note.strip()[:500], "aid_money": aid_money}
+        done["aid_items"] = aid_items.strip()[:200]
+        row = apply(claims, "done", claim, by=by, changes=done, check=item_open)
         _photos(demand, photos, stage=DemandPhoto.Stage.DONE, by=by)
         signals.claim_done.send(sender=Claim, claim=row)
         if demand.claims.filter(status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED)).exists():
@@ -507,10 +455,8 @@ def item_unable(*, demand: Demand, by: User, reason: str) -> Demand:
     with transaction.atomic():
         row = apply(demands, "unable", demand, by=by, changes={"reason": reason[:200]}, note=reason)
         # The claimants hear of it (announce, after commit) before their claims end here.
-        live = list(row.claims.select_for_update().filter(status__in=Claim.LIVE))
-        Claim.objects.filter(pk__in=[c.pk for c in live]).update(
-            status=Claim.Status.ENDED, reason=reason[:200], ended_at=timezone.now()
-        )
+        ended = {"reason": reason[:200], "ended_at": timezone.now()}
+        apply_many(claims, "end", row.claims.filter(status__in=Claim.LIVE), by=by, changes=lambda c: ended)
         Demand.objects.filter(pk=row.pk).update(claimed_slots=0)
         row.claimed_slots = 0
     return row
@@ -565,9 +511,9 @@ def demand_reopen(*, demand: Demand, by: User | None, comment: str) -> Demand:
             check=_still_in_window,
             note=comment,
         )
-        taken_back = list(row.claims.select_for_update().filter(status=Claim.Status.DONE))
-        Claim.objects.filter(pk__in=[c.pk for c in taken_back]).update(
-            status=Claim.Status.STARTED, progress_at=timezone.now()
+        now = timezone.now()
+        taken_back = apply_many(
+            claims, "reopen", row.claims.filter(status=Claim.Status.DONE), by=by, changes=lambda c: {"progress_at": now}
         )
         for c in taken_back:
             signals.claim_reopened.send(sender=Claim, claim=c)
@@ -644,18 +590,9 @@ def claims_remind_and_release(*, now: dt.datetime | None = None) -> tuple[int, i
         idle = now - claim.progress_at
         if idle >= dt.timedelta(days=get_rule_int("need_claim_release_days", city=city)):
             try:
-                row = _end_claim(
-                    claim,
-                    status=Claim.Status.RELEASED,
-                    reason=_("超过 %(d)s 天无进展") % {"d": idle.days},
-                    by=None,
-                    event=DemandEvent.Kind.RELEASED,
-                )
+                _end_claim(claim, name="release", reason=_("超过 %(d)s 天无进展") % {"d": idle.days}, by=None)
             except NeedConflict:
-                continue
-            text = _("「%(t)s」因长时间无进展已退回服务清单") % {"t": claim.demand.title}
-            notices.tell_claimants([row], None, title=text, body=text)
-            notices.tell_staff(claim.demand, None, title=text, body=text)
+                continue  # moved on meanwhile (done, given back)
             released += 1
         elif (
             idle >= dt.timedelta(days=get_rule_int("need_claim_reminder_days", city=city))

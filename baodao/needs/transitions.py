@@ -1,6 +1,7 @@
-"""The status table of a demand and its service item, from submission to closure (销号), run by
-core.transitions. `python manage.py transitions` prints it; tests/test_transitions.py walks it as a
-matrix (every transition from every state, by every role)."""
+"""The status tables of a demand and its service item, from submission to closure (销号), and of each
+party's claim on the item, run by core.transitions. `python manage.py transitions` prints them;
+tests/test_transitions.py walks the demand's as a matrix (every transition from every state, by
+every role). A claim's steps write the item's timeline (DemandEvent)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from baodao.accounts.models import User
 from baodao.core.transitions import Transition, Workflow
 from baodao.needs import notices, signals
-from baodao.needs.models import Demand, DemandEvent
+from baodao.needs.models import Claim, Demand, DemandEvent
 from baodao.needs.notices import CLAIMANTS, COMMUNITY, FOLLOWERS, RESIDENT
 
 
@@ -138,4 +139,43 @@ def _moved(row: Demand, old: str, before: Demand) -> None:
     signals.demand_moved.send(sender=Demand, demand=row, old=old, new=row.status, before=before)
 
 
-demands = Workflow(Demand, DEMAND, record=_record, announce=notices.announce, moved=_moved, error=NeedError)
+demands = Workflow(
+    Demand, DEMAND, initial=(S.PENDING,), record=_record, announce=notices.announce, moved=_moved, error=NeedError
+)
+
+
+def _claim_record(row: Claim, t: Transition, by: User | None, note: str) -> None:
+    DemandEvent.objects.create(demand_id=row.demand_id, kind=t.event, actor=by, note=note[:300])
+
+
+K = Claim.Status
+MOVED_ON = _("该认领当前为“%(s)s”，不能再办理这一步")
+CLAIM = [
+    Transition("start", (K.CLAIMED, K.STARTED), K.STARTED, PARTY, _("该认领不在办理中")),
+    Transition("done", (K.CLAIMED, K.STARTED), K.DONE, PARTY, MOVED_ON),
+    Transition(
+        "withdraw",
+        (K.CLAIMED, K.STARTED),
+        K.WITHDRAWN,
+        _("认领方（每天限次数）"),
+        MOVED_ON,
+        E.CLAIM_WITHDRAWN,
+        (COMMUNITY,),
+    ),
+    Transition("decline", (K.CLAIMED,), K.DECLINED, _("被派单方（开始办理前）"), MOVED_ON, E.DECLINED, (COMMUNITY,)),
+    Transition(
+        "release",
+        (K.CLAIMED, K.STARTED),
+        K.RELEASED,
+        _("系统（超过规定天数无进展时）"),
+        MOVED_ON,
+        E.RELEASED,
+        (CLAIMANTS, COMMUNITY),
+    ),
+    Transition("end", (K.CLAIMED, K.STARTED, K.DONE), K.ENDED, _("系统（服务项目无法办理时）"), MOVED_ON),
+    Transition("reopen", (K.DONE,), K.STARTED, _("系统（居民重新打开服务项目时）"), MOVED_ON),
+]
+
+claims = Workflow(
+    Claim, CLAIM, initial=(K.CLAIMED,), record=_claim_record, announce=notices.announce_claim, error=NeedConflict
+)

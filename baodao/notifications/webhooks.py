@@ -48,7 +48,9 @@ from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from baodao.core.transitions import apply_where
 from baodao.notifications.models import GroupWebhook, WebhookDelivery
+from baodao.notifications.transitions import deliveries
 
 log = logging.getLogger("baodao.notifications")
 
@@ -346,10 +348,10 @@ def deliver(delivery_id: int) -> Outcome:
     ok, detail, final = post(delivery.webhook, delivery.text)
     mine = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
     if ok:
-        mine.update(status=WebhookDelivery.Status.SENT, sent_at=timezone.now(), last_error="")
+        apply_where(deliveries, "sent", mine, changes={"sent_at": timezone.now(), "last_error": ""})
         return Outcome(done=True)
     if final or delivery.attempts >= MAX_ATTEMPTS:
-        mine.update(status=WebhookDelivery.Status.FAILED, last_error=detail[:200])
+        apply_where(deliveries, "give_up", mine, changes={"last_error": detail[:200]})
         return Outcome(done=True)
     retry_at = timezone.now() + dt.timedelta(seconds=backoff(delivery.attempts))
     mine.update(last_error=detail[:200], next_attempt_at=retry_at)

@@ -86,7 +86,7 @@ def announce_member_report(report: MemberReport, t: Transition, by: User | None)
     mine = reverse("reporting:my_report")
     ledger = reverse("reporting:ledger")
     member = [report.member.user] if report.member.user is not None else []
-    if t.name == "unit_approve":
+    if t.name in ("unit_approve", "resubmit", "resubmit_to_unit"):
         member_report_waiting(report, by)
     elif t.name == "confirm":
         _send(member, by, title=_("您的报到已确认"), body=_("%(c)s已确认您的报到。") % who, url=mine)
@@ -122,20 +122,21 @@ def member_report_submitted(report: MemberReport, by: User | None) -> None:
 # --- unit reports ---------------------------------------------------------------------------------
 
 
+def unit_report_waiting(report: UnitReport, by: User | None) -> None:
+    """A unit's report waits for the community: its staff hear of it."""
+    who = {"u": report.unit.name}
+    _send(
+        community_staff(report.community),
+        by,
+        title=_("%(u)s 提交了单位报到") % who,
+        body=_("%(u)s 已提交单位党组织报到和共建协议，请核对后确认或退回。") % who,
+        url=_pending_url(report.community_id),
+    )
+
+
 def unit_report_submitted(report: UnitReport, by: User | None) -> None:
     """Called by unit_report_submit: the community's staff hear of it once committed."""
-
-    def tell() -> None:
-        who = {"u": report.unit.name}
-        _send(
-            community_staff(report.community),
-            by,
-            title=_("%(u)s 提交了单位报到") % who,
-            body=_("%(u)s 已提交单位党组织报到和共建协议，请核对后确认或退回。") % who,
-            url=_pending_url(report.community_id),
-        )
-
-    transaction.on_commit(tell, robust=True)
+    transaction.on_commit(lambda: unit_report_waiting(report, by), robust=True)
 
 
 def announce_unit_report(report: UnitReport, t: Transition, by: User | None) -> None:
@@ -143,7 +144,9 @@ def announce_unit_report(report: UnitReport, t: Transition, by: User | None) -> 
     report = UnitReport.objects.select_related("unit", "community").get(pk=report.pk)
     who = {"c": report.community.name, "r": report.return_reason}
     page = reverse("reporting:unit_report")
-    if t.name == "confirm":
+    if t.name == "resubmit":
+        unit_report_waiting(report, by)
+    elif t.name == "confirm":
         _send(
             unit_secretaries(report.unit),
             by,

@@ -1,4 +1,7 @@
-"""The status tables of 双报到: unit reports, member reports, mobile-change requests (run by core.transitions)."""
+"""The status tables of 双报到: unit reports, member reports, report certificates, mobile-change
+requests (run by core.transitions). A report returned by the community is corrected and submitted
+again in place (the same row, `resubmit`); a member's goes to the unit first when the roster does
+not vouch for the community."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from baodao.accounts.models import User
 from baodao.core.transitions import Transition, Workflow
 from baodao.reporting import notices
-from baodao.reporting.models import MemberReport, MobileChangeRequest, ReportEvent, UnitReport
+from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, ReportEvent, UnitReport
 from baodao.reporting.notices import COMMUNITY, MEMBER, UNIT
 
 
@@ -24,6 +27,7 @@ def _record(row: UnitReport | MemberReport, t: Transition, by: User | None, note
 U = UnitReport.Status
 M = MemberReport.Status
 R = MobileChangeRequest.Status
+C = Certificate.Status
 STAFF = _("社区工作人员、上级管理员")
 
 UNIT_REPORT = [
@@ -40,6 +44,15 @@ UNIT_REPORT = [
         _("市、区管理员（重新分配联系社区时）"),
         _("该报到已结束"),
         ReportEvent.Kind.ENDED,
+    ),
+    Transition(
+        "resubmit",
+        (U.RETURNED,),
+        U.SUBMITTED,
+        _("单位党组织书记（按退回原因修改后）"),
+        _("只有被退回的报到可以修改后重新提交"),
+        ReportEvent.Kind.RESUBMITTED,
+        (COMMUNITY,),
     ),
 ]
 MEMBER_REPORT = [
@@ -78,16 +91,56 @@ MEMBER_REPORT = [
         _("该报到已结束"),
         ReportEvent.Kind.ENDED,
     ),
+    Transition(
+        "resubmit",
+        (M.RETURNED,),
+        M.PENDING,
+        _("党员（按退回原因修改后）"),
+        _("只有被退回的报到可以修改后重新提交"),
+        ReportEvent.Kind.RESUBMITTED,
+        (COMMUNITY,),
+    ),
+    Transition(
+        "resubmit_to_unit",
+        (M.RETURNED,),
+        M.UNIT_APPROVAL,
+        _("党员（按退回原因修改后，报到社区不是花名册上的居住社区时）"),
+        _("只有被退回的报到可以修改后重新提交"),
+        ReportEvent.Kind.RESUBMITTED,
+        (UNIT,),
+    ),
 ]
 MOBILE_REQUEST = [
     Transition("approve", (R.PENDING,), R.APPROVED, _("党员所在单位党组织书记"), _("该申请已审核，无需重复处理")),
     Transition("refuse", (R.PENDING,), R.REFUSED, _("党员所在单位党组织书记"), _("该申请已审核，无需重复处理")),
 ]
 
+CERTIFICATE = [
+    Transition("use", (C.ISSUED,), C.USED, _("持证党员（凭报到证报到时）"), _("该报到证已使用或已作废")),
+    Transition(
+        "revoke",
+        (C.ISSUED,),
+        C.REVOKED,
+        _("单位党组织书记（重新签发时）；系统（党员离退休、调出或离开单位时）"),
+        _("该报到证已使用或已作废"),
+    ),
+]
+
 unit_reports = Workflow(
-    UnitReport, UNIT_REPORT, record=_record, announce=notices.announce_unit_report, error=ReportError
+    UnitReport,
+    UNIT_REPORT,
+    initial=(U.SUBMITTED,),
+    record=_record,
+    announce=notices.announce_unit_report,
+    error=ReportError,
 )
 member_reports = Workflow(
-    MemberReport, MEMBER_REPORT, record=_record, announce=notices.announce_member_report, error=ReportError
+    MemberReport,
+    MEMBER_REPORT,
+    initial=(M.PENDING, M.UNIT_APPROVAL),
+    record=_record,
+    announce=notices.announce_member_report,
+    error=ReportError,
 )
-mobile_requests = Workflow(MobileChangeRequest, MOBILE_REQUEST, error=ReportError)
+mobile_requests = Workflow(MobileChangeRequest, MOBILE_REQUEST, initial=(R.PENDING,), error=ReportError)
+certificates = Workflow(Certificate, CERTIFICATE, initial=(C.ISSUED,), error=ReportError)

@@ -45,9 +45,24 @@ def test_member_report_table_reads_as_declared() -> None:
         ("confirm", "待社区确认", "已报到"),
         ("return", "待社区确认、待单位审核", "已退回"),
         ("end", "待社区确认、待单位审核、已报到", "已结束"),
+        ("resubmit", "已退回", "待社区确认"),
+        ("resubmit_to_unit", "已退回", "待单位审核"),
     ]
-    assert {event for *_rest, event, _told in rows} == {"unit_approved", "confirmed", "returned", "ended"}
-    assert [told for *_rest, told in rows] == ["社区工作人员", "党员、单位党组织书记", "党员、单位党组织书记", ""]
+    assert {event for *_rest, event, _told in rows} == {
+        "unit_approved",
+        "confirmed",
+        "returned",
+        "ended",
+        "resubmitted",
+    }
+    assert [told for *_rest, told in rows] == [
+        "社区工作人员",
+        "党员、单位党组织书记",
+        "党员、单位党组织书记",
+        "",
+        "社区工作人员",
+        "单位党组织书记",
+    ]
 
 
 def test_every_table_renders_for_people(capsys: pytest.CaptureFixture[str]) -> None:

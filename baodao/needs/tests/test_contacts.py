@@ -117,18 +117,22 @@ def test_the_readings_are_shown_to_the_communitys_staff(nw: SimpleNamespace) -> 
     assert member.get("/needs/staff/contact-readings/").status_code == 403
 
 
-def test_a_withdrawal_after_a_reading_is_flagged_to_the_staff(nw: SimpleNamespace) -> None:
+def test_a_withdrawal_after_a_reading_is_flagged_to_the_staff(
+    nw: SimpleNamespace, django_capture_on_commit_callbacks
+) -> None:
     w = nw
     plain, read = published(w, title="没看就撤回"), published(w, title="看了才撤回")
     c1 = services.item_claim(demand=plain, party=w.m_u_a, by=w.member_user)
-    services.claim_withdraw(claim=c1, by=w.member_user, reason="临时出差")
+    with django_capture_on_commit_callbacks(execute=True):  # the staff hear of it once it committed
+        services.claim_withdraw(claim=c1, by=w.member_user, reason="临时出差")
     c2 = services.item_claim(demand=read, party=w.m_u_a, by=w.member_user)
     services.item_start(claim=c2, by=w.member_user)
     services.contact_reveal(claim=c2, by=w.member_user)
     member = Client()
     member.force_login(w.member_user)
     assert 'id="read-before"' in page(member, f"/needs/items/{read.pk}/")
-    response = member.post(f"/needs/claims/{c2.pk}/withdraw/", {"reason": "不想办了"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = member.post(f"/needs/claims/{c2.pk}/withdraw/", {"reason": "不想办了"})
     assert response.status_code == 302
     assert Claim.objects.get(pk=c2.pk).status == Claim.Status.WITHDRAWN
     assert Demand.objects.get(pk=read.pk).status == S.PUBLISHED

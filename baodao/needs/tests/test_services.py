@@ -250,7 +250,7 @@ def test_withdraw_and_decline_free_the_slot_and_relist(nw: SimpleNamespace) -> N
     assert kinds(d)[-2:] == ["dispatched", "declined"]
 
 
-def test_idle_claims_are_reminded_then_released(nw: SimpleNamespace) -> None:
+def test_idle_claims_are_reminded_then_released(nw: SimpleNamespace, django_capture_on_commit_callbacks) -> None:
     w = nw
     d = published(w)
     c = services.item_claim(demand=d, party=w.m_u_a, by=w.member_user)
@@ -258,11 +258,15 @@ def test_idle_claims_are_reminded_then_released(nw: SimpleNamespace) -> None:
     assert services.claims_remind_and_release(now=now + dt.timedelta(days=6)) == (0, 0)
     assert services.claims_remind_and_release(now=now + dt.timedelta(days=8)) == (1, 0)
     assert services.claims_remind_and_release(now=now + dt.timedelta(days=9)) == (0, 0)  # reminded once
-    assert services.claims_remind_and_release(now=now + dt.timedelta(days=15)) == (0, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.claims_remind_and_release(now=now + dt.timedelta(days=15)) == (0, 1)
     c.refresh_from_db()
     d.refresh_from_db()
     assert (c.status, d.status, d.claimed_slots) == (Claim.Status.RELEASED, S.PUBLISHED, 0)
     assert Notification.objects.filter(user=w.member_user, title__contains="退回服务清单").exists()
+    released = f"「{d.title}」因长时间无进展已退回服务清单"
+    assert Notification.objects.filter(user=w.member_user, title=released).count() == 1
+    assert Notification.objects.filter(user=w.community_staff, title=released).count() == 1
 
 
 def test_unable_needs_a_reason_and_ends_live_claims(nw: SimpleNamespace) -> None:

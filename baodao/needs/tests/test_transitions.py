@@ -7,13 +7,15 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 
 from baodao.core.transitions import apply, render_tables
 from baodao.needs import access, services
-from baodao.needs.models import Demand, DemandEvent
+from baodao.needs.models import Claim, Demand, DemandEvent
 from baodao.needs.tests.conftest import ask, law, published
-from baodao.needs.transitions import NeedError, demands
+from baodao.needs.transitions import NeedError, claims, demands
+from baodao.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 S = Demand.Status
@@ -88,3 +90,55 @@ def test_who_may_review_close_answer_and_claim(nw: SimpleNamespace) -> None:
     # Next door (北门社区): only the admins above both; 安宁's staff, secretary, member and resident see nothing.
     assert _allowed(w, access.get_demand_for_review, next_door.pk) == {"city_admin", "district_admin", "street_admin"}
     assert _allowed(w, access.get_demand_for_view, next_door.pk) == {"city_admin", "district_admin", "street_admin"}
+
+
+def test_the_claim_table_reads_as_declared() -> None:
+    rows = {name: (src, dst, told) for name, src, dst, _who, _event, told in claims.rows()}
+    assert rows == {
+        "start": ("已认领、进行中", "进行中", ""),
+        "done": ("已认领、进行中", "已完成", ""),
+        "withdraw": ("已认领、进行中", "已撤回", "社区工作人员"),
+        "decline": ("已认领", "已拒绝派单", "社区工作人员"),
+        "release": ("已认领、进行中", "超期释放", "认领方、社区工作人员"),
+        "end": ("已认领、进行中、已完成", "已终止", ""),
+        "reopen": ("已完成", "进行中", ""),
+    }
+
+
+def test_a_claims_steps_tell_whom_the_table_names_once_committed(
+    nw: SimpleNamespace, django_capture_on_commit_callbacks
+) -> None:
+    """Declined: the community's staff (not the decliner), after the step committed; nothing for a
+    step that was rolled back."""
+    w = nw
+    d = published(w, title="楼道扶手松动")
+    c = services.item_dispatch(demand=d, party=w.m_v_a, by=w.community_staff)
+    notes = Notification.objects.filter(title="「楼道扶手松动」的派单被拒绝")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        services.claim_decline(claim=c, by=w.leader, reason="不擅长")
+        raise RuntimeError("the request failed after the step")
+    assert not notes.exists()
+    assert Claim.objects.get(pk=c.pk).status == Claim.Status.CLAIMED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_decline(claim=c, by=w.leader, reason="不擅长")
+    assert {(n.user, n.body) for n in notes} == {(w.community_staff, "钱安宁拒绝了派单。原因：不擅长")}
+    declined = DemandEvent.objects.filter(demand=d, kind=DemandEvent.Kind.DECLINED)
+    assert declined.values_list("note", flat=True).get() == "钱安宁：不擅长"
+
+
+def test_a_release_leaves_a_claim_done_meanwhile(nw: SimpleNamespace) -> None:
+    """The timed release lists idle claims, then takes each one's lock: one done in between is
+    refused by the table (it used to be released, done work and all)."""
+    w = nw
+    d = published(w)
+    c = services.item_claim(demand=d, party=w.m_u_a, by=w.member_user)
+    services.item_done(claim=c, by=w.member_user, note="已上门")
+
+    with pytest.raises(NeedError, match="该认领当前为“已完成”，不能再办理这一步"):
+        services._end_claim(c, name="release", reason="超过 15 天无进展", by=None)
+
+    c.refresh_from_db()
+    assert c.status == Claim.Status.DONE
+    assert not DemandEvent.objects.filter(demand=d, kind=DemandEvent.Kind.RELEASED).exists()

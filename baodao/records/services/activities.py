@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
+from baodao.core.transitions import apply, apply_many
 from baodao.directory.models import Category, Member, Place, Unit
 from baodao.needs.models import Demand
 from baodao.notifications.services import group_post
@@ -21,7 +22,7 @@ from baodao.records.models import (
     Signup,
     Team,
 )
-from baodao.records.transitions import RecordConflict, RecordError
+from baodao.records.transitions import RecordError, activities, signups
 
 from .attendance import _attendance_record
 from .common import _local
@@ -134,16 +135,14 @@ def activity_signup(*, activity: Activity, member: Member, by: User, now: dt.dat
 def signup_cancel(*, signup: Signup, by: User, now: dt.datetime | None = None) -> Signup:
     """Cancel before the start: the seat goes back."""
     now = now or timezone.now()
-    with transaction.atomic():
-        Activity.objects.select_for_update().filter(pk=signup.activity_id).first()
-        row = Signup.objects.select_for_update().get(pk=signup.pk)
-        if row.status != Signup.Status.SIGNED:
-            raise RecordConflict(_("该报名已%(s)s，不能取消") % {"s": row.get_status_display()})
+
+    def not_started(row: Signup) -> None:
         if row.starts_at <= now:
             raise RecordError(_("活动已开始，不能取消报名"))
-        row.status = Signup.Status.CANCELLED
-        row.cancelled_at = now
-        row.save(update_fields=["status", "cancelled_at"])
+
+    with transaction.atomic():
+        Activity.objects.select_for_update().filter(pk=signup.activity_id).first()  # the activity first, as a seat
+        row = apply(signups, "cancel", signup, by=by, changes={"cancelled_at": now}, check=not_started)
         Activity.objects.filter(pk=row.activity_id).update(signed_up=F("signed_up") - 1)
     return row
 
@@ -153,13 +152,14 @@ def activity_close(*, activity: Activity, by: User, now: dt.datetime | None = No
     record up to the activity's end, flagged; the activity is closed."""
     now = now or timezone.now()
     out = {"no_show": 0, "not_out": 0}
-    with transaction.atomic():
-        row = Activity.objects.select_for_update().get(pk=activity.pk)
-        if row.status != Activity.Status.OPEN:
-            raise RecordConflict(_("活动%(s)s") % {"s": row.get_status_display()})
+
+    def ended(row: Activity) -> None:
         if row.ends_at > now:
             raise RecordError(_("活动尚未结束，结束后才能结束考勤"))
-        out["no_show"] = row.signups.filter(status=Signup.Status.SIGNED).update(status=Signup.Status.NO_SHOW)
+
+    with transaction.atomic():
+        row = apply(activities, "close", activity, by=by, changes={"closed_at": now}, check=ended)
+        out["no_show"] = len(apply_many(signups, "no_show", row.signups.filter(status=Signup.Status.SIGNED), by=by))
         for signup in (
             row.signups.select_for_update().filter(status=Signup.Status.CHECKED_IN).select_related("member", "activity")
         ):
@@ -167,25 +167,19 @@ def activity_close(*, activity: Activity, by: User, now: dt.datetime | None = No
             flag = {"code": "no_checkout", "text": _("未扫码签退，按活动结束时间计算")}
             _attendance_record(signup, by=by, source=Record.Source.ACTIVITY, extra_flags=[flag])
             out["not_out"] += 1
-        row.status = Activity.Status.CLOSED
-        row.closed_at = now
-        row.save(update_fields=["status", "closed_at"])
     return out
 
 
 def activity_cancel(*, activity: Activity, by: User) -> Activity:
-    with transaction.atomic():
-        row = Activity.objects.select_for_update().get(pk=activity.pk)
-        if row.status != Activity.Status.OPEN:
-            raise RecordConflict(_("活动%(s)s") % {"s": row.get_status_display()})
+    def nobody_came(row: Activity) -> None:
         if row.signups.filter(
             status__in=(Signup.Status.CHECKED_IN, Signup.Status.ATTENDED, Signup.Status.SHORT)
         ).exists():
             raise RecordError(_("已有党员签到，不能取消活动；请结束考勤"))
-        row.signups.filter(status=Signup.Status.SIGNED).update(
-            status=Signup.Status.CANCELLED, cancelled_at=timezone.now()
-        )
-        row.status = Activity.Status.CANCELLED
-        row.signed_up = 0
-        row.save(update_fields=["status", "signed_up"])
+
+    now = timezone.now()
+    with transaction.atomic():
+        row = apply(activities, "cancel", activity, by=by, changes={"signed_up": 0}, check=nobody_came)
+        signed = row.signups.filter(status=Signup.Status.SIGNED)
+        apply_many(signups, "void", signed, by=by, changes=lambda s: {"cancelled_at": now})
     return row

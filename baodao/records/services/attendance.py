@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
 from baodao.core.rules import get_rule_int
+from baodao.core.transitions import apply
 from baodao.directory.models import Member
 from baodao.directory.selectors import city_of
 from baodao.records import codes
@@ -30,7 +31,7 @@ from baodao.records.models import (
     RecordEvent,
     Signup,
 )
-from baodao.records.transitions import RecordConflict, RecordError
+from baodao.records.transitions import RecordConflict, RecordError, signups
 
 from .common import _local
 from .counting import _check_attended_span, _served, _set_counting
@@ -85,15 +86,9 @@ def checkin_scanned(*, activity: Activity, member: Member, by: User, now: dt.dat
         )
         if row is None:
             row = _take_seat(activity, member, by=by, now=now, started_ok=True)
-        if row.status != Signup.Status.SIGNED:
-            raise RecordConflict(
-                _("您已于 %(t)s 签到") % {"t": _local(row.checkin_at)}
-                if row.checkin_at
-                else _("该报名已%(s)s") % {"s": row.get_status_display()}
-            )
-        row.status = Signup.Status.CHECKED_IN
-        row.checkin_at = now
-        row.save(update_fields=["status", "checkin_at"])
+        if row.checkin_at:
+            raise RecordConflict(_("您已于 %(t)s 签到") % {"t": _local(row.checkin_at)})
+        apply(signups, "check_in", row, by=by, changes={"checkin_at": now}, locked=True)
     return row
 
 
@@ -164,8 +159,9 @@ def _attendance_record(signup: Signup, *, by: User, source: str, extra_flags: Se
     record.flags = flags_for(record, extra=extra_flags)
     _set_counting(record)
     record.save()
-    signup.status = Signup.Status.ATTENDED if record.counts_as_activity else Signup.Status.SHORT
-    signup.save(update_fields=["status", "checkin_at", "checkout_at", "manual_reason", "manual_by"])
+    # The sign-up is locked by every caller (or was just made in this transaction).
+    times = {f: getattr(signup, f) for f in ("checkin_at", "checkout_at", "manual_reason", "manual_by")}
+    apply(signups, "attend" if record.counts_as_activity else "short", signup, by=by, changes=times, locked=True)
     _flag_neighbours(record)
     return record
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
+from baodao.core.transitions import apply
 from baodao.directory.models import Member, Place
 from baodao.notifications.services import group_post
 from baodao.records.models import (
@@ -20,7 +21,7 @@ from baodao.records.models import (
     RecordEvent,
     Team,
 )
-from baodao.records.transitions import RecordConflict, RecordError
+from baodao.records.transitions import RecordConflict, RecordError, callups
 
 from .common import _local, _minutes
 from .counting import _set_counting
@@ -169,10 +170,4 @@ def callup_attend(*, callup: Callup, members: Iterable[Member], by: User) -> int
 
 
 def callup_close(*, callup: Callup, by: User) -> Callup:
-    with transaction.atomic():
-        row = Callup.objects.select_for_update().get(pk=callup.pk)
-        if row.status != Callup.Status.OPEN:
-            raise RecordConflict(_("该动员已结束"))
-        row.status = Callup.Status.CLOSED
-        row.save(update_fields=["status"])
-    return row
+    return apply(callups, "close", callup, by=by)

@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
+from baodao.core.transitions import apply
 from baodao.directory.models import Place, Unit
 from baodao.records.models import (
     Commitment,
 )
-from baodao.records.transitions import RecordConflict, RecordError
+from baodao.records.transitions import RecordConflict, RecordError, commitments
 
 from .common import _within
 
@@ -52,20 +53,10 @@ def commitment_edit(*, commitment: Commitment, text: str, by: User) -> Commitmen
 def commitment_withdraw(*, commitment: Commitment, by: User) -> Commitment:
     """The unit withdraws a commitment before it is kept: off the bulletin and the year's count,
     kept on the unit's page as withdrawn."""
-    with transaction.atomic():
-        row = _promised(commitment, _("撤回"))
-        row.status = Commitment.Status.WITHDRAWN
-        row.save(update_fields=["status"])
-    return row
+    return apply(commitments, "withdraw", commitment, by=by)
 
 
 def commitment_keep(*, commitment: Commitment, by: User, note: str) -> Commitment:
     """The community marks a commitment kept (兑现), with what was done."""
     note = _within(note, "done_note", _("兑现情况"))
-    with transaction.atomic():
-        row = _promised(commitment, _("确认兑现"))
-        row.status = Commitment.Status.DONE
-        row.done_note = note
-        row.done_at = timezone.now()
-        row.save(update_fields=["status", "done_note", "done_at"])
-    return row
+    return apply(commitments, "keep", commitment, by=by, changes={"done_note": note, "done_at": timezone.now()})

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
+from baodao.core.transitions import apply
 from baodao.directory.models import LeaderLink, Place
 from baodao.records.models import (
     LeaderVisit,
 )
-from baodao.records.transitions import RecordConflict, RecordError
+from baodao.records.transitions import RecordConflict, RecordError, leader_visits
 
 
 def leader_visit_log(
@@ -49,15 +50,9 @@ def leader_visit_decide(
     reason = reason.strip()
     if not confirm and not reason:
         raise RecordError(_("请填写退回原因"))
-    with transaction.atomic():
-        row = LeaderVisit.objects.select_for_update(of=("self",)).select_related("link").get(pk=visit.pk)
-        if row.logged_by_id == by.pk or row.link.user_id == by.pk:
-            raise RecordError(_("不能确认或退回自己登记的调研"))
-        if row.status != LeaderVisit.Status.PENDING:
-            raise RecordConflict(_("该调研记录已%(s)s") % {"s": row.get_status_display()})
-        row.status = LeaderVisit.Status.CONFIRMED if confirm else LeaderVisit.Status.RETURNED
-        row.decided_by = by
-        row.decided_at = now or timezone.now()
-        row.return_reason = "" if confirm else reason[:200]
-        row.save(update_fields=["status", "decided_by", "decided_at", "return_reason"])
-    return row
+    # Who logged it and whose link it is never change: read before the row's lock.
+    mine = LeaderVisit.objects.filter(pk=visit.pk).values_list("logged_by_id", "link__user_id").get()
+    if by.pk in mine:
+        raise RecordError(_("不能确认或退回自己登记的调研"))
+    changes = {"decided_by": by, "decided_at": now or timezone.now(), "return_reason": "" if confirm else reason[:200]}
+    return apply(leader_visits, "confirm" if confirm else "return", visit, by=by, changes=changes)

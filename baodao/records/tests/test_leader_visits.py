@@ -66,9 +66,10 @@ def test_leader_logs_and_the_community_confirms(lw: SimpleNamespace) -> None:
     assert r.status_code == 302
     v.refresh_from_db()
     assert v.status == LeaderVisit.Status.CONFIRMED and v.decided_by == w.community_staff
-    # Deciding twice is a conflict, state unchanged.
-    with pytest.raises(RecordConflict):
+    # Deciding twice is a conflict, state unchanged, said once (not "已已确认").
+    with pytest.raises(RecordConflict) as twice:
         services.leader_visit_decide(visit=v, by=w.community_staff, confirm=False, reason="重复")
+    assert twice.value.messages == ["该调研记录已确认"]
     v.refresh_from_db()
     assert v.status == LeaderVisit.Status.CONFIRMED
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
 from baodao.core import rules
+from baodao.core.transitions import apply_many
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Member, Unit
 from baodao.directory.selectors import community_of
@@ -21,16 +22,14 @@ from baodao.reporting.models import (
     Certificate,
     MemberReport,
 )
-from baodao.reporting.transitions import ReportError
+from baodao.reporting.transitions import ReportError, certificates
 
 TOKEN_SALT = "baodao.reporting.certificate"
 
 
 def _revoke_open_certificates(member: Member) -> None:
     # Row by row (at most one is open), so the audit log sees each revocation; update() would not.
-    for cert in Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED):
-        cert.status = Certificate.Status.REVOKED
-        cert.save(update_fields=["status"])
+    apply_many(certificates, "revoke", Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED))
 
 
 def _number(prefix: str) -> str:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
 from baodao.core.transitions import apply
+from baodao.directory import transitions as directory_transitions
 from baodao.directory.models import Member, PartyOrg, Place, Unit
 from baodao.directory.selectors import community_of
 from baodao.reporting.models import (
@@ -127,8 +128,10 @@ def member_set_status(*, member: Member, status: str, by: User | None) -> Member
     """Retiring or transferring ends the report and takes the member out of every denominator."""
     if status not in Member.Status.values:
         raise ReportError({"status": _("未知状态")})
-    member.status = status
-    member.save(update_fields=["status"])
+    steps: dict[str, str] = {Member.Status.RETIRED: "retire", Member.Status.TRANSFERRED: "transfer"}
+    step = steps.get(status, "reinstate")
+    apply(directory_transitions.members, step, member, by=by)
+    member.refresh_from_db(fields=["status"])  # the caller's copy says what it became
     if status != Member.Status.IN_SERVICE:
         _end_active(member, STATUS_END_REASON[status], by)
         _revoke_open_certificates(member)

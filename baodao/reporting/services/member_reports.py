@@ -20,7 +20,7 @@ from baodao.reporting.models import (
     MemberReport,
     ReportEvent,
 )
-from baodao.reporting.transitions import ReportError, member_reports
+from baodao.reporting.transitions import ReportError, certificates, member_reports
 
 from .certificates import _number
 from .commitments import commitment_text
@@ -89,11 +89,11 @@ def member_report_submit(
     try:
         with transaction.atomic():
             if resubmitted is not None:
-                for k, v in fields.items():
-                    setattr(resubmitted, k, v)
-                resubmitted.submitted_at = timezone.now()
-                resubmitted.save()
-                report, kind = resubmitted, ReportEvent.Kind.RESUBMITTED
+                # Corrected in place: the transition writes the timeline and tells who decides next.
+                name = "resubmit_to_unit" if needs_unit else "resubmit"
+                changes = {k: v for k, v in fields.items() if k != "status"} | {"submitted_at": timezone.now()}
+                report = apply(member_reports, name, resubmitted, by=member.user, changes=changes)
+                kind = ReportEvent.Kind.RESUBMITTED
             else:
                 report = MemberReport.objects.create(member=member, **fields)
                 kind = ReportEvent.Kind.SUBMITTED
@@ -106,8 +106,7 @@ def member_report_submit(
     member.skills.set(skills)
     member.intentions.set(intentions)
     if certificate is not None:
-        certificate.status = Certificate.Status.USED
-        certificate.save(update_fields=["status"])
+        apply(certificates, "use", certificate, by=member.user, locked=True)  # locked above
         _event(
             kind=ReportEvent.Kind.CERTIFICATE,
             actor=certificate.issued_by,
@@ -115,8 +114,9 @@ def member_report_submit(
             member_report=report,
             at=certificate.issued_at,
         )
-    _event(kind=kind, actor=member.user, member_report=report)
-    notices.member_report_submitted(report, member.user)
+    if kind == ReportEvent.Kind.SUBMITTED:
+        _event(kind=kind, actor=member.user, member_report=report)
+        notices.member_report_submitted(report, member.user)
     return report
 
 

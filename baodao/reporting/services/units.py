@@ -81,13 +81,9 @@ def unit_report_submit(
         "joins_big_committee": joins_big_committee,
     }
     if returned:
-        for k, v in fields.items():
-            setattr(returned, k, v)
-        returned.status = UnitReport.Status.SUBMITTED
-        returned.return_reason = ""
-        returned.submitted_by = by
-        returned.save()
-        report, kind = returned, ReportEvent.Kind.RESUBMITTED
+        # Corrected in place: the transition writes the timeline and tells the community.
+        changes = {**fields, "return_reason": "", "submitted_by": by}
+        report, kind = apply(unit_reports, "resubmit", returned, by=by, changes=changes), ReportEvent.Kind.RESUBMITTED
     else:
         report = UnitReport.objects.create(
             unit=unit, community=assignment.community, assignment=assignment, submitted_by=by, **fields
@@ -105,8 +101,8 @@ def unit_report_submit(
             unit_report=report,
             at=min(start, timezone.now()),
         )
-    _event(kind=kind, actor=by, unit_report=report)
-    notices.unit_report_submitted(report, by)
+        _event(kind=kind, actor=by, unit_report=report)
+        notices.unit_report_submitted(report, by)
     return report
 
 

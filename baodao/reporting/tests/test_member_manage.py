@@ -53,6 +53,7 @@ def test_member_manage_move_transfers_the_report(world: SimpleNamespace, login) 
         ("move", {"residence": "999999"}, "请选择新居住的小区或楼栋"),
         ("status", {"status": "flying"}, "未知状态"),
         ("status", {}, "未知状态"),
+        ("status", {"status": "in_service"}, "该党员当前为“在职”，无需调整"),
     ],
 )
 def test_member_manage_bad_post_rerenders_the_member_page_with_422(

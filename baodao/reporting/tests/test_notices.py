@@ -110,6 +110,36 @@ def test_a_unit_report_tells_the_community_then_the_unit(w: SimpleNamespace, hea
     assert confirmed == {("unit_secretary", "单位报到已确认", "安宁社区已确认本单位报到，共建协议可打印。")}
 
 
+def test_a_resubmitted_report_tells_the_communitys_staff_once(w: SimpleNamespace, heard) -> None:
+    report = submit(w.m_u_a)
+    services.member_report_return(report=report, by=w.community_staff, reason="楼栋不对")
+
+    got = heard(lambda: submit(w.m_u_a))
+
+    assert got == {
+        (
+            "community_staff",
+            "新的党员报到待确认：王安华（城建局）",
+            "王安华（城建局）已向本社区报到，请核对后确认或退回。",
+        )
+    }
+    assert list(report.events.filter(kind="resubmitted").values_list("actor__username", flat=True)) == ["member_u_a"]
+
+
+def test_a_resubmitted_unit_report_tells_the_communitys_staff_once(w: SimpleNamespace, heard) -> None:
+    report = unit_submit(w.U, w.unit_secretary)
+    services.unit_report_return(report=report, by=w.community_staff, reason="缺少共建协议")
+
+    got = heard(lambda: unit_submit(w.U, w.unit_secretary))
+
+    assert got == {
+        ("community_staff", "城建局 提交了单位报到", "城建局 已提交单位党组织报到和共建协议，请核对后确认或退回。")
+    }
+    assert list(report.events.filter(kind="resubmitted").values_list("actor__username", flat=True)) == [
+        "unit_secretary"
+    ]
+
+
 def test_a_returned_unit_report_tells_the_unit_why(w: SimpleNamespace, heard) -> None:
     report = unit_submit(w.V, w.sec_v)  # 教育局, assigned to 北门社区
 
