@@ -473,7 +473,6 @@ def item_done(
         row.aid_money = aid_money
         row.save(update_fields=["status", "done_at", "progress_at", "done_note", "aid_items", "aid_money"])
         _photos(demand, photos, stage=DemandPhoto.Stage.DONE, by=by)
-        signals.claim_done.send(sender=Claim, claim=row)
         if demand.claims.filter(status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED)).exists():
             _event(demand, DemandEvent.Kind.DONE, by, _("%(p)s完成了认领的部分") % {"p": row.party_name})
         else:
@@ -569,8 +568,6 @@ def demand_reopen(*, demand: Demand, by: User | None, comment: str) -> Demand:
         Claim.objects.filter(pk__in=[c.pk for c in taken_back]).update(
             status=Claim.Status.STARTED, progress_at=timezone.now()
         )
-        for c in taken_back:
-            signals.claim_reopened.send(sender=Claim, claim=c)
     return row
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import User
 from baodao.core.transitions import Transition, Workflow
-from baodao.reporting import notices
+from baodao.reporting import notices, signals
 from baodao.reporting.models import MemberReport, MobileChangeRequest, ReportEvent, UnitReport
 from baodao.reporting.notices import COMMUNITY, MEMBER, UNIT
 
@@ -19,6 +19,16 @@ class ReportError(ValidationError):
 def _record(row: UnitReport | MemberReport, t: Transition, by: User | None, note: str) -> None:
     target = {"unit_report": row} if isinstance(row, UnitReport) else {"member_report": row}
     ReportEvent.objects.create(kind=t.event, actor=by, note=note[:200], **target)
+
+
+def _member_report_moved(row: MemberReport, old: str, before: MemberReport) -> None:
+    """Named for the layers above (records joins the member's teams on confirmation, stats moves
+    its coverage and met-counts), in the step's transaction."""
+    signals.member_report_moved.send(sender=MemberReport, report=row, old=old, before=before)
+
+
+def _unit_report_moved(row: UnitReport, old: str, before: UnitReport) -> None:
+    signals.unit_report_moved.send(sender=UnitReport, report=row, old=old)
 
 
 U = UnitReport.Status
@@ -85,9 +95,19 @@ MOBILE_REQUEST = [
 ]
 
 unit_reports = Workflow(
-    UnitReport, UNIT_REPORT, record=_record, announce=notices.announce_unit_report, error=ReportError
+    UnitReport,
+    UNIT_REPORT,
+    record=_record,
+    announce=notices.announce_unit_report,
+    moved=_unit_report_moved,
+    error=ReportError,
 )
 member_reports = Workflow(
-    MemberReport, MEMBER_REPORT, record=_record, announce=notices.announce_member_report, error=ReportError
+    MemberReport,
+    MEMBER_REPORT,
+    record=_record,
+    announce=notices.announce_member_report,
+    moved=_member_report_moved,
+    error=ReportError,
 )
 mobile_requests = Workflow(MobileChangeRequest, MOBILE_REQUEST, error=ReportError)
