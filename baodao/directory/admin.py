@@ -175,7 +175,8 @@ class RuleAdmin(admin.ModelAdmin):
     list_filter = ("key",)
 
 
-for model in (m.UnitAssignment, m.FirstSecretaryTerm):
-    admin.site.register(model, RosterAdmin, raw_id_fields=[f.name for f in model._meta.fields if f.is_relation])
+for roster_model in (m.UnitAssignment, m.FirstSecretaryTerm):
+    relations = [f.name for f in roster_model._meta.fields if f.is_relation]
+    admin.site.register(roster_model, RosterAdmin, raw_id_fields=relations)
 for model in (m.WorkTeam, m.LeaderLink, m.HeadAppointment):
     admin.site.register(model, raw_id_fields=[f.name for f in model._meta.fields if f.is_relation])

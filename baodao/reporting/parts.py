@@ -19,7 +19,7 @@ def member_part(user: Actor, member: Member) -> dict[str, Any]:
     )
     full = scope.member_pii_visible(user, member)
     for r in reports:  # the room typed at registration: an address, shown as the member's others are
-        r.shown_room = r.room if full else mask_address(r.room)  # type: ignore[attr-defined]
+        r.shown_room = r.room if full else mask_address(r.room)
     return {
         "template": "reporting/_member_part.html",
         "reports": reports,

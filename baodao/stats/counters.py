@@ -20,7 +20,7 @@ stats.families.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -83,8 +83,8 @@ class Drift:
 
 def move(
     model: type[models.Model],
-    keys: dict[str, object],
-    deltas: dict[str, Any],
+    keys: Mapping[str, object],
+    deltas: Mapping[str, Any],
     create: Callable[[], dict[str, object]] = dict,
 ) -> None:
     """Add `deltas` to the row at `keys` in the caller's transaction, making the row when missing
@@ -103,7 +103,7 @@ def move(
         rows.update(**updates)
 
 
-def locked(model: type[models.Model], keys: dict[str, object]) -> models.Model:
+def locked(model: type[models.Model], keys: Mapping[str, object]) -> models.Model:
     """The row at `keys`, made when missing, locked until the caller's transaction ends."""
     row = model._default_manager.select_for_update().filter(**keys).first()
     if row is None:
