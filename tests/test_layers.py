@@ -2,19 +2,26 @@
 itself in a circle, and every module's first line says what it holds.
 
 Every `import` and `from ... import` counts, function-local ones too. Tests and conftest files
-are left out: they compose whatever they test, like the top layer.
+are left out: they compose whatever they test, like the top layer. References that are no import
+count too: `apps.get_model("app", ...)` strings, URL names (`{% url %}` in templates, `reverse()`
+and `redirect()` in code: a name belongs to the app whose view it names; a template to the app of
+its directory templates/<app>/, the site's layouts at the top) and signal receivers
+(tests/test_events.py: nobody listens to a layer above it).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "baodao"
+TEMPLATES = ROOT / "templates"
 
 # Bottom to top. A module may import from its own layer or any layer below. Within the domain
 # layer an app may read the apps before it (spine order), never one after it.
@@ -152,3 +159,87 @@ def test_module_says_what_it_holds(module: str) -> None:
     tree = ast.parse(MODULES[module].read_text())
     doc = ast.get_docstring(tree)
     assert doc and doc.strip(), f"{MODULES[module].relative_to(ROOT)} has no module docstring"
+
+
+# --- references that are no import ------------------------------------------------------------------
+
+# Upward references kept on purpose, each named with why in ARCHITECTURE.md ("Upward references"):
+# a user's role is granted on a place, a unit, a member or a resident, which accounts names by
+# string (it imports nothing of directory, whose scope reads the roles).
+KNOWN_UPWARD = {
+    "baodao/accounts/models.py ForeignKey('directory.Place')",
+    "baodao/accounts/models.py ForeignKey('directory.Unit')",
+    "baodao/accounts/models.py ForeignKey('directory.Member')",
+    "baodao/accounts/models.py ForeignKey('directory.Resident')",
+}
+RELATIONS = ("ForeignKey", "OneToOneField", "ManyToManyField")
+
+
+def _url_apps() -> dict[str, str]:
+    """Every URL name (with its namespaces) -> the app whose view it names."""
+    out: dict[str, str] = {}
+
+    def walk(resolver: URLResolver, spaces: list[str]) -> None:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                walk(p, [*spaces, p.namespace] if p.namespace else spaces)
+            elif isinstance(p, URLPattern) and p.name and p.callback.__module__.startswith("baodao."):
+                out[":".join([*spaces, p.name])] = _app(p.callback.__module__) or ""
+
+    walk(get_resolver(), [])
+    return out
+
+
+def _named_references() -> list[tuple[str, int, str, str, str]]:
+    """(file, line, reference, from app, to app) for every get_model string, model relation by
+    string and URL name, in code and templates."""
+    urls = _url_apps()
+    out = []
+    for module, path in MODULES.items():
+        app = _app(module) or ""
+        rel = str(path.relative_to(ROOT))
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            first = node.args[0].value
+            if not isinstance(first, str):
+                continue
+            if name == "get_model" or (name in RELATIONS and "." in first):
+                out.append((rel, node.lineno, f"{name}({first!r})", app, first.split(".")[0]))
+            elif name in ("reverse", "reverse_lazy", "redirect", "resolve_url") and first in urls:
+                out.append((rel, node.lineno, f"{name}({first!r})", app, urls[first]))
+    tag = re.compile(r"""\{%\s*url\s+['"]([^'"]+)['"]""")
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        parts = path.relative_to(TEMPLATES).parts
+        app = parts[0] if len(parts) > 1 and parts[0] in RANK else "home"  # the layouts compose the site
+        for i, line in enumerate(path.read_text().splitlines(), 1):
+            for name in tag.findall(line):
+                if name in urls:
+                    out.append((str(path.relative_to(ROOT)), i, f"{{% url '{name}' %}}", app, urls[name]))
+    return out
+
+
+def test_named_references_are_read() -> None:
+    refs = _named_references()
+    kinds = {ref.split("(")[0].split(" ")[0] for _f, _l, ref, _a, _b in refs}
+    assert {"{%", "reverse", "redirect", "ForeignKey"} <= kinds  # the readers see each kind of reference
+    assert all(to in RANK for *_x, to in refs), [r for r in refs if r[4] not in RANK]
+
+
+def test_named_references_only_point_down() -> None:
+    upward = {
+        f"{file}:{line} {ref}"
+        for file, line, ref, frm, to in _named_references()
+        if frm in RANK and RANK[to] > RANK[frm] and f"{file} {ref}" not in KNOWN_UPWARD
+    }
+    assert upward == set(), "references against the layers (a hook, an event, a part the higher app adds):\n" + (
+        "\n".join(sorted(upward))
+    )
+
+
+def test_known_upward_references_are_still_there() -> None:
+    """An entry of KNOWN_UPWARD that the code no longer has goes (and its line in ARCHITECTURE.md)."""
+    found = {f"{file} {ref}" for file, _line, ref, _frm, _to in _named_references()}
+    assert KNOWN_UPWARD - found == set()

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from baodao.accounts.models import ApiToken, RoleAssignment, SecurityEvent, User
 from baodao.accounts.signals import password_set
 from baodao.accounts.usercache import forget_user
 from baodao.core import crypto
-from baodao.core.rules import MIN_AUDIT_RETENTION_DAYS, get_rule_int
+from baodao.core.rules import MIN_AUDIT_RETENTION_DAYS, get_rule_int, rule_values_everywhere
 
 API_TOKEN_DAYS = 30
 
@@ -168,13 +167,8 @@ def audit_retention_days() -> int:
     Audit entries are not filed per city (an actor may act across cities, a failed login may name no
     account), so pruning can only honour every city's rule by keeping what the longest one keeps.
     """
-    from django.apps import apps
-
-    Rule = apps.get_model("directory", "Rule")
-    longest = Rule.objects.filter(key="audit_retention_days").aggregate(m=Max("value"))["m"]
     days = [MIN_AUDIT_RETENTION_DAYS, get_rule_int("audit_retention_days")]
-    if longest is not None:
-        days.append(math.ceil(longest))
+    days += [math.ceil(v) for v in rule_values_everywhere("audit_retention_days")]
     return max(days)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -43,7 +44,7 @@ def password_change(request: AuthedHttpRequest) -> HttpResponse:
         )
         update_session_auth_hash(request, user)
         messages.success(request, _("密码已修改。其他设备上的登录已退出。"))
-        return redirect("home")
+        return redirect(settings.LOGIN_REDIRECT_URL)  # the site's front page is the project's to name
     status = 422 if form.errors else 200
     ctx = {"form": form, "forced": user.must_change_password}
     return render(request, "accounts/password_change.html", ctx, status=status)

@@ -2,18 +2,20 @@
 
 The values live in `directory.Rule` rows (per city, or deployment-wide when city is empty) and are
 edited by the city admin; code asks `get_rule(key, city=...)` and never writes the number itself.
+core has no models: directory provides the reading of those rows (the hook `rule_rows`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
-from django.apps import apps
 from django.core.cache import cache
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from baodao.core.hooks import Hook
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -117,6 +119,10 @@ MIN_AUDIT_RETENTION_DAYS = 180  # legal floor (等保 2.0: at least 6 months); t
 
 CACHE_SECONDS = 60
 
+# (key, city ids — None in them for the deployment's row — or None for every row) -> {city id or
+# None: value}: the stored rows of a rule (directory.Rule; directory provides it in its ready()).
+rule_rows: Hook[Callable[[str, Iterable[int | None] | None], dict[int | None, Decimal]]] = Hook("core.rules.rule_rows")
+
 
 def _cache_key(key: str, city_id: int | None) -> str:
     # A version shared by all keys: changing a deployment-wide row must refresh every city's value.
@@ -133,9 +139,7 @@ def get_rule(key: str, *, city: CityRef = None) -> Decimal:
     value = cache.get(ck)
     if value is not None:
         return Decimal(value)
-    Rule = apps.get_model("directory", "Rule")
-    # `city_id__in=[x, None]` would silently drop the NULL: ask for the deployment row explicitly.
-    rows = {r.city_id: r.value for r in Rule.objects.filter(Q(city_id=city_id) | Q(city__isnull=True), key=key)}
+    rows = rule_rows.call(key, [city_id, None])
     value = rows.get(city_id, rows.get(None, RULES[key].default))
     cache.set(ck, str(value), CACHE_SECONDS)
     return Decimal(value)
@@ -143,6 +147,11 @@ def get_rule(key: str, *, city: CityRef = None) -> Decimal:
 
 def get_rule_int(key: str, *, city: CityRef = None) -> int:
     return int(get_rule(key, city=city))
+
+
+def rule_values_everywhere(key: str) -> list[Decimal]:
+    """The stored values of rule `key` in every city and for the deployment (no defaults)."""
+    return list(rule_rows.call(key, None).values())
 
 
 def forget_rule(key: str, city_id: int | None) -> None:

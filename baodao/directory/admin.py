@@ -17,6 +17,21 @@ from baodao.directory import models as m
 from baodao.directory import services
 
 
+class RosterAdmin(admin.ModelAdmin):
+    """Rows that are part of a place's roster (units, assignments, terms, members, places) are saved
+    and deleted through the roster services, so the figures counted from them hear of it."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:  # noqa: ANN401
+        services.roster_row_save(obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:  # noqa: ANN401
+        services.roster_row_delete(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:  # noqa: ANN401
+        for obj in queryset:
+            services.roster_row_delete(obj)
+
+
 class PlaceAdminForm(ModelForm):
     class Meta:
         model = m.Place
@@ -32,7 +47,7 @@ class PlaceAdminForm(ModelForm):
 
 
 @admin.register(m.Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(RosterAdmin):
     """Places are written through the services: a new place gets its materialized path, and a new
     parent rewrites the path of the whole subtree (a place with an empty path would put a role on
     it over the whole deployment)."""
@@ -61,7 +76,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(RosterAdmin):
     list_display = ("code", "name", "kind", "office_place", "party_relation_local")
     list_filter = ("kind",)
     search_fields = ("code", "name")
@@ -110,7 +125,7 @@ class PartyOrgAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(RosterAdmin):
     """Status, unit, party organization and residence are read-only here: changing them ends or
     moves the member's active report (baodao.reporting.services), which only the member page does."""
 
@@ -160,5 +175,8 @@ class RuleAdmin(admin.ModelAdmin):
     list_filter = ("key",)
 
 
-for model in (m.UnitAssignment, m.WorkTeam, m.FirstSecretaryTerm, m.LeaderLink, m.HeadAppointment):
+for roster_model in (m.UnitAssignment, m.FirstSecretaryTerm):
+    relations = [f.name for f in roster_model._meta.fields if f.is_relation]
+    admin.site.register(roster_model, RosterAdmin, raw_id_fields=relations)
+for model in (m.WorkTeam, m.LeaderLink, m.HeadAppointment):
     admin.site.register(model, raw_id_fields=[f.name for f in model._meta.fields if f.is_relation])

@@ -12,10 +12,12 @@ class DirectoryConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from baodao.accounts.middleware import home_city_id
+        from baodao.core.rules import rule_rows
         from baodao.directory import models as m
-        from baodao.directory import scope
+        from baodao.directory import scope, selectors
 
         home_city_id.provide(scope.home_city_id)
+        rule_rows.provide(selectors.rule_rows)
 
         # Personal fields are never written to the audit log, not even masked.
         secret = ["id_number", "id_hash", "mobile", "mobile_hash", "address_detail"]

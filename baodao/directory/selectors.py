@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
@@ -24,6 +26,7 @@ from baodao.directory.models import (
     Member,
     Place,
     Resident,
+    Rule,
     Unit,
     UnitAssignment,
     WorkTeam,
@@ -375,3 +378,28 @@ def city_of(place: Place) -> Place | None:
     """The nearest ancestor of kind city (or the place itself)."""
     ids = place.ancestor_ids()
     return Place.objects.filter(pk__in=ids, kind=Place.Kind.CITY).order_by("-depth").first()
+
+
+def rule_rows(key: str, city_ids: Iterable[int | None] | None) -> dict[int | None, Decimal]:
+    """The stored rows of a rule for these cities (None among them: the deployment's row), or every
+    row when `city_ids` is None — what core.rules reads (the hook `rule_rows`, provided in ready())."""
+    rows = Rule.objects.filter(key=key)
+    if city_ids is not None:
+        ids = list(city_ids)
+        # `city_id__in=[x, None]` would silently drop the NULL: ask for the deployment row explicitly.
+        q = Q(city_id__in=[c for c in ids if c is not None])
+        if None in ids:
+            q |= Q(city__isnull=True)
+        rows = rows.filter(q)
+    return {r.city_id: r.value for r in rows}
+
+
+def area_names(community: Place) -> tuple[str, str]:
+    """(district, street) names above a community, in one query: what its posters print above the QR."""
+    kinds = {
+        p.kind: p.name
+        for p in Place.objects.filter(
+            pk__in=community.ancestor_ids(), kind__in=[Place.Kind.STREET, Place.Kind.DISTRICT]
+        ).only("kind", "name")
+    }
+    return kinds.get(Place.Kind.DISTRICT, ""), kinds.get(Place.Kind.STREET, "")

@@ -8,7 +8,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from baodao.core.transitions import Transition, Workflow
-from baodao.directory.models import ImportJob, Member
+from baodao.directory.models import ImportJob, Member, Place
+from baodao.directory.signals import roster_changed
+
+
+def _member_moved(row: Member, old: str, before: Member) -> None:
+    """In or out of service: in or out of the coverage's denominator at the member's residence."""
+    if row.residence_id is not None:
+        roster_changed.send(sender=Place, places=[row.residence_id])
+
 
 M = Member.Status
 MANAGERS = _("党员所在单位党组织书记、居住地社区工作人员、上级管理员")
@@ -18,7 +26,7 @@ MEMBER = [
     Transition("transfer", (M.IN_SERVICE, M.RETIRED), M.TRANSFERRED, MANAGERS, NO_CHANGE),
     Transition("reinstate", (M.RETIRED, M.TRANSFERRED), M.IN_SERVICE, MANAGERS, NO_CHANGE),
 ]
-members = Workflow(Member, MEMBER, initial=(M.IN_SERVICE,))
+members = Workflow(Member, MEMBER, initial=(M.IN_SERVICE,), moved=_member_moved)
 
 J = ImportJob.Status
 OVER = _("该导入任务已结束")

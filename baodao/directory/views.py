@@ -25,7 +25,7 @@ from baodao.core.dates import window_error
 from baodao.core.http import int_or_none, page_of, post_action
 from baodao.core.rules import RULES
 from baodao.directory import access, exports, scope, selectors, services
-from baodao.directory.display import member_page_context, show_member_pii, show_resident_pii
+from baodao.directory.display import member_page_context, page_parts, show_member_pii, show_resident_pii
 from baodao.directory.models import (
     Category,
     FirstSecretaryTerm,
@@ -467,7 +467,8 @@ def rule_list(request: AuthedHttpRequest) -> HttpResponse:
         {"key": k, "d": d, "value": stored[k].value if k in stored else d.default, "custom": k in stored}
         for k, d in RULES.items()
     ]
-    return render(request, "directory/rule_list.html", {"city": city, "rows": rows, "error": error}, status=status)
+    ctx = {"city": city, "rows": rows, "error": error, "parts": page_parts("rules", request.user)}
+    return render(request, "directory/rule_list.html", ctx, status=status)
 
 
 @login_required

@@ -421,7 +421,6 @@ def item_done(
         done["aid_items"] = aid_items.strip()[:200]
         row = apply(claims, "done", claim, by=by, changes=done, check=item_open)
         _photos(demand, photos, stage=DemandPhoto.Stage.DONE, by=by)
-        signals.claim_done.send(sender=Claim, claim=row)
         if demand.claims.filter(status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED)).exists():
             _event(demand, DemandEvent.Kind.DONE, by, _("%(p)s完成了认领的部分") % {"p": row.party_name})
         else:
@@ -512,11 +511,9 @@ def demand_reopen(*, demand: Demand, by: User | None, comment: str) -> Demand:
             note=comment,
         )
         now = timezone.now()
-        taken_back = apply_many(
+        apply_many(
             claims, "reopen", row.claims.filter(status=Claim.Status.DONE), by=by, changes=lambda c: {"progress_at": now}
         )
-        for c in taken_back:
-            signals.claim_reopened.send(sender=Claim, claim=c)
     return row
 
 

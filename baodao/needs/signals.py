@@ -16,6 +16,3 @@ demand_first_claimed = Signal()
 demand_answered = Signal()
 # demand: the resident rated it
 demand_rated = Signal()
-# claim: a claimant's share was done (credited) / taken back by a reopen
-claim_done = Signal()
-claim_reopened = Signal()

@@ -18,12 +18,16 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from baodao.directory.display import add_page_part
         from baodao.directory.signals import places_moved
         from baodao.reporting import models as m
+        from baodao.reporting import parts
 
         # A compound moved to another community takes its members' reports along (the tallies
         # follow the same signal in stats).
         places_moved.connect(_follow_moved_place, dispatch_uid="baodao.reporting.places_moved")
+        add_page_part("member", parts.member_part)
+        add_page_part("rules", parts.rules_part)
 
         auditlog.register(m.UnitReport, exclude_fields=["contact_phone"])
         auditlog.register(m.MemberReport, exclude_fields=["room"])

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import User
 from baodao.core.transitions import Transition, Workflow
-from baodao.reporting import notices
+from baodao.reporting import notices, signals
 from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, ReportEvent, UnitReport
 from baodao.reporting.notices import COMMUNITY, MEMBER, UNIT
 
@@ -22,6 +22,16 @@ class ReportError(ValidationError):
 def _record(row: UnitReport | MemberReport, t: Transition, by: User | None, note: str) -> None:
     target = {"unit_report": row} if isinstance(row, UnitReport) else {"member_report": row}
     ReportEvent.objects.create(kind=t.event, actor=by, note=note[:200], **target)
+
+
+def _member_report_moved(row: MemberReport, old: str, before: MemberReport) -> None:
+    """Named for the layers above (records joins the member's teams on confirmation, stats moves
+    its coverage and met-counts), in the step's transaction."""
+    signals.member_report_moved.send(sender=MemberReport, report=row, old=old, before=before)
+
+
+def _unit_report_moved(row: UnitReport, old: str, before: UnitReport) -> None:
+    signals.unit_report_moved.send(sender=UnitReport, report=row, old=old)
 
 
 U = UnitReport.Status
@@ -132,6 +142,7 @@ unit_reports = Workflow(
     initial=(U.SUBMITTED,),
     record=_record,
     announce=notices.announce_unit_report,
+    moved=_unit_report_moved,
     error=ReportError,
 )
 member_reports = Workflow(
@@ -140,6 +151,7 @@ member_reports = Workflow(
     initial=(M.PENDING, M.UNIT_APPROVAL),
     record=_record,
     announce=notices.announce_member_report,
+    moved=_member_report_moved,
     error=ReportError,
 )
 mobile_requests = Workflow(MobileChangeRequest, MOBILE_REQUEST, initial=(R.PENDING,), error=ReportError)

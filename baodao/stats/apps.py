@@ -9,11 +9,9 @@ class StatsConfig(AppConfig):
     verbose_name = "统计"
 
     def ready(self) -> None:
-        from baodao.stats import needs_counts, service_counts, tallies
+        from baodao.stats import receivers
 
-        tallies.connect_signals()
-        needs_counts.connect_signals()
-        service_counts.connect_signals()
+        receivers.connect()
 
         from baodao.reporting.reminders import register_daily
         from baodao.stats.service_reminders import daily

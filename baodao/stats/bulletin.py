@@ -21,7 +21,7 @@ from baodao.directory.models import (
     WorkTeam,
     WorkTeamMembership,
 )
-from baodao.directory.selectors import first_secretary_terms_in_force
+from baodao.directory.selectors import area_names, first_secretary_terms_in_force
 from baodao.needs.models import Claim, Demand, DemandEvent
 from baodao.needs.selectors import pinned_querysets, public_name
 from baodao.records.models import Commitment
@@ -129,18 +129,8 @@ def community_heading(community: Place) -> CommunityBulletin:
     community prints above its QR code. The lists of the bulletin stay empty."""
     if community.kind != Place.Kind.COMMUNITY:
         raise ValueError("a bulletin belongs to a community")
-    ancestors = {
-        p.kind: p.name
-        for p in Place.objects.filter(
-            pk__in=community.ancestor_ids(), kind__in=[Place.Kind.STREET, Place.Kind.DISTRICT]
-        ).only("kind", "name")
-    }
-    return CommunityBulletin(
-        code=community.code,
-        name=community.name,
-        street_name=ancestors.get(Place.Kind.STREET, ""),
-        district_name=ancestors.get(Place.Kind.DISTRICT, ""),
-    )
+    district, street = area_names(community)
+    return CommunityBulletin(code=community.code, name=community.name, street_name=street, district_name=district)
 
 
 def community_bulletin(

@@ -2,11 +2,11 @@
 a million demands.
 
 Every change of a demand that moves a figure — created, status moved, first claimed, answered by
-the resident, rated — sends a needs signal inside the change's transaction; the receivers here
-move `NeedCount` rows (community × year collected × key) by conditional increments in that same
-transaction, so a rolled-back step moves nothing. `recount()` rebuilds every count from the demands
-and reports the drift it found (`python manage.py recount_needs`; after bulk loads); a test moves
-items at random and asserts counters == recount.
+the resident, rated — sends a needs signal inside the change's transaction; the movers here (their
+receivers are in stats.receivers) move `NeedCount` rows (community × year collected × key) by
+stats.counters.move in that same transaction, so a rolled-back step moves nothing. The family
+`NEEDS` counts them from the demands for `python manage.py recount` (stats.counters); a test
+moves items at random and asserts counters == recount.
 """
 
 from __future__ import annotations
@@ -16,20 +16,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.directory.models import Category, Place
-from baodao.needs import signals
 from baodao.needs.models import Demand
+from baodao.stats import counters
 from baodao.stats.models import NeedCount
 
-DAYS_CAP = 366
-FULL_REWRITE_OVER = (
-    1_000  # more counters adrift than this: rewrite them all in bulk  # the histograms' last bucket: a year or more
-)
+DAYS_CAP = 366  # the histograms' last bucket: a year or more
+FULL_REWRITE_OVER = counters.FULL_REWRITE_OVER  # more counters adrift than this: rewrite them all in bulk
 S = Demand.Status
 # What the seeds call 受理 (accepted onto the list), 领办 (taken), 办结 (done) and 销号 (closed).
 ACCEPTED = (S.PUBLISHED, S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS, S.DONE, S.CLOSED, S.UNABLE)
@@ -51,27 +48,21 @@ def bump(demand: Demand, deltas: dict[str, int]) -> None:
     """Move the demand's community-year counts by `deltas`, in the caller's transaction."""
     year = _year(demand)
     for key, delta in deltas.items():
-        if not delta:
-            continue
-        rows = NeedCount.objects.filter(place_id=demand.community_id, year=year, key=key)
-        if rows.update(n=F("n") + delta):
-            continue
-        path = Place.objects.filter(pk=demand.community_id).values_list("path", flat=True).get()
-        try:
-            with transaction.atomic():
-                NeedCount.objects.create(place_id=demand.community_id, path=path, year=year, key=key, n=delta)
-        except IntegrityError:  # created meanwhile by a concurrent change
-            rows.update(n=F("n") + delta)
+        keys = {"place_id": demand.community_id, "year": year, "key": key}
+        counters.move(NeedCount, keys, {"n": delta}, lambda: counters.path_of(demand.community_id))
 
 
-def _created(sender: type, demand: Demand, **kwargs: object) -> None:
+# --- what each event of the three lists moves (connected in stats.receivers) ---------------------------
+
+
+def created(demand: Demand) -> None:
     bump(
         demand,
         {f"status:{demand.status}": 1, f"channel:{demand.channel}": 1, f"category:{demand.category_id}": 1},
     )
 
 
-def _moved(sender: type, demand: Demand, old: str, new: str, before: Demand, **kwargs: object) -> None:
+def moved(demand: Demand, old: str, new: str, before: Demand) -> None:
     deltas: Counter[str] = Counter({f"status:{old}": -1, f"status:{new}": 1})
     if new == S.CLOSED and (days := _days(demand.created_at, demand.closed_at)) is not None:
         deltas[f"close_days:{days}"] += 1
@@ -80,28 +71,19 @@ def _moved(sender: type, demand: Demand, old: str, new: str, before: Demand, **k
     bump(demand, dict(deltas))
 
 
-def _first_claimed(sender: type, demand: Demand, **kwargs: object) -> None:
+def first_claimed(demand: Demand) -> None:
     days = _days(demand.published_at or demand.created_at, demand.claimed_at)
     if days is not None:
         bump(demand, {f"claim_days:{days}": 1})
 
 
-def _answered(sender: type, demand: Demand, new: str, **kwargs: object) -> None:
+def answered(demand: Demand, new: str) -> None:
     bump(demand, {f"acceptance:{new}": 1})
 
 
-def _rated(sender: type, demand: Demand, **kwargs: object) -> None:
+def rated(demand: Demand) -> None:
     if demand.rating:
         bump(demand, {"rating_sum": demand.rating, "rating_n": 1})
-
-
-def connect_signals() -> None:
-    uid = "baodao.stats.needs_counts"
-    signals.demand_created.connect(_created, dispatch_uid=f"{uid}.created")
-    signals.demand_moved.connect(_moved, dispatch_uid=f"{uid}.moved")
-    signals.demand_first_claimed.connect(_first_claimed, dispatch_uid=f"{uid}.first_claimed")
-    signals.demand_answered.connect(_answered, dispatch_uid=f"{uid}.answered")
-    signals.demand_rated.connect(_rated, dispatch_uid=f"{uid}.rated")
 
 
 # --- recount --------------------------------------------------------------------------------------
@@ -142,49 +124,16 @@ FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class Drift:
-    place_id: int
-    year: int
-    key: str
-    stored: int
-    actual: int
+def _count() -> dict[counters.Key, counters.Values]:
+    return {k: (n,) for k, n in counted(Demand.objects.only(*FIELDS).iterator(chunk_size=5000)).items()}
 
 
-def recount(*, fix: bool = True) -> list[Drift]:
-    """Compare every counter with the demands and (by default) set it right; returns the drift."""
-    actual = counted(Demand.objects.only(*FIELDS).iterator(chunk_size=5000))
-    stored = {(r.place_id, r.year, r.key): r.n for r in NeedCount.objects.all()}
-    drift = [
-        Drift(p, y, k, stored.get((p, y, k), 0), actual.get((p, y, k), 0))
-        for p, y, k in sorted(set(actual) | set(stored))
-        if stored.get((p, y, k), 0) != actual.get((p, y, k), 0)
-    ]
-    if fix and drift:
-        paths = dict(Place.objects.filter(pk__in={d.place_id for d in drift}).values_list("pk", "path"))
-        with transaction.atomic():
-            if len(drift) > FULL_REWRITE_OVER:
-                # After a bulk load nearly every counter is new: write them all at once.
-                NeedCount.objects.all().delete()
-                every = dict(Place.objects.filter(pk__in={p for p, _y, _k in actual}).values_list("pk", "path"))
-                NeedCount.objects.bulk_create(
-                    [
-                        NeedCount(place_id=p, path=every.get(p, ""), year=y, key=k, n=n)
-                        for (p, y, k), n in actual.items()
-                        if n
-                    ],
-                    batch_size=5000,
-                )
-            else:
-                for d in drift:
-                    NeedCount.objects.update_or_create(
-                        place_id=d.place_id,
-                        year=d.year,
-                        key=d.key,
-                        defaults={"n": d.actual, "path": paths.get(d.place_id, "")},
-                    )
-                NeedCount.objects.filter(n=0).delete()
-    return drift
+NEEDS = counters.Family("needs", NeedCount, ("place_id", "year", "key"), ("n",), _count, place="place_id")
+
+
+def recount(*, fix: bool = True) -> list[counters.Drift]:
+    """Compare every counter of the three lists with the demands and (by default) set it right."""
+    return counters.recount([NEEDS], fix=fix, rewrite_over=FULL_REWRITE_OVER)
 
 
 # --- figures --------------------------------------------------------------------------------------

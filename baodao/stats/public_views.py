@@ -1,9 +1,5 @@
-"""Public pages (no login): the bulletin board of a community, its printable poster, and the
-self-report poster (扫码报到) that leads in-service members to the community's self-report page.
-
-The self-report poster is public like the bulletin's: it carries no personal data (the community's
-name, instructions and a QR code of a page that is itself open to anyone), communities print it to
-hang up, and units and streets print it too; the roster check happens on the page it opens.
+"""Public pages (no login): the bulletin board of a community and its printable poster (the
+self-report poster among them is 双报到's: reporting.public_views).
 
 Nothing here reads the session or sets a cookie, so a reverse proxy may cache the answers.
 """
@@ -19,7 +15,6 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from baodao.directory.models import Place
-from baodao.reporting.documents import self_report_poster_pdf
 from baodao.stats.bulletin import community_bulletin, community_heading, public_item
 from baodao.stats.documents import bulletin_poster_pdf
 
@@ -64,15 +59,6 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
     bulletin = community_bulletin(_community(code))
     page_url = request.build_absolute_uri(reverse("public:community", args=[bulletin.code]))
     return _pdf(bulletin_poster_pdf(bulletin, page_url), f"bulletin-{bulletin.code}")
-
-
-@require_safe
-@cache_control(public=True, max_age=CACHE_SECONDS)
-def self_report_poster(request: HttpRequest, code: str) -> HttpResponse:
-    heading = community_heading(_community(code))
-    url = request.build_absolute_uri(reverse("reporting:self_report", args=[heading.code]))
-    data = self_report_poster_pdf(community_name=heading.name, area=heading.area, url=url)
-    return _pdf(data, f"self-report-{heading.code}")
 
 
 def _pdf(data: bytes, name: str) -> HttpResponse:

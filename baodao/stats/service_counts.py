@@ -1,7 +1,9 @@
 """Counters of the service record (ARCHITECTURE.md: counters, not aggregates): each member's
-confirmed records, activities attended and minutes per year, moved by records.signals.record_counted in the transaction
-that confirms, returns or edits a record; `recount` rebuilds them from the records and reports the
-drift; `behind` answers "who is behind" for any area from them and the confirmed reports.
+confirmed records, activities attended and minutes per year, moved by stats.counters when
+records.signals.record_counted tells of a record confirmed, returned or edited (in that transaction);
+the communities' met-counts, moved too when reporting tells of a report confirmed, ended or
+transferred; the families that recount them (`python manage.py recount`); `behind` answers "who is
+behind" for any area from them and the confirmed reports.
 
 The two minimums read what they name (DOMAIN.md §3.3): the 5-activity rule counts the confirmed
 records that are activities attended (Record.counts_as_activity — never self-logged service, never
@@ -11,27 +13,22 @@ an attendance shorter than the rule's minimum), the 20-hour rule the minutes of 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
-from django.db.models.signals import post_save, pre_save
-from django.utils import timezone
 
 from baodao.core.numbers import hours_number
 from baodao.core.rules import get_rule_int
 from baodao.directory.models import Member, Place, Unit
 from baodao.directory.selectors import city_of
-from baodao.records import signals
 from baodao.records.models import Record
 from baodao.reporting.models import MemberReport
+from baodao.stats import counters
 from baodao.stats.models import ServiceMet, ServiceTally, ServiceYear, UnitServiceTally
-
-FULL_REWRITE_OVER = 1000
 
 
 def _reported_community(member_id: int) -> tuple[int, str] | None:
@@ -50,24 +47,18 @@ def _meets(values: tuple[int, int], need: Minimums) -> bool:
 
 
 def bump_met(place_id: int, path: str, year: int, delta: int) -> None:
-    _bump_row(ServiceMet, {"place_id": place_id, "year": year}, lambda: {"path": path}, {"n": delta})
+    counters.move(ServiceMet, {"place_id": place_id, "year": year}, {"n": delta}, lambda: {"path": path})
 
 
 def bump(member_id: int, year: int, records: int, minutes: int, activities: int = 0) -> None:
     """Move the member's year by (records, activities, minutes), in the caller's transaction; when
     the year crosses the minimums (either way), the member's community's met-count moves too."""
-    row = ServiceYear.objects.select_for_update().filter(member_id=member_id, year=year).first()
-    if row is None:
-        try:
-            with transaction.atomic():
-                row = ServiceYear.objects.create(member_id=member_id, year=year)
-        except IntegrityError:  # created meanwhile by a concurrent confirmation
-            row = ServiceYear.objects.select_for_update().get(member_id=member_id, year=year)
+    keys = {"member_id": member_id, "year": year}
+    row = counters.locked(ServiceYear, keys)  # read under the lock: a concurrent confirmation waits
+    assert isinstance(row, ServiceYear)
     before = (row.activities, row.minutes)
     after = (row.activities + activities, row.minutes + minutes)
-    ServiceYear.objects.filter(pk=row.pk).update(
-        records=F("records") + records, activities=F("activities") + activities, minutes=F("minutes") + minutes
-    )
+    counters.move(ServiceYear, keys, {"records": records, "activities": activities, "minutes": minutes})
     home = _reported_community(member_id)
     if home is None:
         return
@@ -75,26 +66,6 @@ def bump(member_id: int, year: int, records: int, minutes: int, activities: int 
     was, now = _meets(before, need), _meets(after, need)
     if was != now:
         bump_met(home[0], home[1], year, 1 if now else -1)
-
-
-def _bump_row(
-    model: type[models.Model],
-    keys: dict[str, object],
-    create: Callable[[], dict[str, object]],
-    moves: dict[str, Any],
-) -> None:
-    """Add `moves` to the row at `keys` by a conditional UPDATE (exact under contention), making the
-    row when it is missing (a concurrent maker wins, then we add). `create` gives the new row's other
-    columns; it runs only when the row is made."""
-    rows = model.objects.filter(**keys)  # type: ignore[attr-defined]
-    updates = {k: F(k) + v for k, v in moves.items()}
-    if rows.update(**updates):
-        return
-    try:
-        with transaction.atomic():
-            model.objects.create(**keys, **create(), **moves)  # type: ignore[attr-defined]
-    except IntegrityError:
-        rows.update(**updates)
 
 
 def tally(record: Record, sign: int) -> None:
@@ -106,83 +77,58 @@ def tally(record: Record, sign: int) -> None:
         "aid_count": sign * record.aid_count,
         "aid_money": sign * record.aid_money,
     }
-
-    def path() -> dict[str, object]:  # only for a community's first counted record of the year
-        return {"path": Place.objects.filter(pk=record.community_id).values_list("path", flat=True).first() or ""}
-
-    _bump_row(
+    counters.move(
         ServiceTally,
         {"place_id": record.community_id, "year": year},
-        path,
         {**moves, "flagged": sign if record.flags else 0},
+        lambda: counters.path_of(record.community_id),  # a community's first counted record of the year
     )
-    _bump_row(
-        UnitServiceTally,
-        {"unit_id": record.unit_id, "community_id": record.community_id, "year": year},
-        dict,
-        moves,
+    counters.move(
+        UnitServiceTally, {"unit_id": record.unit_id, "community_id": record.community_id, "year": year}, moves
     )
 
 
-def _counted(sender: type, record: Record, sign: int, **kwargs: object) -> None:
+# --- what each event moves (connected in stats.receivers) ---------------------------------------------
+
+
+def counted(record: Record, sign: int) -> None:
+    """A confirmed record starts (+1) or stops (-1) counting: its tallies and its member's year."""
     tally(record, sign)
     if record.member_id is None:
         return
     bump(record.member_id, record.year, sign, sign * record.minutes, sign if record.counts_as_activity else 0)
 
 
-_OLD_STATUS = "_serviceyear_old_status"
+def _move_met(member_id: int, community_id: int, sign: int) -> None:
+    """The member starts (+1) or stops (-1) counting for the community: each year of theirs that
+    meets the community's minimums moves its met-count."""
+    community = Place.objects.only("path", "parent").get(pk=community_id)
+    need = minimums(community)
+    for year, activities, minutes in ServiceYear.objects.filter(member_id=member_id).values_list(
+        "year", "activities", "minutes"
+    ):
+        if _meets((activities, minutes), need):
+            bump_met(community.pk, community.path, year, sign)
 
 
-def _report_pre_save(sender: type, instance: MemberReport, **kw: object) -> None:
-    old = (
-        MemberReport.objects.filter(pk=instance.pk).values_list("status", "community_id").first()
-        if instance.pk
-        else None
-    )
-    setattr(instance, _OLD_STATUS, old)
+def report_moved(report: MemberReport, old: str, before: MemberReport) -> None:
+    """A report confirmed (or no longer confirmed): the member counts (or stops counting) for the
+    community in the met-counts of every year they met."""
+    was, now = old == MemberReport.Status.CONFIRMED, report.status == MemberReport.Status.CONFIRMED
+    if was != now:
+        _move_met(report.member_id, before.community_id if was else report.community_id, 1 if now else -1)
 
 
-def _report_saved(sender: type, instance: MemberReport, **kw: object) -> None:
-    """A report confirmed (or no longer confirmed): a member who met this year counts (or stops
-    counting) for the community."""
-    old = getattr(instance, _OLD_STATUS, None)
-    was = old is not None and old[0] == MemberReport.Status.CONFIRMED
-    now = instance.status == MemberReport.Status.CONFIRMED
-    if was == now:
-        return
-    year = timezone.localdate().year
-    values = (
-        ServiceYear.objects.filter(member_id=instance.member_id, year=year).values_list("activities", "minutes").first()
-    )
-    if values is None:
-        return
-    community = Place.objects.only("path").get(pk=old[1] if was and old else instance.community_id)
-    if _meets(values, minimums(community)):
-        bump_met(community.pk, community.path, year, 1 if now else -1)
-
-
-def connect_signals() -> None:
-    signals.record_counted.connect(_counted, dispatch_uid="stats.service_counts")
-    pre_save.connect(_report_pre_save, sender=MemberReport, dispatch_uid="stats.service_counts.pre")
-    post_save.connect(_report_saved, sender=MemberReport, dispatch_uid="stats.service_counts.post")
-    signals.member_progress.provide(progress)
+def report_transferred(report: MemberReport, old_community_id: int) -> None:
+    """A confirmed report now belongs to another community (its compound moved): so do its met-counts."""
+    if report.status == MemberReport.Status.CONFIRMED:
+        _move_met(report.member_id, old_community_id, -1)
+        _move_met(report.member_id, report.community_id, 1)
 
 
 # A member's year: (records, activities attended, minutes).
 Year = tuple[int, int, int]
 NO_YEAR: Year = (0, 0, 0)
-
-
-@dataclass(frozen=True)
-class Drift:
-    member_id: int
-    year: int
-    stored: Year
-    actual: Year
-
-    def __str__(self) -> str:
-        return f"member {self.member_id} {self.year}: {self.stored} -> {self.actual}"
 
 
 def actual_counts() -> dict[tuple[int, int], Year]:
@@ -198,17 +144,6 @@ def actual_counts() -> dict[tuple[int, int], Year]:
     ):
         out[(member_id, year)] = (n, a, minutes or 0)
     return out
-
-
-@dataclass(frozen=True)
-class MetDrift:
-    place_id: int
-    year: int
-    stored: int
-    actual: int
-
-    def __str__(self) -> str:
-        return f"community {self.place_id} {self.year} met: {self.stored} -> {self.actual}"
 
 
 def actual_met(years: dict[tuple[int, int], Year]) -> dict[tuple[int, int], int]:
@@ -237,21 +172,7 @@ def actual_met(years: dict[tuple[int, int], Year]) -> dict[tuple[int, int], int]
     return out
 
 
-@dataclass(frozen=True)
-class TallyDrift:
-    kind: str  # "community" or "unit"
-    key: int
-    year: int
-    stored: tuple[object, ...]
-    actual: tuple[object, ...]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.key} {self.year} tally: {self.stored} -> {self.actual}"
-
-
 AREA_FIELDS = ("records", "minutes", "flagged", "aid_count", "aid_money")
-ZERO_AREA = (0, 0, 0, 0, Decimal(0))
-ZERO_UNIT = (0, 0, 0, Decimal(0))
 UNIT_FIELDS = ("records", "minutes", "aid_count", "aid_money")
 
 
@@ -271,51 +192,6 @@ def actual_tallies() -> tuple[dict[tuple[int, int], tuple], dict[tuple[int, int,
     for u, p, y, n, m, c, a in by_unit.values_list("unit_id", "community_id", "y", "n", "m", "c", "a"):
         unit[(u, p, y)] = (n, m or 0, c or 0, Decimal(a or 0))
     return area, unit
-
-
-def _recount_tallies(fix: bool) -> list[TallyDrift]:
-    area, unit = actual_tallies()
-    area_stored = {
-        (r[0], r[1]): (r[2], r[3], r[4], r[5], Decimal(r[6]))
-        for r in ServiceTally.objects.values_list(
-            "place_id", "year", "records", "minutes", "flagged", "aid_count", "aid_money"
-        )
-    }
-    unit_stored = {
-        (r[0], r[1], r[2]): (r[3], r[4], r[5], Decimal(r[6]))
-        for r in UnitServiceTally.objects.values_list(
-            "unit_id", "community_id", "year", "records", "minutes", "aid_count", "aid_money"
-        )
-    }
-    drift = [
-        TallyDrift("community", k[0], k[1], area_stored.get(k, ZERO_AREA), area.get(k, ZERO_AREA))
-        for k in sorted(set(area) | set(area_stored))
-        if area_stored.get(k, ZERO_AREA) != area.get(k, ZERO_AREA)
-    ] + [
-        TallyDrift("unit", k[0], k[2], unit_stored.get(k, ZERO_UNIT), unit.get(k, ZERO_UNIT))
-        for k in sorted(set(unit) | set(unit_stored))
-        if unit_stored.get(k, ZERO_UNIT) != unit.get(k, ZERO_UNIT)
-    ]
-    if fix and drift:
-        paths = dict(Place.objects.filter(pk__in={p for p, _y in area}).values_list("pk", "path"))
-        with transaction.atomic():
-            ServiceTally.objects.all().delete()
-            ServiceTally.objects.bulk_create(
-                [
-                    ServiceTally(place_id=p, path=paths.get(p, ""), year=y, **dict(zip(AREA_FIELDS, v, strict=True)))
-                    for (p, y), v in area.items()
-                ],
-                batch_size=5000,
-            )
-            UnitServiceTally.objects.all().delete()
-            UnitServiceTally.objects.bulk_create(
-                [
-                    UnitServiceTally(unit_id=u, community_id=p, year=y, **dict(zip(UNIT_FIELDS, v, strict=True)))
-                    for (u, p, y), v in unit.items()
-                ],
-                batch_size=5000,
-            )
-    return drift
 
 
 def rebuild_by_sql() -> None:
@@ -368,49 +244,26 @@ def rebuild_by_sql() -> None:
             cur.execute(f"ANALYZE {table}")
 
 
-def recount(*, fix: bool = True) -> list[Drift | MetDrift | TallyDrift]:
-    actual = actual_counts()
-    stored = {(r.member_id, r.year): (r.records, r.activities, r.minutes) for r in ServiceYear.objects.all()}
-    drift: list[Drift | MetDrift] = [
-        Drift(m, y, stored.get((m, y), NO_YEAR), actual.get((m, y), NO_YEAR))
-        for m, y in sorted(set(actual) | set(stored))
-        if stored.get((m, y), NO_YEAR) != actual.get((m, y), NO_YEAR)
-    ]
-    met = actual_met(actual)
-    met_stored = {(r.place_id, r.year): r.n for r in ServiceMet.objects.all()}
-    met_drift = [
-        MetDrift(p, y, met_stored.get((p, y), 0), met.get((p, y), 0))
-        for p, y in sorted(set(met) | set(met_stored))
-        if met_stored.get((p, y), 0) != met.get((p, y), 0)
-    ]
-    if fix and (drift or met_drift):
-        with transaction.atomic():
-            if len(drift) > FULL_REWRITE_OVER:
-                ServiceYear.objects.all().delete()
-                ServiceYear.objects.bulk_create(
-                    [
-                        ServiceYear(member_id=m, year=y, records=n, activities=a, minutes=mi)
-                        for (m, y), (n, a, mi) in actual.items()
-                    ],
-                    batch_size=5000,
-                )
-            else:
-                for d in drift:
-                    assert isinstance(d, Drift)
-                    ServiceYear.objects.update_or_create(
-                        member_id=d.member_id,
-                        year=d.year,
-                        defaults={"records": d.actual[0], "activities": d.actual[1], "minutes": d.actual[2]},
-                    )
-                ServiceYear.objects.filter(records=0, activities=0, minutes=0).delete()
-            if met_drift:
-                paths = dict(Place.objects.filter(pk__in={p for p, _y in met}).values_list("pk", "path"))
-                ServiceMet.objects.all().delete()
-                ServiceMet.objects.bulk_create(
-                    [ServiceMet(place_id=p, path=paths.get(p, ""), year=y, n=n) for (p, y), n in met.items() if n],
-                    batch_size=5000,
-                )
-    return [*drift, *met_drift, *_recount_tallies(fix)]
+def _met() -> dict[counters.Key, counters.Values]:
+    return {k: (n,) for k, n in actual_met(actual_counts()).items()}
+
+
+YEARS = counters.Family(
+    "member year", ServiceYear, ("member_id", "year"), ("records", "activities", "minutes"), actual_counts
+)
+MET = counters.Family("met", ServiceMet, ("place_id", "year"), ("n",), _met, place="place_id")
+AREA_TALLY = counters.Family(
+    "community tally", ServiceTally, ("place_id", "year"), AREA_FIELDS, lambda: actual_tallies()[0], place="place_id"
+)
+UNIT_TALLY = counters.Family(
+    "unit tally", UnitServiceTally, ("unit_id", "community_id", "year"), UNIT_FIELDS, lambda: actual_tallies()[1]
+)
+RECORD_FAMILIES = (YEARS, MET, AREA_TALLY, UNIT_TALLY)
+
+
+def recount(*, fix: bool = True) -> list[counters.Drift]:
+    """Compare the service record's counters with the confirmed records and (by default) set them right."""
+    return counters.recount(RECORD_FAMILIES, fix=fix)
 
 
 # --- progress and who is behind --------------------------------------------------------------------

@@ -6,16 +6,18 @@ one `CoverageTally` row: the community on its area's path, or the area itself wh
 is above it. A street, district, city or province is then the sum of the tallies under its path.
 
 Exactness (nobody counted twice or left out):
-- every save/delete that can move a figure (members, member reports, units, assignments, unit
-  reports, first-secretary terms, compounds) leaves a `CoverageMark` on the places it touched, in
-  the same transaction as the change, through the signals below;
-- bulk writes that bypass signals (roster import, demo loader, a moved subtree) call
-  `mark_everything()`;
+- every change that can move a figure leaves a `CoverageMark` on the places it touched, in the
+  same transaction as the change, when its domain event arrives (stats.receivers): a place's
+  roster changed (directory.signals.roster_changed: members, units, assignments, first-secretary
+  terms, compounds), a member's or unit's report moved into or out of "confirmed"
+  (reporting.signals);
+- bulk writes (roster import, demo loader, a moved subtree) mark everything;
 - before summing, `refresh()` recounts the marked communities (and those whose first-secretary
   terms lapsed since they were counted) from the record and deletes exactly the marks it read;
   a change committed meanwhile keeps its mark for the next read. Recounts take one lock, so two
-  readers never write counts out of order;
-- `python manage.py rebuild_coverage` recounts everything (nightly, as a belt to the braces).
+  readers never write counts out of order; the rows are written by stats.counters.write;
+- `python manage.py recount` (the family `COVERAGE`) recounts everything and reports drift
+  (nightly, as a belt to the braces).
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Substr
-from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
-from baodao.directory.models import FirstSecretaryTerm, Member, Place, Unit, UnitAssignment, path_segment
+from baodao.directory.models import Member, Place, Unit, path_segment
 from baodao.directory.selectors import first_secretary_terms_in_force
+from baodao.directory.services import unit_places
 from baodao.reporting.models import MemberReport, UnitReport
+from baodao.stats import counters
 from baodao.stats.counted import compounds_base, members_base, units_base
 from baodao.stats.models import CoverageMark, CoverageTally
 
@@ -61,101 +64,17 @@ def mark_everything() -> None:
     CoverageMark.objects.create(place_id=None)
 
 
-def _unit_places(unit_id: int) -> list[int]:
-    office = list(Unit.objects.filter(pk=unit_id).values_list("office_place_id", flat=True))
-    current = list(
-        UnitAssignment.objects.filter(unit_id=unit_id, ended_on__isnull=True).values_list("community_id", flat=True)
-    )
-    return office + current
+# --- what each event marks (connected in stats.receivers) ------------------------------------------
 
 
-def _old(model: type[models.Model], pk: int | None, field: str) -> int | None:
-    if pk is None:
-        return None
-    return model._default_manager.filter(pk=pk).values_list(field, flat=True).first()
+def member_report_moved(report: MemberReport) -> None:
+    """A member counts as reported while the report is confirmed: the residence's tally is recounted."""
+    mark(Member.objects.filter(pk=report.member_id).values_list("residence_id", flat=True).first())
 
 
-def _member_pre_save(sender: type, instance: Member, update_fields: Iterable[str] | None = None, **kw: object) -> None:
-    if update_fields is not None and not {"residence", "residence_id", "status"} & set(update_fields):
-        return
-    mark(_old(Member, instance.pk, "residence_id"))
-
-
-def _member_changed(sender: type, instance: Member, update_fields: Iterable[str] | None = None, **kw: object) -> None:
-    if update_fields is not None and not {"residence", "residence_id", "status"} & set(update_fields):
-        return
-    mark(instance.residence_id)
-
-
-def _member_report_changed(sender: type, instance: MemberReport, **kw: object) -> None:
-    mark(_old(Member, instance.member_id, "residence_id"))
-
-
-def _unit_pre_save(sender: type, instance: Unit, **kw: object) -> None:
-    mark(_old(Unit, instance.pk, "office_place_id"))
-
-
-def _unit_changed(sender: type, instance: Unit, **kw: object) -> None:
-    mark(instance.office_place_id, *_unit_places(instance.pk))
-
-
-def _assignment_pre_save(sender: type, instance: UnitAssignment, **kw: object) -> None:
-    mark(_old(UnitAssignment, instance.pk, "community_id"))
-
-
-def _assignment_changed(sender: type, instance: UnitAssignment, **kw: object) -> None:
-    mark(instance.community_id, *_unit_places(instance.unit_id))
-
-
-def _unit_report_changed(sender: type, instance: UnitReport, **kw: object) -> None:
-    mark(instance.community_id, *_unit_places(instance.unit_id))
-
-
-def _term_pre_save(sender: type, instance: FirstSecretaryTerm, **kw: object) -> None:
-    mark(_old(FirstSecretaryTerm, instance.pk, "place_id"))
-
-
-def _term_changed(sender: type, instance: FirstSecretaryTerm, **kw: object) -> None:
-    mark(instance.place_id)
-
-
-def _place_changed(sender: type, instance: Place, **kw: object) -> None:
-    if instance.kind in (Place.Kind.COMPOUND, Place.Kind.GRID):
-        mark(instance.pk, instance.parent_id)
-
-
-def _place_deleted(sender: type, instance: Place, **kw: object) -> None:
-    mark(instance.parent_id)
-
-
-def _roster_imported(sender: type, **kw: object) -> None:
-    mark_everything()  # the import wrote rows in bulk, past the model signals
-
-
-def _places_moved(sender: type, **kw: object) -> None:
-    mark_everything()  # a subtree's paths changed in one UPDATE: the tallies' paths are stale
-
-
-def connect_signals() -> None:
-    from baodao.directory.signals import places_moved, roster_imported
-
-    uid = "baodao.stats.tallies"
-    roster_imported.connect(_roster_imported, dispatch_uid=f"{uid}.roster_imported")
-    places_moved.connect(_places_moved, dispatch_uid=f"{uid}.places_moved")
-    for sender, pre, changed in (
-        (Member, _member_pre_save, _member_changed),
-        (MemberReport, None, _member_report_changed),
-        (Unit, _unit_pre_save, _unit_changed),
-        (UnitAssignment, _assignment_pre_save, _assignment_changed),
-        (UnitReport, None, _unit_report_changed),
-        (FirstSecretaryTerm, _term_pre_save, _term_changed),
-        (Place, None, _place_changed),
-    ):
-        if pre is not None:
-            pre_save.connect(pre, sender=sender, dispatch_uid=f"{uid}.pre.{sender.__name__}")
-        post_save.connect(changed, sender=sender, dispatch_uid=f"{uid}.post.{sender.__name__}")
-        deleted = _place_deleted if sender is Place else changed
-        post_delete.connect(deleted, sender=sender, dispatch_uid=f"{uid}.del.{sender.__name__}")
+def unit_report_moved(report: UnitReport) -> None:
+    """A unit counts as reported while its report is confirmed: where the unit counts is recounted."""
+    mark(report.community_id, *unit_places(report.unit_id))
 
 
 # --- counting -----------------------------------------------------------------------------------
@@ -242,20 +161,14 @@ def _count(area: Q, communities: set[int], today: dt.date) -> dict[str, _Counts]
     return out
 
 
-def _write(counts: dict[str, _Counts]) -> None:
-    rows = [
-        CoverageTally(place_id=list(_segment_ids(path))[-1], path=path, **vars(c))
-        for path, c in counts.items()
-        if any(getattr(c, f) for f in COUNTS)
-    ]
-    CoverageTally.objects.bulk_create(rows, batch_size=5_000)
+def _rows(counts: dict[str, _Counts]) -> dict[counters.Key, counters.Values]:
+    """The counts by tally path as rows of the family (keyed by the tally's place)."""
+    return {(list(_segment_ids(path))[-1],): tuple(vars(c)[f] for f in VALUES) for path, c in counts.items()}
 
 
 def _recount_all(today: dt.date) -> None:
     communities = set(Place.objects.filter(kind=Place.Kind.COMMUNITY).values_list("pk", flat=True))
-    counts = _count(Q(), communities, today)
-    CoverageTally.objects.all().delete()
-    _write(counts)
+    counters.write(COVERAGE, _rows(_count(Q(), communities, today)))
 
 
 def _recount(place_ids: set[int], today: dt.date) -> None:
@@ -275,8 +188,7 @@ def _recount(place_ids: set[int], today: dt.date) -> None:
     if exact:
         area |= Q(area__in=exact)
     counts = {k: c for k, c in _count(area, communities, today).items() if k in keys}
-    CoverageTally.objects.filter(path__in=keys).delete()
-    _write(counts)
+    counters.write(COVERAGE, _rows(counts), [(list(_segment_ids(k))[-1],) for k in keys])
 
 
 def _lock() -> None:
@@ -310,6 +222,17 @@ def _built() -> bool:
 
 def _pending(today: dt.date) -> bool:
     return CoverageMark.objects.exists() or CoverageTally.objects.filter(fresh_until__lt=today).exists() or not _built()
+
+
+def _counted_now() -> dict[counters.Key, counters.Values]:
+    communities = set(Place.objects.filter(kind=Place.Kind.COMMUNITY).values_list("pk", flat=True))
+    return _rows(_count(Q(), communities, timezone.localdate()))
+
+
+VALUES = (*COUNTS, "fresh_until")
+# The coverage tallies as a family of counters: `recount` first consumes the marks, as a read does,
+# then compares every tally with a count of the record.
+COVERAGE = counters.Family("coverage", CoverageTally, ("place_id",), VALUES, _counted_now, "place_id", refresh)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from baodao.directory.models import (
     Unit,
 )
 
+from .roster import roster_changed_at
+
 
 def member_fill_secrets(member: Member) -> None:
     """Normalise and hash the personal fields before saving (also used by bulk imports)."""
@@ -88,12 +90,14 @@ def member_create(
     member.save()
     member.skills.set(skills)
     member.intentions.set(intentions)
+    roster_changed_at(member.residence_id)
     return member
 
 
 @transaction.atomic
 def member_update(*, member: Member, **fields: object) -> Member:
     m2m = {k: fields.pop(k) for k in ("skills", "intentions") if k in fields}
+    was = Member.objects.filter(pk=member.pk).values_list("residence_id", "status").first()
     for k, v in fields.items():
         setattr(member, k, v)
     member_validate(member)
@@ -103,6 +107,19 @@ def member_update(*, member: Member, **fields: object) -> Member:
     member.save()
     for k, v in m2m.items():
         getattr(member, k).set(v)
+    if was != (member.residence_id, member.status):
+        roster_changed_at(was[0] if was else None, member.residence_id)
+    return member
+
+
+def member_settle(*, member: Member, residence: Place) -> Member:
+    """The member lives at `residence` now (a report's address, a move): saved, and the rosters of
+    the old and the new place hear of it (in the caller's transaction)."""
+    was = Member.objects.filter(pk=member.pk).values_list("residence_id", flat=True).first()
+    member.residence = residence
+    member.save(update_fields=["residence"])
+    if was != residence.pk:
+        roster_changed_at(was, residence.pk)
     return member
 
 

@@ -17,6 +17,8 @@ from baodao.directory.models import (
 )
 from baodao.directory.signals import places_moved
 
+from .roster import roster_changed_at, roster_places
+
 # A parent must be of a smaller level than its child (some cities skip a level); a compound and a
 # grid are the same level.
 PLACE_LEVEL: dict[str, int] = {
@@ -106,6 +108,7 @@ def place_create(
     )
     place.path = place_path(parent, place.pk)
     place.save(update_fields=["path"])
+    roster_changed_at(*roster_places(place))  # a new compound or grid counts in the coverage
     return place
 
 
@@ -133,7 +136,7 @@ def place_move(*, place: Place, parent: Place | None) -> Place:
     place.path, place.depth = new_path, new_depth
     _rekey_subtree(place, old["sort_key"])
     if new_path != old["path"]:
-        places_moved.send(sender=Place, place=place)
+        places_moved.send(sender=Place, place=place, old_path=old["path"])
     return place
 
 
@@ -156,9 +159,11 @@ def place_update(
     if errors:
         raise ValidationError(errors)
     old_parent_id, old_key = Place.objects.values_list("parent_id", "sort_key").get(pk=place.pk)
+    was = roster_places(Place.objects.get(pk=place.pk))  # a compound re-kinded leaves the coverage
     place.kind, place.code, place.name, place.sort_order = kind, code, name, sort_order
     place.latitude, place.longitude = latitude, longitude
     place.save(update_fields=["kind", "code", "name", "sort_order", "latitude", "longitude"])
+    roster_changed_at(*was, *roster_places(place))
     if (parent.pk if parent else None) != old_parent_id:
         place_move(place=place, parent=parent)  # re-keys the subtree too
     else:

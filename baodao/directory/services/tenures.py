@@ -29,6 +29,8 @@ from baodao.directory.models import (
 )
 from baodao.directory.selectors import city_of, community_path
 
+from .roster import roster_changed_at, roster_places
+
 if TYPE_CHECKING:
     from baodao.accounts.models import User
 
@@ -38,6 +40,7 @@ def _end_tenures(qs: QuerySet[Any], on: dt.date) -> None:
     for row in qs:
         row.ended_on = on
         row.save(update_fields=["ended_on"])
+        roster_changed_at(*roster_places(row))
 
 
 @transaction.atomic
@@ -47,7 +50,9 @@ def unit_assign(*, unit: Unit, community: Place, start_on: dt.date | None = None
         raise ValidationError({"community": _("只能分配到社区")})
     today = start_on or timezone.localdate()
     _end_tenures(UnitAssignment.objects.filter(unit=unit, ended_on__isnull=True), today)
-    return UnitAssignment.objects.create(unit=unit, community=community, start_on=today, note=note)
+    row = UnitAssignment.objects.create(unit=unit, community=community, start_on=today, note=note)
+    roster_changed_at(*roster_places(row))
+    return row
 
 
 T = TypeVar("T", bound=Tenure)
@@ -62,6 +67,7 @@ def _tenure_end(row: T, on: dt.date | None) -> T:
         raise ValidationError({"ended_on": _("结束日期不能早于开始日期")})
     row.ended_on = on
     row.save(update_fields=["ended_on"])
+    roster_changed_at(*roster_places(row))
     return row
 
 
@@ -82,9 +88,11 @@ def first_secretary_appoint(*, member: Member, place: Place, start_on: dt.date) 
         raise ValidationError({"start_on": _("开始日期不能早于现任第一书记的任职开始日期")})
     years = rules.get_rule_int("first_secretary_term_years", city=city_of(place))
     _end_tenures(current, start_on)
-    return FirstSecretaryTerm.objects.create(
+    term = FirstSecretaryTerm.objects.create(
         member=member, place=place, start_on=start_on, end_on=start_on + relativedelta(years=years)
     )
+    roster_changed_at(place.pk)
+    return term
 
 
 @transaction.atomic

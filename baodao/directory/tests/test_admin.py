@@ -263,3 +263,45 @@ def test_party_org_admin_refuses_a_kind_its_children_do_not_fit(world: SimpleNam
     assert "该党组织的下级与新类型不符" in response.content.decode()
     assert PartyOrg.objects.get(pk=committee.pk).kind == PartyOrg.Kind.COMMITTEE
     assert PartyOrg.objects.get(pk=general.pk).parent_id == committee.pk
+
+
+# --- rows of a place's roster (what the coverage counts) -------------------------------------------
+
+
+def test_admin_changes_of_roster_rows_tell_the_places_concerned(world: SimpleNamespace, login) -> None:
+    """A unit deactivated, an assignment or a term deleted in the admin: the places whose roster
+    they were part of hear of it (directory.signals.roster_changed), as from the services."""
+    from baodao.directory.models import FirstSecretaryTerm, UnitAssignment
+    from baodao.directory.signals import roster_changed
+
+    heard: list[set[int]] = []
+
+    def listen(sender: type, places: list[int], **kw: object) -> None:
+        heard.append(set(places))
+
+    roster_changed.connect(listen, dispatch_uid="test_admin.roster")
+    try:
+        client = login(world.superuser)
+        unit = world.U
+        response = client.post(
+            reverse("admin:directory_unit_change", args=[unit.pk]),
+            {
+                "name": unit.name,
+                "code": unit.code,
+                "kind": unit.kind,
+                "office_place": world.E1.pk,  # its office moves, and it stops being active
+                "party_relation_local": "on",
+            },
+        )
+        assert response.status_code == 302
+        assert heard == [{world.A.pk, world.E1.pk}]  # the old office, the assigned community, the new office
+
+        heard.clear()
+        term = FirstSecretaryTerm.objects.get(pk=world.term_A1.pk)
+        assignment = UnitAssignment.objects.get(pk=world.assign_V.pk)
+        client.post(reverse("admin:directory_firstsecretaryterm_delete", args=[term.pk]), {"post": "yes"})
+        client.post(reverse("admin:directory_unitassignment_delete", args=[assignment.pk]), {"post": "yes"})
+        assert heard == [{world.A1.pk}, {world.B.pk}]
+        assert not FirstSecretaryTerm.objects.filter(pk=term.pk).exists()
+    finally:
+        roster_changed.disconnect(dispatch_uid="test_admin.roster")

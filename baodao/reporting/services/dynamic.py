@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
 from baodao.core.transitions import apply
+from baodao.directory import services as directory_services
 from baodao.directory import transitions as directory_transitions
 from baodao.directory.models import Member, PartyOrg, Place, Unit
 from baodao.directory.selectors import community_of
+from baodao.reporting import signals
 from baodao.reporting.models import (
     Certificate,
     MemberReport,
@@ -55,6 +57,7 @@ def reports_follow_moved_place(*, place: Place, by: User | None = None) -> int:
         old = report.community
         report.community = new
         report.save(update_fields=["community"])  # save(): the audit log keeps the old community
+        signals.member_report_transferred.send(sender=MemberReport, report=report, old_community_id=old.pk)
         _event(
             kind=ReportEvent.Kind.TRANSFERRED,
             actor=by,
@@ -88,8 +91,7 @@ def member_move(*, member: Member, residence: Place, by: User | None, room: str 
         before = active.residence
         active.residence, active.room = residence, room.strip()[:50]
         active.save(update_fields=["residence", "room"])
-        member.residence = residence
-        member.save(update_fields=["residence"])
+        directory_services.member_settle(member=member, residence=residence)
         _event(
             kind=ReportEvent.Kind.MOVED,
             actor=by,
@@ -98,8 +100,7 @@ def member_move(*, member: Member, residence: Place, by: User | None, room: str 
         )
         return active
     old = _end_active(member, MemberReport.EndReason.MOVED, by)
-    member.residence = residence
-    member.save(update_fields=["residence"])
+    directory_services.member_settle(member=member, residence=residence)
     if old is None:
         return None
     new = MemberReport.objects.create(
@@ -130,7 +131,7 @@ def member_set_status(*, member: Member, status: str, by: User | None) -> Member
         raise ReportError({"status": _("未知状态")})
     steps: dict[str, str] = {Member.Status.RETIRED: "retire", Member.Status.TRANSFERRED: "transfer"}
     step = steps.get(status, "reinstate")
-    apply(directory_transitions.members, step, member, by=by)
+    apply(directory_transitions.members, step, member, by=by)  # its `moved` tells the roster changed
     member.refresh_from_db(fields=["status"])  # the caller's copy says what it became
     if status != Member.Status.IN_SERVICE:
         _end_active(member, STATUS_END_REASON[status], by)

@@ -12,6 +12,7 @@ from baodao.accounts.models import User
 from baodao.core import rules
 from baodao.core.transitions import apply, apply_many
 from baodao.directory import selectors as directory_selectors
+from baodao.directory import services as directory_services
 from baodao.directory.models import Category, Member, Place
 from baodao.directory.selectors import community_of
 from baodao.reporting import notices
@@ -101,8 +102,7 @@ def member_report_submit(
         raise ReportError(_("您已提交过报到，无需重复提交")) from exc
     report.team_types.set(team_types)
     if status != MemberReport.Status.UNIT_APPROVAL:  # a new address waits for the unit's approval
-        member.residence = residence
-        member.save(update_fields=["residence"])
+        directory_services.member_settle(member=member, residence=residence)
     member.skills.set(skills)
     member.intentions.set(intentions)
     if certificate is not None:
@@ -123,8 +123,7 @@ def member_report_submit(
 @transaction.atomic
 def member_report_unit_approve(*, report: MemberReport, by: User) -> MemberReport:
     report = apply(member_reports, "unit_approve", report, by=by)
-    report.member.residence = report.residence
-    report.member.save(update_fields=["residence"])
+    directory_services.member_settle(member=report.member, residence=report.residence)
     return report
 
 

@@ -74,7 +74,7 @@ def _member_deleted(w: SimpleNamespace) -> None:
     before = coverage.area_coverage(w.city_admin, w.C)[0].members.total
     m = new_member("孙临时", w.W, w.B1)
     assert coverage.area_coverage(w.city_admin, w.C)[0].members.total == before + 1
-    m.delete()
+    directory_services.roster_row_delete(m)  # as the admin deletes it
 
 
 def _profile_edit_moves_residence(w: SimpleNamespace) -> None:
@@ -92,15 +92,16 @@ def _unit_reassigned(w: SimpleNamespace) -> None:
 
 def _unit_deactivated(w: SimpleNamespace) -> None:
     w.U.is_active = False
-    w.U.save(update_fields=["is_active"])
+    directory_services.roster_row_save(w.U)  # as the admin saves it
 
 
 def _unit_office_moves(w: SimpleNamespace) -> None:
     before = coverage.area_coverage(w.city_admin, w.S2)[0].units.total
-    unit = Unit.objects.create(code="X001", name="新设单位", kind=Unit.Kind.SOE, office_place=w.E1)
+    unit = Unit(code="X001", name="新设单位", kind=Unit.Kind.SOE, office_place=w.E1)
+    directory_services.roster_row_save(unit)  # as the admin adds it
     assert coverage.area_coverage(w.city_admin, w.S2)[0].units.total == before + 1
     unit.office_place = w.F1
-    unit.save()
+    directory_services.roster_row_save(unit)
 
 
 def _first_secretary_appointed(w: SimpleNamespace) -> None:
@@ -108,8 +109,7 @@ def _first_secretary_appointed(w: SimpleNamespace) -> None:
 
 
 def _term_ended(w: SimpleNamespace) -> None:
-    w.term_F1.ended_on = dt.date.today()
-    w.term_F1.save()
+    directory_services.first_secretary_end(term=w.term_F1, on=dt.date.today())
 
 
 def _compound_added_and_removed(w: SimpleNamespace) -> None:
@@ -117,7 +117,7 @@ def _compound_added_and_removed(w: SimpleNamespace) -> None:
     p = directory_services.place_create(kind=Place.Kind.COMPOUND, code="990101001099", name="新小区", parent=w.B)
     assert coverage.area_coverage(w.city_admin, w.C)[0].compounds.total == before + 1
     directory_services.place_create(kind=Place.Kind.GRID, code="990101001098", name="新网格", parent=w.E)
-    p.delete()
+    directory_services.roster_row_delete(p)  # as the admin deletes it
 
 
 def _community_moves_to_another_street(w: SimpleNamespace) -> None:

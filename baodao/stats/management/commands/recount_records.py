@@ -1,11 +1,11 @@
-"""python manage.py recount_records [--check] — rebuild the members' yearly service counters from
-the confirmed records and report the drift found (nightly, and after bulk loads)."""
+"""python manage.py recount_records [--check] — `recount` for the service record's counters alone
+(member years, met-counts, community and unit tallies)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from baodao.stats.service_counts import recount
+from baodao.stats.families import GROUPS, recount_and_report
 
 
 class Command(BaseCommand):
@@ -18,11 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="only report; exit 1 when there is drift")
 
     def handle(self, *args: object, **options: object) -> None:
-        drift = recount(fix=not options["check"])
-        for d in drift[:50]:
-            self.stdout.write(f"  {d}")
-        if len(drift) > 50:
-            self.stdout.write(f"  … {len(drift) - 50} more")
-        self.stdout.write(f"drift: {len(drift)} counter(s){'' if options['check'] else ' fixed'}")
-        if drift and options["check"]:
+        check = bool(options["check"])
+        if recount_and_report(self.stdout.write, GROUPS["recount_records"], check=check) and check:
             raise CommandError("counters drifted from the records")
