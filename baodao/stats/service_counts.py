@@ -104,9 +104,9 @@ def _move_met(member_id: int, community_id: int, sign: int) -> None:
     meets the community's minimums moves its met-count."""
     community = Place.objects.only("path", "parent").get(pk=community_id)
     need = minimums(community)
-    for year, activities, minutes in ServiceYear.objects.filter(member_id=member_id).values_list(
-        "year", "activities", "minutes"
-    ):
+    # Locked as `bump` locks them: a record confirmed meanwhile waits, then sees this report.
+    years = ServiceYear.objects.select_for_update().filter(member_id=member_id)
+    for year, activities, minutes in years.values_list("year", "activities", "minutes"):
         if _meets((activities, minutes), need):
             bump_met(community.pk, community.path, year, sign)
 
