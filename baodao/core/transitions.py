@@ -246,5 +246,9 @@ def render_tables(tables: Iterable[Workflow[Any]] | None = None) -> str:
         out.append("| 操作 | 从 | 到 | 谁可以 | 时间线事件 | 通知 |")
         out.append("|---|---|---|---|---|---|")
         out += [f"| {' | '.join(str(c) for c in row)} |" for row in wf.rows()]
+        if wf.moved is not None:
+            # What every status change also does (counters, events to the layers above), in its transaction.
+            doc = " ".join((wf.moved.__doc__ or "").split())
+            out.append(f"\nOn every change: `{wf.moved.__module__}.{wf.moved.__qualname__}` — {doc}")
         out.append("")
     return "\n".join(out)

@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from baodao.core.transitions import Workflow, apply, apply_where, workflows
+from baodao.core.transitions import Workflow, apply, apply_where, render_tables, workflows
 from baodao.directory.models import ImportJob, LeaderLink
 from baodao.needs.models import Claim
 from baodao.needs.tests.conftest import ask, published
@@ -241,3 +242,12 @@ def test_apply_where_refuses_a_workflow_that_hears_of_its_rows() -> None:
         apply_where(TABLES["records.Record"], "confirm", Record.objects.all())
     with pytest.raises(ValueError, match="rows of Signup"):
         apply_where(TABLES["records.Callup"], "close", Signup.objects.all())
+
+
+@pytest.mark.one_leg
+def test_the_printed_tables_in_docs_are_the_code_s() -> None:
+    """docs/transitions.md is what `manage.py transitions` prints: a changed table regenerates it."""
+    page = (settings.BASE_DIR / "docs" / "transitions.md").read_text()
+    assert page.rstrip().endswith(render_tables().rstrip()), (
+        "run: python manage.py transitions > docs/transitions.md (keep the header)"
+    )
