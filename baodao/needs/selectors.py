@@ -75,11 +75,6 @@ def held_claims(user: Actor) -> QuerySet[Claim]:
     return Claim.objects.filter(scope.holder_q(user, member="member", team="team", unit="unit"), status__in=Claim.LIVE)
 
 
-def my_claims(user: Actor) -> QuerySet[Claim]:
-    """Every claim the user acted for, live or ended (the member's own history)."""
-    return Claim.objects.filter(scope.holder_q(user, member="member", team="team", unit="unit"))
-
-
 def staff_list(
     user: Actor,
     *,
