@@ -16,9 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -644,17 +643,18 @@ def unit_claims(unit_id: int, *, year: int, party: str = "", done: bool = False)
 
 
 @dataclass(frozen=True)
-class UnitFigures:
+class UnitClaims:
+    """What a unit took and did of the three lists in a year (stats.record_figures.unit_figures adds
+    its confirmed aid, which is on the service records)."""
+
     taken: dict[str, int]  # party -> live claims this year
     done: dict[str, int]
-    aid_money: Decimal
-    aid_items: int
     projects: int  # 单位实事: unit-level items the unit or its teams took
     average_rating: float | None
 
 
-def unit_figures(unit_id: int, year: int) -> UnitFigures:
-    """A unit's figures of the year, counted live: a unit's claims are tens a year, read by one
+def unit_claim_counts(unit_id: int, year: int) -> UnitClaims:
+    """A unit's claims of the year, counted live: a unit's claims are tens a year, read by one
     index range each (not the province's counters)."""
     taken, done = {}, {}
     for party in UNIT_PARTIES:
@@ -663,12 +663,9 @@ def unit_figures(unit_id: int, year: int) -> UnitFigures:
         taken[party] = sum(counts.values())
         done[party] = counts.get(Claim.Status.DONE, 0)
     mine = unit_claims(unit_id, year=year)
-    aid = mine.aggregate(money=Sum("aid_money"), items=Count("id", filter=~Q(aid_items="")))
     # One project per item, however many of the unit's claims (its own, its teams') it carries.
     unit_items = mine.filter(demand__size=Demand.Size.UNIT).exclude(party=Claim.Party.MEMBER)
     projects = unit_items.order_by().values("demand_id").distinct().count()
     ratings = Demand.objects.filter(pk__in=mine.values("demand_id"), rating__isnull=False).aggregate(avg=Avg("rating"))
     avg = ratings["avg"]
-    return UnitFigures(
-        taken, done, aid["money"] or Decimal(0), aid["items"] or 0, projects, round(avg, 2) if avg else None
-    )
+    return UnitClaims(taken, done, projects, round(avg, 2) if avg else None)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -448,16 +447,14 @@ def item_done(
     claim: Claim,
     by: User,
     note: str,
-    aid_items: str = "",
-    aid_money: Decimal = Decimal(0),
     photos: Sequence[IO[bytes]] = (),
 ) -> Claim:
     """The claimant (or dispatched party) reports its share done; when every live share is done
-    the item waits for the resident's acceptance (已完成待验收)."""
+    the item waits for the resident's acceptance (已完成待验收). The hours and the aid given are
+    the service records logged against the claim (records.services.claim_log, in the same step
+    when the claimant wants)."""
     if not note.strip():
         raise NeedError(_("请填写完成情况"))
-    if aid_money < 0:
-        raise NeedError(_("帮扶金额不能为负数"))
     now = timezone.now()
     with transaction.atomic():
         demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
@@ -469,9 +466,7 @@ def item_done(
         row.status = Claim.Status.DONE
         row.done_at = row.progress_at = now
         row.done_note = note.strip()[:500]
-        row.aid_items = aid_items.strip()[:200]
-        row.aid_money = aid_money
-        row.save(update_fields=["status", "done_at", "progress_at", "done_note", "aid_items", "aid_money"])
+        row.save(update_fields=["status", "done_at", "progress_at", "done_note"])
         _photos(demand, photos, stage=DemandPhoto.Stage.DONE, by=by)
         signals.claim_done.send(sender=Claim, claim=row)
         if demand.claims.filter(status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED)).exists():
