@@ -46,6 +46,7 @@ FIELD_LABELS: dict[str, StrPromise] = {
     "item_id": gettext_lazy("服务事项编号"),
     "kind": gettext_lazy("类型"),
     "kind_id": gettext_lazy("类型"),
+    "log": gettext_lazy("服务纪实"),
     "member_id": gettext_lazy("党员"),
     "needed": gettext_lazy("需要人数"),
     "note": gettext_lazy("完成情况"),

@@ -24,12 +24,19 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from baodao.api.common import ApiPagination, AuthedRequest, Id, check_year
+from baodao.api.common import ApiPagination, AuthedRequest, Id, InputDateTime, check_year
+from baodao.api.records import RecordOut
 from baodao.core.images import MAX_PHOTO_BYTES
 from baodao.directory.models import Category
 from baodao.directory.selectors import community_of
 from baodao.needs import access, selectors, services
+from baodao.needs.hooks import ServiceDone
 from baodao.needs.models import Claim, Demand
+from baodao.records import access as records_access
+from baodao.records import forms as records_forms
+from baodao.records import selectors as records_selectors
+from baodao.records import services as records_services
+from baodao.records.models import Record
 from baodao.stats import access as stats_access
 from baodao.stats import needs_counts
 
@@ -63,13 +70,33 @@ class ClaimOut(Schema):
     created_at: dt.datetime
     done_at: dt.datetime | None
     done_note: str
-    aid_items: str
-    aid_money: Decimal
+    aid_items: str = Field(..., description="为该认领登记并经确认的服务纪实中的帮扶物资（帮扶随纪实登记）")
+    aid_money: Decimal = Field(..., description="同上，帮扶资金（元）")
+    minutes: int = Field(..., description="为该认领登记并经确认的服务时长（分钟）")
     reason: str
 
     @staticmethod
     def resolve_status_label(obj: Claim) -> str:
         return obj.get_status_display()
+
+    @staticmethod
+    def resolve_aid_items(obj: Claim) -> str:
+        return _served(obj).aid_items
+
+    @staticmethod
+    def resolve_aid_money(obj: Claim) -> Decimal:
+        return _served(obj).aid_money
+
+    @staticmethod
+    def resolve_minutes(obj: Claim) -> int:
+        return _served(obj).minutes
+
+
+def _served(claim: Claim) -> ServiceDone:
+    """The service logged for the claim (records), read once per claim."""
+    if not hasattr(claim, "served"):
+        claim.served = records_selectors.service_done([], [claim.pk])[1].get(claim.pk) or ServiceDone()
+    return claim.served
 
 
 class EventOut(Schema):
@@ -147,7 +174,11 @@ class DemandDetailOut(DemandOut):
 
     @staticmethod
     def resolve_claims(obj: Demand) -> list[Claim]:
-        return list(obj.claims.select_related("member", "team", "unit").order_by("created_at", "id"))
+        claims = list(obj.claims.select_related("member", "team", "unit").order_by("created_at", "id"))
+        by_claim = records_selectors.service_done([], [c.pk for c in claims])[1]
+        for c in claims:
+            c.served = by_claim.get(c.pk) or ServiceDone()
+        return claims
 
     @staticmethod
     def resolve_timeline(obj: Demand) -> list[object]:
@@ -483,27 +514,100 @@ def item_contact(request: AuthedRequest, item_id: Id) -> dict[str, object]:
     return {"name": contact.name, "mobile": contact.mobile, "address": contact.address, "read_at": reading.created_at}
 
 
+class ClaimLogIn(Schema):
+    """Service done for the claim, pre-filled from it where left out (typed once)."""
+
+    starts_at: InputDateTime
+    ends_at: InputDateTime
+    content: str = Field("", max_length=1000, description="服务内容；留空为完成情况或服务项目名称")
+    place_id: Id | None = Field(None, description="服务地点；留空为服务项目的地点")
+    address: str = Field("", max_length=100)
+    beneficiary: str | None = Field(None, max_length=200, description="服务对象；留空按服务项目填写")
+    kind_id: Id | None = None
+    aid_items: str = Field("", max_length=200)
+    aid_count: int = Field(0, ge=0, le=100000)
+    aid_money: Decimal = Field(Decimal(0), ge=0, max_digits=10, decimal_places=2)
+    donor_kind: Record.Donor | None = Field(None, description="捐助方；留空为认领方（党员个人或单位）")
+    donor_name: str = Field("", max_length=100)
+
+
 class DoneIn(Schema):
     note: str = Field(..., max_length=500)
-    aid_items: str = Field("", max_length=200)
-    aid_money: Decimal = Field(Decimal(0), ge=0, max_digits=10, decimal_places=2)
+    aid_items: str = Field("", max_length=200, description="随 log 登记到服务纪实；不登记服务时长时不收")
+    aid_money: Decimal = Field(Decimal(0), ge=0, max_digits=10, decimal_places=2, description="同上")
     photos: list[str] = Field([], max_length=services.MAX_PHOTOS, description="JPG/PNG，base64")
+    log: ClaimLogIn | None = Field(None, description="同时登记服务时长（报告完成和登记纪实一步完成）")
+
+
+def _claim_log(
+    request: AuthedRequest, claim: Claim, log: ClaimLogIn, *, done: bool, note: str = "", photos: list[str] = ()
+) -> Record:
+    """records.services.claim_log with what the caller left out taken from the claim."""
+    demand = claim.demand
+    place = (
+        get_object_or_404(records_access.places_in(demand.community), pk=log.place_id) if log.place_id else demand.place
+    )
+    kind = get_object_or_404(Category, pk=log.kind_id, kind=Category.Kind.ACTIVITY_TYPE) if log.kind_id else None
+    initial = records_forms.claim_log_initial(claim)
+    try:
+        return records_services.claim_log(
+            claim=claim,
+            by=request.auth,
+            starts_at=log.starts_at,
+            ends_at=log.ends_at,
+            content=log.content.strip() or note.strip() or initial["content"],
+            place=place,
+            address=log.address,
+            beneficiary=initial["beneficiary"] if log.beneficiary is None else log.beneficiary,
+            kind=kind,
+            aid=records_services.Aid(
+                items=log.aid_items,
+                count=log.aid_count,
+                money=log.aid_money,
+                donor_kind=log.donor_kind or "",
+                donor_name=log.donor_name,
+            ),
+            photos=_photos(list(photos)),
+            done=done,
+            note=note,
+        )
+    except ValidationError as exc:
+        raise _refuse(exc) from exc
 
 
 @router.post("/items/{item_id}/done", response=ClaimOut)
 def item_done(request: AuthedRequest, item_id: Id, payload: DoneIn) -> Claim:
+    """报告完成; with `log`, the hours (and the aid) are logged against the claim in the same step —
+    both or neither. Aid is stored on the service record: given without `log` it is refused."""
     claim = _held(request, item_id)
+    if payload.log is not None:
+        log = payload.log
+        if not (log.aid_items or log.aid_money):  # the old places of the aid, still read
+            log.aid_items, log.aid_money = payload.aid_items, payload.aid_money
+        _claim_log(request, claim, log, done=True, note=payload.note, photos=payload.photos)
+        return Claim.objects.select_related("member", "team", "unit").get(pk=claim.pk)
+    if payload.aid_items.strip() or payload.aid_money:
+        raise HttpError(400, "帮扶物资和资金随服务纪实登记：请同时填写服务时间（log），或完成后为该认领登记服务纪实")
     try:
-        return services.item_done(
-            claim=claim,
-            by=request.auth,
-            note=payload.note,
-            aid_items=payload.aid_items,
-            aid_money=payload.aid_money,
-            photos=_photos(payload.photos),
-        )
+        return services.item_done(claim=claim, by=request.auth, note=payload.note, photos=_photos(payload.photos))
     except ValidationError as exc:
         raise _refuse(exc) from exc
+
+
+class LogIn(ClaimLogIn):
+    done: bool = Field(False, description="同时报告完成（服务内容即完成情况）")
+    note: str = Field("", max_length=500, description="完成情况；留空为服务内容")
+    photos: list[str] = Field([], max_length=services.MAX_PHOTOS, description="JPG/PNG，base64")
+
+
+@router.post("/items/{item_id}/log", response={201: RecordOut})
+def item_log(request: AuthedRequest, item_id: Id, payload: LogIn) -> Status:
+    """登记服务时长 against the caller's claim on the item (the member, the work team's leader, the
+    unit's secretary): the record is made from the claim and points at it; `done` reports the
+    claim's share done in the same step."""
+    claim = _held(request, item_id)
+    row = _claim_log(request, claim, payload, done=payload.done, note=payload.note, photos=payload.photos)
+    return Status(201, row)
 
 
 class FiguresOut(Schema):

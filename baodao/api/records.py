@@ -93,6 +93,7 @@ class RecordOut(Schema):
     community_id: int
     activity_id: int | None
     demand_id: int | None
+    claim_id: int | None = Field(None, description="所属认领（为认领的服务项目登记的纪实）")
     starts_at: dt.datetime
     ends_at: dt.datetime
     minutes: int
@@ -229,6 +230,7 @@ def log(request: AuthedRequest, payload: LogIn) -> Status:
             beneficiary=payload.beneficiary,
             kind=kind,
             demand=demand,
+            claim=selectors.claim_of_record(member, demand),
             by=request.auth,
         )
     except ValidationError as exc:

@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import random
 from collections import defaultdict
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -255,9 +254,6 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
             for c in claims[-len(parties) :]:
                 c.done_at = c.progress_at = t
                 c.done_note = "已上门办理，居民满意"
-                if d.category.name in ("帮扶慰问", "关爱儿童", "养老助残"):
-                    c.aid_items = rng.choice(["米面油一份", "新书包一个", "冬衣两件", "轮椅一台"])
-                    c.aid_money = Decimal(rng.choice([0, 100, 200, 500]))
             if rng.random() < 0.06:
                 d.reopen_count = 1
                 ev(d, E.REOPENED, t, note="问题还没有完全解决")

@@ -175,13 +175,6 @@ def community_todo(user: Actor, place: Place) -> list[Todo]:
     return todo
 
 
-def _teams_needed(member: Member, report: object, city: object) -> int:
-    """How many more volunteer teams the member should join (0 until the report is confirmed)."""
-    if getattr(report, "status", None) != "confirmed":
-        return 0
-    return max(0, get_rule_int("member_min_teams", city=city) - records_selectors.teams_of(member).count())  # type: ignore[arg-type]
-
-
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """/favicon.ico, which browsers and WeChat ask for whatever the page links: the static icon
     (its name read when asked: the manifest of collected files may hash it)."""

@@ -3,7 +3,6 @@ staff entry, review, dispatch, and the claimant's and the resident's answers."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -136,10 +135,6 @@ class DispatchForm(Form):
 
 class DoneForm(Form):
     note = forms.CharField(label=_("完成情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
-    aid_items = forms.CharField(label=_("帮扶物资（选填）"), max_length=200, required=False)
-    aid_money = forms.DecimalField(
-        label=_("帮扶金额（元，选填）"), required=False, min_value=Decimal(0), max_digits=10, decimal_places=2
-    )
     photos = PhotosField(label=_("完成照片（选填）"))
 
 

@@ -8,6 +8,8 @@ round-table issue or a figure points at one thing whose whole history is its tim
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -79,6 +81,8 @@ class Demand(models.Model):
     shown_address: str
     pii_full: bool
     may_reveal: bool
+    # The service logged for it in records (needs.hooks.ServiceDone); set by needs.views.common.served.
+    served: Any
 
     community = models.ForeignKey(
         "directory.Place", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="demands"
@@ -242,6 +246,9 @@ class Claim(models.Model):
 
     LIVE = CLAIM_LIVE
 
+    # The service logged against it in records (needs.hooks.ServiceDone); set by needs.views.common.served.
+    served: Any
+
     demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="claims")
     party = models.CharField(_("认领方"), max_length=8, choices=Party.choices)
     member = models.ForeignKey("directory.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -257,8 +264,7 @@ class Claim(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     done_note = models.CharField(_("完成情况"), max_length=500, blank=True)
-    aid_items = models.CharField(_("帮扶物资"), max_length=200, blank=True)
-    aid_money = models.DecimalField(_("帮扶金额（元）"), max_digits=10, decimal_places=2, default=0)
+    # The aid given for the claim is on the service records logged against it (records.Record.claim).
     reason = models.CharField(_("原因"), max_length=200, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

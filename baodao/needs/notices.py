@@ -16,30 +16,25 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from baodao.accounts.models import Role, RoleAssignment, User
+from baodao.accounts.models import User
 from baodao.core.transitions import Transition
-from baodao.directory.models import WorkTeamMembership
 from baodao.needs.models import Claim, Demand, Follower
+from baodao.notifications import selectors as recipients
 from baodao.notifications.services import notify, text_message_send
 
 # Who hears, as the transition table names them.
 RESIDENT, FOLLOWERS, COMMUNITY, CLAIMANTS = "居民", "关注的居民", "社区工作人员", "认领方"
 
 
-def _role_users(**grant: object) -> list[User]:
-    rows = RoleAssignment.objects.filter(is_active=True, user__is_active=True, **grant).select_related("user")
-    return list(dict.fromkeys(ra.user for ra in rows.order_by("user_id")))
-
-
 def community_staff(demand: Demand) -> list[User]:
-    return _role_users(role=Role.COMMUNITY_STAFF, place_id=demand.community_id)
+    return recipients.community_staff(demand.community_id).users
 
 
 def resident_users(demand: Demand) -> list[User]:
     """The accounts of the resident who asked (none for a poster submission or a compound's problem)."""
     if demand.resident_id is None:
         return []
-    return _role_users(role=Role.RESIDENT, resident_id=demand.resident_id)
+    return recipients.resident_users(demand.resident_id).users
 
 
 def follower_users(demand: Demand) -> list[User]:
@@ -54,14 +49,11 @@ def claimant_users(demand: Demand, claims: Iterable[Claim] | None = None) -> lis
     team_ids = [c.team_id for c in rows if c.team_id]
     unit_ids = [c.unit_id for c in rows if c.unit_id]
     if member_ids:
-        users += _role_users(role=Role.MEMBER, member_id__in=member_ids)
+        users += recipients.member_users(member_ids).users
     if team_ids:
-        leaders = WorkTeamMembership.objects.filter(
-            team_id__in=team_ids, role=WorkTeamMembership.Role.LEADER, ended_on__isnull=True
-        ).values("member_id")
-        users += _role_users(role=Role.MEMBER, member_id__in=leaders)
+        users += recipients.team_leaders(team_ids).users
     if unit_ids:
-        users += _role_users(role=Role.UNIT_SECRETARY, unit_id__in=unit_ids)
+        users += recipients.unit_secretaries(unit_ids).users
     return list(dict.fromkeys(users))
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -399,16 +398,14 @@ def item_done(
     claim: Claim,
     by: User,
     note: str,
-    aid_items: str = "",
-    aid_money: Decimal = Decimal(0),
     photos: Sequence[IO[bytes]] = (),
 ) -> Claim:
     """The claimant (or dispatched party) reports its share done; when every live share is done
-    the item waits for the resident's acceptance (已完成待验收)."""
+    the item waits for the resident's acceptance (已完成待验收). The hours and the aid given are
+    the service records logged against the claim (records.services.claim_log, in the same step
+    when the claimant wants)."""
     if not note.strip():
         raise NeedError(_("请填写完成情况"))
-    if aid_money < 0:
-        raise NeedError(_("帮扶金额不能为负数"))
     now = timezone.now()
     with transaction.atomic():
         demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
@@ -417,8 +414,7 @@ def item_done(
             if demand.status not in demands["done"].sources:
                 raise NeedError(demands["done"].refused)
 
-        done = {"done_at": now, "progress_at": now, "done_note": note.strip()[:500], "aid_money": aid_money}
-        done["aid_items"] = aid_items.strip()[:200]
+        done = {"done_at": now, "progress_at": now, "done_note": note.strip()[:500]}
         row = apply(claims, "done", claim, by=by, changes=done, check=item_open)
         _photos(demand, photos, stage=DemandPhoto.Stage.DONE, by=by)
         if demand.claims.filter(status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED)).exists():

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from baodao.accounts.models import ADMIN_ROLES, Actor, Role
 from baodao.directory import scope
 from baodao.directory.models import LeaderLink, Member, Place, Unit, UnitAssignment
+from baodao.needs import access as needs_access
 from baodao.needs.models import Claim, Demand
 from baodao.records import selectors
 from baodao.records.models import (
@@ -147,6 +148,13 @@ def get_demand_for_record(user: Actor, member: Member, pk: int | None) -> Demand
         )
     ).values("demand_id")
     return get_object_or_404(Demand.objects.filter(pk__in=claimed).select_related("place"), pk=pk)
+
+
+def get_claim_for_log(user: Actor, pk: int) -> Claim:
+    """Log service against a claim (and report it done in the same step): whoever acts for the
+    claim — the member, the work team's leader, the unit's secretary —, the same people the three
+    lists let start it and report it done; anyone else gets a 404 (needs.access)."""
+    return needs_access.get_claim_for_party(user, pk)
 
 
 # --- organizers -----------------------------------------------------------------------------------

@@ -21,6 +21,14 @@ class RecordsConfig(AppConfig):
         register_daily(daily)
         receivers.connect()
 
+        # What the three lists' pages show of the service logged for their items (needs.hooks).
+        from baodao.needs import hooks
+        from baodao.records.selectors import service_done
+        from baodao.records.views.claims import log_form_for
+
+        hooks.service_done.provide(service_done)
+        hooks.claim_log_form.provide(log_form_for)
+
         auditlog.register(m.Record)
         auditlog.register(m.Signup)
         auditlog.register(m.Activity, exclude_fields=["secret"])

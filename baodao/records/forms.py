@@ -12,8 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from baodao.accounts.models import Actor
 from baodao.core.forms import Form
 from baodao.directory.models import Category, Member, Place, Unit
+from baodao.needs.forms import PhotosField
+from baodao.needs.models import Claim
+from baodao.needs.selectors import public_name
 from baodao.records import selectors
 from baodao.records.models import Activity, Pairing, Record, Team
+from baodao.records.services import donor_of
 
 LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -97,6 +101,36 @@ class LogForm(Form):
             self.fields["place"].queryset = Place.objects.filter(  # type: ignore[attr-defined]
                 path__startswith=community.path
             ).order_by("sort_key")
+
+
+class ClaimLogForm(LogForm):
+    """Service logged against a claim, pre-filled from it (what, where, for whom, who gave the aid):
+    typed once. `done` reports the claim's share done in the same step, the content its note."""
+
+    photos = PhotosField(label=_("照片（选填，JPG/PNG）"))
+    done = forms.BooleanField(label=_("同时报告完成（服务内容即完成情况）"), required=False)
+
+    def __init__(self, *args: Any, claim: Claim, **kw: Any) -> None:  # noqa: ANN401
+        demand = claim.demand
+        kw.setdefault("initial", claim_log_initial(claim))
+        kw.setdefault("auto_id", "log_%s")  # beside the done form on the claim's page: ids apart
+        super().__init__(*args, community=demand.community, **kw)
+        del self.fields["pairing"], self.fields["demand"]
+        if claim.status not in (Claim.Status.CLAIMED, Claim.Status.STARTED):
+            del self.fields["done"]  # reported done already: the hours alone
+
+
+def claim_log_initial(claim: Claim) -> dict[str, Any]:
+    """What the claim already says: the item's title, its building, the asker as the public lists
+    show them (a masked name, if the resident allowed one), who gave the aid."""
+    demand = claim.demand
+    who = [public_name(demand), demand.place.residence_label]
+    return {
+        "content": demand.title,
+        "place": demand.place_id,
+        "beneficiary": "，".join(x for x in who if x)[:200],
+        "donor_kind": donor_of(claim),
+    }
 
 
 class MemberChoice(forms.ModelChoiceField):

@@ -257,6 +257,16 @@ class Record(models.Model):
         on_delete=models.PROTECT,
         related_name="records",
     )
+    # The claim the service was done for (logged against it by its holder, or by a member of the
+    # volunteer team holding it): the record is the claim's work, typed once — its aid lives here.
+    claim = models.ForeignKey(
+        "needs.Claim",
+        verbose_name=_("关联认领"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+    )
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
     minutes = models.PositiveIntegerField(_("时长（分钟）"))

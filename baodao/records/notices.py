@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Role, RoleAssignment, User
+from baodao.accounts.models import User
 from baodao.core.transitions import Transition
+from baodao.notifications import selectors as recipients
 from baodao.notifications.services import notify
 from baodao.records.dates import when
 from baodao.records.models import Record
@@ -24,16 +25,11 @@ from baodao.records.models import Record
 OWNER, COMMUNITY = "纪实本人（党员或单位党组织书记）", "社区工作人员"
 
 
-def _users(**grant: object) -> list[User]:
-    rows = RoleAssignment.objects.filter(is_active=True, user__is_active=True, **grant).select_related("user")
-    return list(dict.fromkeys(ra.user for ra in rows.order_by("user_id")))
-
-
 def owners(record: Record) -> list[User]:
     """The member's accounts; for a unit's own record, the unit's secretaries."""
     if record.member_id is not None:
-        return _users(role=Role.MEMBER, member_id=record.member_id)
-    return _users(role=Role.UNIT_SECRETARY, unit_id=record.unit_id)
+        return recipients.member_users(record.member_id).users
+    return recipients.unit_secretaries(record.unit_id).users
 
 
 def owner_may_correct(record: Record) -> bool:
@@ -84,7 +80,7 @@ def announce(record: Record, t: Transition, by: User | None) -> None:
         _send(owners(row), by, title=_("服务纪实被退回：%(c)s") % what, body=body, url=url)
     elif t.name == "resubmit":
         _send(
-            _users(role=Role.COMMUNITY_STAFF, place_id=row.community_id),
+            recipients.community_staff(row.community_id).users,
             by,
             title=_("纪实已修改，待重新确认：%(c)s") % what,
             body=_("%(w)s，%(m)s 分钟；按退回原因修改后重新提交（第 %(v)s 版）。") % what,

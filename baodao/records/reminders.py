@@ -16,6 +16,7 @@ from baodao.core.rules import get_rule_int
 from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.directory.selectors import city_of
+from baodao.notifications.selectors import community_staff
 from baodao.notifications.services import notify
 from baodao.records.models import Activity, Record
 
@@ -54,19 +55,16 @@ def remind_pending(*, now: dt.datetime) -> int:
     )
     if not waiting:
         return 0
-    from baodao.accounts.models import Role, RoleAssignment
-
     week = now.strftime("%G-W%V")
     sent = 0
     communities = Place.objects.in_bulk(list(waiting))
-    staff = RoleAssignment.objects.filter(role=Role.COMMUNITY_STAFF, is_active=True, place_id__in=list(waiting))
-    for ra in staff.select_related("user"):
-        community = communities[ra.place_id]
-        if not scope.is_community_staff_of(ra.user, community):
+    for place_id, user in ((p, u) for p, users in community_staff(list(waiting)).items() for u in users):
+        community = communities[place_id]
+        if not scope.is_community_staff_of(user, community):
             continue
         sent += bool(
             notify(
-                user=ra.user,
+                user=user,
                 title=_("%(c)s有 %(n)s 条服务纪实待确认") % {"c": community.name, "n": waiting[community.pk]},
                 url=f"{reverse('records:pending')}?community={community.pk}",
                 dedupe_key=f"records-pending:{community.pk}:{week}",

@@ -4,15 +4,17 @@ records a user sees, what waits for the community's confirmation, a member's own
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from baodao.accounts.models import Actor
 from baodao.directory import scope
 from baodao.directory.models import Member, Place
-from baodao.needs.models import Demand
+from baodao.needs.hooks import ServiceDone
+from baodao.needs.models import Claim, Demand
 from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team, TeamClaim, TeamMember
 from baodao.reporting.models import MemberReport
 from baodao.reporting.selectors import visible_member_reports
@@ -146,3 +148,65 @@ def team_claimable(team: Team) -> QuerySet[Demand]:
 
 def team_claims(team: Team) -> QuerySet[TeamClaim]:
     return TeamClaim.objects.filter(team=team).select_related("claim__demand").order_by("-created_at", "-id")
+
+
+# --- the service logged for claimed items (read by the three lists' pages through needs.hooks) -------
+
+
+def service_done(
+    demand_ids: Iterable[int], claim_ids: Iterable[int]
+) -> tuple[dict[int, ServiceDone], dict[int, ServiceDone]]:
+    """The service logged for the items and for the claims: each one's confirmed records (how
+    many, their minutes and aid) and how many still wait; a returned record is neither. Records of
+    an item count for the item whether or not they point at one of its claims."""
+    demand_ids, claim_ids = list(demand_ids), list(claim_ids)
+    if not demand_ids and not claim_ids:
+        return {}, {}
+    rows = Record.objects.filter(Q(demand_id__in=demand_ids) | Q(claim_id__in=claim_ids)).exclude(
+        status=Record.Status.RETURNED
+    )
+    by_demand: dict[int, ServiceDone] = {}
+    by_claim: dict[int, ServiceDone] = {}
+    wanted_d, wanted_c = set(demand_ids), set(claim_ids)
+
+    def into(demand_id: int | None, claim_id: int | None) -> list[ServiceDone]:
+        out = []
+        if demand_id in wanted_d:
+            out.append(by_demand.setdefault(demand_id, ServiceDone()))  # type: ignore[arg-type]
+        if claim_id in wanted_c:
+            out.append(by_claim.setdefault(claim_id, ServiceDone()))  # type: ignore[arg-type]
+        return out
+
+    sums = rows.values("demand_id", "claim_id", "status").annotate(
+        n=Count("id"), m=Sum("minutes"), c=Sum("aid_count"), a=Sum("aid_money")
+    )
+    for r in sums.order_by():
+        for done in into(r["demand_id"], r["claim_id"]):
+            if r["status"] == Record.Status.PENDING:
+                done.pending += r["n"]
+                continue
+            done.records += r["n"]
+            done.minutes += r["m"] or 0
+            done.aid_count += r["c"] or 0
+            done.aid_money += r["a"] or Decimal(0)
+    confirmed_items = rows.filter(status=Record.Status.CONFIRMED).exclude(aid_items="")
+    for demand_id, claim_id, text in confirmed_items.order_by("starts_at", "id").values_list(
+        "demand_id", "claim_id", "aid_items"
+    ):
+        for done in into(demand_id, claim_id):
+            done.aid_items = "、".join(x for x in (done.aid_items, text) if x)[:200]
+    return by_demand, by_claim
+
+
+def claim_of_record(member: Member, demand: Demand | None) -> Claim | None:
+    """The claim a member's record of `demand` is done under: the member's own claim on it, else
+    the claim of a volunteer team the member is in (组团认领, held by its leader) — the live one
+    first, then the latest."""
+    if demand is None:
+        return None
+    mine = Q(member=member) | Q(
+        volunteer_team_claim__team__memberships__member=member,
+        volunteer_team_claim__team__memberships__left_at__isnull=True,
+    )
+    live = Case(When(status__in=Claim.LIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return Claim.objects.filter(mine, demand=demand).annotate(live=live).order_by("live", "-created_at", "-id").first()

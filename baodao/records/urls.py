@@ -3,7 +3,18 @@ community's desk. One URL per action."""
 
 from django.urls import path
 
-from baodao.records.views import callups, certificates, community, leaders, ledgers, member, pairings, teams, units
+from baodao.records.views import (
+    callups,
+    certificates,
+    claims,
+    community,
+    leaders,
+    ledgers,
+    member,
+    pairings,
+    teams,
+    units,
+)
 
 app_name = "records"
 urlpatterns = [
@@ -12,6 +23,8 @@ urlpatterns = [
     path("log/", member.log, name="log"),
     path("r/<id:pk>/", member.record, name="record"),
     path("r/<id:pk>/edit/", member.record_edit, name="record_edit"),
+    # service logged against a claim of the three lists (its holder), done in the same step if wanted
+    path("claims/<id:pk>/log/", claims.claim_log, name="claim_log"),
     path("activities/<id:pk>/", member.activity, name="activity"),
     path("activities/<id:pk>/signup/", member.signup, name="signup"),
     path("activities/<id:pk>/cancel/", member.cancel, name="cancel"),

@@ -65,17 +65,6 @@ def get_unit_for_secretary(user: Actor) -> Unit:
     return units[0]
 
 
-def get_community_for_decisions(user: Actor, pk: int | None) -> Place:
-    """The community whose reports the user confirms: `pk` among those allowed, else the first."""
-    qs = selectors.actionable_communities(user)
-    if pk:
-        return get_object_or_404(qs, pk=pk)
-    community = qs.order_by("path").first()
-    if community is None:
-        raise _denied()
-    return community
-
-
 ALL_COMMUNITIES = "all"
 
 

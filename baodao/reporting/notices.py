@@ -17,9 +17,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Role, RoleAssignment, User
+from baodao.accounts.models import User
 from baodao.core.transitions import Transition
 from baodao.directory.models import Place, Unit
+from baodao.notifications import selectors as recipients
 from baodao.notifications.services import notify
 from baodao.reporting.models import MemberReport, UnitReport
 
@@ -28,20 +29,11 @@ MEMBER, UNIT, COMMUNITY = "党员", "单位党组织书记", "社区工作人员
 
 
 def community_staff(community: Place) -> list[User]:
-    return _users(RoleAssignment.objects.filter(role=Role.COMMUNITY_STAFF, place=community))
+    return recipients.community_staff(community).users
 
 
 def unit_secretaries(unit: Unit) -> list[User]:
-    return _users(RoleAssignment.objects.filter(role=Role.UNIT_SECRETARY, unit=unit))
-
-
-def _users(grants: Iterable[RoleAssignment]) -> list[User]:
-    rows = (
-        RoleAssignment.objects.filter(pk__in=[g.pk for g in grants], is_active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("user_id")
-    )
-    return list(dict.fromkeys(ra.user for ra in rows))
+    return recipients.unit_secretaries(unit).users
 
 
 def _send(users: Iterable[User], by: User | None, *, title: str, body: str, url: str) -> None:
@@ -81,11 +73,11 @@ def member_report_waiting(report: MemberReport, by: User | None) -> None:
 
 def announce_member_report(report: MemberReport, t: Transition, by: User | None) -> None:
     """The member-report workflow's announcer (reporting.transitions)."""
-    report = MemberReport.objects.select_related("member__user", "unit", "community").get(pk=report.pk)
+    report = MemberReport.objects.select_related("member", "unit", "community").get(pk=report.pk)
     who = {"m": report.member.name, "c": report.community.name, "r": report.return_reason, "n": report.receipt_number}
     mine = reverse("reporting:my_report")
     ledger = reverse("reporting:ledger")
-    member = [report.member.user] if report.member.user is not None else []
+    member = recipients.member_users(report.member_id).users
     if t.name in ("unit_approve", "resubmit", "resubmit_to_unit"):
         member_report_waiting(report, by)
     elif t.name == "confirm":

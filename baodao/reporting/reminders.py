@@ -28,9 +28,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Role, RoleAssignment
+from baodao.accounts.models import User
 from baodao.core.rules import get_rule_int
-from baodao.directory.models import Place
+from baodao.directory.models import Place, Unit
+from baodao.notifications.selectors import community_staff, member_users, unit_secretaries
 from baodao.notifications.services import notify, text_message_send
 from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest
 from baodao.reporting.selectors import LedgerStatus
@@ -97,38 +98,41 @@ def remind_members(*, today: dt.date) -> int:
     # The member's own page, not the certificate's link: messages also go out by outside channels,
     # and the page shows the open certificate's link to a logged-in member.
     my_report = reverse("reporting:my_report")
+    due = certs.filter(window)
+    accounts = member_users(due.values("member_id"))
     sent = 0
-    for cert in certs.filter(window).select_related("member__user", "community").order_by("deadline", "pk"):
-        user = cert.member.user
-        if user is None:  # filtered out above; the type does not know
-            continue
-        if cert.deadline >= today:
-            sent += bool(
-                notify(
-                    user=user,
-                    title=_("报到提醒：请于%(d)s前完成社区报到") % {"d": _cn(cert.deadline)},
-                    body=_(
-                        "您的报到证（编号 %(n)s）报到期限为%(d)s。请扫描报到证上的二维码，"
-                        "到%(c)s完成报到：确认居住地、选择特长和服务意愿、签署服务承诺书。"
-                    )
-                    % {"n": cert.number, "d": _cn(cert.deadline), "c": cert.community.name},
-                    url=my_report,
-                    dedupe_key=f"remind:member-deadline:{cert.pk}:{today.isoformat()}",
-                )
-            )
-        else:
-            # Once per certificate: after the deadline the unit secretary follows up (daily count).
-            sent += bool(
-                notify(
-                    user=user,
-                    title=_("报到已逾期"),
-                    body=_("您的报到证（编号 %(n)s）报到期限%(d)s已过，请联系单位党组织重新申领报到证。")
-                    % {"n": cert.number, "d": _cn(cert.deadline)},
-                    url=my_report,
-                    dedupe_key=f"remind:member-overdue:{cert.pk}",
-                )
-            )
+    for cert in due.select_related("member", "community").order_by("deadline", "pk"):
+        for user in accounts[cert.member_id]:
+            sent += _tell_member(cert, user, today=today, url=my_report)
     return sent
+
+
+def _tell_member(cert: Certificate, user: User, *, today: dt.date, url: str) -> bool:
+    if cert.deadline >= today:
+        return bool(
+            notify(
+                user=user,
+                title=_("报到提醒：请于%(d)s前完成社区报到") % {"d": _cn(cert.deadline)},
+                body=_(
+                    "您的报到证（编号 %(n)s）报到期限为%(d)s。请扫描报到证上的二维码，"
+                    "到%(c)s完成报到：确认居住地、选择特长和服务意愿、签署服务承诺书。"
+                )
+                % {"n": cert.number, "d": _cn(cert.deadline), "c": cert.community.name},
+                url=url,
+                dedupe_key=f"remind:member-deadline:{cert.pk}:{today.isoformat()}",
+            )
+        )
+    # Once per certificate: after the deadline the unit secretary follows up (daily count).
+    return bool(
+        notify(
+            user=user,
+            title=_("报到已逾期"),
+            body=_("您的报到证（编号 %(n)s）报到期限%(d)s已过，请联系单位党组织重新申领报到证。")
+            % {"n": cert.number, "d": _cn(cert.deadline)},
+            url=url,
+            dedupe_key=f"remind:member-overdue:{cert.pk}",
+        )
+    )
 
 
 def remind_members_without_account(*, today: dt.date) -> int:
@@ -175,25 +179,22 @@ def remind_unit_secretaries(*, today: dt.date) -> int:
     )
     if not counts:
         return 0
-    secretaries = RoleAssignment.objects.filter(
-        role=Role.UNIT_SECRETARY, is_active=True, unit_id__in=counts, user__is_active=True
-    ).select_related("user", "unit")
+    units = Unit.objects.in_bulk(list(counts))
     ledger = f"{reverse('reporting:ledger')}?status={LedgerStatus.OVERDUE}"
     sent = 0
-    for ra in secretaries.order_by("unit_id", "user_id"):
-        if ra.unit is None:  # filtered out above; the type does not know
-            continue
-        n = counts[ra.unit.pk]
-        sent += bool(
-            notify(
-                user=ra.user,
-                title=_("%(n)d名党员报到已逾期") % {"n": n},
-                body=_("%(u)s有%(n)d名在职党员超过报到期限仍未报到，请督促报到或重新签发报到证。")
-                % {"u": ra.unit.name, "n": n},
-                url=ledger,
-                dedupe_key=f"remind:unit-overdue:{ra.unit_id}:{today.isoformat()}",
+    for unit_id, users in unit_secretaries(list(counts)).items():
+        n = counts[unit_id]
+        for user in users:
+            sent += bool(
+                notify(
+                    user=user,
+                    title=_("%(n)d名党员报到已逾期") % {"n": n},
+                    body=_("%(u)s有%(n)d名在职党员超过报到期限仍未报到，请督促报到或重新签发报到证。")
+                    % {"u": units[unit_id].name, "n": n},
+                    url=ledger,
+                    dedupe_key=f"remind:unit-overdue:{unit_id}:{today.isoformat()}",
+                )
             )
-        )
     return sent
 
 
@@ -219,25 +220,22 @@ def remind_community_staff(*, today: dt.date) -> int:
     )
     if not counts:
         return 0
-    staff = RoleAssignment.objects.filter(
-        role=Role.COMMUNITY_STAFF, is_active=True, place_id__in=counts, user__is_active=True
-    ).select_related("user", "place")
+    communities = Place.objects.in_bulk(list(counts))
     pending_page = reverse("reporting:pending")
     sent = 0
-    for ra in staff.order_by("place_id", "user_id"):
-        if ra.place is None:  # filtered out above; the type does not know
-            continue
-        n = counts[ra.place.pk]
-        sent += bool(
-            notify(
-                user=ra.user,
-                title=_("%(n)d份党员报到待确认") % {"n": n},
-                body=_("%(c)s有%(n)d名党员提交报到已超过%(days)d天仍未确认，请及时确认或退回。")
-                % {"c": ra.place.name, "n": n, "days": days_by_community[ra.place.pk]},
-                url=f"{pending_page}?community={ra.place_id}",
-                dedupe_key=f"remind:community-pending:{ra.place_id}:{today.isoformat()}",
+    for place_id, users in community_staff(list(counts)).items():
+        n = counts[place_id]
+        for user in users:
+            sent += bool(
+                notify(
+                    user=user,
+                    title=_("%(n)d份党员报到待确认") % {"n": n},
+                    body=_("%(c)s有%(n)d名党员提交报到已超过%(days)d天仍未确认，请及时确认或退回。")
+                    % {"c": communities[place_id].name, "n": n, "days": days_by_community[place_id]},
+                    url=f"{pending_page}?community={place_id}",
+                    dedupe_key=f"remind:community-pending:{place_id}:{today.isoformat()}",
+                )
             )
-        )
     return sent
 
 
@@ -276,15 +274,11 @@ def remind_unit_approvals(*, today: dt.date) -> int:
             days_by_unit[unit_id] = min(days, days_by_unit.get(unit_id, days))
     if not days_by_unit:
         return 0
-    secretaries = RoleAssignment.objects.filter(
-        role=Role.UNIT_SECRETARY, is_active=True, unit_id__in=days_by_unit, user__is_active=True
-    ).select_related("user", "unit")
+    units = Unit.objects.in_bulk(list(days_by_unit))
     sent = 0
-    for ra in secretaries.order_by("unit_id", "user_id"):
-        if ra.unit is None:  # filtered out above; the type does not know
-            continue
-        n, m = reports[ra.unit.pk], asks[ra.unit.pk]
-        facts = {"u": ra.unit.name, "n": n, "m": m, "days": days_by_unit[ra.unit.pk]}
+    for unit_id, user in ((u, user) for u, users in unit_secretaries(list(days_by_unit)).items() for user in users):
+        n, m = reports[unit_id], asks[unit_id]
+        facts = {"u": units[unit_id].name, "n": n, "m": m, "days": days_by_unit[unit_id]}
         if not m:
             title = _("%(n)d份自主报到待单位审核") % facts
             body = _("%(u)s有%(n)d名党员扫码自主报到已超过%(days)d天仍待单位审核，请在报到台账中审核通过或退回。")
@@ -298,11 +292,11 @@ def remind_unit_approvals(*, today: dt.date) -> int:
             url = reverse("reporting:ledger")
         sent += bool(
             notify(
-                user=ra.user,
+                user=user,
                 title=title,
                 body=body % facts,
                 url=url,
-                dedupe_key=f"remind:unit-approval:{ra.unit_id}:{today.isoformat()}",
+                dedupe_key=f"remind:unit-approval:{unit_id}:{today.isoformat()}",
             )
         )
     return sent

@@ -13,6 +13,12 @@ class StatsConfig(AppConfig):
 
         receivers.connect()
 
+        # The unit secretary's page of the three lists shows the unit's figures (needs.hooks).
+        from baodao.needs import hooks
+        from baodao.stats.record_figures import unit_figures
+
+        hooks.unit_figures.provide(unit_figures)
+
         from baodao.reporting.reminders import register_daily
         from baodao.stats.service_reminders import daily
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from baodao.directory.models import Category, Place
 from baodao.needs.models import Demand
@@ -243,7 +242,3 @@ def figures(place: Place, year: int) -> NeedFigures:
     out.median_claim_days = _median(hist["claim_days"])
     out.median_close_days = _median(hist["close_days"])
     return out
-
-
-def label_of_days(value: float | None) -> str:
-    return "—" if value is None else _("%(d)s 天") % {"d": f"{value:g}"}

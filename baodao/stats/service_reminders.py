@@ -13,8 +13,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Role, RoleAssignment
 from baodao.core.numbers import hours_text
+from baodao.notifications.selectors import member_users, unit_secretaries
 from baodao.notifications.services import notify
 from baodao.reporting.models import MemberReport
 from baodao.stats import service_counts
@@ -46,13 +46,7 @@ def remind_behind(*, today: dt.date) -> dict[str, int]:
         )
     )
     url = reverse("records:home")
-    # The member's account: a member role grant (the roster's own link, Member.user, too).
-    accounts: dict[int, list[object]] = {}
-    grants = RoleAssignment.objects.filter(
-        role=Role.MEMBER, is_active=True, user__is_active=True, member_id__in=reports.values("member_id")
-    ).select_related("user")
-    for ra in grants:
-        accounts.setdefault(ra.member_id or 0, []).append(ra.user)
+    accounts = member_users(reports.values("member_id"))
     for report in reports.filter(member_id__in=list(accounts)).select_related("member"):
         member = report.member
         n, minutes = done.get(member.pk, (0, 0))
@@ -60,7 +54,7 @@ def remind_behind(*, today: dt.date) -> dict[str, int]:
         for user in accounts[member.pk]:
             members += bool(
                 notify(
-                    user=user,  # type: ignore[arg-type]
+                    user=user,
                     title=_("今年的社区服务还差一些"),
                     body=_("%(y)s 年已确认参加活动 %(n)s 次、服务 %(h)s 小时；还需 %(a)s 次、%(l)s 小时。")
                     % {"y": year, "n": n, "h": hours_text(minutes), "a": left_a, "l": hours_text(left_h)},
@@ -70,15 +64,13 @@ def remind_behind(*, today: dt.date) -> dict[str, int]:
             )
     units = 0
     behind_url = reverse("stats:behind")
-    for ra in RoleAssignment.objects.filter(
-        role=Role.UNIT_SECRETARY, is_active=True, unit_id__in=list(per_unit)
-    ).select_related("user"):
+    for unit_id, user in ((u, s) for u, users in unit_secretaries(list(per_unit)).items() for s in users):
         units += bool(
             notify(
-                user=ra.user,
-                title=_("本单位有 %(n)s 名报到党员今年服务未达标") % {"n": per_unit[ra.unit_id or 0]},
-                url=f"{behind_url}?unit={ra.unit_id}",
-                dedupe_key=f"records-behind-unit:{ra.unit_id}:{month}",
+                user=user,
+                title=_("本单位有 %(n)s 名报到党员今年服务未达标") % {"n": per_unit[unit_id]},
+                url=f"{behind_url}?unit={unit_id}",
+                dedupe_key=f"records-behind-unit:{unit_id}:{month}",
             )
         )
     return {"records_behind_members": members, "records_behind_units": units}

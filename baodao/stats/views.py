@@ -27,7 +27,7 @@ from baodao.directory.selectors import city_of
 from baodao.needs import selectors as needs_selectors
 from baodao.records import selectors as records_selectors
 from baodao.records.models import Activity, Record
-from baodao.stats import access, coverage, exports, needs_counts, service_counts
+from baodao.stats import access, coverage, exports, needs_counts, record_figures, service_counts
 
 UNITS_PAGE_SIZE = 100  # the coverage page's units table
 
@@ -208,7 +208,7 @@ def records_view(request: AuthedHttpRequest) -> HttpResponseBase:
         if area.kind != Place.Kind.COMMUNITY
         else []
     )
-    total, kids = service_counts.record_figures(area, year, children)
+    total, kids = record_figures.record_figures(area, year, children)
     start = dt.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
     held = Activity.objects.filter(
         status=Activity.Status.CLOSED, starts_at__gte=start, starts_at__lt=start.replace(year=year + 1)
@@ -233,7 +233,7 @@ def records_view(request: AuthedHttpRequest) -> HttpResponseBase:
             "f": total,
             "held": held.count(),
             "children": kids,
-            "units": service_counts.unit_figures(area, year),
+            "units": record_figures.units_by_aid(area, year),
             "pending": pending,
             "confirms": confirms,
             "is_community": is_community,

@@ -16,6 +16,7 @@ from PIL import Image
 from baodao.accounts.services import api_token_issue
 from baodao.needs.models import Claim, Demand, DemandEvent
 from baodao.needs.tests.conftest import law, nw, published
+from baodao.records.models import Record
 
 __all__ = ["nw"]
 pytestmark = pytest.mark.django_db
@@ -70,8 +71,21 @@ def test_the_chain_through_the_api(nw: SimpleNamespace) -> None:
     assert member.get(f"/items/{pk}").json()["beneficiary"] == ""  # holding it reads nothing more
     assert member.post(f"/items/{pk}/start").json()["status"] == "started"
     assert member.post(f"/items/{pk}/contact").json()["name"] == "陈安居"  # a recorded reading
+    # Aid is stored on the service record: without the hours it is refused, nothing written.
     r = member.post(f"/items/{pk}/done", {"note": "上门讲解", "aid_items": "法律手册 1 本"})
+    assert r.status_code == 400 and "随服务纪实登记" in r.json()["message"]
+    start = timezone.localtime() - dt.timedelta(hours=2)
+    log = {"starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=1)).isoformat()}
+    r = member.post(f"/items/{pk}/done", {"note": "上门讲解", "aid_items": "法律手册 1 本", "log": log})
     assert r.json()["status"] == "done"
+    record = Record.objects.get(claim_id=r.json()["id"])
+    assert (record.content, record.minutes, record.aid_items, record.donor_kind) == (
+        "上门讲解",
+        60,
+        "法律手册 1 本",
+        "member",
+    )
+    assert (record.demand_id, record.place_id, record.status) == (pk, w.A1.pk, "pending")
     assert staff.post(f"/items/{pk}/close").json()["status"] == "closed"
     r = resident.post(f"/demands/{pk}/accept")
     assert r.json()["acceptance"] == "accepted"

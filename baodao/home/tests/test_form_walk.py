@@ -816,7 +816,7 @@ CASES: list[Case] = [
         url("needs:item", lambda w: w.item.pk),
         needs.Claim,
         prepare=_claimed,
-        fill=lambda w: {"note": "已修好", "aid_money": "12.50"},
+        fill=lambda w: {"note": "已修好"},
     ),
     C(
         "needs:entry",
@@ -917,6 +917,14 @@ CASES: list[Case] = [
         url("records:log"),
         records.Record,
         fill=lambda w: {"starts_at": later(-3), "ends_at": later(-2), "content": "陪老人就医"},
+    ),
+    C(
+        "records:claim_log",
+        "member_user",
+        url("needs:item", lambda w: w.item.pk),
+        records.Record,
+        prepare=_started,
+        fill=lambda w: {"starts_at": later(-3), "ends_at": later(-2), "aid_money": "12.50", "done": "on"},
     ),
     C(
         "records:signup",

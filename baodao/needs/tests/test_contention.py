@@ -161,3 +161,32 @@ def test_withdrawals_at_once_do_not_pass_the_daily_limit_together(nw: SimpleName
     assert DemandEvent.objects.filter(kind="claim_withdrawn").count() == 2
     assert Claim.objects.filter(status=Claim.Status.CLAIMED).count() == 2
     assert sorted(Demand.objects.values_list("claimed_slots", flat=True)) == [0, 0, 1, 1]
+
+
+def test_done_and_logged_twice_at_once_makes_one_record(nw: SimpleNamespace) -> None:
+    """The holder sends "done, with the hours" twice at the same moment (a double tap, two
+    devices): one share done, one record; the other is refused as already done, nothing written."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from baodao.records import services as records_services
+    from baodao.records.models import Record
+
+    w = nw
+    d = published(w)
+    c = services.item_claim(demand=d, party=w.m_u_a, by=w.member_user)
+    start = timezone.now() - dt.timedelta(hours=3)
+
+    def log() -> object:
+        return records_services.claim_log(
+            claim=c, by=w.member_user, starts_at=start, ends_at=start + dt.timedelta(hours=2), content="已办", done=True
+        )
+
+    outcomes = _race([log, log])
+
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert Record.objects.filter(claim=c).count() == 1
+    c.refresh_from_db()
+    assert c.status == Claim.Status.DONE
+    assert DemandEvent.objects.filter(demand=d, kind="done").count() == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -57,7 +56,7 @@ def test_the_whole_chain_from_wish_to_rating(nw: SimpleNamespace, django_capture
 
     services.item_start(claim=claim, by=w.member_user)
     with django_capture_on_commit_callbacks(execute=True):
-        services.item_done(claim=claim, by=w.member_user, note="上门讲解了继承顺序", aid_money=Decimal("0"))
+        services.item_done(claim=claim, by=w.member_user, note="上门讲解了继承顺序")
     d.refresh_from_db()
     assert (d.status, d.acceptance) == (S.DONE, Demand.Acceptance.WAITING)
     assert Notification.objects.filter(user=w.resident_user, body__contains="办理完成").exists()
@@ -285,7 +284,7 @@ def test_a_shared_item_is_done_when_every_share_is(nw: SimpleNamespace) -> None:
     d = published(w, size=Demand.Size.TEAM, slots=2)
     c_team = services.item_claim(demand=d, party=w.team, by=w.leader)
     c_unit = services.item_claim(demand=d, party=w.U, by=w.unit_secretary)
-    services.item_done(claim=c_team, by=w.leader, note="清理了楼道", aid_items="扫帚 10 把", aid_money=Decimal("200"))
+    services.item_done(claim=c_team, by=w.leader, note="清理了楼道")
     d.refresh_from_db()
     assert d.status == S.CLAIMED
     services.item_done(claim=c_unit, by=w.unit_secretary, note="运走了垃圾")

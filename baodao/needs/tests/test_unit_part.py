@@ -3,6 +3,7 @@ this year; each figure the count of its list; for the unit's secretaries and the
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urljoin
@@ -12,9 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from baodao.home.tests.test_same_number import TOTAL, figures
-from baodao.needs import selectors, services
+from baodao.needs import services
 from baodao.needs.models import Demand
 from baodao.needs.tests.conftest import published
+from baodao.records import services as records_services
+from baodao.stats.record_figures import unit_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +27,18 @@ def part(nw: SimpleNamespace) -> SimpleNamespace:
     w = nw
     project = published(w, title="小区改造", size=Demand.Size.UNIT, slots=2)
     c = services.item_claim(demand=project, party=w.U, by=w.unit_secretary)
-    services.item_done(claim=c, by=w.unit_secretary, note="已完成", aid_money=Decimal("500"), aid_items="路灯 4 盏")
+    # Done and logged in one step, the aid on the record; it counts once the community confirms it.
+    start = timezone.now() - dt.timedelta(hours=3)
+    record = records_services.claim_log(
+        claim=c,
+        by=w.unit_secretary,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        content="已完成",
+        aid=records_services.Aid(items="路灯一批", count=1, money=Decimal("500")),
+        done=True,
+    )
+    records_services.record_confirm(record=record, by=w.community_staff)
     group = published(w, title="清理楼道", size=Demand.Size.TEAM, slots=2)
     services.item_claim(demand=group, party=w.team, by=w.leader)  # 城建局's work team
     mine = published(w, title="法律咨询")
@@ -36,7 +50,7 @@ def part(nw: SimpleNamespace) -> SimpleNamespace:
 
 
 def test_the_units_figures(part: SimpleNamespace) -> None:
-    f = selectors.unit_figures(part.U.pk, timezone.localdate().year)
+    f = unit_figures(part.U.pk, timezone.localdate().year)
     assert (f.taken, f.done) == ({"unit": 1, "team": 1, "member": 0}, {"unit": 1, "team": 0, "member": 0})
     assert (f.projects, f.aid_money, f.aid_items) == (1, Decimal("500"), 1)
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from baodao.accounts.models import Actor
 from baodao.core.http import form_messages
 from baodao.directory.models import Place
-from baodao.needs import access, forms, selectors, services
-from baodao.needs.models import Demand, DemandPhoto
+from baodao.needs import access, forms, hooks, selectors, services
+from baodao.needs.models import Claim, Demand, DemandPhoto
 
 
 def demand_context(user: Actor, demand: Demand, *, revealed: bool = False) -> dict[str, Any]:
@@ -25,16 +25,28 @@ def demand_context(user: Actor, demand: Demand, *, revealed: bool = False) -> di
     viewer's reading of the contact was just recorded, services.contact_reveal)."""
     selectors.show_beneficiary(user, [demand], revealed=frozenset({demand.pk}) if revealed else frozenset())
     deadline = services.accept_deadline(demand) if demand.status in (Demand.Status.DONE, Demand.Status.CLOSED) else None
+    claims = list(demand.claims.select_related("member", "team", "unit").order_by("created_at", "id"))
+    served(demand, claims)
     return {
         "d": demand,
         "events": selectors.timeline(demand, hide_residents=not demand.pii_full),
         "photos": list(demand.photos.all()),
-        "claims": list(demand.claims.select_related("member", "team", "unit").order_by("created_at", "id")),
+        "claims": claims,
         "accept_deadline": deadline,
         "may_reopen": deadline is not None
         and timezone.now() <= deadline
         and demand.acceptance == Demand.Acceptance.WAITING,
     }
+
+
+def served(demand: Demand | None, claims: list[Claim]) -> None:
+    """Set `served` on the demand and each claim: the service logged for them in `records` (the
+    confirmed hours and aid, the records still waiting), read through needs.hooks."""
+    by_demand, by_claim = hooks.service_done.call([demand.pk] if demand else [], [c.pk for c in claims])
+    if demand is not None:
+        demand.served = by_demand.get(demand.pk) or hooks.ServiceDone()
+    for c in claims:
+        c.served = by_claim.get(c.pk) or hooks.ServiceDone()
 
 
 Page = Callable[[list[str]], HttpResponse]

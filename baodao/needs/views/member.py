@@ -4,8 +4,6 @@ done, withdraw or decline."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -18,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import int_or_none, page_of
 from baodao.directory.models import Category
-from baodao.needs import access, forms, selectors, services
+from baodao.needs import access, forms, hooks, selectors, services
 from baodao.needs.models import Claim, Demand
 from baodao.needs.views.common import Page, act, demand_context, form_refused
 
@@ -64,6 +62,8 @@ def _render(
     parties = access.claim_parties(request.user, d) if d.status in Demand.CLAIMABLE and d.free_slots else []
     ctx["parties"] = [(access.party_key(p), str(p)) for p in parties]
     ctx["done_form"] = forms.DoneForm()
+    # Logging the hours (and the aid) against the claim, and reporting done in the same step.
+    ctx["log"] = hooks.claim_log_form.call(request.user, held) if held is not None else None
     ctx["errors"] = errors or []
     response = render(request, "needs/item.html", ctx, status=422 if errors else 200)
     if revealed:
@@ -171,8 +171,6 @@ def done(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             claim=c,
             by=request.user,
             note=data["note"],
-            aid_items=data["aid_items"],
-            aid_money=data["aid_money"] or Decimal(0),
             photos=data["photos"],
         ),
         ok=_("已报告完成，等待居民验收和社区销号"),

@@ -1,5 +1,6 @@
 """The unit secretary's page of the three lists: what the unit, its work teams and its members
-took and did this year (the unit's 实事 among them), each figure a link to its list below."""
+took and did this year (the unit's 实事 among them), each figure a link to its list below, and its
+confirmed aid (stats' figure, from the service records)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.views.decorators.http import require_GET
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import int_or_none, page_of
-from baodao.needs import access, selectors
+from baodao.needs import access, hooks, selectors
+from baodao.needs.views.common import served
 
 
 @login_required
@@ -26,13 +28,15 @@ def unit_part(request: AuthedHttpRequest) -> HttpResponse:
     party = party if party in selectors.UNIT_PARTIES else ""
     done = request.GET.get("done") == "1"
     page = page_of(request, selectors.unit_claims(unit.pk, year=year, party=party, done=done))
+    claims = list(page.object_list)
+    served(None, claims)
     ctx = {
         "unit": unit,
         "year": year,
         "years": list(range(this_year, this_year - 5, -1)),
-        "f": selectors.unit_figures(unit.pk, year),
+        "f": hooks.unit_figures.call(unit.pk, year),
         "page": page,
-        "claims": list(page.object_list),
+        "claims": claims,
         "party": party,
         "done": done,
         "no_export": True,

@@ -1,6 +1,7 @@
 """Writes of the service record, one module per thing the pages show: activities (activities),
 attendance by the rotating code or by hand (attendance), service logged and its confirmation by
-the community (logged), certificates, teams, pairings, call-ups, commitments and leader visits.
+the community (logged), service logged against a claim of the three lists (claimed), certificates,
+teams, pairings, call-ups, commitments and leader visits.
 Callers asked records.access first (who may); these functions keep the domain's rules (capacity,
 overlaps, the code's window, states). The public names are the same as when this was one module:
 `from baodao.records import services; services.record_log(...)`.
@@ -23,6 +24,7 @@ from .activities import (
 from .attendance import attendance_mark, check_code, checkin, checkin_scanned, checkout, checkout_scanned
 from .callups import callup_answer, callup_attend, callup_close, callup_create, callup_headcount, callup_members
 from .certificates import certificate_contact, certificate_issue, certificate_revoke
+from .claimed import claim_log, donor_of
 from .commitments import commitment_edit, commitment_keep, commitment_make, commitment_withdraw
 from .common import MAX_MINUTES, MAX_PHOTOS, STICKY_FLAGS, Aid
 from .counting import counts_as_activity, min_attendance
@@ -59,11 +61,13 @@ __all__ = [
     "checkin_scanned",
     "checkout",
     "checkout_scanned",
+    "claim_log",
     "commitment_edit",
     "commitment_keep",
     "commitment_make",
     "commitment_withdraw",
     "counts_as_activity",
+    "donor_of",
     "flags_for",
     "leader_visit_decide",
     "leader_visit_log",

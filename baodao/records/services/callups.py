@@ -91,17 +91,13 @@ def _tell_called(callup: Callup) -> None:
     """Everyone called hears of it (in-app and the outside channels), once, after the commit."""
     from django.urls import reverse
 
-    from baodao.accounts.models import Role, RoleAssignment
+    from baodao.notifications.selectors import member_users
     from baodao.notifications.services import notify
 
-    members = callup_members(callup).values("pk")
-    users = RoleAssignment.objects.filter(role=Role.MEMBER, is_active=True, member_id__in=members).select_related(
-        "user"
-    )
     url = reverse("records:callup", args=[callup.pk])
-    for ra in users:
+    for user in member_users(callup_members(callup).values("pk")).users:
         notify(
-            user=ra.user,
+            user=user,
             title=_("应急动员：%(t)s") % {"t": callup.title},
             body=_("%(w)s，%(a)s，需要 %(n)s 人。能否到场？请在手机上回复。")
             % {"w": _local(callup.starts_at), "a": callup.address, "n": callup.needed},

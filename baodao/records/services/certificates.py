@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
 from baodao.directory.models import Member, Place
+from baodao.notifications.selectors import community_staff
 from baodao.records.models import (
     Record,
     ServiceCertificate,
@@ -68,12 +69,7 @@ def certificate_contact(community: Place, issuer: User | None) -> str:
     """出具单位联系人 of a certificate: a staff member of the issuing community (the issuer when the
     issuer is one, else one with a mobile first), by name and mobile — a name alone when no staff
     account has a mobile; "" only when the community has no staff account at all."""
-    from baodao.accounts.models import Role, RoleAssignment
-
-    grants = RoleAssignment.objects.filter(
-        role=Role.COMMUNITY_STAFF, place=community, is_active=True, user__is_active=True
-    ).select_related("user")
-    staff = list(dict.fromkeys(ra.user for ra in grants.order_by("id")))
+    staff = community_staff(community).users
     if not staff:
         return ""
     # The issuer first, then whoever can be called (the mobile is encrypted: read per user).

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from baodao.accounts.models import User
 from baodao.core.transitions import apply
 from baodao.directory.models import Category, Member, Place, Unit
-from baodao.needs.models import Demand
+from baodao.needs.models import Claim, Demand
 from baodao.records import dates, signals
 from baodao.records.models import (
     Pairing,
@@ -51,10 +51,11 @@ def record_log(
     now: dt.datetime | None = None,
     pairing: Pairing | None = None,
     aid: Aid | None = None,
+    claim: Claim | None = None,
 ) -> Record:
-    """A member logs service done outside an activity (a claimed item, a visit to a paired
-    household, a 三长 duty), with the aid given if any. Pending until the community confirms it;
-    flagged, never blocked."""
+    """A member logs service done outside an activity (a claimed item — `claim`, the claim it was
+    done under —, a visit to a paired household, a 三长 duty), with the aid given if any. Pending
+    until the community confirms it; flagged, never blocked."""
     now = now or timezone.now()
     aid = aid or Aid()
     aid.check()
@@ -72,6 +73,8 @@ def record_log(
         raise RecordError(_("服务地点不在该社区内"))
     if demand is not None and demand.community_id != community.pk:
         raise RecordError(_("关联的服务项目不属于该社区"))
+    if claim is not None and claim.demand_id != getattr(demand, "pk", None):
+        raise RecordError(_("关联的认领不属于该服务项目"))
     with transaction.atomic():
         record = Record(
             member=member,
@@ -81,6 +84,7 @@ def record_log(
             address=address.strip()[:100],
             kind=kind,
             demand=demand,
+            claim=claim,
             starts_at=starts_at,
             ends_at=ends_at,
             minutes=_minutes(starts_at, ends_at),
@@ -276,27 +280,51 @@ def record_log_unit(
     by: User,
     kind: Category | None = None,
     now: dt.datetime | None = None,
+    place: Place | None = None,
+    address: str = "",
+    beneficiary: str = "",
+    claim: Claim | None = None,
+    aid: Aid | None = None,
+    photos: Sequence[IO[bytes]] = (),
 ) -> Record:
-    """A unit's own record (its 实事, a party lecture, a theme party day): pending until the
+    """A unit's own record (its 实事 — `claim`, the unit's or its work team's claim it was done
+    under —, a party lecture, a theme party day), with the aid given if any: pending until the
     community confirms it, as every record."""
     now = now or timezone.now()
+    aid = aid or Aid()
+    aid.check()
     if not content.strip():
         raise RecordError(_("请填写服务内容"))
     if ends_at <= starts_at:
         raise RecordError(_("结束时间必须晚于开始时间"))
     if ends_at > now + dt.timedelta(minutes=5):
         raise RecordError(_("不能登记尚未发生的服务"))
+    if place is not None and not place.path.startswith(community.path):
+        raise RecordError(_("服务地点不在该社区内"))
+    if claim is not None and claim.demand.community_id != community.pk:
+        raise RecordError(_("关联的服务项目不属于该社区"))
     with transaction.atomic():
         record = Record.objects.create(
             unit=unit,
             community=community,
+            place=place,
+            address=address.strip()[:100],
             kind=kind,
+            demand_id=claim.demand_id if claim is not None else None,
+            claim=claim,
             starts_at=starts_at,
             ends_at=ends_at,
             minutes=_minutes(starts_at, ends_at),
             content=content.strip(),
+            beneficiary=beneficiary.strip()[:200],
             source=Record.Source.LOGGED,
             logged_by=by,
+            aid_items=aid.items.strip()[:200],
+            aid_count=aid.count,
+            aid_money=aid.money,
+            donor_kind=aid.donor_kind,
+            donor_name=aid.donor_name.strip()[:100],
         )
+        _photos(record, photos)
         RecordEvent.objects.create(record=record, kind=RecordEvent.Kind.LOGGED, actor=by)
     return record

@@ -205,6 +205,7 @@ def log(request: AuthedHttpRequest) -> HttpResponse:
             beneficiary=data.get("beneficiary", ""),
             kind=data.get("kind"),
             demand=item,
+            claim=selectors.claim_of_record(member, item),
             photos=request.FILES.getlist("photos"),
             pairing=data.get("pairing"),
             aid=services.Aid(

@@ -6,12 +6,11 @@ import secrets
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Role, RoleAssignment, User
+from baodao.accounts.models import Role, User
 from baodao.accounts.services import user_create
 from baodao.core import crypto
 from baodao.core.privacy import mask_mobile
@@ -19,6 +18,8 @@ from baodao.core.transitions import apply
 from baodao.core.validators import mobile_error
 from baodao.directory import services as directory_services
 from baodao.directory.models import Member, Place
+from baodao.notifications.selectors import unit_secretaries
+from baodao.notifications.services import notify
 from baodao.reporting.models import (
     Certificate,
     MobileChangeRequest,
@@ -121,20 +122,10 @@ def member_activate_by_roster(*, id_number: str, mobile: str, password: str) -> 
     return _member_user_create(member, password=password)
 
 
-def _unit_secretaries(unit_id: int) -> QuerySet[RoleAssignment]:
-    return (
-        RoleAssignment.objects.filter(role=Role.UNIT_SECRETARY, is_active=True, unit_id=unit_id, user__is_active=True)
-        .select_related("user")
-        .order_by("user_id")
-    )
-
-
 def _tell_unit_secretaries(request: MobileChangeRequest, *, step: str, title: str, body: str) -> None:
-    from baodao.notifications.services import notify
-
     url = f"{reverse('reporting:ledger')}?status=unit_approval#mobile-requests"
-    for ra in _unit_secretaries(request.member.unit_id):
-        notify(user=ra.user, title=title, body=body, url=url, dedupe_key=f"mobile-request:{request.pk}:{step}")
+    for user in unit_secretaries(request.member.unit_id).users:
+        notify(user=user, title=title, body=body, url=url, dedupe_key=f"mobile-request:{request.pk}:{step}")
 
 
 @transaction.atomic

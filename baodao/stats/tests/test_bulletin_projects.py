@@ -8,10 +8,11 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
-from baodao.needs import selectors, services
+from baodao.needs import services
 from baodao.needs.models import Demand
 from baodao.needs.tests.conftest import nw, published
 from baodao.stats.bulletin import UnitProjects, unit_projects
+from baodao.stats.record_figures import unit_figures
 
 __all__ = ["nw"]
 
@@ -30,4 +31,4 @@ def test_an_item_taken_by_a_unit_and_its_team_is_one_project(nw: SimpleNamespace
     page = Client().get(f"/p/c/{w.A.code}/").content.decode()
     section = page[page.index('id="unit-projects"') :]
     assert section.count("修缮安一小区路灯") == 1
-    assert selectors.unit_figures(w.U.pk, d.created_at.year).projects == 2
+    assert unit_figures(w.U.pk, d.created_at.year).projects == 2

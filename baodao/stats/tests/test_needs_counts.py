@@ -4,7 +4,6 @@ a refused step moves nothing; the figures of an area add up its communities; the
 from __future__ import annotations
 
 import random
-from decimal import Decimal
 from io import StringIO
 from types import SimpleNamespace
 
@@ -50,7 +49,7 @@ def _step(rng: random.Random, w: SimpleNamespace, d: Demand) -> None:
     elif choice == "start" and live:
         services.item_start(claim=live[0], by=w.member_user)
     elif choice == "done" and live:
-        services.item_done(claim=live[0], by=w.member_user, note="已办", aid_money=Decimal(10))
+        services.item_done(claim=live[0], by=w.member_user, note="已办")
     elif choice == "close":
         services.item_close(demand=d, by=w.community_staff)
     elif choice == "reopen":

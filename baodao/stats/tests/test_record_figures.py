@@ -18,7 +18,7 @@ from baodao.records import services
 from baodao.records.models import Record
 from baodao.records.services import Aid
 from baodao.records.tests.conftest import rw
-from baodao.stats import service_counts
+from baodao.stats import record_figures, service_counts
 
 __all__ = ["rw"]
 
@@ -89,7 +89,7 @@ def fw(rw: SimpleNamespace) -> SimpleNamespace:
 def test_area_figures_sum_the_confirmed_record(fw: SimpleNamespace) -> None:
     w = fw
     year = timezone.localdate().year
-    total, kids = service_counts.record_figures(w.S1, year, [w.A, w.B])
+    total, kids = record_figures.record_figures(w.S1, year, [w.A, w.B])
     assert (total.records, total.minutes, total.flagged, total.aid_count, total.aid_money) == (
         4,
         7 * 60,
@@ -114,14 +114,14 @@ def test_area_figures_sum_the_confirmed_record(fw: SimpleNamespace) -> None:
         content="x",
     )
     services.record_return(record=Record.objects.get(member=w.m_u_a, aid_count=3), by=w.community_staff, reason="核实")
-    total, _ = service_counts.record_figures(w.S1, year)
+    total, _ = record_figures.record_figures(w.S1, year)
     assert (total.records, total.minutes, total.aid_count, total.aid_money) == (3, 6 * 60, 2, Decimal(0))
     assert service_counts.recount(fix=False) == []
 
 
 def test_units_carry_their_aid(fw: SimpleNamespace) -> None:
     w = fw
-    rows = service_counts.unit_figures(w.C, timezone.localdate().year)
+    rows = record_figures.units_by_aid(w.C, timezone.localdate().year)
     got = {u.pk: (t.records, t.aid_count, t.aid_money) for u, t in rows}
     # 城建局 (U): 王安华's record with aid and 李北辰's in B; 教育局 (V): 钱安宁's two.
     assert got == {w.U.pk: (2, 5, Decimal("150.5")), w.V.pk: (2, 0, Decimal(0))}
@@ -135,7 +135,7 @@ def test_units_carry_their_aid(fw: SimpleNamespace) -> None:
     }
     assert per_community == {(w.A.pk, 1, 3), (w.B.pk, 1, 2)}
     # Units are listed by their office's area: 教育局's office is in B.
-    assert {u.pk for u, _t in service_counts.unit_figures(w.A, timezone.localdate().year)} == {w.U.pk}
+    assert {u.pk for u, _t in record_figures.units_by_aid(w.A, timezone.localdate().year)} == {w.U.pk}
 
 
 def test_the_page_for_each_reader(fw: SimpleNamespace) -> None:
