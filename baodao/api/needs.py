@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import IO
 
@@ -540,7 +541,7 @@ class DoneIn(Schema):
 
 
 def _claim_log(
-    request: AuthedRequest, claim: Claim, log: ClaimLogIn, *, done: bool, note: str = "", photos: list[str] = ()
+    request: AuthedRequest, claim: Claim, log: ClaimLogIn, *, done: bool, note: str = "", photos: Sequence[str] = ()
 ) -> Record:
     """records.services.claim_log with what the caller left out taken from the claim."""
     demand = claim.demand
