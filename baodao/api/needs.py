@@ -596,7 +596,7 @@ def item_done(request: AuthedRequest, item_id: Id, payload: DoneIn) -> Claim:
 
 
 class LogIn(ClaimLogIn):
-    done: bool = Field(False, description="同时报告完成（服务内容即完成情况）")
+    done: bool = Field(False, description="同时报告完成（服务内容作为完成说明）")
     note: str = Field("", max_length=500, description="完成情况；留空为服务内容")
     photos: list[str] = Field([], max_length=services.MAX_PHOTOS, description="JPG/PNG，base64")
 
