@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import IO
 
@@ -540,7 +541,7 @@ class DoneIn(Schema):
 
 
 def _claim_log(
-    request: AuthedRequest, claim: Claim, log: ClaimLogIn, *, done: bool, note: str = "", photos: list[str] = ()
+    request: AuthedRequest, claim: Claim, log: ClaimLogIn, *, done: bool, note: str = "", photos: Sequence[str] = ()
 ) -> Record:
     """records.services.claim_log with what the caller left out taken from the claim."""
     demand = claim.demand
@@ -595,7 +596,7 @@ def item_done(request: AuthedRequest, item_id: Id, payload: DoneIn) -> Claim:
 
 
 class LogIn(ClaimLogIn):
-    done: bool = Field(False, description="同时报告完成（服务内容即完成情况）")
+    done: bool = Field(False, description="同时报告完成（服务内容作为完成说明）")
     note: str = Field("", max_length=500, description="完成情况；留空为服务内容")
     photos: list[str] = Field([], max_length=services.MAX_PHOTOS, description="JPG/PNG，base64")
 

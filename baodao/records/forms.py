@@ -108,7 +108,7 @@ class ClaimLogForm(LogForm):
     typed once. `done` reports the claim's share done in the same step, the content its note."""
 
     photos = PhotosField(label=_("照片（选填，JPG/PNG）"))
-    done = forms.BooleanField(label=_("同时报告完成（服务内容即完成情况）"), required=False)
+    done = forms.BooleanField(label=_("同时报告完成（服务内容作为完成说明）"), required=False)
 
     def __init__(self, *args: Any, claim: Claim, **kw: Any) -> None:  # noqa: ANN401
         demand = claim.demand

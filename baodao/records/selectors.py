@@ -172,9 +172,9 @@ def service_done(
     def into(demand_id: int | None, claim_id: int | None) -> list[ServiceDone]:
         out = []
         if demand_id in wanted_d:
-            out.append(by_demand.setdefault(demand_id, ServiceDone()))  # type: ignore[arg-type]
+            out.append(by_demand.setdefault(demand_id, ServiceDone()))
         if claim_id in wanted_c:
-            out.append(by_claim.setdefault(claim_id, ServiceDone()))  # type: ignore[arg-type]
+            out.append(by_claim.setdefault(claim_id, ServiceDone()))
         return out
 
     sums = rows.values("demand_id", "claim_id", "status").annotate(

@@ -7,13 +7,15 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
 from baodao.core.transitions import apply
 from baodao.directory.models import Member, Place
-from baodao.notifications.services import group_post
+from baodao.notifications.selectors import member_users
+from baodao.notifications.services import group_post, notify
 from baodao.records.models import (
     Callup,
     CallupAnswer,
@@ -89,11 +91,6 @@ def callup_create(
 
 def _tell_called(callup: Callup) -> None:
     """Everyone called hears of it (in-app and the outside channels), once, after the commit."""
-    from django.urls import reverse
-
-    from baodao.notifications.selectors import member_users
-    from baodao.notifications.services import notify
-
     url = reverse("records:callup", args=[callup.pk])
     for user in member_users(callup_members(callup).values("pk")).users:
         notify(

@@ -263,3 +263,14 @@ def test_the_aid_is_counted_once_where_every_figure_reads_it(nw: SimpleNamespace
     page = client_for(w.unit_secretary).get("/needs/unit/").content.decode()
     assert 'id="unit-aid-money">500<' in page and "物资 4 件" in page
     assert not hasattr(Claim, "aid_money") and not hasattr(Claim, "aid_items")  # stored once
+
+
+def test_a_record_logged_for_a_held_item_points_at_its_claim(held: SimpleNamespace) -> None:
+    """The member's log page, opened from the item (records:log?demand=…), links the claim too."""
+    w = held
+    member = client_for(w.member_user)
+    url = f"{reverse('records:log')}?demand={w.item.pk}"
+    r = member.post(url, {**form(hours_ago(3)), "demand": w.item.pk})
+    assert r.status_code == 302, r.content.decode()[:500]
+    record = Record.objects.get()
+    assert (record.demand_id, record.claim_id) == (w.item.pk, w.claim.pk)
