@@ -13,6 +13,7 @@ from django.http import Http404
 from baodao.core.transitions import apply, render_tables
 from baodao.needs import access, services
 from baodao.needs.models import Claim, Demand, DemandEvent
+from baodao.needs.services import claims as claim_services
 from baodao.needs.tests.conftest import ask, law, published
 from baodao.needs.transitions import NeedError, claims, demands
 from baodao.notifications.models import Notification
@@ -137,7 +138,7 @@ def test_a_release_leaves_a_claim_done_meanwhile(nw: SimpleNamespace) -> None:
     services.item_done(claim=c, by=w.member_user, note="已上门")
 
     with pytest.raises(NeedError, match="该认领当前为“已完成”，不能再办理这一步"):
-        services._end_claim(c, name="release", reason="超过 15 天无进展", by=None)
+        claim_services._end_claim(c, name="release", reason="超过 15 天无进展", by=None)
 
     c.refresh_from_db()
     assert c.status == Claim.Status.DONE
