@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 # pytester: tests of the test set-up itself. tests.browser_guard: a browser test that skips fails
-# (marked `browser` or using a Playwright fixture such as `page`).
-pytest_plugins = ["pytester", "tests.browser_guard"]
+# (marked `browser` or using a Playwright fixture such as `page`). tests.worker: the `celery_worker`
+# fixture, a real Celery worker for the tests of background jobs.
+pytest_plugins = ["pytester", "tests.browser_guard", "tests.worker"]
 
 # Sync Playwright runs an event loop in the test thread; Django would refuse ORM calls there.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -106,8 +107,11 @@ def _clear_caches() -> Iterator[None]:
     """Rules, sessions and lockout state live in the cache: nothing may leak from one test to the next."""
     from django.core.cache import caches
 
+    from baodao.core import jobs
+
     for cache in caches.all():
         cache.clear()
+    jobs.broker_seen_up()  # a broker refused by an earlier test is asked again
     yield
 
 

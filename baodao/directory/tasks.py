@@ -44,6 +44,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from baodao.core import jobs
 from baodao.directory.importing.plan import ImportResult
 from baodao.directory.importing.run import import_xlsx
 from baodao.directory.models import ImportJob
@@ -80,11 +81,8 @@ def import_start(job_id: int) -> threading.Thread | None:
         thread = threading.Thread(target=_run_in_thread, args=(job_id,), name=f"import-job-{job_id}", daemon=True)
         thread.start()
         return thread
-    try:
-        run_import.delay(job_id)
-    except Exception:
-        # No broker: the job would wait for ever with its upload on disk.
-        log.exception("import job %s could not be queued", job_id)
+    if not jobs.enqueue(run_import, job_id):
+        # No broker: the job would wait for ever with its upload on disk; the user is there to upload again.
         message = _("后台服务暂时不可用，导入没有开始，上传的文件已删除。请稍后重新上传。")
         _job_fail(job_id, (ImportJob.Status.PENDING,), message)
     return None
@@ -342,3 +340,9 @@ def _uploads_sweep(older_than: dt.datetime) -> None:
                 storage.delete(f"{BEATS}/{name}")
         except FileNotFoundError:
             continue
+
+
+def imports_sweep() -> int:
+    """Run by each worker every WORKER_SWEEP_SECONDS (config/celery.py): the jobs whose worker died
+    are failed and their uploads deleted, without waiting for someone to open the job's page."""
+    return import_jobs_expire()
