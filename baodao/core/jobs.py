@@ -97,6 +97,7 @@ def broker_state() -> str:
         _broker_client(url).ping()
     except RedisError:
         return "down"
+    broker_seen_up()  # back: the next job is handed to it at once
     return "ok"
 
 
