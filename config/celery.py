@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutting_down
+from celery.signals import worker_init, worker_ready, worker_shutting_down
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("baodao")
@@ -51,6 +51,15 @@ def _sweep_forever(seconds: float) -> None:
         sweep_once()
         if _stop.wait(seconds):
             return
+
+
+@worker_init.connect
+def _check_field_key(**kwargs: Any) -> None:  # noqa: ANN401 - Celery's signal arguments
+    """A FIELD_KEY that does not read the data: one line, and the worker does not start (it would
+    import rosters under a second key)."""
+    from baodao.accounts import keycheck
+
+    keycheck.refuse_if_mismatched()
 
 
 @worker_ready.connect
