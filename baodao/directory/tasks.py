@@ -44,7 +44,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baodao.core import jobs
+from baodao.core import jobs, uploads
 from baodao.directory.importing.plan import ImportResult
 from baodao.directory.importing.run import import_xlsx
 from baodao.directory.models import ImportJob
@@ -188,10 +188,13 @@ def run_import(job_id: int) -> None:
     result: ImportResult | None = None
     failure = interrupted_message()  # unless the import returns or raises: the worker is being stopped
     try:
-        with Heartbeat(job.pk) as heartbeat, job.file.open("rb") as fh:
+        with Heartbeat(job.pk) as heartbeat, uploads.open_upload(job.file) as fh:
             result = import_xlsx(
                 kind=job.kind, file=fh, user=job.user, valid_only=job.valid_only, progress=heartbeat.report
             )
+    except uploads.UploadMissing:
+        # The uploads folder lost it (a database restored without it, a cleanup): nothing to import.
+        failure = _("上传的文件已不在服务器上（可能恢复备份时没有一并恢复上传文件夹），未写入任何数据。请重新上传。")
     except Exception:
         # Logged without the file's content; the user sees a plain message.
         log.exception("import job %s failed", job.pk)
