@@ -125,10 +125,6 @@ def environment(database_url: str, field_key: str) -> dict[str, str]:
     return env
 
 
-def run(command: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -137,36 +133,43 @@ def free_port() -> int:
 
 @pytest.mark.django_db(transaction=True)  # the other processes read committed rows only
 def test_manage_py_gunicorn_and_the_worker_refuse_another_key(world: SimpleNamespace, tmp_path: Path) -> None:
-    url = database_for_another_process(tmp_path)
-    wrong = environment(url, OTHER_KEY)
+    """The three start at once (a command, the web server, a worker), each with the other key."""
+    wrong = environment(database_for_another_process(tmp_path), OTHER_KEY)
     python = sys.executable
-
-    refused = run([python, "manage.py", "expire_imports"], wrong)
-    assert refused.returncode == 1
-    assert refused.stderr.strip() == keycheck.MESSAGE and refused.stdout == ""
-
-    assert run([python, "manage.py", "expire_imports"], environment(url, TEST_FIELD_KEY)).returncode == 0
-
     gunicorn = [python, "-m", "gunicorn", "config.wsgi:application", "--workers", "1"]
     gunicorn += ["--bind", f"127.0.0.1:{free_port()}", "--graceful-timeout", "5"]
-    served = run(gunicorn, wrong)
-    assert served.returncode != 0  # gunicorn stopped: it does not start a worker again and again
-    assert keycheck.MESSAGE in served.stderr
-
-    worker = subprocess.Popen(
-        [python, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", f"key-check-{uuid.uuid4().hex}"],
-        cwd=ROOT,
-        env=wrong,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    worker = [python, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", f"key-{uuid.uuid4().hex}"]
+    started = {
+        name: subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=wrong,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        for name, command in [
+            ("manage.py", [python, "manage.py", "expire_imports"]),
+            ("gunicorn", gunicorn),
+            ("worker", worker),
+        ]
+    }
+    ended = {}
     try:
-        out, err = worker.communicate(timeout=120)
+        for name, process in started.items():
+            out, err = process.communicate(timeout=120)
+            ended[name] = (process.returncode, out, err)
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-    assert worker.returncode != 0 and keycheck.MESSAGE in err, (out, err)
+        for process in started.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    code, out, err = ended["manage.py"]
+    assert (code, out, err.strip()) == (1, "", keycheck.MESSAGE)
+    code, _out, err = ended["gunicorn"]
+    assert code != 0 and keycheck.MESSAGE in err  # stopped: it does not start a worker again and again
+    code, out, err = ended["worker"]
+    assert code != 0 and keycheck.MESSAGE in err, (out, err)
     # Nothing was written under the other key: the check row is the one of the tests' key.
     assert crypto.decrypt(FieldKeyCheck.objects.get().token) == keycheck.CHECK_TEXT
