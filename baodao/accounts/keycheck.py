@@ -52,7 +52,8 @@ def _sample() -> str | None:
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
             if isinstance(field, EncryptedTextField):
-                table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(field.column)
+                table = connection.ops.quote_name(model._meta.db_table)
+                column = connection.ops.quote_name(field.column or field.name)
                 with connection.cursor() as cursor:
                     cursor.execute(f"SELECT {column} FROM {table} WHERE {column} <> '' LIMIT 1")
                     row = cursor.fetchone()

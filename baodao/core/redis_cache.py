@@ -23,11 +23,12 @@ again, before anything else is read.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
@@ -36,6 +37,8 @@ if TYPE_CHECKING:  # redis is installed only where REDIS_URL is used
 
 log = logging.getLogger("baodao.cache")
 T = TypeVar("T")
+Key: TypeAlias = str | bytes | memoryview  # as Django's client takes them
+Expiry: TypeAlias = int | dt.timedelta
 
 SOCKET_TIMEOUT = 0.5  # seconds to connect, and to wait for an answer; a healthy Redis answers in < 1 ms
 RETRY_SECONDS = 5.0  # after a failure, calls are misses at once for this long
@@ -55,7 +58,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, redis.Redis] = {}
         self._lock = threading.Lock()
         self._down_until = 0.0  # time.monotonic() before which Redis is not asked
-        self._lost: dict[str, None] = {}  # keys of dropped writes, oldest first
+        self._lost: dict[Key, None] = {}  # keys of dropped writes, oldest first
         self.failures = 0  # calls that found Redis away (for /healthz and the tests)
 
     def get_client(self, key: object = None, *, write: bool = False) -> redis.Redis:
@@ -67,7 +70,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
 
     # --- degrading ---------------------------------------------------------------------------
 
-    def _guard(self, call: Callable[[], T], fallback: Callable[[], T], written: Iterable[str] = ()) -> T:
+    def _guard(self, call: Callable[[], T], fallback: Callable[[], T], written: Iterable[Key] = ()) -> T:
         """`call()` if Redis answers, else `fallback()`; the keys a dropped write meant to change are kept."""
         from redis.exceptions import ConnectionError, ReadOnlyError, TimeoutError
 
@@ -85,7 +88,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         self._keep_lost(written)
         return fallback()
 
-    def _keep_lost(self, keys: Iterable[str]) -> None:
+    def _keep_lost(self, keys: Iterable[Key]) -> None:
         with self._lock:
             for key in keys:
                 self._lost.pop(key, None)
@@ -124,38 +127,38 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
 
     # --- Django's client methods, guarded ----------------------------------------------------
 
-    def add(self, key: str, value: Any, timeout: int | None) -> bool:  # noqa: ANN401 - any cached value
+    def add(self, key: Key, value: Any, timeout: Expiry | None) -> bool:  # noqa: ANN401 - any cached value
         return self._guard(lambda: super(ReusedClientRedisCacheClient, self).add(key, value, timeout), _false, [key])
 
-    def get(self, key: str, default: Any) -> Any:  # noqa: ANN401 - any cached value
+    def get(self, key: Key, default: Any) -> Any:  # noqa: ANN401 - any cached value
         return self._guard(lambda: super(ReusedClientRedisCacheClient, self).get(key, default), lambda: default)
 
-    def set(self, key: str, value: Any, timeout: int | None) -> None:  # noqa: ANN401 - any cached value
+    def set(self, key: Key, value: Any, timeout: Expiry | None) -> None:  # noqa: ANN401 - any cached value
         self._guard(lambda: super(ReusedClientRedisCacheClient, self).set(key, value, timeout), _none, [key])
 
-    def touch(self, key: str, timeout: int | None) -> bool:
+    def touch(self, key: Key, timeout: Expiry) -> bool:
         return self._guard(lambda: super(ReusedClientRedisCacheClient, self).touch(key, timeout), _false)
 
-    def delete(self, key: str) -> bool:
+    def delete(self, key: Key) -> bool:
         return self._guard(lambda: super(ReusedClientRedisCacheClient, self).delete(key), _false, [key])
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+    def get_many(self, keys: Iterable[Key]) -> dict[Key, Any]:
         keys = list(keys)
         return self._guard(lambda: super(ReusedClientRedisCacheClient, self).get_many(keys), dict)
 
-    def has_key(self, key: str) -> bool:
+    def has_key(self, key: Key) -> bool:
         return self._guard(lambda: super(ReusedClientRedisCacheClient, self).has_key(key), _false)
 
-    def incr(self, key: str, delta: int) -> int:
-        def missing() -> int:
-            raise ValueError(f"Key '{key}' not found.")  # as Django's backends say when there is none
+    def incr(self, key: Key, delta: int) -> Any:  # noqa: ANN401 - Django's signature
+        def missing() -> Any:  # noqa: ANN401 - never returns
+            raise ValueError(f"Key '{key!r}' not found.")  # as Django's backends say when there is none
 
         return self._guard(lambda: super(ReusedClientRedisCacheClient, self).incr(key, delta), missing, [key])
 
-    def set_many(self, data: dict[str, Any], timeout: int | None) -> None:
+    def set_many(self, data: Mapping[Key, Any], timeout: Expiry) -> None:
         self._guard(lambda: super(ReusedClientRedisCacheClient, self).set_many(data, timeout), _none, list(data))
 
-    def delete_many(self, keys: Iterable[str]) -> None:
+    def delete_many(self, keys: Iterable[Key]) -> None:
         keys = list(keys)
         self._guard(lambda: super(ReusedClientRedisCacheClient, self).delete_many(keys), _none, keys)
 
@@ -180,5 +183,4 @@ class ReusedClientRedisCache(RedisCache):
         """No memcached portability warnings: see the module."""
 
     def ping(self) -> bool:
-        client: ReusedClientRedisCacheClient = self._cache
-        return client.ping()
+        return cast(ReusedClientRedisCacheClient, self._cache).ping()
