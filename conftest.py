@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 # pytester: tests of the test set-up itself. tests.browser_guard: a browser test that skips fails
-# (marked `browser` or using a Playwright fixture such as `page`).
-pytest_plugins = ["pytester", "tests.browser_guard"]
+# (marked `browser` or using a Playwright fixture such as `page`). tests.worker: the `celery_worker`
+# fixture, a real Celery worker for the tests of background jobs.
+pytest_plugins = ["pytester", "tests.browser_guard", "tests.worker"]
 
 # Sync Playwright runs an event loop in the test thread; Django would refuse ORM calls there.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -77,7 +78,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`make test` runs the suite twice, on SQLite and on PostgreSQL; a test marked `one_leg` uses
     neither (it starts `make run` on a SQLite file of its own), so the second leg leaves it out
-    (BAODAO_SECOND_LEG=1, set by scripts/test.sh): deselected, not skipped — it ran in the first."""
+    (BAODAO_SECOND_LEG=1, set by scripts/test.sh): deselected, not skipped — it ran in the first.
+    A test marked `postgresql` runs in the PostgreSQL leg only, likewise."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        # pg_dump and pg_restore (a backup restored): the PostgreSQL leg only, deselected here.
+        kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+        if len(kept) != len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+            items[:] = kept
     if os.environ.get("BAODAO_SECOND_LEG") != "1":
         return
     kept = [item for item in items if item.get_closest_marker("one_leg") is None]
@@ -106,8 +116,11 @@ def _clear_caches() -> Iterator[None]:
     """Rules, sessions and lockout state live in the cache: nothing may leak from one test to the next."""
     from django.core.cache import caches
 
+    from baodao.core import jobs
+
     for cache in caches.all():
         cache.clear()
+    jobs.broker_seen_up()  # a broker refused by an earlier test is asked again
     yield
 
 

@@ -116,7 +116,9 @@ def start_worker(log_path: Path) -> subprocess.Popen[bytes]:
     command += ["--concurrency", "1", "-n", f"{QUEUE}@%h", "--without-heartbeat", "--without-mingle"]
     command += ["--without-gossip"]
     with log_path.open("ab") as out:
-        worker = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=out, start_new_session=True)
+        # CELERY_QUEUE: what the worker's own sweep queues goes to the queue it takes from.
+        env = {**os.environ, "CELERY_QUEUE": QUEUE}
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
     # Ready when it answers a ping on the broker.
     from config.celery import app
 

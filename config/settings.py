@@ -220,9 +220,22 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or envbool("CELERY_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True
+# The queue jobs are sent to and workers take them from (also what a worker's sweep sends again).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+# A broker that does not answer must not hold a web request: connect and answer timeouts, and one
+# try at publishing (baodao.core.jobs.enqueue keeps or refuses the job). Longer than the workers'
+# one-second BRPOP, which shares these options.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Every WORKER_SWEEP_SECONDS each worker sends again what the database says is due but no message
+# carries any more (a worker killed in the middle, a Redis restart, a broker down when a job was
+# submitted) and fails the roster imports whose worker died (config/celery.py).
+WORKER_SWEEP_SECONDS = envint("WORKER_SWEEP_SECONDS", 30)
 # With eager tasks (no REDIS_URL), roster imports run in a background thread so the upload page
 # can show their progress (baodao/directory/tasks.py); the tests turn it off.
 IMPORT_RUN_IN_THREAD = envbool("IMPORT_RUN_IN_THREAD", "True")
+# A running import with no heartbeat for this long has lost its worker: it is failed, its upload deleted.
+IMPORT_STALE_SECONDS = envint("IMPORT_STALE_SECONDS", 120)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
@@ -284,6 +297,11 @@ WEBHOOK_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("WEBHOOK_ALLOWED_HOST
 WEBHOOK_CONNECT_TIMEOUT = envint("WEBHOOK_CONNECT_TIMEOUT", 3)
 WEBHOOK_READ_TIMEOUT = envint("WEBHOOK_READ_TIMEOUT", 5)
 WEBHOOK_RETRY_SECONDS = envint("WEBHOOK_RETRY_SECONDS", 30)
+# A delivery being posted is held by its worker this long (default: twice the timeouts, plus 30 s);
+# a worker's sweep sends it again once it has been due for WEBHOOK_SWEEP_GRACE_SECONDS with no worker
+# on it: its worker died, or its message was lost.
+WEBHOOK_LEASE_SECONDS = envint("WEBHOOK_LEASE_SECONDS", 2 * (WEBHOOK_CONNECT_TIMEOUT + WEBHOOK_READ_TIMEOUT) + 30)
+WEBHOOK_SWEEP_GRACE_SECONDS = envint("WEBHOOK_SWEEP_GRACE_SECONDS", 60)
 # With eager tasks (no REDIS_URL), robot messages go out from a background thread of the web process,
 # never inside a request; the tests turn it off and deliver right after the commit instead.
 WEBHOOK_RUN_IN_THREAD = envbool("WEBHOOK_RUN_IN_THREAD", "True")

@@ -91,7 +91,9 @@ unset DATABASE_URL REDIS_URL
 # --- 4. the suite, twice -----------------------------------------------------------------------
 workers=${TEST_WORKERS:-2}
 xdist=()
-((workers > 0)) && xdist=(-n "$workers")
+# loadgroup: the tests of background jobs (xdist_group "celery-worker", tests/worker.py) share one
+# xdist process, so one real Celery worker serves them all; the other tests are spread as usual.
+((workers > 0)) && xdist=(-n "$workers" --dist loadgroup)
 
 describe() {
     case $1 in
@@ -125,7 +127,10 @@ run_suite() {
 PYTEST_ARGS=("$@")
 run_suite "SQLite" sqlite
 # Tests marked one_leg use neither database (make run on a SQLite file of their own): once is enough.
-run_suite "PostgreSQL + Redis" postgresql DATABASE_URL="$pg_url" REDIS_URL="$redis_url" CELERY_EAGER=1 BAODAO_SECOND_LEG=1
+# Tests run their jobs eagerly (conftest.py) unless they ask for `celery_worker`: with PostgreSQL and
+# Redis that is one real `celery -A config worker` process, started for the first of them and
+# stopped after the last (tests/worker.py).
+run_suite "PostgreSQL + Redis" postgresql DATABASE_URL="$pg_url" REDIS_URL="$redis_url" BAODAO_SECOND_LEG=1
 
 echo
 echo "================ make test ================"

@@ -10,8 +10,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
+        from django.core import checks
+        from django.db.models.signals import post_migrate
 
         from baodao.accounts import (
+            keycheck,
             models,
             receivers,  # noqa: F401 - connects login audit receivers
         )
@@ -24,3 +27,6 @@ class AccountsConfig(AppConfig):
             m2m_fields={"groups", "user_permissions"},
         )
         auditlog.register(models.RoleAssignment)
+        # FIELD_KEY must read the data: a check row written after the first migration, a system check.
+        post_migrate.connect(keycheck.written_after_migrate, sender=self, dispatch_uid="field-key-check")
+        checks.register(keycheck.check_field_key_matches, checks.Tags.security)

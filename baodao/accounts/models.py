@@ -146,3 +146,16 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
+
+
+class FieldKeyCheck(models.Model):
+    """One row: a known text encrypted with FIELD_KEY when the database was first migrated (or, for
+    a database older than this row, at the first start whose key read its data). A process whose
+    key cannot decrypt it refuses to start (baodao.accounts.keycheck): it would fail on every page
+    with personal data, and write new personal data under a second key."""
+
+    token = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"field key check · {self.created_at:%Y-%m-%d}"

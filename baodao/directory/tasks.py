@@ -44,6 +44,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from baodao.core import jobs, uploads
 from baodao.core.transitions import apply, apply_where
 from baodao.directory.importing.plan import ImportResult
 from baodao.directory.importing.run import import_xlsx
@@ -82,11 +83,8 @@ def import_start(job_id: int) -> threading.Thread | None:
         thread = threading.Thread(target=_run_in_thread, args=(job_id,), name=f"import-job-{job_id}", daemon=True)
         thread.start()
         return thread
-    try:
-        run_import.delay(job_id)
-    except Exception:
-        # No broker: the job would wait for ever with its upload on disk.
-        log.exception("import job %s could not be queued", job_id)
+    if not jobs.enqueue(run_import, job_id):
+        # No broker: the job would wait for ever with its upload on disk; the user is there to upload again.
         message = _("后台服务暂时不可用，导入没有开始，上传的文件已删除。请稍后重新上传。")
         _job_fail(job_id, (ImportJob.Status.PENDING,), message)
     return None
@@ -197,10 +195,13 @@ def run_import(job_id: int) -> None:
     result: ImportResult | None = None
     failure = interrupted_message()  # unless the import returns or raises: the worker is being stopped
     try:
-        with Heartbeat(job.pk) as heartbeat, job.file.open("rb") as fh:
+        with Heartbeat(job.pk) as heartbeat, uploads.open_upload(job.file) as fh:
             result = import_xlsx(
                 kind=job.kind, file=fh, user=job.user, valid_only=job.valid_only, progress=heartbeat.report
             )
+    except uploads.UploadMissing:
+        # The uploads folder lost it (a database restored without it, a cleanup): nothing to import.
+        failure = _("上传的文件已不在服务器上（可能恢复备份时没有一并恢复上传文件夹），未写入任何数据。请重新上传。")
     except Exception:
         # Logged without the file's content; the user sees a plain message.
         log.exception("import job %s failed", job.pk)
@@ -348,3 +349,9 @@ def _uploads_sweep(older_than: dt.datetime) -> None:
                 storage.delete(f"{BEATS}/{name}")
         except FileNotFoundError:
             continue
+
+
+def imports_sweep() -> int:
+    """Run by each worker every WORKER_SWEEP_SECONDS (config/celery.py): the jobs whose worker died
+    are failed and their uploads deleted, without waiting for someone to open the job's page."""
+    return import_jobs_expire()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.middleware import session_city
 from baodao.accounts.models import Actor, AuthedHttpRequest, Role
+from baodao.core import jobs
 from baodao.core.http import page_of
 from baodao.core.rules import get_rule, get_rule_int
 from baodao.directory import scope, selectors
@@ -34,7 +35,12 @@ from baodao.stats.bulletin import community_bulletin
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+    """The database, the cache and the broker, each on its own (JSON): 200 while the database
+    answers (pages degrade without the other two, and say "degraded"), else 503."""
+    parts, serving = jobs.health()
+    response = JsonResponse(parts, status=200 if serving else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 ROLE_PRIORITY: list[str] = [

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from baodao.accounts.models import User
-from baodao.core import crypto
+from baodao.core import crypto, jobs
 from baodao.directory.models import Place
 from baodao.notifications import webhooks
 from baodao.notifications.channels import configured_channels, sms_channels
@@ -121,7 +121,9 @@ def webhook_deliveries_start(ids: list[int]) -> None:
     too, and by the `deliver_webhooks` command). With the thread off (the tests), one attempt now."""
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         for pk in ids:
-            deliver_webhook.delay(pk)
+            # The broker away: the row stays pending, and a worker's sweep queues it again later.
+            if not jobs.enqueue(deliver_webhook, pk):
+                break
     elif settings.WEBHOOK_RUN_IN_THREAD:
         webhooks.kick()
     else:

@@ -41,6 +41,7 @@ import ssl
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connections
@@ -82,10 +83,12 @@ class Target:
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
-    """What one call of `deliver` left: finished (sent or failed for good), or due again at `retry_at`."""
+    """What one call of `deliver` left: finished (sent or failed for good), or due again at `retry_at`;
+    `attempted`: this call posted (else the row was not due, or another worker holds it)."""
 
     done: bool
     retry_at: dt.datetime | None = None
+    attempted: bool = True
 
 
 # --- where a robot may point ---------------------------------------------------------------------
@@ -326,10 +329,8 @@ def backoff(attempt: int) -> float:
 
 
 def _lease() -> dt.timedelta:
-    # A claimed row is due again after this if its worker died mid-post.
-    return dt.timedelta(
-        seconds=2 * (float(settings.WEBHOOK_CONNECT_TIMEOUT) + float(settings.WEBHOOK_READ_TIMEOUT)) + 30
-    )
+    # A claimed row is due again after this if its worker died mid-post: longer than a post can take.
+    return dt.timedelta(seconds=float(settings.WEBHOOK_LEASE_SECONDS))
 
 
 def deliver(delivery_id: int) -> Outcome:
@@ -342,8 +343,8 @@ def deliver(delivery_id: int) -> Outcome:
     if not claimed:
         row = WebhookDelivery.objects.filter(pk=delivery_id).values("status", "next_attempt_at").first()
         if row is None or row["status"] != WebhookDelivery.Status.PENDING:
-            return Outcome(done=True)
-        return Outcome(done=False, retry_at=row["next_attempt_at"])
+            return Outcome(done=True, attempted=False)
+        return Outcome(done=False, retry_at=row["next_attempt_at"], attempted=False)
     delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
     ok, detail, final = post(delivery.webhook, delivery.text)
     mine = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
@@ -368,6 +369,32 @@ def deliver_due(limit: int = 100) -> int:
     for pk in ids:
         deliver(pk)
     return len(ids)
+
+
+def overdue_requeue(enqueue: Callable[[int], bool], limit: int = 500) -> int:
+    """Hand again to the workers the deliveries due for longer than WEBHOOK_SWEEP_GRACE_SECONDS:
+    no message carries them any more (the worker that held one died, Redis lost it, the broker was
+    down when it was made). Each is made due now first, so the next sweep leaves it alone for
+    another grace period while its new message waits in the queue. Returns how many were queued."""
+    now = timezone.now()
+    overdue = now - dt.timedelta(seconds=float(settings.WEBHOOK_SWEEP_GRACE_SECONDS))
+    ids = list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=overdue)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    queued = 0
+    for pk in ids:
+        # Unless a worker claimed it meanwhile (its lease moved next_attempt_at on).
+        if WebhookDelivery.objects.filter(
+            pk=pk, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=overdue
+        ).update(next_attempt_at=now):
+            if not enqueue(pk):
+                break  # the broker is away: the next sweep tries again
+            queued += 1
+    if queued:
+        log.warning("webhook deliveries sent again after their message was lost: %s", queued)
+    return queued
 
 
 def next_due() -> dt.datetime | None:

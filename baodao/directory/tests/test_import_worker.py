@@ -6,31 +6,23 @@ the COPY to end. These tests run the project's Celery app in a real worker and f
 a user does, through the job page:
 
 - where another process can reach the test database (PostgreSQL) and Redis is there (REDIS_URL, the
-  PostgreSQL leg of `make test`), a `celery -A config worker` process, which is then stopped with
-  SIGTERM, or killed in the middle of an import;
+  PostgreSQL leg of `make test`), the run's `celery -A config worker` process (tests/worker.py),
+  which is then stopped with SIGTERM, or killed in the middle of an import;
 - otherwise (the in-memory SQLite test database, which no other process can open) Celery's embedded
   worker in a thread of this process, on the broker the settings give (Redis, or kombu's in-memory
   transport).
-
-Each test sends its tasks to a queue of its own: parallel test processes share the Redis database.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import signal
-import subprocess
-import sys
 import threading
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -40,17 +32,12 @@ from django.urls import reverse
 from baodao.directory.models import ImportJob, Member
 from baodao.directory.tests.test_import import id_number, member_row, upload, xlsx
 from baodao.directory.tests.test_import import w as w  # the world fixture, shared
-from config.celery import app as celery_app
+from tests.worker import DEADLINE, Worker
+from tests.worker import wait_for as worker_wait_for
 
 ROWS = 10_000  # the size that hung 4 times in 5 (measured by the issue's testers)
-DEADLINE = 300.0  # seconds to wait for any one step before calling it hung (the import takes ~10 s)
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker reads committed rows only
-
-
-def process_worker_possible() -> bool:
-    db = django_settings.DATABASES["default"]
-    return db["ENGINE"] == "django.db.backends.postgresql" and bool(django_settings.REDIS_URL)
 
 
 def city_roster(rows: int, *, start: int = 0) -> Any:
@@ -68,118 +55,6 @@ def uploads_on_disk() -> list[Path]:
     return sorted((Path(django_settings.MEDIA_ROOT) / "imports").glob("*"))
 
 
-# --- the worker -----------------------------------------------------------------------------------
-
-
-class Worker:
-    """A real Celery worker of the project's app, consuming a queue of its own (see the module)."""
-
-    def __init__(self, queue: str, log: Path) -> None:
-        self.queue = queue
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start_process(self) -> None:
-        db = connection.settings_dict
-        url = "postgres://{}:{}@{}:{}/{}".format(
-            quote(db["USER"], safe=""), quote(db["PASSWORD"], safe=""), db["HOST"], db["PORT"], db["NAME"]
-        )
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": url,  # the test database
-            "REDIS_URL": django_settings.REDIS_URL,
-            "CELERY_EAGER": "0",
-            "DEBUG": "0",
-            "SECRET_KEY": "test-worker-" + uuid.uuid4().hex,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "FIELD_KEY": django_settings.FIELD_KEY,  # the tests' key: this process decrypts what it writes
-            "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
-            "LOG_LEVEL": "INFO",
-        }
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
-        command += ["-Q", self.queue, "-n", f"{self.queue}@%h", "--concurrency", "1"]
-        command += ["--without-heartbeat", "--without-mingle", "--without-gossip"]
-        with self.log.open("ab") as out:
-            # Its own session: SIGKILL reaches the pool's child (where the task runs) as well.
-            self.process = subprocess.Popen(
-                command, env=env, cwd=django_settings.BASE_DIR, stdout=out, stderr=out, start_new_session=True
-            )
-        wait_for(lambda: "ready." in self.log.read_text(errors="replace"), "the worker to start", self)
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else "(no worker log)"
-
-    def signal(self, sig: int, *, group: bool = False) -> None:
-        assert self.process is not None
-        if group:
-            os.killpg(self.process.pid, sig)
-        else:
-            self.process.send_signal(sig)  # as `kill -TERM <pid>` does: the main process only
-
-    def wait_exit(self) -> int:
-        assert self.process is not None
-        wait_for(lambda: self.process is not None and self.process.poll() is not None, "the worker to exit", self)
-        return self.process.returncode
-
-    def kill_leftovers(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-@contextlib.contextmanager
-def celery_on_queue(settings: Any) -> Iterator[str]:
-    """Tasks go to a broker (not eagerly) and to a queue of this test's own."""
-    queue = f"import-test-{uuid.uuid4().hex[:12]}"
-    conf = celery_app.conf
-    before = (conf.task_always_eager, conf.task_routes)
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    conf.task_always_eager = False
-    conf.task_routes = {"baodao.directory.tasks.run_import": {"queue": queue}}
-    routes_changed()
-    try:
-        yield queue
-    finally:
-        conf.task_always_eager, conf.task_routes = before
-        routes_changed()
-        queue_forget(queue)
-
-
-def queue_forget(queue: str) -> None:
-    """The queue's list and bindings off the shared Redis: kombu keeps them after the worker is gone."""
-    with contextlib.suppress(Exception), celery_app.connection_for_write() as conn:
-        channel = conn.default_channel
-        if conn.transport.driver_type == "redis":
-            channel.client.delete(queue, channel.keyprefix_queue % queue, channel.keyprefix_binding_permanent % queue)
-
-
-def routes_changed() -> None:
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.__dict__.pop("router", None)  # a cached property, built on the routes of its time
-
-
-@contextlib.contextmanager
-def worker_thread(queue: str) -> Iterator[None]:
-    from celery.contrib.testing.worker import start_worker
-
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, perform_ping_check=False, queues=[queue], shutdown_timeout=DEADLINE
-    ):
-        yield
-
-
-def wait_for(check: Callable[[], Any], what: str | Callable[[], str], worker: Worker | None = None) -> Any:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    said = what() if callable(what) else what
-    pytest.fail(f"waited {DEADLINE:.0f} s for {said}\n{open_transactions()}\n{worker.tail() if worker else ''}")
-
-
 def open_transactions() -> str:
     """The other sessions of the test database and what they are doing (PostgreSQL)."""
     if connection.vendor != "postgresql":
@@ -190,6 +65,13 @@ def open_transactions() -> str:
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         return "\n".join(str(r) for r in cur.fetchall())
+
+
+def wait_for(check: Callable[[], Any], what: str | Callable[[], str], worker: Worker | None = None) -> Any:
+    def said() -> str:
+        return f"{what() if callable(what) else what}\n{open_transactions()}"
+
+    return worker_wait_for(check, said, worker)
 
 
 def busy_sessions() -> list[tuple]:
@@ -301,26 +183,21 @@ def sqlite_reads_uncommitted() -> Iterator[None]:
 
 
 def test_real_worker_imports_a_city_roster_progress_moves_and_the_upload_is_gone(
-    staff: Any, w: SimpleNamespace, settings: Any, tmp_path: Path, sqlite_reads_uncommitted: None
+    staff: Any, w: SimpleNamespace, sqlite_reads_uncommitted: None, celery_worker: Worker
 ) -> None:
     """10,000 members through a real worker: the page's bar moves (on PostgreSQL also while the rows
     are being written, in the import's open transaction, with the job's heartbeat going on), the job
     ends, every row is in, the upload with its plain ID numbers is off the disk, no transaction is
     left open; SIGTERM in the middle of the import stops the worker once the import is done."""
     before = Member.objects.count()
-    as_process = process_worker_possible()
+    worker = celery_worker
+    as_process = worker.is_process
     rows = ROWS  # also on SQLite: an import of seconds against a heartbeat twice a second, so the bar moves
-    with celery_on_queue(settings) as queue, contextlib.ExitStack() as stack:
-        worker = Worker(queue, tmp_path / "worker.log")
+    with contextlib.ExitStack() as holding:
         if as_process:
-            stack.callback(worker.kill_leftovers)
-            worker.start_process()
             # The import will wait at its foreign-key check, inside its transaction, until the
             # page has shown the bar moving there.
-            holding = stack.enter_context(contextlib.ExitStack())
             holding.enter_context(unit_row_held("U001"))
-        else:
-            stack.enter_context(worker_thread(queue))
 
         response = upload(staff, "members", city_roster(rows))
         assert response.status_code == 302
@@ -352,33 +229,27 @@ def test_real_worker_imports_a_city_roster_progress_moves_and_the_upload_is_gone
         assert idle_in_transaction() == []
 
 
-@pytest.mark.skipif(
-    not process_worker_possible(),
-    reason="a worker process cannot open the in-memory SQLite test database: runs on PostgreSQL with Redis",
-)
+@pytest.mark.worker_process
 def test_worker_killed_in_the_middle_the_job_is_failed_and_the_upload_deleted(
-    staff: Any, w: SimpleNamespace, settings: Any, tmp_path: Path
+    staff: Any, w: SimpleNamespace, settings: Any, celery_worker: Worker
 ) -> None:
     """SIGKILL to the worker (the OOM killer, a power cut) in the middle of an import: nothing is
     written, and once its heartbeat is older than IMPORT_STALE_SECONDS the page shows the job failed
     with a message, and its upload is gone; no transaction is left open."""
     before = Member.objects.count()
-    with celery_on_queue(settings) as queue, contextlib.ExitStack() as stack:
-        worker = Worker(queue, tmp_path / "worker.log")
-        stack.callback(worker.kill_leftovers)
-        worker.start_process()
-        with unit_row_held("U001"):
-            upload(staff, "members", city_roster(3000))
-            job = ImportJob.objects.get()
-            page = Page(staff, job)
-            page.follow(page.past(60), "the bar to pass 60% while writing", worker)
-            worker.signal(signal.SIGKILL, group=True)
-            assert worker.wait_exit() == -signal.SIGKILL
-            assert page.poll() and page.polling  # a moment later, the job still looks alive
-        wait_for(lambda: idle_in_transaction() == [] and not busy_sessions(), "the dead worker's session to end")
+    worker = celery_worker
+    with unit_row_held("U001"):
+        upload(staff, "members", city_roster(3000))
+        job = ImportJob.objects.get()
+        page = Page(staff, job)
+        page.follow(page.past(60), "the bar to pass 60% while writing", worker)
+        worker.signal(signal.SIGKILL, group=True)
+        assert worker.wait_exit() == -signal.SIGKILL
+        assert page.poll() and page.polling  # a moment later, the job still looks alive
+    wait_for(lambda: idle_in_transaction() == [] and not busy_sessions(), "the dead worker's session to end")
 
-        settings.IMPORT_STALE_SECONDS = 2
-        page.follow(lambda p: not p.polling, "the job to be found lost", worker)
+    settings.IMPORT_STALE_SECONDS = 2
+    page.follow(lambda p: not p.polling, "the job to be found lost", worker)
 
     assert "导入任务意外中断" in page.html and "重新上传" in page.html, page.html
     job.refresh_from_db()

@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 
 from baodao.accounts.models import Actor
+from baodao.core import uploads
 from baodao.core.http import form_messages
 from baodao.directory.models import Place
 from baodao.needs import access, forms, hooks, selectors, services
@@ -102,6 +103,4 @@ def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A demand's photo, for whoever may open the demand (never public: it may show the person)."""
     row = get_object_or_404(DemandPhoto, pk=pk)
     access.get_demand_for_view(request.user, row.demand_id)
-    response = FileResponse(row.image.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return uploads.serve(row.image)  # a placeholder when the file is gone (a restore without the uploads)
