@@ -1,17 +1,22 @@
-"""Small HTTP helpers every app's views share: query-string numbers, pages, form errors, POST actions."""
+"""Small HTTP helpers every app's views share: query-string numbers and years, pages, form errors,
+and `act`, the one way a POSTed action runs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from baodao.core import dates
 
 PAGE_SIZE = 50
 
@@ -80,14 +85,67 @@ def refusal(exc: ValidationError | PermissionDenied | Http404) -> str:
     return _("不存在，或不在您管理的范围内")
 
 
-def post_action(request: HttpRequest, action: Callable[[], object]) -> list[str] | None:
-    """A detail page's POST form: None when the action was saved (the caller redirects), else the
-    messages to show again (the caller re-renders with 422); an empty list on GET."""
-    if request.method != "POST":
-        return []
-    try:
-        action()
-    except ValidationError as exc:
-        return exc.messages
-    messages.success(request, _("已保存"))
-    return None
+T = TypeVar("T")
+
+
+def act(
+    request: HttpRequest,
+    action: Callable[[], T],
+    *,
+    ok: str | Callable[[T], str] | None,
+    then: str | Callable[[T], str],
+    refused: str | Callable[[list[str]], HttpResponse] | None = None,
+    form: forms.BaseForm | None = None,
+) -> HttpResponse:
+    """Run one POSTed action — every web view that writes goes through here — and answer it.
+
+    `form`, when given, must be valid before `action` (which reads its cleaned_data) is called.
+    Done: `ok` as a success message (a callable reads the action's result; None when the action
+    words its own), then a redirect to `then` (a URL, or a callable of the result). Refused — the
+    form's errors, or the service's ValidationError, which also goes on the form under the field
+    it names — the state unchanged: a callable `refused` re-renders the page with the messages
+    (and says 422); a URL, or None for `then`, flashes them as one error and redirects there."""
+    errors: list[str]
+    if form is not None and not form.is_valid():
+        errors = [form_messages(form)]
+    else:
+        try:
+            result = action()
+        except ValidationError as exc:
+            if form is not None:
+                add_service_errors(form, exc)
+            errors = exc.messages
+        else:
+            if ok is not None:
+                messages.success(request, ok(result) if callable(ok) else ok)
+            return redirect(then(result) if callable(then) else then)
+    if callable(refused):
+        return refused(errors)
+    back = refused if refused is not None else then
+    if callable(back):
+        raise TypeError("act: a refused action needs a URL to go back to")
+    messages.error(request, "；".join(errors))
+    return redirect(back)
+
+
+def year_asked(value: str | int | None, *, strict: bool = False) -> int:
+    """The year of figures a page or an API call asks for (`?year=`): this year when none is.
+    A year outside the window dates may be entered in (core.dates, from its first year) up to next
+    year is this year on a page, and a ValidationError naming the window where it must be refused
+    (`strict`: the API's 400). One rule for every figures page, ledger and the API."""
+    year = int_or_none(value) if isinstance(value, str | None) else value
+    this_year = timezone.localdate().year
+    if year is None:
+        return this_year
+    first = dates.input_window()[0].year
+    if first <= year <= this_year + 1:
+        return year
+    if strict:
+        raise ValidationError(_("年份应在 %(first)s 到 %(last)s 之间") % {"first": first, "last": this_year + 1})
+    return this_year
+
+
+def recent_years(n: int = 5) -> list[int]:
+    """The year picker of a figures page: this year and the years before, newest first."""
+    this_year = timezone.localdate().year
+    return list(range(this_year, this_year - n, -1))

@@ -12,18 +12,22 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Actor, RoleAssignment, User
+from baodao.accounts.models import Actor, RoleAssignment, SecurityEvent, User
 from baodao.core import crypto
 from baodao.core.privacy import mask_name
+from baodao.core.rules import RULES
 from baodao.core.validators import ID_RE, MOBILE_RE, normalize_id_number
 from baodao.directory import scope
 from baodao.directory.models import (
+    Category,
     FirstSecretaryTerm,
     HeadAppointment,
+    ImportJob,
     LeaderLink,
     Member,
     Place,
     Resident,
+    Rule,
     Unit,
     UnitAssignment,
     WorkTeam,
@@ -109,6 +113,56 @@ def residents_for_user(
     if within is not None:
         qs = qs.filter(residence__path__startswith=within.path)
     return qs.order_by("id")
+
+
+def show_resident_groups(residents: list[Resident]) -> None:
+    """Set `group_names` on each resident of a page: the special groups (困难群众、空巢老人…), for
+    those whose personal data the viewer sees in full (`pii_full`, set by display.show_resident_pii)."""
+    ids = [r.pk for r in residents if r.pii_full]
+    through = Resident.special_groups.through.objects.filter(resident_id__in=ids).select_related("category")
+    by_resident: dict[int, list[str]] = {}
+    for row in through:
+        by_resident.setdefault(row.resident_id, []).append(row.category.name)
+    for r in residents:
+        r.group_names = by_resident.get(r.pk, [])  # type: ignore[attr-defined]
+
+
+def active_categories(kind: str) -> QuerySet[Category]:
+    """The categories of one kind offered in pickers and filters, in their order."""
+    return Category.objects.filter(kind=kind, is_active=True).order_by("sort_order", "id")
+
+
+def import_jobs_of(user: Actor) -> QuerySet[ImportJob]:
+    """The roster imports the user started (each sees only their own)."""
+    return ImportJob.objects.filter(user=user)
+
+
+def all_categories() -> list[Category]:
+    return list(Category.objects.all())
+
+
+def rule_rows(city: Place | None) -> list[dict[str, object]]:
+    """Every rule with the city's own value, or the default where the city has none."""
+    stored = {r.key: r for r in Rule.objects.filter(city=city)}
+    return [
+        {"key": k, "d": d, "value": stored[k].value if k in stored else d.default, "custom": k in stored}
+        for k, d in RULES.items()
+    ]
+
+
+def audit_entries_for_user(user: Actor, tab: str) -> QuerySet | None:
+    """The audit log's tab as the user may read it (directory.scope): `changes` (data changes) or
+    `security` (logins and exports); None for any other tab."""
+    from auditlog.models import LogEntry  # the audit app's models, loaded once the registry is ready
+
+    actors = scope.audit_actors_for_user(user)
+    if tab == "changes":
+        qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+        return qs if actors is None else qs.filter(actor__in=actors)
+    if tab == "security":
+        events = SecurityEvent.objects.all()
+        return events if actors is None else events.filter(user__in=actors)
+    return None
 
 
 def first_secretary_terms_in_force(today: dt.date | None = None) -> QuerySet[FirstSecretaryTerm]:
