@@ -132,6 +132,11 @@ def active_categories(kind: str) -> QuerySet[Category]:
     return Category.objects.filter(kind=kind, is_active=True).order_by("sort_order", "id")
 
 
+def category_of(kind: str, pk: int | None) -> Category | None:
+    """The category of `kind` a form or a query string names by id (active or not), else None."""
+    return Category.objects.filter(kind=kind, pk=pk or 0).first()
+
+
 def import_jobs_of(user: Actor) -> QuerySet[ImportJob]:
     """The roster imports the user started (each sees only their own)."""
     return ImportJob.objects.filter(user=user)

@@ -4,6 +4,8 @@ offline, review (accept, reject, merge), suggestions and dispatch, unable, close
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,14 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.exports import audited_xlsx_response
-from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import add_service_errors, int_or_none, page_of, refusal
+from baodao.accounts.models import Actor, AuthedHttpRequest
+from baodao.core.http import act, int_or_none, page_of, refusal
 from baodao.directory import scope
+from baodao.directory import selectors as directory_selectors
 from baodao.directory.importing.plan import FileProblem
-from baodao.directory.models import Category, Member, Place
+from baodao.directory.models import Category, Place
 from baodao.needs import access, exports, forms, importing, selectors, services
 from baodao.needs.models import Demand
-from baodao.needs.views.common import Page, act, checks_similar, demand_context, demand_form, form_refused, photos_again
+from baodao.needs.views.common import Page, checks_similar, demand_context, demand_form, photos_again, submit_demand
 
 BATCH_MAX = 200
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
@@ -44,14 +47,9 @@ def _community(request: AuthedHttpRequest) -> tuple[list[Place], Place | None]:
 def review(request: AuthedHttpRequest) -> HttpResponseBase:
     access.require_staff(request.user)
     communities, community = _community(request)
-    status = request.GET.get("status", Demand.Status.PENDING)
-    if status != "all" and not set(status.split(",")) <= set(Demand.Status.values):
-        status = Demand.Status.PENDING
+    status = _status_asked(request.GET.get("status", Demand.Status.PENDING))
     # The figures page links here with an area, a channel, a category and a year collected.
-    area = None
-    if (area_pk := int_or_none(request.GET.get("area"))) is not None:
-        area = get_object_or_404(scope.places_for_user(request.user), pk=area_pk)
-    year = int_or_none(request.GET.get("year"))
+    area = _area_asked(request)
     qs = selectors.staff_list(
         request.user,
         status="" if status == "all" else status,
@@ -61,33 +59,40 @@ def review(request: AuthedHttpRequest) -> HttpResponseBase:
         channel=request.GET.get("channel", "")[:8],
         category_id=int_or_none(request.GET.get("category")),
     )
-    if year:
+    if year := int_or_none(request.GET.get("year")):
         qs = qs.filter(created_at__year=year)
     if request.GET.get("export") == "xlsx":
         return _ledger_xlsx(request, qs, community)
     page = page_of(request, qs)
     rows = list(page.object_list)
     selectors.show_beneficiary(request.user, rows)
+    ctx = {"page": page, "demands": rows, "status": status, "q": request.GET.get("q", ""), "area": area}
+    ctx |= {"communities": communities, "community": community, **_tabs(request.user, community)}
+    ctx["flagged_count"] = selectors.flagged_withdrawals_count(request.user, community=community)
+    return render(request, "needs/review.html", ctx)
+
+
+def _status_asked(status: str) -> str:
+    """`all`, or one or more of the demand's states (comma-separated); anything else: pending."""
+    if status != "all" and not set(status.split(",")) <= set(Demand.Status.values):
+        return Demand.Status.PENDING
+    return status
+
+
+def _area_asked(request: AuthedHttpRequest) -> Place | None:
+    """The optional `?area=` narrowing a list, among the places the user sees (else 404)."""
+    if (area_pk := int_or_none(request.GET.get("area"))) is None:
+        return None
+    return get_object_or_404(scope.places_for_user(request.user), pk=area_pk)
+
+
+def _tabs(user: Actor, community: Place | None) -> dict[str, object]:
+    """The review list's tabs: each state with how many demands are in it, and the total."""
     counts = dict(
-        selectors.staff_list(request.user, community=community).values_list("status").annotate(n=Count("id")).order_by()
+        selectors.staff_list(user, community=community).values_list("status").annotate(n=Count("id")).order_by()
     )
     tabs = [(value, label, counts.get(value, 0)) for value, label in Demand.Status.choices]
-    return render(
-        request,
-        "needs/review.html",
-        {
-            "page": page,
-            "demands": rows,
-            "status": status,
-            "tabs": tabs,
-            "total": sum(counts.values()),
-            "communities": communities,
-            "community": community,
-            "q": request.GET.get("q", ""),
-            "area": area,
-            "flagged_count": selectors.flagged_withdrawals_count(request.user, community=community),
-        },
-    )
+    return {"tabs": tabs, "total": sum(counts.values())}
 
 
 def _ledger_xlsx(request: AuthedHttpRequest, qs: QuerySet[Demand], community: Place | None) -> HttpResponseBase:
@@ -124,8 +129,7 @@ def overdue(request: AuthedHttpRequest) -> HttpResponse:
     access.require_staff(request.user)
     communities, community = _community(request)
     qs = selectors.overdue_for_user(request.user, community=community)
-    if (area_pk := int_or_none(request.GET.get("area"))) is not None:
-        area = get_object_or_404(scope.places_for_user(request.user), pk=area_pk)
+    if (area := _area_asked(request)) is not None:
         qs = qs.filter(community__path__startswith=area.path)
     page = page_of(request, qs)
     return render(
@@ -147,54 +151,33 @@ def entry(request: AuthedHttpRequest) -> HttpResponse:
     """Enter a demand collected by a door-knocking group, a WeChat group, a questionnaire, a street walk."""
     access.require_staff(request.user)
     communities, community = _community(request)
-    if community is None:
-        community = communities[0] if communities else None
+    community = community or (communities[0] if communities else None)
     if community is None:
         return render(request, "needs/entry.html", {"communities": []})
     form = demand_form(forms.EntryForm, request, community=community)
     forms.hint_while_typing(form, f"{reverse('needs:similar')}?community={community.pk}")
-    status = 200
-    if request.method == "POST" and not checks_similar(request):
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                d = services.demand_submit(
-                    by=request.user,
-                    community=community,
-                    place=data["place"],
-                    category=data["category"],
-                    title=data["title"],
-                    description=data["description"],
-                    kind=data["kind"],
-                    channel=data["channel"],
-                    governance=data["governance"],
-                    preferred_time=data["preferred_time"],
-                    show_name=data["show_name"],
-                    contact_name=data["contact_name"],
-                    contact_mobile=data["contact_mobile"],
-                    photos=data["photos"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("需求已录入"))
-                return redirect("needs:manage", d.pk)
-        status = 422
-    text = request.POST.get("title", "")[:60] if request.method == "POST" else ""
-    similar = selectors.similar_demands(community, text, include_unreviewed=True) if text.strip() else []
-    return render(
+    page = partial(_entry_page, request, form, communities, community)
+    if request.method == "GET" or checks_similar(request):
+        return page()
+    return act(
         request,
-        "needs/entry.html",
-        {
-            "form": form,
-            "communities": communities,
-            "community": community,
-            "similar": similar,
-            "checked": bool(text),
-            "photos_again": photos_again(request),
-        },
-        status=status,
+        lambda: submit_demand(form, by=request.user, community=community),
+        form=form,
+        ok=_("需求已录入"),
+        then=lambda d: reverse("needs:manage", args=[d.pk]),
+        refused=lambda _errors: page(status=422),
     )
+
+
+def _entry_page(
+    request: AuthedHttpRequest, form: forms.EntryForm, communities: list[Place], community: Place, status: int = 200
+) -> HttpResponse:
+    """The entry form (again, with its errors: 422), and the demands like the title typed."""
+    text = request.POST.get("title", "")[:60] if request.method == "POST" else ""
+    ctx = {"form": form, "communities": communities, "community": community, "checked": bool(text)}
+    ctx["similar"] = selectors.similar_demands(community, text, include_unreviewed=True) if text.strip() else []
+    ctx["photos_again"] = photos_again(request)
+    return render(request, "needs/entry.html", ctx, status=status)
 
 
 def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None) -> HttpResponse:
@@ -242,17 +225,13 @@ def _page(request: AuthedHttpRequest, pk: int) -> Page:
 def accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     d = access.get_demand_for_review(request.user, pk)
     form = forms.AcceptForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _page(request, pk))
-    data = form.cleaned_data
     return act(
         request,
-        lambda: services.demand_accept(
-            demand=d, by=request.user, size=data["size"], slots=data["slots"], category=data["category"]
-        ),
+        lambda: services.demand_accept(demand=d, by=request.user, **form.cleaned_data),
+        form=form,
         ok=_("已受理并发布到服务清单"),
-        back=_back(pk),
-        page=_page(request, pk),
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -261,14 +240,13 @@ def accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def reject(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     d = access.get_demand_for_review(request.user, pk)
     form = forms.ReasonForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _page(request, pk))
     return act(
         request,
         lambda: services.demand_reject(demand=d, by=request.user, reason=form.cleaned_data["reason"]),
+        form=form,
         ok=_("已告知居民不予受理的原因"),
-        back=_back(pk),
-        page=_page(request, pk),
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -277,16 +255,13 @@ def reject(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def merge(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     d = access.get_demand_for_review(request.user, pk)
     form = forms.MergeForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _page(request, pk))
-    into = access.get_demand_for_merge_into(request.user, d, form.cleaned_data["into"])
-    return act(
-        request,
-        lambda: services.demand_merge(demand=d, into=into, by=request.user),
-        ok=_("已合并"),
-        back=_back(into.pk),
-        page=_page(request, pk),
-    )
+
+    def run() -> Demand:
+        into = access.get_demand_for_merge_into(request.user, d, form.cleaned_data["into"])
+        services.demand_merge(demand=d, into=into, by=request.user)
+        return into
+
+    return act(request, run, form=form, ok=_("已合并"), then=lambda into: _back(into.pk), refused=_page(request, pk))
 
 
 @login_required
@@ -294,15 +269,13 @@ def merge(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def recategorize(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     d = access.get_demand_for_review(request.user, pk)
     form = forms.CategoryForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _page(request, pk))
-    category = form.cleaned_data["category"]
     return act(
         request,
-        lambda: services.demand_recategorize(demand=d, category=category, by=request.user),
-        ok=_("类别已改为“%(c)s”") % {"c": category.name},
-        back=_back(pk),
-        page=_page(request, pk),
+        lambda: services.demand_recategorize(demand=d, category=form.cleaned_data["category"], by=request.user),
+        form=form,
+        ok=lambda _r: _("类别已改为“%(c)s”") % {"c": form.cleaned_data["category"].name},
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -312,27 +285,36 @@ def dispatch(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """派单 to a suggested party (party + party_id) or to one chosen in the picker (`pick`, or the
     name typed without script): only the item's candidates in the user's scope; another id is a 404."""
     d = access.get_demand_for_review(request.user, pk)
-    if "pick" in request.POST or "pick_text" in request.POST:
-        try:
-            party = access.get_dispatch_pick(
-                request.user, d, pick=request.POST.get("pick", ""), text=request.POST.get("pick_text", "")
-            )
-        except PermissionDenied as exc:
-            return _page(request, pk)([str(exc)])
-    else:
-        form = forms.DispatchForm(request.POST)
-        if not form.is_valid():
-            return form_refused(form, _page(request, pk))
-        party = access.get_dispatch_party(
-            request.user, d, party=form.cleaned_data["party"], party_id=form.cleaned_data["party_id"]
-        )
+    picked = "pick" in request.POST or "pick_text" in request.POST
+    form = None if picked else forms.DispatchForm(request.POST)
+
+    def run() -> object:
+        party = _picked_party(request, d) if form is None else _party(request, d, form.cleaned_data)
+        services.item_dispatch(demand=d, party=party, by=request.user)
+        return party
+
     return act(
         request,
-        lambda: services.item_dispatch(demand=d, party=party, by=request.user),
-        ok=_("已派单给 %(p)s") % {"p": party},
-        back=_back(pk),
-        page=_page(request, pk),
+        run,
+        form=form,
+        ok=lambda party: _("已派单给 %(p)s") % {"p": party},
+        then=_back(pk),
+        refused=_page(request, pk),
     )
+
+
+def _picked_party(request: AuthedHttpRequest, d: Demand) -> object:
+    """The party chosen in the picker; one not among the item's candidates is said on the page."""
+    try:
+        return access.get_dispatch_pick(
+            request.user, d, pick=request.POST.get("pick", ""), text=request.POST.get("pick_text", "")
+        )
+    except PermissionDenied as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def _party(request: AuthedHttpRequest, d: Demand, data: dict[str, Any]) -> object:
+    return access.get_dispatch_party(request.user, d, party=data["party"], party_id=data["party_id"])
 
 
 @login_required
@@ -348,14 +330,13 @@ def dispatch_suggest(request: AuthedHttpRequest, pk: int) -> JsonResponse:
 def unable(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     d = access.get_demand_for_review(request.user, pk)
     form = forms.ReasonForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _page(request, pk))
     return act(
         request,
         lambda: services.item_unable(demand=d, by=request.user, reason=form.cleaned_data["reason"]),
+        form=form,
         ok=_("已标记为无法办理，并告知居民原因"),
-        back=_back(pk),
-        page=_page(request, pk),
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -367,8 +348,8 @@ def close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: services.item_close(demand=d, by=request.user),
         ok=_("已销号"),
-        back=_back(pk),
-        page=_page(request, pk),
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -379,13 +360,11 @@ def supply(request: AuthedHttpRequest) -> HttpResponse:
     access.require_staff(request.user)
     communities, community = _community(request)
     community = community or (communities[0] if communities else None)
-    category = Category.objects.filter(
-        kind=Category.Kind.INTENTION, pk=int_or_none(request.GET.get("category")) or 0
-    ).first()
+    category = directory_selectors.category_of(Category.Kind.INTENTION, int_or_none(request.GET.get("category")))
     q = request.GET.get("q", "").strip()[:30]
-    units, members = selectors.supply(community, q=q, category=category) if community else ([], Member.objects.none())
+    units, members = selectors.supply(community, q=q, category=category) if community else ([], [])
     page = page_of(request, members)
-    categories = Category.objects.filter(kind=Category.Kind.INTENTION, is_active=True).order_by("sort_order", "id")
+    categories = directory_selectors.active_categories(Category.Kind.INTENTION)
     return render(
         request,
         "needs/supply.html",
@@ -434,35 +413,47 @@ def import_demands(request: AuthedHttpRequest) -> HttpResponse:
     communities, community = _community(request)
     community = community or (communities[0] if communities else None)
     ctx: dict[str, object] = {"communities": communities, "community": community, "columns": importing.COLUMNS}
-    if community is None:
+    if community is not None and request.GET.get("template"):
+        return _import_template(community)
+    if community is None or request.method == "GET":
         return render(request, "needs/import.html", ctx)
-    if request.GET.get("template"):
-        response = HttpResponse(
-            importing.template_xlsx(community),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="demands-template-{community.code}.xlsx"'
-        return response
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        problem = ""
-        if upload is None:
-            problem = _("请选择要导入的 .xlsx 文件")
-        elif (upload.size or 0) > IMPORT_MAX_BYTES:
-            problem = _("文件太大：不超过 %(mb)s MB") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)}
-        else:
-            try:
-                outcome = importing.demands_import(file=upload, community=community, by=request.user)
-            except FileProblem as exc:
-                problem = exc.message
-            else:
-                if not outcome.errors:
-                    messages.success(request, _("已导入 %(n)s 条需求，待审核") % {"n": outcome.created})
-                    return redirect(f"{reverse('needs:review')}?community={community.pk}")
-                ctx.update({"errors": outcome.errors, "rows": outcome.rows})
-        ctx["problem"] = problem
-        return render(request, "needs/import.html", ctx, status=422)
-    return render(request, "needs/import.html", ctx)
+    failed: dict[str, object] = {}  # the file's bad cells, for the table
+    return act(
+        request,
+        lambda: _import_file(request, community, failed),
+        ok=lambda n: _("已导入 %(n)s 条需求，待审核") % {"n": n},
+        then=f"{reverse('needs:review')}?community={community.pk}",
+        refused=lambda errors: render(
+            request, "needs/import.html", {**ctx, **failed, "problem": "" if failed else errors[0]}, status=422
+        ),
+    )
+
+
+def _import_template(community: Place) -> HttpResponse:
+    response = HttpResponse(
+        importing.template_xlsx(community),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="demands-template-{community.code}.xlsx"'
+    return response
+
+
+def _import_file(request: AuthedHttpRequest, community: Place, failed: dict[str, object]) -> int:
+    """The uploaded file imported whole (how many demands), or refused: no file, too large, a file
+    that is not the template, or rows with errors (put in `failed`: each cell and why)."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ValidationError(_("请选择要导入的 .xlsx 文件"))
+    if (upload.size or 0) > IMPORT_MAX_BYTES:
+        raise ValidationError(_("文件太大：不超过 %(mb)s MB") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)})
+    try:
+        outcome = importing.demands_import(file=upload, community=community, by=request.user)
+    except FileProblem as exc:
+        raise ValidationError(exc.message) from exc
+    if outcome.errors:
+        failed.update(errors=outcome.errors, rows=outcome.rows)
+        raise ValidationError(_("整份文件未导入"))
+    return outcome.created
 
 
 def _batch(

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none, page_of
+from baodao.core.http import act, int_or_none, page_of
+from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Category
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Claim, Demand
-from baodao.needs.views.common import Page, act, demand_context, form_refused
+from baodao.needs.views.common import Page, demand_context
 
 
 @login_required
@@ -38,7 +39,7 @@ def items(request: AuthedHttpRequest) -> HttpResponse:
         .select_related("demand__category", "demand__place__parent")
         .order_by("-created_at")
     )
-    categories = Category.objects.filter(kind=Category.Kind.INTENTION, is_active=True).order_by("sort_order", "id")
+    categories = directory_selectors.active_categories(Category.Kind.INTENTION)
     return render(
         request,
         "needs/items.html",
@@ -94,8 +95,8 @@ def claim(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: services.item_claim(demand=ask.demand, party=ask.party, by=request.user),
         ok=_("认领成功，请按约定时间办理"),
-        back=_back(pk),
-        page=_page(request, pk),
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -104,14 +105,13 @@ def claim(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     c = access.get_claim_for_party(request.user, pk)
     form = forms.ReasonForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _page(request, c.demand_id))
     return act(
         request,
         lambda: services.claim_withdraw(claim=c, by=request.user, reason=form.cleaned_data["reason"]),
+        form=form,
         ok=_("已撤回认领"),
-        back=_back(c.demand_id),
-        page=_page(request, c.demand_id),
+        then=_back(c.demand_id),
+        refused=_page(request, c.demand_id),
     )
 
 
@@ -119,7 +119,8 @@ def withdraw(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def contact(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """查看联系方式: the page again with the beneficiary's full contact, the reading recorded for
-    the community's staff; refused (422) before the work starts and once it is done."""
+    the community's staff; refused (422) before the work starts and once it is done. Not through
+    core.http.act: what it answers is the page itself, never cached, not a redirect."""
     c = access.get_claim_for_contact(request.user, pk)
     try:
         services.contact_reveal(claim=c, by=request.user)
@@ -133,14 +134,13 @@ def contact(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def decline(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     c = access.get_claim_for_party(request.user, pk)
     form = forms.ReasonForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _page(request, c.demand_id))
     return act(
         request,
         lambda: services.claim_decline(claim=c, by=request.user, reason=form.cleaned_data["reason"]),
+        form=form,
         ok=_("已拒绝派单，社区会另行安排"),
-        back=_back(c.demand_id),
-        page=_page(request, c.demand_id),
+        then=_back(c.demand_id),
+        refused=_page(request, c.demand_id),
     )
 
 
@@ -152,8 +152,8 @@ def start(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: services.item_start(claim=c, by=request.user),
         ok=_("已开始办理"),
-        back=_back(c.demand_id),
-        page=_page(request, c.demand_id),
+        then=_back(c.demand_id),
+        refused=_page(request, c.demand_id),
     )
 
 
@@ -162,20 +162,18 @@ def start(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def done(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     c: Claim = access.get_claim_for_party(request.user, pk)
     form = forms.DoneForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return form_refused(form, _page(request, c.demand_id))
-    data = form.cleaned_data
     return act(
         request,
         lambda: services.item_done(
             claim=c,
             by=request.user,
-            note=data["note"],
-            aid_items=data["aid_items"],
-            aid_money=data["aid_money"] or Decimal(0),
-            photos=data["photos"],
+            note=form.cleaned_data["note"],
+            aid_items=form.cleaned_data["aid_items"],
+            aid_money=form.cleaned_data["aid_money"] or Decimal(0),
+            photos=form.cleaned_data["photos"],
         ),
+        form=form,
         ok=_("已报告完成，等待居民验收和社区销号"),
-        back=_back(c.demand_id),
-        page=_page(request, c.demand_id),
+        then=_back(c.demand_id),
+        refused=_page(request, c.demand_id),
     )

@@ -6,11 +6,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none, page_of
+from baodao.core.http import int_or_none, page_of, recent_years, year_asked
 from baodao.needs import access, selectors
 
 
@@ -18,10 +17,7 @@ from baodao.needs import access, selectors
 @require_GET
 def unit_part(request: AuthedHttpRequest) -> HttpResponse:
     unit = access.get_unit_for_figures(request.user, int_or_none(request.GET.get("unit")))
-    this_year = timezone.localdate().year
-    year = int_or_none(request.GET.get("year")) or this_year
-    if not 2000 <= year <= this_year + 1:
-        year = this_year
+    year = year_asked(request.GET.get("year"))
     party = request.GET.get("party", "")
     party = party if party in selectors.UNIT_PARTIES else ""
     done = request.GET.get("done") == "1"
@@ -29,7 +25,7 @@ def unit_part(request: AuthedHttpRequest) -> HttpResponse:
     ctx = {
         "unit": unit,
         "year": year,
-        "years": list(range(this_year, this_year - 5, -1)),
+        "years": recent_years(),
         "f": selectors.unit_figures(unit.pk, year),
         "page": page,
         "claims": list(page.object_list),
