@@ -248,6 +248,11 @@ def current_assignments(community: Place) -> QuerySet[UnitAssignment]:
     )
 
 
+def assigned_units(community: Place) -> QuerySet[Unit]:
+    """The units assigned to the community now, by name."""
+    return Unit.objects.filter(pk__in=current_assignments(community).values("unit_id")).order_by("name")
+
+
 def member_categories(member: Member) -> dict[str, list[str]]:
     """A member's skills and intentions by name, in one query (a union of the two link tables)."""
     skills = Member.skills.through.objects.filter(member=member).annotate(which=Value("skills"))

@@ -4,11 +4,13 @@ or returned with a reason."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,10 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core import qr
-from baodao.core.http import int_or_none, page_of
-from baodao.directory.models import Unit, UnitAssignment
+from baodao.core.http import act, int_or_none, page_of
+from baodao.directory import selectors as directory_selectors
+from baodao.directory.models import Place
 from baodao.records import access, codes, forms, selectors, services
-from baodao.records.models import Activity, Record
+from baodao.records.models import Activity
 from baodao.records.views.member import _activity_page
 
 
@@ -47,7 +50,7 @@ def activities(request: AuthedHttpRequest) -> HttpResponse:
         .order_by("-starts_at", "-id")
     )
     year = timezone.localdate().year
-    aid_count, aid_money = selectors.aid_totals(Record.objects.filter(community=community, starts_at__year=year))
+    aid_count, aid_money = selectors.community_aid(community, year)
     return render(
         request,
         "records/activities.html",
@@ -74,46 +77,34 @@ def new_activity(request: AuthedHttpRequest) -> HttpResponse:
         raise PermissionDenied(_("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"))
     community = _community(request, choices)
     units = access.organizing_units(request.user, community)
-    assigned = Unit.objects.filter(
-        pk__in=UnitAssignment.objects.filter(community=community, ended_on__isnull=True).values("unit_id")
-    ).order_by("name")
+    assigned = directory_selectors.assigned_units(community)
     form = forms.ActivityForm(request.POST or None, community=community, units=assigned)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            if not access.may_organize_at(request.user, community, data["place"]):
-                form.add_error("place", _("您只能在自己负责的小区组织活动"))
-            else:
-                try:
-                    a = services.activity_create(
-                        community=community,
-                        place=data["place"],
-                        kind=data["kind"],
-                        title=data["title"],
-                        starts_at=data["starts_at"],
-                        ends_at=data["ends_at"],
-                        capacity=data["capacity"],
-                        description=data["description"],
-                        address=data["address"],
-                        audience=data["audience"],
-                        units=data["units"],
-                        team=data["team"],
-                        organizer_unit=units.first(),
-                        by=request.user,
-                    )
-                except ValidationError as exc:
-                    forms.add_refusal(form, exc)
-                else:
-                    messages.success(request, _("活动已发布"))
-                    return redirect(reverse("records:activity", args=[a.pk]))
-    return render(
+    page = partial(_activity_form_page, request, form, community, choices)
+    if request.method == "GET":
+        return page()
+
+    def create() -> Activity:
+        if not access.may_organize_at(request.user, community, form.cleaned_data["place"]):
+            raise ValidationError({"place": _("您只能在自己负责的小区组织活动")})
+        return services.activity_create(
+            community=community, organizer_unit=units.first(), by=request.user, **form.cleaned_data
+        )
+
+    return act(
         request,
-        "records/activity_form.html",
-        {"form": form, "community": community, "communities": choices[:300]},
-        status=status,
+        create,
+        form=form,
+        ok=_("活动已发布"),
+        then=lambda a: reverse("records:activity", args=[a.pk]),
+        refused=lambda _errors: page(status=422),
     )
+
+
+def _activity_form_page(
+    request: AuthedHttpRequest, form: forms.ActivityForm, community: Place, choices: QuerySet[Place], status: int = 200
+) -> HttpResponse:
+    ctx = {"form": form, "community": community, "communities": choices[:300]}
+    return render(request, "records/activity_form.html", ctx, status=status)
 
 
 def _code_context(request: AuthedHttpRequest, a: Activity, action: str) -> dict[str, Any]:
@@ -148,57 +139,53 @@ def attendance(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if (member_id := int_or_none(request.POST.get("member"))) is not None:
         access.get_member_for_attendance(request.user, a, member_id)
     form = forms.AttendanceForm(request.POST, user=request.user, activity=a)
-    if not form.is_valid():
-        return _activity_page(request, pk, attendance_form=form)
-    data = form.cleaned_data
-    member = data["member"]
-    try:
-        record = services.attendance_mark(
-            activity=a,
-            member=member,
-            checkin_at=data["checkin_at"],
-            checkout_at=data["checkout_at"],
-            reason=data["reason"],
-            by=request.user,
-        )
-    except ValidationError as exc:
-        forms.add_refusal(form, exc)
-        return _activity_page(request, pk, attendance_form=form)
-    if record.counts_as_activity:
-        messages.success(request, _("已手工登记%(m)s的考勤，待社区确认") % {"m": member.name})
-    else:
-        messages.warning(
-            request,
-            _("已手工登记%(m)s的考勤：在场 %(n)s 分钟，不足 %(l)s 分钟，不计为参加活动")
-            % {"m": member.name, "n": record.minutes, "l": services.min_attendance(a.community)},
-        )
-    return redirect(reverse("records:activity", args=[pk]))
+
+    def mark() -> None:
+        member = form.cleaned_data["member"]
+        record = services.attendance_mark(activity=a, by=request.user, **form.cleaned_data)
+        if record.counts_as_activity:
+            messages.success(request, _("已手工登记%(m)s的考勤，待社区确认") % {"m": member.name})
+        else:
+            messages.warning(
+                request,
+                _("已手工登记%(m)s的考勤：在场 %(n)s 分钟，不足 %(l)s 分钟，不计为参加活动")
+                % {"m": member.name, "n": record.minutes, "l": services.min_attendance(a.community)},
+            )
+
+    return act(
+        request,
+        mark,
+        form=form,
+        ok=None,  # mark() says whether the attendance counts as an activity
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda _errors: _activity_page(request, pk, attendance_form=form),
+    )
 
 
 @login_required
 @require_POST
 def close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     a = access.get_activity_for_running(request.user, pk)
-    try:
-        out = services.activity_close(activity=a, by=request.user)
-    except ValidationError as exc:
-        return _activity_page(request, pk, exc.messages)
-    messages.success(
-        request, _("考勤已结束：未到 %(n)s 人，未签退 %(o)s 人") % {"n": out["no_show"], "o": out["not_out"]}
+    return act(
+        request,
+        lambda: services.activity_close(activity=a, by=request.user),
+        ok=lambda out: _("考勤已结束：未到 %(n)s 人，未签退 %(o)s 人") % {"n": out["no_show"], "o": out["not_out"]},
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda errors: _activity_page(request, pk, errors),
     )
-    return redirect(reverse("records:activity", args=[pk]))
 
 
 @login_required
 @require_POST
 def cancel_activity(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     a = access.get_activity_for_running(request.user, pk)
-    try:
-        services.activity_cancel(activity=a, by=request.user)
-    except ValidationError as exc:
-        return _activity_page(request, pk, exc.messages)
-    messages.success(request, _("活动已取消，已报名的党员会看到"))
-    return redirect(reverse("records:activity", args=[pk]))
+    return act(
+        request,
+        lambda: services.activity_cancel(activity=a, by=request.user),
+        ok=_("活动已取消，已报名的党员会看到"),
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda errors: _activity_page(request, pk, errors),
+    )
 
 
 # --- confirmation ---------------------------------------------------------------------------------
@@ -259,11 +246,11 @@ def confirm(request: AuthedHttpRequest) -> HttpResponse:
 def return_record(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     row = access.get_record_for_decision(request.user, pk)
     form = forms.ReturnForm(request.POST)
-    if not form.is_valid():
-        return _pending_page(request, [_("请填写退回原因")])
-    try:
-        services.record_return(record=row, by=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        return _pending_page(request, exc.messages)
-    messages.success(request, _("已退回，党员会看到原因"))
-    return redirect(f"{reverse('records:pending')}?community={row.community_id}")
+    return act(
+        request,
+        lambda: services.record_return(record=row, by=request.user, reason=form.cleaned_data["reason"]),
+        form=form,
+        ok=_("已退回，党员会看到原因"),
+        then=f"{reverse('records:pending')}?community={row.community_id}",
+        refused=lambda errors: _pending_page(request, errors),
+    )

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none, page_of
+from baodao.core.http import act, int_or_none, page_of
+from baodao.directory.models import Member, Place
+from baodao.needs.models import Demand
 from baodao.records import access, forms, selectors, services, signals
 from baodao.records.models import Activity, Record
 
@@ -89,24 +91,24 @@ def activity(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _activity_page(request, pk)
 
 
-def _act(request: AuthedHttpRequest, pk: int, action: Any, ok: str) -> HttpResponse:  # noqa: ANN401
-    try:
-        action()
-    except ValidationError as exc:
-        return _activity_page(request, pk, exc.messages)
-    messages.success(request, ok)
-    return redirect(reverse("records:activity", args=[pk]))
+def _back_to_activity(request: AuthedHttpRequest, pk: int) -> dict[str, Any]:
+    """Where an action on the activity's page goes: back to it, or the page again with why (422)."""
+    return {
+        "then": reverse("records:activity", args=[pk]),
+        "refused": lambda errors: _activity_page(request, pk, errors),
+    }
 
 
 @login_required
 @require_POST
 def signup(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     activity, member = access.get_activity_for_join(request.user, pk)
-    return _act(
+    return act(
         request,
-        pk,
         lambda: services.activity_signup(activity=activity, member=member, by=request.user),
-        _("报名成功"),
+        ok=_("报名成功"),
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda errors: _activity_page(request, pk, errors),
     )
 
 
@@ -121,7 +123,13 @@ def cancel(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             raise services.RecordError(_("您没有报名该活动"))
         services.signup_cancel(signup=mine, by=request.user)
 
-    return _act(request, pk, go, _("已取消报名"))
+    return act(
+        request,
+        go,
+        ok=_("已取消报名"),
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda errors: _activity_page(request, pk, errors),
+    )
 
 
 @login_required
@@ -131,41 +139,44 @@ def scan(request: AuthedHttpRequest, pk: int, action: str, slot: int, signature:
     opened must not write by itself); the confirmation carries a short-lived token bound to this
     member, so the code may turn over while the member reads the page."""
     activity, member = access.get_activity_for_join(request.user, pk)
-    now = timezone.now()
     ctx: dict[str, Any] = {"a": activity, "action": action}
+    scanned = [activity.pk, action, slot, signature, request.user.pk]
     if request.method == "GET":
         try:
-            services.check_code(activity, action, slot, signature, now)
+            services.check_code(activity, action, slot, signature, timezone.now())
         except ValidationError as exc:
-            ctx["errors"] = exc.messages
-            return render(request, "records/scan.html", ctx, status=422)
-        ctx["token"] = signing.dumps([activity.pk, action, slot, signature, request.user.pk], salt=SCAN_SALT)
-        return render(request, "records/scan.html", ctx)
+            return render(request, "records/scan.html", {**ctx, "errors": exc.messages}, status=422)
+        return render(request, "records/scan.html", {**ctx, "token": signing.dumps(scanned, salt=SCAN_SALT)})
+    return act(
+        request,
+        lambda: _scanned(request, activity, member, action, scanned),
+        ok=None,  # _scanned says how long the member served, and whether it counts as an activity
+        then=reverse("records:activity", args=[activity.pk]),
+        refused=lambda errors: render(request, "records/scan.html", {**ctx, "errors": errors}, status=422),
+    )
+
+
+def _scanned(request: AuthedHttpRequest, activity: Activity, member: Member, action: str, scanned: list) -> None:
+    """The member's confirmation of a scan: its token must be the one the scan's page gave this
+    member for this code, and recent; then the check-in or check-out, said as a message."""
     try:
-        data = signing.loads(request.POST.get("token", ""), salt=SCAN_SALT, max_age=SCAN_MAX_AGE)
-        if data != [activity.pk, action, slot, signature, request.user.pk]:
+        if signing.loads(request.POST.get("token", ""), salt=SCAN_SALT, max_age=SCAN_MAX_AGE) != scanned:
             raise signing.BadSignature
     except signing.BadSignature:
-        ctx["errors"] = [_("二维码已过期或无效，请重新扫描组织者手机上当前显示的二维码")]
-        return render(request, "records/scan.html", ctx, status=422)
-    try:
-        if action == "in":
-            services.checkin_scanned(activity=activity, member=member, by=request.user)
-            messages.success(request, _("签到成功：%(t)s") % {"t": activity.title})
-        else:
-            record = services.checkout_scanned(activity=activity, member=member, by=request.user)
-            if record.counts_as_activity:
-                messages.success(request, _("签退成功，本次服务 %(m)s 分钟，待社区确认") % {"m": record.minutes})
-            else:
-                messages.warning(
-                    request,
-                    _("已签退：在场 %(m)s 分钟，不足 %(l)s 分钟，计入服务时长但不计为参加活动")
-                    % {"m": record.minutes, "l": services.min_attendance(activity.community)},
-                )
-    except ValidationError as exc:
-        ctx["errors"] = exc.messages
-        return render(request, "records/scan.html", ctx, status=422)
-    return redirect(reverse("records:activity", args=[activity.pk]))
+        raise ValidationError(_("二维码已过期或无效，请重新扫描组织者手机上当前显示的二维码")) from None
+    if action == "in":
+        services.checkin_scanned(activity=activity, member=member, by=request.user)
+        messages.success(request, _("签到成功：%(t)s") % {"t": activity.title})
+        return
+    record = services.checkout_scanned(activity=activity, member=member, by=request.user)
+    if record.counts_as_activity:
+        messages.success(request, _("签退成功，本次服务 %(m)s 分钟，待社区确认") % {"m": record.minutes})
+    else:
+        messages.warning(
+            request,
+            _("已签退：在场 %(m)s 分钟，不足 %(l)s 分钟，计入服务时长但不计为参加活动")
+            % {"m": record.minutes, "l": services.min_attendance(activity.community)},
+        )
 
 
 def _log_page(request: AuthedHttpRequest, form: forms.LogForm, status: int = 200) -> HttpResponse:
@@ -181,46 +192,52 @@ def log(request: AuthedHttpRequest) -> HttpResponse:
     if community is None:
         messages.error(request, _("向社区报到并经确认后才能登记服务纪实"))
         return redirect("records:home")
-    initial: dict[str, Any] = {}
     demand = access.get_demand_for_record(request.user, member, int_or_none(request.GET.get("demand")))
-    if demand is not None:
-        initial = {"content": demand.title, "place": demand.place_id, "demand": demand.pk}
-        initial["beneficiary"] = _("服务项目：%(t)s") % {"t": demand.title}
     if request.method == "GET":
-        return _log_page(request, forms.LogForm(initial=initial, community=community, member=member))
+        return _log_page(request, forms.LogForm(initial=_log_initial(demand), community=community, member=member))
     form = forms.LogForm(request.POST, community=community, member=member)
-    if not form.is_valid():
-        return _log_page(request, form, 422)
-    data = form.cleaned_data
-    item = access.get_demand_for_record(request.user, member, data.get("demand"))
-    try:
-        services.record_log(
-            member=member,
-            community=community,
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            content=data["content"],
-            place=data.get("place"),
-            address=data.get("address", ""),
-            beneficiary=data.get("beneficiary", ""),
-            kind=data.get("kind"),
-            demand=item,
-            photos=request.FILES.getlist("photos"),
-            pairing=data.get("pairing"),
-            aid=services.Aid(
-                items=data.get("aid_items") or "",
-                count=data.get("aid_count") or 0,
-                money=data.get("aid_money") or Decimal(0),
-                donor_kind=data.get("donor_kind") or "",
-                donor_name=data.get("donor_name") or "",
-            ),
-            by=request.user,
-        )
-    except ValidationError as exc:
-        form.add_error(None, exc.messages)
-        return _log_page(request, form, 422)
-    messages.success(request, _("已登记，待社区确认后计入服务时长"))
-    return redirect("records:home")
+    return act(
+        request,
+        lambda: _logged(request, form.cleaned_data, member, community),
+        form=form,
+        ok=_("已登记，待社区确认后计入服务时长"),
+        then=reverse("records:home"),
+        refused=lambda _errors: _log_page(request, form, 422),
+    )
+
+
+def _log_initial(demand: Demand | None) -> dict[str, Any]:
+    """The log form pre-filled from the service item the member holds."""
+    if demand is None:
+        return {}
+    beneficiary = _("服务项目：%(t)s") % {"t": demand.title}
+    return {"content": demand.title, "place": demand.place_id, "demand": demand.pk, "beneficiary": beneficiary}
+
+
+def _logged(request: AuthedHttpRequest, data: dict[str, Any], member: Member, community: Place) -> Record:
+    """The service the member logged, with its photos, the pairing visited and the aid given."""
+    return services.record_log(
+        member=member,
+        community=community,
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        content=data["content"],
+        place=data.get("place"),
+        address=data.get("address", ""),
+        beneficiary=data.get("beneficiary", ""),
+        kind=data.get("kind"),
+        demand=access.get_demand_for_record(request.user, member, data.get("demand")),
+        photos=request.FILES.getlist("photos"),
+        pairing=data.get("pairing"),
+        aid=services.Aid(
+            items=data.get("aid_items") or "",
+            count=data.get("aid_count") or 0,
+            money=data.get("aid_money") or Decimal(0),
+            donor_kind=data.get("donor_kind") or "",
+            donor_name=data.get("donor_name") or "",
+        ),
+        by=request.user,
+    )
 
 
 @login_required
