@@ -93,7 +93,7 @@ def act(
     action: Callable[[], T],
     *,
     ok: str | Callable[[T], str] | None,
-    then: str | Callable[[T], str],
+    then: str | Callable[[T], str] | None,
     refused: str | Callable[[list[str]], HttpResponse] | None = None,
     form: forms.BaseForm | None = None,
 ) -> HttpResponse:
@@ -101,10 +101,12 @@ def act(
 
     `form`, when given, must be valid before `action` (which reads its cleaned_data) is called.
     Done: `ok` as a success message (a callable reads the action's result; None when the action
-    words its own), then a redirect to `then` (a URL, or a callable of the result). Refused — the
-    form's errors, or the service's ValidationError, which also goes on the form under the field
-    it names — the state unchanged: a callable `refused` re-renders the page with the messages
-    (and says 422); a URL, or None for `then`, flashes them as one error and redirects there."""
+    words its own), then a redirect to `then` (a URL, or a callable of the result) — unless the
+    action answers with a page of its own (an HttpResponse: the contact just read, a request
+    filed), which is the answer. Refused — the form's errors, or the service's ValidationError,
+    which also goes on the form under the field it names — the state unchanged: a callable
+    `refused` re-renders the page with the messages (and says 422); a URL, or None for `then`,
+    flashes them as one error and redirects there."""
     errors: list[str]
     if form is not None and not form.is_valid():
         errors = [form_messages(form)]
@@ -118,12 +120,16 @@ def act(
         else:
             if ok is not None:
                 messages.success(request, ok(result) if callable(ok) else ok)
+            if isinstance(result, HttpResponse):
+                return result
+            if then is None:
+                raise TypeError("act: a done action needs a URL to go to, or answers with its page")
             return redirect(then(result) if callable(then) else then)
     if callable(refused):
         return refused(errors)
     back = refused if refused is not None else then
-    if callable(back):
-        raise TypeError("act: a refused action needs a URL to go back to")
+    if back is None or callable(back):
+        raise TypeError("act: a refused action needs a page or a URL to go back to")
     messages.error(request, "；".join(errors))
     return redirect(back)
 

@@ -381,6 +381,16 @@ def place_labels(places: list[Place]) -> dict[int, str]:
     return {p.pk: " › ".join(names[i] for i in p.ancestor_ids() if i in names) or p.name for p in places}
 
 
+def residence_in_city(city: Place | None, pk: int) -> Place | None:
+    """The compound, grid or building of the city with id `pk`, else None (none elsewhere)."""
+    return Place.objects.filter(pk=pk, kind__in=RESIDENCE_KINDS, path__startswith=city.path if city else "-").first()
+
+
+def unit_in_city(city: Place | None, pk: int) -> Unit | None:
+    """The active unit with id `pk` whose office is in the city, else None (none elsewhere)."""
+    return Unit.objects.filter(pk=pk, is_active=True, office_place__path__startswith=city.path if city else "-").first()
+
+
 def residences_in_city(city: Place | None, q: str) -> list[Place]:
     """Compounds, grids and buildings of the city whose name or code matches: where a member may
     move to (anywhere in the city, as member_move allows)."""

@@ -101,6 +101,26 @@ def open_certificate_of(member: Member) -> Certificate | None:
     return Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).first()
 
 
+def active_unit_report(unit: Unit) -> UnitReport | None:
+    """The unit's report submitted or confirmed (a unit reports to one community at a time)."""
+    return UnitReport.objects.filter(unit=unit, status__in=UNIT_REPORT_ACTIVE).first()
+
+
+def unit_report_history(unit: Unit) -> QuerySet[UnitReport]:
+    return (
+        UnitReport.objects.filter(unit=unit)
+        .select_related("community")
+        .prefetch_related("events__actor", "resource_tags", "demand_tags")
+        .order_by("-submitted_at")
+    )
+
+
+def current_assignments_of(units: list[Unit]) -> dict[int, UnitAssignment]:
+    """Each unit's assignment in force, by the unit's id (units not assigned are left out)."""
+    rows = UnitAssignment.objects.filter(unit__in=units, ended_on__isnull=True).select_related("community")
+    return {a.unit_id: a for a in rows}
+
+
 # --- the unit's reporting ledger (台账) -----------------------------------------------------------
 
 

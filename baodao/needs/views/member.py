@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -119,14 +118,14 @@ def withdraw(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def contact(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """查看联系方式: the page again with the beneficiary's full contact, the reading recorded for
-    the community's staff; refused (422) before the work starts and once it is done. Not through
-    core.http.act: what it answers is the page itself, never cached, not a redirect."""
+    the community's staff; refused (422) before the work starts and once it is done."""
     c = access.get_claim_for_contact(request.user, pk)
-    try:
+
+    def reveal() -> HttpResponse:
         services.contact_reveal(claim=c, by=request.user)
-    except ValidationError as exc:
-        return _render(request, c.demand_id, exc.messages)
-    return _render(request, c.demand_id, revealed=True)
+        return _render(request, c.demand_id, revealed=True)
+
+    return act(request, reveal, ok=None, then=None, refused=_page(request, c.demand_id))
 
 
 @login_required

@@ -11,14 +11,14 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import form_messages, int_or_none, page_of
+from baodao.core.http import act, int_or_none, page_of
 from baodao.core.privacy import mask_address
 from baodao.directory import scope
 from baodao.directory.models import Place
@@ -33,9 +33,9 @@ def _community_of(request: AuthedHttpRequest) -> Place | None:
     return access.get_communities_for_decisions(request.user, wanted)
 
 
-def _back_to_pending(community_id: int | None) -> HttpResponse:
+def _pending_url(community_id: int | None) -> str:
     which = community_id if community_id is not None else access.ALL_COMMUNITIES
-    return redirect(f"{reverse('reporting:pending')}?community={which}")
+    return f"{reverse('reporting:pending')}?community={which}"
 
 
 @login_required
@@ -97,12 +97,19 @@ def confirm_members(request: AuthedHttpRequest) -> HttpResponse:
     ids = [i for i in (int_or_none(x) for x in request.POST.getlist("report")) if i]
     # Of the ticked reports, those waiting for a community this user acts for (one or all).
     reports = [r for r in access.member_reports_for_confirmation(request.user, ids) if community in (None, r.community)]
-    if not reports:
-        messages.error(request, _("请先勾选要确认的报到"))
-        return _pending_page(request, community, status=422)
-    n = services.member_reports_confirm(reports=reports, by=request.user)
-    messages.success(request, _("已确认 %(n)d 名党员报到，回执已送达所在单位") % {"n": n})
-    return _back_to_pending(community.pk if community is not None else None)
+
+    def confirm() -> int:
+        if not reports:
+            raise ValidationError(_("请先勾选要确认的报到"))
+        return services.member_reports_confirm(reports=reports, by=request.user)
+
+    return act(
+        request,
+        confirm,
+        ok=lambda n: _("已确认 %(n)d 名党员报到，回执已送达所在单位") % {"n": n},
+        then=_pending_url(community.pk if community is not None else None),
+        refused=lambda errors: _refused(request, community, errors),
+    )
 
 
 @login_required
@@ -156,16 +163,20 @@ def _decide(
     done: str,
 ) -> HttpResponse:
     """A decision from the pending page: back to it, or the page again with 422 when refused."""
-    if not form.is_valid():
-        messages.error(request, form_messages(form))
-        return _pending_page(request, community, status=422)
-    try:
-        decide(form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-        return _pending_page(request, community, status=422)
-    messages.success(request, done)
-    return _back_to_pending(community.pk)
+    return act(
+        request,
+        lambda: decide(form.cleaned_data),
+        form=form,
+        ok=done,
+        then=_pending_url(community.pk),
+        refused=lambda errors: _refused(request, community, errors),
+    )
+
+
+def _refused(request: AuthedHttpRequest, community: Place | None, errors: list[str]) -> HttpResponse:
+    """The pending page again (422), with why the action was refused as a flashed error."""
+    messages.error(request, "；".join(errors))
+    return _pending_page(request, community, status=422)
 
 
 @login_required
