@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from baodao.accounts import services
 from baodao.accounts.forms import LoginForm, PasswordChangeForm
 from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.http import act
 
 
 class LoginView(auth_views.LoginView):
@@ -37,16 +38,24 @@ def password_change(request: AuthedHttpRequest) -> HttpResponse:
     every other session and API token of the user ends."""
     user = request.user
     form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    ctx = {"form": form, "forced": user.must_change_password}
+    if request.method != "POST":
+        return render(request, "accounts/password_change.html", ctx)
+
+    def change() -> None:
         services.password_change(
             user=user, new_password=form.cleaned_data["new_password1"], ip=services.client_ip(request)
         )
         update_session_auth_hash(request, user)
-        messages.success(request, _("密码已修改。其他设备上的登录已退出。"))
-        return redirect("home")
-    status = 422 if form.errors else 200
-    ctx = {"form": form, "forced": user.must_change_password}
-    return render(request, "accounts/password_change.html", ctx, status=status)
+
+    return act(
+        request,
+        change,
+        form=form,
+        ok=_("密码已修改。其他设备上的登录已退出。"),
+        then=reverse("home"),
+        refused=lambda _errors: render(request, "accounts/password_change.html", ctx, status=422),
+    )
 
 
 def lockout_response(
