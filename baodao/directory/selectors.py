@@ -25,6 +25,7 @@ from baodao.directory.models import (
     ImportJob,
     LeaderLink,
     Member,
+    PartyOrg,
     Place,
     Resident,
     Rule,
@@ -246,6 +247,30 @@ def current_assignments(community: Place) -> QuerySet[UnitAssignment]:
         .select_related("unit")
         .order_by("unit__code")
     )
+
+
+def linked_units_with_members(user: Actor, community: Place) -> list[tuple[UnitAssignment, int]]:
+    """The units assigned to the community now, each with its members in service the user sees
+    living in the community."""
+    counts = dict(
+        members_for_user(user, within=community, status=Member.Status.IN_SERVICE)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [(a, counts.get(a.unit_id, 0)) for a in current_assignments(community)]
+
+
+def current_assignment_of(unit: Unit) -> UnitAssignment | None:
+    """The community the unit is assigned to now (its assignment in force), if any."""
+    return unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
+
+
+def party_orgs_of(unit: Unit) -> QuerySet[PartyOrg]:
+    """The unit's party organisations, each with its members in service (`members_n`)."""
+    return unit.party_orgs.annotate(
+        members_n=Count("members", filter=Q(members__status=Member.Status.IN_SERVICE))
+    ).order_by("id")
 
 
 def assigned_units(community: Place) -> QuerySet[Unit]:

@@ -17,6 +17,7 @@ from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import act, int_or_none, page_of
 from baodao.directory import scope
+from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Unit
 from baodao.reporting import access, exports, forms, selectors, services
 from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
@@ -76,7 +77,7 @@ def _unit_report_page(
     returned = history.filter(status=UnitReport.Status.RETURNED).first() if active is None else None
     ctx = {
         "unit": unit,
-        "assignment": unit.assignments.filter(ended_on__isnull=True).select_related("community").first(),
+        "assignment": directory_selectors.current_assignment_of(unit),
         "active": active,
         "form": report_form or forms.UnitReportForm(initial=_initial_after(returned) if returned else None),
         "history": history,
