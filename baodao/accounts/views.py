@@ -39,8 +39,6 @@ def password_change(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
     ctx = {"form": form, "forced": user.must_change_password}
-    if request.method != "POST":
-        return render(request, "accounts/password_change.html", ctx)
 
     def change() -> None:
         services.password_change(
@@ -54,7 +52,7 @@ def password_change(request: AuthedHttpRequest) -> HttpResponse:
         form=form,
         ok=_("密码已修改。其他设备上的登录已退出。"),
         then=reverse("home"),
-        refused=lambda _errors: render(request, "accounts/password_change.html", ctx, status=422),
+        refused=lambda errors: render(request, "accounts/password_change.html", ctx, status=422 if errors else 200),
     )
 
 

@@ -362,8 +362,7 @@ def pending(request: AuthedRequest, community: int | None = None, flagged: bool 
     """Records waiting for the caller's confirmation (community staff)."""
     _require_confirmer(request)
     place = get_object_or_404(selectors.confirming_communities(request.auth), pk=community) if community else None
-    rows = selectors.pending_for_user(request.auth, community=place).order_by("starts_at", "id")
-    return rows.exclude(flags=[]) if flagged else rows
+    return selectors.pending_list(request.auth, community=place, flagged=flagged)
 
 
 class ConfirmIn(Schema):

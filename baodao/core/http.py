@@ -10,15 +10,16 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.core import dates
 
 PAGE_SIZE = 50
+M = TypeVar("M", bound=Model)
 
 
 # The largest key a bigint column holds. SQLite raises OverflowError past it (a 500): numbers a
@@ -49,6 +50,17 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+def chosen(request: HttpRequest, choices: QuerySet[M], param: str = "community") -> M:
+    """The one of `choices` a desk page is for (`?community=`, or posted with a form): a number not
+    among them is a 404, as a missing one; none asked, the first (none at all: a 404 too — the
+    page's access check refuses a user with no choice before this)."""
+    pk = int_or_none(request.GET.get(param) or request.POST.get(param))
+    found = get_object_or_404(choices, pk=pk) if pk else choices.first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def page_of(
@@ -86,13 +98,15 @@ def refusal(exc: ValidationError | PermissionDenied | Http404) -> str:
 
 
 T = TypeVar("T")
+# A success message, or (level, message) for an outcome worth a warning (done, but not counted).
+Said = str | tuple[int, str]
 
 
 def act(
     request: HttpRequest,
     action: Callable[[], T],
     *,
-    ok: str | Callable[[T], str] | None,
+    ok: Said | Callable[[T], Said] | None,
     then: str | Callable[[T], str] | None,
     refused: str | Callable[[list[str]], HttpResponse] | None = None,
     form: forms.BaseForm | None = None,
@@ -100,13 +114,20 @@ def act(
     """Run one POSTed action — every web view that writes goes through here — and answer it.
 
     `form`, when given, must be valid before `action` (which reads its cleaned_data) is called.
-    Done: `ok` as a success message (a callable reads the action's result; None when the action
-    words its own), then a redirect to `then` (a URL, or a callable of the result) — unless the
-    action answers with a page of its own (an HttpResponse: the contact just read, a request
-    filed), which is the answer. Refused — the form's errors, or the service's ValidationError,
-    which also goes on the form under the field it names — the state unchanged: a callable
-    `refused` re-renders the page with the messages (and says 422); a URL, or None for `then`,
-    flashes them as one error and redirects there."""
+    Done: `ok` as a success message, or a (level, message) pair (a callable reads the action's
+    result; None when the action or the page says it), then a redirect to `then` (a URL, or a
+    callable of the result) — unless the action answers with a page of its own (an HttpResponse:
+    the contact just read, a request filed), which is the answer. Refused — the form's errors, or
+    the service's ValidationError, which also goes on the form under the field it names — the
+    state unchanged: a callable `refused` re-renders the page with the messages (and says 422); a
+    URL, or None for `then`, flashes them as one error and redirects there.
+
+    A page that posts to itself calls it on GET too: nothing runs, and `refused([])` is the page
+    as it is (200: nothing was refused)."""
+    if request.method != "POST":
+        if not callable(refused):
+            raise TypeError("act: only a page that posts to itself is asked for on GET")
+        return refused([])
     errors: list[str]
     if form is not None and not form.is_valid():
         errors = [form_messages(form)]
@@ -119,7 +140,9 @@ def act(
             errors = exc.messages
         else:
             if ok is not None:
-                messages.success(request, ok(result) if callable(ok) else ok)
+                said = ok(result) if callable(ok) else ok
+                level, text = said if isinstance(said, tuple) else (messages.SUCCESS, said)
+                messages.add_message(request, level, text)
             if isinstance(result, HttpResponse):
                 return result
             if then is None:

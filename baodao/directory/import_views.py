@@ -86,9 +86,10 @@ def template(request: AuthedHttpRequest, kind: str) -> HttpResponseBase:
 def upload(request: AuthedHttpRequest, kind: str) -> HttpResponse:
     _require_manager(request)
     kind = _kind_or_404(kind)
-    if request.method == "GET":
-        return _upload_page(request, kind, UploadForm(initial={"valid_only": request.GET.get("valid_only") == "1"}))
-    form = UploadForm(request.POST, request.FILES)
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+    else:
+        form = UploadForm(initial={"valid_only": request.GET.get("valid_only") == "1"})
     return act(
         request,
         lambda: jobs.import_job_create(
@@ -97,7 +98,7 @@ def upload(request: AuthedHttpRequest, kind: str) -> HttpResponse:
         form=form,
         ok=None,  # the job's page says how it goes
         then=lambda job: reverse("import:job", args=[job.pk]),
-        refused=lambda _errors: _upload_page(request, kind, form, status=422),
+        refused=lambda errors: _upload_page(request, kind, form, status=422 if errors else 200),
     )
 
 

@@ -4,8 +4,6 @@ is shown as its host only (its path and query carry the robot's key)."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import act, int_or_none, page_of
+from baodao.core.http import act, chosen, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.notifications import forms, selectors
@@ -34,30 +32,29 @@ def webhooks(request: AuthedHttpRequest) -> HttpResponse:
     choices = _communities(request.user)
     if not choices.exists():
         raise PermissionDenied(_("只有社区工作人员可以设置群机器人"))
-    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    community = get_object_or_404(choices, pk=pk) if pk else choices.first()
-    assert community is not None
+    community = chosen(request, choices)
     form = forms.WebhookForm(request.POST or None)
-    page = partial(_robots_page, request, choices, community, form)
-    if request.method == "GET":
-        return page()
     return act(
         request,
         lambda: webhook_create(place=community, by=request.user, **form.cleaned_data),
         form=form,
         ok=_("群机器人已添加"),
         then=f"{reverse('notifications:webhooks')}?community={community.pk}",
-        refused=lambda _errors: page(status=422),
+        refused=lambda errors: _robots_page(request, choices, community, form, errors),
     )
 
 
 def _robots_page(
-    request: AuthedHttpRequest, choices: QuerySet[Place], community: Place, form: forms.WebhookForm, status: int = 200
+    request: AuthedHttpRequest, choices: QuerySet[Place], community: Place, form: forms.WebhookForm, errors: list[str]
 ) -> HttpResponse:
+    """The page; again with the form's errors (422) after a refused post."""
     deliveries = page_of(request, selectors.deliveries_of(community))
     ctx = {"communities": choices[:300], "community": community, "hooks": selectors.robots_page(community)}
     return render(
-        request, "notifications/webhooks.html", {**ctx, "form": form, "deliveries": deliveries}, status=status
+        request,
+        "notifications/webhooks.html",
+        {**ctx, "form": form, "deliveries": deliveries},
+        status=422 if errors else 200,
     )
 
 

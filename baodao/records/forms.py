@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import Actor
 from baodao.core.forms import Form
+from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Category, LeaderLink, Member, Place, Resident, Unit
 from baodao.records import selectors
 from baodao.records.models import Activity, Pairing, Record, Team
@@ -55,7 +56,7 @@ class ActivityForm(Form):
     team = forms.ModelChoiceField(label=_("指定服务队"), queryset=Team.objects.none(), required=False)
     description = forms.CharField(label=_("活动内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, community: Place, units: Any, **kw: Any) -> None:  # noqa: ANN401
+    def __init__(self, *args: Any, community: Place, **kw: Any) -> None:  # noqa: ANN401
         super().__init__(*args, **kw)
         self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
             kind=Category.Kind.ACTIVITY_TYPE, is_active=True
@@ -64,7 +65,7 @@ class ActivityForm(Form):
             path__startswith=community.path,
             kind__in=(Place.Kind.COMMUNITY, Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING),
         ).order_by("sort_key")
-        self.fields["units"].queryset = units  # type: ignore[attr-defined]
+        self.fields["units"].queryset = directory_selectors.assigned_units(community)  # type: ignore[attr-defined]
         self.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
             community=community, is_active=True
         ).order_by("name")

@@ -99,6 +99,11 @@ def member_signups(member: Member) -> dict[int, Signup]:
     }
 
 
+def activity_signups(activity: Activity) -> list[Signup]:
+    """The activity's sign-ups not cancelled, in the order made (its organizer's list)."""
+    return list(activity.signups.exclude(status=Signup.Status.CANCELLED).select_related("member").order_by("id"))
+
+
 def records_for_user(user: Actor) -> QuerySet[Record]:
     """Records of the user's area (community staff, compound secretaries, admins above), of the
     unit's members (the unit's secretary) and the user's own."""
@@ -167,6 +172,13 @@ def community_teams(community: Place) -> list[Team]:
     for t in rows:
         t.leader_name = leaders.get(t.pk, "")  # type: ignore[attr-defined]
     return rows
+
+
+def team_members(team: Team) -> list[TeamMember]:
+    """The team's current members, its leader first, then by when they joined."""
+    return list(
+        team.memberships.filter(left_at__isnull=True).select_related("member__unit").order_by("-role", "joined_at")
+    )
 
 
 def team_activities(team: Team) -> QuerySet[Activity]:
@@ -268,9 +280,35 @@ def records_of(*, member: Member | None = None, unit: Unit | None = None) -> Que
     return Record.objects.filter(member=member) if member is not None else Record.objects.filter(unit=unit)
 
 
-def community_aid(community: Place, year: int) -> tuple[int, Decimal]:
-    """The aid (items, money) recorded in the community's records of `year`."""
-    return aid_totals(Record.objects.filter(community=community, starts_at__year=year))
+def community_activities(user: Actor, community: Place) -> QuerySet[Activity]:
+    """The community's activities the user sees, the latest first."""
+    return (
+        activities_for_user(user)
+        .filter(community=community)
+        .select_related("kind", "place")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def activity_desk(user: Actor, community: Place) -> dict[str, object]:
+    """The figures above the community's activities: this year's aid recorded (items, money),
+    the records waiting and whether the user confirms them there (the figure links to the desk)."""
+    year = timezone.localdate().year
+    aid_count, aid_money = aid_totals(Record.objects.filter(community=community, starts_at__year=year))
+    return {
+        "year": year,
+        "aid_count": aid_count,
+        "aid_money": aid_money,
+        "pending": pending_for_user(user, community=community).count(),
+        "confirms": confirming_communities(user).filter(pk=community.pk).exists(),
+    }
+
+
+def pending_list(user: Actor, *, community: Place | None = None, flagged: bool = False) -> QuerySet[Record]:
+    """The confirmation desk's list (web and API): the records waiting for the user, the longest
+    waiting first; `flagged`: those with integrity flags only."""
+    rows = pending_for_user(user, community=community).order_by("starts_at", "id")
+    return rows.exclude(flags=[]) if flagged else rows
 
 
 def aid_totals(rows: QuerySet[Record]) -> tuple[int, Decimal]:

@@ -101,6 +101,16 @@ def open_certificate_of(member: Member) -> Certificate | None:
     return Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).first()
 
 
+def own_reports(user: Actor, member: Member) -> QuerySet[MemberReport]:
+    """The member's reports, the latest first, with their timelines and team types."""
+    return (
+        member_reports_for_user(user)
+        .filter(member=member)
+        .prefetch_related("events__actor", "team_types")
+        .order_by("-submitted_at")
+    )
+
+
 def active_unit_report(unit: Unit) -> UnitReport | None:
     """The unit's report submitted or confirmed (a unit reports to one community at a time)."""
     return UnitReport.objects.filter(unit=unit, status__in=UNIT_REPORT_ACTIVE).first()

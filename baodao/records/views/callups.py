@@ -3,19 +3,17 @@ the headcount is live on the staff's page (htmx asks every few seconds); who cam
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import act, int_or_none, page_of
+from baodao.core.http import act, chosen, int_or_none, page_of
 from baodao.directory.models import Place
 from baodao.records import access, forms, selectors, services
 
@@ -28,29 +26,25 @@ def callups(request: AuthedHttpRequest) -> HttpResponse:
     choices = access.team_communities(request.user)
     if not choices.exists():
         raise PermissionDenied(_("只有社区工作人员可以发起应急动员"))
-    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    community = get_object_or_404(choices, pk=pk) if pk else choices.first()
-    assert community is not None
+    community = chosen(request, choices)
     form = forms.CallupForm(request.POST or None, community=community)
-    page = partial(_callups_page, request, choices, community, form)
-    if request.method == "GET":
-        return page()
     return act(
         request,
         lambda: services.callup_create(community=community, by=request.user, **form.cleaned_data),
         form=form,
         ok=_("已发出动员"),
         then=lambda c: reverse("records:callup", args=[c.pk]),
-        refused=lambda _errors: page(status=422),
+        refused=lambda errors: _callups_page(request, choices, community, form, errors),
     )
 
 
 def _callups_page(
-    request: AuthedHttpRequest, choices: QuerySet[Place], community: Place, form: forms.CallupForm, status: int = 200
+    request: AuthedHttpRequest, choices: QuerySet[Place], community: Place, form: forms.CallupForm, errors: list[str]
 ) -> HttpResponse:
+    """The page; again with the form's errors (422) after a refused post."""
     page = page_of(request, selectors.community_callups(community))
     ctx = {"communities": choices[:300], "community": community, "rows": page.object_list, "page": page}
-    return render(request, "records/callups.html", {**ctx, "form": form}, status=status)
+    return render(request, "records/callups.html", {**ctx, "form": form}, status=422 if errors else 200)
 
 
 @login_required

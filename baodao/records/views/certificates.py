@@ -37,8 +37,6 @@ def certificates(request: AuthedHttpRequest) -> HttpResponse:
     )
     form = forms.PeriodForm(request.POST or None, initial={**_initial(), "member": request.GET.get("member")})
     ctx = {"form": form, "member": member, "community": community, "rows": selectors.certificates_of(member)}
-    if request.method == "GET":
-        return render(request, "records/certificates.html", ctx)
     return act(
         request,
         lambda: services.certificate_issue(
@@ -51,7 +49,7 @@ def certificates(request: AuthedHttpRequest) -> HttpResponse:
         form=form,
         ok=lambda cert: _("证明已出具，编号 %(n)s") % {"n": cert.number},
         then=lambda cert: reverse("records:certificate", args=[cert.pk]),
-        refused=lambda _errors: render(request, "records/certificates.html", ctx, status=422),
+        refused=lambda errors: render(request, "records/certificates.html", ctx, status=422 if errors else 200),
     )
 
 

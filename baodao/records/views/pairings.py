@@ -4,8 +4,6 @@ manage the resident and to the paired member while paired (the three lists' priv
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -16,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import act, int_or_none, page_of
+from baodao.core.http import act, chosen, page_of
 from baodao.directory.models import Place
 from baodao.records import access, forms, selectors, services
 from baodao.records.models import Pairing
@@ -28,29 +26,25 @@ def pairings(request: AuthedHttpRequest) -> HttpResponse:
     choices = access.team_communities(request.user)
     if not choices.exists():
         raise PermissionDenied(_("只有社区工作人员可以安排结对帮扶"))
-    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    community = get_object_or_404(choices, pk=pk) if pk else choices.first()
-    assert community is not None
+    community = chosen(request, choices)
     form = forms.PairingForm(request.POST or None, community=community)
-    page = partial(_pairings_page, request, choices, community, form)
-    if request.method == "GET":
-        return page()
     return act(
         request,
         lambda: services.pairing_create(by=request.user, **form.cleaned_data),
         form=form,
         ok=_("已结对"),
         then=f"{reverse('records:pairings')}?community={community.pk}",
-        refused=lambda _errors: page(status=422),
+        refused=lambda errors: _pairings_page(request, choices, community, form, errors),
     )
 
 
 def _pairings_page(
-    request: AuthedHttpRequest, choices: QuerySet[Place], community: Place, form: forms.PairingForm, status: int = 200
+    request: AuthedHttpRequest, choices: QuerySet[Place], community: Place, form: forms.PairingForm, errors: list[str]
 ) -> HttpResponse:
+    """The page; again with the form's errors (422) after a refused post."""
     page = page_of(request, selectors.community_pairings(community))
     ctx = {"communities": choices[:300], "community": community, "rows": page.object_list, "page": page}
-    return render(request, "records/pairings.html", {**ctx, "form": form}, status=status)
+    return render(request, "records/pairings.html", {**ctx, "form": form}, status=422 if errors else 200)
 
 
 @login_required

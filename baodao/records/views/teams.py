@@ -4,23 +4,22 @@ team's page shows its members, activities and this year's confirmed hours."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import act, int_or_none, page_of
+from baodao.core.http import act, chosen, int_or_none, page_of
 from baodao.core.numbers import hours_number
 from baodao.directory.models import Place
 from baodao.records import access, forms, selectors, services
+from baodao.records.models import Team
 
 
 @login_required
@@ -29,54 +28,44 @@ def teams(request: AuthedHttpRequest) -> HttpResponse:
     choices = access.team_communities(request.user)
     if not choices.exists():
         raise PermissionDenied(_("只有社区工作人员可以管理志愿服务队"))
-    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    community = get_object_or_404(choices, pk=pk) if pk else choices.first()
-    assert community is not None  # choices exist
+    community = chosen(request, choices)
     form = forms.TeamForm(request.POST or None, community=community)
-    page = partial(_teams_page, request, choices, community, form)
-    if request.method == "GET":
-        return page()
     return act(
         request,
         lambda: services.team_create(community=community, by=request.user, **form.cleaned_data),
         form=form,
-        ok=lambda team: (
-            _("服务队已建立，报到时选择该类型的 %(n)s 名党员已自动加入") % {"n": team.memberships.count() - 1}
-        ),
+        ok=_formed,
         then=lambda team: reverse("records:team", args=[team.pk]),
-        refused=lambda _errors: page(status=422),
+        refused=lambda errors: _teams_page(request, choices, community, form, errors),
     )
 
 
+def _formed(team: Team) -> str:
+    """A new team's members: those reported who chose its type joined it already, with its leader."""
+    return _("服务队已建立，报到时选择该类型的 %(n)s 名党员已自动加入") % {"n": team.memberships.count() - 1}
+
+
 def _teams_page(
-    request: AuthedHttpRequest, choices: QuerySet[Place], community: Place, form: forms.TeamForm, status: int = 200
+    request: AuthedHttpRequest, choices: QuerySet[Place], community: Place, form: forms.TeamForm, errors: list[str]
 ) -> HttpResponse:
+    """The page; again with the form's errors (422) after a refused post."""
     ctx = {"communities": choices[:300], "community": community, "rows": selectors.community_teams(community)}
-    return render(request, "records/teams.html", {**ctx, "form": form}, status=status)
+    return render(request, "records/teams.html", {**ctx, "form": form}, status=422 if errors else 200)
 
 
 @login_required
 @require_GET
 def team(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     t = access.get_team_for_view(request.user, pk)
-    members = list(
-        t.memberships.filter(left_at__isnull=True).select_related("member__unit").order_by("-role", "joined_at")
-    )
+    hours = hours_number(selectors.year_minutes_of_team(t, timezone.localdate().year))
+    ctx = {"t": t, "members": selectors.team_members(t), "hours": hours}
+    ctx["may_manage"] = access.may_manage_team(request.user, t)
     # Three lists that grow with the years, each paged by its own parameter.
     claimable = selectors.team_claimable(t) if access.leads_team(request.user, t) else []
-    return render(
-        request,
-        "records/team.html",
-        {
-            "t": t,
-            "members": members,
-            "activities": page_of(request, selectors.team_activities(t), param="activities"),
-            "hours": hours_number(selectors.year_minutes_of_team(t, timezone.localdate().year)),
-            "may_manage": access.may_manage_team(request.user, t),
-            "claims": page_of(request, selectors.team_claims(t), param="claims"),
-            "claimable": page_of(request, claimable, param="claimable"),
-        },
-    )
+    ctx["activities"] = page_of(request, selectors.team_activities(t), param="activities")
+    ctx["claims"] = page_of(request, selectors.team_claims(t), param="claims")
+    ctx["claimable"] = page_of(request, claimable, param="claimable")
+    return render(request, "records/team.html", ctx)
 
 
 @login_required

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from baodao.accounts.models import AuthedHttpRequest
+from baodao.accounts.models import AuthedHttpRequest, User
 from baodao.core.http import act, int_or_none, year_asked
 from baodao.directory import selectors as directory_selectors
-from baodao.directory.models import Category
+from baodao.directory.models import Category, Place, Unit
 from baodao.records import access, forms, obligations, selectors, services
 from baodao.records.models import Commitment, Team
 
@@ -29,15 +29,17 @@ def unit_year(request: AuthedHttpRequest) -> HttpResponse:
     year = year_asked(request.GET.get("year"))
     rows = obligations.unit_year(unit, year)
     commitments = selectors.unit_commitments(unit, year)
-    communities = [r.community for r in rows]
-    ctx = {
-        "unit": unit,
-        "year": year,
-        "rows": rows,
-        "commitments": commitments,
-        "is_secretary": is_secretary,
-        "keeps": {c.pk for c in commitments if access.may_keep_commitment(request.user, c)},
-        "changes": {c.pk for c in commitments if access.may_change_commitment(request.user, c)},
+    ctx = {"unit": unit, "year": year, "rows": rows, "commitments": commitments, "is_secretary": is_secretary}
+    ctx["keeps"] = {c.pk for c in commitments if access.may_keep_commitment(request.user, c)}
+    ctx["changes"] = {c.pk for c in commitments if access.may_change_commitment(request.user, c)}
+    ctx.update(_unit_year_forms(unit, [r.community for r in rows], is_secretary))
+    return render(request, "records/unit_year.html", ctx)
+
+
+def _unit_year_forms(unit: Unit, communities: list[Place], is_secretary: bool) -> dict[str, object]:
+    """What the page's forms offer: the unit's communities, the activity and team types, its own
+    teams and, for its secretary, the members who may lead a new one."""
+    return {
         "commitment_max": Commitment._meta.get_field("text").max_length,
         "log_form": forms.UnitLogForm(),
         "kinds": directory_selectors.active_categories(Category.Kind.ACTIVITY_TYPE),
@@ -46,7 +48,6 @@ def unit_year(request: AuthedHttpRequest) -> HttpResponse:
         "team_types": directory_selectors.active_categories(Category.Kind.TEAM_TYPE),
         "reported_members": selectors.reported_members_of_unit(unit, communities) if is_secretary else [],
     }
-    return render(request, "records/unit_year.html", ctx)
 
 
 @login_required
@@ -56,24 +57,23 @@ def unit_team_create(request: AuthedHttpRequest) -> HttpResponse:
     unit, community = access.get_unit_community_for_secretary(
         request.user, int_or_none(request.POST.get("unit")), int_or_none(request.POST.get("community"))
     )
-
-    def create() -> Team:
-        kind = directory_selectors.category_of(Category.Kind.TEAM_TYPE, int_or_none(request.POST.get("kind")))
-        leader = selectors.member_of_unit(unit, int_or_none(request.POST.get("leader")))
-        if kind is None or leader is None:
-            raise ValidationError(_("请选择服务队类型和本单位的队长"))
-        name = request.POST.get("name", "")
-        return services.team_create(
-            community=community, kind=kind, name=name, leader=leader, by=request.user, unit=unit
-        )
-
     return act(
         request,
-        create,
+        lambda: _unit_team(request.user, unit, community, request.POST),
         ok=lambda team: _("已组建%(t)s，本单位党员可在手机上加入") % {"t": team.name},
         then=lambda team: reverse("records:team", args=[team.pk]),
         refused=_back(unit.pk),
     )
+
+
+def _unit_team(user: User, unit: Unit, community: Place, post: QueryDict) -> Team:
+    """The unit's own team of the type chosen, led by one of the unit's members."""
+    kind = directory_selectors.category_of(Category.Kind.TEAM_TYPE, int_or_none(post.get("kind")))
+    leader = selectors.member_of_unit(unit, int_or_none(post.get("leader")))
+    if kind is None or leader is None:
+        raise ValidationError(_("请选择服务队类型和本单位的队长"))
+    name = post.get("name", "")
+    return services.team_create(community=community, kind=kind, name=name, leader=leader, by=user, unit=unit)
 
 
 def _back(unit_id: int) -> str:

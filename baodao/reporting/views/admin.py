@@ -113,15 +113,13 @@ def commitment(request: AuthedHttpRequest) -> HttpResponse:
         initial={"text": row.text if row else services.DEFAULT_COMMITMENT},
     )
     ctx = {"city": city, "form": form, "custom": row is not None, "preview": services.commitment_text(city=city)}
-    if request.method == "GET":
-        return render(request, "reporting/commitment.html", ctx)
     return act(
         request,
         lambda: services.commitment_template_set(city=city, text=form.cleaned_data["text"], by=request.user),
         form=form,
         ok=_("服务承诺书已保存"),
         then=reverse("reporting:commitment"),
-        refused=lambda _errors: render(request, "reporting/commitment.html", ctx, status=422),
+        refused=lambda errors: render(request, "reporting/commitment.html", ctx, status=422 if errors else 200),
     )
 
 

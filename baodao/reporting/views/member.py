@@ -3,7 +3,6 @@ community's self-report poster, and where the member's report stands."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -32,37 +31,17 @@ from baodao.reporting.models import Certificate
 def _registration(
     request: HttpRequest, *, member: Member, community: Place, certificate: Certificate | None
 ) -> HttpResponse:
-    form = forms.RegisterForm(
-        request.POST if request.method == "POST" else None,
-        community=community,
-        min_teams=rules.get_rule_int("member_min_teams", city=city_of(community)),
-        initial=_registration_initial(member, community),
-    )
-    page = partial(_registration_page, request, form, member, community, certificate)
-    if request.method != "POST":
-        return page()
-
-    def submit() -> object:
-        data = form.cleaned_data
-        return services.member_report_submit(
-            member=member,
-            community=community,
-            residence=data["residence"],
-            room=data["room"],
-            skills=data["skills"],
-            intentions=data["intentions"],
-            team_types=data["team_types"],
-            commitment_accepted=data["commitment"],
-            certificate=certificate,
-        )
-
+    min_teams = rules.get_rule_int("member_min_teams", city=city_of(community))
+    initial = _registration_initial(member, community)
+    data = request.POST if request.method == "POST" else None
+    form = forms.RegisterForm(data, community=community, min_teams=min_teams, initial=initial)
     return act(
         request,
-        submit,
+        lambda: _report_submitted(member, community, certificate, form.cleaned_data),
         form=form,
         ok=_("报到已提交，等待社区确认"),
         then=reverse("reporting:my_report"),
-        refused=lambda _errors: page(status=422),
+        refused=lambda errors: _registration_page(request, form, member, community, certificate, errors),
     )
 
 
@@ -77,17 +56,34 @@ def _registration_initial(member: Member, community: Place) -> dict[str, object]
     }
 
 
+def _report_submitted(
+    member: Member, community: Place, certificate: Certificate | None, data: dict[str, Any]
+) -> object:
+    return services.member_report_submit(
+        member=member,
+        community=community,
+        residence=data["residence"],
+        room=data["room"],
+        skills=data["skills"],
+        intentions=data["intentions"],
+        team_types=data["team_types"],
+        commitment_accepted=data["commitment"],
+        certificate=certificate,
+    )
+
+
 def _registration_page(
     request: HttpRequest,
     form: forms.RegisterForm,
     member: Member,
     community: Place,
     certificate: Certificate | None,
-    status: int = 200,
+    errors: list[str],
 ) -> HttpResponse:
+    """The registration form; again with its errors (422) after a refused post."""
     ctx = {"form": form, "residence_groups": form.residence_groups(), "member": member, "community": community}
     ctx.update(certificate=certificate, commitment=services.commitment_text(city=city_of(community)))
-    return render(request, "reporting/register.html", ctx, status=status)
+    return render(request, "reporting/register.html", ctx, status=422 if errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -109,27 +105,30 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
 def _activate(request: HttpRequest, certificate: Certificate) -> HttpResponse:
     """The certificate's first visit, not signed in: set the account's mobile and password (an
     account already active signs in first)."""
-    member = certificate.member
-    if member.user_id:
+    if certificate.member.user_id:
         messages.info(request, _("请先登录，再完成报到"))
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
     form = forms.ActivateForm(request.POST if request.method == "POST" else None)
-    ctx = {"form": form, "certificate": certificate, "member_name": member.name}
-    if request.method != "POST":
-        return render(request, "reporting/activate.html", ctx)
+    ctx = {"form": form, "certificate": certificate, "member_name": certificate.member.name}
     return act(
         request,
         lambda: _signed_in(
-            request,
-            services.member_activate(
-                certificate=certificate, mobile=form.cleaned_data["mobile"], password=form.cleaned_data["password"]
-            ),
+            request, services.member_activate(certificate=certificate, **_credentials(form.cleaned_data))
         ),
         form=form,
         ok=None,
         then=request.path,
-        refused=lambda _errors: render(request, "reporting/activate.html", ctx, status=422),
+        refused=lambda errors: render(request, "reporting/activate.html", ctx, status=422 if errors else 200),
     )
+
+
+def _activated(request: HttpRequest, certificate: Certificate, data: dict[str, Any]) -> User:
+    return _signed_in(request, services.member_activate(certificate=certificate, **_credentials(data)))
+
+
+def _credentials(data: dict[str, Any], *names: str) -> dict[str, str]:
+    """The mobile and password typed (and the other `names`), as the activation services take them."""
+    return {name: data[name] for name in ("mobile", "password", *names)}
 
 
 def _signed_in(request: HttpRequest, user: User) -> User:
@@ -154,27 +153,21 @@ def _roster_activate(request: HttpRequest, community: Place) -> HttpResponse:
     form = forms.RosterActivateForm(request.POST if request.method == "POST" else None)
     ctx = {"form": form, "community": community, "mismatch": False}
     attempts = f"self-report:{client_ip(request)}"
-    if request.method != "POST":
-        return render(request, "reporting/self_activate.html", ctx)
-    if ratelimit.is_limited(attempts, limit=settings.SELF_REPORT_CHECKS_PER_HOUR, window_seconds=3600):
+    if request.method == "POST" and ratelimit.is_limited(
+        attempts, limit=settings.SELF_REPORT_CHECKS_PER_HOUR, window_seconds=3600
+    ):
         form.is_valid()
         form.add_error(None, _("核对失败次数过多，请一小时后再试，或联系所在单位党组织核对名册"))
         return render(request, "reporting/self_activate.html", ctx, status=429)
-
-    checked = form.is_valid()  # a form refused before the roster is read counts no attempt
-
-    def refused(_errors: list[str]) -> HttpResponse:
-        if checked:  # whatever the roster said no to counts against the client's attempts
-            ratelimit.count_attempt(attempts, window_seconds=3600)
-        return render(request, "reporting/self_activate.html", ctx, status=422)
-
+    # Whatever the roster said no to counts against the client's attempts (a form refused first does not).
+    counted = attempts if form.is_valid() else None
     return act(
         request,
         lambda: _roster_checked(request, form.cleaned_data, community, ctx),
         form=form,
         ok=None,
         then=request.path,
-        refused=refused,
+        refused=lambda errors: _roster_refused(request, ctx, errors, counted),
     )
 
 
@@ -184,42 +177,34 @@ def _roster_checked(
     """The account opened (and signed in) by the roster's match; or, the mobile not the roster's
     and the change asked for, the request filed (its page); or a refusal (`ctx["mismatch"]`
     when only the mobile differs)."""
+    credentials = _credentials(data, "id_number")
     try:
-        return _signed_in(
-            request,
-            services.member_activate_by_roster(
-                id_number=data["id_number"], mobile=data["mobile"], password=data["password"]
-            ),
-        )
+        return _signed_in(request, services.member_activate_by_roster(**credentials))
     except services.RosterMobileMismatch:
         if not data["request_change"]:
             ctx["mismatch"] = True
             raise
-    services.mobile_change_request_submit(
-        id_number=data["id_number"], mobile=data["mobile"], password=data["password"], community=community
-    )
+    services.mobile_change_request_submit(**credentials, community=community)
     return render(request, "reporting/self_activate.html", {**ctx, "requested": True})
+
+
+def _roster_refused(
+    request: HttpRequest, ctx: dict[str, object], errors: list[str], counted: str | None
+) -> HttpResponse:
+    if errors and counted is not None:
+        ratelimit.count_attempt(counted, window_seconds=3600)
+    return render(request, "reporting/self_activate.html", ctx, status=422 if errors else 200)
 
 
 @login_required
 @require_GET
 def my_report(request: HttpRequest) -> HttpResponse:
     member = access.get_own_member(request.user)
-    reports = (
-        selectors.member_reports_for_user(request.user)
-        .filter(member=member)
-        .prefetch_related("events__actor", "team_types")
-        .order_by("-submitted_at")
-    )
+    reports = selectors.own_reports(request.user, member)
     certificate = selectors.open_certificate_of(member)
-    ctx = {
-        "member": member,
-        "reports": reports,
-        "certificate": certificate,
-        # Old reports (ended, returned) do not hide an open certificate: the reminders link here.
-        "show_certificate": certificate is not None and not any(r.is_active for r in reports),
-        "certificate_link": (
-            reverse("reporting:register", args=[services.certificate_token(certificate)]) if certificate else None
-        ),
-    }
+    ctx = {"member": member, "reports": reports, "certificate": certificate}
+    # Old reports (ended, returned) do not hide an open certificate: the reminders link here.
+    ctx["show_certificate"] = certificate is not None and not any(r.is_active for r in reports)
+    if certificate is not None:
+        ctx["certificate_link"] = reverse("reporting:register", args=[services.certificate_token(certificate)])
     return render(request, "reporting/my_report.html", ctx)
