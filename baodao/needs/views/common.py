@@ -47,10 +47,16 @@ def checks_similar(request: HttpRequest) -> bool:
 
 
 def demand_form(
-    form_class: type[forms.DemandForm], request: HttpRequest, *, community: Place, initial: dict[str, Any] | None = None
+    form_class: type[forms.DemandForm],
+    request: HttpRequest,
+    *,
+    community: Place,
+    hint: str,
+    initial: dict[str, Any] | None = None,
 ) -> forms.DemandForm:
     """The demand's form of a phone or staff page: bound to a real submission; after 先看看 an
-    unbound form showing what was typed (nothing is refused before it is submitted); else empty."""
+    unbound form showing what was typed (nothing is refused before it is submitted); else empty.
+    While the need is typed, `hint` is asked for the demands like it (forms.hint_while_typing)."""
     if request.method == "POST" and not checks_similar(request):
         form = form_class(request.POST, request.FILES, community=community)
     elif request.method == "POST":
@@ -58,6 +64,7 @@ def demand_form(
         form = form_class(community=community, initial={**(initial or {}), **typed})
     else:
         form = form_class(community=community, initial=initial or {})
+    forms.hint_while_typing(form, hint)
     return form
 
 

@@ -4,14 +4,14 @@ offline, review (accept, reject, merge), suggestions and dispatch, unable, close
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,42 +34,59 @@ IMPORT_MAX_BYTES = 10 * 1024 * 1024
 LEDGER_MAX = 100_000  # a community's ledger is hundreds of rows a year; a city's a few thousand
 
 
-def _community(request: AuthedHttpRequest) -> tuple[list[Place], Place | None]:
-    """The communities offered (at most CHOICES + 1, enough to know there are more) and the one chosen."""
+@dataclass(frozen=True)
+class Desk:
+    """The communities a staff page offers (at most CHOICES + 1, enough to know there are more)
+    and the one chosen (`?community=`), if any."""
+
+    communities: list[Place]
+    community: Place | None
+
+    def context(self, **more: object) -> dict[str, object]:
+        return {"communities": self.communities, "community": self.community, **more}
+
+
+def _desk(request: AuthedHttpRequest, *, first: bool = False) -> Desk:
+    """The staff page's communities; `first`: the first of them when none is chosen."""
     qs = access.communities_for_entry(request.user)
     pk = int_or_none(request.GET.get("community"))
-    chosen = qs.filter(pk=pk).first() if pk else None
-    return list(qs[: access.CHOICES + 1]), chosen
+    communities, community = list(qs[: access.CHOICES + 1]), qs.filter(pk=pk).first() if pk else None
+    return Desk(communities, community or (communities[0] if first and communities else None))
 
 
 @login_required
 @require_GET
 def review(request: AuthedHttpRequest) -> HttpResponseBase:
     access.require_staff(request.user)
-    communities, community = _community(request)
+    desk = _desk(request)
     status = _status_asked(request.GET.get("status", Demand.Status.PENDING))
     # The figures page links here with an area, a channel, a category and a year collected.
     area = _area_asked(request)
-    qs = selectors.staff_list(
-        request.user,
-        status="" if status == "all" else status,
-        community=community,
-        q=request.GET.get("q", "")[:60],
-        area=area,
-        channel=request.GET.get("channel", "")[:8],
-        category_id=int_or_none(request.GET.get("category")),
-    )
-    if year := int_or_none(request.GET.get("year")):
-        qs = qs.filter(created_at__year=year)
+    qs = _review_list(request.user, request.GET, status=status, community=desk.community, area=area)
     if request.GET.get("export") == "xlsx":
-        return _ledger_xlsx(request, qs, community)
+        return _ledger_xlsx(request, qs, desk.community)
     page = page_of(request, qs)
     rows = list(page.object_list)
     selectors.show_beneficiary(request.user, rows)
-    ctx = {"page": page, "demands": rows, "status": status, "q": request.GET.get("q", ""), "area": area}
-    ctx |= {"communities": communities, "community": community, **_tabs(request.user, community)}
-    ctx["flagged_count"] = selectors.flagged_withdrawals_count(request.user, community=community)
-    return render(request, "needs/review.html", ctx)
+    ctx = desk.context(page=page, demands=rows, status=status, q=request.GET.get("q", ""), area=area)
+    return render(request, "needs/review.html", {**ctx, **_tabs(request.user, desk.community)})
+
+
+def _review_list(
+    user: Actor, query: QueryDict, *, status: str, community: Place | None, area: Place | None
+) -> QuerySet[Demand]:
+    """The review list as the query string filters it: state, words, channel, category, year collected."""
+    qs = selectors.staff_list(
+        user,
+        status="" if status == "all" else status,
+        community=community,
+        q=query.get("q", "")[:60],
+        area=area,
+        channel=query.get("channel", "")[:8],
+        category_id=int_or_none(query.get("category")),
+    )
+    year = int_or_none(query.get("year"))
+    return qs.filter(created_at__year=year) if year else qs
 
 
 def _status_asked(status: str) -> str:
@@ -87,12 +104,14 @@ def _area_asked(request: AuthedHttpRequest) -> Place | None:
 
 
 def _tabs(user: Actor, community: Place | None) -> dict[str, object]:
-    """The review list's tabs: each state with how many demands are in it, and the total."""
+    """The review list's tabs: each state with how many demands are in it, the total, and how many
+    claims were withdrawn after their contact was read."""
     counts = dict(
         selectors.staff_list(user, community=community).values_list("status").annotate(n=Count("id")).order_by()
     )
     tabs = [(value, label, counts.get(value, 0)) for value, label in Demand.Status.choices]
-    return {"tabs": tabs, "total": sum(counts.values())}
+    flagged = selectors.flagged_withdrawals_count(user, community=community)
+    return {"tabs": tabs, "total": sum(counts.values()), "flagged_count": flagged}
 
 
 def _ledger_xlsx(request: AuthedHttpRequest, qs: QuerySet[Demand], community: Place | None) -> HttpResponseBase:
@@ -110,11 +129,10 @@ def _ledger_xlsx(request: AuthedHttpRequest, qs: QuerySet[Demand], community: Pl
 def ledger_pdf(request: AuthedHttpRequest) -> HttpResponseBase:
     """The community's service list on A4 (no personal data), what the office pins up."""
     access.require_staff(request.user)
-    communities, community = _community(request)
-    if community is None:
-        if len(communities) != 1:
-            return redirect(f"{reverse('needs:review')}?status=all")
-        community = communities[0]
+    desk = _desk(request)
+    if desk.community is None and len(desk.communities) != 1:
+        return redirect(f"{reverse('needs:review')}?status=all")
+    community = desk.community or desk.communities[0]
     open_items, closed_items = selectors.pinned_items(community)
     response = HttpResponse(
         exports.service_list_pdf(community, open_items, closed_items), content_type="application/pdf"
@@ -127,22 +145,13 @@ def ledger_pdf(request: AuthedHttpRequest) -> HttpResponseBase:
 @require_GET
 def overdue(request: AuthedHttpRequest) -> HttpResponse:
     access.require_staff(request.user)
-    communities, community = _community(request)
-    qs = selectors.overdue_for_user(request.user, community=community)
+    desk = _desk(request)
+    qs = selectors.overdue_for_user(request.user, community=desk.community)
     if (area := _area_asked(request)) is not None:
         qs = qs.filter(community__path__startswith=area.path)
     page = page_of(request, qs)
-    return render(
-        request,
-        "needs/overdue.html",
-        {
-            "page": page,
-            "demands": page.object_list,
-            "communities": communities,
-            "community": community,
-            "rules": selectors.overdue_rules(community),
-        },
-    )
+    ctx = desk.context(page=page, demands=page.object_list, rules=selectors.overdue_rules(desk.community))
+    return render(request, "needs/overdue.html", ctx)
 
 
 @login_required
@@ -150,60 +159,64 @@ def overdue(request: AuthedHttpRequest) -> HttpResponse:
 def entry(request: AuthedHttpRequest) -> HttpResponse:
     """Enter a demand collected by a door-knocking group, a WeChat group, a questionnaire, a street walk."""
     access.require_staff(request.user)
-    communities, community = _community(request)
-    community = community or (communities[0] if communities else None)
-    if community is None:
+    desk = _desk(request, first=True)
+    if (community := desk.community) is None:
         return render(request, "needs/entry.html", {"communities": []})
-    form = demand_form(forms.EntryForm, request, community=community)
-    forms.hint_while_typing(form, f"{reverse('needs:similar')}?community={community.pk}")
-    page = partial(_entry_page, request, form, communities, community)
-    if request.method == "GET" or checks_similar(request):
-        return page()
-    return act(
-        request,
-        lambda: submit_demand(form, by=request.user, community=community),
-        form=form,
-        ok=_("需求已录入"),
-        then=lambda d: reverse("needs:manage", args=[d.pk]),
-        refused=lambda _errors: page(status=422),
-    )
+    hint = f"{reverse('needs:similar')}?community={community.pk}"
+    form = demand_form(forms.EntryForm, request, community=community, hint=hint)
+    if request.method == "POST" and not checks_similar(request):
+        return act(
+            request,
+            lambda: submit_demand(form, by=request.user, community=community),
+            form=form,
+            ok=_("需求已录入"),
+            then=lambda d: reverse("needs:manage", args=[d.pk]),
+            refused=lambda _errors: _entry_page(request, form, desk, status=422),
+        )
+    return _entry_page(request, form, desk)
 
 
-def _entry_page(
-    request: AuthedHttpRequest, form: forms.EntryForm, communities: list[Place], community: Place, status: int = 200
-) -> HttpResponse:
+def _entry_page(request: AuthedHttpRequest, form: forms.EntryForm, desk: Desk, status: int = 200) -> HttpResponse:
     """The entry form (again, with its errors: 422), and the demands like the title typed."""
     text = request.POST.get("title", "")[:60] if request.method == "POST" else ""
-    ctx = {"form": form, "communities": communities, "community": community, "checked": bool(text)}
-    ctx["similar"] = selectors.similar_demands(community, text, include_unreviewed=True) if text.strip() else []
+    ctx = desk.context(form=form, checked=bool(text))
+    ctx["similar"] = selectors.similar_demands(desk.community, text, include_unreviewed=True) if text.strip() else []
     ctx["photos_again"] = photos_again(request)
     return render(request, "needs/entry.html", ctx, status=status)
 
 
 def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None) -> HttpResponse:
     d = access.get_demand_for_review(request.user, pk)
-    ctx = demand_context(request.user, d)
-    ctx["similar"] = selectors.similar_demands(
+    ctx = {**demand_context(request.user, d), **_review_context(request.user, d), "errors": errors or []}
+    return render(request, "needs/manage.html", ctx, status=422 if errors else 200)
+
+
+def _review_context(user: Actor, d: Demand) -> dict[str, object]:
+    """What the reviewer's page offers beside the demand: the demands like it (and those it may be
+    merged into), the parties suggested, the forms, whether it may be closed, who read the contact."""
+    similar = selectors.similar_demands(
         d.community, d.title + d.description[:60], exclude=d.pk, include_unreviewed=True
     )
-    ctx["suggestions"] = (
-        selectors.suggestions(request.user, d) if d.status in Demand.CLAIMABLE + (Demand.Status.DISPATCHED,) else []
-    )
-    ctx["accept_form"] = forms.AcceptForm(initial={"size": d.size, "slots": d.slots, "category": d.category_id})
-    ctx["category_form"] = forms.CategoryForm(initial={"category": d.category_id})
-    # 并入 is offered only where the merge would be allowed (a compound's secretary: its own
-    # compound) and for demands alike enough to be the same need (the service checks both too).
-    ctx["merge_into"] = {
-        s.demand.pk
-        for s in ctx["similar"]
-        if selectors.merge_similarity(d, s.demand) >= selectors.MERGE_MIN_SIMILARITY
-        and access.may_merge_into(request.user, s.demand)
+    reveals = selectors.reveals_of(d)
+    return {
+        "similar": similar,
+        "suggestions": selectors.suggestions(user, d)
+        if d.status in (*Demand.CLAIMABLE, Demand.Status.DISPATCHED)
+        else [],
+        "accept_form": forms.AcceptForm(initial={"size": d.size, "slots": d.slots, "category": d.category_id}),
+        "category_form": forms.CategoryForm(initial={"category": d.category_id}),
+        # 并入 is offered only where the merge would be allowed (a compound's secretary: its own
+        # compound) and for demands alike enough to be the same need (the service checks both too).
+        "merge_into": {
+            s.demand.pk
+            for s in similar
+            if selectors.merge_similarity(d, s.demand) >= selectors.MERGE_MIN_SIMILARITY
+            and access.may_merge_into(user, s.demand)
+        },
+        "may_close": d.status == Demand.Status.DONE and access.scope.is_community_staff_of(user, d.community),
+        "reveals": reveals,
+        "revealed_claims": {r.claim_id for r in reveals},
     }
-    ctx["may_close"] = d.status == Demand.Status.DONE and access.scope.is_community_staff_of(request.user, d.community)
-    ctx["reveals"] = selectors.reveals_of(d)
-    ctx["revealed_claims"] = {r.claim_id for r in ctx["reveals"]}
-    ctx["errors"] = errors or []
-    return render(request, "needs/manage.html", ctx, status=422 if errors else 200)
 
 
 @login_required
@@ -358,27 +371,14 @@ def close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def supply(request: AuthedHttpRequest) -> HttpResponse:
     """The supply list (供给清单): the units and members the community can draw on, searchable."""
     access.require_staff(request.user)
-    communities, community = _community(request)
-    community = community or (communities[0] if communities else None)
+    desk = _desk(request, first=True)
     category = directory_selectors.category_of(Category.Kind.INTENTION, int_or_none(request.GET.get("category")))
     q = request.GET.get("q", "").strip()[:30]
-    units, members = selectors.supply(community, q=q, category=category) if community else ([], [])
+    units, members = selectors.supply(desk.community, q=q, category=category) if desk.community else ([], [])
     page = page_of(request, members)
-    categories = directory_selectors.active_categories(Category.Kind.INTENTION)
-    return render(
-        request,
-        "needs/supply.html",
-        {
-            "communities": communities,
-            "community": community,
-            "units": units,
-            "members": selectors.member_supply_rows(page.object_list),
-            "page": page,
-            "q": q,
-            "category": category,
-            "categories": categories,
-        },
-    )
+    ctx = desk.context(units=units, members=selectors.member_supply_rows(page.object_list), page=page, q=q)
+    ctx |= {"category": category, "categories": directory_selectors.active_categories(Category.Kind.INTENTION)}
+    return render(request, "needs/supply.html", ctx)
 
 
 @login_required
@@ -387,21 +387,12 @@ def contact_readings(request: AuthedHttpRequest) -> HttpResponse:
     """Who read which beneficiary's contact and when (查看联系方式), on the items of the communities
     the user works on; `?flagged=1` keeps the claims withdrawn after the reading."""
     access.require_reveals_viewer(request.user)
-    communities, community = _community(request)
+    desk = _desk(request)
     flagged = request.GET.get("flagged") == "1"
-    page = page_of(request, selectors.reveals_for_user(request.user, community=community, flagged=flagged))
-    return render(
-        request,
-        "needs/contact_readings.html",
-        {
-            "page": page,
-            "reveals": list(page.object_list),
-            "flagged": flagged,
-            "flagged_count": selectors.flagged_withdrawals_count(request.user, community=community),
-            "communities": communities,
-            "community": community,
-        },
-    )
+    page = page_of(request, selectors.reveals_for_user(request.user, community=desk.community, flagged=flagged))
+    ctx = desk.context(page=page, reveals=list(page.object_list), flagged=flagged)
+    ctx["flagged_count"] = selectors.flagged_withdrawals_count(request.user, community=desk.community)
+    return render(request, "needs/contact_readings.html", ctx)
 
 
 @login_required
@@ -410,9 +401,8 @@ def import_demands(request: AuthedHttpRequest) -> HttpResponse:
     """Import demands collected offline from the .xlsx template: all rows or none, each bad cell
     named with its row number."""
     access.require_staff(request.user)
-    communities, community = _community(request)
-    community = community or (communities[0] if communities else None)
-    ctx: dict[str, object] = {"communities": communities, "community": community, "columns": importing.COLUMNS}
+    desk = _desk(request, first=True)
+    community, ctx = desk.community, desk.context(columns=importing.COLUMNS)
     if community is not None and request.GET.get("template"):
         return _import_template(community)
     if community is None or request.method == "GET":
@@ -468,6 +458,15 @@ def _batch(
     if not ids:
         messages.error(request, _("请先勾选需求"))
         return redirect(back)
+    ok, refused = _each(ids, get, step)
+    messages.success(request, done % {"n": ok})
+    if refused:
+        messages.error(request, _("未处理：%(r)s") % {"r": "；".join(refused)})
+    return redirect(back)
+
+
+def _each(ids: list[int], get: Callable[[int], Demand], step: Callable[[Demand], object]) -> tuple[int, list[str]]:
+    """How many of the demands the step went through for, and why each other one was refused."""
     ok, refused = 0, []
     for pk in ids:
         try:
@@ -475,10 +474,7 @@ def _batch(
             ok += 1
         except (ValidationError, PermissionDenied, Http404) as exc:
             refused.append(_("需求 #%(pk)s：%(why)s") % {"pk": pk, "why": refusal(exc)})
-    messages.success(request, done % {"n": ok})
-    if refused:
-        messages.error(request, _("未处理：%(r)s") % {"r": "；".join(refused)})
-    return redirect(back)
+    return ok, refused
 
 
 @login_required

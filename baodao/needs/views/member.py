@@ -7,14 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from baodao.accounts.models import AuthedHttpRequest
+from baodao.accounts.models import Actor, AuthedHttpRequest
 from baodao.core.http import act, int_or_none, page_of
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Category
@@ -27,49 +27,46 @@ from baodao.needs.views.common import Page, demand_context
 @require_GET
 def items(request: AuthedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
-    qs = selectors.items_for_user(request.user, category_id=int_or_none(request.GET.get("category")))
-    if status == "open":
-        qs = qs.filter(status__in=Demand.CLAIMABLE, claimed_slots__lt=F("slots"))
-    elif status in Demand.Status.values:
-        qs = qs.filter(status=status)
+    qs = _in_state(selectors.items_for_user(request.user, category_id=int_or_none(request.GET.get("category"))), status)
     page = page_of(request, selectors.fitting_first(request.user, qs))
-    mine = list(
-        selectors.held_claims(request.user)
-        .select_related("demand__category", "demand__place__parent")
-        .order_by("-created_at")
-    )
-    categories = directory_selectors.active_categories(Category.Kind.INTENTION)
-    return render(
-        request,
-        "needs/items.html",
-        {
-            "items": page.object_list,
-            "page": page,
-            "mine": mine,
-            "status": status,
-            "categories": categories,
-            "category": request.GET.get("category", ""),
-        },
-    )
+    ctx = {"items": page.object_list, "page": page, "status": status, "category": request.GET.get("category", "")}
+    held = selectors.held_claims(request.user).select_related("demand__category", "demand__place__parent")
+    ctx["mine"] = list(held.order_by("-created_at"))
+    ctx["categories"] = directory_selectors.active_categories(Category.Kind.INTENTION)
+    return render(request, "needs/items.html", ctx)
+
+
+def _in_state(qs: QuerySet[Demand], status: str) -> QuerySet[Demand]:
+    """`open`: the items still to claim (a free slot); a state's name: those in it; else all."""
+    if status == "open":
+        return qs.filter(status__in=Demand.CLAIMABLE, claimed_slots__lt=F("slots"))
+    return qs.filter(status=status) if status in Demand.Status.values else qs
 
 
 def _render(
     request: AuthedHttpRequest, pk: int, errors: list[str] | None = None, *, revealed: bool = False
 ) -> HttpResponse:
     d = access.get_demand_for_view(request.user, pk)
-    ctx = demand_context(request.user, d, revealed=revealed)
-    held = ctx["held"] = access.live_claim_of(request.user, d)
-    d.may_reveal = held is not None and not d.pii_full and selectors.contact_revealable(held, d)
-    ctx["read_before"] = held is not None and held.reveals.exists()
-    parties = access.claim_parties(request.user, d) if d.status in Demand.CLAIMABLE and d.free_slots else []
-    ctx["parties"] = [(access.party_key(p), str(p)) for p in parties]
-    ctx["done_form"] = forms.DoneForm()
-    ctx["errors"] = errors or []
-    response = render(request, "needs/item.html", ctx, status=422 if errors else 200)
+    ctx = {**demand_context(request.user, d, revealed=revealed), **_claim_context(request.user, d)}
+    response = render(request, "needs/item.html", {**ctx, "errors": errors or []}, status=422 if errors else 200)
     if revealed:
         # The contact was read for this response only: no copy in a cache or the back button.
         response["Cache-Control"] = "no-store"
     return response
+
+
+def _claim_context(user: Actor, d: Demand) -> dict[str, object]:
+    """What the item's page offers the user: the claim held (and whether its contact may be read,
+    or was), the parties the user may claim for, the form to report it done."""
+    held = access.live_claim_of(user, d)
+    d.may_reveal = held is not None and not d.pii_full and selectors.contact_revealable(held, d)  # type: ignore[attr-defined]
+    parties = access.claim_parties(user, d) if d.status in Demand.CLAIMABLE and d.free_slots else []
+    return {
+        "held": held,
+        "read_before": held is not None and held.reveals.exists(),
+        "parties": [(access.party_key(p), str(p)) for p in parties],
+        "done_form": forms.DoneForm(),
+    }
 
 
 @login_required

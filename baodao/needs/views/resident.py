@@ -3,6 +3,7 @@ demands, accept, reopen, rate — with an account, or by the poster's link witho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from baodao.accounts.services import client_ip
 from baodao.core import ratelimit
 from baodao.core.http import act, int_or_none, page_of
 from baodao.directory import scope
-from baodao.directory.models import Place
+from baodao.directory.models import Place, Resident
 from baodao.directory.selectors import community_of
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand
@@ -40,12 +41,10 @@ def _typed(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def submit(request: AuthedHttpRequest) -> HttpResponse:
     resident = access.get_own_resident(request.user)
-    community = community_of(resident.residence)
-    if community is None:
-        raise Http404
-    form = demand_form(forms.DemandForm, request, community=community, initial={"place": resident.residence})
-    forms.hint_while_typing(form, reverse("needs:similar"))
-    if request.method == "GET" or checks_similar(request):
+    community = _community_of(resident)
+    initial = {"place": resident.residence}
+    form = demand_form(forms.DemandForm, request, community=community, hint=reverse("needs:similar"), initial=initial)
+    if checks_similar(request):
         return _ask_page(request, "needs/submit.html", form, community)
     return act(
         request,
@@ -53,18 +52,26 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
         form=form,
         ok=_("需求已提交，社区审核后会发布到服务清单"),
         then=lambda demand: reverse("needs:demand", args=[demand.pk]),
-        refused=lambda _errors: _ask_page(request, "needs/submit.html", form, community, status=422),
+        refused=lambda errors: _ask_page(request, "needs/submit.html", form, community, errors),
     )
 
 
+def _community_of(resident: Resident) -> Place:
+    """The community the resident lives in (none: nothing to ask it, a 404)."""
+    community = community_of(resident.residence)
+    if community is None:
+        raise Http404
+    return community
+
+
 def _ask_page(
-    request: HttpRequest, template: str, form: forms.DemandForm, community: Place, status: int = 200
+    request: HttpRequest, template: str, form: forms.DemandForm, community: Place, errors: Sequence[str] = ()
 ) -> HttpResponse:
     """The phone's or the poster's form to ask (again, with its errors: 422), and the published
     demands like the title typed."""
     text = _typed(request)
     ctx = {"form": form, "community": community, "similar": _similar(community, text), "checked": bool(text)}
-    return render(request, template, {**ctx, "photos_again": photos_again(request)}, status=status)
+    return render(request, template, {**ctx, "photos_again": photos_again(request)}, status=422 if errors else 200)
 
 
 @login_required
@@ -75,21 +82,14 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
     demands before review are theirs and the staff's), for staff (`?community=`) every open one."""
     s = access.get_own_resident(request.user) if not request.GET.get("community") else None
     if s is not None:
-        community = community_of(s.residence)
+        community = _community_of(s)
     else:
         access.require_staff(request.user)
-        community = get_object_or_404(
-            access.communities_for_entry(request.user),
-            pk=int_or_none(request.GET.get("community")) or 0,
-        )
-    if community is None:
-        raise Http404
+        pk = int_or_none(request.GET.get("community")) or 0
+        community = get_object_or_404(access.communities_for_entry(request.user), pk=pk)
     rows = _similar(community, _typed(request), include_unreviewed=s is None)
-    return render(
-        request,
-        "needs/_similar.html",
-        {"similar": rows, "checked": True, "resident": s is not None, "staff": s is None},
-    )
+    ctx = {"similar": rows, "checked": True, "resident": s is not None, "staff": s is None}
+    return render(request, "needs/_similar.html", ctx)
 
 
 @login_required
@@ -207,8 +207,8 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
     key = f"needs-poster:{client_ip(request)}"
     if request.method == "POST" and ratelimit.is_limited(key, limit=POSTER_LIMIT, window_seconds=3600):
         return render(request, "needs/poster.html", {"community": community, "limited": True}, status=429)
-    form = demand_form(forms.PosterDemandForm, request, community=community)
-    forms.hint_while_typing(form, reverse("needs:poster_similar", args=[community.code]))
+    hint = reverse("needs:poster_similar", args=[community.code])
+    form = demand_form(forms.PosterDemandForm, request, community=community, hint=hint)
     if request.method == "GET" or checks_similar(request):
         return _ask_page(request, "needs/poster.html", form, community)
     ratelimit.count_attempt(key, window_seconds=3600)
@@ -218,7 +218,7 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
         form=form,
         ok=_("需求已提交。请收藏本页链接，随时查看办理进展"),
         then=lambda d: reverse("needs:follow_link", args=[d.follow_token]),
-        refused=lambda _errors: _ask_page(request, "needs/poster.html", form, community, status=422),
+        refused=lambda errors: _ask_page(request, "needs/poster.html", form, community, errors),
     )
 
 

@@ -22,15 +22,6 @@ def unit_part(request: AuthedHttpRequest) -> HttpResponse:
     party = party if party in selectors.UNIT_PARTIES else ""
     done = request.GET.get("done") == "1"
     page = page_of(request, selectors.unit_claims(unit.pk, year=year, party=party, done=done))
-    ctx = {
-        "unit": unit,
-        "year": year,
-        "years": recent_years(),
-        "f": selectors.unit_figures(unit.pk, year),
-        "page": page,
-        "claims": list(page.object_list),
-        "party": party,
-        "done": done,
-        "no_export": True,
-    }
+    ctx = {"unit": unit, "year": year, "years": recent_years(), "party": party, "done": done, "no_export": True}
+    ctx |= {"f": selectors.unit_figures(unit.pk, year), "page": page, "claims": list(page.object_list)}
     return render(request, "needs/unit.html", ctx)
