@@ -114,11 +114,18 @@ def job(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(ImportJob, pk=pk, user=request.user)
     if not job.is_finished and import_jobs_expire(job_id=job.pk):
         job.refresh_from_db()  # its worker died: failed, with a message, and its upload deleted
+    template_name = "directory/import_job_block.html" if request.htmx else "directory/import_job.html"
+    return render(request, template_name, _job_facts(job))
+
+
+def _job_facts(job: ImportJob) -> dict[str, object]:
+    """How far the import is, and what it refused: the rows (the first ERRORS_ON_PAGE of them) or
+    the file as a whole."""
     processed, total = job_progress(job) if not job.is_finished else (job.processed, job.total)
     bad_rows = len({e["row"] for e in job.errors})
     # Errors about the file as a whole (row 0: unreadable, row 1: headers or no data) are not row errors.
     file_error = job.status == ImportJob.Status.FAILED or any(e["row"] in (0, 1) for e in job.errors)
-    context = {
+    return {
         "job": job,
         "label": columns.KIND_LABELS.get(job.kind, job.kind),
         "percent": 100 if job.is_finished else (min(100, processed * 100 // total) if total else 0),
@@ -129,8 +136,6 @@ def job(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
         # Re-uploading in valid-only mode makes sense when some rows passed.
         "offer_valid_only": not job.committed and not file_error and bad_rows < job.total,
     }
-    template_name = "directory/import_job_block.html" if request.htmx else "directory/import_job.html"
-    return render(request, template_name, context)
 
 
 @login_required

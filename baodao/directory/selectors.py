@@ -304,6 +304,21 @@ def unit_member_counts(user: Actor, units: list[Unit]) -> dict[int, int]:
     )
 
 
+def unit_page(user: Actor, unit: Unit) -> dict[str, object]:
+    """The unit's page: its assignments (the latest first), its party organisations with their
+    members the user sees (`n`), its work teams, and whether it may form the work team of the
+    community it serves now (it has none there yet)."""
+    assignments = list(unit.assignments.select_related("community").order_by("-start_on", "-id"))
+    orgs = list(unit.party_orgs.select_related("parent").order_by("id"))
+    counts = party_org_member_counts(user, unit)
+    for o in orgs:
+        o.n = counts.get(o.pk, 0)  # type: ignore[attr-defined]
+    teams = unit_work_teams(user, unit)
+    current = next((a for a in assignments if a.ended_on is None), None)
+    can_create = current is not None and not any(t.is_active and t.community_id == current.community_id for t in teams)
+    return {"assignments": assignments, "orgs": orgs, "teams": teams, "can_create_team": can_create}
+
+
 def party_org_member_counts(user: Actor, unit: Unit) -> dict[int, int]:
     """Members per party organization of `unit`, counting only the members the user may see."""
     return dict(
@@ -433,6 +448,19 @@ def units_in_city(city: Place | None, q: str) -> list[Unit]:
         return []
     qs = Unit.objects.filter(is_active=True, office_place__path__startswith=city.path)
     return list(qs.filter(Q(name__icontains=q) | Q(code__startswith=q)).order_by("code")[:SUGGESTIONS])
+
+
+def place_tree(user: Actor) -> list[tuple[Place, int, list[tuple[Place, int]]]]:
+    """The place tree as it opens: what the user sees at the top, each with its number of children
+    and its children one level down (deeper levels load when opened)."""
+    return [(node, n, place_tree_children(user, node) if n else []) for node, n in place_tree_children(user, None)]
+
+
+def show_path_labels(places: list[Place]) -> None:
+    """Set `path_label` on each place: its name with the names above it."""
+    labels = place_labels(places)
+    for p in places:
+        p.path_label = labels[p.pk]  # type: ignore[attr-defined]
 
 
 def place_tree_children(user: Actor, parent: Place | None) -> list[tuple[Place, int]]:

@@ -74,16 +74,10 @@ def place_list(request: AuthedHttpRequest) -> HttpResponseBase:
     searching = any(request.GET.get(k) for k in ("q", "kind", "place", "page", "view"))
     ctx: dict[str, object] = {"kinds": Place.Kind.choices, "searching": searching}
     if searching:  # what matches, flat, each with the names above it
-        page = page_of(request, qs)
-        labels = selectors.place_labels(list(page.object_list))
-        for p in page.object_list:
-            p.path_label = labels[p.pk]
-        ctx["page"] = page
+        ctx["page"] = page = page_of(request, qs)
+        selectors.show_path_labels(list(page.object_list))
     else:  # the tree: what the user sees at the top, one level open; deeper levels load when opened
-        ctx["tree"] = [
-            (node, n, selectors.place_tree_children(request.user, node) if n else [])
-            for node, n in selectors.place_tree_children(request.user, None)
-        ]
+        ctx["tree"] = selectors.place_tree(request.user)
     return render(request, "directory/place_list.html", ctx)
 
 
@@ -295,25 +289,13 @@ def unit_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
 
 def _unit_page(request: AuthedHttpRequest, unit: Unit, errors: list[str] | None = None) -> HttpResponse:
     """The unit page; also re-rendered (422, with `errors`) by the work-team changes posted from it."""
-    user = request.user
-    assignments = list(unit.assignments.select_related("community").order_by("-start_on", "-id"))
-    orgs = list(unit.party_orgs.select_related("parent").order_by("id"))
-    counts = selectors.party_org_member_counts(user, unit)
-    for o in orgs:
-        o.n = counts.get(o.pk, 0)
-    teams = selectors.unit_work_teams(user, unit)
-    current = next((a for a in assignments if a.ended_on is None), None)
     ctx = {
         "unit": unit,
-        "assignments": assignments,
-        "orgs": orgs,
-        "teams": teams,
-        "can_manage_teams": scope.can_manage_work_teams(user, unit),
-        "can_create_team": current is not None
-        and not any(t.is_active and t.community_id == current.community_id for t in teams),
         "roles": WorkTeamMembership.Role.choices,
         "errors": errors,
+        **selectors.unit_page(request.user, unit),
     }
+    ctx["can_manage_teams"] = scope.can_manage_work_teams(request.user, unit)
     return render(request, "directory/unit_detail.html", ctx, status=422 if errors else 200)
 
 

@@ -6,6 +6,7 @@ asking the same thing read the same rows, paged the same way."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -185,13 +186,23 @@ def ranking(area: Place) -> tuple[int, QuerySet[ServiceYear]]:
 # --- coverage -------------------------------------------------------------------------------------
 
 
-def coverage_chart(rows: list[Any]) -> dict[str, list[Any]]:
-    """The coverage page's chart: each sub-area's three rates."""
-    return {
+def coverage_page(user: Actor, area: Place, rows: list[Any], units: list[Unit]) -> dict[str, object]:
+    """What the coverage page shows beside the area's rows: each unit of the page with its members'
+    coverage, the chart of each sub-area's three rates, the target, the areas above, and how many
+    first secretaries' terms end soon."""
+    rates = coverage.unit_member_coverage(user, units)
+    chart = {
         "names": [r.place.name if r.place else "" for r in rows],
         "units": [r.units.percent or 0 for r in rows],
         "members": [r.members.percent or 0 for r in rows],
         "compounds": [r.compounds.percent or 0 for r in rows],
+    }
+    return {
+        "unit_rows": [(u, rates.get(u.pk)) for u in units],
+        "chart_json": json.dumps(chart, ensure_ascii=False),
+        "target": coverage.target_percent(area),
+        "ancestors": ancestors_seen(user, area),
+        "ending": coverage.terms_ending(user, area).count(),
     }
 
 

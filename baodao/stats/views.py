@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http.response import HttpResponseBase
@@ -31,19 +29,8 @@ def coverage_view(request: AuthedHttpRequest) -> HttpResponseBase:
         rows_out = exports.coverage_rows(area, total, rows)
         return xlsx_response(name, [str(h) for h in exports.COVERAGE_HEADERS], rows_out, _("三个全覆盖"))[0]
     page = Paginator(selectors.coverage_units(request.user, area), UNITS_PAGE_SIZE).get_page(request.GET.get("page"))
-    unit_rates = coverage.unit_member_coverage(request.user, list(page.object_list))
-    ctx = {
-        "area": area,
-        "total": total,
-        "rows": rows,
-        "unit_rows": [(u, unit_rates.get(u.pk)) for u in page.object_list],
-        "page": page,
-        "no_export": True,
-        "chart_json": json.dumps(selectors.coverage_chart(rows), ensure_ascii=False),
-        "target": coverage.target_percent(area),
-        "ancestors": selectors.ancestors_seen(request.user, area),
-        "ending": coverage.terms_ending(request.user, area).count(),
-    }
+    ctx = {"area": area, "total": total, "rows": rows, "page": page, "no_export": True}
+    ctx |= selectors.coverage_page(request.user, area, rows, list(page.object_list))
     return render(request, "stats/coverage.html", ctx)
 
 
@@ -91,18 +78,9 @@ def behind_view(request: AuthedHttpRequest) -> HttpResponseBase:
     area = None if unit is not None else selectors.asked(request.user, request.GET.get("place"), None)[0]
     behind = selectors.behind(area, unit, year)
     page = behind.paginator().get_page(request.GET.get("page"))
-    ctx = {
-        "area": area,
-        "unit": unit,
-        "year": year,
-        "years": recent_years(),
-        "need": behind.need,
-        "need_hours": behind.need.minutes // 60,
-        "page": page,
-        "rows": selectors.behind_rows(page.object_list, year),
-        "children": behind.children,
-    }
-    return render(request, "stats/behind.html", ctx)
+    ctx = {"area": area, "unit": unit, "year": year, "years": recent_years(), "page": page, "children": behind.children}
+    ctx |= {"need": behind.need, "need_hours": behind.need.minutes // 60}
+    return render(request, "stats/behind.html", {**ctx, "rows": selectors.behind_rows(page.object_list, year)})
 
 
 @login_required

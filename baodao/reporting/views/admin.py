@@ -82,20 +82,12 @@ def _assign_page(
     error: str | None = None,
     functions_form: forms.UnitFunctionsForm | None = None,
 ) -> HttpResponse:
-    history = unit.assignments.select_related("community").order_by("-start_on", "-id")
     q = request.GET.get("q", "").strip()
-    candidates = selectors.assignment_candidates(request.user, unit)
-    if q:  # without script; with it, static/js/baodao.js filters the rows as one types
-        candidates = [c for c in candidates if q in c.community.name or c.community.code.startswith(q)]
-    ctx = {
-        "unit": unit,
-        "q": q,
-        "candidates": candidates,
-        "functions": selectors.unit_functions(unit),
-        "functions_form": functions_form or functions_form_of(unit),
-        "history": history,
-        "error": error,
-    }
+    # Filtered here without script; with it, static/js/baodao.js filters the rows as one types.
+    candidates = selectors.assignment_candidates(request.user, unit, q=q)
+    ctx = {"unit": unit, "q": q, "candidates": candidates, "functions": selectors.unit_functions(unit), "error": error}
+    ctx["functions_form"] = functions_form or functions_form_of(unit)
+    ctx["history"] = unit.assignments.select_related("community").order_by("-start_on", "-id")
     return render(request, "reporting/assign_unit.html", ctx, status=422 if error or functions_form else 200)
 
 

@@ -23,7 +23,7 @@ from baodao.core.privacy import mask_address
 from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.reporting import access, exports, forms, selectors, services
-from baodao.reporting.models import MemberReport, UnitReport
+from baodao.reporting.models import MemberReport
 
 
 def _community_of(request: AuthedHttpRequest) -> Place | None:
@@ -70,23 +70,12 @@ def _pending_page(request: AuthedHttpRequest, community: Place | None, status: i
     """What waits for `community` (None: all the user's communities); also re-rendered (422) by the
     page's POST actions on bad input."""
     communities = selectors.actionable_communities(request.user)
-    unit_reports = selectors.unit_reports_for_user(request.user, status=UnitReport.Status.SUBMITTED)
-    unit_reports = (
-        unit_reports.filter(community=community)
-        if community is not None
-        else unit_reports.filter(community__in=communities).order_by("community__path", "submitted_at")
-    )
-    ctx = {
-        "community": community,
-        "communities": communities.order_by("path"),
-        # Long lists (a street's or a district's), each paged by its own parameter.
-        "reports": page_of(request, _waiting(request, community)),
-        "unit_reports": unit_reports.prefetch_related("resource_tags", "demand_tags"),
-        "overdue": page_of(request, selectors.overdue_for_community(request.user, community), param="overdue")
-        if community is not None
-        else None,
-        "all_value": access.ALL_COMMUNITIES,
-    }
+    ctx = {"community": community, "communities": communities.order_by("path"), "all_value": access.ALL_COMMUNITIES}
+    ctx["unit_reports"] = selectors.unit_reports_waiting(request.user, community, communities)
+    # Long lists (a street's or a district's), each paged by its own parameter.
+    ctx["reports"] = page_of(request, _waiting(request, community))
+    overdue = selectors.overdue_for_community(request.user, community) if community is not None else None
+    ctx["overdue"] = page_of(request, overdue, param="overdue") if overdue is not None else None
     return render(request, "reporting/pending.html", ctx, status=status)
 
 

@@ -16,11 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.http import act, int_or_none, page_of
-from baodao.directory import scope
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Unit
 from baodao.reporting import access, exports, forms, selectors, services
-from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
+from baodao.reporting.models import Certificate, UnitReport
 from baodao.reporting.views.common import functions_form_of, unit_functions_post
 
 
@@ -129,24 +128,9 @@ def _ledger_page(
         messages.error(request, error)
     everyone = selectors.unit_ledger(unit)
     wanted = request.GET.get("status", "")
-    counts: dict[str, int] = {}
-    for r in everyone:
-        counts[r.status] = counts.get(r.status, 0) + 1
     page = page_of(request, [r for r in everyone if r.status == wanted] if wanted else everyone)
-    ctx = {
-        "unit": unit,
-        "total": len(everyone),
-        "page": page,
-        "rows": page.object_list,
-        "counts": [(k, v, counts.get(k, 0)) for k, v in selectors.LedgerStatus.LABELS.items()],
-        "wanted": wanted,
-        "approvals": selectors.member_reports_for_user(request.user, status=MemberReport.Status.UNIT_APPROVAL).filter(
-            unit=unit
-        ),
-        "mobile_requests": selectors.mobile_change_requests_for_user(
-            request.user, status=MobileChangeRequest.Status.PENDING
-        ).filter(member__unit=unit),
-    }
+    ctx = {"unit": unit, "total": len(everyone), "page": page, "rows": page.object_list, "wanted": wanted}
+    ctx |= {"counts": selectors.ledger_counts(everyone), **selectors.waiting_for_unit(request.user, unit)}
     return render(request, "reporting/ledger.html", ctx, status=status)
 
 
@@ -183,20 +167,26 @@ def _issue(request: AuthedHttpRequest, unit: Unit, member_id: int | None) -> ser
         batch = services.BatchIssue(issued=[services.certificate_issue(member=member, by=request.user)])
     else:
         batch = services.certificates_issue_batch(unit=unit, by=request.user)
+    for level, text in _issued_said(batch):
+        messages.add_message(request, level, text)
+    return batch
+
+
+def _issued_said(batch: services.BatchIssue) -> list[tuple[int, str]]:
+    """What the secretary reads after issuing: who was left out and why, how many were issued and
+    how many kept theirs (or that nobody needed one)."""
+    said = []
     if batch.skipped:
-        messages.warning(
-            request,
-            _("以下 %(n)d 名党员未签发：%(who)s")
-            % {"n": len(batch.skipped), "who": "；".join(reason for _m, reason in batch.skipped)},
-        )
+        who = "；".join(reason for _m, reason in batch.skipped)
+        said.append((messages.WARNING, _("以下 %(n)d 名党员未签发：%(who)s") % {"n": len(batch.skipped), "who": who}))
     done = _("签发 %(n)d 张报到证") % {"n": len(batch.issued)}
     if batch.kept:
         done += _("，跳过 %(k)d 名已有报到证的党员") % {"k": len(batch.kept)}
     if batch.issued:
-        messages.success(request, done)
+        said.append((messages.SUCCESS, done))
     elif not batch.skipped:
-        messages.info(request, done if batch.kept else _("没有需要签发报到证的党员"))
-    return batch
+        said.append((messages.INFO, done if batch.kept else _("没有需要签发报到证的党员")))
+    return said
 
 
 @login_required
@@ -206,12 +196,7 @@ def certificates_pdf(request: AuthedHttpRequest) -> HttpResponseBase:
 
     access.require_unit_secretary(request.user)
     ids = [i for i in (int_or_none(x) for x in request.GET.get("ids", "").split(",")) if i]
-    certs = list(
-        selectors.visible_certificates(request.user)
-        .filter(pk__in=ids, status=Certificate.Status.ISSUED, unit_id__in=scope.scope_for(request.user).unit_ids)
-        .select_related("member__party_org", "member__residence__parent", "unit", "community")
-        .order_by("member__party_org_id", "member_id")
-    )
+    certs = selectors.certificates_to_print(request.user, ids)
     if not certs:
         messages.error(request, _("没有可打印的报到证"))
         return redirect("reporting:ledger")
