@@ -39,21 +39,20 @@ def password_change(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
     ctx = {"form": form, "forced": user.must_change_password}
-
-    def change() -> None:
-        services.password_change(
-            user=user, new_password=form.cleaned_data["new_password1"], ip=services.client_ip(request)
-        )
-        update_session_auth_hash(request, user)
-
     return act(
         request,
-        change,
+        lambda: _changed(request, form.cleaned_data["new_password1"]),
         form=form,
         ok=_("密码已修改。其他设备上的登录已退出。"),
         then=reverse("home"),
         refused=lambda errors: render(request, "accounts/password_change.html", ctx, status=422 if errors else 200),
     )
+
+
+def _changed(request: AuthedHttpRequest, new_password: str) -> None:
+    """The user's new password set, this session kept signed in."""
+    services.password_change(user=request.user, new_password=new_password, ip=services.client_ip(request))
+    update_session_auth_hash(request, request.user)
 
 
 def lockout_response(

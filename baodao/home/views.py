@@ -135,19 +135,14 @@ def _member_home(request: AuthedHttpRequest, main: RoleAssignment, ctx: dict[str
     show_member_pii(request.user, [member])
     city = session_city(request)  # rules of the user's city, looked up once per session
     report = latest_report_of(member)
-    ctx.update(
-        member=member,
-        report=report,
-        # This year's confirmed activities and hours against the minimums (the counters).
-        progress=service_counts.progress(member, timezone.localdate().year, place=member.residence),
-        # 队长负责制: every reported member joins at least `member_min_teams` teams; asked until then.
-        teams_needed=max(0, get_rule_int("member_min_teams", city=city) - records_selectors.teams_of(member).count())
-        if report is not None and report.status == "confirmed"
-        else 0,
-        **selectors.member_categories(member),
-        min_activities=get_rule("member_min_activities_per_year", city=city),
-        min_hours=get_rule("member_min_hours_per_year", city=city),
-    )
+    ctx.update(member=member, report=report, **selectors.member_categories(member))
+    # This year's confirmed activities and hours against the minimums (the counters).
+    ctx["progress"] = service_counts.progress(member, timezone.localdate().year, place=member.residence)
+    ctx.update(min_activities=get_rule("member_min_activities_per_year", city=city))
+    ctx.update(min_hours=get_rule("member_min_hours_per_year", city=city))
+    # 队长负责制: every reported member joins at least `member_min_teams` teams; asked until then.
+    confirmed = report is not None and report.status == "confirmed"
+    ctx["teams_needed"] = records_selectors.teams_to_join(member, city) if confirmed else 0
     return homecache.render_page(request, ctx)
 
 

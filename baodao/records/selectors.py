@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from baodao.accounts.models import Actor
+from baodao.core.rules import get_rule_int
 from baodao.directory import scope
 from baodao.directory.models import FirstSecretaryTerm, LeaderLink, Member, Place, Unit
 from baodao.needs.models import Demand
@@ -139,6 +140,11 @@ def record_events(record: Record) -> list[RecordEvent]:
 
 def teams_of(member: Member) -> QuerySet[Team]:
     return Team.objects.filter(memberships__member=member, memberships__left_at__isnull=True, is_active=True)
+
+
+def teams_to_join(member: Member, city: Place | None) -> int:
+    """How many more volunteer teams the member is asked to join (the city's `member_min_teams`)."""
+    return max(0, get_rule_int("member_min_teams", city=city) - teams_of(member).count())
 
 
 def live_pairings(member: Member) -> QuerySet[Pairing]:

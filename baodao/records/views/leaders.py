@@ -77,13 +77,8 @@ def leaders(request: AuthedHttpRequest) -> HttpResponse:
         return _page(request, _refused(request))
     return act(
         request,
-        lambda: services.leader_visit_log(
-            link=links[0],
-            place=form.cleaned_data["place"],
-            visited_on=form.cleaned_data["visited_on"],
-            content=form.cleaned_data["content"],
-            by=request.user,
-        ),
+        # The form's link is the one asked of access above (its only choice).
+        lambda: services.leader_visit_log(by=request.user, **form.cleaned_data),
         ok=_("调研已登记，待社区确认"),
         then=reverse("records:leaders"),
         refused=lambda errors: _page(request, _refused(request, errors)),
