@@ -73,12 +73,12 @@ def page_of(
     return Paginator(qs, size or PAGE_SIZE).get_page(request.GET.get(param))
 
 
-def form_messages(form: forms.Form) -> str:
+def form_messages(form: forms.BaseForm) -> str:
     """The errors of a small action form, as one line for a flash message."""
     return "；".join(str(m) for errs in form.errors.values() for m in errs)
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's errors on the form: field errors where the field exists, else non-field."""
     if hasattr(exc, "error_dict"):
         for name, errs in exc.message_dict.items():

@@ -138,7 +138,7 @@ def category_of(kind: str, pk: int | None) -> Category | None:
     return Category.objects.filter(kind=kind, pk=pk or 0).first()
 
 
-def import_jobs_of(user: Actor) -> QuerySet[ImportJob]:
+def import_jobs_of(user: User) -> QuerySet[ImportJob]:
     """The roster imports the user started (each sees only their own)."""
     return ImportJob.objects.filter(user=user)
 
@@ -312,7 +312,7 @@ def unit_page(user: Actor, unit: Unit) -> dict[str, object]:
     orgs = list(unit.party_orgs.select_related("parent").order_by("id"))
     counts = party_org_member_counts(user, unit)
     for o in orgs:
-        o.n = counts.get(o.pk, 0)  # type: ignore[attr-defined]
+        o.n = counts.get(o.pk, 0)
     teams = unit_work_teams(user, unit)
     current = next((a for a in assignments if a.ended_on is None), None)
     can_create = current is not None and not any(t.is_active and t.community_id == current.community_id for t in teams)

@@ -405,7 +405,7 @@ def resident_list(request: AuthedHttpRequest) -> HttpResponseBase:
         )
     page = page_of(request, qs)
     show_resident_pii(request.user, page.object_list)
-    selectors.show_resident_groups(page.object_list)
+    selectors.show_resident_groups(list(page.object_list))
     groups = selectors.active_categories(Category.Kind.SPECIAL_GROUP)
     return render(request, "directory/resident_list.html", {"page": page, "groups": groups})
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from baodao.accounts.models import Actor
-from baodao.core.rules import get_rule_int
+from baodao.accounts.models import Actor, User
+from baodao.core.rules import CityRef, get_rule_int
 from baodao.directory import scope
 from baodao.directory.models import FirstSecretaryTerm, LeaderLink, Member, Place, Unit
 from baodao.needs.models import Demand
@@ -142,7 +142,7 @@ def teams_of(member: Member) -> QuerySet[Team]:
     return Team.objects.filter(memberships__member=member, memberships__left_at__isnull=True, is_active=True)
 
 
-def teams_to_join(member: Member, city: Place | None) -> int:
+def teams_to_join(member: Member, city: CityRef) -> int:
     """How many more volunteer teams the member is asked to join (the city's `member_min_teams`)."""
     return max(0, get_rule_int("member_min_teams", city=city) - teams_of(member).count())
 
@@ -163,7 +163,7 @@ def year_minutes_of_team(team: Team, year: int) -> int:
 
 def community_teams(community: Place) -> list[Team]:
     """The community's teams by type, each with its number of members (`n`) and its leader's name."""
-    rows = list(
+    rows: list[Team] = list(
         Team.objects.filter(community=community)
         .select_related("kind")
         .annotate(n=Count("memberships", filter=Q(memberships__left_at__isnull=True)))
@@ -251,7 +251,7 @@ def community_pairings(community: Place) -> QuerySet[Pairing]:
     )
 
 
-def visits_to_decide(user: Actor) -> QuerySet[LeaderVisit]:
+def visits_to_decide(user: User) -> QuerySet[LeaderVisit]:
     """Leaders' visits waiting for the user's community to confirm — not those the user logged or
     made (nobody confirms their own)."""
     decidable = scope.communities_confirmed_by(user)

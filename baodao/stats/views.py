@@ -78,8 +78,8 @@ def behind_view(request: AuthedHttpRequest) -> HttpResponseBase:
     area = None if unit is not None else selectors.asked(request.user, request.GET.get("place"), None)[0]
     behind = selectors.behind(area, unit, year)
     page = behind.paginator().get_page(request.GET.get("page"))
-    ctx = {"area": area, "unit": unit, "year": year, "years": recent_years(), "page": page, "children": behind.children}
-    ctx |= {"need": behind.need, "need_hours": behind.need.minutes // 60}
+    ctx: dict[str, object] = {"area": area, "unit": unit, "year": year, "years": recent_years(), "page": page}
+    ctx |= {"need": behind.need, "need_hours": behind.need.minutes // 60, "children": behind.children}
     return render(request, "stats/behind.html", {**ctx, "rows": selectors.behind_rows(page.object_list, year)})
 
 

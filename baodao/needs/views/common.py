@@ -11,7 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from baodao.accounts.models import Actor
+from baodao.accounts.models import Actor, User
 from baodao.directory.models import Place
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand, DemandPhoto
@@ -74,7 +74,7 @@ def photos_again(request: HttpRequest) -> int:
     return len(request.FILES.getlist("photos")) if checks_similar(request) else 0
 
 
-def submit_demand(form: forms.DemandForm, *, by: Actor | None, community: Place, **extra: Any) -> Demand:  # noqa: ANN401
+def submit_demand(form: forms.DemandForm, *, by: User | None, community: Place, **extra: Any) -> Demand:  # noqa: ANN401
     """The demand a phone's, a poster's or a desk's form describes, submitted: each of the form's
     fields is a field of the demand; `extra` what the page knows besides (the resident)."""
     return services.demand_submit(by=by, community=community, **form.cleaned_data, **extra)

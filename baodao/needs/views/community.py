@@ -26,6 +26,7 @@ from baodao.directory import selectors as directory_selectors
 from baodao.directory.importing.plan import FileProblem
 from baodao.directory.models import Category, Place
 from baodao.needs import access, exports, forms, importing, selectors, services
+from baodao.needs.access import Party
 from baodao.needs.models import Demand
 from baodao.needs.views.common import Page, checks_similar, demand_context, demand_form, photos_again, submit_demand
 
@@ -176,8 +177,9 @@ def entry(request: AuthedHttpRequest) -> HttpResponse:
     return _entry_page(request, form, desk)
 
 
-def _entry_page(request: AuthedHttpRequest, form: forms.EntryForm, desk: Desk, status: int = 200) -> HttpResponse:
+def _entry_page(request: AuthedHttpRequest, form: forms.DemandForm, desk: Desk, status: int = 200) -> HttpResponse:
     """The entry form (again, with its errors: 422), and the demands like the title typed."""
+    assert desk.community is not None  # the page asks for one first
     text = request.POST.get("title", "")[:60] if request.method == "POST" else ""
     ctx = desk.context(form=form, checked=bool(text))
     ctx["similar"] = selectors.similar_demands(desk.community, text, include_unreviewed=True) if text.strip() else []
@@ -301,7 +303,7 @@ def dispatch(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     picked = "pick" in request.POST or "pick_text" in request.POST
     form = None if picked else forms.DispatchForm(request.POST)
 
-    def run() -> object:
+    def run() -> Party:
         party = _picked_party(request, d) if form is None else _party(request, d, form.cleaned_data)
         services.item_dispatch(demand=d, party=party, by=request.user)
         return party
@@ -316,7 +318,7 @@ def dispatch(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _picked_party(request: AuthedHttpRequest, d: Demand) -> object:
+def _picked_party(request: AuthedHttpRequest, d: Demand) -> Party:
     """The party chosen in the picker; one not among the item's candidates is said on the page."""
     try:
         return access.get_dispatch_pick(
@@ -326,7 +328,7 @@ def _picked_party(request: AuthedHttpRequest, d: Demand) -> object:
         raise ValidationError(str(exc)) from exc
 
 
-def _party(request: AuthedHttpRequest, d: Demand, data: dict[str, Any]) -> object:
+def _party(request: AuthedHttpRequest, d: Demand, data: dict[str, Any]) -> Party:
     return access.get_dispatch_party(request.user, d, party=data["party"], party_id=data["party_id"])
 
 

@@ -37,7 +37,8 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     # Two lists, each paged by its own parameter: the activities ahead, this year's records.
     upcoming = page_of(request, selectors.upcoming_for_member(request.user, member), param="upcoming")
     records = page_of(request, selectors.own_records(member, year=year))
-    ctx = {"member": member, "community": community, "upcoming": _with_signups(member, list(upcoming.object_list))}
+    ctx: dict[str, object] = {"member": member, "community": community}
+    ctx["upcoming"] = _with_signups(member, list(upcoming.object_list))
     ctx |= {"upcoming_page": upcoming, "records": records.object_list, "page": records}
     ctx["progress"] = signals.member_progress.call(member, year, place=community)
     ctx["pairings"] = list(selectors.live_pairings(member))

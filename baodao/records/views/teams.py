@@ -61,7 +61,8 @@ def team(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     ctx = {"t": t, "members": selectors.team_members(t), "hours": hours}
     ctx["may_manage"] = access.may_manage_team(request.user, t)
     # Three lists that grow with the years, each paged by its own parameter.
-    claimable = selectors.team_claimable(t) if access.leads_team(request.user, t) else []
+    claimable = selectors.team_claimable(t)
+    claimable = claimable if access.leads_team(request.user, t) else claimable.none()
     ctx["activities"] = page_of(request, selectors.team_activities(t), param="activities")
     ctx["claims"] = page_of(request, selectors.team_claims(t), param="claims")
     ctx["claimable"] = page_of(request, claimable, param="claimable")

@@ -70,7 +70,11 @@ def _pending_page(request: AuthedHttpRequest, community: Place | None, status: i
     """What waits for `community` (None: all the user's communities); also re-rendered (422) by the
     page's POST actions on bad input."""
     communities = selectors.actionable_communities(request.user)
-    ctx = {"community": community, "communities": communities.order_by("path"), "all_value": access.ALL_COMMUNITIES}
+    ctx: dict[str, object] = {
+        "community": community,
+        "communities": communities.order_by("path"),
+        "all_value": access.ALL_COMMUNITIES,
+    }
     ctx["unit_reports"] = selectors.unit_reports_waiting(request.user, community, communities)
     # Long lists (a street's or a district's), each paged by its own parameter.
     ctx["reports"] = page_of(request, _waiting(request, community))

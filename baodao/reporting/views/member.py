@@ -202,7 +202,7 @@ def my_report(request: HttpRequest) -> HttpResponse:
     member = access.get_own_member(request.user)
     reports = selectors.own_reports(request.user, member)
     certificate = selectors.open_certificate_of(member)
-    ctx = {"member": member, "reports": reports, "certificate": certificate}
+    ctx: dict[str, object] = {"member": member, "reports": reports, "certificate": certificate}
     # Old reports (ended, returned) do not hide an open certificate: the reminders link here.
     ctx["show_certificate"] = certificate is not None and not any(r.is_active for r in reports)
     if certificate is not None:
