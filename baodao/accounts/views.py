@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from baodao.accounts import services
 from baodao.accounts.forms import LoginForm, PasswordChangeForm
 from baodao.accounts.models import AuthedHttpRequest
+from baodao.core.http import act
 
 
 class LoginView(auth_views.LoginView):
@@ -38,16 +38,21 @@ def password_change(request: AuthedHttpRequest) -> HttpResponse:
     every other session and API token of the user ends."""
     user = request.user
     form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        services.password_change(
-            user=user, new_password=form.cleaned_data["new_password1"], ip=services.client_ip(request)
-        )
-        update_session_auth_hash(request, user)
-        messages.success(request, _("密码已修改。其他设备上的登录已退出。"))
-        return redirect(settings.LOGIN_REDIRECT_URL)  # the site's front page is the project's to name
-    status = 422 if form.errors else 200
     ctx = {"form": form, "forced": user.must_change_password}
-    return render(request, "accounts/password_change.html", ctx, status=status)
+    return act(
+        request,
+        lambda: _changed(request, form.cleaned_data["new_password1"]),
+        form=form,
+        ok=_("密码已修改。其他设备上的登录已退出。"),
+        then=settings.LOGIN_REDIRECT_URL,  # the site's front page is the project's to name
+        refused=lambda errors: render(request, "accounts/password_change.html", ctx, status=422 if errors else 200),
+    )
+
+
+def _changed(request: AuthedHttpRequest, new_password: str) -> None:
+    """The user's new password set, this session kept signed in."""
+    services.password_change(user=request.user, new_password=new_password, ip=services.client_ip(request))
+    update_session_auth_hash(request, request.user)
 
 
 def lockout_response(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination
@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from baodao.accounts.models import User
 from baodao.core import dates
-from baodao.core.http import MAX_ID
+from baodao.core.http import MAX_ID, year_asked
 
 # A key a client sends (in a path, a query or a body): beyond a bigint it is a 422, never a query
 # that overflows the database driver.
@@ -42,11 +42,13 @@ InputDate = Annotated[dt.date, AfterValidator(_in_window)]
 InputDateTime = Annotated[dt.datetime, AfterValidator(_in_window)]
 
 
-def check_year(year: int | None) -> None:
-    """A `?year=` of figures: from the window's first year to next year (400 otherwise)."""
-    first, this_year = dates.input_window()[0].year, timezone.localdate().year
-    if year is not None and not first <= year <= this_year + 1:
-        raise HttpError(400, f"年份应在 {first} 到 {this_year + 1} 之间")
+def check_year(year: int | None) -> int:
+    """A `?year=` of figures, as the pages read it (core.http.year_asked): this year when none is
+    asked, a 400 naming the window for one outside it."""
+    try:
+        return year_asked(year, strict=True)
+    except DjangoValidationError as exc:
+        raise HttpError(400, "；".join(exc.messages)) from exc
 
 
 MAX_PAGE = 1_000_000  # far past any list's last page; the offset of a larger one overflows too

@@ -20,12 +20,11 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from baodao.api.common import ApiPagination, AuthedRequest, Id, InputDateTime, check_year
+from baodao.api.common import ApiPagination, AuthedRequest, Id, InputDateTime
 from baodao.api.records import RecordOut
 from baodao.core.images import MAX_PHOTO_BYTES
 from baodao.directory.models import Category
@@ -38,8 +37,6 @@ from baodao.records import forms as records_forms
 from baodao.records import selectors as records_selectors
 from baodao.records import services as records_services
 from baodao.records.models import Record
-from baodao.stats import access as stats_access
-from baodao.stats import needs_counts
 
 router = Router(tags=["needs"])
 
@@ -609,62 +606,3 @@ def item_log(request: AuthedRequest, item_id: Id, payload: LogIn) -> Status:
     claim = _held(request, item_id)
     row = _claim_log(request, claim, payload, done=payload.done, note=payload.note, photos=payload.photos)
     return Status(201, row)
-
-
-class FiguresOut(Schema):
-    place_id: int
-    place_name: str
-    year: int
-    collected: int
-    pending: int
-    accepted: int
-    taken: int
-    done: int
-    closed: int
-    unable: int
-    taken_rate: float | None
-    closed_rate: float | None
-    median_claim_days: float | None
-    median_close_days: float | None
-    resident_accepted: int
-    silent_accepted: int
-    average_rating: float | None
-    overdue: int
-    by_channel: dict[str, int]
-    by_category: dict[str, int]
-
-
-@router.get("/figures", response=FiguresOut)
-def figures(request: AuthedRequest, place: Id | None = None, year: int | None = None) -> dict[str, object]:
-    """The three lists' figures of an area the caller sees whole (from the counters)."""
-    area = stats_access.get_area_for_need_figures(request.auth, place)
-    check_year(year)
-    year = year or timezone.localdate().year
-    f = needs_counts.figures(area, year)
-    return {
-        "place_id": area.pk,
-        "place_name": area.name,
-        "year": year,
-        **{
-            k: getattr(f, k)
-            for k in (
-                "collected",
-                "pending",
-                "accepted",
-                "taken",
-                "done",
-                "closed",
-                "unable",
-                "taken_rate",
-                "closed_rate",
-                "median_claim_days",
-                "median_close_days",
-                "resident_accepted",
-                "silent_accepted",
-                "average_rating",
-            )
-        },
-        "overdue": selectors.overdue_in_area(request.auth, area),
-        "by_channel": {code: n for code, _label, n in f.by_channel},
-        "by_category": {name: n for _pk, name, n in f.by_category},
-    }

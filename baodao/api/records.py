@@ -21,11 +21,9 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from baodao.api.common import ApiPagination, AuthedRequest, Id, InputDateTime, check_year
-from baodao.core.numbers import hours_number
 from baodao.directory.models import Category
 from baodao.records import access, codes, selectors, services
 from baodao.records.models import Activity, Callup, Record, Signup, Team
-from baodao.stats import access as stats_access
 from baodao.stats import service_counts
 
 router = Router(tags=["records"])
@@ -251,9 +249,7 @@ class ProgressOut(Schema):
 def progress(request: AuthedRequest, year: int | None = None) -> dict[str, object]:
     """This year's confirmed activities and hours against the minimums (5 / 20 by default)."""
     member = access.get_own_member(request.auth)
-    check_year(year)
-    year = year or timezone.localdate().year
-    p = service_counts.progress(member, year, place=access.reported_community(member))
+    p = service_counts.progress(member, check_year(year), place=access.reported_community(member))
     return {
         "year": p.year,
         "activities": p.activities,
@@ -368,8 +364,7 @@ def pending(request: AuthedRequest, community: int | None = None, flagged: bool 
     """Records waiting for the caller's confirmation (community staff)."""
     _require_confirmer(request)
     place = get_object_or_404(selectors.confirming_communities(request.auth), pk=community) if community else None
-    rows = selectors.pending_for_user(request.auth, community=place).order_by("starts_at", "id")
-    return rows.exclude(flags=[]) if flagged else rows
+    return selectors.pending_list(request.auth, community=place, flagged=flagged)
 
 
 class ConfirmIn(Schema):
@@ -446,64 +441,6 @@ def return_record(request: AuthedRequest, record_id: Id, payload: ReturnIn) -> R
         return services.record_return(record=row, by=request.auth, reason=payload.reason)
     except ValidationError as exc:
         raise _refuse(exc) from exc
-
-
-class BehindOut(Schema):
-    member_id: int
-    name: str
-    unit: str
-    community: str
-    activities: int
-    hours: float
-
-
-class BehindPage(Schema):
-    place_id: int
-    place_name: str
-    year: int
-    activities_needed: int
-    hours_needed: int
-    total: int
-    items: list[BehindOut]
-
-
-@router.get("/behind", response=BehindPage)
-def behind(
-    request: AuthedRequest, place: Id | None = None, year: int | None = None, page: int = 1
-) -> dict[str, object]:
-    """Reported members of an area (the caller sees it whole) behind this year's minimums, from the
-    counters; 100 a page."""
-    area = stats_access.get_area_for_need_figures(request.auth, place)
-    check_year(year)
-    year = year or timezone.localdate().year
-    if not 1 <= page <= 100_000:
-        raise HttpError(400, "页码有误")
-    need = service_counts.minimums(area)
-    reports = service_counts.behind_reports(area, year)
-    total = service_counts.behind_count(area, year)  # from the counters
-    rows = list(
-        reports.select_related("member__unit", "community").order_by("member_id")[(page - 1) * 100 : page * 100]
-    )
-    counts = service_counts.counts_by_member([r.member_id for r in rows], year)
-    return {
-        "place_id": area.pk,
-        "place_name": area.name,
-        "year": year,
-        "activities_needed": need.activities,
-        "hours_needed": need.minutes // 60,
-        "total": total,
-        "items": [
-            {
-                "member_id": r.member_id,
-                "name": r.member.name,
-                "unit": r.member.unit.name,
-                "community": r.community.name,
-                "activities": counts[r.member_id][0],
-                "hours": hours_number(counts[r.member_id][1]),
-            }
-            for r in rows
-        ],
-    }
 
 
 # --- urgent call-ups ------------------------------------------------------------------------------

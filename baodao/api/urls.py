@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 
 from baodao.accounts.models import User
 from baodao.accounts.services import api_token_user
-from baodao.api import accounts, directory, needs, records, reporting
+from baodao.api import accounts, directory, needs, records, reporting, stats
 from baodao.api.errors import ERROR_MESSAGES
 from baodao.api.messages import validation_message
 from baodao.api.middleware import JsonBodyParser, refuse_unreadable_input
@@ -120,3 +120,5 @@ api.add_router("", directory.router)
 api.add_router("/reporting", reporting.router)
 api.add_router("/needs", needs.router)
 api.add_router("/records", records.router)
+# The figures: /needs/figures and /records/behind (their old paths) and /stats/… (api.stats).
+api.add_router("", stats.router)

@@ -9,7 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.excel import XLSX_MIME, xlsx_response
 from baodao.core.forms import Form
-from baodao.core.http import page_of
-from baodao.directory import access
+from baodao.core.http import act, page_of
+from baodao.directory import access, selectors
 from baodao.directory.importing import columns, jobs
 from baodao.directory.importing.template import template_workbook
 from baodao.directory.models import ImportJob
@@ -64,7 +65,7 @@ def index(request: AuthedHttpRequest) -> HttpResponseBase:
     _require_manager(request)
     import_jobs_expire()  # the list shows a job whose worker died as failed, not as running for ever
     kinds = [{"kind": k, "label": columns.KIND_LABELS[k], "columns": cols} for k, cols in columns.TEMPLATES.items()]
-    page = page_of(request, ImportJob.objects.filter(user=request.user))
+    page = page_of(request, selectors.import_jobs_of(request.user))
     jobs = [(j, columns.KIND_LABELS.get(j.kind, j.kind)) for j in page.object_list]
     return render(request, "directory/import_index.html", {"kinds": kinds, "jobs": jobs, "page": page})
 
@@ -87,24 +88,22 @@ def upload(request: AuthedHttpRequest, kind: str) -> HttpResponse:
     kind = _kind_or_404(kind)
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            job = jobs.import_job_create(
-                user=request.user,
-                kind=kind,
-                file=form.cleaned_data["file"],
-                valid_only=form.cleaned_data["valid_only"],
-            )
-            return redirect("import:job", pk=job.pk)
-        status = 422
     else:
         form = UploadForm(initial={"valid_only": request.GET.get("valid_only") == "1"})
-        status = 200
-    context = {
-        "form": form,
-        "kind": kind,
-        "label": columns.KIND_LABELS[kind],
-        "columns": columns.TEMPLATES[kind],
-    }
+    return act(
+        request,
+        lambda: jobs.import_job_create(
+            user=request.user, kind=kind, file=form.cleaned_data["file"], valid_only=form.cleaned_data["valid_only"]
+        ),
+        form=form,
+        ok=None,  # the job's page says how it goes
+        then=lambda job: reverse("import:job", args=[job.pk]),
+        refused=lambda errors: _upload_page(request, kind, form, status=422 if errors else 200),
+    )
+
+
+def _upload_page(request: AuthedHttpRequest, kind: str, form: UploadForm, status: int = 200) -> HttpResponse:
+    context = {"form": form, "kind": kind, "label": columns.KIND_LABELS[kind], "columns": columns.TEMPLATES[kind]}
     return render(request, "directory/import_upload.html", context, status=status)
 
 
@@ -115,11 +114,18 @@ def job(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(ImportJob, pk=pk, user=request.user)
     if not job.is_finished and import_jobs_expire(job_id=job.pk):
         job.refresh_from_db()  # its worker died: failed, with a message, and its upload deleted
+    template_name = "directory/import_job_block.html" if request.htmx else "directory/import_job.html"
+    return render(request, template_name, _job_facts(job))
+
+
+def _job_facts(job: ImportJob) -> dict[str, object]:
+    """How far the import is, and what it refused: the rows (the first ERRORS_ON_PAGE of them) or
+    the file as a whole."""
     processed, total = job_progress(job) if not job.is_finished else (job.processed, job.total)
     bad_rows = len({e["row"] for e in job.errors})
     # Errors about the file as a whole (row 0: unreadable, row 1: headers or no data) are not row errors.
     file_error = job.status == ImportJob.Status.FAILED or any(e["row"] in (0, 1) for e in job.errors)
-    context = {
+    return {
         "job": job,
         "label": columns.KIND_LABELS.get(job.kind, job.kind),
         "percent": 100 if job.is_finished else (min(100, processed * 100 // total) if total else 0),
@@ -130,8 +136,6 @@ def job(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
         # Re-uploading in valid-only mode makes sense when some rows passed.
         "offer_valid_only": not job.committed and not file_error and bad_rows < job.total,
     }
-    template_name = "directory/import_job_block.html" if request.htmx else "directory/import_job.html"
-    return render(request, template_name, context)
 
 
 @login_required

@@ -14,16 +14,20 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baodao.accounts.models import Actor, RoleAssignment, User
+from baodao.accounts.models import Actor, RoleAssignment, SecurityEvent, User
 from baodao.core import crypto
 from baodao.core.privacy import mask_name
+from baodao.core.rules import RULES
 from baodao.core.validators import ID_RE, MOBILE_RE, normalize_id_number
 from baodao.directory import scope
 from baodao.directory.models import (
+    Category,
     FirstSecretaryTerm,
     HeadAppointment,
+    ImportJob,
     LeaderLink,
     Member,
+    PartyOrg,
     Place,
     Resident,
     Rule,
@@ -114,6 +118,61 @@ def residents_for_user(
     return qs.order_by("id")
 
 
+def show_resident_groups(residents: list[Resident]) -> None:
+    """Set `group_names` on each resident of a page: the special groups (困难群众、空巢老人…), for
+    those whose personal data the viewer sees in full (`pii_full`, set by display.show_resident_pii)."""
+    ids = [r.pk for r in residents if r.pii_full]
+    through = Resident.special_groups.through.objects.filter(resident_id__in=ids).select_related("category")
+    by_resident: dict[int, list[str]] = {}
+    for row in through:
+        by_resident.setdefault(row.resident_id, []).append(row.category.name)
+    for r in residents:
+        r.group_names = by_resident.get(r.pk, [])  # type: ignore[attr-defined]
+
+
+def active_categories(kind: str) -> QuerySet[Category]:
+    """The categories of one kind offered in pickers and filters, in their order."""
+    return Category.objects.filter(kind=kind, is_active=True).order_by("sort_order", "id")
+
+
+def category_of(kind: str, pk: int | None) -> Category | None:
+    """The category of `kind` a form or a query string names by id (active or not), else None."""
+    return Category.objects.filter(kind=kind, pk=pk or 0).first()
+
+
+def import_jobs_of(user: User) -> QuerySet[ImportJob]:
+    """The roster imports the user started (each sees only their own)."""
+    return ImportJob.objects.filter(user=user)
+
+
+def all_categories() -> list[Category]:
+    return list(Category.objects.all())
+
+
+def rules_of_city(city: Place | None) -> list[dict[str, object]]:
+    """Every rule with the city's own value, or the default where the city has none."""
+    stored = {r.key: r for r in Rule.objects.filter(city=city)}
+    return [
+        {"key": k, "d": d, "value": stored[k].value if k in stored else d.default, "custom": k in stored}
+        for k, d in RULES.items()
+    ]
+
+
+def audit_entries_for_user(user: Actor, tab: str) -> QuerySet | None:
+    """The audit log's tab as the user may read it (directory.scope): `changes` (data changes) or
+    `security` (logins and exports); None for any other tab."""
+    from auditlog.models import LogEntry  # the audit app's models, loaded once the registry is ready
+
+    actors = scope.audit_actors_for_user(user)
+    if tab == "changes":
+        qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+        return qs if actors is None else qs.filter(actor__in=actors)
+    if tab == "security":
+        events = SecurityEvent.objects.all()
+        return events if actors is None else events.filter(user__in=actors)
+    return None
+
+
 def first_secretary_terms_in_force(today: dt.date | None = None) -> QuerySet[FirstSecretaryTerm]:
     """Terms not ended and not past their end date: a lapsed term covers nothing."""
     today = today or timezone.localdate()
@@ -192,6 +251,35 @@ def current_assignments(community: Place) -> QuerySet[UnitAssignment]:
     )
 
 
+def linked_units_with_members(user: Actor, community: Place) -> list[tuple[UnitAssignment, int]]:
+    """The units assigned to the community now, each with its members in service the user sees
+    living in the community."""
+    counts = dict(
+        members_for_user(user, within=community, status=Member.Status.IN_SERVICE)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [(a, counts.get(a.unit_id, 0)) for a in current_assignments(community)]
+
+
+def current_assignment_of(unit: Unit) -> UnitAssignment | None:
+    """The community the unit is assigned to now (its assignment in force), if any."""
+    return unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
+
+
+def party_orgs_of(unit: Unit) -> QuerySet[PartyOrg]:
+    """The unit's party organisations, each with its members in service (`members_n`)."""
+    return unit.party_orgs.annotate(
+        members_n=Count("members", filter=Q(members__status=Member.Status.IN_SERVICE))
+    ).order_by("id")
+
+
+def assigned_units(community: Place) -> QuerySet[Unit]:
+    """The units assigned to the community now, by name."""
+    return Unit.objects.filter(pk__in=current_assignments(community).values("unit_id")).order_by("name")
+
+
 def member_categories(member: Member) -> dict[str, list[str]]:
     """A member's skills and intentions by name, in one query (a union of the two link tables)."""
     skills = Member.skills.through.objects.filter(member=member).annotate(which=Value("skills"))
@@ -216,6 +304,21 @@ def unit_member_counts(user: Actor, units: list[Unit]) -> dict[int, int]:
         .annotate(n=Count("pk"))
         .order_by()
     )
+
+
+def unit_page(user: Actor, unit: Unit) -> dict[str, object]:
+    """The unit's page: its assignments (the latest first), its party organisations with their
+    members the user sees (`n`), its work teams, and whether it may form the work team of the
+    community it serves now (it has none there yet)."""
+    assignments = list(unit.assignments.select_related("community").order_by("-start_on", "-id"))
+    orgs = list(unit.party_orgs.select_related("parent").order_by("id"))
+    counts = party_org_member_counts(user, unit)
+    for o in orgs:
+        o.n = counts.get(o.pk, 0)
+    teams = unit_work_teams(user, unit)
+    current = next((a for a in assignments if a.ended_on is None), None)
+    can_create = current is not None and not any(t.is_active and t.community_id == current.community_id for t in teams)
+    return {"assignments": assignments, "orgs": orgs, "teams": teams, "can_create_team": can_create}
 
 
 def party_org_member_counts(user: Actor, unit: Unit) -> dict[int, int]:
@@ -320,6 +423,16 @@ def place_labels(places: list[Place]) -> dict[int, str]:
     return {p.pk: " › ".join(names[i] for i in p.ancestor_ids() if i in names) or p.name for p in places}
 
 
+def residence_in_city(city: Place | None, pk: int) -> Place | None:
+    """The compound, grid or building of the city with id `pk`, else None (none elsewhere)."""
+    return Place.objects.filter(pk=pk, kind__in=RESIDENCE_KINDS, path__startswith=city.path if city else "-").first()
+
+
+def unit_in_city(city: Place | None, pk: int) -> Unit | None:
+    """The active unit with id `pk` whose office is in the city, else None (none elsewhere)."""
+    return Unit.objects.filter(pk=pk, is_active=True, office_place__path__startswith=city.path if city else "-").first()
+
+
 def residences_in_city(city: Place | None, q: str) -> list[Place]:
     """Compounds, grids and buildings of the city whose name or code matches: where a member may
     move to (anywhere in the city, as member_move allows)."""
@@ -337,6 +450,19 @@ def units_in_city(city: Place | None, q: str) -> list[Unit]:
         return []
     qs = Unit.objects.filter(is_active=True, office_place__path__startswith=city.path)
     return list(qs.filter(Q(name__icontains=q) | Q(code__startswith=q)).order_by("code")[:SUGGESTIONS])
+
+
+def place_tree(user: Actor) -> list[tuple[Place, int, list[tuple[Place, int]]]]:
+    """The place tree as it opens: what the user sees at the top, each with its number of children
+    and its children one level down (deeper levels load when opened)."""
+    return [(node, n, place_tree_children(user, node) if n else []) for node, n in place_tree_children(user, None)]
+
+
+def show_path_labels(places: list[Place]) -> None:
+    """Set `path_label` on each place: its name with the names above it."""
+    labels = place_labels(places)
+    for p in places:
+        p.path_label = labels[p.pk]  # type: ignore[attr-defined]
 
 
 def place_tree_children(user: Actor, parent: Place | None) -> list[tuple[Place, int]]:

@@ -7,13 +7,13 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,8 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import Actor, AuthedHttpRequest
 from baodao.core.dates import window_error
-from baodao.core.http import int_or_none, page_of, post_action
-from baodao.core.rules import RULES
+from baodao.core.http import act, int_or_none, page_of
 from baodao.directory import access, exports, scope, selectors, services
 from baodao.directory.display import member_page_context, page_parts, show_member_pii, show_resident_pii
 from baodao.directory.models import (
@@ -33,8 +32,6 @@ from baodao.directory.models import (
     LeaderLink,
     Member,
     Place,
-    Resident,
-    Rule,
     Unit,
     WorkTeam,
     WorkTeamMembership,
@@ -77,16 +74,10 @@ def place_list(request: AuthedHttpRequest) -> HttpResponseBase:
     searching = any(request.GET.get(k) for k in ("q", "kind", "place", "page", "view"))
     ctx: dict[str, object] = {"kinds": Place.Kind.choices, "searching": searching}
     if searching:  # what matches, flat, each with the names above it
-        page = page_of(request, qs)
-        labels = selectors.place_labels(list(page.object_list))
-        for p in page.object_list:
-            p.path_label = labels[p.pk]
-        ctx["page"] = page
+        ctx["page"] = page = page_of(request, qs)
+        selectors.show_path_labels(list(page.object_list))
     else:  # the tree: what the user sees at the top, one level open; deeper levels load when opened
-        ctx["tree"] = [
-            (node, n, selectors.place_tree_children(request.user, node) if n else [])
-            for node, n in selectors.place_tree_children(request.user, None)
-        ]
+        ctx["tree"] = selectors.place_tree(request.user)
     return render(request, "directory/place_list.html", ctx)
 
 
@@ -146,16 +137,19 @@ def _place_page(request: AuthedHttpRequest, place: Place, errors: list[str] | No
 
 
 def _place_post(
-    request: AuthedHttpRequest, pk: int, allowed: Callable[[Actor, Place], Place], act: Callable[[Place], object]
+    request: AuthedHttpRequest, pk: int, allowed: Callable[[Actor, Place], Place], step: Callable[[Place], object]
 ) -> HttpResponse:
     """One appointment posted from a place page: the place among those seen (else 404), `allowed`
-    asks access (403), `act` calls one service; saved → the page, refused → the page with 422."""
+    asks access (403), `step` calls one service; saved → the page, refused → the page with 422."""
     _staff_only(request)
     place = allowed(request.user, get_object_or_404(selectors.places_for_user(request.user), pk=pk))
-    errors = post_action(request, lambda: act(place))
-    if errors is None:
-        return redirect("directory:place_detail", pk=place.pk)
-    return _place_page(request, place, errors)
+    return act(
+        request,
+        lambda: step(place),
+        ok=_("已保存"),
+        then=reverse("directory:place_detail", args=[place.pk]),
+        refused=lambda errors: _place_page(request, place, errors),
+    )
 
 
 @login_required
@@ -295,38 +289,29 @@ def unit_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
 
 def _unit_page(request: AuthedHttpRequest, unit: Unit, errors: list[str] | None = None) -> HttpResponse:
     """The unit page; also re-rendered (422, with `errors`) by the work-team changes posted from it."""
-    user = request.user
-    assignments = list(unit.assignments.select_related("community").order_by("-start_on", "-id"))
-    orgs = list(unit.party_orgs.select_related("parent").order_by("id"))
-    counts = selectors.party_org_member_counts(user, unit)
-    for o in orgs:
-        o.n = counts.get(o.pk, 0)
-    teams = selectors.unit_work_teams(user, unit)
-    current = next((a for a in assignments if a.ended_on is None), None)
     ctx = {
         "unit": unit,
-        "assignments": assignments,
-        "orgs": orgs,
-        "teams": teams,
-        "can_manage_teams": scope.can_manage_work_teams(user, unit),
-        "can_create_team": current is not None
-        and not any(t.is_active and t.community_id == current.community_id for t in teams),
         "roles": WorkTeamMembership.Role.choices,
         "errors": errors,
+        **selectors.unit_page(request.user, unit),
     }
+    ctx["can_manage_teams"] = scope.can_manage_work_teams(request.user, unit)
     return render(request, "directory/unit_detail.html", ctx, status=422 if errors else 200)
 
 
-def _unit_post(request: AuthedHttpRequest, pk: int, act: Callable[[Unit], object]) -> HttpResponse:
+def _unit_post(request: AuthedHttpRequest, pk: int, step: Callable[[Unit], object]) -> HttpResponse:
     """One work-team change posted from a unit page: seen (else 404), allowed (else 403), one
     service; saved → the page, refused → the page with 422."""
     _staff_only(request)
     unit = get_object_or_404(selectors.units_for_user(request.user), pk=pk)
     access.get_unit_for_work_teams(request.user, unit)
-    errors = post_action(request, lambda: act(unit))
-    if errors is None:
-        return redirect("directory:unit_detail", pk=unit.pk)
-    return _unit_page(request, unit, errors)
+    return act(
+        request,
+        lambda: step(unit),
+        ok=_("已保存"),
+        then=reverse("directory:unit_detail", args=[unit.pk]),
+        refused=lambda errors: _unit_page(request, unit, errors),
+    )
 
 
 @login_required
@@ -420,14 +405,8 @@ def resident_list(request: AuthedHttpRequest) -> HttpResponseBase:
         )
     page = page_of(request, qs)
     show_resident_pii(request.user, page.object_list)
-    groups = Category.objects.filter(kind=Category.Kind.SPECIAL_GROUP, is_active=True)
-    ids = [r.pk for r in page.object_list if r.pii_full]
-    through = Resident.special_groups.through.objects.filter(resident_id__in=ids).select_related("category")
-    by_resident: dict[int, list[str]] = {}
-    for row in through:
-        by_resident.setdefault(row.resident_id, []).append(row.category.name)
-    for r in page.object_list:
-        r.group_names = by_resident.get(r.pk, [])
+    selectors.show_resident_groups(list(page.object_list))
+    groups = selectors.active_categories(Category.Kind.SPECIAL_GROUP)
     return render(request, "directory/resident_list.html", {"page": page, "groups": groups})
 
 
@@ -447,47 +426,44 @@ def resident_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def rule_list(request: AuthedHttpRequest) -> HttpResponse:
     city = access.get_city_for_rules(request.user)
-    error = None
-    status = 200
-    if request.method == "POST":
-        key = request.POST.get("key", "")
-        try:
-            value = Decimal(request.POST.get("value", ""))
-            services.rule_set(key=key, value=value, city=city)
-        except (InvalidOperation, ValueError):
-            error = (key, _("请输入数字"))
-        except ValidationError as exc:
-            error = (key, "；".join(exc.messages))
-        else:
-            messages.success(request, _("规则已保存"))
-            return redirect("directory:rule_list")
-        status = 422
-    stored = {r.key: r for r in Rule.objects.filter(city=city)}
-    rows = [
-        {"key": k, "d": d, "value": stored[k].value if k in stored else d.default, "custom": k in stored}
-        for k, d in RULES.items()
-    ]
-    ctx = {"city": city, "rows": rows, "error": error, "parts": page_parts("rules", request.user)}
-    return render(request, "directory/rule_list.html", ctx, status=status)
+    if request.method == "GET":
+        return _rules_page(request, city)
+    key = request.POST.get("key", "")
+    return act(
+        request,
+        lambda: services.rule_set(key=key, value=_number(request.POST.get("value", "")), city=city),
+        ok=_("规则已保存"),
+        then=reverse("directory:rule_list"),
+        refused=lambda errors: _rules_page(request, city, (key, "；".join(errors))),
+    )
+
+
+def _number(value: str) -> Decimal:
+    try:
+        return Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("请输入数字")) from None
+
+
+def _rules_page(request: AuthedHttpRequest, city: Place | None, error: tuple[str, str] | None = None) -> HttpResponse:
+    """The city's rules, each with its value (its own or the default); a refused value (422) is
+    named beside its key."""
+    ctx = {
+        "city": city,
+        "rows": selectors.rules_of_city(city),
+        "error": error,
+        "parts": page_parts("rules", request.user),
+    }
+    return render(request, "directory/rule_list.html", ctx, status=422 if error else 200)
 
 
 @login_required
 @require_GET
 def audit(request: AuthedHttpRequest) -> HttpResponseBase:
     access.require_audit_reader(request.user)
-    from auditlog.models import LogEntry
-
-    from baodao.accounts.models import SecurityEvent as SE
-
     tab = request.GET.get("tab", "security")
-    actors = scope.audit_actors_for_user(request.user)
-    if tab == "changes":
-        qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
-        qs = qs if actors is None else qs.filter(actor__in=actors)
-    elif tab == "security":
-        qs = SE.objects.all()
-        qs = qs if actors is None else qs.filter(user__in=actors)
-    else:
+    qs = selectors.audit_entries_for_user(request.user, tab)
+    if qs is None:
         raise Http404
     if request.GET.get("export") == "xlsx":
         # The entries of the page (same tab, same scope), all of them; the export is itself audited.
@@ -530,20 +506,28 @@ def _audit_change_rows(qs: QuerySet) -> Iterator[list[object]]:
 @require_http_methods(["GET", "POST"])
 def category_list(request: AuthedHttpRequest) -> HttpResponse:
     access.require_category_editor(request.user)
-    errors: list[str] = []
-    if request.method == "POST":
-        try:
-            if "toggle" in request.POST:
-                category = get_object_or_404(Category, pk=int_or_none(request.POST.get("toggle")))
-                services.category_set_active(category=category, active=not category.is_active)
-            else:
-                services.category_add(kind=request.POST.get("kind", ""), name=request.POST.get("name", ""))
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("directory:category_list")
-    categories = list(Category.objects.all())
+    if request.method == "GET":
+        return _categories_page(request)
+    return act(
+        request,
+        lambda: _category_change(request.POST),
+        ok=_("已保存"),
+        then=reverse("directory:category_list"),
+        refused=lambda errors: _categories_page(request, errors),
+    )
+
+
+def _category_change(post: QueryDict) -> None:
+    """Switch a category on or off (`toggle`: its id), or add one (`kind`, `name`)."""
+    if "toggle" in post:
+        category = get_object_or_404(Category, pk=int_or_none(post.get("toggle")))
+        services.category_set_active(category=category, active=not category.is_active)
+    else:
+        services.category_add(kind=post.get("kind", ""), name=post.get("name", ""))
+
+
+def _categories_page(request: AuthedHttpRequest, errors: list[str] | None = None) -> HttpResponse:
+    categories = selectors.all_categories()
     groups = [(label, [c for c in categories if c.kind == kind]) for kind, label in Category.Kind.choices]
-    ctx = {"groups": groups, "kinds": Category.Kind.choices, "errors": errors}
+    ctx = {"groups": groups, "kinds": Category.Kind.choices, "errors": errors or []}
     return render(request, "directory/category_list.html", ctx, status=422 if errors else 200)

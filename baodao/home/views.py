@@ -3,10 +3,10 @@ the member's own page (served from the per-user cache, home.homecache) and the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.accounts.middleware import session_city
-from baodao.accounts.models import Actor, AuthedHttpRequest, Role
+from baodao.accounts.models import Actor, AuthedHttpRequest, Role, RoleAssignment
 from baodao.core import jobs
 from baodao.core.http import page_of
-from baodao.core.rules import get_rule, get_rule_int
+from baodao.core.rules import get_rule
 from baodao.directory import scope, selectors
 from baodao.directory.display import show_member_pii, show_resident_pii
 from baodao.directory.models import Member, Place
@@ -55,92 +55,110 @@ ROLE_PRIORITY: list[str] = [
 ]
 
 
+ADMIN_ROLES = (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_ADMIN)
+PLACE_ROLES = (Role.COMMUNITY_STAFF, Role.COMPOUND_SECRETARY)
+
+
 @login_required
 def home(request: AuthedHttpRequest) -> HttpResponse:
+    """The home of the user's first role (ROLE_PRIORITY), naming the others to switch to."""
     # The member home is served from a per-user cache while nothing it shows has changed (homecache).
     cached = homecache.cached_page(request)
     if cached is not None:
         return cached
-    user = request.user
-    assignments = list(scope.scope_for(user).assignments)
+    assignments = sorted(scope.scope_for(request.user).assignments, key=lambda a: ROLE_PRIORITY.index(a.role))
     if not assignments:
-        if user.is_superuser:
-            return redirect("admin:index")
-        if scope.leader_links_of(user).exists():
-            # A city leader linked to communities, with no other role: the weekly visits.
-            return redirect("records:leaders")
-        return render(request, "home/none.html")
-    assignments.sort(key=lambda a: ROLE_PRIORITY.index(a.role))
+        return _no_role_home(request)
     main = assignments[0]
     ctx: dict[str, object] = {"assignment": main, "other_roles": assignments[1:]}
-    if main.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_ADMIN) and main.place is not None:
-        ctx["children"] = selectors.place_children_stats(user, main.place)
-        ctx["place"] = main.place
-        return render(request, "home/admin.html", ctx)
-    if main.role in (Role.COMMUNITY_STAFF, Role.COMPOUND_SECRETARY) and main.place is not None:
-        place = main.place
-        children = selectors.place_children_stats(user, place)
-        terms = selectors.current_first_secretaries([c.place for c in children] + [place])
-        for c in children:
-            c.first_secretary = terms.get(c.place.pk)
-        ctx.update(place=place, children=children, own_term=terms.get(place.pk), todo=community_todo(user, place))
-        if place.kind == Place.Kind.COMMUNITY:
-            assignments_qs = selectors.current_assignments(place)
-            member_counts = dict(
-                selectors.members_for_user(user, within=place, status=Member.Status.IN_SERVICE)
-                .values_list("unit_id")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-            ctx["linked_units"] = [(a, member_counts.get(a.unit_id, 0)) for a in assignments_qs]
-        return render(request, "home/place.html", ctx)
+    return _home_of(main)(request, main, ctx)
+
+
+HomePage = Callable[[AuthedHttpRequest, RoleAssignment, dict[str, object]], HttpResponse]
+
+
+def _home_of(main: RoleAssignment) -> HomePage:
+    """Which home the role's page is: an admin's areas, a community's or compound's desk, a unit's
+    members, a member's own page; else the resident's."""
+    if main.role in ADMIN_ROLES and main.place is not None:
+        return _admin_home
+    if main.role in PLACE_ROLES and main.place is not None:
+        return _place_home
     if main.role == Role.UNIT_SECRETARY and main.unit is not None:
-        unit = main.unit
-        members = selectors.members_for_user(user, unit_id=unit.pk)
-        page = page_of(request, members)
-        ctx.update(
-            unit=unit,
-            assignment_row=unit.assignments.filter(ended_on__isnull=True).select_related("community").first(),
-            orgs=unit.party_orgs.annotate(
-                members_n=Count("members", filter=Q(members__status=Member.Status.IN_SERVICE))
-            ).order_by("id"),
-            page=page,
-            total=members.count(),
-            in_service=members.filter(status=Member.Status.IN_SERVICE).count(),
-        )
-        show_member_pii(user, page.object_list)
-        return render(request, "home/unit.html", ctx)
+        return _unit_home
     if main.role == Role.MEMBER:
-        member = get_object_or_404(selectors.members_for_user(user), pk=main.member_id)
-        show_member_pii(user, [member])
-        city = session_city(request)  # rules of the user's city, looked up once per session
-        report = latest_report_of(member)
-        ctx.update(
-            member=member,
-            report=report,
-            # This year's confirmed activities and hours against the minimums (the counters).
-            progress=service_counts.progress(member, timezone.localdate().year, place=member.residence),
-            # 队长负责制: every reported member joins at least `member_min_teams` teams; asked until then.
-            teams_needed=max(
-                0, get_rule_int("member_min_teams", city=city) - records_selectors.teams_of(member).count()
-            )
-            if report is not None and report.status == "confirmed"
-            else 0,
-            **selectors.member_categories(member),
-            min_activities=get_rule("member_min_activities_per_year", city=city),
-            min_hours=get_rule("member_min_hours_per_year", city=city),
-        )
-        return homecache.render_page(request, ctx)
-    resident = get_object_or_404(selectors.residents_for_user(user), pk=main.resident_id)
-    show_resident_pii(user, [resident])
+        return _member_home
+    return _resident_home
+
+
+def _no_role_home(request: AuthedHttpRequest) -> HttpResponse:
+    if request.user.is_superuser:
+        return redirect("admin:index")
+    if scope.leader_links_of(request.user).exists():
+        # A city leader linked to communities, with no other role: the weekly visits.
+        return redirect("records:leaders")
+    return render(request, "home/none.html")
+
+
+def _admin_home(request: AuthedHttpRequest, main: RoleAssignment, ctx: dict[str, object]) -> HttpResponse:
+    """The admin's areas, each with its figures."""
+    assert main.place is not None
+    ctx.update(children=selectors.place_children_stats(request.user, main.place), place=main.place)
+    return render(request, "home/admin.html", ctx)
+
+
+def _place_home(request: AuthedHttpRequest, main: RoleAssignment, ctx: dict[str, object]) -> HttpResponse:
+    """A community's or compound's desk: its compounds with their first secretaries, what waits
+    for the desk and, for a community, the units assigned to it with their members in service."""
+    place = main.place
+    assert place is not None
+    children = selectors.place_children_stats(request.user, place)
+    terms = selectors.current_first_secretaries([c.place for c in children] + [place])
+    for c in children:
+        c.first_secretary = terms.get(c.place.pk)
+    ctx.update(place=place, children=children, own_term=terms.get(place.pk), todo=community_todo(request.user, place))
+    if place.kind == Place.Kind.COMMUNITY:
+        ctx["linked_units"] = selectors.linked_units_with_members(request.user, place)
+    return render(request, "home/place.html", ctx)
+
+
+def _unit_home(request: AuthedHttpRequest, main: RoleAssignment, ctx: dict[str, object]) -> HttpResponse:
+    """A unit secretary's unit: where it is assigned, its party organisations, its members."""
+    unit = main.unit
+    assert unit is not None
+    members = selectors.members_for_user(request.user, unit_id=unit.pk)
+    page = page_of(request, members)
+    show_member_pii(request.user, page.object_list)
+    ctx.update(unit=unit, assignment_row=selectors.current_assignment_of(unit), orgs=selectors.party_orgs_of(unit))
+    ctx.update(page=page, total=members.count(), in_service=members.filter(status=Member.Status.IN_SERVICE).count())
+    return render(request, "home/unit.html", ctx)
+
+
+def _member_home(request: AuthedHttpRequest, main: RoleAssignment, ctx: dict[str, object]) -> HttpResponse:
+    """The member's own page: the report, this year's service against the minimums, the teams
+    still to join — cached (homecache)."""
+    member = get_object_or_404(selectors.members_for_user(request.user), pk=main.member_id)
+    show_member_pii(request.user, [member])
+    city = session_city(request)  # rules of the user's city, looked up once per session
+    report = latest_report_of(member)
+    ctx.update(member=member, report=report, **selectors.member_categories(member))
+    # This year's confirmed activities and hours against the minimums (the counters).
+    ctx["progress"] = service_counts.progress(member, timezone.localdate().year, place=member.residence)
+    ctx.update(min_activities=get_rule("member_min_activities_per_year", city=city))
+    ctx.update(min_hours=get_rule("member_min_hours_per_year", city=city))
+    # 队长负责制: every reported member joins at least `member_min_teams` teams; asked until then.
+    confirmed = report is not None and report.status == "confirmed"
+    ctx["teams_needed"] = records_selectors.teams_to_join(member, city) if confirmed else 0
+    return homecache.render_page(request, ctx)
+
+
+def _resident_home(request: AuthedHttpRequest, main: RoleAssignment, ctx: dict[str, object]) -> HttpResponse:
+    """The resident's page: who they are to the community and who serves it (the public bulletin)."""
+    resident = get_object_or_404(selectors.residents_for_user(request.user), pk=main.resident_id)
+    show_resident_pii(request.user, [resident])
     community = community_of(resident.residence)
-    ctx.update(
-        resident=resident,
-        groups=list(resident.special_groups.all()),
-        community=community,
-        # What a resident can do today: see who serves the community (the public bulletin's lists).
-        bulletin=community_bulletin(community) if community is not None else None,
-    )
+    ctx.update(resident=resident, groups=list(resident.special_groups.all()), community=community)
+    ctx["bulletin"] = community_bulletin(community) if community is not None else None
     return render(request, "home/resident.html", ctx)
 
 

@@ -1,5 +1,5 @@
-"""Reads of the inbox: a user's notifications and unread count; and who is told of a step — one
-selector per kind of recipient, used by every notice and reminder."""
+"""Reads of the inbox (a user's notifications and unread count) and of a community's group robots;
+and who is told of a step — one selector per kind of recipient, used by every notice and reminder."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 from django.db.models import Model, QuerySet
 
 from baodao.accounts.models import Actor, Role, RoleAssignment, User
-from baodao.directory.models import Member, WorkTeamMembership
-from baodao.notifications.models import Notification
+from baodao.directory.models import Member, Place, WorkTeamMembership
+from baodao.notifications import webhooks
+from baodao.notifications.models import GroupWebhook, Notification, WebhookDelivery
 
 
 def notifications_for_user(user: Actor) -> QuerySet[Notification]:
@@ -18,6 +19,29 @@ def notifications_for_user(user: Actor) -> QuerySet[Notification]:
     if not user.is_authenticated:
         return Notification.objects.none()
     return Notification.objects.filter(user=user)
+
+
+def webhooks_of(places: QuerySet[Place]) -> QuerySet[GroupWebhook]:
+    """The group robots of the communities given (those the staff member manages)."""
+    return GroupWebhook.objects.filter(place__in=places)
+
+
+def robots_page(community: Place) -> list[GroupWebhook]:
+    """The community's robots, each with its address shown as its host only (`shown_url`) and why
+    the rules refuse it now (`refused`: stored before the rule, or the allow-list changed)."""
+    hooks = list(GroupWebhook.objects.filter(place=community).order_by("id"))
+    for h in hooks:
+        h.shown_url = webhooks.masked(h.url)  # type: ignore[attr-defined]
+        try:
+            webhooks.check_url(h.url, h.kind)
+            h.refused = ""  # type: ignore[attr-defined]
+        except webhooks.WebhookRefused as exc:
+            h.refused = str(exc)  # type: ignore[attr-defined]
+    return hooks
+
+
+def deliveries_of(community: Place) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(webhook__place=community).select_related("webhook")
 
 
 def unread_count(user: Actor) -> int:

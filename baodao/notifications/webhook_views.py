@@ -4,12 +4,9 @@ is shown as its host only (its path and query carry the robot's key)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,30 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.forms import ModelForm
-from baodao.core.http import int_or_none, page_of
+from baodao.core.http import act, chosen, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
-from baodao.notifications import webhooks as robots
-from baodao.notifications.models import GroupWebhook, WebhookDelivery
+from baodao.notifications import forms, selectors
 from baodao.notifications.services import webhook_create, webhook_test_send
-
-
-class WebhookForm(ModelForm):
-    class Meta:
-        model = GroupWebhook
-        fields = ["kind", "name", "url", "secret"]
-        widgets = {"url": forms.URLInput(attrs={"size": 60}), "secret": forms.PasswordInput(render_value=False)}
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        url, kind = data.get("url"), data.get("kind")
-        if url and kind:
-            try:
-                robots.check_url(str(url), kind)
-            except robots.WebhookRefused as exc:
-                self.add_error("url", str(exc))
-        return data
 
 
 def _communities(user: object) -> QuerySet[Place]:
@@ -54,42 +32,36 @@ def webhooks(request: AuthedHttpRequest) -> HttpResponse:
     choices = _communities(request.user)
     if not choices.exists():
         raise PermissionDenied(_("只有社区工作人员可以设置群机器人"))
-    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    community = get_object_or_404(choices, pk=pk) if pk else choices.first()
-    assert community is not None
-    form = WebhookForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                webhook_create(place=community, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("群机器人已添加"))
-                return redirect(f"{reverse('notifications:webhooks')}?community={community.pk}")
-    hooks = list(GroupWebhook.objects.filter(place=community).order_by("id"))
-    for h in hooks:
-        h.shown_url = robots.masked(h.url)  # type: ignore[attr-defined]
-        try:
-            robots.check_url(h.url, h.kind)
-            h.refused = ""  # type: ignore[attr-defined]
-        except robots.WebhookRefused as exc:  # stored before the rule, or the allow-list changed
-            h.refused = str(exc)  # type: ignore[attr-defined]
-    deliveries = page_of(request, WebhookDelivery.objects.filter(webhook__place=community).select_related("webhook"))
+    community = chosen(request, choices)
+    form = forms.WebhookForm(request.POST or None)
+    return act(
+        request,
+        lambda: webhook_create(place=community, by=request.user, **form.cleaned_data),
+        form=form,
+        ok=_("群机器人已添加"),
+        then=f"{reverse('notifications:webhooks')}?community={community.pk}",
+        refused=lambda errors: _robots_page(request, choices, community, form, errors),
+    )
+
+
+def _robots_page(
+    request: AuthedHttpRequest, choices: QuerySet[Place], community: Place, form: forms.WebhookForm, errors: list[str]
+) -> HttpResponse:
+    """The page; again with the form's errors (422) after a refused post."""
+    deliveries = page_of(request, selectors.deliveries_of(community))
+    ctx = {"communities": choices[:300], "community": community, "hooks": selectors.robots_page(community)}
     return render(
         request,
         "notifications/webhooks.html",
-        {"communities": choices[:300], "community": community, "form": form, "hooks": hooks, "deliveries": deliveries},
-        status=status,
+        {**ctx, "form": form, "deliveries": deliveries},
+        status=422 if errors else 200,
     )
 
 
 @login_required
 @require_POST
 def webhook_test(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    hook = get_object_or_404(GroupWebhook.objects.filter(place__in=_communities(request.user)), pk=pk)
+    hook = get_object_or_404(selectors.webhooks_of(_communities(request.user)), pk=pk)
     webhook_test_send(webhook=hook, text=_("【双报到】群机器人测试消息"))
     messages.success(request, _("已向“%(name)s”发出测试消息，请看下方的发送记录") % {"name": hook.name})
     return redirect(f"{reverse('notifications:webhooks')}?community={hook.place_id}")

@@ -1,5 +1,5 @@
 """Forms of the record's pages: an activity, a logged service and its correction, a manual
-attendance mark, a return."""
+attendance mark, a team, a call-up, a pairing, a leader's visit, a certificate's period, a return."""
 
 from __future__ import annotations
 
@@ -7,19 +7,24 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baodao.accounts.models import Actor
 from baodao.core.forms import Form
-from baodao.directory.models import Category, Member, Place, Unit
+from baodao.directory import selectors as directory_selectors
+from baodao.directory.models import Category, LeaderLink, Member, Place, Resident, Unit
 from baodao.needs.forms import PhotosField
 from baodao.needs.models import Claim
 from baodao.needs.selectors import public_name
 from baodao.records import selectors
 from baodao.records.models import Activity, Pairing, Record, Team
 from baodao.records.services import donor_of
+from baodao.reporting.models import MemberReport
 
 LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+MAX_CHOICES = 500  # the pairing form's selects
 
 
 def add_refusal(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -55,7 +60,7 @@ class ActivityForm(Form):
     team = forms.ModelChoiceField(label=_("指定服务队"), queryset=Team.objects.none(), required=False)
     description = forms.CharField(label=_("活动内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, community: Place, units: Any, **kw: Any) -> None:  # noqa: ANN401
+    def __init__(self, *args: Any, community: Place, **kw: Any) -> None:  # noqa: ANN401
         super().__init__(*args, **kw)
         self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
             kind=Category.Kind.ACTIVITY_TYPE, is_active=True
@@ -64,7 +69,7 @@ class ActivityForm(Form):
             path__startswith=community.path,
             kind__in=(Place.Kind.COMMUNITY, Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING),
         ).order_by("sort_key")
-        self.fields["units"].queryset = units  # type: ignore[attr-defined]
+        self.fields["units"].queryset = directory_selectors.assigned_units(community)  # type: ignore[attr-defined]
         self.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
             community=community, is_active=True
         ).order_by("name")
@@ -198,6 +203,92 @@ class RecordEditForm(Form):
         self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
             kind=Category.Kind.ACTIVITY_TYPE, is_active=True
         ).order_by("sort_order", "id")
+
+
+class TeamForm(Form):
+    kind = forms.ModelChoiceField(label=_("服务队类型"), queryset=Category.objects.none())
+    name = forms.CharField(label=_("名称（可不填）"), max_length=100, required=False)
+    leader = forms.ModelChoiceField(label=_("队长"), queryset=Member.objects.none())
+
+    def __init__(self, *args: object, community: Place, **kw: object) -> None:
+        super().__init__(*args, **kw)
+        self.fields["kind"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
+            kind=Category.Kind.TEAM_TYPE, is_active=True
+        ).order_by("sort_order", "id")
+        reported = MemberReport.objects.filter(community=community, status=MemberReport.Status.CONFIRMED)
+        self.fields["leader"].queryset = Member.objects.filter(  # type: ignore[attr-defined]
+            pk__in=reported.values("member_id")
+        ).order_by("name")
+
+
+class CallupForm(Form):
+    title = forms.CharField(label=_("任务"), max_length=100)
+    address = forms.CharField(label=_("集合地点"), max_length=100)
+    starts_at = LocalDateTime(label=_("开始时间"))
+    ends_at = LocalDateTime(label=_("结束时间"))
+    needed = forms.IntegerField(label=_("需要人数"), min_value=1, max_value=10000)
+    place = forms.ModelChoiceField(
+        label=_("只召集某小区的党员（可不选）"), queryset=Place.objects.none(), required=False
+    )
+    team = forms.ModelChoiceField(label=_("或召集某服务队（可不选）"), queryset=Team.objects.none(), required=False)
+
+    def __init__(self, *args: object, community: Place, **kw: object) -> None:
+        super().__init__(*args, **kw)
+        self.fields["place"].queryset = Place.objects.filter(  # type: ignore[attr-defined]
+            parent=community, kind__in=(Place.Kind.COMPOUND, Place.Kind.GRID)
+        ).order_by("sort_key")
+        self.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
+            community=community, is_active=True
+        ).order_by("name")
+
+
+class PairingForm(Form):
+    member = forms.ModelChoiceField(label=_("结对党员"), queryset=Member.objects.none())
+    resident = forms.ModelChoiceField(label=_("帮扶对象（居民户）"), queryset=Resident.objects.none())
+    need = forms.CharField(label=_("帮扶需求"), max_length=200)
+
+    def __init__(self, *args: object, community: Place, **kw: object) -> None:
+        super().__init__(*args, **kw)
+        reported = MemberReport.objects.filter(community=community, status=MemberReport.Status.CONFIRMED)
+        # A select of at most MAX_CHOICES each (a sliced queryset cannot validate: keep the ids).
+        members = list(reported.order_by("member__name").values_list("member_id", flat=True)[:MAX_CHOICES])
+        self.fields["member"].queryset = Member.objects.filter(pk__in=members).order_by("name")  # type: ignore[attr-defined]
+        # Households with a special-group flag (困难群众、空巢老人…) first, then the others.
+        residents = Resident.objects.filter(residence__path__startswith=community.path)
+        flagged = list(
+            residents.filter(special_groups__isnull=False).distinct().values_list("pk", flat=True)[:MAX_CHOICES]
+        )
+        others = list(residents.exclude(pk__in=flagged).order_by("name").values_list("pk", flat=True)[:MAX_CHOICES])
+        self.fields["resident"].queryset = Resident.objects.filter(  # type: ignore[attr-defined]
+            pk__in=flagged + others[: MAX_CHOICES - len(flagged)]
+        ).order_by("name")
+
+
+class VisitForm(Form):
+    link = forms.ModelChoiceField(label=_("市级领导（联系社区）"), queryset=LeaderLink.objects.none())
+    place = forms.ModelChoiceField(label=_("调研小区（网格）"), queryset=Place.objects.none())
+    visited_on = forms.DateField(label=_("调研日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    content = forms.CharField(label=_("调研内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: object, links: list[LeaderLink], **kw: object) -> None:
+        super().__init__(*args, **kw)
+        ids = [link.pk for link in links]
+        self.fields["link"].queryset = LeaderLink.objects.filter(pk__in=ids).select_related("community")  # type: ignore[attr-defined]
+        self.fields["link"].label_from_instance = lambda k: f"{k.leader_name}（{k.title}）→ {k.community.name}"  # type: ignore[attr-defined]
+        q = Q(pk__in=[])
+        for path in {link.community.path for link in links}:
+            q |= Q(path__startswith=path)
+        visited = Place.objects.filter(q, kind__in=(Place.Kind.COMPOUND, Place.Kind.GRID)).order_by("sort_key")
+        self.fields["place"].queryset = visited  # type: ignore[attr-defined]
+        self.fields["visited_on"].initial = timezone.localdate()
+        if len(ids) == 1:
+            self.fields["link"].initial = ids[0]
+
+
+class PeriodForm(Form):
+    starts_on = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    member = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class ReturnForm(Form):

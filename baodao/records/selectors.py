@@ -10,12 +10,26 @@ from decimal import Decimal
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from baodao.accounts.models import Actor
+from baodao.accounts.models import Actor, User
+from baodao.core.rules import CityRef, get_rule_int
 from baodao.directory import scope
-from baodao.directory.models import Member, Place
+from baodao.directory.models import FirstSecretaryTerm, LeaderLink, Member, Place, Unit
 from baodao.needs.hooks import ServiceDone
 from baodao.needs.models import Claim, Demand
-from baodao.records.models import Activity, Pairing, Record, RecordEvent, Signup, Team, TeamClaim, TeamMember
+from baodao.records.models import (
+    Activity,
+    Callup,
+    Commitment,
+    LeaderVisit,
+    Pairing,
+    Record,
+    RecordEvent,
+    ServiceCertificate,
+    Signup,
+    Team,
+    TeamClaim,
+    TeamMember,
+)
 from baodao.reporting.models import MemberReport
 from baodao.reporting.selectors import visible_member_reports
 
@@ -88,6 +102,11 @@ def member_signups(member: Member) -> dict[int, Signup]:
     }
 
 
+def activity_signups(activity: Activity) -> list[Signup]:
+    """The activity's sign-ups not cancelled, in the order made (its organizer's list)."""
+    return list(activity.signups.exclude(status=Signup.Status.CANCELLED).select_related("member").order_by("id"))
+
+
 def records_for_user(user: Actor) -> QuerySet[Record]:
     """Records of the user's area (community staff, compound secretaries, admins above), of the
     unit's members (the unit's secretary) and the user's own."""
@@ -125,9 +144,179 @@ def teams_of(member: Member) -> QuerySet[Team]:
     return Team.objects.filter(memberships__member=member, memberships__left_at__isnull=True, is_active=True)
 
 
+def teams_to_join(member: Member, city: CityRef) -> int:
+    """How many more volunteer teams the member is asked to join (the city's `member_min_teams`)."""
+    return max(0, get_rule_int("member_min_teams", city=city) - teams_of(member).count())
+
+
 def live_pairings(member: Member) -> QuerySet[Pairing]:
     """The member's live pairings; the household's details are the member's to see while paired."""
     return Pairing.objects.filter(member=member, ended_on__isnull=True).select_related("resident__residence")
+
+
+def year_minutes_of_team(team: Team, year: int) -> int:
+    """The confirmed minutes the team's current members served in its community in `year`."""
+    members = team.memberships.filter(left_at__isnull=True).values("member_id")
+    rows = Record.objects.filter(
+        member_id__in=members, community=team.community, status=Record.Status.CONFIRMED, starts_at__year=year
+    )
+    return rows.aggregate(m=Sum("minutes"))["m"] or 0
+
+
+def community_teams(community: Place) -> list[Team]:
+    """The community's teams by type, each with its number of members (`n`) and its leader's name."""
+    rows: list[Team] = list(
+        Team.objects.filter(community=community)
+        .select_related("kind")
+        .annotate(n=Count("memberships", filter=Q(memberships__left_at__isnull=True)))
+        .order_by("kind__sort_order", "name")
+    )
+    leaders = {
+        tm.team_id: tm.member.name
+        for tm in TeamMember.objects.filter(
+            team__community=community, role=TeamMember.Role.LEADER, left_at__isnull=True
+        ).select_related("member")
+    }
+    for t in rows:
+        t.leader_name = leaders.get(t.pk, "")  # type: ignore[attr-defined]
+    return rows
+
+
+def team_members(team: Team) -> list[TeamMember]:
+    """The team's current members, its leader first, then by when they joined."""
+    return list(
+        team.memberships.filter(left_at__isnull=True).select_related("member__unit").order_by("-role", "joined_at")
+    )
+
+
+def team_activities(team: Team) -> QuerySet[Activity]:
+    return Activity.objects.filter(team=team).order_by("-starts_at", "-id")
+
+
+def joinable_teams(member: Member, community: Place | None) -> QuerySet[Team]:
+    """The active teams a member may join in the community reported to: the community's own and
+    those of the member's unit there (the unit's first)."""
+    if community is None:
+        return Team.objects.none()
+    return (
+        Team.objects.filter(Q(unit__isnull=True) | Q(unit_id=member.unit_id), community=community, is_active=True)
+        .select_related("kind", "unit")
+        .order_by("-unit_id", "kind__sort_order")
+    )
+
+
+def unit_teams(unit: Unit) -> QuerySet[Team]:
+    """The unit's own active teams in the communities it serves, each with its number of members."""
+    return (
+        Team.objects.filter(unit=unit, is_active=True)
+        .select_related("community", "kind")
+        .annotate(n=Count("memberships", filter=Q(memberships__left_at__isnull=True)))
+        .order_by("community__sort_key", "name")
+    )
+
+
+def unit_commitments(unit: Unit, year: int) -> QuerySet[Commitment]:
+    return Commitment.objects.filter(unit=unit, year=year).select_related("community").order_by("id")
+
+
+def reported_members_of_unit(unit: Unit, communities: list[Place], limit: int = 500) -> QuerySet[Member]:
+    """The unit's members confirmed in one of `communities` (a leader for the unit's own team)."""
+    return (
+        Member.objects.filter(
+            unit=unit, reports__status=MemberReport.Status.CONFIRMED, reports__community__in=communities
+        )
+        .distinct()
+        .order_by("name")[:limit]
+    )
+
+
+def member_of_unit(unit: Unit, pk: int | None) -> Member | None:
+    return Member.objects.filter(pk=pk or 0, unit=unit).first()
+
+
+def first_secretary_terms(member: Member) -> QuerySet[FirstSecretaryTerm]:
+    """The member's terms as first secretary still in office."""
+    return FirstSecretaryTerm.objects.filter(member=member, ended_on__isnull=True).select_related("place")
+
+
+def community_callups(community: Place) -> QuerySet[Callup]:
+    return Callup.objects.filter(community=community).order_by("-starts_at", "-id")
+
+
+def community_pairings(community: Place) -> QuerySet[Pairing]:
+    """The community's pairings, live ones first, each with its number of visits."""
+    return (
+        Pairing.objects.filter(community=community)
+        .select_related("member", "resident")
+        .annotate(visit_count=Count("visits"))
+        .order_by("ended_on", "-started_on", "-id")
+    )
+
+
+def visits_to_decide(user: User) -> QuerySet[LeaderVisit]:
+    """Leaders' visits waiting for the user's community to confirm — not those the user logged or
+    made (nobody confirms their own)."""
+    decidable = scope.communities_confirmed_by(user)
+    return (
+        LeaderVisit.objects.filter(status=LeaderVisit.Status.PENDING, community__in=decidable)
+        .exclude(logged_by=user)
+        .exclude(link__user=user)
+        .select_related("link", "place", "community")
+        .order_by("visited_on", "id")
+    )
+
+
+def visits_of(links: QuerySet[LeaderLink]) -> QuerySet[LeaderVisit]:
+    return (
+        LeaderVisit.objects.filter(link__in=links.values("pk"))
+        .select_related("link", "place")
+        .order_by("-visited_on", "-id")
+    )
+
+
+def certificates_of(member: Member) -> QuerySet[ServiceCertificate]:
+    return ServiceCertificate.objects.filter(member=member).select_related("community").order_by("-issued_at")
+
+
+def certificates_to_verify() -> QuerySet[ServiceCertificate]:
+    """Every certificate, for the public page a certificate's QR code opens (by its token)."""
+    return ServiceCertificate.objects.select_related("member", "community")
+
+
+def records_of(*, member: Member | None = None, unit: Unit | None = None) -> QuerySet[Record]:
+    """A member's or a unit's records (the ledgers; exports.year_records picks the year)."""
+    return Record.objects.filter(member=member) if member is not None else Record.objects.filter(unit=unit)
+
+
+def community_activities(user: Actor, community: Place) -> QuerySet[Activity]:
+    """The community's activities the user sees, the latest first."""
+    return (
+        activities_for_user(user)
+        .filter(community=community)
+        .select_related("kind", "place")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def activity_desk(user: Actor, community: Place) -> dict[str, object]:
+    """The figures above the community's activities: this year's aid recorded (items, money),
+    the records waiting and whether the user confirms them there (the figure links to the desk)."""
+    year = timezone.localdate().year
+    aid_count, aid_money = aid_totals(Record.objects.filter(community=community, starts_at__year=year))
+    return {
+        "year": year,
+        "aid_count": aid_count,
+        "aid_money": aid_money,
+        "pending": pending_for_user(user, community=community).count(),
+        "confirms": confirming_communities(user).filter(pk=community.pk).exists(),
+    }
+
+
+def pending_list(user: Actor, *, community: Place | None = None, flagged: bool = False) -> QuerySet[Record]:
+    """The confirmation desk's list (web and API): the records waiting for the user, the longest
+    waiting first; `flagged`: those with integrity flags only."""
+    rows = pending_for_user(user, community=community).order_by("starts_at", "id")
+    return rows.exclude(flags=[]) if flagged else rows
 
 
 def aid_totals(rows: QuerySet[Record]) -> tuple[int, Decimal]:

@@ -101,6 +101,71 @@ def open_certificate_of(member: Member) -> Certificate | None:
     return Certificate.objects.filter(member=member, status=Certificate.Status.ISSUED).first()
 
 
+def own_reports(user: Actor, member: Member) -> QuerySet[MemberReport]:
+    """The member's reports, the latest first, with their timelines and team types."""
+    return (
+        member_reports_for_user(user)
+        .filter(member=member)
+        .prefetch_related("events__actor", "team_types")
+        .order_by("-submitted_at")
+    )
+
+
+def unit_reports_waiting(user: Actor, community: Place | None, communities: QuerySet[Place]) -> QuerySet[UnitReport]:
+    """Units' reports submitted to `community`, or to any of `communities` (in tree order)."""
+    rows = unit_reports_for_user(user, status=UnitReport.Status.SUBMITTED)
+    if community is not None:
+        rows = rows.filter(community=community)
+    else:
+        rows = rows.filter(community__in=communities).order_by("community__path", "submitted_at")
+    return rows.prefetch_related("resource_tags", "demand_tags")
+
+
+def ledger_counts(rows: list[LedgerRow]) -> list[tuple[str, str, int]]:
+    """The ledger's tabs: each state with how many of the unit's members are in it."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return [(k, v, counts.get(k, 0)) for k, v in LedgerStatus.LABELS.items()]
+
+
+def waiting_for_unit(user: Actor, unit: Unit) -> dict[str, QuerySet]:
+    """What waits for the unit's secretary: self-reports to approve, new mobiles to decide."""
+    approvals = member_reports_for_user(user, status=MemberReport.Status.UNIT_APPROVAL).filter(unit=unit)
+    mobiles = mobile_change_requests_for_user(user, status=MobileChangeRequest.Status.PENDING)
+    return {"approvals": approvals, "mobile_requests": mobiles.filter(member__unit=unit)}
+
+
+def certificates_to_print(user: Actor, ids: list[int]) -> list[Certificate]:
+    """The issued certificates among `ids` of the secretary's units, in the order they print."""
+    return list(
+        visible_certificates(user)
+        .filter(pk__in=ids, status=Certificate.Status.ISSUED, unit_id__in=scope.scope_for(user).unit_ids)
+        .select_related("member__party_org", "member__residence__parent", "unit", "community")
+        .order_by("member__party_org_id", "member_id")
+    )
+
+
+def active_unit_report(unit: Unit) -> UnitReport | None:
+    """The unit's report submitted or confirmed (a unit reports to one community at a time)."""
+    return UnitReport.objects.filter(unit=unit, status__in=UNIT_REPORT_ACTIVE).first()
+
+
+def unit_report_history(unit: Unit) -> QuerySet[UnitReport]:
+    return (
+        UnitReport.objects.filter(unit=unit)
+        .select_related("community")
+        .prefetch_related("events__actor", "resource_tags", "demand_tags")
+        .order_by("-submitted_at")
+    )
+
+
+def current_assignments_of(units: list[Unit]) -> dict[int, UnitAssignment]:
+    """Each unit's assignment in force, by the unit's id (units not assigned are left out)."""
+    rows = UnitAssignment.objects.filter(unit__in=units, ended_on__isnull=True).select_related("community")
+    return {a.unit_id: a for a in rows}
+
+
 # --- the unit's reporting ledger (台账) -----------------------------------------------------------
 
 
@@ -241,8 +306,9 @@ def unit_functions(unit: Unit) -> list[Category]:
     return list(Category.objects.filter(q))
 
 
-def assignment_candidates(user: Actor, unit: Unit) -> list[Candidate]:
-    """Communities in the user's scope with distance to the unit's office, load, and demand match.
+def assignment_candidates(user: Actor, unit: Unit, *, q: str = "") -> list[Candidate]:
+    """Communities in the user's scope with distance to the unit's office, load, and demand match;
+    `q`: those whose name holds it or whose code starts with it.
 
     Sorted by distance (unknown last), then by fewest units: near, balanced, and the matching
     categories shown for the admin's judgement.
@@ -285,7 +351,7 @@ def assignment_candidates(user: Actor, unit: Unit) -> list[Candidate]:
             )
         )
     out.sort(key=lambda x: (x.distance_km is None, x.distance_km or 0, x.unit_count, x.community.code))
-    return out
+    return [c for c in out if q in c.community.name or c.community.code.startswith(q)] if q else out
 
 
 def units_for_assignment(user: Actor, *, q: str = "") -> QuerySet[Unit]:

@@ -383,6 +383,8 @@ api_row("POST", "/records/callups", lambda w: {"community_id": w.A.pk, "title": 
                                                                                   [401, 404, 201, 201, 201, 201, 404, 404, 404, 404, 201])
 api_row("POST", "/records/callups/999999/answer", lambda w: {"coming": True},     [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 api_row("GET", "/records/behind", none,                                           [401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+api_row("GET", "/stats/records", none,                                            [401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+api_row("GET", "/stats/ranking", none,                                            [401, 403, 404, 404, 404, 404, 403, 403, 403, 403, 404])
 # fmt: on
 
 

@@ -1,21 +1,18 @@
-"""What the needs pages share: the detail context, the photo view, the re-render on a refused step."""
+"""What the needs pages share: the detail context, the demand's form and its submission, the photo view."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from baodao.accounts.models import Actor
+from baodao.accounts.models import Actor, User
 from baodao.core import uploads
-from baodao.core.http import form_messages
 from baodao.directory.models import Place
 from baodao.needs import access, forms, hooks, selectors, services
 from baodao.needs.models import Claim, Demand, DemandPhoto
@@ -63,10 +60,16 @@ def checks_similar(request: HttpRequest) -> bool:
 
 
 def demand_form(
-    form_class: type[forms.DemandForm], request: HttpRequest, *, community: Place, initial: dict[str, Any] | None = None
+    form_class: type[forms.DemandForm],
+    request: HttpRequest,
+    *,
+    community: Place,
+    hint: str,
+    initial: dict[str, Any] | None = None,
 ) -> forms.DemandForm:
     """The demand's form of a phone or staff page: bound to a real submission; after 先看看 an
-    unbound form showing what was typed (nothing is refused before it is submitted); else empty."""
+    unbound form showing what was typed (nothing is refused before it is submitted); else empty.
+    While the need is typed, `hint` is asked for the demands like it (forms.hint_while_typing)."""
     if request.method == "POST" and not checks_similar(request):
         form = form_class(request.POST, request.FILES, community=community)
     elif request.method == "POST":
@@ -74,6 +77,7 @@ def demand_form(
         form = form_class(community=community, initial={**(initial or {}), **typed})
     else:
         form = form_class(community=community, initial=initial or {})
+    forms.hint_while_typing(form, hint)
     return form
 
 
@@ -83,19 +87,10 @@ def photos_again(request: HttpRequest) -> int:
     return len(request.FILES.getlist("photos")) if checks_similar(request) else 0
 
 
-def act(request: HttpRequest, action: Callable[[], object], *, ok: str, back: str, page: Page) -> HttpResponse:
-    """Run a POSTed step: the success message and back to the page (303), or the page again with
-    what was refused (422), the state unchanged."""
-    try:
-        action()
-    except ValidationError as exc:
-        return page(exc.messages)
-    messages.success(request, ok)
-    return redirect(back)
-
-
-def form_refused(form: Any, page: Page) -> HttpResponse:  # noqa: ANN401 - any bound form
-    return page([form_messages(form)])
+def submit_demand(form: forms.DemandForm, *, by: User | None, community: Place, **extra: Any) -> Demand:  # noqa: ANN401
+    """The demand a phone's, a poster's or a desk's form describes, submitted: each of the form's
+    fields is a field of the demand; `extra` what the page knows besides (the resident)."""
+    return services.demand_submit(by=by, community=community, **form.cleaned_data, **extra)
 
 
 @login_required

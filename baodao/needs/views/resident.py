@@ -3,13 +3,13 @@ demands, accept, reopen, rate — with an account, or by the poster's link witho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,21 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.accounts.services import client_ip
 from baodao.core import ratelimit
-from baodao.core.http import add_service_errors, int_or_none, page_of
+from baodao.core.http import act, int_or_none, page_of
 from baodao.directory import scope
-from baodao.directory.models import Place
+from baodao.directory.models import Place, Resident
 from baodao.directory.selectors import community_of
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand
-from baodao.needs.views.common import (
-    Page,
-    act,
-    checks_similar,
-    demand_context,
-    demand_form,
-    form_refused,
-    photos_again,
-)
+from baodao.needs.views.common import Page, checks_similar, demand_context, demand_form, photos_again, submit_demand
 
 POSTER_LIMIT = 10  # poster submissions per address per hour, as the self-report page
 
@@ -49,48 +41,37 @@ def _typed(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def submit(request: AuthedHttpRequest) -> HttpResponse:
     resident = access.get_own_resident(request.user)
+    community = _community_of(resident)
+    initial = {"place": resident.residence}
+    form = demand_form(forms.DemandForm, request, community=community, hint=reverse("needs:similar"), initial=initial)
+    if checks_similar(request):
+        return _ask_page(request, "needs/submit.html", form, community)
+    return act(
+        request,
+        lambda: submit_demand(form, by=request.user, community=community, resident=resident),
+        form=form,
+        ok=_("需求已提交，社区审核后会发布到服务清单"),
+        then=lambda demand: reverse("needs:demand", args=[demand.pk]),
+        refused=lambda errors: _ask_page(request, "needs/submit.html", form, community, errors),
+    )
+
+
+def _community_of(resident: Resident) -> Place:
+    """The community the resident lives in (none: nothing to ask it, a 404)."""
     community = community_of(resident.residence)
     if community is None:
         raise Http404
-    form = demand_form(forms.DemandForm, request, community=community, initial={"place": resident.residence})
-    forms.hint_while_typing(form, reverse("needs:similar"))
-    status = 200
-    if request.method == "POST" and not checks_similar(request):
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                demand = services.demand_submit(
-                    by=request.user,
-                    community=community,
-                    place=data["place"],
-                    category=data["category"],
-                    title=data["title"],
-                    description=data["description"],
-                    kind=data["kind"],
-                    preferred_time=data["preferred_time"],
-                    show_name=data["show_name"],
-                    resident=resident,
-                    photos=data["photos"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("需求已提交，社区审核后会发布到服务清单"))
-                return redirect("needs:demand", demand.pk)
-        status = 422
+    return community
+
+
+def _ask_page(
+    request: HttpRequest, template: str, form: forms.DemandForm, community: Place, errors: Sequence[str] = ()
+) -> HttpResponse:
+    """The phone's or the poster's form to ask (again, with its errors: 422), and the published
+    demands like the title typed."""
     text = _typed(request)
-    return render(
-        request,
-        "needs/submit.html",
-        {
-            "form": form,
-            "community": community,
-            "similar": _similar(community, text),
-            "checked": bool(text),
-            "photos_again": photos_again(request),
-        },
-        status=status,
-    )
+    ctx = {"form": form, "community": community, "similar": _similar(community, text), "checked": bool(text)}
+    return render(request, template, {**ctx, "photos_again": photos_again(request)}, status=422 if errors else 200)
 
 
 @login_required
@@ -101,21 +82,14 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
     demands before review are theirs and the staff's), for staff (`?community=`) every open one."""
     s = access.get_own_resident(request.user) if not request.GET.get("community") else None
     if s is not None:
-        community = community_of(s.residence)
+        community = _community_of(s)
     else:
         access.require_staff(request.user)
-        community = get_object_or_404(
-            access.communities_for_entry(request.user),
-            pk=int_or_none(request.GET.get("community")) or 0,
-        )
-    if community is None:
-        raise Http404
+        pk = int_or_none(request.GET.get("community")) or 0
+        community = get_object_or_404(access.communities_for_entry(request.user), pk=pk)
     rows = _similar(community, _typed(request), include_unreviewed=s is None)
-    return render(
-        request,
-        "needs/_similar.html",
-        {"similar": rows, "checked": True, "resident": s is not None, "staff": s is None},
-    )
+    ctx = {"similar": rows, "checked": True, "resident": s is not None, "staff": s is None}
+    return render(request, "needs/_similar.html", ctx)
 
 
 @login_required
@@ -161,7 +135,7 @@ def follow(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         if not services.demand_follow(demand=d, by=request.user):
             raise ValidationError(_("您已经点过“我也需要”"))
 
-    return act(request, run, ok=_("已记下：您也需要。办理进展会通知您"), back=_back(pk), page=_page(request, pk))
+    return act(request, run, ok=_("已记下：您也需要。办理进展会通知您"), then=_back(pk), refused=_page(request, pk))
 
 
 @login_required
@@ -172,8 +146,8 @@ def accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: services.demand_resident_accept(demand=d, by=request.user),
         ok=_("已验收，谢谢"),
-        back=_back(pk),
-        page=_page(request, pk),
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -182,14 +156,13 @@ def accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def reopen(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     d = access.get_demand_for_answer(request.user, pk)
     form = forms.ReopenForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _page(request, pk))
     return act(
         request,
         lambda: services.demand_reopen(demand=d, by=request.user, comment=form.cleaned_data["comment"]),
+        form=form,
         ok=_("已重新打开，认领方和社区会继续办理"),
-        back=_back(pk),
-        page=_page(request, pk),
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -198,15 +171,15 @@ def reopen(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def rate(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     d = access.get_demand_for_answer(request.user, pk)
     form = forms.RateForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _page(request, pk))
-    data = form.cleaned_data
     return act(
         request,
-        lambda: services.demand_rate(demand=d, by=request.user, stars=data["stars"], comment=data["comment"]),
+        lambda: services.demand_rate(
+            demand=d, by=request.user, stars=form.cleaned_data["stars"], comment=form.cleaned_data["comment"]
+        ),
+        form=form,
         ok=_("谢谢您的评价"),
-        back=_back(pk),
-        page=_page(request, pk),
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -218,8 +191,8 @@ def withdraw(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: services.demand_withdraw(demand=d, by=request.user),
         ok=_("需求已撤回"),
-        back=_back(pk),
-        page=_page(request, pk),
+        then=_back(pk),
+        refused=_page(request, pk),
     )
 
 
@@ -234,46 +207,18 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
     key = f"needs-poster:{client_ip(request)}"
     if request.method == "POST" and ratelimit.is_limited(key, limit=POSTER_LIMIT, window_seconds=3600):
         return render(request, "needs/poster.html", {"community": community, "limited": True}, status=429)
-    form = demand_form(forms.PosterDemandForm, request, community=community)
-    forms.hint_while_typing(form, reverse("needs:poster_similar", args=[community.code]))
-    status = 200
-    if request.method == "POST" and not checks_similar(request):
-        ratelimit.count_attempt(key, window_seconds=3600)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                d = services.demand_submit(
-                    by=None,
-                    community=community,
-                    place=data["place"],
-                    category=data["category"],
-                    title=data["title"],
-                    description=data["description"],
-                    kind=data["kind"],
-                    preferred_time=data["preferred_time"],
-                    show_name=data["show_name"],
-                    contact_name=data["contact_name"],
-                    contact_mobile=data["contact_mobile"],
-                    photos=data["photos"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("需求已提交。请收藏本页链接，随时查看办理进展"))
-                return redirect("needs:follow_link", d.follow_token)
-        status = 422
-    text = _typed(request)
-    return render(
+    hint = reverse("needs:poster_similar", args=[community.code])
+    form = demand_form(forms.PosterDemandForm, request, community=community, hint=hint)
+    if request.method == "GET" or checks_similar(request):
+        return _ask_page(request, "needs/poster.html", form, community)
+    ratelimit.count_attempt(key, window_seconds=3600)
+    return act(
         request,
-        "needs/poster.html",
-        {
-            "form": form,
-            "community": community,
-            "similar": _similar(community, text),
-            "checked": bool(text),
-            "photos_again": photos_again(request),
-        },
-        status=status,
+        lambda: submit_demand(form, by=None, community=community),
+        form=form,
+        ok=_("需求已提交。请收藏本页链接，随时查看办理进展"),
+        then=lambda d: reverse("needs:follow_link", args=[d.follow_token]),
+        refused=lambda errors: _ask_page(request, "needs/poster.html", form, community, errors),
     )
 
 
@@ -325,8 +270,8 @@ def token_accept(request: HttpRequest, token: str) -> HttpResponse:
         request,
         lambda: services.demand_resident_accept(demand=d, by=None),
         ok=_("已验收，谢谢"),
-        back=_token_back(token),
-        page=_token_page(request, token),
+        then=_token_back(token),
+        refused=_token_page(request, token),
     )
 
 
@@ -334,14 +279,13 @@ def token_accept(request: HttpRequest, token: str) -> HttpResponse:
 def token_reopen(request: HttpRequest, token: str) -> HttpResponse:
     d = _by_token(token)
     form = forms.ReopenForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _token_page(request, token))
     return act(
         request,
         lambda: services.demand_reopen(demand=d, by=None, comment=form.cleaned_data["comment"]),
+        form=form,
         ok=_("已重新打开，认领方和社区会继续办理"),
-        back=_token_back(token),
-        page=_token_page(request, token),
+        then=_token_back(token),
+        refused=_token_page(request, token),
     )
 
 
@@ -349,13 +293,13 @@ def token_reopen(request: HttpRequest, token: str) -> HttpResponse:
 def token_rate(request: HttpRequest, token: str) -> HttpResponse:
     d = _by_token(token)
     form = forms.RateForm(request.POST)
-    if not form.is_valid():
-        return form_refused(form, _token_page(request, token))
-    data = form.cleaned_data
     return act(
         request,
-        lambda: services.demand_rate(demand=d, by=None, stars=data["stars"], comment=data["comment"]),
+        lambda: services.demand_rate(
+            demand=d, by=None, stars=form.cleaned_data["stars"], comment=form.cleaned_data["comment"]
+        ),
+        form=form,
         ok=_("谢谢您的评价"),
-        back=_token_back(token),
-        page=_token_page(request, token),
+        then=_token_back(token),
+        refused=_token_page(request, token),
     )

@@ -7,11 +7,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none, page_of
+from baodao.core.http import int_or_none, page_of, recent_years, year_asked
 from baodao.needs import access, hooks, selectors
 from baodao.needs.views.common import served
 
@@ -20,25 +19,13 @@ from baodao.needs.views.common import served
 @require_GET
 def unit_part(request: AuthedHttpRequest) -> HttpResponse:
     unit = access.get_unit_for_figures(request.user, int_or_none(request.GET.get("unit")))
-    this_year = timezone.localdate().year
-    year = int_or_none(request.GET.get("year")) or this_year
-    if not 2000 <= year <= this_year + 1:
-        year = this_year
+    year = year_asked(request.GET.get("year"))
     party = request.GET.get("party", "")
     party = party if party in selectors.UNIT_PARTIES else ""
     done = request.GET.get("done") == "1"
     page = page_of(request, selectors.unit_claims(unit.pk, year=year, party=party, done=done))
     claims = list(page.object_list)
     served(None, claims)
-    ctx = {
-        "unit": unit,
-        "year": year,
-        "years": list(range(this_year, this_year - 5, -1)),
-        "f": hooks.unit_figures.call(unit.pk, year),
-        "page": page,
-        "claims": claims,
-        "party": party,
-        "done": done,
-        "no_export": True,
-    }
+    ctx = {"unit": unit, "year": year, "years": recent_years(), "party": party, "done": done, "no_export": True}
+    ctx |= {"f": hooks.unit_figures.call(unit.pk, year), "page": page, "claims": claims}
     return render(request, "needs/unit.html", ctx)

@@ -10,27 +10,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from baodao.accounts.models import AuthedHttpRequest
+from baodao.accounts.models import AuthedHttpRequest, User
 from baodao.core import qr
-from baodao.core.http import int_or_none, page_of
-from baodao.directory.models import Unit, UnitAssignment
+from baodao.core.http import act, chosen, int_or_none, page_of
+from baodao.directory.models import Place
 from baodao.records import access, codes, forms, selectors, services
 from baodao.records.models import Activity, Record
 from baodao.records.views.member import _activity_page
-
-
-def _community(request: AuthedHttpRequest, choices: Any) -> Any:  # noqa: ANN401 - a Place or None
-    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    if pk is not None:
-        return get_object_or_404(choices, pk=pk)
-    return choices.first()
 
 
 @login_required
@@ -39,31 +32,12 @@ def activities(request: AuthedHttpRequest) -> HttpResponse:
     choices = access.organizer_communities(request.user)
     if not choices.exists():
         raise PermissionDenied(_("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"))
-    community = _community(request, choices)
-    rows = (
-        selectors.activities_for_user(request.user)
-        .filter(community=community)
-        .select_related("kind", "place")
-        .order_by("-starts_at", "-id")
-    )
-    year = timezone.localdate().year
-    aid_count, aid_money = selectors.aid_totals(Record.objects.filter(community=community, starts_at__year=year))
-    return render(
-        request,
-        "records/activities.html",
-        {
-            "year": year,
-            "aid_count": aid_count,
-            "aid_money": aid_money,
-            "communities": choices[:300],
-            "community": community,
-            "page": page_of(request, rows),
-            "pending": selectors.pending_for_user(request.user, community=community).count(),
-            # The links to the community's other desks show by those pages' own guards.
-            "manages": access.team_communities(request.user).filter(pk=community.pk).exists(),
-            "confirms": selectors.confirming_communities(request.user).filter(pk=community.pk).exists(),
-        },
-    )
+    community = chosen(request, choices)
+    ctx = {"communities": choices[:300], "community": community, **selectors.activity_desk(request.user, community)}
+    ctx["page"] = page_of(request, selectors.community_activities(request.user, community))
+    # The link to the community's teams and call-ups shows by those pages' own guard.
+    ctx["manages"] = access.team_communities(request.user).filter(pk=community.pk).exists()
+    return render(request, "records/activities.html", ctx)
 
 
 @login_required
@@ -72,48 +46,26 @@ def new_activity(request: AuthedHttpRequest) -> HttpResponse:
     choices = access.organizer_communities(request.user)
     if not choices.exists():
         raise PermissionDenied(_("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"))
-    community = _community(request, choices)
-    units = access.organizing_units(request.user, community)
-    assigned = Unit.objects.filter(
-        pk__in=UnitAssignment.objects.filter(community=community, ended_on__isnull=True).values("unit_id")
-    ).order_by("name")
-    form = forms.ActivityForm(request.POST or None, community=community, units=assigned)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            if not access.may_organize_at(request.user, community, data["place"]):
-                form.add_error("place", _("您只能在自己负责的小区组织活动"))
-            else:
-                try:
-                    a = services.activity_create(
-                        community=community,
-                        place=data["place"],
-                        kind=data["kind"],
-                        title=data["title"],
-                        starts_at=data["starts_at"],
-                        ends_at=data["ends_at"],
-                        capacity=data["capacity"],
-                        description=data["description"],
-                        address=data["address"],
-                        audience=data["audience"],
-                        units=data["units"],
-                        team=data["team"],
-                        organizer_unit=units.first(),
-                        by=request.user,
-                    )
-                except ValidationError as exc:
-                    forms.add_refusal(form, exc)
-                else:
-                    messages.success(request, _("活动已发布"))
-                    return redirect(reverse("records:activity", args=[a.pk]))
-    return render(
+    community = chosen(request, choices)
+    form = forms.ActivityForm(request.POST or None, community=community)
+    ctx = {"form": form, "community": community, "communities": choices[:300]}
+    return act(
         request,
-        "records/activity_form.html",
-        {"form": form, "community": community, "communities": choices[:300]},
-        status=status,
+        lambda: _organized(request.user, community, form.cleaned_data),
+        form=form,
+        ok=_("活动已发布"),
+        then=lambda a: reverse("records:activity", args=[a.pk]),
+        refused=lambda errors: render(request, "records/activity_form.html", ctx, status=422 if errors else 200),
     )
+
+
+def _organized(user: User, community: Place, data: dict[str, Any]) -> Activity:
+    """The activity created as the form describes it, where the user may organise one; the unit
+    that organises it is the user's, if the user organises for a unit."""
+    if not access.may_organize_at(user, community, data["place"]):
+        raise ValidationError({"place": _("您只能在自己负责的小区组织活动")})
+    units = access.organizing_units(user, community)
+    return services.activity_create(community=community, organizer_unit=units.first(), by=user, **data)
 
 
 def _code_context(request: AuthedHttpRequest, a: Activity, action: str) -> dict[str, Any]:
@@ -148,57 +100,52 @@ def attendance(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if (member_id := int_or_none(request.POST.get("member"))) is not None:
         access.get_member_for_attendance(request.user, a, member_id)
     form = forms.AttendanceForm(request.POST, user=request.user, activity=a)
-    if not form.is_valid():
-        return _activity_page(request, pk, attendance_form=form)
-    data = form.cleaned_data
-    member = data["member"]
-    try:
-        record = services.attendance_mark(
-            activity=a,
-            member=member,
-            checkin_at=data["checkin_at"],
-            checkout_at=data["checkout_at"],
-            reason=data["reason"],
-            by=request.user,
-        )
-    except ValidationError as exc:
-        forms.add_refusal(form, exc)
-        return _activity_page(request, pk, attendance_form=form)
+    return act(
+        request,
+        lambda: services.attendance_mark(activity=a, by=request.user, **form.cleaned_data),
+        form=form,
+        ok=_marked,
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda _errors: _activity_page(request, pk, attendance_form=form),
+    )
+
+
+def _marked(record: Record) -> tuple[int, str]:
+    """What the organizer reads after marking attendance by hand: counted, or too short to be."""
+    name = record.member.name if record.member else ""
     if record.counts_as_activity:
-        messages.success(request, _("已手工登记%(m)s的考勤，待社区确认") % {"m": member.name})
-    else:
-        messages.warning(
-            request,
-            _("已手工登记%(m)s的考勤：在场 %(n)s 分钟，不足 %(l)s 分钟，不计为参加活动")
-            % {"m": member.name, "n": record.minutes, "l": services.min_attendance(a.community)},
-        )
-    return redirect(reverse("records:activity", args=[pk]))
+        return messages.SUCCESS, _("已手工登记%(m)s的考勤，待社区确认") % {"m": name}
+    return messages.WARNING, _("已手工登记%(m)s的考勤：在场 %(n)s 分钟，不足 %(l)s 分钟，不计为参加活动") % {
+        "m": name,
+        "n": record.minutes,
+        "l": services.min_attendance(record.community),
+    }
 
 
 @login_required
 @require_POST
 def close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     a = access.get_activity_for_running(request.user, pk)
-    try:
-        out = services.activity_close(activity=a, by=request.user)
-    except ValidationError as exc:
-        return _activity_page(request, pk, exc.messages)
-    messages.success(
-        request, _("考勤已结束：未到 %(n)s 人，未签退 %(o)s 人") % {"n": out["no_show"], "o": out["not_out"]}
+    return act(
+        request,
+        lambda: services.activity_close(activity=a, by=request.user),
+        ok=lambda out: _("考勤已结束：未到 %(n)s 人，未签退 %(o)s 人") % {"n": out["no_show"], "o": out["not_out"]},
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda errors: _activity_page(request, pk, errors),
     )
-    return redirect(reverse("records:activity", args=[pk]))
 
 
 @login_required
 @require_POST
 def cancel_activity(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     a = access.get_activity_for_running(request.user, pk)
-    try:
-        services.activity_cancel(activity=a, by=request.user)
-    except ValidationError as exc:
-        return _activity_page(request, pk, exc.messages)
-    messages.success(request, _("活动已取消，已报名的党员会看到"))
-    return redirect(reverse("records:activity", args=[pk]))
+    return act(
+        request,
+        lambda: services.activity_cancel(activity=a, by=request.user),
+        ok=_("活动已取消，已报名的党员会看到"),
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda errors: _activity_page(request, pk, errors),
+    )
 
 
 # --- confirmation ---------------------------------------------------------------------------------
@@ -208,24 +155,12 @@ def _pending_page(request: AuthedHttpRequest, errors: list[str] | None = None) -
     choices = selectors.confirming_communities(request.user)
     if not choices.exists():
         raise PermissionDenied(_("只有社区工作人员可以确认服务纪实"))
-    community = _community(request, choices)
-    rows = selectors.pending_for_user(request.user, community=community).order_by("starts_at", "id")
+    community = chosen(request, choices)
     flagged = request.GET.get("flagged") == "1"
-    if flagged:
-        rows = rows.exclude(flags=[])
-    return render(
-        request,
-        "records/pending.html",
-        {
-            "communities": choices[:300],
-            "community": community,
-            "page": page_of(request, rows, size=100),
-            "flagged": flagged,
-            "errors": errors or [],
-            "return_form": forms.ReturnForm(),
-        },
-        status=422 if errors else 200,
-    )
+    rows = selectors.pending_list(request.user, community=community, flagged=flagged)
+    ctx = {"communities": choices[:300], "community": community, "flagged": flagged, "errors": errors or []}
+    ctx |= {"page": page_of(request, rows, size=100), "return_form": forms.ReturnForm()}
+    return render(request, "records/pending.html", ctx, status=422 if errors else 200)
 
 
 @login_required
@@ -259,11 +194,11 @@ def confirm(request: AuthedHttpRequest) -> HttpResponse:
 def return_record(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     row = access.get_record_for_decision(request.user, pk)
     form = forms.ReturnForm(request.POST)
-    if not form.is_valid():
-        return _pending_page(request, [_("请填写退回原因")])
-    try:
-        services.record_return(record=row, by=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        return _pending_page(request, exc.messages)
-    messages.success(request, _("已退回，党员会看到原因"))
-    return redirect(f"{reverse('records:pending')}?community={row.community_id}")
+    return act(
+        request,
+        lambda: services.record_return(record=row, by=request.user, reason=form.cleaned_data["reason"]),
+        form=form,
+        ok=_("已退回，党员会看到原因"),
+        then=f"{reverse('records:pending')}?community={row.community_id}",
+        refused=lambda errors: _pending_page(request, errors),
+    )

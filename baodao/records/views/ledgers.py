@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,17 +16,10 @@ from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest, SecurityEvent
 from baodao.accounts.services import client_ip, security_event_record
 from baodao.core.excel import xlsx_response
-from baodao.core.http import int_or_none
+from baodao.core.http import int_or_none, year_asked
 from baodao.directory import scope
 from baodao.directory.models import Unit
-from baodao.records import access, exports
-from baodao.records.models import Record
-
-
-def _year(request: AuthedHttpRequest) -> int:
-    this_year = timezone.localdate().year
-    year = int_or_none(request.GET.get("year")) or this_year
-    return year if 2000 <= year <= this_year + 1 else this_year
+from baodao.records import access, exports, selectors
 
 
 def _pdf(data: bytes, name: str) -> HttpResponse:
@@ -41,8 +33,8 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
 @require_GET
 def handbook(request: AuthedHttpRequest) -> HttpResponseBase:
     member = access.get_own_member(request.user)
-    year = _year(request)
-    records = list(exports.year_records(Record.objects.filter(member=member), year))
+    year = year_asked(request.GET.get("year"))
+    records = list(exports.year_records(selectors.records_of(member=member), year))
     if request.GET.get("format") == "pdf":
         return _pdf(exports.member_handbook_pdf(member, year, records), f"handbook-{year}")
     name = _("党员纪实手册%(y)s") % {"y": year}
@@ -65,8 +57,8 @@ def unit_ledger(request: AuthedHttpRequest) -> HttpResponseBase:
         else Unit.objects.filter(pk__in=ids).order_by("pk").first()
     )
     assert unit is not None
-    year = _year(request)
-    records = list(exports.year_records(Record.objects.filter(unit=unit), year))
+    year = year_asked(request.GET.get("year"))
+    records = list(exports.year_records(selectors.records_of(unit=unit), year))
     name = _("%(u)s支部工作台账%(y)s") % {"u": unit.name, "y": year}
     if request.GET.get("format") == "pdf":
         security_event_record(

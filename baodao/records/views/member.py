@@ -17,10 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import int_or_none, page_of
+from baodao.accounts.models import AuthedHttpRequest, User
+from baodao.core.http import act, int_or_none, page_of
+from baodao.directory.models import Member, Place
+from baodao.needs.models import Demand
 from baodao.records import access, forms, selectors, services, signals
-from baodao.records.models import Activity, Record
+from baodao.records.models import Activity, Record, Signup
 
 SCAN_SALT = "records.scan"
 SCAN_MAX_AGE = 180  # seconds between opening the scanned link and pressing the button
@@ -32,29 +34,25 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     member = access.get_own_member(request.user)
     year = timezone.localdate().year
     community = access.reported_community(member)
-    signups = selectors.member_signups(member)
     # Two lists, each paged by its own parameter: the activities ahead, this year's records.
-    upcoming_page = page_of(request, selectors.upcoming_for_member(request.user, member), param="upcoming")
-    records_page = page_of(request, selectors.own_records(member, year=year))
-    upcoming: list[Activity] = list(upcoming_page.object_list)
+    upcoming = page_of(request, selectors.upcoming_for_member(request.user, member), param="upcoming")
+    records = page_of(request, selectors.own_records(member, year=year))
+    ctx: dict[str, object] = {"member": member, "community": community}
+    ctx["upcoming"] = _with_signups(member, list(upcoming.object_list))
+    ctx |= {"upcoming_page": upcoming, "records": records.object_list, "page": records}
+    ctx["progress"] = signals.member_progress.call(member, year, place=community)
+    ctx["pairings"] = list(selectors.live_pairings(member))
+    return render(request, "records/home.html", ctx)
+
+
+def _with_signups(member: Member, upcoming: list[Activity]) -> list[Activity]:
+    """Each activity ahead with the member's sign-up (`mine`) and whether the member may join."""
+    signups = selectors.member_signups(member)
     joinable = access.joinable(member, upcoming)
     for a in upcoming:
         a.mine = signups.get(a.pk)  # type: ignore[attr-defined]
         a.may_join = a.pk in joinable  # type: ignore[attr-defined]
-    return render(
-        request,
-        "records/home.html",
-        {
-            "member": member,
-            "community": community,
-            "progress": signals.member_progress.call(member, year, place=community),
-            "upcoming": upcoming,
-            "upcoming_page": upcoming_page,
-            "records": records_page.object_list,
-            "page": records_page,
-            "pairings": list(selectors.live_pairings(member)),
-        },
-    )
+    return upcoming
 
 
 def _activity_page(
@@ -67,20 +65,21 @@ def _activity_page(
     its errors, and open, after a refused mark)."""
     activity = access.get_activity_for_view(request.user, pk)
     ctx: dict[str, Any] = {"a": activity, "errors": errors or []}
-    member = None
-    try:
-        member = access.get_own_member(request.user)
-    except Exception:
-        member = None
-    if member is not None:
-        ctx["mine"] = selectors.member_signups(member).get(activity.pk)
-        ctx["may_join"] = access.may_join(member, activity)
+    if (member := _own_member(request.user)) is not None:
+        ctx.update(mine=selectors.member_signups(member).get(activity.pk), may_join=access.may_join(member, activity))
     if access.may_run(request.user, activity):
-        ctx["runs"] = True
-        ctx["signups"] = list(activity.signups.exclude(status="cancelled").select_related("member").order_by("id"))
-        ctx["attendance_form"] = attendance_form or forms.AttendanceForm(user=request.user, activity=activity)
+        form = attendance_form or forms.AttendanceForm(user=request.user, activity=activity)
+        ctx.update(runs=True, signups=selectors.activity_signups(activity), attendance_form=form)
     refused = bool(errors) or (attendance_form is not None and bool(attendance_form.errors))
     return render(request, "records/activity.html", ctx, status=422 if refused else 200)
+
+
+def _own_member(user: User) -> Member | None:
+    """The user's own member row, or None for a user who is not a member."""
+    try:
+        return access.get_own_member(user)
+    except Exception:
+        return None
 
 
 @login_required
@@ -89,24 +88,24 @@ def activity(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _activity_page(request, pk)
 
 
-def _act(request: AuthedHttpRequest, pk: int, action: Any, ok: str) -> HttpResponse:  # noqa: ANN401
-    try:
-        action()
-    except ValidationError as exc:
-        return _activity_page(request, pk, exc.messages)
-    messages.success(request, ok)
-    return redirect(reverse("records:activity", args=[pk]))
+def _back_to_activity(request: AuthedHttpRequest, pk: int) -> dict[str, Any]:
+    """Where an action on the activity's page goes: back to it, or the page again with why (422)."""
+    return {
+        "then": reverse("records:activity", args=[pk]),
+        "refused": lambda errors: _activity_page(request, pk, errors),
+    }
 
 
 @login_required
 @require_POST
 def signup(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     activity, member = access.get_activity_for_join(request.user, pk)
-    return _act(
+    return act(
         request,
-        pk,
         lambda: services.activity_signup(activity=activity, member=member, by=request.user),
-        _("报名成功"),
+        ok=_("报名成功"),
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda errors: _activity_page(request, pk, errors),
     )
 
 
@@ -115,13 +114,15 @@ def signup(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def cancel(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     activity, member = access.get_activity_for_join(request.user, pk)
     mine = selectors.member_signups(member).get(activity.pk)
-
-    def go() -> None:
-        if mine is None:
-            raise services.RecordError(_("您没有报名该活动"))
-        services.signup_cancel(signup=mine, by=request.user)
-
-    return _act(request, pk, go, _("已取消报名"))
+    if mine is None:
+        return _activity_page(request, pk, [_("您没有报名该活动")])
+    return act(
+        request,
+        lambda: services.signup_cancel(signup=mine, by=request.user),
+        ok=_("已取消报名"),
+        then=reverse("records:activity", args=[pk]),
+        refused=lambda errors: _activity_page(request, pk, errors),
+    )
 
 
 @login_required
@@ -131,41 +132,61 @@ def scan(request: AuthedHttpRequest, pk: int, action: str, slot: int, signature:
     opened must not write by itself); the confirmation carries a short-lived token bound to this
     member, so the code may turn over while the member reads the page."""
     activity, member = access.get_activity_for_join(request.user, pk)
-    now = timezone.now()
-    ctx: dict[str, Any] = {"a": activity, "action": action}
+    scanned = [activity.pk, action, slot, signature, request.user.pk]
     if request.method == "GET":
+        return _scan_page(request, activity, scanned)
+    return act(
+        request,
+        lambda: _scan_done(request.user, member, activity, scanned, request.POST.get("token", "")),
+        ok=lambda done: _scan_said(activity, done),
+        then=reverse("records:activity", args=[activity.pk]),
+        refused=lambda errors: render(
+            request, "records/scan.html", {"a": activity, "action": action, "errors": errors}, status=422
+        ),
+    )
+
+
+def _scan_page(
+    request: AuthedHttpRequest, activity: Activity, scanned: list, errors: list[str] | None = None
+) -> HttpResponse:
+    """The page to confirm a scanned code with (its token), or why not (422): the code is checked
+    as the page opens; `errors` say why a confirmation was refused."""
+    _pk, action, slot, signature, _user = scanned
+    ctx: dict[str, Any] = {"a": activity, "action": action}
+    if errors is None:
         try:
-            services.check_code(activity, action, slot, signature, now)
+            services.check_code(activity, action, slot, signature, timezone.now())
         except ValidationError as exc:
-            ctx["errors"] = exc.messages
-            return render(request, "records/scan.html", ctx, status=422)
-        ctx["token"] = signing.dumps([activity.pk, action, slot, signature, request.user.pk], salt=SCAN_SALT)
-        return render(request, "records/scan.html", ctx)
+            errors = exc.messages
+    if errors:
+        return render(request, "records/scan.html", {**ctx, "errors": errors}, status=422)
+    return render(request, "records/scan.html", {**ctx, "token": signing.dumps(scanned, salt=SCAN_SALT)})
+
+
+def _scan_done(user: User, member: Member, activity: Activity, scanned: list, token: str) -> Signup | Record:
+    """The member's confirmation of a scan: its token must be the one the scan's page gave this
+    member for this code, and recent; then the check-in (the sign-up) or check-out (the record)."""
     try:
-        data = signing.loads(request.POST.get("token", ""), salt=SCAN_SALT, max_age=SCAN_MAX_AGE)
-        if data != [activity.pk, action, slot, signature, request.user.pk]:
+        if signing.loads(token, salt=SCAN_SALT, max_age=SCAN_MAX_AGE) != scanned:
             raise signing.BadSignature
     except signing.BadSignature:
-        ctx["errors"] = [_("二维码已过期或无效，请重新扫描组织者手机上当前显示的二维码")]
-        return render(request, "records/scan.html", ctx, status=422)
-    try:
-        if action == "in":
-            services.checkin_scanned(activity=activity, member=member, by=request.user)
-            messages.success(request, _("签到成功：%(t)s") % {"t": activity.title})
-        else:
-            record = services.checkout_scanned(activity=activity, member=member, by=request.user)
-            if record.counts_as_activity:
-                messages.success(request, _("签退成功，本次服务 %(m)s 分钟，待社区确认") % {"m": record.minutes})
-            else:
-                messages.warning(
-                    request,
-                    _("已签退：在场 %(m)s 分钟，不足 %(l)s 分钟，计入服务时长但不计为参加活动")
-                    % {"m": record.minutes, "l": services.min_attendance(activity.community)},
-                )
-    except ValidationError as exc:
-        ctx["errors"] = exc.messages
-        return render(request, "records/scan.html", ctx, status=422)
-    return redirect(reverse("records:activity", args=[activity.pk]))
+        raise ValidationError(_("二维码已过期或无效，请重新扫描组织者手机上当前显示的二维码")) from None
+    if scanned[1] == "in":
+        return services.checkin_scanned(activity=activity, member=member, by=user)
+    return services.checkout_scanned(activity=activity, member=member, by=user)
+
+
+def _scan_said(activity: Activity, done: Signup | Record) -> tuple[int, str]:
+    """What the member reads after a scan: checked in; or how long the service was, and whether it
+    counts as attending (too short: hours only)."""
+    if not isinstance(done, Record):
+        return messages.SUCCESS, _("签到成功：%(t)s") % {"t": activity.title}
+    if done.counts_as_activity:
+        return messages.SUCCESS, _("签退成功，本次服务 %(m)s 分钟，待社区确认") % {"m": done.minutes}
+    return messages.WARNING, _("已签退：在场 %(m)s 分钟，不足 %(l)s 分钟，计入服务时长但不计为参加活动") % {
+        "m": done.minutes,
+        "l": services.min_attendance(activity.community),
+    }
 
 
 def _log_page(request: AuthedHttpRequest, form: forms.LogForm, status: int = 200) -> HttpResponse:
@@ -181,47 +202,54 @@ def log(request: AuthedHttpRequest) -> HttpResponse:
     if community is None:
         messages.error(request, _("向社区报到并经确认后才能登记服务纪实"))
         return redirect("records:home")
-    initial: dict[str, Any] = {}
     demand = access.get_demand_for_record(request.user, member, int_or_none(request.GET.get("demand")))
-    if demand is not None:
-        initial = {"content": demand.title, "place": demand.place_id, "demand": demand.pk}
-        initial["beneficiary"] = _("服务项目：%(t)s") % {"t": demand.title}
     if request.method == "GET":
-        return _log_page(request, forms.LogForm(initial=initial, community=community, member=member))
+        return _log_page(request, forms.LogForm(initial=_log_initial(demand), community=community, member=member))
     form = forms.LogForm(request.POST, community=community, member=member)
-    if not form.is_valid():
-        return _log_page(request, form, 422)
-    data = form.cleaned_data
-    item = access.get_demand_for_record(request.user, member, data.get("demand"))
-    try:
-        services.record_log(
-            member=member,
-            community=community,
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            content=data["content"],
-            place=data.get("place"),
-            address=data.get("address", ""),
-            beneficiary=data.get("beneficiary", ""),
-            kind=data.get("kind"),
-            demand=item,
-            claim=selectors.claim_of_record(member, item),
-            photos=request.FILES.getlist("photos"),
-            pairing=data.get("pairing"),
-            aid=services.Aid(
-                items=data.get("aid_items") or "",
-                count=data.get("aid_count") or 0,
-                money=data.get("aid_money") or Decimal(0),
-                donor_kind=data.get("donor_kind") or "",
-                donor_name=data.get("donor_name") or "",
-            ),
-            by=request.user,
-        )
-    except ValidationError as exc:
-        form.add_error(None, exc.messages)
-        return _log_page(request, form, 422)
-    messages.success(request, _("已登记，待社区确认后计入服务时长"))
-    return redirect("records:home")
+    return act(
+        request,
+        lambda: _logged(request.user, form.cleaned_data, member, community, request.FILES.getlist("photos")),
+        form=form,
+        ok=_("已登记，待社区确认后计入服务时长"),
+        then=reverse("records:home"),
+        refused=lambda _errors: _log_page(request, form, 422),
+    )
+
+
+def _log_initial(demand: Demand | None) -> dict[str, Any]:
+    """The log form pre-filled from the service item the member holds."""
+    if demand is None:
+        return {}
+    beneficiary = _("服务项目：%(t)s") % {"t": demand.title}
+    return {"content": demand.title, "place": demand.place_id, "demand": demand.pk, "beneficiary": beneficiary}
+
+
+def _logged(user: User, data: dict[str, Any], member: Member, community: Place, photos: list[Any]) -> Record:
+    """The service the member logged, with its photos, the pairing visited and the aid given."""
+    item = access.get_demand_for_record(user, member, data.get("demand"))
+    return services.record_log(
+        member=member,
+        community=community,
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        content=data["content"],
+        place=data.get("place"),
+        address=data.get("address", ""),
+        beneficiary=data.get("beneficiary", ""),
+        kind=data.get("kind"),
+        demand=item,
+        claim=selectors.claim_of_record(member, item),
+        photos=photos,
+        pairing=data.get("pairing"),
+        aid=services.Aid(
+            items=data.get("aid_items") or "",
+            count=data.get("aid_count") or 0,
+            money=data.get("aid_money") or Decimal(0),
+            donor_kind=data.get("donor_kind") or "",
+            donor_name=data.get("donor_name") or "",
+        ),
+        by=user,
+    )
 
 
 @login_required

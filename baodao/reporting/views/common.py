@@ -4,33 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import add_service_errors
+from baodao.core.http import act
 from baodao.directory.models import Unit
 from baodao.reporting import access, forms, services
 
 
 def unit_functions_post(
-    request: AuthedHttpRequest, unit: Unit, saved: HttpResponse, page: Callable[[forms.UnitFunctionsForm], HttpResponse]
+    request: AuthedHttpRequest, unit: Unit, then: str, page: Callable[[forms.UnitFunctionsForm], HttpResponse]
 ) -> HttpResponse:
-    """Save the unit's functions (unit secretary or assigning admin): `saved` when saved, else
-    `page(form)` re-renders the form with its errors (422)."""
+    """Save the unit's functions (unit secretary or assigning admin): back to `then` when saved,
+    else `page(form)` re-renders the form with its errors (422)."""
     access.get_unit_for_functions(request.user, unit)
     form = forms.UnitFunctionsForm(request.POST)
-    if form.is_valid():
-        try:
-            services.unit_functions_set(unit=unit, functions=form.cleaned_data["functions"], by=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("单位职能已保存"))
-            return saved
-    return page(form)
+    return act(
+        request,
+        lambda: services.unit_functions_set(unit=unit, functions=form.cleaned_data["functions"], by=request.user),
+        form=form,
+        ok=_("单位职能已保存"),
+        then=then,
+        refused=lambda _errors: page(form),
+    )
 
 
 def functions_form_of(unit: Unit) -> forms.UnitFunctionsForm:

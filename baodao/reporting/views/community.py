@@ -11,19 +11,19 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import form_messages, int_or_none, page_of
+from baodao.core.http import act, int_or_none, page_of
 from baodao.core.privacy import mask_address
 from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.reporting import access, exports, forms, selectors, services
-from baodao.reporting.models import MemberReport, UnitReport
+from baodao.reporting.models import MemberReport
 
 
 def _community_of(request: AuthedHttpRequest) -> Place | None:
@@ -33,9 +33,9 @@ def _community_of(request: AuthedHttpRequest) -> Place | None:
     return access.get_communities_for_decisions(request.user, wanted)
 
 
-def _back_to_pending(community_id: int | None) -> HttpResponse:
+def _pending_url(community_id: int | None) -> str:
     which = community_id if community_id is not None else access.ALL_COMMUNITIES
-    return redirect(f"{reverse('reporting:pending')}?community={which}")
+    return f"{reverse('reporting:pending')}?community={which}"
 
 
 @login_required
@@ -70,23 +70,16 @@ def _pending_page(request: AuthedHttpRequest, community: Place | None, status: i
     """What waits for `community` (None: all the user's communities); also re-rendered (422) by the
     page's POST actions on bad input."""
     communities = selectors.actionable_communities(request.user)
-    unit_reports = selectors.unit_reports_for_user(request.user, status=UnitReport.Status.SUBMITTED)
-    unit_reports = (
-        unit_reports.filter(community=community)
-        if community is not None
-        else unit_reports.filter(community__in=communities).order_by("community__path", "submitted_at")
-    )
-    ctx = {
+    ctx: dict[str, object] = {
         "community": community,
         "communities": communities.order_by("path"),
-        # Long lists (a street's or a district's), each paged by its own parameter.
-        "reports": page_of(request, _waiting(request, community)),
-        "unit_reports": unit_reports.prefetch_related("resource_tags", "demand_tags"),
-        "overdue": page_of(request, selectors.overdue_for_community(request.user, community), param="overdue")
-        if community is not None
-        else None,
         "all_value": access.ALL_COMMUNITIES,
     }
+    ctx["unit_reports"] = selectors.unit_reports_waiting(request.user, community, communities)
+    # Long lists (a street's or a district's), each paged by its own parameter.
+    ctx["reports"] = page_of(request, _waiting(request, community))
+    overdue = selectors.overdue_for_community(request.user, community) if community is not None else None
+    ctx["overdue"] = page_of(request, overdue, param="overdue") if overdue is not None else None
     return render(request, "reporting/pending.html", ctx, status=status)
 
 
@@ -97,12 +90,19 @@ def confirm_members(request: AuthedHttpRequest) -> HttpResponse:
     ids = [i for i in (int_or_none(x) for x in request.POST.getlist("report")) if i]
     # Of the ticked reports, those waiting for a community this user acts for (one or all).
     reports = [r for r in access.member_reports_for_confirmation(request.user, ids) if community in (None, r.community)]
-    if not reports:
-        messages.error(request, _("请先勾选要确认的报到"))
-        return _pending_page(request, community, status=422)
-    n = services.member_reports_confirm(reports=reports, by=request.user)
-    messages.success(request, _("已确认 %(n)d 名党员报到，回执已送达所在单位") % {"n": n})
-    return _back_to_pending(community.pk if community is not None else None)
+
+    def confirm() -> int:
+        if not reports:
+            raise ValidationError(_("请先勾选要确认的报到"))
+        return services.member_reports_confirm(reports=reports, by=request.user)
+
+    return act(
+        request,
+        confirm,
+        ok=lambda n: _("已确认 %(n)d 名党员报到，回执已送达所在单位") % {"n": n},
+        then=_pending_url(community.pk if community is not None else None),
+        refused=lambda errors: _refused(request, community, errors),
+    )
 
 
 @login_required
@@ -156,16 +156,20 @@ def _decide(
     done: str,
 ) -> HttpResponse:
     """A decision from the pending page: back to it, or the page again with 422 when refused."""
-    if not form.is_valid():
-        messages.error(request, form_messages(form))
-        return _pending_page(request, community, status=422)
-    try:
-        decide(form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-        return _pending_page(request, community, status=422)
-    messages.success(request, done)
-    return _back_to_pending(community.pk)
+    return act(
+        request,
+        lambda: decide(form.cleaned_data),
+        form=form,
+        ok=done,
+        then=_pending_url(community.pk),
+        refused=lambda errors: _refused(request, community, errors),
+    )
+
+
+def _refused(request: AuthedHttpRequest, community: Place | None, errors: list[str]) -> HttpResponse:
+    """The pending page again (422), with why the action was refused as a flashed error."""
+    messages.error(request, "；".join(errors))
+    return _pending_page(request, community, status=422)
 
 
 @login_required

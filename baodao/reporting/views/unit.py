@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,11 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baodao.accounts.exports import audited_xlsx_response
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import add_service_errors, form_messages, int_or_none, page_of
-from baodao.directory import scope
-from baodao.directory.models import Member, Unit
+from baodao.core.http import act, int_or_none, page_of
+from baodao.directory import selectors as directory_selectors
+from baodao.directory.models import Unit
 from baodao.reporting import access, exports, forms, selectors, services
-from baodao.reporting.models import Certificate, MemberReport, MobileChangeRequest, UnitReport
+from baodao.reporting.models import Certificate, UnitReport
 from baodao.reporting.views.common import functions_form_of, unit_functions_post
 
 
@@ -38,17 +37,17 @@ def unit_report(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _unit_report_page(request, unit)
     form = forms.UnitReportForm(request.POST)
-    if UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]).exists():
+    if selectors.active_unit_report(unit) is not None:
         messages.error(request, _("本单位已向社区报到，无需重复提交"))
-    elif form.is_valid():
-        try:
-            services.unit_report_submit(unit=unit, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已提交，等待社区确认"))
-            return redirect("reporting:unit_report")
-    return _unit_report_page(request, unit, report_form=form)
+        return _unit_report_page(request, unit, report_form=form)
+    return act(
+        request,
+        lambda: services.unit_report_submit(unit=unit, by=request.user, **form.cleaned_data),
+        form=form,
+        ok=_("已提交，等待社区确认"),
+        then=reverse("reporting:unit_report"),
+        refused=lambda _errors: _unit_report_page(request, unit, report_form=form),
+    )
 
 
 @login_required
@@ -59,7 +58,7 @@ def unit_functions(request: AuthedHttpRequest) -> HttpResponse:
     return unit_functions_post(
         request,
         unit,
-        saved=redirect("reporting:unit_report"),
+        then=reverse("reporting:unit_report"),
         page=lambda form: _unit_report_page(request, unit, functions_form=form),
     )
 
@@ -70,39 +69,29 @@ def _unit_report_page(
     functions_form: forms.UnitFunctionsForm | None = None,
     report_form: forms.UnitReportForm | None = None,
 ) -> HttpResponse:
-    """The unit's report page; a bound form passed in is shown with its errors (422)."""
-    assignment = unit.assignments.filter(ended_on__isnull=True).select_related("community").first()
-    active = UnitReport.objects.filter(unit=unit, status__in=["submitted", "confirmed"]).first()
-    history = (
-        UnitReport.objects.filter(unit=unit)
-        .select_related("community")
-        .prefetch_related("events__actor", "resource_tags", "demand_tags")
-        .order_by("-submitted_at")
-    )
-    form = report_form or forms.UnitReportForm()
+    """The unit's report page; a bound form passed in is shown with its errors (422). After a
+    return, the form starts from what the returned report said."""
+    active = selectors.active_unit_report(unit)
+    history = selectors.unit_report_history(unit)
     returned = history.filter(status=UnitReport.Status.RETURNED).first() if active is None else None
-    if returned is not None and report_form is None:
-        form = forms.UnitReportForm(
-            initial={
-                "contact_name": returned.contact_name,
-                "contact_phone": returned.contact_phone,
-                "unit_signatory": returned.unit_signatory,
-                "unit_resources": returned.unit_resources,
-                "community_demands": returned.community_demands,
-                "resource_tags": list(returned.resource_tags.all()),
-                "demand_tags": list(returned.demand_tags.all()),
-            }
-        )
     ctx = {
         "unit": unit,
-        "assignment": assignment,
+        "assignment": directory_selectors.current_assignment_of(unit),
         "active": active,
-        "form": form,
+        "form": report_form or forms.UnitReportForm(initial=_initial_after(returned) if returned else None),
         "history": history,
         "functions_form": functions_form or functions_form_of(unit),
     }
     bound = report_form is not None or functions_form is not None
     return render(request, "reporting/unit_report.html", ctx, status=422 if bound else 200)
+
+
+def _initial_after(returned: UnitReport) -> dict[str, object]:
+    """The unit report form filled in from a returned report, to mend and send again."""
+    fields = ("contact_name", "contact_phone", "unit_signatory", "unit_resources", "community_demands")
+    initial: dict[str, object] = {name: getattr(returned, name) for name in fields}
+    initial.update(resource_tags=list(returned.resource_tags.all()), demand_tags=list(returned.demand_tags.all()))
+    return initial
 
 
 # --- the ledger and its certificates ------------------------------------------------------------
@@ -130,28 +119,18 @@ def _ledger_rows(request: AuthedHttpRequest, unit: Unit) -> list[selectors.Ledge
     return [r for r in rows if r.status == wanted] if wanted else rows
 
 
-def _ledger_page(request: AuthedHttpRequest, unit: Unit, status: int = 200) -> HttpResponse:
-    """The ledger of `unit`; also re-rendered (422) by the ledger's POST actions on bad input."""
+def _ledger_page(
+    request: AuthedHttpRequest, unit: Unit, status: int = 200, errors: list[str] | None = None
+) -> HttpResponse:
+    """The ledger of `unit`; also re-rendered (422) by the ledger's POST actions on bad input,
+    each of the `errors` a message above it."""
+    for error in errors or []:
+        messages.error(request, error)
     everyone = selectors.unit_ledger(unit)
     wanted = request.GET.get("status", "")
-    counts: dict[str, int] = {}
-    for r in everyone:
-        counts[r.status] = counts.get(r.status, 0) + 1
     page = page_of(request, [r for r in everyone if r.status == wanted] if wanted else everyone)
-    ctx = {
-        "unit": unit,
-        "total": len(everyone),
-        "page": page,
-        "rows": page.object_list,
-        "counts": [(k, v, counts.get(k, 0)) for k, v in selectors.LedgerStatus.LABELS.items()],
-        "wanted": wanted,
-        "approvals": selectors.member_reports_for_user(request.user, status=MemberReport.Status.UNIT_APPROVAL).filter(
-            unit=unit
-        ),
-        "mobile_requests": selectors.mobile_change_requests_for_user(
-            request.user, status=MobileChangeRequest.Status.PENDING
-        ).filter(member__unit=unit),
-    }
+    ctx = {"unit": unit, "total": len(everyone), "page": page, "rows": page.object_list, "wanted": wanted}
+    ctx |= {"counts": selectors.ledger_counts(everyone), **selectors.waiting_for_unit(request.user, unit)}
     return render(request, "reporting/ledger.html", ctx, status=status)
 
 
@@ -167,33 +146,47 @@ def certificates_issue(request: AuthedHttpRequest) -> HttpResponse:
         ctx = {"unit": unit, "to_issue": members, "kept": kept}
         return render(request, "reporting/certificates_issue.html", ctx)
     member_id = int_or_none(request.POST.get("member"))
-    batch = services.BatchIssue()
-    try:
-        if member_id:
-            member = get_object_or_404(Member.objects.filter(unit=unit), pk=member_id)
-            batch.issued = [services.certificate_issue(member=member, by=request.user)]
-        else:
-            batch = services.certificates_issue_batch(unit=unit, by=request.user)
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-        return _ledger_page(request, unit, status=422)
+    return act(
+        request,
+        lambda: _issue(request, unit, member_id),
+        ok=None,  # _issue says what was issued, kept and left out
+        then=lambda batch: (
+            f"{reverse('reporting:ledger')}?printed={','.join(str(c.pk) for c in batch.issued)}"
+            if batch.issued
+            else reverse("reporting:ledger")
+        ),
+        refused=lambda errors: _ledger_page(request, unit, status=422, errors=errors),
+    )
+
+
+def _issue(request: AuthedHttpRequest, unit: Unit, member_id: int | None) -> services.BatchIssue:
+    """Issue for one member of the unit (404 for another's) or for every member not yet reported,
+    and say what came of it."""
+    if member_id:
+        member = get_object_or_404(unit.members.all(), pk=member_id)
+        batch = services.BatchIssue(issued=[services.certificate_issue(member=member, by=request.user)])
+    else:
+        batch = services.certificates_issue_batch(unit=unit, by=request.user)
+    for level, text in _issued_said(batch):
+        messages.add_message(request, level, text)
+    return batch
+
+
+def _issued_said(batch: services.BatchIssue) -> list[tuple[int, str]]:
+    """What the secretary reads after issuing: who was left out and why, how many were issued and
+    how many kept theirs (or that nobody needed one)."""
+    said = []
     if batch.skipped:
-        messages.warning(
-            request,
-            _("以下 %(n)d 名党员未签发：%(who)s")
-            % {"n": len(batch.skipped), "who": "；".join(reason for _m, reason in batch.skipped)},
-        )
+        who = "；".join(reason for _m, reason in batch.skipped)
+        said.append((messages.WARNING, _("以下 %(n)d 名党员未签发：%(who)s") % {"n": len(batch.skipped), "who": who}))
     done = _("签发 %(n)d 张报到证") % {"n": len(batch.issued)}
     if batch.kept:
         done += _("，跳过 %(k)d 名已有报到证的党员") % {"k": len(batch.kept)}
-    if not batch.issued:
-        if not batch.skipped:
-            messages.info(request, done if batch.kept else _("没有需要签发报到证的党员"))
-        return redirect("reporting:ledger")
-    messages.success(request, done)
-    ids = ",".join(str(c.pk) for c in batch.issued)
-    return redirect(f"{reverse('reporting:ledger')}?printed={ids}")
+    if batch.issued:
+        said.append((messages.SUCCESS, done))
+    elif not batch.skipped:
+        said.append((messages.INFO, done if batch.kept else _("没有需要签发报到证的党员")))
+    return said
 
 
 @login_required
@@ -203,12 +196,7 @@ def certificates_pdf(request: AuthedHttpRequest) -> HttpResponseBase:
 
     access.require_unit_secretary(request.user)
     ids = [i for i in (int_or_none(x) for x in request.GET.get("ids", "").split(",")) if i]
-    certs = list(
-        selectors.visible_certificates(request.user)
-        .filter(pk__in=ids, status=Certificate.Status.ISSUED, unit_id__in=scope.scope_for(request.user).unit_ids)
-        .select_related("member__party_org", "member__residence__parent", "unit", "community")
-        .order_by("member__party_org_id", "member_id")
-    )
+    certs = selectors.certificates_to_print(request.user, ids)
     if not certs:
         messages.error(request, _("没有可打印的报到证"))
         return redirect("reporting:ledger")
@@ -274,21 +262,25 @@ def mobile_request_refuse(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _decided(request: AuthedHttpRequest, unit: Unit, decide: Callable[[], object], done: str) -> HttpResponse:
-    """A decision on the ledger: back to the ledger, or the ledger again with 422 when refused."""
-    try:
-        decide()
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-        return _ledger_page(request, unit, status=422)
-    messages.success(request, done)
-    return redirect("reporting:ledger")
+def _decided(
+    request: AuthedHttpRequest,
+    unit: Unit,
+    decide: Callable[[], object],
+    done: str,
+    form: forms.ReturnForm | None = None,
+) -> HttpResponse:
+    """A decision on the ledger: back to the ledger, or the ledger again with 422 saying why."""
+    return act(
+        request,
+        decide,
+        form=form,
+        ok=done,
+        then=reverse("reporting:ledger"),
+        refused=lambda errors: _ledger_page(request, unit, status=422, errors=["；".join(errors)]),
+    )
 
 
 def _returned(request: AuthedHttpRequest, unit: Unit, refuse: Callable[[str], object], done: str) -> HttpResponse:
     """A return on the ledger, which needs a reason (422 on the ledger without one)."""
     form = forms.ReturnForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_messages(form))
-        return _ledger_page(request, unit, status=422)
-    return _decided(request, unit, lambda: refuse(form.cleaned_data["reason"]), done)
+    return _decided(request, unit, lambda: refuse(form.cleaned_data["reason"]), done, form=form)
