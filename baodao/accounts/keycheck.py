@@ -65,7 +65,7 @@ def _sample() -> str | None:
 def ensure() -> str:
     """OK when the key reads the check (written now if there is none and the key reads the data),
     MISMATCH when it does not, UNKNOWN when the database or the key cannot be had."""
-    from baodao.accounts.models import FieldKeyCheck
+    from baodao.accounts.models import FieldKeyCheck  # this module is read before django.setup()
 
     try:
         crypto._keys()

@@ -32,6 +32,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from baodao.accounts.backends import AUTHENTICATED_ATTR
+from baodao.accounts.services import client_ip
 from baodao.accounts.usercache import user_version_key
 from baodao.core import versioned
 from baodao.core.hooks import Hook
@@ -290,7 +291,6 @@ class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
     def _get_remote_addr(request: HttpRequest) -> str | None:
         # auditlog believes the first X-Forwarded-For entry, which the client writes itself; the
         # address is the one lockouts and SecurityEvents use (PROXY_COUNT, accounts.services).
-        from baodao.accounts.services import client_ip
 
         return None if getattr(settings, "AUDITLOG_DISABLE_REMOTE_ADDR", False) else client_ip(request)
 

@@ -24,7 +24,7 @@ def check_field_key(app_configs: object, **kwargs: object) -> list[CheckMessage]
     from django.core import checks
     from django.core.exceptions import ImproperlyConfigured
 
-    from baodao.core import crypto
+    from baodao.core import crypto  # read with the settings, once they are configured
 
     if settings.DEBUG:
         return []

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from baodao.accounts.models import Role, RoleAssignment
+from baodao.accounts.models import Role, RoleAssignment, User
 from baodao.demo.clock import at, days_before, local_day, next_daytime_start, sql_clock
 from baodao.demo.directory import add_foreign_keys, drop_foreign_keys
 from baodao.directory.models import Category, LeaderLink, Place, Resident
@@ -492,8 +492,6 @@ def seed_records_province(*, wanted: int = PROVINCE_RECORDS, year: int | None = 
     in twenty with aid given, one in fifty flagged. Returns how many were written. The counters are
     the caller's to recount."""
     from django.db import connection
-
-    from baodao.accounts.models import User
 
     if connection.vendor != "postgresql":
         raise RuntimeError("the province's records are written by PostgreSQL's generate_series")

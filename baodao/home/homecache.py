@@ -41,8 +41,15 @@ from django.template.loader import get_template, render_to_string
 from django.urls import get_resolver
 from django.utils.translation import get_language
 
-from baodao.accounts.models import AuthedHttpRequest
+from baodao.accounts.models import AuthedHttpRequest, RoleAssignment, User
+from baodao.accounts.usercache import user_version_key
 from baodao.core import versioned
+from baodao.directory.models import Category, Member, PartyOrg, Place, Rule, Unit
+from baodao.notifications.models import Notification
+from baodao.notifications.signals import notifications_read
+from baodao.records.models import TeamMember
+from baodao.records.signals import record_counted
+from baodao.reporting.models import Certificate, MemberReport
 
 PAGE_SECONDS = 300  # a safety net only: every change we know of bumps a version
 GLOBAL_KEY = "home:g"
@@ -190,8 +197,6 @@ def bump_global() -> None:
 
 def member_user_ids(member_ids: Iterable[int]) -> set[int]:
     """Users whose home shows one of these members: its own user and its role assignments."""
-    from baodao.accounts.models import RoleAssignment
-    from baodao.directory.models import Member
 
     member_ids = [m for m in member_ids if m is not None]
     if not member_ids:
@@ -211,7 +216,6 @@ class _HasMember(Protocol):
 
 
 def _on_user(sender: type, instance: models.Model, **kwargs: object) -> None:
-    from baodao.accounts.usercache import user_version_key
 
     # The user row is cached too (password, active flag: see accounts.middleware.get_user).
     versioned.bump([user_key(instance.pk), user_version_key(instance.pk)])
@@ -266,13 +270,6 @@ def _on_counted(sender: type, record: _HasOptionalMember, **kwargs: object) -> N
 def connect_signals() -> None:
     """Called from HomeConfig.ready()."""
     versioned.add_prefetcher(_prefetch)
-    from baodao.accounts.models import RoleAssignment, User
-    from baodao.directory.models import Category, Member, PartyOrg, Place, Rule, Unit
-    from baodao.notifications.models import Notification
-    from baodao.notifications.signals import notifications_read
-    from baodao.records.models import TeamMember
-    from baodao.records.signals import record_counted
-    from baodao.reporting.models import Certificate, MemberReport
 
     uid = "baodao.home.homecache"
     notifications_read.connect(_on_read, dispatch_uid=f"{uid}.notifications_read")

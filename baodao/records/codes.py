@@ -21,13 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from baodao.core.rules import get_rule_int
+from baodao.directory.selectors import city_of
 from baodao.records.models import Activity
 
 ACTIONS = ("in", "out")
 
 
 def period_seconds(activity: Activity) -> int:
-    from baodao.directory.selectors import city_of
 
     return max(5, get_rule_int("record_code_seconds", city=city_of(activity.community)))
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from baodao.accounts.models import Actor
 from baodao.directory import scope
 from baodao.directory.models import Category, Member, PartyOrg, Place, Unit, UnitAssignment
+from baodao.directory.selectors import city_of
 from baodao.reporting.models import Certificate, CommitmentTemplate, MemberReport, MobileChangeRequest, UnitReport
 
 UNIT_REPORT_ACTIVE = (UnitReport.Status.SUBMITTED, UnitReport.Status.CONFIRMED)
@@ -382,7 +383,6 @@ def leave_target(member: Member, *, unit_code: str, party_org_name: str = "") ->
     committee), which the new unit's secretary can change. Like a move, anywhere in the city:
     the new unit need not be in the manager's own area.
     """
-    from baodao.directory.selectors import city_of
 
     city = city_of(member.residence)
     unit = (

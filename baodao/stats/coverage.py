@@ -20,9 +20,10 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from baodao.accounts.models import Actor
-from baodao.core.rules import get_rule
+from baodao.core.rules import get_rule, get_rule_int
 from baodao.directory import scope
 from baodao.directory.models import FirstSecretaryTerm, Member, Place, Unit, path_segment
+from baodao.directory.selectors import city_of
 from baodao.stats import tallies
 from baodao.stats.counted import compounds_base, members_base, units_base
 
@@ -130,7 +131,6 @@ def unit_member_coverage(user: Actor, units: list[Unit]) -> dict[int, Rate]:
 
 
 def target_percent(place: Place) -> Decimal:
-    from baodao.directory.selectors import city_of
 
     return get_rule("coverage_target_percent", city=city_of(place))
 
@@ -162,8 +162,6 @@ def laggard_compounds(user: Actor, place: Place) -> QuerySet[Place]:
 
 
 def terms_ending(user: Actor, place: Place, *, today: dt.date | None = None) -> QuerySet[FirstSecretaryTerm]:
-    from baodao.core.rules import get_rule_int
-    from baodao.directory.selectors import city_of
 
     today = today or timezone.localdate()
     days = get_rule_int("term_ending_warning_days", city=city_of(place))

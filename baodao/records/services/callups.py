@@ -24,6 +24,7 @@ from baodao.records.models import (
     Team,
 )
 from baodao.records.transitions import RecordConflict, RecordError, callups
+from baodao.reporting.models import MemberReport
 
 from .common import _local, _minutes
 from .counting import _set_counting
@@ -33,7 +34,6 @@ from .flags import _flag_neighbours, flags_for
 def callup_members(callup: Callup) -> QuerySet[Member]:
     """Who is called: a team's members, else the members reported to the community (living in the
     compound when one is named)."""
-    from baodao.reporting.models import MemberReport
 
     if callup.team_id:
         return Member.objects.filter(

@@ -7,18 +7,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
-from baodao.directory.models import Member
+from baodao.directory.models import Member, Resident
+from baodao.directory.selectors import community_of
 from baodao.records.models import (
     Pairing,
 )
 from baodao.records.transitions import RecordConflict, RecordError
+from baodao.reporting.models import MemberReport
 
 
 def pairing_create(*, member: Member, resident: object, need: str, by: User) -> Pairing:
     """The community pairs a reported member with a resident household in need."""
-    from baodao.directory.models import Resident
-    from baodao.directory.selectors import community_of
-    from baodao.reporting.models import MemberReport
 
     assert isinstance(resident, Resident)
     if not need.strip():

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baodao.accounts.models import User
-from baodao.directory.models import Category, Member, Place, Unit
+from baodao.directory.models import Category, Member, Place, Unit, UnitAssignment
+from baodao.needs import services as needs_services
 from baodao.needs.models import Demand
 from baodao.records.models import (
     Team,
@@ -15,6 +16,7 @@ from baodao.records.models import (
     TeamMember,
 )
 from baodao.records.transitions import RecordConflict, RecordError
+from baodao.reporting.models import MemberReport
 
 
 def _join(team: Team, member: Member, role: str = TeamMember.Role.MEMBER) -> TeamMember | None:
@@ -35,8 +37,6 @@ def team_create(
 
     With `unit`: the unit's own 服务队 / 突击队 in a community it is assigned to [seed 001], led by
     one of its members reported there; only the unit's members join it (they join on the phone)."""
-    from baodao.directory.models import UnitAssignment
-    from baodao.reporting.models import MemberReport
 
     if kind.kind != Category.Kind.TEAM_TYPE:
         raise RecordError(_("请选择服务队类型"))
@@ -104,7 +104,6 @@ def team_set_leader(*, team: Team, member: Member, by: User) -> TeamMember:
 def teams_join_chosen(*, report: object) -> int:
     """On a confirmed report: join the community's teams of the types the member chose (not units'
     own teams: those are joined by their unit's members themselves)."""
-    from baodao.reporting.models import MemberReport
 
     assert isinstance(report, MemberReport)
     teams = Team.objects.filter(
@@ -117,7 +116,6 @@ def team_item_claim(*, team: Team, demand: Demand, by: User) -> TeamClaim:
     """The team's leader claims a group item (组团认领) of the team's community for the team. The
     claim is the three lists' own, taken exactly as any claim (row lock, conditional update,
     constraints); held by the leader, marked as the team's. 409 when full or already held."""
-    from baodao.needs import services as needs_services
 
     if not team.is_active:
         raise RecordError(_("该服务队已停用"))

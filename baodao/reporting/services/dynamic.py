@@ -19,6 +19,7 @@ from baodao.reporting.models import (
     MemberReport,
     ReportEvent,
 )
+from baodao.reporting.selectors import leave_target
 from baodao.reporting.transitions import ReportError, member_reports
 
 from .certificates import _revoke_open_certificates
@@ -159,7 +160,6 @@ def member_leave_unit_by_code(
 ) -> tuple[Unit, PartyOrg]:
     """member_leave_unit with the new unit given by its code (and the party organization by name,
     blank for the unit's first one), as typed on the member page or sent to the API."""
-    from baodao.reporting.selectors import leave_target
 
     unit, party_org = leave_target(member, unit_code=unit_code, party_org_name=party_org_name)
     if unit is None:

@@ -23,6 +23,7 @@ from baodao.core.privacy import mask_address
 from baodao.directory import scope
 from baodao.directory.models import Place
 from baodao.reporting import access, exports, forms, selectors, services
+from baodao.reporting.documents import agreement_pdf as render_pdf
 from baodao.reporting.models import MemberReport
 
 
@@ -206,7 +207,6 @@ def agreements(request: AuthedHttpRequest) -> HttpResponseBase:
 @login_required
 @require_GET
 def agreement_pdf(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
-    from baodao.reporting.documents import agreement_pdf as render_pdf
 
     report = get_object_or_404(selectors.agreements_for_user(request.user), pk=pk)
     response = HttpResponse(render_pdf(report), content_type="application/pdf")

@@ -19,6 +19,7 @@ from baodao.core.http import act, int_or_none, page_of
 from baodao.directory import selectors as directory_selectors
 from baodao.directory.models import Unit
 from baodao.reporting import access, exports, forms, selectors, services
+from baodao.reporting.documents import certificates_pdf as render_pdf
 from baodao.reporting.models import Certificate, UnitReport
 from baodao.reporting.views.common import functions_form_of, unit_functions_post
 
@@ -192,7 +193,6 @@ def _issued_said(batch: services.BatchIssue) -> list[tuple[int, str]]:
 @login_required
 @require_GET
 def certificates_pdf(request: AuthedHttpRequest) -> HttpResponseBase:
-    from baodao.reporting.documents import certificates_pdf as render_pdf
 
     access.require_unit_secretary(request.user)
     ids = [i for i in (int_or_none(x) for x in request.GET.get("ids", "").split(",")) if i]

@@ -6,7 +6,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from baodao.demo import directory as demo
+from baodao.demo.needs import seed_needs_demo, seed_needs_province
+from baodao.demo.records import seed_records_demo, seed_records_province
+from baodao.demo.reporting import seed_reporting_demo
 from baodao.directory.models import Place
+from baodao.stats import service_counts, tallies
+from baodao.stats.needs_counts import recount
 
 
 class Command(BaseCommand):
@@ -47,14 +52,11 @@ class Command(BaseCommand):
         # The state of 双报到 on top of the master data (reports in every state, coordinates).
         import time
 
-        from baodao.demo.reporting import seed_reporting_demo
-
         t0 = time.monotonic()
         reporting = seed_reporting_demo(seed=int(str(options["seed"])))
         self.stdout.write(f"  双报到状态 / reporting state: {time.monotonic() - t0:.1f} s")
         result.counts.update({k: v for k, v in reporting.items() if k != "units"})
         # A year of the three lists: demands in every state, claims, ratings.
-        from baodao.demo.needs import seed_needs_demo, seed_needs_province
 
         t0 = time.monotonic()
         from django.db import connection
@@ -64,29 +66,21 @@ class Command(BaseCommand):
             result.counts["demands"] = seed_needs_province()
         else:
             result.counts.update(seed_needs_demo(seed=int(str(options["seed"]))))
-        from baodao.stats.needs_counts import recount
 
         recount()  # inserted in bulk, past the signals: count once, now
         self.stdout.write(f"  三张清单 / needs: {time.monotonic() - t0:.1f} s")
         # A year of the service record: the city's in detail; the province's ~10M by SQL.
         if options["scale"] == "province" and connection.vendor == "postgresql":
-            from baodao.demo.records import seed_records_province
-            from baodao.stats import service_counts
-
             t0 = time.monotonic()
             result.counts["records"] = seed_records_province()
             service_counts.rebuild_by_sql()  # inserted in bulk, past the signals: count once, by SQL
             self.stdout.write(f"  服务纪实 / service record: {time.monotonic() - t0:.1f} s")
         elif options["scale"] != "province":
-            from baodao.demo.records import seed_records_demo
-            from baodao.stats import service_counts
-
             t0 = time.monotonic()
             result.counts.update(seed_records_demo(seed=int(str(options["seed"]))))
             service_counts.recount()  # inserted in bulk, past the signals
             self.stdout.write(f"  服务纪实 / service record: {time.monotonic() - t0:.1f} s")
         # Inserted in bulk, past the model signals: count the three coverages once, now.
-        from baodao.stats import tallies
 
         t0 = time.monotonic()
         tallies.refresh(everything=True)
