@@ -160,7 +160,7 @@ class ScanIn(Schema):
 
 
 def _scanned(request: AuthedRequest, payload: ScanIn, action: str) -> tuple[Activity, object, int, str]:
-    access.get_own_member(request.auth)
+    access.get_member_for_service(request.auth)
     parsed = codes.parse(payload.code)
     if parsed is None or parsed[1] != action:
         raise HttpError(400, "二维码已过期或无效，请扫描组织者手机上当前显示的二维码")
@@ -190,7 +190,7 @@ def checkout(request: AuthedRequest, payload: ScanIn) -> Record:
 @router.get("/mine", response=list[RecordOut])
 @paginate(ApiPagination)
 def mine(request: AuthedRequest, year: int | None = None) -> QuerySet[Record]:
-    member = access.get_own_member(request.auth)
+    member = access.get_member_for_service(request.auth)
     check_year(year)
     return selectors.own_records(member, year=year).select_related("member", "unit", "signup")
 
@@ -208,7 +208,7 @@ class LogIn(Schema):
 
 @router.post("/mine", response={201: RecordOut})
 def log(request: AuthedRequest, payload: LogIn) -> Status:
-    member = access.get_own_member(request.auth)
+    member = access.get_member_for_service(request.auth)
     community = access.reported_community(member)
     if community is None:
         raise HttpError(403, "向社区报到并经确认后才能登记服务纪实")
@@ -248,7 +248,7 @@ class ProgressOut(Schema):
 @router.get("/progress", response=ProgressOut)
 def progress(request: AuthedRequest, year: int | None = None) -> dict[str, object]:
     """This year's confirmed activities and hours against the minimums (5 / 20 by default)."""
-    member = access.get_own_member(request.auth)
+    member = access.get_member_for_service(request.auth)
     check_year(year)
     year = year or timezone.localdate().year
     p = service_counts.progress(member, year, place=access.reported_community(member))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from baodao.accounts.models import ADMIN_ROLES, Actor, Role
 from baodao.directory import scope
+from baodao.directory.access import denied, get_own_member
 from baodao.directory.models import LeaderLink, Member, Place, Unit, UnitAssignment
 from baodao.needs.models import Claim, Demand
 from baodao.records import selectors
@@ -30,21 +31,12 @@ from baodao.records.models import (
 )
 from baodao.reporting.models import MemberReport
 
-
-def _denied(message: str | None = None) -> PermissionDenied:
-    return PermissionDenied(message or _("没有权限"))
-
-
 # --- members --------------------------------------------------------------------------------------
 
 
-def get_own_member(user: Actor) -> Member:
-    """The member record a member account acts as."""
-    ids = scope.scope_for(user).member_ids
-    member = Member.objects.filter(pk__in=ids).select_related("unit", "residence").first()
-    if member is None:
-        raise _denied(_("只有在职党员账号可以报名活动、签到和登记服务"))
-    return member
+def get_member_for_service(user: Actor) -> Member:
+    """The member a member account signs up, checks in, logs service and reads its record as."""
+    return get_own_member(user, _("只有在职党员账号可以报名活动、签到和登记服务"))
 
 
 def reported_community(member: Member) -> Place | None:
@@ -113,7 +105,7 @@ def get_activity_for_join(user: Actor, pk: int) -> tuple[Activity, Member]:
     """Sign up, cancel, check in or out: a member the activity is for. An activity the member may
     not join and does not see (nor ever signed up to) is out of sight (404, as a missing one): the
     refusal that says whom it is for names its community and team, for those who see it only."""
-    member = get_own_member(user)
+    member = get_member_for_service(user)
     activity = Activity.objects.select_related("community", "place", "kind", "team").filter(pk=pk).first()
     if activity is not None and may_join(member, activity):
         return activity, member
@@ -122,7 +114,7 @@ def get_activity_for_join(user: Actor, pk: int) -> tuple[Activity, Member]:
     )
     if activity is None or not seen:
         raise Http404
-    raise _denied(_("该活动仅限%(a)s报名") % {"a": _audience_words(activity)})
+    raise denied(_("该活动仅限%(a)s报名") % {"a": _audience_words(activity)})
 
 
 def _audience_words(activity: Activity) -> str:
@@ -207,7 +199,7 @@ def get_activity_for_running(user: Actor, pk: int) -> Activity:
     staff (an admin above, too)."""
     activity = get_activity_for_view(user, pk)
     if not may_run(user, activity):
-        raise _denied(_("只有活动组织者或社区工作人员可以操作"))
+        raise denied(_("只有活动组织者或社区工作人员可以操作"))
     return activity
 
 
@@ -219,7 +211,7 @@ def get_member_for_attendance(user: Actor, activity: Activity, member_id: int) -
     seen = selectors.members_seen(user, *selectors.attendance_lists(activity))
     member = get_object_or_404(seen.select_related("unit"), pk=member_id)
     if not may_join(member, activity):
-        raise _denied(_("%(m)s不在该活动的报名范围内") % {"m": member.name})
+        raise denied(_("%(m)s不在该活动的报名范围内") % {"m": member.name})
     return member
 
 
@@ -240,7 +232,7 @@ def get_record_for_decision(user: Actor, pk: int) -> Record:
     """Confirm or return: the staff of the record's community."""
     record = get_record_for_view(user, pk)
     if not may_confirm(user, record):
-        raise _denied(_("只有服务所在社区的工作人员可以确认或退回纪实"))
+        raise denied(_("只有服务所在社区的工作人员可以确认或退回纪实"))
     return record
 
 
@@ -271,11 +263,11 @@ def _check_edit(user: Actor, record: Record) -> None:
         record.member_id is None and record.unit_id in s.unit_ids
     )
     if not own:
-        raise _denied(_("只有本人或社区工作人员可以修改纪实"))
+        raise denied(_("只有本人或社区工作人员可以修改纪实"))
     if record.status == Record.Status.CONFIRMED:
-        raise _denied(_("已确认的纪实不能自行修改；如有错误请联系社区"))
+        raise denied(_("已确认的纪实不能自行修改；如有错误请联系社区"))
     if record.source != Record.Source.LOGGED:
-        raise _denied(_("这条纪实来自活动签到或组织者登记，请联系活动组织者或社区更正"))
+        raise denied(_("这条纪实来自活动签到或组织者登记，请联系活动组织者或社区更正"))
 
 
 def get_record_for_edit(user: Actor, pk: int) -> Record:
@@ -305,10 +297,10 @@ def get_member_for_certificate(user: Actor, member_pk: str | None) -> tuple[Memb
         if report is None:
             raise Http404
         return report.member, report.community
-    member = get_own_member(user)
+    member = get_member_for_service(user)
     community = reported_community(member)
     if community is None:
-        raise _denied(_("向社区报到并经确认后才能出具志愿服务记录证明"))
+        raise denied(_("向社区报到并经确认后才能出具志愿服务记录证明"))
     return member, community
 
 
@@ -327,7 +319,7 @@ def may_revoke(user: Actor, cert: ServiceCertificate) -> bool:
 def get_certificate_for_revoke(user: Actor, pk: int) -> ServiceCertificate:
     cert = get_certificate_for_view(user, pk)
     if not may_revoke(user, cert):
-        raise _denied(_("只有出具社区的工作人员可以作废证明"))
+        raise denied(_("只有出具社区的工作人员可以作废证明"))
     return cert
 
 
@@ -353,7 +345,7 @@ def get_team_for_view(user: Actor, pk: int) -> Team:
 def get_team_for_manage(user: Actor, pk: int) -> Team:
     team = get_team_for_view(user, pk)
     if not may_manage_team(user, team):
-        raise _denied(_("只有社区工作人员可以管理服务队"))
+        raise denied(_("只有社区工作人员可以管理服务队"))
     return team
 
 
@@ -378,7 +370,7 @@ def get_team_for_claim(user: Actor, pk: int) -> Team:
     """Claim a group item for the team: its current leader (队长负责制)."""
     team = get_team_for_view(user, pk)
     if not leads_team(user, team):
-        raise _denied(_("只有服务队队长可以为本队认领服务项目"))
+        raise denied(_("只有服务队队长可以为本队认领服务项目"))
     return team
 
 
@@ -391,7 +383,7 @@ def get_team_for_join(user: Actor, pk: int) -> tuple[Team, Member]:
     """Join or leave: a member reported (confirmed) to the team's community, or already in the
     team (to leave it). Any other team is out of sight (404, the same as a missing one): the
     refusals of joining name the team."""
-    member = get_own_member(user)
+    member = get_member_for_service(user)
     reported = MemberReport.objects.filter(member=member, status=MemberReport.Status.CONFIRMED).values("community_id")
     mine = TeamMember.objects.filter(member=member, left_at__isnull=True).values("team_id")
     rows = Team.objects.filter(Q(community_id__in=reported) | Q(pk__in=mine)).select_related("community")
@@ -419,14 +411,14 @@ def get_callup_for_view(user: Actor, pk: int) -> tuple[Callup, Member | None, bo
 def get_callup_for_answer(user: Actor, pk: int) -> tuple[Callup, Member]:
     callup, member, _runs = get_callup_for_view(user, pk)
     if member is None:
-        raise _denied(_("这次动员没有召集您"))
+        raise denied(_("这次动员没有召集您"))
     return callup, member
 
 
 def get_callup_for_running(user: Actor, pk: int) -> Callup:
     callup, _member, runs = get_callup_for_view(user, pk)
     if not runs:
-        raise _denied(_("只有社区工作人员可以登记到场或结束动员"))
+        raise denied(_("只有社区工作人员可以登记到场或结束动员"))
     return callup
 
 
@@ -451,7 +443,7 @@ def get_unit_for_obligations(user: Actor, pk: int | None) -> tuple[Unit, bool]:
     if pk is None:
         unit = Unit.objects.filter(pk__in=s.unit_ids).order_by("pk").first()
         if unit is None:
-            raise _denied(_("请从社区页面选择单位"))
+            raise denied(_("请从社区页面选择单位"))
         return unit, True
     unit = get_object_or_404(Unit, pk=pk)
     if unit.pk in s.unit_ids:
@@ -488,7 +480,7 @@ def get_commitment_for_change(user: Actor, pk: int) -> Commitment:
     commitment = get_object_or_404(Commitment.objects.select_related("community"), pk=pk)
     if commitment.unit_id not in scope.scope_for(user).unit_ids:
         if scope.is_community_staff_of(user, commitment.community):
-            raise _denied(_("承诺由作出承诺的单位修改或撤回"))
+            raise denied(_("承诺由作出承诺的单位修改或撤回"))
         raise Http404
     return commitment
 
@@ -498,7 +490,7 @@ def get_commitment_for_keep(user: Actor, pk: int) -> Commitment:
     commitment = get_object_or_404(Commitment.objects.select_related("community"), pk=pk)
     if not scope.is_community_staff_of(user, commitment.community):
         if commitment.unit_id in scope.scope_for(user).unit_ids:
-            raise _denied(_("承诺是否兑现由社区确认"))
+            raise denied(_("承诺是否兑现由社区确认"))
         raise Http404
     return commitment
 
@@ -519,7 +511,7 @@ def get_leader_link_for_log(user: Actor, pk: int | None) -> LeaderLink:
     link = get_object_or_404(scope.leader_links_for_user(user).select_related("community"), pk=pk or 0)
     if link.user_id == user.pk or scope.is_community_staff_of(user, link.community):
         return link
-    raise _denied(_("只有市级领导本人或联系社区的工作人员可以登记调研"))
+    raise denied(_("只有市级领导本人或联系社区的工作人员可以登记调研"))
 
 
 def may_decide_visit(user: Actor, visit: LeaderVisit) -> bool:
@@ -533,5 +525,5 @@ def get_visit_for_decision(user: Actor, pk: int) -> LeaderVisit:
         pk=pk,
     )
     if not may_decide_visit(user, visit):
-        raise _denied(_("只有被调研社区的工作人员可以确认或退回调研记录"))
+        raise denied(_("只有被调研社区的工作人员可以确认或退回调研记录"))
     return visit

@@ -40,7 +40,7 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
 @login_required
 @require_GET
 def handbook(request: AuthedHttpRequest) -> HttpResponseBase:
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_service(request.user)
     year = _year(request)
     records = list(exports.year_records(Record.objects.filter(member=member), year))
     if request.GET.get("format") == "pdf":

@@ -29,7 +29,7 @@ SCAN_MAX_AGE = 180  # seconds between opening the scanned link and pressing the 
 @login_required
 @require_GET
 def home(request: AuthedHttpRequest) -> HttpResponse:
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_service(request.user)
     year = timezone.localdate().year
     community = access.reported_community(member)
     signups = selectors.member_signups(member)
@@ -69,7 +69,7 @@ def _activity_page(
     ctx: dict[str, Any] = {"a": activity, "errors": errors or []}
     member = None
     try:
-        member = access.get_own_member(request.user)
+        member = access.get_member_for_service(request.user)
     except Exception:
         member = None
     if member is not None:
@@ -176,7 +176,7 @@ def _log_page(request: AuthedHttpRequest, form: forms.LogForm, status: int = 200
 @require_http_methods(["GET", "POST"])
 def log(request: AuthedHttpRequest) -> HttpResponse:
     """Log service done outside an activity; from a held service item it is pre-filled."""
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_service(request.user)
     community = access.reported_community(member)
     if community is None:
         messages.error(request, _("向社区报到并经确认后才能登记服务纪实"))

@@ -163,7 +163,7 @@ def team_leader(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def join_list(request: AuthedHttpRequest) -> HttpResponse:
     """The member's phone: the community's teams and the member's unit's own there, join or leave."""
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_service(request.user)
     community = access.reported_community(member)
     rows = (
         Team.objects.filter(Q(unit__isnull=True) | Q(unit_id=member.unit_id), community=community, is_active=True)

@@ -192,7 +192,7 @@ def commitment_keep(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def first_secretary(request: AuthedHttpRequest) -> HttpResponse:
     """A first secretary's year: weekly visits to the compound and trainings, against the rules."""
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_service(request.user)
     year = timezone.localdate().year
     terms = FirstSecretaryTerm.objects.filter(member=member, ended_on__isnull=True).select_related("place")
     rows = [obligations.first_secretary_year(t, year) for t in terms]

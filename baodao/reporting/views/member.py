@@ -148,14 +148,14 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
             # Whatever the roster said no to counts against the client's attempts.
             ratelimit.count_attempt(attempts, window_seconds=3600)
         return render(request, "reporting/self_activate.html", ctx, status=422 if request.method == "POST" else 200)
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_report(request.user)
     return _registration(request, member=member, community=community, certificate=None)
 
 
 @login_required
 @require_GET
 def my_report(request: HttpRequest) -> HttpResponse:
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_report(request.user)
     reports = (
         selectors.member_reports_for_user(request.user)
         .filter(member=member)
