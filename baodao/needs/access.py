@@ -21,6 +21,7 @@ from baodao.core.http import int_or_none
 from baodao.directory import scope
 from baodao.directory.access import denied
 from baodao.directory.models import Member, Place, Resident, Unit, UnitAssignment, WorkTeam
+from baodao.directory.selectors import community_of
 from baodao.needs import selectors
 from baodao.needs.models import Claim, Demand
 from baodao.reporting.models import MemberReport
@@ -36,9 +37,14 @@ def get_own_resident(user: Actor) -> Resident:
     return resident
 
 
-def places_in(community: Place) -> QuerySet[Place]:
-    """The places an id sent for a demand of `community` is looked up among (itself and below)."""
-    return Place.objects.filter(path__startswith=community.path)
+def get_resident_for_demand(user: Actor) -> tuple[Resident, Place]:
+    """Submit a demand, or see what is like it: a resident account, about the community the
+    resident lives in (the page and the API alike). Returns the resident and that community."""
+    resident = get_own_resident(user)
+    community = community_of(resident.residence)
+    if community is None:
+        raise denied(_("您的居住地不在任何社区内，请联系社区更正"))
+    return resident, community
 
 
 def get_demand_for_view(user: Actor, pk: int) -> Demand:
@@ -107,21 +113,17 @@ def get_demand_for_merge_into(user: Actor, demand: Demand, pk: int | None) -> De
     return target
 
 
+def may_close(user: Actor, demand: Demand) -> bool:
+    """销号: the community's own staff (an admin above does not close for it)."""
+    return scope.is_community_staff_of(user, demand.community)
+
+
 def get_demand_for_close(user: Actor, pk: int) -> Demand:
-    """销号: the community's own staff."""
+    """销号 a demand among those the user sees as staff (else 404), if the user may (may_close)."""
     demand = get_object_or_404(selectors.staff_demands(user).select_related("community"), pk=pk)
-    if not scope.is_community_staff_of(user, demand.community):
+    if not may_close(user, demand):
         raise denied(_("只有社区工作人员可以销号"))
     return demand
-
-
-CHOICES = 300  # communities offered in a select; an admin above more picks an area on the figures page
-
-
-def communities_for_entry(user: Actor) -> QuerySet[Place]:
-    """Communities the user may enter demands for (collected by door-knocking, WeChat groups...)
-    and review in: where the user is staff or admin, and a compound secretary's community."""
-    return scope.communities_reviewed_by(user).order_by("sort_key")
 
 
 # --- claims ---------------------------------------------------------------------------------------
@@ -229,10 +231,6 @@ def get_claim_for_contact(user: Actor, pk: int) -> Claim:
 def require_reveals_viewer(user: Actor) -> None:
     """The page of contact readings: staff (each sees the items of the communities they work on)."""
     require_staff(user)
-
-
-def live_claim_of(user: Actor, demand: Demand) -> Claim | None:
-    return selectors.held_claims(user).filter(demand=demand).select_related("member", "team", "unit").first()
 
 
 def _dispatch_sets(user: Actor, demand: Demand) -> dict[str, QuerySet[Member] | QuerySet[WorkTeam] | QuerySet[Unit]]:

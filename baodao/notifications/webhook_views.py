@@ -9,10 +9,9 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,8 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.forms import ModelForm
 from baodao.core.http import int_or_none, page_of
-from baodao.directory import scope
-from baodao.directory.models import Place
+from baodao.notifications import access, selectors
 from baodao.notifications import webhooks as robots
 from baodao.notifications.models import GroupWebhook, WebhookDelivery
 from baodao.notifications.services import webhook_create, webhook_test_send
@@ -44,19 +42,12 @@ class WebhookForm(ModelForm):
         return data
 
 
-def _communities(user: object) -> QuerySet[Place]:
-    return scope.communities_managed_by(user)  # type: ignore[arg-type]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def webhooks(request: AuthedHttpRequest) -> HttpResponse:
-    choices = _communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以设置群机器人"))
+    choices = selectors.webhook_communities(request.user)
     pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    community = get_object_or_404(choices, pk=pk) if pk else choices.first()
-    assert community is not None
+    community = access.get_community_for_webhooks(request.user, pk)
     form = WebhookForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -89,7 +80,7 @@ def webhooks(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def webhook_test(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    hook = get_object_or_404(GroupWebhook.objects.filter(place__in=_communities(request.user)), pk=pk)
+    hook = access.get_webhook_for_test(request.user, pk)
     webhook_test_send(webhook=hook, text=_("【双报到】群机器人测试消息"))
     messages.success(request, _("已向“%(name)s”发出测试消息，请看下方的发送记录") % {"name": hook.name})
     return redirect(f"{reverse('notifications:webhooks')}?community={hook.place_id}")

@@ -11,11 +11,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from baodao.accounts.models import ADMIN_ROLES, Actor, Role
 from baodao.directory import scope
 from baodao.directory.access import denied, get_own_member
 from baodao.directory.models import LeaderLink, Member, Place, Unit, UnitAssignment
+from baodao.directory.selectors import places_in
 from baodao.needs.models import Claim, Demand
 from baodao.records import selectors
 from baodao.records.models import (
@@ -37,17 +39,6 @@ from baodao.reporting.models import MemberReport
 def get_member_for_service(user: Actor) -> Member:
     """The member a member account signs up, checks in, logs service and reads its record as."""
     return get_own_member(user, _("只有在职党员账号可以报名活动、签到和登记服务"))
-
-
-def reported_community(member: Member) -> Place | None:
-    """The community the member is reported to (confirmed), where the member's service is recorded."""
-    report = (
-        MemberReport.objects.filter(member=member, status=MemberReport.Status.CONFIRMED)
-        .select_related("community")
-        .order_by("-decided_at", "-id")
-        .first()
-    )
-    return report.community if report else None
 
 
 def joinable(member: Member, activities: list[Activity]) -> set[int]:
@@ -141,14 +132,68 @@ def get_demand_for_record(user: Actor, member: Member, pk: int | None) -> Demand
     return get_object_or_404(Demand.objects.filter(pk__in=claimed).select_related("place"), pk=pk)
 
 
+def get_member_for_log(user: Actor) -> tuple[Member, Place]:
+    """Log service done outside an activity: a member, in the community he or she is reported to
+    (confirmed) — the page and the API alike. Returns the member and that community."""
+    member = get_member_for_service(user)
+    community = selectors.reported_community(member)
+    if community is None:
+        raise denied(_("向社区报到并经确认后才能登记服务纪实"))
+    return member, community
+
+
+# --- the community's desks: which community a page acts for -----------------------------------------
+
+
+def _community_among(choices: QuerySet[Place], pk: int | None, message: str) -> Place:
+    """`pk` among `choices` (any other is out of sight: 404, as a missing one), or the first of
+    them when no `pk` is asked; a user with no choices at all is refused with `message`."""
+    first = choices.first()
+    if first is None:
+        raise denied(message)
+    return first if pk is None else get_object_or_404(choices, pk=pk)
+
+
+def get_community_for_organizing(user: Actor, pk: int | None) -> Place:
+    """The community whose activities the user lists and creates (the desk, the API's new activity):
+    its staff, a compound secretary in it, the secretary of a unit assigned to it, an admin above."""
+    return _community_among(
+        selectors.organizer_communities(user),
+        pk,
+        _("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"),
+    )
+
+
+CONFIRMERS_ONLY = gettext_lazy("只有社区工作人员可以确认服务纪实")
+
+
+def require_record_confirmer(user: Actor) -> None:
+    """What waits for confirmation, and a batch confirmed: community staff (of any community)."""
+    if not selectors.confirming_communities(user).exists():
+        raise denied(str(CONFIRMERS_ONLY))
+
+
+def get_community_for_confirming(user: Actor, pk: int | None) -> Place:
+    """The community whose records wait for the user's confirmation: its staff."""
+    return _community_among(selectors.confirming_communities(user), pk, str(CONFIRMERS_ONLY))
+
+
+def get_community_for_teams(user: Actor, pk: int | None) -> Place:
+    """The community whose volunteer teams the user manages: its staff, or an admin above it."""
+    return _community_among(selectors.team_communities(user), pk, _("只有社区工作人员可以管理志愿服务队"))
+
+
+def get_community_for_pairings(user: Actor, pk: int | None) -> Place:
+    """The community whose pairings (结对帮扶) the user arranges: its staff, or an admin above it."""
+    return _community_among(selectors.team_communities(user), pk, _("只有社区工作人员可以安排结对帮扶"))
+
+
+def get_community_for_callups(user: Actor, pk: int | None) -> Place:
+    """The community whose members the user calls up (应急动员): its staff, or an admin above it."""
+    return _community_among(selectors.team_communities(user), pk, _("只有社区工作人员可以发起应急动员"))
+
+
 # --- organizers -----------------------------------------------------------------------------------
-
-
-def organizing_units(user: Actor, community: Place) -> QuerySet[Unit]:
-    """The units a unit secretary organizes joint activities for in this community (assigned to it)."""
-    ids = scope.scope_for(user).unit_ids
-    assigned = UnitAssignment.objects.filter(community=community, ended_on__isnull=True).values("unit_id")
-    return Unit.objects.filter(pk__in=ids).filter(pk__in=assigned)
 
 
 def may_organize_at(user: Actor, community: Place, place: Place) -> bool:
@@ -160,23 +205,16 @@ def may_organize_at(user: Actor, community: Place, place: Place) -> bool:
     s = scope.scope_for(user)
     if any(r == Role.COMPOUND_SECRETARY and place.path.startswith(p) for r, p in s.place_grants):
         return True
-    return organizing_units(user, community).exists()
+    return selectors.organizing_units(user, community).exists()
 
 
-def organizer_communities(user: Actor) -> QuerySet[Place]:
-    """Communities the user may create activities in."""
-    s = scope.scope_for(user)
-    q = scope.communities_reviewed_by(user)
-    if s.unit_ids:
-        assigned = UnitAssignment.objects.filter(unit_id__in=s.unit_ids, ended_on__isnull=True).values("community_id")
-        q = q | Place.objects.filter(pk__in=assigned)
-    return q.distinct().order_by("sort_key")
-
-
-def places_in(community: Place) -> QuerySet[Place]:
-    """The places an id sent for an activity, a call-up or a record of `community` is looked up
-    among: the community and what lies under it (anything else is out of sight, a 404)."""
-    return Place.objects.filter(path__startswith=community.path)
+def get_place_for_organizing(user: Actor, community: Place, pk: int | None) -> Place:
+    """Where in `community` an activity is held: a place under it (any other is out of sight, a
+    404) where the user may organize (may_organize_at) — the form and the API alike."""
+    place = get_object_or_404(places_in(community), pk=pk or 0)
+    if not may_organize_at(user, community, place):
+        raise denied(_("您只能在自己负责的社区或小区组织活动"))
+    return place
 
 
 def get_units_assigned_to(community: Place, ids: list[int]) -> list[Unit]:
@@ -238,7 +276,9 @@ def get_record_for_decision(user: Actor, pk: int) -> Record:
 
 def records_for_decision(user: Actor, ids: list[int]) -> list[Record]:
     """The records of a batch in the communities the user confirms for, whatever their state (the
-    service says why a decided one is refused); others are out of sight: left out."""
+    service says why a decided one is refused); others are out of sight: left out. A user who
+    confirms for no community is refused."""
+    require_record_confirmer(user)
     rows = Record.objects.filter(community__in=selectors.confirming_communities(user), pk__in=ids)
     return list(rows.select_related("member", "unit").order_by("starts_at", "id"))
 
@@ -298,7 +338,7 @@ def get_member_for_certificate(user: Actor, member_pk: str | None) -> tuple[Memb
             raise Http404
         return report.member, report.community
     member = get_member_for_service(user)
-    community = reported_community(member)
+    community = selectors.reported_community(member)
     if community is None:
         raise denied(_("向社区报到并经确认后才能出具志愿服务记录证明"))
     return member, community
@@ -324,11 +364,6 @@ def get_certificate_for_revoke(user: Actor, pk: int) -> ServiceCertificate:
 
 
 # --- volunteer teams ------------------------------------------------------------------------------
-
-
-def team_communities(user: Actor) -> QuerySet[Place]:
-    """Communities whose teams, pairings and call-ups the user manages: its staff, or an admin above it."""
-    return scope.communities_managed_by(user)
 
 
 def may_manage_team(user: Actor, team: Team) -> bool:
@@ -436,6 +471,16 @@ def get_members_for_callup_attend(user: Actor, callup: Callup, ids: list[int]) -
 # --- a unit's obligations and commitments ---------------------------------------------------------
 
 
+def get_unit_for_ledger(user: Actor, pk: int | None) -> Unit:
+    """A unit's branch work ledger (支部工作台账): its secretary — `pk` among the user's own units
+    (any other is out of sight, a 404), or the first of them."""
+    units = Unit.objects.filter(pk__in=scope.scope_for(user).unit_ids)
+    first = units.order_by("pk").first()
+    if first is None:
+        raise denied(_("只有单位党组织书记可以下载支部工作台账"))
+    return first if pk is None else get_object_or_404(units, pk=pk)
+
+
 def get_unit_for_obligations(user: Actor, pk: int | None) -> tuple[Unit, bool]:
     """The unit's secretary (its own units), or staff and admins of a community it is assigned to.
     Returns the unit and whether the user is its secretary."""
@@ -506,12 +551,23 @@ def may_view_leader_visits(user: Actor) -> bool:
     return any(r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES for r, _p in s.place_grants)
 
 
+def require_leader_visits_reader(user: Actor) -> None:
+    """The page of city leaders' visits (their years, visits to confirm, the log form)."""
+    if not may_view_leader_visits(user):
+        raise denied(_("只有市级领导、联系社区的工作人员和上级管理员可以查看市级领导调研"))
+
+
+def may_log_visit(user: Actor, link: LeaderLink) -> bool:
+    """Log a visit for a link: its leader, or the staff of its community (for the leader)."""
+    return link.user_id == user.pk or scope.is_community_staff_of(user, link.community)
+
+
 def get_leader_link_for_log(user: Actor, pk: int | None) -> LeaderLink:
-    """Log a visit: the leader of the link, or the staff of its community (for the leader)."""
+    """Log a visit: the link among those the user sees (else 404), if the user may log for it."""
     link = get_object_or_404(scope.leader_links_for_user(user).select_related("community"), pk=pk or 0)
-    if link.user_id == user.pk or scope.is_community_staff_of(user, link.community):
-        return link
-    raise denied(_("只有市级领导本人或联系社区的工作人员可以登记调研"))
+    if not may_log_visit(user, link):
+        raise denied(_("只有市级领导本人或联系社区的工作人员可以登记调研"))
+    return link
 
 
 def may_decide_visit(user: Actor, visit: LeaderVisit) -> bool:

@@ -59,7 +59,8 @@ def get_unit_for_secretary(user: Actor) -> Unit:
 
 
 def get_community_for_decisions(user: Actor, pk: int | None) -> Place:
-    """The community whose reports the user confirms: `pk` among those allowed, else the first."""
+    """The community whose reports the user confirms: `pk` among those allowed (any other is out
+    of sight, a 404), else the first (the API's pending list of one community)."""
     qs = selectors.actionable_communities(user)
     if pk:
         return get_object_or_404(qs, pk=pk)
@@ -141,8 +142,17 @@ def get_member_report_for_return(user: Actor, pk: int) -> MemberReport:
     return report
 
 
+def require_report_confirmer(user: Actor) -> None:
+    """Members' reports waiting for confirmation, and a batch confirmed: the staff of a community,
+    or an admin above one."""
+    if not selectors.actionable_communities(user).exists():
+        raise denied()
+
+
 def member_reports_for_confirmation(user: Actor, ids: list[int]) -> list[MemberReport]:
-    """Of these reports, those waiting for a community whose staff (or admin above) the user is."""
+    """Of these reports, those waiting for a community whose staff (or admin above) the user is;
+    a user who acts for no community is refused."""
+    require_report_confirmer(user)
     pending = selectors.member_reports_for_user(user, status=MemberReport.Status.PENDING).filter(pk__in=ids)
     return [r for r in pending if scope.can_act_for_community(user, r.community)]
 

@@ -45,7 +45,7 @@ def get_area_for_need_figures(user: Actor, pk: int | None) -> Place:
     is a community or above."""
     area = get_area_for_figures(user, pk)
     if area.kind in (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING):
-        community = Place.objects.filter(pk__in=area.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
+        community = directory_selectors.community_of(area)
         if community is None or not scope.sees_whole_area(user, community):
             raise directory_access.denied(_("三张清单的统计按社区及以上区域查看"))
         return community

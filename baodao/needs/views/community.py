@@ -33,10 +33,10 @@ LEDGER_MAX = 100_000  # a community's ledger is hundreds of rows a year; a city'
 
 def _community(request: AuthedHttpRequest) -> tuple[list[Place], Place | None]:
     """The communities offered (at most CHOICES + 1, enough to know there are more) and the one chosen."""
-    qs = access.communities_for_entry(request.user)
+    qs = selectors.communities_for_entry(request.user)
     pk = int_or_none(request.GET.get("community"))
     chosen = qs.filter(pk=pk).first() if pk else None
-    return list(qs[: access.CHOICES + 1]), chosen
+    return list(qs[: selectors.CHOICES + 1]), chosen
 
 
 @login_required
@@ -216,7 +216,7 @@ def _render(request: AuthedHttpRequest, pk: int, errors: list[str] | None = None
         if selectors.merge_similarity(d, s.demand) >= selectors.MERGE_MIN_SIMILARITY
         and access.may_merge_into(request.user, s.demand)
     }
-    ctx["may_close"] = d.status == Demand.Status.DONE and access.scope.is_community_staff_of(request.user, d.community)
+    ctx["may_close"] = d.status == Demand.Status.DONE and access.may_close(request.user, d)
     ctx["reveals"] = selectors.reveals_of(d)
     ctx["revealed_claims"] = {r.claim_id for r in ctx["reveals"]}
     ctx["errors"] = errors or []

@@ -58,7 +58,7 @@ def _render(
 ) -> HttpResponse:
     d = access.get_demand_for_view(request.user, pk)
     ctx = demand_context(request.user, d, revealed=revealed)
-    held = ctx["held"] = access.live_claim_of(request.user, d)
+    held = ctx["held"] = selectors.live_claim_of(request.user, d)
     d.may_reveal = held is not None and not d.pii_full and selectors.contact_revealable(held, d)
     ctx["read_before"] = held is not None and held.reveals.exists()
     parties = access.claim_parties(request.user, d) if d.status in Demand.CLAIMABLE and d.free_slots else []

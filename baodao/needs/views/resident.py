@@ -20,7 +20,6 @@ from baodao.core import ratelimit
 from baodao.core.http import add_service_errors, int_or_none, page_of
 from baodao.directory import scope
 from baodao.directory.models import Place
-from baodao.directory.selectors import community_of
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand
 from baodao.needs.views.common import (
@@ -48,10 +47,7 @@ def _typed(request: HttpRequest) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def submit(request: AuthedHttpRequest) -> HttpResponse:
-    resident = access.get_own_resident(request.user)
-    community = community_of(resident.residence)
-    if community is None:
-        raise Http404
+    resident, community = access.get_resident_for_demand(request.user)
     form = demand_form(forms.DemandForm, request, community=community, initial={"place": resident.residence})
     forms.hint_while_typing(form, reverse("needs:similar"))
     status = 200
@@ -99,17 +95,15 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
     """The similar-demand hint while typing and on 先看看 (htmx, POST: the words stay out of URLs
     and logs): for a resident the community's published demands most like it (other residents'
     demands before review are theirs and the staff's), for staff (`?community=`) every open one."""
-    s = access.get_own_resident(request.user) if not request.GET.get("community") else None
+    s = access.get_resident_for_demand(request.user) if not request.GET.get("community") else None
     if s is not None:
-        community = community_of(s.residence)
+        community = s[1]
     else:
         access.require_staff(request.user)
         community = get_object_or_404(
-            access.communities_for_entry(request.user),
+            selectors.communities_for_entry(request.user),
             pk=int_or_none(request.GET.get("community")) or 0,
         )
-    if community is None:
-        raise Http404
     rows = _similar(community, _typed(request), include_unreviewed=s is None)
     return render(
         request,

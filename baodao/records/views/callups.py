@@ -6,9 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +18,7 @@ from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.forms import Form
 from baodao.core.http import int_or_none, page_of
 from baodao.directory.models import Place
-from baodao.records import access, services
+from baodao.records import access, selectors, services
 from baodao.records.forms import LocalDateTime
 from baodao.records.models import Callup, Team
 
@@ -51,12 +51,9 @@ class CallupForm(Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def callups(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.team_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以发起应急动员"))
+    choices = selectors.team_communities(request.user)
     pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    community = get_object_or_404(choices, pk=pk) if pk else choices.first()
-    assert community is not None
+    community = access.get_community_for_callups(request.user, pk)
     form = CallupForm(request.POST or None, community=community)
     status = 200
     if request.method == "POST":

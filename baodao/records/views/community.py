@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,20 +26,15 @@ from baodao.records.models import Activity, Record
 from baodao.records.views.member import _activity_page
 
 
-def _community(request: AuthedHttpRequest, choices: Any) -> Any:  # noqa: ANN401 - a Place or None
-    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    if pk is not None:
-        return get_object_or_404(choices, pk=pk)
-    return choices.first()
+def _community_pk(request: AuthedHttpRequest) -> int | None:
+    return int_or_none(request.GET.get("community") or request.POST.get("community"))
 
 
 @login_required
 @require_GET
 def activities(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.organizer_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"))
-    community = _community(request, choices)
+    choices = selectors.organizer_communities(request.user)
+    community = access.get_community_for_organizing(request.user, _community_pk(request))
     rows = (
         selectors.activities_for_user(request.user)
         .filter(community=community)
@@ -60,7 +55,7 @@ def activities(request: AuthedHttpRequest) -> HttpResponse:
             "page": page_of(request, rows),
             "pending": selectors.pending_for_user(request.user, community=community).count(),
             # The links to the community's other desks show by those pages' own guards.
-            "manages": access.team_communities(request.user).filter(pk=community.pk).exists(),
+            "manages": selectors.team_communities(request.user).filter(pk=community.pk).exists(),
             "confirms": selectors.confirming_communities(request.user).filter(pk=community.pk).exists(),
         },
     )
@@ -69,11 +64,9 @@ def activities(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_activity(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.organizer_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"))
-    community = _community(request, choices)
-    units = access.organizing_units(request.user, community)
+    choices = selectors.organizer_communities(request.user)
+    community = access.get_community_for_organizing(request.user, _community_pk(request))
+    units = selectors.organizing_units(request.user, community)
     assigned = Unit.objects.filter(
         pk__in=UnitAssignment.objects.filter(community=community, ended_on__isnull=True).values("unit_id")
     ).order_by("name")
@@ -83,8 +76,10 @@ def new_activity(request: AuthedHttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             data = form.cleaned_data
-            if not access.may_organize_at(request.user, community, data["place"]):
-                form.add_error("place", _("您只能在自己负责的小区组织活动"))
+            try:
+                access.get_place_for_organizing(request.user, community, data["place"].pk)
+            except PermissionDenied as exc:
+                form.add_error("place", str(exc))
             else:
                 try:
                     a = services.activity_create(
@@ -131,7 +126,7 @@ def code_screen(request: AuthedHttpRequest, pk: int, action: str) -> HttpRespons
     for the next; without JS the page refreshes itself)."""
     a = access.get_activity_for_running(request.user, pk)
     if action not in codes.ACTIONS:
-        raise PermissionDenied
+        raise Http404  # no such screen, as any other path
     ctx = _code_context(request, a, action)
     template = "records/_code.html" if request.headers.get("HX-Request") else "records/code.html"
     response = render(request, template, ctx)
@@ -206,9 +201,7 @@ def cancel_activity(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 def _pending_page(request: AuthedHttpRequest, errors: list[str] | None = None) -> HttpResponse:
     choices = selectors.confirming_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以确认服务纪实"))
-    community = _community(request, choices)
+    community = access.get_community_for_confirming(request.user, _community_pk(request))
     rows = selectors.pending_for_user(request.user, community=community).order_by("starts_at", "id")
     flagged = request.GET.get("flagged") == "1"
     if flagged:

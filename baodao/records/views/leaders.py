@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -51,7 +51,7 @@ class VisitForm(Form):
 
 
 def _loggable(user: Actor, links: list[LeaderLink]) -> list[LeaderLink]:
-    return [k for k in links if k.user_id == user.pk or scope.is_community_staff_of(user, k.community)]
+    return [k for k in links if access.may_log_visit(user, k)]
 
 
 def _refused(request: AuthedHttpRequest, reasons: list[str] | None = None) -> VisitForm:
@@ -65,8 +65,7 @@ def _refused(request: AuthedHttpRequest, reasons: list[str] | None = None) -> Vi
 
 
 def _page(request: AuthedHttpRequest, form: VisitForm | None = None, errors: list[str] | None = None) -> HttpResponse:
-    if not access.may_view_leader_visits(request.user):
-        raise PermissionDenied(_("只有市级领导、联系社区的工作人员和上级管理员可以查看市级领导调研"))
+    access.require_leader_visits_reader(request.user)
     year = timezone.localdate().year
     all_links = (
         scope.leader_links_for_user(request.user).select_related("community").order_by("community__sort_key", "id")

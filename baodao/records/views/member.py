@@ -31,7 +31,7 @@ SCAN_MAX_AGE = 180  # seconds between opening the scanned link and pressing the 
 def home(request: AuthedHttpRequest) -> HttpResponse:
     member = access.get_member_for_service(request.user)
     year = timezone.localdate().year
-    community = access.reported_community(member)
+    community = selectors.reported_community(member)
     signups = selectors.member_signups(member)
     # Two lists, each paged by its own parameter: the activities ahead, this year's records.
     upcoming_page = page_of(request, selectors.upcoming_for_member(request.user, member), param="upcoming")
@@ -176,11 +176,7 @@ def _log_page(request: AuthedHttpRequest, form: forms.LogForm, status: int = 200
 @require_http_methods(["GET", "POST"])
 def log(request: AuthedHttpRequest) -> HttpResponse:
     """Log service done outside an activity; from a held service item it is pre-filled."""
-    member = access.get_member_for_service(request.user)
-    community = access.reported_community(member)
-    if community is None:
-        messages.error(request, _("向社区报到并经确认后才能登记服务纪实"))
-        return redirect("records:home")
+    member, community = access.get_member_for_log(request.user)
     initial: dict[str, Any] = {}
     demand = access.get_demand_for_record(request.user, member, int_or_none(request.GET.get("demand")))
     if demand is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +20,7 @@ from baodao.accounts.models import AuthedHttpRequest
 from baodao.core.forms import Form
 from baodao.core.http import int_or_none, page_of
 from baodao.directory.models import Member, Place, Resident
-from baodao.records import access, services
+from baodao.records import access, selectors, services
 from baodao.records.models import Pairing
 from baodao.reporting.models import MemberReport
 
@@ -52,12 +52,9 @@ class PairingForm(Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def pairings(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.team_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以安排结对帮扶"))
+    choices = selectors.team_communities(request.user)
     pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    community = get_object_or_404(choices, pk=pk) if pk else choices.first()
-    assert community is not None
+    community = access.get_community_for_pairings(request.user, pk)
     form = PairingForm(request.POST or None, community=community)
     status = 200
     if request.method == "POST":
@@ -93,7 +90,7 @@ def pairings(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def pairing_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    pairing = get_object_or_404(Pairing.objects.filter(community__in=access.team_communities(request.user)), pk=pk)
+    pairing = get_object_or_404(Pairing.objects.filter(community__in=selectors.team_communities(request.user)), pk=pk)
     try:
         services.pairing_end(pairing=pairing, by=request.user)
     except ValidationError as exc:

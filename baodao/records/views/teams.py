@@ -7,10 +7,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,12 +56,9 @@ def _year_minutes(team: Team) -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 def teams(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.team_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以管理志愿服务队"))
+    choices = selectors.team_communities(request.user)
     pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
-    community = get_object_or_404(choices, pk=pk) if pk else choices.first()
-    assert community is not None  # choices exist
+    community = access.get_community_for_teams(request.user, pk)
     form = TeamForm(request.POST or None, community=community)
     status = 200
     if request.method == "POST":
@@ -164,7 +161,7 @@ def team_leader(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def join_list(request: AuthedHttpRequest) -> HttpResponse:
     """The member's phone: the community's teams and the member's unit's own there, join or leave."""
     member = access.get_member_for_service(request.user)
-    community = access.reported_community(member)
+    community = selectors.reported_community(member)
     rows = (
         Team.objects.filter(Q(unit__isnull=True) | Q(unit_id=member.unit_id), community=community, is_active=True)
         .select_related("kind", "unit")
