@@ -14,8 +14,10 @@ from types import SimpleNamespace
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import Http404
+from django.test import Client
 
 from baodao.accounts.models import User
+from baodao.accounts.services import api_token_issue
 
 # The world's accounts, one per role, and the staff of the community next door (北门社区).
 ROLES = (
@@ -78,3 +80,22 @@ def answers(
 def table(default: object, roles: tuple[str, ...] = ROLES, **cells: object) -> dict[str, object]:
     """The expected table: `default` for every role but those named (and the extra accounts)."""
     return {**dict.fromkeys(roles, default), **cells}
+
+
+def api_answer(user: User, method: str, path: str, body: dict[str, object] | None = None) -> tuple[int, object]:
+    """What the JSON API answers `user` (a bearer token of theirs) at /api/v1`path`: status and body."""
+    headers = {"Authorization": f"Bearer {api_token_issue(user=user)}"}
+    url = f"/api/v1{path}"
+    if method == "GET":
+        response = Client().get(url, headers=headers)
+    else:
+        response = Client().post(url, body or {}, content_type="application/json", headers=headers)
+    return response.status_code, response.json()
+
+
+def page_answer(user: User, method: str, url: str, data: dict[str, object] | None = None) -> tuple[int, str]:
+    """What a page answers `user` (logged in): status and text."""
+    client = Client()
+    client.force_login(user)
+    response = client.get(url, data) if method == "GET" else client.post(url, data or {})
+    return response.status_code, response.content.decode()

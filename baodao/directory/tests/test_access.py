@@ -36,14 +36,24 @@ def test_rules_are_edited_for_the_city_admins_city(world: SimpleNamespace) -> No
 
 def test_appointments_at_a_place_are_its_communitys_staff_and_admins_above(world: SimpleNamespace) -> None:
     w = world
-    above_a = {"city_admin": "安一小区", "district_admin": "安一小区", "street_admin": "安一小区", "superuser": "安一小区"}
+    above_a = {
+        "city_admin": "安一小区",
+        "district_admin": "安一小区",
+        "street_admin": "安一小区",
+        "superuser": "安一小区",
+    }
 
     assert answers(w, lambda u: access.get_place_for_appointments(u, w.A1)) == table(
         NO, community_staff="安一小区", **above_a
     )
     # Next door: 安宁社区's staff may not appoint in 北门社区; a compound's secretary appoints nowhere.
     assert answers(w, lambda u: access.get_place_for_appointments(u, w.B1)) == table(
-        NO, city_admin="北一小区", district_admin="北一小区", street_admin="北一小区", staff_b="北一小区", superuser="北一小区"
+        NO,
+        city_admin="北一小区",
+        district_admin="北一小区",
+        street_admin="北一小区",
+        staff_b="北一小区",
+        superuser="北一小区",
     )
 
 
@@ -79,7 +89,12 @@ def test_password_resets_are_for_city_district_and_street_admins(world: SimpleNa
 def test_a_password_is_reset_by_an_admin_above_every_role_of_the_account(world: SimpleNamespace) -> None:
     w = world
     refused = "只有市、区、街道管理员可以重置密码"
-    resetters = {"city_admin": "User#{}", "district_admin": "User#{}", "street_admin": "User#{}", "superuser": "User#{}"}
+    resetters = {
+        "city_admin": "User#{}",
+        "district_admin": "User#{}",
+        "street_admin": "User#{}",
+        "superuser": "User#{}",
+    }
 
     resident = {k: v.format(w.resident_user.pk) for k, v in resetters.items()}
     assert answers(w, lambda u: access.get_user_for_password_reset(u, w.resident_user.pk)) == table(refused, **resident)
@@ -92,3 +107,13 @@ def test_a_password_is_reset_by_an_admin_above_every_role_of_the_account(world: 
         street_admin=NOT_FOUND,
         superuser=f"User#{w.district_admin.pk}",
     )
+
+
+def test_a_member_account_acts_as_its_own_member_and_no_other_account_does(world: SimpleNamespace) -> None:
+    w = world
+
+    assert answers(w, access.get_own_member) == table(NO, member="王安华")
+    assert answers(w, lambda u: access.get_own_member(u, "只有党员可以")) == table("只有党员可以", member="王安华")
+    # The refusal every app's access.py words its reasons with; a bare one says 没有权限.
+    assert str(access.denied()) == NO
+    assert str(access.denied("只有党员可以")) == "只有党员可以"

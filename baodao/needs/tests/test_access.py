@@ -12,10 +12,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
 
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role
-from baodao.core.tests.access_tables import NO, NOT_FOUND, OK, answers, table
+from baodao.core.tests.access_tables import NO, NOT_FOUND, OK, answers, api_answer, page_answer, table
 from baodao.directory import services as directory_services
 from baodao.directory.models import Place
 from baodao.needs import access, services
@@ -51,7 +52,9 @@ def lists(nw: SimpleNamespace) -> SimpleNamespace:
 def test_a_resident_account_submits_as_its_resident_about_its_community(lists: SimpleNamespace) -> None:
     w = lists
 
-    assert answers(w, access.get_own_resident, loose=w.loose) == table(RESIDENTS_ONLY, resident="陈安居", loose="韩街直")
+    assert answers(w, access.get_own_resident, loose=w.loose) == table(
+        RESIDENTS_ONLY, resident="陈安居", loose="韩街直"
+    )
     assert answers(w, access.get_resident_for_demand, loose=w.loose) == table(
         RESIDENTS_ONLY, resident=("陈安居", "安宁社区"), loose="您的居住地不在任何社区内，请联系社区更正"
     )
@@ -229,3 +232,38 @@ def test_a_units_part_is_read_by_its_secretary_and_the_admins_above_its_office(l
     assert answers(w, lambda u: access.get_unit_for_figures(u, w.V.pk)) == table(
         NOT_FOUND, staff_b=secretary_or_admin, **dict.fromkeys(ADMINS, "教育局")
     )
+
+
+# --- the page and the API answer alike --------------------------------------------------------------
+
+
+def test_a_resident_outside_any_community_is_told_why_on_the_page_and_in_the_api(lists: SimpleNamespace) -> None:
+    w = lists
+    refused = "您的居住地不在任何社区内，请联系社区更正"
+
+    status, text = page_answer(w.loose, "GET", reverse("needs:submit"))
+    assert status == 403 and refused in text
+    body = {"title": "路灯不亮", "category_id": law().pk, "place_id": w.A1.pk}
+    assert api_answer(w.loose, "POST", "/needs/demands", body) == (403, {"message": refused})
+
+
+@pytest.mark.parametrize("which", ["skill", "missing"])
+def test_a_demands_category_is_one_of_the_intentions_on_the_page_and_in_the_api(
+    lists: SimpleNamespace, which: str
+) -> None:
+    w = lists
+    category = w.skill.pk if which == "skill" else 999999  # a skill is not a demand's category
+    refused = "请选择有效的需求类别"
+    before = Demand.objects.count()
+
+    form = {"kind": Demand.Kind.WISH, "title": "路灯不亮", "category": category, "place": w.A1.pk}
+    status, text = page_answer(w.resident_user, "POST", reverse("needs:submit"), form)
+    assert status == 422 and refused in text
+    body = {"title": "路灯不亮", "category_id": category, "place_id": w.A1.pk}
+    assert api_answer(w.resident_user, "POST", "/needs/demands", body) == (400, {"message": refused})
+    review = {"decision": "accept", "category_id": category}
+    assert api_answer(w.community_staff, "POST", f"/needs/demands/{w.asked.pk}/review", review) == (
+        400,
+        {"message": refused},
+    )
+    assert Demand.objects.count() == before

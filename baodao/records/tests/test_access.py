@@ -13,11 +13,12 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role
-from baodao.core.tests.access_tables import NO, NOT_FOUND, OK, answers, table
+from baodao.core.tests.access_tables import NOT_FOUND, OK, answers, api_answer, page_answer, table
 from baodao.directory import services as directory_services
 from baodao.needs import services as needs_services
 from baodao.needs.models import Demand
@@ -431,7 +432,10 @@ def test_a_callup_is_seen_by_its_communitys_staff_and_the_members_it_calls(rec: 
     runners = dict.fromkeys(("community_staff", *ADMINS), ("-", True))
     assert _as(w, view) == _t(NOT_FOUND, member=("王安华", False), member_v=("钱安宁", False), **runners)
     assert _as(w, lambda u: access.get_callup_for_answer(u, pk)[1].name) == _t(
-        NOT_FOUND, member="王安华", member_v="钱安宁", **dict.fromkeys(("community_staff", *ADMINS), "这次动员没有召集您")
+        NOT_FOUND,
+        member="王安华",
+        member_v="钱安宁",
+        **dict.fromkeys(("community_staff", *ADMINS), "这次动员没有召集您"),
     )
     staff_only = "只有社区工作人员可以登记到场或结束动员"
     assert _as(w, lambda u: access.get_callup_for_running(u, pk).title) == _t(
@@ -547,3 +551,83 @@ def test_a_visit_is_decided_by_the_visited_communitys_staff(rec: SimpleNamespace
         leader=refused,
         **dict.fromkeys(ABOVE, refused),
     )
+
+
+# --- the page and the API answer alike --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "page", "api", "refused"),
+    [
+        # logging only after a confirmed report
+        ("unreported", "records:log", ("POST", "/records/mine"), "向社区报到并经确认后才能登记服务纪实"),
+        # confirming records: the community's staff, not an admin above it
+        ("city_admin", "records:pending", ("GET", "/records/pending"), "只有社区工作人员可以确认服务纪实"),
+        ("city_admin", "records:pending", ("POST", "/records/confirm"), "只有社区工作人员可以确认服务纪实"),
+        # where an activity may be organised
+        (
+            "member",
+            "records:activities",
+            ("POST", "/records/activities"),
+            "只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动",
+        ),
+        ("member", "records:callups", ("POST", "/records/callups"), "只有社区工作人员可以发起应急动员"),
+    ],
+)
+def test_a_refusal_reads_the_same_on_the_page_and_in_the_api(
+    rec: SimpleNamespace, who: str, page: str, api: tuple[str, str], refused: str
+) -> None:
+    w = rec
+    user = {"unreported": w.unreported, "member": w.member_user}.get(who) or getattr(w, who)
+    start = (timezone.now() + dt.timedelta(hours=3)).isoformat()
+    body = {
+        "ids": [w.record_a.pk],
+        "starts_at": start,
+        "ends_at": start,
+        "content": "x",
+        "community_id": w.A.pk,
+        "place_id": w.A1.pk,
+        "kind_id": w.a.kind_id,
+        "title": "x",
+        "address": "x",
+        "capacity": 5,
+        "needed": 3,
+    }
+
+    status, text = page_answer(user, "GET", reverse(page))
+    assert status == 403 and refused in text
+    assert api_answer(user, *api, body) == (403, {"message": refused})
+
+
+def test_a_place_not_the_organizers_is_refused_on_the_form_and_in_the_api(rec: SimpleNamespace) -> None:
+    w = rec
+    start = timezone.localtime() + dt.timedelta(hours=24)
+    refused = "您只能在自己负责的社区或小区组织活动"
+    form = {
+        "community": w.A.pk,
+        "title": "安二小区环境清扫",
+        "kind": w.a.kind_id,
+        "place": w.A2.pk,
+        "starts_at": f"{start:%Y-%m-%dT%H:%M}",
+        "ends_at": f"{start + dt.timedelta(hours=2):%Y-%m-%dT%H:%M}",
+        "capacity": "10",
+        "audience": Activity.Audience.COMMUNITY,
+    }
+    body = {
+        "community_id": w.A.pk,
+        "place_id": w.A2.pk,
+        "kind_id": w.a.kind_id,
+        "title": "安二小区环境清扫",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(hours=2)).isoformat(),
+        "capacity": 10,
+    }
+
+    # 安一小区's secretary: the form says why under the place; the API refuses with the same words.
+    status, text = page_answer(w.compound_secretary, "POST", reverse("records:new_activity"), form)
+    assert status == 422 and refused in text
+    assert api_answer(w.compound_secretary, "POST", "/records/activities", body) == (403, {"message": refused})
+    # The community's staff may: the same form and body are taken.
+    assert page_answer(w.community_staff, "POST", reverse("records:new_activity"), form)[0] == 302
+    assert api_answer(w.community_staff, "POST", "/records/activities", body)[0] == 201
+    assert Activity.objects.filter(title="安二小区环境清扫").count() == 2

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -70,7 +70,7 @@ def _activity_page(
     member = None
     try:
         member = access.get_member_for_service(request.user)
-    except Exception:
+    except PermissionDenied:  # not a member's account: the page without the member's part
         member = None
     if member is not None:
         ctx["mine"] = selectors.member_signups(member).get(activity.pk)

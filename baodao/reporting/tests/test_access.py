@@ -27,7 +27,8 @@ def _names(reports: list[MemberReport]) -> list[str]:
 @pytest.fixture
 def reports(world: SimpleNamespace, teams: list) -> SimpleNamespace:
     """王安华's report waiting for 安宁社区, 赵北岳's for 北门社区 next door; 钱安宁's to 北门社区 with a
-    new home there (the roster says 安二小区: it waits for her unit 教育局 first); each unit's report to its community."""
+    new home there (the roster says 安二小区: it waits for her unit 教育局 first); each unit's report
+    to its community."""
     w = world
     w.report_a = submit(w.m_u_a)
     w.report_b = submit(w.m_v_b)
