@@ -10,7 +10,10 @@ from types import SimpleNamespace
 import pytest
 from django.http import Http404
 
+from baodao.accounts import services as account_services
+from baodao.accounts.models import Role
 from baodao.core.tests.access_tables import NO, NOT_FOUND, OK, answers, table
+from baodao.directory.models import Unit
 from baodao.stats import access
 
 
@@ -95,3 +98,16 @@ def test_a_list_of_who_is_behind_is_one_of_those_known() -> None:
     access.require_known_list("members", {"members", "units"})
     with pytest.raises(Http404):
         access.require_known_list("secrets", {"members", "units"})
+
+
+def test_a_staff_user_whose_grants_reach_no_area_is_refused(world: SimpleNamespace) -> None:
+    w = world
+    unit = Unit.objects.create(code="X001", name="未分配单位", kind=Unit.Kind.ORGAN, office_place=w.F)
+    w.lonely = account_services.user_create(
+        username="lonely", password=w.password, roles=[{"role": Role.UNIT_SECRETARY, "unit": unit}]
+    )
+
+    # A unit assigned to no community: its secretary is staff-like, but sees no area's figures.
+    assert answers(w, lambda u: access.get_area_for_figures(u, None), roles=(), lonely=w.lonely) == {
+        "lonely": "没有可查看的区域"
+    }
