@@ -28,8 +28,8 @@ from baodao.api.common import ApiPagination, AuthedRequest, Id, InputDateTime
 from baodao.api.records import RecordOut
 from baodao.core.images import MAX_PHOTO_BYTES
 from baodao.directory.models import Category
-from baodao.directory.selectors import community_of
-from baodao.needs import access, selectors, services
+from baodao.directory.selectors import places_in
+from baodao.needs import access, forms, selectors, services
 from baodao.needs.hooks import ServiceDone
 from baodao.needs.models import Claim, Demand
 from baodao.records import access as records_access
@@ -185,7 +185,7 @@ class DemandDetailOut(DemandOut):
 
 def _shown(request: AuthedRequest, demand: Demand) -> Demand:
     selectors.show_beneficiary(request.auth, [demand])
-    held = access.live_claim_of(request.auth, demand)
+    held = selectors.live_claim_of(request.auth, demand)
     demand.may_reveal = held is not None and not demand.pii_full and selectors.contact_revealable(held, demand)
     return demand
 
@@ -217,16 +217,11 @@ def _status(value: str) -> str:
 
 @router.post("/demands", response={201: DemandDetailOut})
 def demand_submit(request: AuthedRequest, payload: DemandIn) -> Status:
-    resident = access.get_own_resident(request.auth)
-    community = community_of(resident.residence)
-    if community is None:
-        raise HttpError(400, "您的居住地不在任何社区内，请联系社区更正")
+    resident, community = access.get_resident_for_demand(request.auth)
     # Looked up among the places of the resident's community: one elsewhere is a 404, as missing.
-    place = get_object_or_404(access.places_in(community), pk=payload.place_id)
-    category = Category.objects.filter(pk=payload.category_id).first()
-    if category is None:
-        raise HttpError(400, "请选择有效的需求类别")
+    place = get_object_or_404(places_in(community), pk=payload.place_id)
     try:
+        category = forms.categories().clean(payload.category_id)
         demand = services.demand_submit(
             by=request.auth,
             community=community,
@@ -335,11 +330,7 @@ def demand_review(request: AuthedRequest, demand_id: Id, payload: ReviewIn) -> D
     demand = access.get_demand_for_review(request.auth, demand_id)
     try:
         if payload.decision == "accept":
-            category = None
-            if payload.category_id is not None:
-                category = Category.objects.filter(pk=payload.category_id, kind=Category.Kind.INTENTION).first()
-                if category is None:
-                    raise HttpError(400, "请选择有效的需求类别")
+            category = forms.categories().clean(payload.category_id) if payload.category_id is not None else None
             services.demand_accept(
                 demand=demand, by=request.auth, size=payload.size, slots=payload.slots, category=category
             )
@@ -459,7 +450,7 @@ def item_claim(request: AuthedRequest, item_id: Id, payload: ClaimIn | None = No
 
 def _held(request: AuthedRequest, item_id: int) -> Claim:
     access.get_demand_for_view(request.auth, item_id)
-    claim = access.live_claim_of(request.auth, Demand(pk=item_id))
+    claim = selectors.live_claim_of(request.auth, Demand(pk=item_id))
     if claim is None:
         raise HttpError(409, "您没有认领该服务项目")
     return claim

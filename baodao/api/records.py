@@ -22,6 +22,7 @@ from ninja.pagination import paginate
 
 from baodao.api.common import ApiPagination, AuthedRequest, Id, InputDateTime, check_year
 from baodao.directory.models import Category
+from baodao.directory.selectors import places_in
 from baodao.records import access, codes, selectors, services
 from baodao.records.models import Activity, Callup, Record, Signup, Team
 from baodao.stats import service_counts
@@ -159,7 +160,7 @@ class ScanIn(Schema):
 
 
 def _scanned(request: AuthedRequest, payload: ScanIn, action: str) -> tuple[Activity, object, int, str]:
-    access.get_own_member(request.auth)
+    access.get_member_for_service(request.auth)
     parsed = codes.parse(payload.code)
     if parsed is None or parsed[1] != action:
         raise HttpError(400, "二维码已过期或无效，请扫描组织者手机上当前显示的二维码")
@@ -189,7 +190,7 @@ def checkout(request: AuthedRequest, payload: ScanIn) -> Record:
 @router.get("/mine", response=list[RecordOut])
 @paginate(ApiPagination)
 def mine(request: AuthedRequest, year: int | None = None) -> QuerySet[Record]:
-    member = access.get_own_member(request.auth)
+    member = access.get_member_for_service(request.auth)
     check_year(year)
     return selectors.own_records(member, year=year).select_related("member", "unit", "signup")
 
@@ -207,11 +208,8 @@ class LogIn(Schema):
 
 @router.post("/mine", response={201: RecordOut})
 def log(request: AuthedRequest, payload: LogIn) -> Status:
-    member = access.get_own_member(request.auth)
-    community = access.reported_community(member)
-    if community is None:
-        raise HttpError(403, "向社区报到并经确认后才能登记服务纪实")
-    place = get_object_or_404(access.places_in(community), pk=payload.place_id) if payload.place_id else None
+    member, community = access.get_member_for_log(request.auth)
+    place = get_object_or_404(places_in(community), pk=payload.place_id) if payload.place_id else None
     kind = (
         get_object_or_404(Category, pk=payload.kind_id, kind=Category.Kind.ACTIVITY_TYPE) if payload.kind_id else None
     )
@@ -248,8 +246,8 @@ class ProgressOut(Schema):
 @router.get("/progress", response=ProgressOut)
 def progress(request: AuthedRequest, year: int | None = None) -> dict[str, object]:
     """This year's confirmed activities and hours against the minimums (5 / 20 by default)."""
-    member = access.get_own_member(request.auth)
-    p = service_counts.progress(member, check_year(year), place=access.reported_community(member))
+    member = access.get_member_for_service(request.auth)
+    p = service_counts.progress(member, check_year(year), place=selectors.reported_community(member))
     return {
         "year": p.year,
         "activities": p.activities,
@@ -279,10 +277,8 @@ class ActivityIn(Schema):
 
 @router.post("/activities", response={201: ActivityOut})
 def activity_create(request: AuthedRequest, payload: ActivityIn) -> Status:
-    community = get_object_or_404(access.organizer_communities(request.auth), pk=payload.community_id)
-    place = get_object_or_404(access.places_in(community), pk=payload.place_id)
-    if not access.may_organize_at(request.auth, community, place):
-        raise HttpError(403, "您只能在自己负责的社区或小区组织活动")
+    community = access.get_community_for_organizing(request.auth, payload.community_id)
+    place = access.get_place_for_organizing(request.auth, community, payload.place_id)
     kind = get_object_or_404(Category, pk=payload.kind_id, kind=Category.Kind.ACTIVITY_TYPE)
     units = access.get_units_assigned_to(community, payload.unit_ids)
     try:
@@ -298,7 +294,7 @@ def activity_create(request: AuthedRequest, payload: ActivityIn) -> Status:
             description=payload.description,
             audience=payload.audience,
             units=units,
-            organizer_unit=access.organizing_units(request.auth, community).first(),
+            organizer_unit=selectors.organizing_units(request.auth, community).first(),
             by=request.auth,
         )
     except ValidationError as exc:
@@ -353,17 +349,12 @@ def attendance(request: AuthedRequest, activity_id: Id, payload: AttendanceIn) -
     return Status(201, row)
 
 
-def _require_confirmer(request: AuthedRequest) -> None:
-    if not selectors.confirming_communities(request.auth).exists():
-        raise HttpError(403, "只有社区工作人员可以确认服务纪实")
-
-
 @router.get("/pending", response=list[RecordOut])
 @paginate(ApiPagination)
 def pending(request: AuthedRequest, community: int | None = None, flagged: bool = False) -> QuerySet[Record]:
     """Records waiting for the caller's confirmation (community staff)."""
-    _require_confirmer(request)
-    place = get_object_or_404(selectors.confirming_communities(request.auth), pk=community) if community else None
+    access.require_record_confirmer(request.auth)
+    place = access.get_community_for_confirming(request.auth, community) if community else None
     return selectors.pending_list(request.auth, community=place, flagged=flagged)
 
 
@@ -380,7 +371,6 @@ class ConfirmOut(Schema):
 def confirm(request: AuthedRequest, payload: ConfirmIn) -> dict[str, object]:
     """Confirm a batch: each record in its own transaction. Records not waiting for the caller are
     refused by name (out of sight, or not this caller's community)."""
-    _require_confirmer(request)
     rows = access.records_for_decision(request.auth, payload.ids)
     done, refused = services.records_confirm(records=rows, by=request.auth)
     found = {r.pk for r in rows}
@@ -414,7 +404,7 @@ def correct(request: AuthedRequest, record_id: Id, payload: CorrectIn) -> Record
     extra: dict[str, object] = {}
     if row.source == Record.Source.LOGGED:
         if payload.place_id is not None:
-            extra["place"] = get_object_or_404(access.places_in(row.community), pk=payload.place_id)
+            extra["place"] = get_object_or_404(places_in(row.community), pk=payload.place_id)
         if payload.kind_id is not None:
             extra["kind"] = get_object_or_404(Category, pk=payload.kind_id, kind=Category.Kind.ACTIVITY_TYPE)
         if payload.address is not None:
@@ -487,8 +477,8 @@ def _callup_out(c: Callup) -> dict[str, object]:
 @router.post("/callups", response={201: CallupOut})
 def callup_create(request: AuthedRequest, payload: CallupIn) -> Status:
     """应急动员: call the members reported to a community (a compound of it, or a team)."""
-    community = get_object_or_404(access.team_communities(request.auth), pk=payload.community_id)
-    place = get_object_or_404(access.places_in(community), pk=payload.place_id) if payload.place_id else None
+    community = access.get_community_for_callups(request.auth, payload.community_id)
+    place = get_object_or_404(places_in(community), pk=payload.place_id) if payload.place_id else None
     team = get_object_or_404(Team.objects.filter(community=community), pk=payload.team_id) if payload.team_id else None
     try:
         c = services.callup_create(

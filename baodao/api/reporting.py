@@ -77,7 +77,7 @@ def _refuse(exc: ValidationError) -> HttpError:
 
 
 def _own_member(request: AuthedRequest) -> Member:
-    return access.get_own_member(request.auth, message="只有在职党员可以报到")
+    return access.get_member_for_report(request.auth)
 
 
 @router.get("/certificate/{token}", response=CertificateOut, auth=None)
@@ -130,11 +130,16 @@ def report_status(request: AuthedRequest) -> QuerySet[MemberReport]:
 
 @router.get("/pending", response=list[ReportOut])
 def pending(request: AuthedRequest, community: Id | None = None) -> QuerySet[MemberReport]:
-    communities = selectors.actionable_communities(request.auth)
-    if community is not None:
-        communities = communities.filter(pk=community)
+    """Members' reports waiting for the caller's confirmation: of `community`, else of all the
+    communities the caller acts for (as the web page; one out of sight is a 404)."""
+    access.require_report_confirmer(request.auth)
+    communities = (
+        [access.get_community_for_decisions(request.auth, community)]
+        if community is not None
+        else list(selectors.actionable_communities(request.auth))
+    )
     return selectors.member_reports_for_user(request.auth, status=MemberReport.Status.PENDING).filter(
-        community__in=list(communities)
+        community__in=communities
     )
 
 

@@ -105,18 +105,18 @@ def seed_needs_demo(*, seed: int = 2024, now: dt.datetime | None = None) -> dict
     communities = list(Place.objects.filter(kind=Place.Kind.COMMUNITY).order_by("id"))
     by_path = {c.path: c.pk for c in communities}
 
-    def community_of(path: str) -> int | None:
+    def community_id_at(path: str) -> int | None:
         return next((by_path[path[:k]] for k in range(SEG, len(path) + 1, SEG) if path[:k] in by_path), None)
 
     places_by_community: dict[int, list[int]] = defaultdict(list)
     kinds = (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING)
     for pk, path in Place.objects.filter(kind__in=kinds).values_list("pk", "path"):
-        home = community_of(path)
+        home = community_id_at(path)
         if home:
             places_by_community[home].append(pk)
     residents_by_community: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for pk, residence_id, path in Resident.objects.values_list("pk", "residence_id", "residence__path"):
-        home = community_of(path)
+        home = community_id_at(path)
         if home:
             residents_by_community[home].append((pk, residence_id))
     fallback = User.objects.order_by("id").values_list("pk", flat=True).first() or 0

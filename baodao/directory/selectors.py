@@ -494,6 +494,12 @@ def community_of(place: Place) -> Place | None:
     return Place.objects.filter(pk__in=place.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
 
 
+def places_in(community: Place) -> QuerySet[Place]:
+    """The places an id sent for a demand, an activity, a call-up or a record of `community` is
+    looked up among: the community and what lies under it (anything else is out of sight, a 404)."""
+    return Place.objects.filter(path__startswith=community.path)
+
+
 def community_path(place: Place) -> str:
     """The path of the community a place lies in (the place's own path above community level)."""
     community = community_of(place)

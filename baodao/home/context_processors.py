@@ -15,7 +15,6 @@ from baodao.directory import scope
 from baodao.needs import access as needs_access
 from baodao.notifications.selectors import unread_count
 from baodao.records import access as records_access
-from baodao.records import selectors as records_selectors
 from baodao.reporting import access as reporting_access
 from baodao.stats import access as stats_access
 
@@ -76,15 +75,15 @@ class Nav:
 
     @cached_property
     def can_activities(self) -> bool:
-        return records_access.organizer_communities(self.user).exists()
+        return passes(lambda: records_access.get_community_for_organizing(self.user, None))
 
     @cached_property
     def can_teams(self) -> bool:
-        return records_access.team_communities(self.user).exists()
+        return passes(lambda: records_access.get_community_for_teams(self.user, None))
 
     @cached_property
     def can_confirm_records(self) -> bool:
-        return records_selectors.confirming_communities(self.user).exists()
+        return passes(lambda: records_access.require_record_confirmer(self.user))
 
     @cached_property
     def can_behind(self) -> bool:
@@ -98,7 +97,7 @@ class Nav:
 
     @cached_property
     def can_leaders(self) -> bool:
-        return records_access.may_view_leader_visits(self.user)
+        return passes(lambda: records_access.require_leader_visits_reader(self.user))
 
     @cached_property
     def can_unit_claims(self) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -20,15 +19,12 @@ from django.utils.translation import gettext as _
 from baodao.accounts.models import Actor
 from baodao.core.http import int_or_none
 from baodao.directory import scope
+from baodao.directory.access import denied
 from baodao.directory.models import Member, Place, Resident, Unit, UnitAssignment, WorkTeam
+from baodao.directory.selectors import community_of
 from baodao.needs import selectors
 from baodao.needs.models import Claim, Demand
 from baodao.reporting.models import MemberReport
-
-
-def _denied(message: str | None = None) -> PermissionDenied:
-    return PermissionDenied(message or _("没有权限"))
-
 
 # --- residents ------------------------------------------------------------------------------------
 
@@ -37,13 +33,18 @@ def get_own_resident(user: Actor) -> Resident:
     """The resident a resident account submits as."""
     resident = Resident.objects.filter(pk__in=scope.scope_for(user).resident_ids).select_related("residence").first()
     if resident is None:
-        raise _denied(_("只有居民账号可以提交需求；没有账号可扫描社区二维码提交"))
+        raise denied(_("只有居民账号可以提交需求；没有账号可扫描社区二维码提交"))
     return resident
 
 
-def places_in(community: Place) -> QuerySet[Place]:
-    """The places an id sent for a demand of `community` is looked up among (itself and below)."""
-    return Place.objects.filter(path__startswith=community.path)
+def get_resident_for_demand(user: Actor) -> tuple[Resident, Place]:
+    """Submit a demand, or see what is like it: a resident account, about the community the
+    resident lives in (the page and the API alike). Returns the resident and that community."""
+    resident = get_own_resident(user)
+    community = community_of(resident.residence)
+    if community is None:
+        raise denied(_("您的居住地不在任何社区内，请联系社区更正"))
+    return resident, community
 
 
 def get_demand_for_view(user: Actor, pk: int) -> Demand:
@@ -64,14 +65,14 @@ def get_demand_for_answer(user: Actor, pk: int) -> Demand:
     """Accept, reopen, rate or withdraw: only the resident who asked (not a follower, not staff)."""
     demand = get_demand_for_view(user, pk)
     if not is_asker(user, demand):
-        raise _denied(_("只有提出需求的居民可以验收、重新打开、评价或撤回"))
+        raise denied(_("只有提出需求的居民可以验收、重新打开、评价或撤回"))
     return demand
 
 
 def get_demand_for_follow(user: Actor, pk: int) -> Demand:
     demand = get_demand_for_view(user, pk)
     if not scope.scope_for(user).resident_ids:
-        raise _denied(_("只有居民可以点“我也需要”"))
+        raise denied(_("只有居民可以点“我也需要”"))
     return demand
 
 
@@ -81,7 +82,7 @@ def get_demand_for_follow(user: Actor, pk: int) -> Demand:
 def require_staff(user: Actor) -> None:
     s = scope.scope_for(user)
     if not (s.superuser or s.place_grants):
-        raise _denied()
+        raise denied()
 
 
 def get_demand_for_review(user: Actor, pk: int) -> Demand:
@@ -92,7 +93,7 @@ def get_demand_for_review(user: Actor, pk: int) -> Demand:
         pk=pk,
     )
     if not scope.can_review_at(user, demand.place):
-        raise _denied(_("只有本社区工作人员或所在小区党支部书记可以处理该需求"))
+        raise denied(_("只有本社区工作人员或所在小区党支部书记可以处理该需求"))
     return demand
 
 
@@ -108,25 +109,21 @@ def get_demand_for_merge_into(user: Actor, demand: Demand, pk: int | None) -> De
     review, as `demand` itself (get_demand_for_review) — both sides checked here."""
     target = get_object_or_404(selectors.staff_demands(user).select_related("community", "place"), pk=pk or 0)
     if not may_merge_into(user, target):
-        raise _denied(_("只能并入您负责处理的需求"))
+        raise denied(_("只能并入您负责处理的需求"))
     return target
 
 
+def may_close(user: Actor, demand: Demand) -> bool:
+    """销号: the community's own staff (an admin above does not close for it)."""
+    return scope.is_community_staff_of(user, demand.community)
+
+
 def get_demand_for_close(user: Actor, pk: int) -> Demand:
-    """销号: the community's own staff."""
+    """销号 a demand among those the user sees as staff (else 404), if the user may (may_close)."""
     demand = get_object_or_404(selectors.staff_demands(user).select_related("community"), pk=pk)
-    if not scope.is_community_staff_of(user, demand.community):
-        raise _denied(_("只有社区工作人员可以销号"))
+    if not may_close(user, demand):
+        raise denied(_("只有社区工作人员可以销号"))
     return demand
-
-
-CHOICES = 300  # communities offered in a select; an admin above more picks an area on the figures page
-
-
-def communities_for_entry(user: Actor) -> QuerySet[Place]:
-    """Communities the user may enter demands for (collected by door-knocking, WeChat groups...)
-    and review in: where the user is staff or admin, and a compound secretary's community."""
-    return scope.communities_reviewed_by(user).order_by("sort_key")
 
 
 # --- claims ---------------------------------------------------------------------------------------
@@ -193,13 +190,13 @@ def get_item_for_claim(user: Actor, pk: int, *, party: str = "") -> ClaimAsk:
     demand = get_object_or_404(selectors.service_list(user).select_related("community"), pk=pk)
     parties = claim_parties(user, demand)
     if not parties:
-        raise _denied(_why_no_party(demand))
+        raise denied(_why_no_party(demand))
     if not party:
         return ClaimAsk(demand, parties[0])
     for p in parties:
         if party_key(p) == party:
             return ClaimAsk(demand, p)
-    raise _denied(_("不能以所选身份认领该服务项目"))
+    raise denied(_("不能以所选身份认领该服务项目"))
 
 
 def party_key(party: Party) -> str:
@@ -236,10 +233,6 @@ def require_reveals_viewer(user: Actor) -> None:
     require_staff(user)
 
 
-def live_claim_of(user: Actor, demand: Demand) -> Claim | None:
-    return selectors.held_claims(user).filter(demand=demand).select_related("member", "team", "unit").first()
-
-
 def _dispatch_sets(user: Actor, demand: Demand) -> dict[str, QuerySet[Member] | QuerySet[WorkTeam] | QuerySet[Unit]]:
     """Whom the user may dispatch the item to, by kind of party: those who serve its community and
     fit its size, among what the user sees (needs.selectors, from directory.scope)."""
@@ -274,14 +267,14 @@ def get_dispatch_pick(user: Actor, demand: Demand, *, pick: str, text: str) -> P
         return get_dispatch_party(user, demand, party=kind, party_id=int_or_none(pk))
     name = text.strip()[:50]
     if not name:
-        raise _denied(_("请从提示中选择派单对象"))
+        raise denied(_("请从提示中选择派单对象"))
     found: list[Party] = []
     for qs in _dispatch_sets(user, demand).values():
         found += list(qs.filter(name=name)[:2])
     if not found:
-        raise _denied(_("本社区可派单的党员、工作队和单位中没有“%(n)s”，请从提示中选择") % {"n": name})
+        raise denied(_("本社区可派单的党员、工作队和单位中没有“%(n)s”，请从提示中选择") % {"n": name})
     if len(found) > 1:
-        raise _denied(_("有多个“%(n)s”，请从提示中选择") % {"n": name})
+        raise denied(_("有多个“%(n)s”，请从提示中选择") % {"n": name})
     return found[0]
 
 
@@ -308,8 +301,8 @@ def get_unit_for_figures(user: Actor, pk: int | None) -> Unit:
     if pk is None:
         pk = min(s.unit_ids) if s.unit_ids else None
     if pk is None:
-        raise _denied(_("请从单位页面进入"))
+        raise denied(_("请从单位页面进入"))
     unit = get_object_or_404(scope.units_for_user(user).select_related("office_place"), pk=pk)
     if not scope.can_manage_work_teams(user, unit):
-        raise _denied(_("只有本单位党组织书记和上级管理员可以查看"))
+        raise denied(_("只有本单位党组织书记和上级管理员可以查看"))
     return unit

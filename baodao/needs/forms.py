@@ -40,10 +40,13 @@ class PhotosField(forms.FileField):
 
 
 def categories() -> forms.ModelChoiceField:
+    """The category of a demand: one of the active intentions. The API checks a category id it is
+    sent with this field too (one rule, one message)."""
     return forms.ModelChoiceField(
         queryset=Category.objects.filter(kind=Category.Kind.INTENTION, is_active=True).order_by("sort_order", "id"),
         label=_("类别"),
         empty_label=_("请选择"),
+        error_messages={"invalid_choice": _("请选择有效的需求类别")},
     )
 
 

@@ -83,6 +83,20 @@ def held_claims(user: Actor) -> QuerySet[Claim]:
     return Claim.objects.filter(scope.holder_q(user, member="member", team="team", unit="unit"), status__in=Claim.LIVE)
 
 
+def live_claim_of(user: Actor, demand: Demand) -> Claim | None:
+    """The live claim on `demand` the user acts for, if any."""
+    return held_claims(user).filter(demand=demand).select_related("member", "team", "unit").first()
+
+
+CHOICES = 300  # communities offered in a select; an admin above more picks an area on the figures page
+
+
+def communities_for_entry(user: Actor) -> QuerySet[Place]:
+    """Communities the user may enter demands for (collected by door-knocking, WeChat groups...)
+    and review in: where the user is staff or admin, and a compound secretary's community."""
+    return scope.communities_reviewed_by(user).order_by("sort_key")
+
+
 def staff_list(
     user: Actor,
     *,

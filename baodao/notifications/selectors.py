@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 
 from baodao.accounts.models import Actor, Role, RoleAssignment, User
+from baodao.directory import scope
 from baodao.directory.models import Member, Place, WorkTeamMembership
 from baodao.notifications import webhooks
 from baodao.notifications.models import GroupWebhook, Notification, WebhookDelivery
@@ -133,3 +134,13 @@ def team_leaders(teams: Things) -> Recipients:
             if user not in out.setdefault(team_id, []):
                 out[team_id].append(user)
     return out
+
+
+def webhook_communities(user: Actor) -> QuerySet[Place]:
+    """The communities whose group robots the user sets up: its staff, or an admin above it."""
+    return scope.communities_managed_by(user)
+
+
+def webhooks_for_user(user: Actor) -> QuerySet[GroupWebhook]:
+    """The group robots of the communities the user sets them up for."""
+    return GroupWebhook.objects.filter(place__in=webhook_communities(user))

@@ -6,33 +6,26 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import act, chosen, page_of
-from baodao.directory import scope
+from baodao.core.http import act, int_or_none, page_of
 from baodao.directory.models import Place
-from baodao.notifications import forms, selectors
+from baodao.notifications import access, forms, selectors
 from baodao.notifications.services import webhook_create, webhook_test_send
-
-
-def _communities(user: object) -> QuerySet[Place]:
-    return scope.communities_managed_by(user)  # type: ignore[arg-type]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def webhooks(request: AuthedHttpRequest) -> HttpResponse:
-    choices = _communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以设置群机器人"))
-    community = chosen(request, choices)
+    choices = selectors.webhook_communities(request.user)
+    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
+    community = access.get_community_for_webhooks(request.user, pk)
     form = forms.WebhookForm(request.POST or None)
     return act(
         request,
@@ -61,7 +54,7 @@ def _robots_page(
 @login_required
 @require_POST
 def webhook_test(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    hook = get_object_or_404(selectors.webhooks_of(_communities(request.user)), pk=pk)
+    hook = access.get_webhook_for_test(request.user, pk)
     webhook_test_send(webhook=hook, text=_("【双报到】群机器人测试消息"))
     messages.success(request, _("已向“%(name)s”发出测试消息，请看下方的发送记录") % {"name": hook.name})
     return redirect(f"{reverse('notifications:webhooks')}?community={hook.place_id}")

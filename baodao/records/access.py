@@ -11,10 +11,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from baodao.accounts.models import ADMIN_ROLES, Actor, Role
 from baodao.directory import scope
+from baodao.directory.access import denied, get_own_member
 from baodao.directory.models import LeaderLink, Member, Place, Unit, UnitAssignment
+from baodao.directory.selectors import places_in
 from baodao.needs import access as needs_access
 from baodao.needs.models import Claim, Demand
 from baodao.records import selectors
@@ -31,32 +34,12 @@ from baodao.records.models import (
 )
 from baodao.reporting.models import MemberReport
 
-
-def _denied(message: str | None = None) -> PermissionDenied:
-    return PermissionDenied(message or _("没有权限"))
-
-
 # --- members --------------------------------------------------------------------------------------
 
 
-def get_own_member(user: Actor) -> Member:
-    """The member record a member account acts as."""
-    ids = scope.scope_for(user).member_ids
-    member = Member.objects.filter(pk__in=ids).select_related("unit", "residence").first()
-    if member is None:
-        raise _denied(_("只有在职党员账号可以报名活动、签到和登记服务"))
-    return member
-
-
-def reported_community(member: Member) -> Place | None:
-    """The community the member is reported to (confirmed), where the member's service is recorded."""
-    report = (
-        MemberReport.objects.filter(member=member, status=MemberReport.Status.CONFIRMED)
-        .select_related("community")
-        .order_by("-decided_at", "-id")
-        .first()
-    )
-    return report.community if report else None
+def get_member_for_service(user: Actor) -> Member:
+    """The member a member account signs up, checks in, logs service and reads its record as."""
+    return get_own_member(user, _("只有在职党员账号可以报名活动、签到和登记服务"))
 
 
 def joinable(member: Member, activities: list[Activity]) -> set[int]:
@@ -114,7 +97,7 @@ def get_activity_for_join(user: Actor, pk: int) -> tuple[Activity, Member]:
     """Sign up, cancel, check in or out: a member the activity is for. An activity the member may
     not join and does not see (nor ever signed up to) is out of sight (404, as a missing one): the
     refusal that says whom it is for names its community and team, for those who see it only."""
-    member = get_own_member(user)
+    member = get_member_for_service(user)
     activity = Activity.objects.select_related("community", "place", "kind", "team").filter(pk=pk).first()
     if activity is not None and may_join(member, activity):
         return activity, member
@@ -123,7 +106,7 @@ def get_activity_for_join(user: Actor, pk: int) -> tuple[Activity, Member]:
     )
     if activity is None or not seen:
         raise Http404
-    raise _denied(_("该活动仅限%(a)s报名") % {"a": _audience_words(activity)})
+    raise denied(_("该活动仅限%(a)s报名") % {"a": _audience_words(activity)})
 
 
 def _audience_words(activity: Activity) -> str:
@@ -157,14 +140,68 @@ def get_claim_for_log(user: Actor, pk: int) -> Claim:
     return needs_access.get_claim_for_party(user, pk)
 
 
+def get_member_for_log(user: Actor) -> tuple[Member, Place]:
+    """Log service done outside an activity: a member, in the community he or she is reported to
+    (confirmed) — the page and the API alike. Returns the member and that community."""
+    member = get_member_for_service(user)
+    community = selectors.reported_community(member)
+    if community is None:
+        raise denied(_("向社区报到并经确认后才能登记服务纪实"))
+    return member, community
+
+
+# --- the community's desks: which community a page acts for -----------------------------------------
+
+
+def _community_among(choices: QuerySet[Place], pk: int | None, message: str) -> Place:
+    """`pk` among `choices` (any other is out of sight: 404, as a missing one), or the first of
+    them when no `pk` is asked; a user with no choices at all is refused with `message`."""
+    first = choices.first()
+    if first is None:
+        raise denied(message)
+    return first if pk is None else get_object_or_404(choices, pk=pk)
+
+
+def get_community_for_organizing(user: Actor, pk: int | None) -> Place:
+    """The community whose activities the user lists and creates (the desk, the API's new activity):
+    its staff, a compound secretary in it, the secretary of a unit assigned to it, an admin above."""
+    return _community_among(
+        selectors.organizer_communities(user),
+        pk,
+        _("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"),
+    )
+
+
+CONFIRMERS_ONLY = gettext_lazy("只有社区工作人员可以确认服务纪实")
+
+
+def require_record_confirmer(user: Actor) -> None:
+    """What waits for confirmation, and a batch confirmed: community staff (of any community)."""
+    if not selectors.confirming_communities(user).exists():
+        raise denied(str(CONFIRMERS_ONLY))
+
+
+def get_community_for_confirming(user: Actor, pk: int | None) -> Place:
+    """The community whose records wait for the user's confirmation: its staff."""
+    return _community_among(selectors.confirming_communities(user), pk, str(CONFIRMERS_ONLY))
+
+
+def get_community_for_teams(user: Actor, pk: int | None) -> Place:
+    """The community whose volunteer teams the user manages: its staff, or an admin above it."""
+    return _community_among(selectors.team_communities(user), pk, _("只有社区工作人员可以管理志愿服务队"))
+
+
+def get_community_for_pairings(user: Actor, pk: int | None) -> Place:
+    """The community whose pairings (结对帮扶) the user arranges: its staff, or an admin above it."""
+    return _community_among(selectors.team_communities(user), pk, _("只有社区工作人员可以安排结对帮扶"))
+
+
+def get_community_for_callups(user: Actor, pk: int | None) -> Place:
+    """The community whose members the user calls up (应急动员): its staff, or an admin above it."""
+    return _community_among(selectors.team_communities(user), pk, _("只有社区工作人员可以发起应急动员"))
+
+
 # --- organizers -----------------------------------------------------------------------------------
-
-
-def organizing_units(user: Actor, community: Place) -> QuerySet[Unit]:
-    """The units a unit secretary organizes joint activities for in this community (assigned to it)."""
-    ids = scope.scope_for(user).unit_ids
-    assigned = UnitAssignment.objects.filter(community=community, ended_on__isnull=True).values("unit_id")
-    return Unit.objects.filter(pk__in=ids).filter(pk__in=assigned)
 
 
 def may_organize_at(user: Actor, community: Place, place: Place) -> bool:
@@ -176,23 +213,16 @@ def may_organize_at(user: Actor, community: Place, place: Place) -> bool:
     s = scope.scope_for(user)
     if any(r == Role.COMPOUND_SECRETARY and place.path.startswith(p) for r, p in s.place_grants):
         return True
-    return organizing_units(user, community).exists()
+    return selectors.organizing_units(user, community).exists()
 
 
-def organizer_communities(user: Actor) -> QuerySet[Place]:
-    """Communities the user may create activities in."""
-    s = scope.scope_for(user)
-    q = scope.communities_reviewed_by(user)
-    if s.unit_ids:
-        assigned = UnitAssignment.objects.filter(unit_id__in=s.unit_ids, ended_on__isnull=True).values("community_id")
-        q = q | Place.objects.filter(pk__in=assigned)
-    return q.distinct().order_by("sort_key")
-
-
-def places_in(community: Place) -> QuerySet[Place]:
-    """The places an id sent for an activity, a call-up or a record of `community` is looked up
-    among: the community and what lies under it (anything else is out of sight, a 404)."""
-    return Place.objects.filter(path__startswith=community.path)
+def get_place_for_organizing(user: Actor, community: Place, pk: int | None) -> Place:
+    """Where in `community` an activity is held: a place under it (any other is out of sight, a
+    404) where the user may organize (may_organize_at) — the form and the API alike."""
+    place = get_object_or_404(places_in(community), pk=pk or 0)
+    if not may_organize_at(user, community, place):
+        raise denied(_("您只能在自己负责的社区或小区组织活动"))
+    return place
 
 
 def get_units_assigned_to(community: Place, ids: list[int]) -> list[Unit]:
@@ -215,7 +245,7 @@ def get_activity_for_running(user: Actor, pk: int) -> Activity:
     staff (an admin above, too)."""
     activity = get_activity_for_view(user, pk)
     if not may_run(user, activity):
-        raise _denied(_("只有活动组织者或社区工作人员可以操作"))
+        raise denied(_("只有活动组织者或社区工作人员可以操作"))
     return activity
 
 
@@ -227,7 +257,7 @@ def get_member_for_attendance(user: Actor, activity: Activity, member_id: int) -
     seen = selectors.members_seen(user, *selectors.attendance_lists(activity))
     member = get_object_or_404(seen.select_related("unit"), pk=member_id)
     if not may_join(member, activity):
-        raise _denied(_("%(m)s不在该活动的报名范围内") % {"m": member.name})
+        raise denied(_("%(m)s不在该活动的报名范围内") % {"m": member.name})
     return member
 
 
@@ -248,13 +278,15 @@ def get_record_for_decision(user: Actor, pk: int) -> Record:
     """Confirm or return: the staff of the record's community."""
     record = get_record_for_view(user, pk)
     if not may_confirm(user, record):
-        raise _denied(_("只有服务所在社区的工作人员可以确认或退回纪实"))
+        raise denied(_("只有服务所在社区的工作人员可以确认或退回纪实"))
     return record
 
 
 def records_for_decision(user: Actor, ids: list[int]) -> list[Record]:
     """The records of a batch in the communities the user confirms for, whatever their state (the
-    service says why a decided one is refused); others are out of sight: left out."""
+    service says why a decided one is refused); others are out of sight: left out. A user who
+    confirms for no community is refused."""
+    require_record_confirmer(user)
     rows = Record.objects.filter(community__in=selectors.confirming_communities(user), pk__in=ids)
     return list(rows.select_related("member", "unit").order_by("starts_at", "id"))
 
@@ -279,11 +311,11 @@ def _check_edit(user: Actor, record: Record) -> None:
         record.member_id is None and record.unit_id in s.unit_ids
     )
     if not own:
-        raise _denied(_("只有本人或社区工作人员可以修改纪实"))
+        raise denied(_("只有本人或社区工作人员可以修改纪实"))
     if record.status == Record.Status.CONFIRMED:
-        raise _denied(_("已确认的纪实不能自行修改；如有错误请联系社区"))
+        raise denied(_("已确认的纪实不能自行修改；如有错误请联系社区"))
     if record.source != Record.Source.LOGGED:
-        raise _denied(_("这条纪实来自活动签到或组织者登记，请联系活动组织者或社区更正"))
+        raise denied(_("这条纪实来自活动签到或组织者登记，请联系活动组织者或社区更正"))
 
 
 def get_record_for_edit(user: Actor, pk: int) -> Record:
@@ -313,10 +345,10 @@ def get_member_for_certificate(user: Actor, member_pk: str | None) -> tuple[Memb
         if report is None:
             raise Http404
         return report.member, report.community
-    member = get_own_member(user)
-    community = reported_community(member)
+    member = get_member_for_service(user)
+    community = selectors.reported_community(member)
     if community is None:
-        raise _denied(_("向社区报到并经确认后才能出具志愿服务记录证明"))
+        raise denied(_("向社区报到并经确认后才能出具志愿服务记录证明"))
     return member, community
 
 
@@ -335,16 +367,11 @@ def may_revoke(user: Actor, cert: ServiceCertificate) -> bool:
 def get_certificate_for_revoke(user: Actor, pk: int) -> ServiceCertificate:
     cert = get_certificate_for_view(user, pk)
     if not may_revoke(user, cert):
-        raise _denied(_("只有出具社区的工作人员可以作废证明"))
+        raise denied(_("只有出具社区的工作人员可以作废证明"))
     return cert
 
 
 # --- volunteer teams ------------------------------------------------------------------------------
-
-
-def team_communities(user: Actor) -> QuerySet[Place]:
-    """Communities whose teams, pairings and call-ups the user manages: its staff, or an admin above it."""
-    return scope.communities_managed_by(user)
 
 
 def may_manage_team(user: Actor, team: Team) -> bool:
@@ -361,7 +388,7 @@ def get_team_for_view(user: Actor, pk: int) -> Team:
 def get_team_for_manage(user: Actor, pk: int) -> Team:
     team = get_team_for_view(user, pk)
     if not may_manage_team(user, team):
-        raise _denied(_("只有社区工作人员可以管理服务队"))
+        raise denied(_("只有社区工作人员可以管理服务队"))
     return team
 
 
@@ -386,7 +413,7 @@ def get_team_for_claim(user: Actor, pk: int) -> Team:
     """Claim a group item for the team: its current leader (队长负责制)."""
     team = get_team_for_view(user, pk)
     if not leads_team(user, team):
-        raise _denied(_("只有服务队队长可以为本队认领服务项目"))
+        raise denied(_("只有服务队队长可以为本队认领服务项目"))
     return team
 
 
@@ -399,7 +426,7 @@ def get_team_for_join(user: Actor, pk: int) -> tuple[Team, Member]:
     """Join or leave: a member reported (confirmed) to the team's community, or already in the
     team (to leave it). Any other team is out of sight (404, the same as a missing one): the
     refusals of joining name the team."""
-    member = get_own_member(user)
+    member = get_member_for_service(user)
     reported = MemberReport.objects.filter(member=member, status=MemberReport.Status.CONFIRMED).values("community_id")
     mine = TeamMember.objects.filter(member=member, left_at__isnull=True).values("team_id")
     rows = Team.objects.filter(Q(community_id__in=reported) | Q(pk__in=mine)).select_related("community")
@@ -427,14 +454,14 @@ def get_callup_for_view(user: Actor, pk: int) -> tuple[Callup, Member | None, bo
 def get_callup_for_answer(user: Actor, pk: int) -> tuple[Callup, Member]:
     callup, member, _runs = get_callup_for_view(user, pk)
     if member is None:
-        raise _denied(_("这次动员没有召集您"))
+        raise denied(_("这次动员没有召集您"))
     return callup, member
 
 
 def get_callup_for_running(user: Actor, pk: int) -> Callup:
     callup, _member, runs = get_callup_for_view(user, pk)
     if not runs:
-        raise _denied(_("只有社区工作人员可以登记到场或结束动员"))
+        raise denied(_("只有社区工作人员可以登记到场或结束动员"))
     return callup
 
 
@@ -452,6 +479,16 @@ def get_members_for_callup_attend(user: Actor, callup: Callup, ids: list[int]) -
 # --- a unit's obligations and commitments ---------------------------------------------------------
 
 
+def get_unit_for_ledger(user: Actor, pk: int | None) -> Unit:
+    """A unit's branch work ledger (支部工作台账): its secretary — `pk` among the user's own units
+    (any other is out of sight, a 404), or the first of them."""
+    units = Unit.objects.filter(pk__in=scope.scope_for(user).unit_ids)
+    first = units.order_by("pk").first()
+    if first is None:
+        raise denied(_("只有单位党组织书记可以下载支部工作台账"))
+    return first if pk is None else get_object_or_404(units, pk=pk)
+
+
 def get_unit_for_obligations(user: Actor, pk: int | None) -> tuple[Unit, bool]:
     """The unit's secretary (its own units), or staff and admins of a community it is assigned to.
     Returns the unit and whether the user is its secretary."""
@@ -459,7 +496,7 @@ def get_unit_for_obligations(user: Actor, pk: int | None) -> tuple[Unit, bool]:
     if pk is None:
         unit = Unit.objects.filter(pk__in=s.unit_ids).order_by("pk").first()
         if unit is None:
-            raise _denied(_("请从社区页面选择单位"))
+            raise denied(_("请从社区页面选择单位"))
         return unit, True
     unit = get_object_or_404(Unit, pk=pk)
     if unit.pk in s.unit_ids:
@@ -496,7 +533,7 @@ def get_commitment_for_change(user: Actor, pk: int) -> Commitment:
     commitment = get_object_or_404(Commitment.objects.select_related("community"), pk=pk)
     if commitment.unit_id not in scope.scope_for(user).unit_ids:
         if scope.is_community_staff_of(user, commitment.community):
-            raise _denied(_("承诺由作出承诺的单位修改或撤回"))
+            raise denied(_("承诺由作出承诺的单位修改或撤回"))
         raise Http404
     return commitment
 
@@ -506,7 +543,7 @@ def get_commitment_for_keep(user: Actor, pk: int) -> Commitment:
     commitment = get_object_or_404(Commitment.objects.select_related("community"), pk=pk)
     if not scope.is_community_staff_of(user, commitment.community):
         if commitment.unit_id in scope.scope_for(user).unit_ids:
-            raise _denied(_("承诺是否兑现由社区确认"))
+            raise denied(_("承诺是否兑现由社区确认"))
         raise Http404
     return commitment
 
@@ -522,12 +559,23 @@ def may_view_leader_visits(user: Actor) -> bool:
     return any(r == Role.COMMUNITY_STAFF or r in ADMIN_ROLES for r, _p in s.place_grants)
 
 
+def require_leader_visits_reader(user: Actor) -> None:
+    """The page of city leaders' visits (their years, visits to confirm, the log form)."""
+    if not may_view_leader_visits(user):
+        raise denied(_("只有市级领导、联系社区的工作人员和上级管理员可以查看市级领导调研"))
+
+
+def may_log_visit(user: Actor, link: LeaderLink) -> bool:
+    """Log a visit for a link: its leader, or the staff of its community (for the leader)."""
+    return link.user_id == user.pk or scope.is_community_staff_of(user, link.community)
+
+
 def get_leader_link_for_log(user: Actor, pk: int | None) -> LeaderLink:
-    """Log a visit: the leader of the link, or the staff of its community (for the leader)."""
+    """Log a visit: the link among those the user sees (else 404), if the user may log for it."""
     link = get_object_or_404(scope.leader_links_for_user(user).select_related("community"), pk=pk or 0)
-    if link.user_id == user.pk or scope.is_community_staff_of(user, link.community):
-        return link
-    raise _denied(_("只有市级领导本人或联系社区的工作人员可以登记调研"))
+    if not may_log_visit(user, link):
+        raise denied(_("只有市级领导本人或联系社区的工作人员可以登记调研"))
+    return link
 
 
 def may_decide_visit(user: Actor, visit: LeaderVisit) -> bool:
@@ -541,5 +589,5 @@ def get_visit_for_decision(user: Actor, pk: int) -> LeaderVisit:
         pk=pk,
     )
     if not may_decide_visit(user, visit):
-        raise _denied(_("只有被调研社区的工作人员可以确认或退回调研记录"))
+        raise denied(_("只有被调研社区的工作人员可以确认或退回调研记录"))
     return visit

@@ -13,7 +13,7 @@ from django.utils import timezone
 from baodao.accounts.models import Actor, User
 from baodao.core.rules import CityRef, get_rule_int
 from baodao.directory import scope
-from baodao.directory.models import FirstSecretaryTerm, LeaderLink, Member, Place, Unit
+from baodao.directory.models import FirstSecretaryTerm, LeaderLink, Member, Place, Unit, UnitAssignment
 from baodao.needs.hooks import ServiceDone
 from baodao.needs.models import Claim, Demand
 from baodao.records.models import (
@@ -125,6 +125,40 @@ def pending_for_user(user: Actor, *, community: Place | None = None) -> QuerySet
 
 def confirming_communities(user: Actor) -> QuerySet[Place]:
     return scope.communities_confirmed_by(user)
+
+
+def organizer_communities(user: Actor) -> QuerySet[Place]:
+    """Communities the user may create activities in: where the user reviews (staff, a compound's
+    secretary, admins above) and, for a unit secretary, those the unit is assigned to."""
+    s = scope.scope_for(user)
+    q = scope.communities_reviewed_by(user)
+    if s.unit_ids:
+        assigned = UnitAssignment.objects.filter(unit_id__in=s.unit_ids, ended_on__isnull=True).values("community_id")
+        q = q | Place.objects.filter(pk__in=assigned)
+    return q.distinct().order_by("sort_key")
+
+
+def organizing_units(user: Actor, community: Place) -> QuerySet[Unit]:
+    """The units a unit secretary organizes joint activities for in this community (assigned to it)."""
+    ids = scope.scope_for(user).unit_ids
+    assigned = UnitAssignment.objects.filter(community=community, ended_on__isnull=True).values("unit_id")
+    return Unit.objects.filter(pk__in=ids).filter(pk__in=assigned)
+
+
+def team_communities(user: Actor) -> QuerySet[Place]:
+    """Communities whose teams, pairings and call-ups the user manages: its staff, or an admin above it."""
+    return scope.communities_managed_by(user)
+
+
+def reported_community(member: Member) -> Place | None:
+    """The community the member is reported to (confirmed), where the member's service is recorded."""
+    report = (
+        MemberReport.objects.filter(member=member, status=MemberReport.Status.CONFIRMED)
+        .select_related("community")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    return report.community if report else None
 
 
 def own_records(member: Member, *, year: int | None = None) -> QuerySet[Record]:

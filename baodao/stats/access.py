@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Container
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -30,7 +29,7 @@ def get_area_for_figures(user: Actor, pk: int | None) -> Place:
         return get_object_or_404(places, pk=pk)
     top = places.exclude(kind=Place.Kind.BUILDING).order_by("depth", "path").first()
     if top is None:
-        raise PermissionDenied(_("没有可查看的区域"))
+        raise directory_access.denied(_("没有可查看的区域"))
     return top
 
 
@@ -46,12 +45,12 @@ def get_area_for_need_figures(user: Actor, pk: int | None) -> Place:
     is a community or above."""
     area = get_area_for_figures(user, pk)
     if area.kind in (Place.Kind.COMPOUND, Place.Kind.GRID, Place.Kind.BUILDING):
-        community = Place.objects.filter(pk__in=area.ancestor_ids(), kind=Place.Kind.COMMUNITY).first()
+        community = directory_selectors.community_of(area)
         if community is None or not scope.sees_whole_area(user, community):
-            raise PermissionDenied(_("三张清单的统计按社区及以上区域查看"))
+            raise directory_access.denied(_("三张清单的统计按社区及以上区域查看"))
         return community
     if not scope.sees_whole_area(user, area):
-        raise PermissionDenied(_("只能查看本人负责的整个区域的统计"))
+        raise directory_access.denied(_("只能查看本人负责的整个区域的统计"))
     return area
 
 
@@ -63,7 +62,7 @@ def get_unit_for_behind(user: Actor, pk: int | None) -> Unit | None:
         return None
     if not s.unit_ids:
         if pk is not None:
-            raise PermissionDenied(_("只有单位党组织书记可以按单位查看"))
+            raise directory_access.denied(_("只有单位党组织书记可以按单位查看"))
         directory_access.require_staff(user)
         return None
     if pk is None:

@@ -143,8 +143,11 @@ def test_pending_is_filtered_by_community(world: SimpleNamespace, teams: list) -
 
     assert {r["id"] for r in street.get("/pending").json()} == {ra.pk, rb.pk}
     assert {r["id"] for r in street.get(f"/pending?community={w.B.pk}").json()} == {rb.pk}
-    assert api_for(w.unit_secretary).get("/pending").json() == []  # a unit secretary confirms nothing
-    assert api_for(w.compound_secretary).get("/pending").json() == []
+    # A unit or compound secretary confirms nothing: refused, as on the page (reporting.access).
+    for user in (w.unit_secretary, w.compound_secretary):
+        response = api_for(user).get("/pending")
+        assert (response.status_code, response.json()) == (403, {"message": "没有权限"})
+    assert street.get("/pending?community=999999").status_code == 404
 
 
 def test_self_report_through_the_api(world: SimpleNamespace, member_api: Api) -> None:
@@ -338,7 +341,8 @@ def test_unit_secretary_sees_but_cannot_confirm_or_return(world: SimpleNamespace
     r = submit(world.m_u_a)
     sec = api_for(world.unit_secretary)
 
-    assert sec.post("/confirm", {"ids": [r.pk]}).status_code == 404
+    response = sec.post("/confirm", {"ids": [r.pk]})
+    assert (response.status_code, response.json()) == (403, {"message": "没有权限"})
     assert sec.post(f"/reports/{r.pk}/return", {"reason": "x"}).json() == {"message": "没有权限"}
     r.refresh_from_db()
     assert r.status == MemberReport.Status.PENDING

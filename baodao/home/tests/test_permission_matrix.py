@@ -208,7 +208,7 @@ row("public:poster", "GET", lambda w: [w.A.code],                      [200, 200
 row("public:self_report_poster", "GET", lambda w: [w.A.code],          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
 # the service record (records): w.activity is 安宁社区's, by its staff, starting in two hours
 row("records:home", "GET", no,                                         [302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
-row("records:log", "GET", no,                                          [302, 403, 403, 403, 403, 403, 403, 403, 302, 403, 403])
+row("records:log", "GET", no,                                          [302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
 row("records:record", "GET", lambda w: [999999],                       [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:record_edit", "GET", lambda w: [999999],                  [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 row("records:claim_log", "GET", lambda w: [999999],                    [302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
@@ -335,8 +335,8 @@ api_row("GET", "/members", none,                                                
 api_row("GET", "/reporting/certificate/not-a-token", none,                        [400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400])
 api_row("POST", "/reporting/reports", lambda w: {"residence_id": w.A1.pk},        [401, 403, 403, 403, 403, 403, 403, 403, 400, 403, 403])
 api_row("GET", "/reporting/status", none,                                         [401, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403])
-api_row("GET", "/reporting/pending", none,                                        [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
-api_row("POST", "/reporting/confirm", lambda w: {"ids": [w.report.pk + 1000]},    [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
+api_row("GET", "/reporting/pending", none,                                        [401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
+api_row("POST", "/reporting/confirm", lambda w: {"ids": [w.report.pk + 1000]},    [401, 403, 404, 404, 404, 404, 403, 403, 403, 403, 404])
 api_row("POST", "/reporting/reports/{report}/return", lambda w: {"reason": ""},   [401, 404, 400, 400, 400, 400, 403, 403, 403, 404, 400])
 api_row("POST", "/reporting/members/{member}/leave", lambda w: {"unit_code": "NONE"},
                                                                                   [401, 404, 400, 400, 400, 400, 403, 400, 403, 404, 400])
@@ -363,7 +363,7 @@ api_row("POST", "/needs/items/{item}/log", _log_body,                           
 api_row("POST", "/needs/items/{item}/start", none,                                [401, 404, 409, 409, 409, 409, 409, 409, 409, 409, 409])
 api_row("POST", "/needs/items/{item}/contact", none,                              [401, 404, 409, 409, 409, 409, 409, 409, 409, 409, 409])
 api_row("GET", "/records/activities", none,                                       [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200])
-api_row("POST", "/records/activities", lambda w: _activity_body(w),               [401, 404, 201, 201, 201, 201, 201, 201, 404, 404, 201])
+api_row("POST", "/records/activities", lambda w: _activity_body(w),               [401, 403, 201, 201, 201, 201, 201, 201, 403, 403, 201])
 api_row("POST", "/records/activities/{activity}/signup", none,                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
 api_row("POST", "/records/activities/{activity}/cancel", none,                    [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403])
 api_row("GET", "/records/activities/{activity}/code", none,                       [401, 404, 200, 200, 200, 200, 403, 403, 403, 403, 200])
@@ -380,7 +380,7 @@ api_row("POST", "/records/999999/return", lambda w: {"reason": "x"},            
 api_row("POST", "/records/999999/correct", lambda w: {"starts_at": _later(-3), "ends_at": _later(-2), "content": "x"},
                                                                                   [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 api_row("POST", "/records/callups", lambda w: {"community_id": w.A.pk, "title": "x", "address": "y", "starts_at": _later(1), "ends_at": _later(2), "needed": 3},
-                                                                                  [401, 404, 201, 201, 201, 201, 404, 404, 404, 404, 201])
+                                                                                  [401, 403, 201, 201, 201, 201, 403, 403, 403, 403, 201])
 api_row("POST", "/records/callups/999999/answer", lambda w: {"coming": True},     [401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404])
 api_row("GET", "/records/behind", none,                                           [401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])
 api_row("GET", "/stats/records", none,                                            [401, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200])

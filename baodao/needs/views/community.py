@@ -49,9 +49,9 @@ class Desk:
 
 def _desk(request: AuthedHttpRequest, *, first: bool = False) -> Desk:
     """The staff page's communities; `first`: the first of them when none is chosen."""
-    qs = access.communities_for_entry(request.user)
+    qs = selectors.communities_for_entry(request.user)
     pk = int_or_none(request.GET.get("community"))
-    communities, community = list(qs[: access.CHOICES + 1]), qs.filter(pk=pk).first() if pk else None
+    communities, community = list(qs[: selectors.CHOICES + 1]), qs.filter(pk=pk).first() if pk else None
     return Desk(communities, community or (communities[0] if first and communities else None))
 
 
@@ -215,7 +215,7 @@ def _review_context(user: Actor, d: Demand) -> dict[str, object]:
             if selectors.merge_similarity(d, s.demand) >= selectors.MERGE_MIN_SIMILARITY
             and access.may_merge_into(user, s.demand)
         },
-        "may_close": d.status == Demand.Status.DONE and access.scope.is_community_staff_of(user, d.community),
+        "may_close": d.status == Demand.Status.DONE and access.may_close(user, d),
         "reveals": reveals,
         "revealed_claims": {r.claim_id for r in reveals},
     }

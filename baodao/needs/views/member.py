@@ -57,7 +57,7 @@ def _claim_context(user: Actor, d: Demand) -> dict[str, object]:
     """What the item's page offers the user: the claim held (and whether its contact may be read,
     or was), the parties the user may claim for, the form to report it done and the one to log
     the service against the claim."""
-    held = access.live_claim_of(user, d)
+    held = selectors.live_claim_of(user, d)
     d.may_reveal = held is not None and not d.pii_full and selectors.contact_revealable(held, d)
     parties = access.claim_parties(user, d) if d.status in Demand.CLAIMABLE and d.free_slots else []
     return {

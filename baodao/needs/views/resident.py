@@ -19,8 +19,7 @@ from baodao.accounts.services import client_ip
 from baodao.core import ratelimit
 from baodao.core.http import act, int_or_none, page_of
 from baodao.directory import scope
-from baodao.directory.models import Place, Resident
-from baodao.directory.selectors import community_of
+from baodao.directory.models import Place
 from baodao.needs import access, forms, selectors, services
 from baodao.needs.models import Demand
 from baodao.needs.views.common import Page, checks_similar, demand_context, demand_form, photos_again, submit_demand
@@ -40,8 +39,7 @@ def _typed(request: HttpRequest) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def submit(request: AuthedHttpRequest) -> HttpResponse:
-    resident = access.get_own_resident(request.user)
-    community = _community_of(resident)
+    resident, community = access.get_resident_for_demand(request.user)
     initial = {"place": resident.residence}
     form = demand_form(forms.DemandForm, request, community=community, hint=reverse("needs:similar"), initial=initial)
     if checks_similar(request):
@@ -54,14 +52,6 @@ def submit(request: AuthedHttpRequest) -> HttpResponse:
         then=lambda demand: reverse("needs:demand", args=[demand.pk]),
         refused=lambda errors: _ask_page(request, "needs/submit.html", form, community, errors),
     )
-
-
-def _community_of(resident: Resident) -> Place:
-    """The community the resident lives in (none: nothing to ask it, a 404)."""
-    community = community_of(resident.residence)
-    if community is None:
-        raise Http404
-    return community
 
 
 def _ask_page(
@@ -80,13 +70,15 @@ def similar(request: AuthedHttpRequest) -> HttpResponse:
     """The similar-demand hint while typing and on 先看看 (htmx, POST: the words stay out of URLs
     and logs): for a resident the community's published demands most like it (other residents'
     demands before review are theirs and the staff's), for staff (`?community=`) every open one."""
-    s = access.get_own_resident(request.user) if not request.GET.get("community") else None
+    s = access.get_resident_for_demand(request.user) if not request.GET.get("community") else None
     if s is not None:
-        community = _community_of(s)
+        community = s[1]
     else:
         access.require_staff(request.user)
-        pk = int_or_none(request.GET.get("community")) or 0
-        community = get_object_or_404(access.communities_for_entry(request.user), pk=pk)
+        community = get_object_or_404(
+            selectors.communities_for_entry(request.user),
+            pk=int_or_none(request.GET.get("community")) or 0,
+        )
     rows = _similar(community, _typed(request), include_unreviewed=s is None)
     ctx = {"similar": rows, "checked": True, "resident": s is not None, "staff": s is None}
     return render(request, "needs/_similar.html", ctx)

@@ -4,7 +4,6 @@ the headcount is live on the staff's page (htmx asks every few seconds); who cam
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import act, chosen, int_or_none, page_of
+from baodao.core.http import act, int_or_none, page_of
 from baodao.directory.models import Place
 from baodao.records import access, forms, selectors, services
 
@@ -23,10 +22,9 @@ HEADCOUNT_EVERY = 5  # seconds between the live headcount's refreshes
 @login_required
 @require_http_methods(["GET", "POST"])
 def callups(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.team_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以发起应急动员"))
-    community = chosen(request, choices)
+    choices = selectors.team_communities(request.user)
+    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
+    community = access.get_community_for_callups(request.user, pk)
     form = forms.CallupForm(request.POST or None, community=community)
     return act(
         request,

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,34 +19,34 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baodao.accounts.models import AuthedHttpRequest, User
 from baodao.core import qr
-from baodao.core.http import act, chosen, int_or_none, page_of
+from baodao.core.http import act, int_or_none, page_of
 from baodao.directory.models import Place
 from baodao.records import access, codes, forms, selectors, services
 from baodao.records.models import Activity, Record
 from baodao.records.views.member import _activity_page
 
 
+def _community_pk(request: AuthedHttpRequest) -> int | None:
+    return int_or_none(request.GET.get("community") or request.POST.get("community"))
+
+
 @login_required
 @require_GET
 def activities(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.organizer_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"))
-    community = chosen(request, choices)
+    choices = selectors.organizer_communities(request.user)
+    community = access.get_community_for_organizing(request.user, _community_pk(request))
     ctx = {"communities": choices[:300], "community": community, **selectors.activity_desk(request.user, community)}
     ctx["page"] = page_of(request, selectors.community_activities(request.user, community))
     # The link to the community's teams and call-ups shows by those pages' own guard.
-    ctx["manages"] = access.team_communities(request.user).filter(pk=community.pk).exists()
+    ctx["manages"] = selectors.team_communities(request.user).filter(pk=community.pk).exists()
     return render(request, "records/activities.html", ctx)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_activity(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.organizer_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员、小区党支部书记和单位党组织书记可以组织活动"))
-    community = chosen(request, choices)
+    choices = selectors.organizer_communities(request.user)
+    community = access.get_community_for_organizing(request.user, _community_pk(request))
     form = forms.ActivityForm(request.POST or None, community=community)
     ctx = {"form": form, "community": community, "communities": choices[:300]}
     return act(
@@ -62,9 +62,11 @@ def new_activity(request: AuthedHttpRequest) -> HttpResponse:
 def _organized(user: User, community: Place, data: dict[str, Any]) -> Activity:
     """The activity created as the form describes it, where the user may organise one; the unit
     that organises it is the user's, if the user organises for a unit."""
-    if not access.may_organize_at(user, community, data["place"]):
-        raise ValidationError({"place": _("您只能在自己负责的小区组织活动")})
-    units = access.organizing_units(user, community)
+    try:
+        access.get_place_for_organizing(user, community, data["place"].pk)
+    except PermissionDenied as exc:  # seen, not allowed there: said beside the place, as a form error
+        raise ValidationError({"place": str(exc)}) from None
+    units = selectors.organizing_units(user, community)
     return services.activity_create(community=community, organizer_unit=units.first(), by=user, **data)
 
 
@@ -83,7 +85,7 @@ def code_screen(request: AuthedHttpRequest, pk: int, action: str) -> HttpRespons
     for the next; without JS the page refreshes itself)."""
     a = access.get_activity_for_running(request.user, pk)
     if action not in codes.ACTIONS:
-        raise PermissionDenied
+        raise Http404  # no such screen, as any other path
     ctx = _code_context(request, a, action)
     template = "records/_code.html" if request.headers.get("HX-Request") else "records/code.html"
     response = render(request, template, ctx)
@@ -153,9 +155,7 @@ def cancel_activity(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 def _pending_page(request: AuthedHttpRequest, errors: list[str] | None = None) -> HttpResponse:
     choices = selectors.confirming_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以确认服务纪实"))
-    community = chosen(request, choices)
+    community = access.get_community_for_confirming(request.user, _community_pk(request))
     flagged = request.GET.get("flagged") == "1"
     rows = selectors.pending_list(request.user, community=community, flagged=flagged)
     ctx = {"communities": choices[:300], "community": community, "flagged": flagged, "errors": errors or []}

@@ -6,7 +6,6 @@ leader's weeks against the rule."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,7 +23,7 @@ MAX_LINKS = 500
 
 
 def _loggable(user: Actor, links: list[LeaderLink]) -> list[LeaderLink]:
-    return [k for k in links if k.user_id == user.pk or scope.is_community_staff_of(user, k.community)]
+    return [k for k in links if access.may_log_visit(user, k)]
 
 
 def _refused(request: AuthedHttpRequest, reasons: list[str] | None = None) -> forms.VisitForm:
@@ -40,8 +39,7 @@ def _refused(request: AuthedHttpRequest, reasons: list[str] | None = None) -> fo
 def _page(
     request: AuthedHttpRequest, form: forms.VisitForm | None = None, errors: list[str] | None = None
 ) -> HttpResponse:
-    if not access.may_view_leader_visits(request.user):
-        raise PermissionDenied(_("只有市级领导、联系社区的工作人员和上级管理员可以查看市级领导调研"))
+    access.require_leader_visits_reader(request.user)
     year = timezone.localdate().year
     all_links = (
         scope.leader_links_for_user(request.user).select_related("community").order_by("community__sort_key", "id")

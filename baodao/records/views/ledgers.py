@@ -5,10 +5,8 @@ downloads are audited as exports."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,8 +15,6 @@ from baodao.accounts.models import AuthedHttpRequest, SecurityEvent
 from baodao.accounts.services import client_ip, security_event_record
 from baodao.core.excel import xlsx_response
 from baodao.core.http import int_or_none, year_asked
-from baodao.directory import scope
-from baodao.directory.models import Unit
 from baodao.records import access, exports, selectors
 
 
@@ -32,7 +28,7 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
 @login_required
 @require_GET
 def handbook(request: AuthedHttpRequest) -> HttpResponseBase:
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_service(request.user)
     year = year_asked(request.GET.get("year"))
     records = list(exports.year_records(selectors.records_of(member=member), year))
     if request.GET.get("format") == "pdf":
@@ -47,16 +43,7 @@ def handbook(request: AuthedHttpRequest) -> HttpResponseBase:
 @login_required
 @require_GET
 def unit_ledger(request: AuthedHttpRequest) -> HttpResponseBase:
-    ids = scope.scope_for(request.user).unit_ids
-    if not ids:
-        raise PermissionDenied(_("只有单位党组织书记可以下载支部工作台账"))
-    pk = int_or_none(request.GET.get("unit"))
-    unit = (
-        get_object_or_404(Unit.objects.filter(pk__in=ids), pk=pk)
-        if pk
-        else Unit.objects.filter(pk__in=ids).order_by("pk").first()
-    )
-    assert unit is not None
+    unit = access.get_unit_for_ledger(request.user, int_or_none(request.GET.get("unit")))
     year = year_asked(request.GET.get("year"))
     records = list(exports.year_records(selectors.records_of(unit=unit), year))
     name = _("%(u)s支部工作台账%(y)s") % {"u": unit.name, "y": year}

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,9 +31,9 @@ SCAN_MAX_AGE = 180  # seconds between opening the scanned link and pressing the 
 @login_required
 @require_GET
 def home(request: AuthedHttpRequest) -> HttpResponse:
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_service(request.user)
     year = timezone.localdate().year
-    community = access.reported_community(member)
+    community = selectors.reported_community(member)
     # Two lists, each paged by its own parameter: the activities ahead, this year's records.
     upcoming = page_of(request, selectors.upcoming_for_member(request.user, member), param="upcoming")
     records = page_of(request, selectors.own_records(member, year=year))
@@ -77,8 +77,8 @@ def _activity_page(
 def _own_member(user: User) -> Member | None:
     """The user's own member row, or None for a user who is not a member."""
     try:
-        return access.get_own_member(user)
-    except Exception:
+        return access.get_member_for_service(user)
+    except PermissionDenied:  # not a member's account: the page without the member's part
         return None
 
 
@@ -197,11 +197,7 @@ def _log_page(request: AuthedHttpRequest, form: forms.LogForm, status: int = 200
 @require_http_methods(["GET", "POST"])
 def log(request: AuthedHttpRequest) -> HttpResponse:
     """Log service done outside an activity; from a held service item it is pre-filled."""
-    member = access.get_own_member(request.user)
-    community = access.reported_community(member)
-    if community is None:
-        messages.error(request, _("向社区报到并经确认后才能登记服务纪实"))
-        return redirect("records:home")
+    member, community = access.get_member_for_log(request.user)
     demand = access.get_demand_for_record(request.user, member, int_or_none(request.GET.get("demand")))
     if request.method == "GET":
         return _log_page(request, forms.LogForm(initial=_log_initial(demand), community=community, member=member))

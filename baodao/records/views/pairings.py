@@ -5,7 +5,6 @@ manage the resident and to the paired member while paired (the three lists' priv
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import act, chosen, page_of
+from baodao.core.http import act, int_or_none, page_of
 from baodao.directory.models import Place
 from baodao.records import access, forms, selectors, services
 from baodao.records.models import Pairing
@@ -23,10 +22,9 @@ from baodao.records.models import Pairing
 @login_required
 @require_http_methods(["GET", "POST"])
 def pairings(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.team_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以安排结对帮扶"))
-    community = chosen(request, choices)
+    choices = selectors.team_communities(request.user)
+    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
+    community = access.get_community_for_pairings(request.user, pk)
     form = forms.PairingForm(request.POST or None, community=community)
     return act(
         request,
@@ -50,7 +48,7 @@ def _pairings_page(
 @login_required
 @require_POST
 def pairing_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    pairing = get_object_or_404(Pairing.objects.filter(community__in=access.team_communities(request.user)), pk=pk)
+    pairing = get_object_or_404(Pairing.objects.filter(community__in=selectors.team_communities(request.user)), pk=pk)
     return act(
         request,
         lambda: services.pairing_end(pairing=pairing, by=request.user),

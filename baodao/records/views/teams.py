@@ -5,7 +5,6 @@ team's page shows its members, activities and this year's confirmed hours."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from baodao.accounts.models import AuthedHttpRequest
-from baodao.core.http import act, chosen, int_or_none, page_of
+from baodao.core.http import act, int_or_none, page_of
 from baodao.core.numbers import hours_number
 from baodao.directory.models import Place
 from baodao.records import access, forms, selectors, services
@@ -25,10 +24,9 @@ from baodao.records.models import Team
 @login_required
 @require_http_methods(["GET", "POST"])
 def teams(request: AuthedHttpRequest) -> HttpResponse:
-    choices = access.team_communities(request.user)
-    if not choices.exists():
-        raise PermissionDenied(_("只有社区工作人员可以管理志愿服务队"))
-    community = chosen(request, choices)
+    choices = selectors.team_communities(request.user)
+    pk = int_or_none(request.GET.get("community") or request.POST.get("community"))
+    community = access.get_community_for_teams(request.user, pk)
     form = forms.TeamForm(request.POST or None, community=community)
     return act(
         request,
@@ -100,8 +98,8 @@ def team_leader(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def join_list(request: AuthedHttpRequest) -> HttpResponse:
     """The member's phone: the community's teams and the member's unit's own there, join or leave."""
-    member = access.get_own_member(request.user)
-    community = access.reported_community(member)
+    member = access.get_member_for_service(request.user)
+    community = selectors.reported_community(member)
     rows = selectors.joinable_teams(member, community)
     mine = set(selectors.teams_of(member).values_list("pk", flat=True))
     return render(request, "records/join.html", {"rows": rows, "mine": mine, "community": community})

@@ -155,7 +155,7 @@ def commitment_keep(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def first_secretary(request: AuthedHttpRequest) -> HttpResponse:
     """A first secretary's year: weekly visits to the compound and trainings, against the rules."""
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_service(request.user)
     year = timezone.localdate().year
     rows = [obligations.first_secretary_year(t, year) for t in selectors.first_secretary_terms(member)]
     return render(request, "records/first_secretary.html", {"rows": rows, "year": year})

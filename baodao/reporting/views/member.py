@@ -142,7 +142,7 @@ def self_report(request: HttpRequest, code: str) -> HttpResponse:
     community = get_object_or_404(Place, code=code, kind=Place.Kind.COMMUNITY)
     if not request.user.is_authenticated:
         return _roster_activate(request, community)
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_report(request.user)
     return _registration(request, member=member, community=community, certificate=None)
 
 
@@ -199,7 +199,7 @@ def _roster_refused(
 @login_required
 @require_GET
 def my_report(request: HttpRequest) -> HttpResponse:
-    member = access.get_own_member(request.user)
+    member = access.get_member_for_report(request.user)
     reports = selectors.own_reports(request.user, member)
     certificate = selectors.open_certificate_of(member)
     ctx: dict[str, object] = {"member": member, "reports": reports, "certificate": certificate}
