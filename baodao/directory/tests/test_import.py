@@ -1020,7 +1020,8 @@ def test_task_run_import_missing_file_fails_cleanly(w: SimpleNamespace) -> None:
 
     job.refresh_from_db()
     assert job.status == "failed"
-    assert job.errors[0]["message"].startswith("导入时发生内部错误")
+    # A missing upload (a restore without the uploads folder) is named as such, not as an internal error.
+    assert job.errors[0]["message"].startswith("上传的文件已不在服务器上")
     assert Member.objects.count() == 1
 
 
