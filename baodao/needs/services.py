@@ -165,7 +165,7 @@ def demand_recategorize(*, demand: Demand, category: Category, by: User) -> Dema
     with transaction.atomic():
         row = Demand.objects.select_for_update().select_related("category").get(pk=demand.pk)
         if row.status not in Demand.FOLLOWABLE:
-            raise NeedError(_("该需求已%(s)s，不能再修改类别") % {"s": row.get_status_display()})
+            raise NeedError(_("该需求%(s)s，不能再修改类别") % {"s": row.get_status_display()})
         if row.category_id == category.pk:
             raise NeedError(_("类别没有变化：仍是“%(c)s”") % {"c": category.name})
         before = row.category.name
@@ -241,7 +241,7 @@ def _party_kwargs(party: Member | WorkTeam | Unit) -> dict[str, object]:
 def _why_not_claimable(demand_id: int, *, dispatch: bool) -> NeedError:
     row = Demand.objects.get(pk=demand_id)
     if row.status in (S.DONE, S.CLOSED, S.UNABLE, S.MERGED, S.WITHDRAWN, S.REJECTED):
-        return NeedConflict(_("该服务项目已%(s)s，不能再认领") % {"s": row.get_status_display()})
+        return NeedConflict(_("该服务项目%(s)s，不能再认领") % {"s": row.get_status_display()})
     if row.status == S.PENDING:
         return NeedError(_("该需求尚未审核发布"))
     if row.claimed_slots >= row.slots:
