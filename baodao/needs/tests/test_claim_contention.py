@@ -183,7 +183,7 @@ def test_a_claim_against_a_decision_that_ends_the_item(nw: SimpleNamespace, deci
             assert outcomes[0] == "ok"
             assert (d.status, d.claimed_slots, claim.status) == ("unable", 0, "ended")
         else:
-            assert outcomes[0] == "400 已有人认领，不能撤回；如不再需要请联系社区"
+            assert outcomes[0] == "400 该需求已认领，不能撤回；如不再需要请联系社区"
             assert (d.status, d.claimed_slots, claim.status) == ("claimed", 1, "claimed")
     else:
         assert outcomes == ["ok", refused]
