@@ -321,8 +321,16 @@ def _end_claim(claim: Claim, *, name: str, reason: str, by: User | None) -> Clai
             demand = apply(demands, "relist", demand, by=by)
         elif demand.status in (S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS) and not live.exclude(status="done").exists():
             # The others have all finished their shares: the item is done.
-            demand = apply(demands, "done", demand, by=by, changes={"done_at": timezone.now(), "acceptance": ""})
+            done = {"done_at": timezone.now(), "acceptance": _acceptance_asked(demand)}
+            demand = apply(demands, "done", demand, by=by, changes=done)
     return row
+
+
+def _acceptance_asked(demand: Demand) -> str:
+    """What a done item waits for: the resident who asked (on the roster, or by the poster's
+    mobile) — or nobody, for a compound's problem with no one to ask."""
+    asked = demand.resident_id is not None or bool(demand.contact_mobile)
+    return Demand.Acceptance.WAITING if asked else Demand.Acceptance.NOT_ASKED
 
 
 def withdrawals_per_day(demand: Demand) -> int:
@@ -425,16 +433,12 @@ def item_done(
         if demand.claims.filter(status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED)).exists():
             _event(demand, DemandEvent.Kind.DONE, by, _("%(p)s完成了认领的部分") % {"p": row.party_name})
         else:
-            asked = demand.resident_id is not None or bool(demand.contact_mobile)
             demand = apply(
                 demands,
                 "done",
                 demand,
                 by=by,
-                changes={
-                    "done_at": now,
-                    "acceptance": Demand.Acceptance.WAITING if asked else Demand.Acceptance.NOT_ASKED,
-                },
+                changes={"done_at": now, "acceptance": _acceptance_asked(demand)},
                 note=row.done_note,
             )
     return row
