@@ -6,6 +6,7 @@ once a week of items published and still unclaimed past the rule's days."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 
 from django.db.models import Q
@@ -44,15 +45,19 @@ def remind_unclaimed(*, now: dt.datetime) -> int:
     sent = 0
     for rows in by_community.values():
         first = rows[0]
+        # Keyed by the items told of, not the day only: a second run of a day tells what became due
+        # since (what it told already is not due again for a week, by `reminded_at`).
+        items = hashlib.sha256(",".join(str(d.pk) for d in rows).encode()).hexdigest()[:16]
         for user in notices.community_staff(first):
-            notify(
-                user=user,
-                title=_("%(c)s有 %(n)s 个服务项目超期无人认领") % {"c": first.community.name, "n": len(rows)},
-                body="、".join(d.title for d in rows[:5]),
-                url=f"{reverse('needs:overdue')}?community={first.community_id}",
-                dedupe_key=f"needs-unclaimed:{first.community_id}:{now:%Y-%m-%d}",
+            sent += bool(
+                notify(
+                    user=user,
+                    title=_("%(c)s有 %(n)s 个服务项目超期无人认领") % {"c": first.community.name, "n": len(rows)},
+                    body="、".join(d.title for d in rows[:5]),
+                    url=f"{reverse('needs:overdue')}?community={first.community_id}",
+                    dedupe_key=f"needs-unclaimed:{first.community_id}:{now:%Y-%m-%d}:{items}",
+                )
             )
-            sent += 1
         Demand.objects.filter(pk__in=[d.pk for d in rows]).update(reminded_at=now)
     return sent
 

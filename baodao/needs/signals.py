@@ -16,3 +16,5 @@ demand_first_claimed = Signal()
 demand_answered = Signal()
 # demand: the resident rated it
 demand_rated = Signal()
+# demand, old_category_id: staff put the demand in another category (the demand holds the new one)
+demand_recategorized = Signal()

@@ -10,7 +10,7 @@ from baodao.core.transitions import Transition, Workflow
 from baodao.notifications.models import WebhookDelivery
 
 D = WebhookDelivery.Status
-SETTLED = _("该消息已%(s)s")
+SETTLED = _("该消息%(s)s")  # 已送达, 发送失败: the label says it whole
 DELIVERY = [
     Transition("sent", (D.PENDING,), D.SENT, _("系统（群机器人接收了消息）"), SETTLED),
     Transition("give_up", (D.PENDING,), D.FAILED, _("系统（机器人拒收，或重试次数用完）"), SETTLED),

@@ -302,8 +302,7 @@ def may_edit(user: Actor, record: Record) -> bool:
 def _check_edit(user: Actor, record: Record) -> None:
     # The community's staff mend any record of theirs — but not one they logged or that is their
     # own: that takes a second person, as confirming it does (services.own_record).
-    member_pk = getattr(getattr(user, "member", None), "pk", None)
-    mine = record.logged_by_id == user.pk or (member_pk is not None and record.member_id == member_pk)
+    mine = selectors.is_own_record(record, user)
     if may_confirm(user, record) and not mine:
         return
     s = scope.scope_for(user)

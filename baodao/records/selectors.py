@@ -46,6 +46,14 @@ def activities_for_user(user: Actor) -> QuerySet[Activity]:
     return Activity.objects.filter(q)
 
 
+def is_own_record(record: Record, user: Actor) -> bool:
+    """The user logged the record, or it is the record of a member the user acts as (a member role):
+    confirming, returning or mending it as staff takes a second person."""
+    if record.logged_by_id == user.pk:
+        return True
+    return record.member_id is not None and record.member_id in scope.scope_for(user).member_ids
+
+
 def members_seen(user: Actor, *lists: QuerySet) -> QuerySet[Member]:
     """The members whose names the user may read, to look up an id the user sends: those the
     directory shows the user, those whose report to a community the user sees, and those on a list

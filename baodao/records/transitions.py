@@ -83,15 +83,16 @@ ACTIVITY = [
 activities = Workflow(Activity, ACTIVITY, initial=(A.OPEN,), error=RecordConflict)
 
 G = Signup.Status
+# The state's own label reads after 该报名 (已签到, 已取消, 未到): no 已 before it.
 ATTENDANCE = (G.SIGNED, G.CHECKED_IN, G.NO_SHOW)
 ATTENDED_BY = _("党员扫签退码；活动组织者手工登记；系统（结束考勤时已签到未签退的）")
 SIGNUP = [
-    Transition("cancel", (G.SIGNED,), G.CANCELLED, _("报名的党员，活动开始前"), _("该报名已%(s)s，不能取消")),
-    Transition("check_in", (G.SIGNED,), G.CHECKED_IN, _("报名的党员扫签到码"), _("该报名已%(s)s")),
-    Transition("attend", ATTENDANCE, G.ATTENDED, ATTENDED_BY, _("该报名已%(s)s，考勤已登记")),
-    Transition("short", ATTENDANCE, G.SHORT, ATTENDED_BY, _("该报名已%(s)s，考勤已登记")),
-    Transition("no_show", (G.SIGNED,), G.NO_SHOW, _("系统（结束考勤时，报名未签到的）"), _("该报名已%(s)s")),
-    Transition("void", (G.SIGNED,), G.CANCELLED, _("系统（活动取消时）"), _("该报名已%(s)s")),
+    Transition("cancel", (G.SIGNED,), G.CANCELLED, _("报名的党员，活动开始前"), _("该报名%(s)s，不能取消")),
+    Transition("check_in", (G.SIGNED,), G.CHECKED_IN, _("报名的党员扫签到码"), _("该报名%(s)s")),
+    Transition("attend", ATTENDANCE, G.ATTENDED, ATTENDED_BY, _("该报名%(s)s，考勤已登记")),
+    Transition("short", ATTENDANCE, G.SHORT, ATTENDED_BY, _("该报名%(s)s，考勤已登记")),
+    Transition("no_show", (G.SIGNED,), G.NO_SHOW, _("系统（结束考勤时，报名未签到的）"), _("该报名%(s)s")),
+    Transition("void", (G.SIGNED,), G.CANCELLED, _("系统（活动取消时）"), _("该报名%(s)s")),
 ]
 signups = Workflow(Signup, SIGNUP, initial=(G.SIGNED,), error=RecordConflict)
 

@@ -2,9 +2,10 @@
 a million demands.
 
 Every change of a demand that moves a figure — created, status moved, first claimed, answered by
-the resident, rated — sends a needs signal inside the change's transaction; the movers here (their
-receivers are in stats.receivers) move `NeedCount` rows (community × year collected × key) by
-stats.counters.move in that same transaction, so a rolled-back step moves nothing. The family
+the resident, rated, put in another category — sends a needs signal inside the change's
+transaction; the movers here (their receivers are in stats.receivers) move `NeedCount` rows
+(community × year collected × key) by stats.counters.move in that same transaction, so a
+rolled-back step moves nothing. The family
 `NEEDS` counts them from the demands for `python manage.py recount` (stats.counters); a test
 moves items at random and asserts counters == recount.
 """
@@ -78,6 +79,10 @@ def first_claimed(demand: Demand) -> None:
 
 def answered(demand: Demand, new: str) -> None:
     bump(demand, {f"acceptance:{new}": 1})
+
+
+def recategorized(demand: Demand, old_category_id: int) -> None:
+    bump(demand, {f"category:{old_category_id}": -1, f"category:{demand.category_id}": 1})
 
 
 def rated(demand: Demand) -> None:

@@ -38,6 +38,10 @@ def demand_rated(sender: type, demand: Demand, **kw: object) -> None:
     needs_counts.rated(demand)
 
 
+def demand_recategorized(sender: type, demand: Demand, old_category_id: int, **kw: object) -> None:
+    needs_counts.recategorized(demand, old_category_id)
+
+
 # --- the service record ---------------------------------------------------------------------------------
 
 
@@ -86,6 +90,7 @@ def connect() -> None:
         (needs.demand_first_claimed, demand_first_claimed),
         (needs.demand_answered, demand_answered),
         (needs.demand_rated, demand_rated),
+        (needs.demand_recategorized, demand_recategorized),
         (records.record_counted, record_counted),
         (reporting.member_report_moved, member_report_moved),
         (reporting.member_report_transferred, member_report_transferred),

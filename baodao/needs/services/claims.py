@@ -35,7 +35,7 @@ def _party_kwargs(party: Member | WorkTeam | Unit) -> dict[str, object]:
 def _why_not_claimable(demand_id: int, *, dispatch: bool) -> NeedError:
     row = Demand.objects.get(pk=demand_id)
     if row.status in (S.DONE, S.CLOSED, S.UNABLE, S.MERGED, S.WITHDRAWN, S.REJECTED):
-        return NeedConflict(_("该服务项目已%(s)s，不能再认领") % {"s": row.get_status_display()})
+        return NeedConflict(_("该服务项目%(s)s，不能再认领") % {"s": row.get_status_display()})
     if row.status == S.PENDING:
         return NeedError(_("该需求尚未审核发布"))
     if row.claimed_slots >= row.slots:
@@ -114,8 +114,16 @@ def _end_claim(claim: Claim, *, name: str, reason: str, by: User | None) -> Clai
             demand = apply(demands, "relist", demand, by=by)
         elif demand.status in (S.CLAIMED, S.DISPATCHED, S.IN_PROGRESS) and not live.exclude(status="done").exists():
             # The others have all finished their shares: the item is done.
-            demand = apply(demands, "done", demand, by=by, changes={"done_at": timezone.now(), "acceptance": ""})
+            done = {"done_at": timezone.now(), "acceptance": _acceptance_asked(demand)}
+            demand = apply(demands, "done", demand, by=by, changes=done)
     return row
+
+
+def _acceptance_asked(demand: Demand) -> str:
+    """What a done item waits for: the resident who asked (on the roster, or by the poster's
+    mobile) — or nobody, for a compound's problem with no one to ask."""
+    asked = demand.resident_id is not None or bool(demand.contact_mobile)
+    return Demand.Acceptance.WAITING if asked else Demand.Acceptance.NOT_ASKED
 
 
 def withdrawals_per_day(demand: Demand) -> int:
@@ -215,16 +223,12 @@ def item_done(
         if demand.claims.filter(status__in=(Claim.Status.CLAIMED, Claim.Status.STARTED)).exists():
             _event(demand, DemandEvent.Kind.DONE, by, _("%(p)s完成了认领的部分") % {"p": row.party_name})
         else:
-            asked = demand.resident_id is not None or bool(demand.contact_mobile)
             demand = apply(
                 demands,
                 "done",
                 demand,
                 by=by,
-                changes={
-                    "done_at": now,
-                    "acceptance": Demand.Acceptance.WAITING if asked else Demand.Acceptance.NOT_ASKED,
-                },
+                changes={"done_at": now, "acceptance": _acceptance_asked(demand)},
                 note=row.done_note,
             )
     return row

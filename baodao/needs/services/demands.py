@@ -121,13 +121,14 @@ def demand_recategorize(*, demand: Demand, category: Category, by: User) -> Dema
     with transaction.atomic():
         row = Demand.objects.select_for_update().select_related("category").get(pk=demand.pk)
         if row.status not in Demand.FOLLOWABLE:
-            raise NeedError(_("该需求已%(s)s，不能再修改类别") % {"s": row.get_status_display()})
+            raise NeedError(_("该需求%(s)s，不能再修改类别") % {"s": row.get_status_display()})
         if row.category_id == category.pk:
             raise NeedError(_("类别没有变化：仍是“%(c)s”") % {"c": category.name})
-        before = row.category.name
+        before, old_id = row.category.name, row.category_id
         row.category = category
         row.save(update_fields=["category"])
         _event(row, DemandEvent.Kind.RECATEGORIZED, by, f"{before} → {category.name}")
+        signals.demand_recategorized.send(sender=Demand, demand=row, old_category_id=old_id)
     return row
 
 

@@ -20,7 +20,7 @@ from baodao.accounts.models import User
 from baodao.core.transitions import apply
 from baodao.directory.models import Category, Member, Place, Unit
 from baodao.needs.models import Claim, Demand
-from baodao.records import dates, signals
+from baodao.records import dates, selectors, signals
 from baodao.records.models import (
     Pairing,
     Record,
@@ -110,8 +110,7 @@ def record_log(
 
 def own_record(record: Record, by: User) -> bool:
     """A confirmer may not confirm a record they logged or one of themselves."""
-    member_id = getattr(getattr(by, "member", None), "pk", None)
-    return record.logged_by_id == by.pk or (member_id is not None and record.member_id == member_id)
+    return selectors.is_own_record(record, by)
 
 
 def _pending_row(record: Record, by: User, *, refused_own: str) -> Record:

@@ -26,11 +26,12 @@ from baodao.records.transitions import RecordConflict, RecordError
 from .common import _local
 
 
-def _why_full(activity_id: int, now: dt.datetime) -> RecordError:
+def _why_full(activity_id: int, now: dt.datetime, *, started_ok: bool) -> RecordError:
     row = Activity.objects.get(pk=activity_id)
     if row.status != Activity.Status.OPEN:
         return RecordError(_("活动%(s)s，不能报名") % {"s": row.get_status_display()})
-    if row.starts_at <= now:
+    # A walk-in (check-in, a mark by hand) may take a seat after the start: it was refused for want of one.
+    if row.starts_at <= now and not started_ok:
         return RecordError(_("活动已开始，不能再报名"))
     return RecordConflict(_("名额已满（%(n)s/%(c)s）") % {"n": row.signed_up, "c": row.capacity})
 
@@ -59,7 +60,7 @@ def _take_seat(activity: Activity, member: Member, *, by: User, now: dt.datetime
     if not started_ok:
         seats = seats.filter(starts_at__gt=now)
     if not seats.update(signed_up=F("signed_up") + 1):
-        raise _why_full(activity.pk, now)
+        raise _why_full(activity.pk, now, started_ok=started_ok)
     try:
         with transaction.atomic():
             return Signup.objects.create(
