@@ -79,9 +79,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """`make test` runs the suite twice, on SQLite and on PostgreSQL; a test marked `one_leg` uses
     neither (it starts `make run` on a SQLite file of its own), so the second leg leaves it out
     (BAODAO_SECOND_LEG=1, set by scripts/test.sh): deselected, not skipped — it ran in the first.
-    A test marked `postgresql` runs in the PostgreSQL leg only, likewise."""
+    A test marked `postgresql` runs in the PostgreSQL leg only, likewise.
+
+    And a test of the kept world sets it up first, right after the caches are cleared and before
+    any other fixture (pytest-django's `django_db` marker opens the test's transaction in an
+    autouse fixture): the kept layers are built or rolled back outside any transaction of the
+    test, and the cache they come with is not cleared after (baodao/conftest.py WorldCache)."""
     from django.conf import settings
 
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names and "_kept_world" in names:
+            first = [n for n in ("_clear_caches", "_kept_world") if n in names]
+            names[:] = first + [n for n in names if n not in first]
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         # pg_dump and pg_restore (a backup restored): the PostgreSQL leg only, deselected here.
         kept = [item for item in items if item.get_closest_marker("postgresql") is None]

@@ -32,7 +32,9 @@ import datetime as dt
 import itertools
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.core.cache import caches
@@ -194,57 +196,174 @@ def build_world() -> SimpleNamespace:
     return w
 
 
-class WorldCache:
-    """The world, built once and kept for the tests that follow, instead of once per test.
+@dataclass
+class _Layer:
+    """One level of the kept data: the world, or a fixture's data on top of the level below."""
 
-    It is built inside a transaction that stays open (and is never committed) while consecutive
-    tests use it; each test runs in a savepoint inside it (pytest-django's `db`), so what a test
-    writes is rolled back and the next one finds the world as built. Each test gets a deep copy of
-    the objects, so nothing a test changes in memory reaches the next, and the cache as building
-    the world left it (version tokens, rule values): a test starts exactly as if it had built the
-    world itself. The transaction is rolled back (the world is gone) before any test that uses the
-    database without the world, and before any test that commits (root conftest's
-    `pytest_runtest_setup`); the next world test builds it again. A test whose own transaction
-    opened first (it asked for `db` before `world`) builds its own world inside it, as before.
+    name: str  # "" for the world itself
+    atomic: transaction.Atomic  # the transaction (the world) or savepoint (a fixture) it lives in
+    state: tuple[SimpleNamespace, dict[str, object]]  # the world's objects, and each kept fixture's value
+    cached: list[tuple[str, object, float | None]]  # the cache as building it left it: (key, value, seconds left)
+
+
+@dataclass
+class _Kept:
+    build: Callable[[SimpleNamespace], object]
+    needs: tuple[str, ...]
+    order: int
+
+
+# Fixtures whose data is kept like the world (see `keep`), by fixture name.
+KEPT: dict[str, _Kept] = {}
+
+
+def keep(name: str, *, needs: tuple[str, ...] = ()) -> Callable[[Callable[[SimpleNamespace], object]], Callable]:
+    """Register `build(w)` as the builder of the fixture `name`, whose data is then kept with the
+    world (WorldCache) for the tests that follow, instead of built again for each: `build` gets the
+    world (with the data of the kept fixtures in `needs` already on it) and writes through the
+    services only; the fixture returns `kept(name, world)`. Only for data a test could not tell
+    from data built for it alone: nothing outside the database and the cache (files, settings,
+    the mail outbox), nothing that depends on what the test asked for before it."""
+
+    def register(build: Callable[[SimpleNamespace], object]) -> Callable[[SimpleNamespace], object]:
+        known = KEPT.get(name)
+        if known is not None and known.build.__module__ != build.__module__:
+            raise RuntimeError(f"two kept fixtures named {name!r}: {known.build.__module__}, {build.__module__}")
+        missing = [n for n in needs if n not in KEPT]
+        if missing:
+            raise RuntimeError(f"kept fixture {name!r} needs {missing}: register them first")
+        KEPT[name] = _Kept(build, needs, known.order if known else len(KEPT))
+        return build
+
+    return register
+
+
+def kept(name: str, world: SimpleNamespace) -> Any:
+    """The value of the kept fixture `name` for this test: its copy of the kept data, or (when this
+    test builds its own world) built now on `world`."""
+    current = WORLD_CACHE.current
+    if current is not None and name in current:
+        return current[name]
+    return KEPT[name].build(world)
+
+
+class WorldCache:
+    """The world, built once and kept for the tests that follow, instead of once per test; and on
+    top of it, the data of the kept fixtures (`keep`) the test asks for.
+
+    The world is built inside a transaction that stays open (and is never committed) while
+    consecutive tests use it, and each kept fixture's data in a savepoint above the data it needs:
+    a stack of layers. Each test runs in a savepoint on top (pytest-django's `db`), so what it
+    writes is rolled back and the next one finds the layers as built. A test that asks for other
+    kept fixtures than the last one rolls back the layers it does not share with it and builds its
+    own. Each test gets a deep copy of the objects, so nothing a test changes in memory reaches the
+    next, and the cache as building the layers left it (version tokens, rule values): a test
+    starts exactly as if it had built the world and its fixtures itself. Everything is rolled back
+    (the world is gone) before any test that uses the database without the world, and before any
+    test that commits (root conftest's `pytest_runtest_setup`); the next world test builds it again.
+    A test whose own transaction opened first (it asked for `db` before `world`) builds its own
+    world and fixtures inside it, as before.
     """
 
     def __init__(self) -> None:
         self.blocker: object = None
-        self.conn: BaseDatabaseWrapper | None = None  # the connection the world lives in
-        self.atomic: transaction.Atomic | None = None
-        self.world: SimpleNamespace | None = None
-        self.cached: list[tuple[str, object, float | None]] = []  # (key, value, seconds left)
+        self.conn: BaseDatabaseWrapper | None = None  # the connection the layers live in
+        self.layers: list[_Layer] = []
+        # This test's copies of the kept fixtures' values (by name), or None when it builds its own.
+        self.current: dict[str, object] | None = None
+
+    @property
+    def world(self) -> SimpleNamespace | None:
+        return self.layers[0].state[0] if self.layers else None
+
+    @property
+    def cached(self) -> list[tuple[str, object, float | None]]:
+        return self.layers[-1].cached if self.layers else []
 
     def get(self) -> SimpleNamespace:
-        if self.world is not None and not (self.conn is transaction.get_connection() and self.conn.in_atomic_block):
+        """A copy of the world alone (no kept fixture's data)."""
+        return self.get_layers(())[0]
+
+    def get_layers(self, names: tuple[str, ...] | list[str]) -> tuple[SimpleNamespace, dict[str, object]]:
+        """A copy of the world with the data of the kept fixtures `names` (and those they need)."""
+        wanted = stack_of(names)
+        if self.layers and not self._intact():
             self.close()  # the transaction is gone (a closed or another connection): build again
-        if self.world is None:
-            with self.blocker.unblock():
-                self.conn = transaction.get_connection()
-                self.atomic = transaction.atomic()
-                self.atomic.__enter__()
-                try:
-                    self.world = build_world()
-                except BaseException:
-                    self.close()
-                    raise
-            self.cached = self._cache_entries()
-        else:
-            self._restore_cache()
-        return copy.deepcopy(self.world)
+        shared = 0
+        while shared < min(len(wanted), len(self.layers) - 1) and self.layers[shared + 1].name == wanted[shared]:
+            shared += 1
+        if self.layers and transaction.get_connection().atomic_blocks[-1] is not self.layers[-1].atomic:
+            # Another transaction is open above the layers (the test's own): they cannot change now.
+            if shared != len(wanted) or len(self.layers) != shared + 1:
+                raise RuntimeError("the kept world is set up after the test's transaction opened")
+            self._restore_cache(self.layers[-1].cached)
+            return copy.deepcopy(self.layers[-1].state)
+        with self.blocker.unblock():
+            while len(self.layers) > shared + 1:
+                self._pop()
+            if not self.layers:
+                shared = 0
+                self._push_world()
+            elif shared == len(wanted):
+                self._restore_cache(self.layers[-1].cached)
+            for name in wanted[shared:]:
+                self._push(name)
+        return copy.deepcopy(self.layers[-1].state)
 
     def close(self) -> None:
-        conn, atomic = self.conn, self.atomic
-        self.conn, self.atomic, self.world, self.cached = None, None, None, []
-        if conn is None or atomic is None:
-            return
+        while self.layers:
+            self._pop()
+        self.conn = None
+
+    def _intact(self) -> bool:
+        conn = self.conn
+        return (
+            conn is transaction.get_connection()
+            and conn.in_atomic_block
+            and [id(a) for a in conn.atomic_blocks[: len(self.layers)]] == [id(layer.atomic) for layer in self.layers]
+        )
+
+    def _push_world(self) -> None:
+        self.conn = transaction.get_connection()
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            world = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            self.conn = None
+            raise
+        self.layers.append(_Layer("", atomic, (world, {}), self._cache_entries()))
+
+    def _push(self, name: str) -> None:
+        below = self.layers[-1]
+        self._restore_cache(below.cached)
+        world, values = copy.deepcopy(below.state)
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            values[name] = KEPT[name].build(world)
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+        self.layers.append(_Layer(name, atomic, (world, values), self._cache_entries()))
+
+    def _pop(self) -> None:
+        layer = self.layers.pop()
+        conn = self.conn
         with self.blocker.unblock():
-            if conn is transaction.get_connection() and conn.in_atomic_block:
+            if conn is None:
+                return
+            if conn is transaction.get_connection() and conn.atomic_blocks and conn.atomic_blocks[-1] is layer.atomic:
                 transaction.set_rollback(True)
-                atomic.__exit__(None, None, None)
+                layer.atomic.__exit__(None, None, None)
             else:
-                # Not this thread's connection any more (the test machinery gave it another one):
-                # closing it ends its transaction, so the world goes and nothing holds the database.
+                # Not this thread's connection any more (the test machinery gave it another one), or
+                # its transaction is not ours: closing it ends the transaction, so every layer goes
+                # and nothing holds the database.
+                self.layers.clear()
                 with contextlib.suppress(DatabaseError):
                     conn.close()
 
@@ -256,17 +375,31 @@ class WorldCache:
         with store._lock:
             return [(k, v, _left(store._expire_info.get(k), now)) for k, v in store._cache.items()]
 
-    def _restore_cache(self) -> None:
+    @staticmethod
+    def _restore_cache(cached: list[tuple[str, object, float | None]]) -> None:
         store = caches["default"]
         now = time.time()
         with store._lock:
-            for key, value, left in self.cached:
+            store._cache.clear()
+            store._expire_info.clear()
+            for key, value, left in cached:
                 store._cache[key] = value
                 store._expire_info[key] = None if left is None else now + left
 
 
 def _left(expires: float | None, now: float) -> float | None:
     return None if expires is None else expires - now
+
+
+def stack_of(names: tuple[str, ...] | list[str]) -> list[str]:
+    """The kept fixtures `names` and those they need, in the order they are built."""
+    todo, wanted = [n for n in names if n in KEPT], set()
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(KEPT[name].needs)
+    return sorted(wanted, key=lambda n: KEPT[n].order)
 
 
 WORLD_CACHE = WorldCache()
@@ -288,14 +421,17 @@ def _world_cache(django_db_setup: None, django_db_blocker: object) -> Iterator[W
 
 @pytest.fixture
 def _kept_world(request: pytest.FixtureRequest, _world_cache: WorldCache) -> SimpleNamespace | None:
-    """A copy of the kept world, set up before `db` opens the test's transaction (see WorldCache);
-    None when this test must build its own."""
+    """A copy of the kept world (with the kept fixtures this test asks for), set up before `db`
+    opens the test's transaction (see WorldCache); None when this test must build its own."""
+    _world_cache.current = None
     if uses_transactions(request.fixturenames, request.node.get_closest_marker("django_db")):
         _world_cache.close()
         return None
     if _world_cache.world is None and connection.in_atomic_block:
         return None  # the test's own transaction opened first: the world is built inside it
-    return _world_cache.get()
+    world, values = _world_cache.get_layers(request.fixturenames)
+    _world_cache.current = values
+    return world
 
 
 @pytest.fixture

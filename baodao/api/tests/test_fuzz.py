@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from baodao.accounts.services import api_token_issue
+from baodao.conftest import keep, kept
 from baodao.directory.models import Category, Member, Place, Unit
 from baodao.needs.tests.conftest import published
 from baodao.records import services as records
@@ -115,7 +116,11 @@ def in_process() -> Iterator[None]:
 @pytest.fixture
 def fuzz_world(world: SimpleNamespace) -> list[int]:
     """The world with something to act on; returns the ids the generated requests mostly use."""
-    w = world
+    return kept("fuzz_world", world)
+
+
+@keep("fuzz_world")
+def build_fuzz_world(w: SimpleNamespace) -> list[int]:
     confirmed_report(w.m_u_a, w.community_staff)  # the member account's member
     confirmed_report(w.m_v_a, w.community_staff)
     now = timezone.now()

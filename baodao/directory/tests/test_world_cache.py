@@ -1,4 +1,5 @@
-"""The test world kept across tests (baodao/conftest.py WorldCache): each test gets it as built."""
+"""The test world kept across tests (baodao/conftest.py WorldCache): each test gets it as built, and
+the kept fixtures' data (`keep`) in layers over it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
-from baodao.conftest import WORLD_CACHE, WorldCache
+from baodao.conftest import WORLD_CACHE, WorldCache, keep, kept
+from baodao.directory import services
 from baodao.directory.models import Member, Place
 
 
@@ -47,3 +49,56 @@ def test_a_test_that_commits_builds_its_own_world(world: SimpleNamespace) -> Non
     assert WORLD_CACHE.world is None  # rolled back before this test
     assert Place.objects.filter(code="990100").count() == 1  # its own, committed
     assert world.C.pk == Place.objects.get(code="990100").pk
+
+
+@keep("probe_first")
+def build_probe_first(w: SimpleNamespace) -> Place:
+    w.probe_first = services.place_create(kind=Place.Kind.COMPOUND, code="990101001001091", name="层一小区", parent=w.A)
+    cache.set("probe:first", 1, None)
+    return w.probe_first
+
+
+@keep("probe_second", needs=("probe_first",))
+def build_probe_second(w: SimpleNamespace) -> Place:
+    w.probe_second = services.place_create(
+        kind=Place.Kind.BUILDING, code="990101001001091001", name="层二楼", parent=w.probe_first
+    )
+    cache.set("probe:second", 2, None)
+    return w.probe_second
+
+
+@pytest.fixture
+def probe_second(world: SimpleNamespace) -> Place:
+    return kept("probe_second", world)
+
+
+def test_kept_fixtures_are_layers_over_the_world(_world_cache: WorldCache, django_db_blocker: object) -> None:
+    """A kept fixture is built once over what it needs, kept while the tests ask for it, and rolled
+    back (its rows and its cache entries) when a test asks for less."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        world, values = _world_cache.get_layers(["probe_second"])  # builds what it needs first
+        first, second = values["probe_first"], values["probe_second"]
+        assert world.probe_first is first and world.probe_second is second and second.parent_id == first.pk
+        assert [layer.name for layer in _world_cache.layers] == ["", "probe_first", "probe_second"]
+
+        cache.clear()
+        again, values = _world_cache.get_layers(["probe_second"])  # kept: the same rows, new copies
+        assert values["probe_second"].pk == second.pk and values["probe_second"] is not second
+        assert again.A.pk == world.A.pk and (cache.get("probe:first"), cache.get("probe:second")) == (1, 2)
+
+        _world_cache.get_layers(["probe_first"])  # the second layer rolled back
+        assert not Place.objects.filter(pk=second.pk).exists() and Place.objects.filter(pk=first.pk).exists()
+        assert (cache.get("probe:first"), cache.get("probe:second")) == (1, None)
+
+        _world_cache.get_layers([])  # the world alone
+        assert not Place.objects.filter(pk=first.pk).exists() and Place.objects.filter(pk=world.A.pk).exists()
+        assert [layer.name for layer in _world_cache.layers] == [""]
+
+
+@pytest.mark.django_db
+def test_a_kept_fixture_of_a_marked_test_is_kept_too(probe_second: Place) -> None:
+    """pytest-django's marker opens the test's transaction in an autouse fixture: the kept world is
+    set up before it (root conftest), so the layers can still change, and this test gets them."""
+    assert WORLD_CACHE.current is not None and WORLD_CACHE.current["probe_second"] is probe_second
+    assert [layer.name for layer in WORLD_CACHE.layers] == ["", "probe_first", "probe_second"]
+    assert Place.objects.get(pk=probe_second.pk).parent_id == probe_second.parent_id

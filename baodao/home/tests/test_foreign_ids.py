@@ -22,6 +22,7 @@ from django.test import Client
 from django.utils import timezone
 
 from baodao.accounts.services import api_token_issue
+from baodao.conftest import keep, kept
 from baodao.directory.models import PartyOrg, Unit
 from baodao.needs import services as needs_services
 from baodao.needs.tests.conftest import law
@@ -39,9 +40,8 @@ MISSING = 987654321
 FOREIGN_WORDS = ("孙方远", "方圆社区", "方一小区", "方一小区义诊", "方圆法律服务队", "方一小区路灯不亮", "西山")
 
 
-@pytest.fixture
-def next_door(rw: SimpleNamespace) -> SimpleNamespace:
-    w = rw
+@keep("next_door", needs=("rw",))
+def build_next_door(w: SimpleNamespace) -> SimpleNamespace:
     confirmed_report(w.m_w_f, w.city_admin)  # 孙方远 (西山医院) reported to 方圆社区
     w.f_activity = activity(w, community=w.F, place=w.F1, title="方一小区义诊", by=w.city_admin)
     w.f_team = records_services.team_create(
@@ -70,6 +70,11 @@ def next_door(rw: SimpleNamespace) -> SimpleNamespace:
         by=w.compound_secretary, community=w.A, place=w.A1, category=law(), title="安一小区想咨询法律问题"
     )
     return w
+
+
+@pytest.fixture
+def next_door(rw: SimpleNamespace) -> SimpleNamespace:
+    return kept("next_door", rw)
 
 
 def web(user: object) -> Client:

@@ -18,10 +18,13 @@ from types import SimpleNamespace
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from baodao.accounts.models import User
+from baodao.conftest import keep, kept
 from baodao.directory.models import ImportJob
 from baodao.needs import services as needs_services
 from baodao.needs.tests.conftest import ask as needs_ask
@@ -476,9 +479,8 @@ def test_every_url_pattern_has_a_row() -> None:
     assert _names(get_resolver()) == {name for name, *_rest in MATRIX}
 
 
-@pytest.fixture
-def matrix_world(world: SimpleNamespace, teams: list) -> SimpleNamespace:
-    w = world
+@keep("matrix_world")
+def build_matrix_world(w: SimpleNamespace) -> SimpleNamespace:
     w.report = submit(w.m_u_a)  # pending at A
     w.unit_report = unit_submit(w.U, w.unit_secretary)  # submitted to A
     w.job = ImportJob.objects.create(user=w.community_staff, kind="members", status=ImportJob.Status.DONE)
@@ -492,15 +494,40 @@ def matrix_world(world: SimpleNamespace, teams: list) -> SimpleNamespace:
     return w
 
 
+@pytest.fixture
+def matrix_world(world: SimpleNamespace, teams: list) -> SimpleNamespace:
+    return kept("matrix_world", world)
+
+
+def clients_of(user: User | None) -> Callable[[], Client]:
+    """New clients, each logged in as `user` with a session of its own (so what one row does to its
+    session, a logout say, reaches no other): one login, and its session copied for each client —
+    a login per row took a tenth of the matrix's time."""
+    if user is None:
+        return Client
+    first = Client()
+    first.force_login(user)
+    data = dict(first.session.items())
+
+    def client() -> Client:
+        session = first.session.__class__()
+        session.update(data)
+        session.create()
+        c = Client()
+        c.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        return c
+
+    return client
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_permission_matrix(matrix_world: SimpleNamespace, role: str) -> None:
     w = matrix_world
     user = {"anon": None, "nobody": w.nobody, "superuser": w.superuser}.get(role, w.role_users.get(role))
     got, want, outside, untitled, inline, no_policy = {}, {}, {}, [], {}, []
+    new_client = clients_of(user)
     for name, method, args, statuses in MATRIX:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
+        client = new_client()
         url = reverse(name, args=args(w))
         response = client.get(url) if method == "GET" else client.post(url, {})
         key = f"{method} {url} ({name})"
@@ -667,15 +694,14 @@ STAFF_ROLES = {
 }
 
 
-@pytest.fixture
-def link_world(matrix_world: SimpleNamespace, teams: list) -> SimpleNamespace:
+@keep("link_world", needs=("matrix_world",))
+def build_link_world(w: SimpleNamespace) -> SimpleNamespace:
     """The matrix's world walked further along the spine, so pages show the links they show once
     there is something on them: a confirmed member who claimed, did and had accepted an item, a
     logged record waiting, a volunteer team he leads, a call-up and a pairing."""
     from baodao.records import services as records_services
-    from baodao.reporting.tests.conftest import confirm
+    from baodao.reporting.tests.conftest import confirm, team_types
 
-    w = matrix_world
     now = timezone.now()
     confirm(w.report, w.community_staff)
     claim = needs_services.item_claim(demand=w.item, party=w.m_u_a, by=w.member_user)
@@ -689,7 +715,7 @@ def link_world(matrix_world: SimpleNamespace, teams: list) -> SimpleNamespace:
         content="楼道清扫",
         by=w.member_user,
     )
-    records_services.team_create(community=w.A, kind=teams[0], name="", leader=w.m_u_a, by=w.community_staff)
+    records_services.team_create(community=w.A, kind=team_types()[0], name="", leader=w.m_u_a, by=w.community_staff)
     records_services.callup_create(
         community=w.A,
         title="防汛",
@@ -701,6 +727,11 @@ def link_world(matrix_world: SimpleNamespace, teams: list) -> SimpleNamespace:
     )
     records_services.pairing_create(member=w.m_u_a, resident=w.r_a1, need="陪同就医", by=w.community_staff)
     return w
+
+
+@pytest.fixture
+def link_world(matrix_world: SimpleNamespace, teams: list) -> SimpleNamespace:
+    return kept("link_world", matrix_world)
 
 
 @pytest.mark.parametrize("role", ROLES)

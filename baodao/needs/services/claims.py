@@ -33,7 +33,11 @@ def _party_kwargs(party: Member | WorkTeam | Unit) -> dict[str, object]:
 
 
 def _why_not_claimable(demand_id: int, *, dispatch: bool) -> NeedError:
-    row = Demand.objects.get(pk=demand_id)
+    return _refusal(Demand.objects.get(pk=demand_id), dispatch=dispatch)
+
+
+def _refusal(row: Demand, *, dispatch: bool) -> NeedError:
+    """Why the item, as read in `row`, takes no claim (or dispatch) now."""
     if row.status in (S.DONE, S.CLOSED, S.UNABLE, S.MERGED, S.WITHDRAWN, S.REJECTED):
         return NeedConflict(_("该服务项目%(s)s，不能再认领") % {"s": row.get_status_display()})
     if row.status == S.PENDING:
@@ -50,6 +54,14 @@ def _take_slot(demand: Demand, party: Member | WorkTeam | Unit, *, by: User, dis
     name = "dispatch" if dispatched else "claim"
     t = demands[name]
     now = timezone.now()
+    # A full or closed item is refused from a plain read of its row, with no lock and no
+    # transaction: under a storm of claims the refusals no longer queue behind the row lock. What
+    # the read shows was committed, so refusing on it is as exact as refusing a moment later under
+    # the lock (a slot freed after the read is one freed after this claim). Nothing is taken on it:
+    # a claim that may succeed goes on to the lock and the conditional UPDATE, which decide.
+    current = Demand.objects.filter(pk=demand.pk).first()
+    if current is not None and (current.status not in t.sources or current.claimed_slots >= current.slots):
+        raise _refusal(current, dispatch=dispatched)
     with transaction.atomic():
         if not dispatched:
             # A claimant past the day's withdrawals takes nothing more today (claim → withdraw

@@ -15,6 +15,7 @@ import pytest
 
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role
+from baodao.conftest import keep, kept
 from baodao.directory.models import Category, WorkTeam, WorkTeamMembership
 from baodao.needs import services
 from baodao.needs.models import Demand
@@ -44,9 +45,8 @@ def published(w: SimpleNamespace, *, size: str = Demand.Size.PERSON, slots: int 
     return services.demand_accept(demand=d, by=w.community_staff, size=size, slots=slots)
 
 
-@pytest.fixture
-def nw(world: SimpleNamespace) -> SimpleNamespace:
-    w = world
+@keep("nw")
+def build_nw(w: SimpleNamespace) -> SimpleNamespace:
     w.report_u_a = confirmed_report(w.m_u_a, w.community_staff)
     w.report_v_a = confirmed_report(w.m_v_a, w.community_staff)
     w.report_u_b = confirmed_report(w.m_u_b, w.staff_b)
@@ -62,3 +62,8 @@ def nw(world: SimpleNamespace) -> SimpleNamespace:
         team=w.team, member=w.m_v_a, role=WorkTeamMembership.Role.LEADER, start_on=w.term_start
     )
     return w
+
+
+@pytest.fixture
+def nw(world: SimpleNamespace) -> SimpleNamespace:
+    return kept("nw", world)

@@ -91,6 +91,28 @@ def test_twelve_members_race_for_a_single_slot_one_wins(nw: SimpleNamespace) -> 
     assert DemandEvent.objects.filter(demand=d, kind="claimed").count() == 1
 
 
+def test_claims_on_a_full_item_racing_a_withdrawal_take_at_most_the_freed_slot(nw: SimpleNamespace) -> None:
+    """A 3-slot item is full; one holder withdraws while eight others claim at the same moment. The
+    refusals read the row without the lock (services._take_slot): whichever read saw the item
+    full is refused as full, and at most one claimant takes the freed slot, under the lock."""
+    w = nw
+    d = published(w, slots=3)
+    everyone = _members(w, 11)
+    holders, people = everyone[:3], everyone[3:]
+    claims = [services.item_claim(demand=d, party=m, by=u) for m, u in holders]
+
+    outcomes = _race(
+        [lambda: services.claim_withdraw(claim=claims[0], by=holders[0][1], reason="有事")]
+        + [lambda m=m, u=u: services.item_claim(demand=d, party=m, by=u) for m, u in people]
+    )
+
+    assert len(outcomes) == 9 and outcomes.count("ok") in (1, 2) and set(outcomes) <= {"ok", "conflict"}
+    d.refresh_from_db()
+    live = Claim.objects.filter(demand=d, status__in=Claim.LIVE).count()
+    assert d.claimed_slots == live == 3 - 1 + (outcomes.count("ok") - 1)
+    assert DemandEvent.objects.filter(demand=d, kind="claimed").count() == 3 + outcomes.count("ok") - 1
+
+
 def test_a_group_item_takes_exactly_its_slots(nw: SimpleNamespace) -> None:
     """Units and teams race for a 3-slot group item (each party twice): 3 claims, no party twice."""
     w = nw

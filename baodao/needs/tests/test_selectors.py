@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from baodao.conftest import keep, kept
 from baodao.needs import selectors, services
 from baodao.needs.models import Demand
 from baodao.needs.tests.conftest import ask, law, published
@@ -16,9 +17,8 @@ from baodao.needs.tests.conftest import ask, law, published
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def lists(nw: SimpleNamespace) -> SimpleNamespace:
-    w = nw
+@keep("lists", needs=("nw",))
+def build_lists(w: SimpleNamespace) -> SimpleNamespace:
     w.pending = ask(w, title="A待审核")
     w.item = published(w, title="A已发布")
     w.poster = services.demand_submit(
@@ -40,6 +40,11 @@ def lists(nw: SimpleNamespace) -> SimpleNamespace:
         slots=1,
     )
     return w
+
+
+@pytest.fixture
+def lists(nw: SimpleNamespace) -> SimpleNamespace:
+    return kept("lists", nw)
 
 
 def test_visible_demands_per_role(lists: SimpleNamespace) -> None:

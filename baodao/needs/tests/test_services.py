@@ -8,6 +8,8 @@ import io
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -149,6 +151,27 @@ def test_refused_steps_change_nothing(nw: SimpleNamespace, step: str, message: s
     for row in (before[0], after):
         row.pop("_state")
     assert (after, Claim.objects.count(), DemandEvent.objects.count()) == before
+
+
+@pytest.mark.parametrize("state", ["full", "closed", "pending"])
+def test_a_claim_the_item_cannot_take_is_refused_from_one_read_without_a_lock(nw: SimpleNamespace, state: str) -> None:
+    """Under a storm of claims on a full item the refusals must not queue behind the item's lock:
+    a claim the item's row already refuses reads that row once — no transaction, no lock — and is
+    refused with the same message as under the lock."""
+    w = nw
+    d = ask(w, title="另一个需求") if state == "pending" else published(w, size=Demand.Size.PERSON)
+    if state != "pending":
+        c = services.item_claim(demand=d, party=w.m_v_a, by=w.leader)
+    if state == "closed":
+        services.item_done(claim=c, by=w.leader, note="已办")
+        services.item_close(demand=d, by=w.community_staff)
+    message = {"full": "认领名额已满（1/1）", "closed": "不能再认领", "pending": "尚未审核发布"}[state]
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(services.NeedError, match=message):
+        services.item_claim(demand=d, party=w.m_u_a, by=w.member_user)
+
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]
+    assert "FOR UPDATE" not in queries.captured_queries[0]["sql"]
 
 
 def test_a_demand_about_a_place_outside_the_residents_community_is_refused(nw: SimpleNamespace) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role
+from baodao.conftest import keep, kept
 from baodao.directory.models import Category
 from baodao.records import services
 from baodao.records.models import Activity, Record
@@ -58,9 +59,8 @@ def attended(w: SimpleNamespace, member: object, user: object, start: dt.datetim
     return services.checkout_scanned(activity=a, member=member, by=user, now=a.ends_at)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def rw(world: SimpleNamespace) -> SimpleNamespace:
-    w = world
+@keep("rw")
+def build_rw(w: SimpleNamespace) -> SimpleNamespace:
     w.report_u_a = confirmed_report(w.m_u_a, w.community_staff)
     w.report_v_a = confirmed_report(w.m_v_a, w.community_staff)
     w.report_u_b = confirmed_report(w.m_u_b, w.staff_b)
@@ -71,3 +71,8 @@ def rw(world: SimpleNamespace) -> SimpleNamespace:
         roles=[{"role": Role.MEMBER, "member": w.m_v_a}],
     )
     return w
+
+
+@pytest.fixture
+def rw(world: SimpleNamespace) -> SimpleNamespace:
+    return kept("rw", world)

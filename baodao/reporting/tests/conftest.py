@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from baodao.accounts.models import User
-from baodao.conftest import make_id_number, make_mobile
+from baodao.conftest import keep, kept, make_id_number, make_mobile
 from baodao.directory import selectors as directory_selectors
 from baodao.directory import services as directory_services
 from baodao.directory.models import Category, Member, PartyOrg, Place, Unit
@@ -116,6 +116,12 @@ def today() -> dt.date:
 
 @pytest.fixture
 def coverage_world(world: SimpleNamespace, teams: list[Category]) -> SimpleNamespace:
+    """The world plus a known coverage situation (see `build_coverage_world`), kept (WorldCache)."""
+    return kept("coverage_world", world)
+
+
+@keep("coverage_world")
+def build_coverage_world(w: SimpleNamespace) -> SimpleNamespace:
     """The world plus a known coverage situation (today = the real date; terms relative to it).
 
     Unit reports:   U confirmed (to A); V submitted, not confirmed (to B); W none (assigned to A).
@@ -131,7 +137,6 @@ def coverage_world(world: SimpleNamespace, teams: list[Category]) -> SimpleNames
         F1  m_w_f in term, ending in 30 days
         A2, E1  none
     """
-    w = world
     today = timezone.localdate()
 
     u_report = unit_submit(w.U, w.unit_secretary)
