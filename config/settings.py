@@ -6,6 +6,7 @@ PostgreSQL; REDIS_URL turns on the Redis cache and real Celery workers.
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -211,7 +212,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # Room for every live key (sessions, rate limits, the home cache, an import's progress): at the
 # default 300 entries LocMem culls a third of them when full, and an import's bar fell back to
 # its row's older figure mid-run.
-LOCMEM_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 50_000}}
+LOCMEM_CACHE: dict[str, Any] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "OPTIONS": {"MAX_ENTRIES": 50_000},
+}
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     # Django's RedisCache with one redis client per pool instead of one per call (see the module).
     CACHES = {"default": {"BACKEND": "baodao.core.redis_cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}}
