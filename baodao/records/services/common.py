@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from baodao.core.images import MAX_PHOTO_BYTES, clean_photo
@@ -62,17 +63,22 @@ def _local(value: dt.datetime) -> str:
 
 
 def _photos(record: Record, photos: Sequence[IO[bytes]]) -> list[str]:
-    """Store the photos re-encoded; return the hashes of the bytes as uploaded."""
+    """Store the photos re-encoded; return the hashes of the bytes as uploaded. Every photo is
+    checked before any is stored: a refused one leaves no file behind (a rollback keeps no row,
+    but a file written is not rolled back)."""
     if len(photos) > MAX_PHOTOS:
         raise RecordError(_("照片最多 %(n)s 张") % {"n": MAX_PHOTOS})
-    hashes = []
+    checked = []
     for i, upload in enumerate(photos, 1):
         data = upload.read(MAX_PHOTO_BYTES + 1)
-        clean = clean_photo(io.BytesIO(data), name=_("第 %(i)s 张照片") % {"i": i})
-        digest = hashlib.sha256(data).hexdigest()
+        try:
+            clean = clean_photo(io.BytesIO(data), name=_("第 %(i)s 张照片") % {"i": i})
+        except ValidationError as exc:
+            raise RecordError(exc.messages) from exc
+        checked.append((clean, hashlib.sha256(data).hexdigest()))
+    for clean, digest in checked:
         RecordPhoto.objects.create(record=record, image=clean, sha256=digest)
-        hashes.append(digest)
-    return hashes
+    return [digest for _clean, digest in checked]
 
 
 def _within(text: str, field: str, what: str) -> str:

@@ -296,3 +296,63 @@ def test_an_activity_closed_as_it_is_cancelled(rw: SimpleNamespace) -> None:
     else:
         assert outcomes == ["409 活动已取消", "ok"]
         assert (a.status, a.signed_up, signup.status) == (Activity.Status.CANCELLED, 0, Signup.Status.CANCELLED)
+
+
+# --- decisions of one row by two people ----------------------------------------------------------------
+
+
+def test_two_staff_decide_one_leader_visit_one_decision_stands(rw: SimpleNamespace) -> None:
+    from baodao.directory.services import leader_link_add
+    from baodao.records.models import LeaderVisit
+
+    link = leader_link_add(
+        community=rw.A, leader_name="李市长", title="副市长", start_on=timezone.localdate() - dt.timedelta(days=30)
+    )
+    v = services.leader_visit_log(
+        link=link, place=rw.A1, visited_on=timezone.localdate(), content="调研加装电梯", by=rw.community_staff
+    )
+    other = second_staff(rw)
+    third = account_services.user_create(
+        username="staff_a3", password=rw.password, roles=[{"role": Role.COMMUNITY_STAFF, "place": rw.A}]
+    )
+    outcomes = race(
+        lambda: services.leader_visit_decide(visit=v, by=other, confirm=True),  # type: ignore[arg-type]
+        lambda: services.leader_visit_decide(visit=v, by=third, confirm=False, reason="内容太简单"),
+    )
+    v.refresh_from_db()
+    if outcomes[0] == "ok":
+        assert outcomes[1] == "409 该调研记录已确认"
+        assert (v.status, v.decided_by, v.return_reason) == (LeaderVisit.Status.CONFIRMED, other, "")
+    else:
+        assert outcomes == ["409 该调研记录已退回", "ok"]
+        assert (v.status, v.decided_by, v.return_reason) == (LeaderVisit.Status.RETURNED, third, "内容太简单")
+
+
+def test_a_certificate_revoked_twice_at_once_keeps_one_reason(rw: SimpleNamespace) -> None:
+    r = logged(rw, rw.m_u_a, rw.member_user, days_ago=2)
+    services.record_confirm(record=r, by=rw.community_staff)
+    day = timezone.localdate()
+    cert = services.certificate_issue(
+        member=rw.m_u_a, community=rw.A, starts_on=day - dt.timedelta(days=30), ends_on=day, by=rw.member_user
+    )
+    other = second_staff(rw)
+    outcomes = race(
+        lambda: services.certificate_revoke(certificate=cert, by=rw.community_staff, reason="时段有误"),
+        lambda: services.certificate_revoke(certificate=cert, by=other, reason="重复出具"),  # type: ignore[arg-type]
+    )
+    assert sorted(outcomes) == ["409 该证明已作废", "ok"]
+    cert.refresh_from_db()
+    assert cert.revoke_reason == ("时段有误" if outcomes[0] == "ok" else "重复出具")
+
+
+def test_one_pairing_of_a_member_and_a_household_made_twice_at_once(rw: SimpleNamespace) -> None:
+    from baodao.records.models import Pairing
+
+    other = second_staff(rw)
+    outcomes = race(
+        lambda: services.pairing_create(member=rw.m_u_a, resident=rw.r_a1, need="代买药品", by=rw.community_staff),
+        lambda: services.pairing_create(member=rw.m_u_a, resident=rw.r_a1, need="陪同就医", by=other),  # type: ignore[arg-type]
+    )
+    assert sorted(outcomes) == ["409 王安华已与该户结对", "ok"]
+    (p,) = Pairing.objects.all()
+    assert p.need == ("代买药品" if outcomes[0] == "ok" else "陪同就医")

@@ -5,11 +5,15 @@ state and the counters as they were; the flags a confirmer reads, on the edges o
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
+from PIL import Image
 
 from baodao.accounts import services as account_services
 from baodao.accounts.models import Role
@@ -18,7 +22,7 @@ from baodao.directory.services import rule_set
 from baodao.needs import services as need_services
 from baodao.needs.tests.conftest import law
 from baodao.records import access, services
-from baodao.records.models import Record, RecordEvent
+from baodao.records.models import Record, RecordEvent, RecordPhoto
 from baodao.records.services import Aid, RecordConflict, RecordError
 from baodao.records.tests.conftest import activity
 from baodao.stats import counters, families
@@ -375,3 +379,40 @@ def test_a_long_day_is_flagged_over_the_rule_not_at_it(rw: SimpleNamespace) -> N
     over = log(rw, s + dt.timedelta(hours=9), hours=0.5, content="晚上")
     day = timezone.localtime(s).date().isoformat()
     assert over.flags == [{"code": "day_hours", "text": f"{day} 当天合计服务 10.5 小时，超过 10 小时"}]
+
+
+# --- photos ----------------------------------------------------------------------------------------
+
+
+def _jpeg(color: str) -> io.BytesIO:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(out, "JPEG")
+    out.seek(0)
+    return out
+
+
+def test_a_refused_photo_leaves_no_record_row_or_file(rw: SimpleNamespace, tmp_path: Path) -> None:
+    """The second photo is no image: the log is refused naming it, and the first photo's file is
+    not left on disk either (every photo is checked before any is stored)."""
+    with override_settings(MEDIA_ROOT=str(tmp_path)):
+        with refused(RecordError, "第 2 张照片不是有效的 JPG 或 PNG 图片"):
+            log(rw, morning(2), photos=[_jpeg("red"), io.BytesIO(b"GIF89a not an image")])
+        with refused(RecordError, "照片最多 6 张"):
+            log(rw, morning(2), photos=[_jpeg("red") for _ in range(7)])
+        assert not Record.objects.exists() and not RecordPhoto.objects.exists()
+        assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+        # Accepted: stored re-encoded; the same photo on a later record is flagged, and the flag
+        # stays through a correction (it says how the record was made, not when).
+        first = log(rw, morning(3), photos=[_jpeg("red")], content="第一次走访")
+        again = log(rw, morning(2), photos=[_jpeg("red")], content="第二次走访")
+        assert first.flags == [] and [f["code"] for f in again.flags] == ["photo_reused"]
+        services.record_edit(
+            record=again,
+            by=rw.community_staff,
+            starts_at=again.starts_at,
+            ends_at=again.ends_at + dt.timedelta(minutes=30),
+            content="第二次走访（改）",
+        )
+        again.refresh_from_db()
+        assert [f["code"] for f in again.flags] == ["photo_reused"] and again.version == 2
+        assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 2
