@@ -10,7 +10,7 @@ b. the claim storm: 1,000 concurrent claim requests over HTTP (gunicorn, 2 sync 
    through the same client: p50/p99 of each request's time and requests/s of each storm, and the
    ratio (targets: claims p99 < 1.5 s, claims/s >= 0.4 x healthz/s). Then where a refused claim's
    time goes, in this process on the same database (token auth, the item and party in the user's
-   scope, the claim service, the rest of the stack).
+   scope, the claim service, the rest of the stack), beside an authenticated read of the item.
 
     python bench/needs.py [similar] [claims]
 """
@@ -212,7 +212,7 @@ def where_the_time_goes(url: str, tokens: list[str]) -> dict[str, float]:
     """Refused claims on the full item through the whole stack in this process (Django's test
     client), each part timed: ms per request of token auth, of finding the item and the party in
     the user's scope (needs.access), of the claim service, and of the rest (middleware, the
-    framework, the 409's body)."""
+    framework, the 409's body); and, to compare, an authenticated read of the same item."""
     from django.test import Client
 
     from baodao.api import urls as api_urls
@@ -262,6 +262,13 @@ def where_the_time_goes(url: str, tokens: list[str]) -> dict[str, float]:
     out = {f"{part}_ms": round(v / n * 1000, 2) for part, v in spent.items()}
     out["rest_ms"] = round((total - sum(spent.values())) / n * 1000, 2)
     out["total_ms"] = round(total / n * 1000, 2)
+    # Beside it, an authenticated read of the same item by the same members (GET /items/<id>).
+    t0 = time.perf_counter()
+    for token in tokens[:n]:
+        r = client.get(url.removesuffix("/claim"), secure=True, HTTP_AUTHORIZATION=f"Bearer {token}")
+        if r.status_code != 200:
+            raise SystemExit(f"GET of the item in process answered {r.status_code}")
+    out["read_item_ms"] = round((time.perf_counter() - t0) / n * 1000, 2)
     return out
 
 

@@ -106,11 +106,16 @@ def test_claims_on_a_full_item_racing_a_withdrawal_take_at_most_the_freed_slot(n
         + [lambda m=m, u=u: services.item_claim(demand=d, party=m, by=u) for m, u in people]
     )
 
-    assert len(outcomes) == 9 and outcomes.count("ok") in (1, 2) and set(outcomes) <= {"ok", "conflict"}
+    # The rows are the truth (on SQLite's in-memory database `_race` may retry a withdrawal whose
+    # notice met a locked table after its commit, which then answers a conflict).
+    assert len(outcomes) == 9 and set(outcomes) <= {"ok", "conflict"}
     d.refresh_from_db()
+    assert Claim.objects.filter(demand=d, status=Claim.Status.WITHDRAWN).count() == 1
+    taken = Claim.objects.filter(demand=d, member__in=[m for m, _u in people]).count()
     live = Claim.objects.filter(demand=d, status__in=Claim.LIVE).count()
-    assert d.claimed_slots == live == 3 - 1 + (outcomes.count("ok") - 1)
-    assert DemandEvent.objects.filter(demand=d, kind="claimed").count() == 3 + outcomes.count("ok") - 1
+    assert taken <= 1 and outcomes.count("ok") >= taken
+    assert d.claimed_slots == live == 2 + taken
+    assert DemandEvent.objects.filter(demand=d, kind="claimed").count() == 3 + taken
 
 
 def test_a_group_item_takes_exactly_its_slots(nw: SimpleNamespace) -> None:
