@@ -28,6 +28,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
 
@@ -135,6 +136,10 @@ class Worker:
         if self._thread is not None:
             self._thread.close()
             self._thread = None
+            # The embedded worker closes the app's connection and producer pools on its way out:
+            # a test after it in this process (a task retried by hand) gets fresh ones.
+            kombu_pools.reset()
+            celery_app._after_fork()
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
