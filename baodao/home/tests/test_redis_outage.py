@@ -27,6 +27,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from kombu import pools as kombu_pools
 
 from baodao.conftest import make_id_number
 from baodao.directory.models import ImportJob
@@ -222,6 +223,9 @@ def broker_at(url: str, settings: Any) -> Iterator[None]:
             celery_app._pool.force_close_all()
             celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        # kombu keeps producer pools in a registry of its own, by broker: the one closed above would
+        # be handed out again to the next test that sends a task ("Acquire on closed pool").
+        kombu_pools.reset()
 
     before = conf.broker_url
     settings.CELERY_BROKER_URL = conf.broker_url = url

@@ -31,10 +31,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from baodao.notifications import webhooks
 from baodao.notifications.models import GroupWebhook, WebhookDelivery
 from baodao.notifications.services import group_post, webhook_create
+from config.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -307,6 +309,10 @@ def test_through_a_worker_a_failure_is_retried_after_the_backoff(
     r, base = robot
     r.fail_first = 1
     hook(world, f"{base}/send")
+    # The retry is sent to the broker: on pools of its own, whatever an earlier test of this process
+    # (the embedded worker's shutdown, a broker switched away and back) closed.
+    kombu_pools.reset()
+    celery_app._after_fork()
     (pk,) = group_post(place_id=world.A.pk, text="x")  # not committed: the task is run by hand below
     deliver_webhook.push_request(is_eager=False, retries=0, id="t1", called_directly=False, args=[pk], kwargs={})
     try:
