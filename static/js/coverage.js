@@ -5,6 +5,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const d = JSON.parse(el.dataset.chart);
   const chart = echarts.init(el);
   chart.setOption({
+    // A reader who asked the system for less motion gets the bars drawn at once, not growing.
+    animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
     tooltip: { trigger: "axis", valueFormatter: (v) => v + "%" },
     legend: { data: ["单位报到率", "党员报到率", "第一书记覆盖率"] },
     grid: { left: 40, right: 10, bottom: 60 },

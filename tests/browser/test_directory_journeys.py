@@ -245,8 +245,8 @@ def test_the_policy_is_sent_and_what_it_refuses_is_caught(live_server, city: Sim
     assert watcher.problems == []
 
     injected = '<img src="/static/icons/icon-192.png" onload="window.ran = 1">'
-    page.evaluate("html => document.body.insertAdjacentHTML('beforeend', html)", injected)
-    page.wait_for_timeout(300)
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text):  # the refusal, reported
+        page.evaluate("html => document.body.insertAdjacentHTML('beforeend', html)", injected)
 
     assert page.evaluate("window.ran") is None  # the inline handler did not run
     assert any("Content Security Policy" in p for p in watcher.problems)
